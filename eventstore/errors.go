@@ -1,0 +1,56 @@
+package eventstore
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrConflict matches (errors.Is) every *ConflictError.
+	ErrConflict = errors.New("eventstore: wrong expected revision")
+	// ErrDuplicateEventID is returned when an appended event's id is already stored elsewhere than at
+	// the same place of the same stream.
+	ErrDuplicateEventID = errors.New("eventstore: event id already stored")
+	// ErrInvalidAppend is returned for an append the store cannot take as given (no events, empty
+	// stream name or event type, nil event id, duplicate ids within the call).
+	ErrInvalidAppend = errors.New("eventstore: invalid append")
+	// ErrCorrupt is returned when stored bytes fail their integrity check.
+	ErrCorrupt = errors.New("eventstore: corrupt record")
+	// ErrClosed is returned by a store that has been closed.
+	ErrClosed = errors.New("eventstore: closed")
+	// ErrUnavailable is returned when the store cannot be reached or cannot write (disk full, server
+	// down); the caller may retry later.
+	ErrUnavailable = errors.New("eventstore: unavailable")
+)
+
+// ConflictError reports an append refused because the stream was not at the expected revision.
+type ConflictError struct {
+	Stream   string
+	Expected ExpectedRevision
+	Actual   uint64 // the stream's last revision; meaningless when Exists is false
+	Exists   bool
+}
+
+func (e *ConflictError) Error() string {
+	actual := "no stream"
+	if e.Exists {
+		actual = fmt.Sprintf("revision %d", e.Actual)
+	}
+	return fmt.Sprintf("eventstore: stream %q expected at %s, is at %s", e.Stream, e.Expected, actual)
+}
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// CorruptError names the stored record that failed its integrity check.
+type CorruptError struct {
+	Position Position
+	Reason   string
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("eventstore: record at position %d is corrupt: %s", e.Position, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrCorrupt) true.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
