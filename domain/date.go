@@ -1,0 +1,133 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Date is a civil (calendar) date with no time of day and no zone: plan target dates are days in the
+// NHS calendar, and carrying them as instants would let a time zone move them across a year end.
+//
+// In JSON a Date is "YYYY-MM-DD" exactly. The zero Date means "not given": it marshals as null and is
+// read back from null or from "" (so that a missing date reaches validation as a field error with a
+// path, instead of failing the whole request body). Dates are comparable with ==.
+type Date struct {
+	year  int
+	month time.Month
+	day   int
+}
+
+// NewDate returns the date year-month-day, refusing days that do not exist.
+func NewDate(year int, month time.Month, day int) (Date, error) {
+	if year < 1 || year > 9999 {
+		return Date{}, fmt.Errorf("date: year %d out of range 1..9999", year)
+	}
+	t := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+	if t.Year() != year || t.Month() != month || t.Day() != day {
+		return Date{}, fmt.Errorf("date: %04d-%02d-%02d does not exist", year, int(month), day)
+	}
+	return Date{year, month, day}, nil
+}
+
+// ParseDate reads a date in the form YYYY-MM-DD, and nothing else: no time, no zone, no short fields.
+func ParseDate(s string) (Date, error) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return Date{}, fmt.Errorf("date: %q is not of the form YYYY-MM-DD", s)
+	}
+	var n [3]int
+	for i, part := range [3]string{s[0:4], s[5:7], s[8:10]} {
+		for _, c := range []byte(part) {
+			if c < '0' || c > '9' {
+				return Date{}, fmt.Errorf("date: %q is not of the form YYYY-MM-DD", s)
+			}
+			n[i] = n[i]*10 + int(c-'0')
+		}
+	}
+	return NewDate(n[0], time.Month(n[1]), n[2])
+}
+
+// DateOf is the calendar date of t in t's own location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+func (d Date) Year() int          { return d.year }
+func (d Date) Month() time.Month  { return d.month }
+func (d Date) Day() int           { return d.day }
+func (d Date) IsZero() bool       { return d == Date{} }
+func (d Date) Before(o Date) bool { return d.Compare(o) < 0 }
+func (d Date) After(o Date) bool  { return d.Compare(o) > 0 }
+
+// Compare returns -1, 0 or +1 as d is before, the same as, or after o.
+func (d Date) Compare(o Date) int {
+	switch {
+	case d.year != o.year:
+		return cmpInt(d.year, o.year)
+	case d.month != o.month:
+		return cmpInt(int(d.month), int(o.month))
+	}
+	return cmpInt(d.day, o.day)
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Time is the start of the day d in UTC.
+func (d Date) Time() time.Time { return time.Date(d.year, d.month, d.day, 0, 0, 0, 0, time.UTC) }
+
+// FinancialYear is the NHS financial year d falls in, named by its first calendar year: 1 April 2009
+// to 31 March 2010 is 2009.
+func (d Date) FinancialYear() int {
+	if d.month < time.April {
+		return d.year - 1
+	}
+	return d.year
+}
+
+// In reports whether d lies inside the period, both ends included.
+func (d Date) In(p Period) bool { return !d.IsZero() && !d.Before(p.Start()) && !d.After(p.End()) }
+
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.year, int(d.month), d.day)
+}
+
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + d.String() + `"`), nil
+}
+
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		*d = Date{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("date: want a string YYYY-MM-DD: %w", err)
+	}
+	if s == "" {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

@@ -1,0 +1,252 @@
+package domain
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The test world: two SHAs, three PCTs, three providers, CfH, and one LHC led by 5K5 under Q36.
+const (
+	sha       = "Q36"
+	otherSHA  = "Q35"
+	leadPCT   = "5K5"
+	otherPCT  = "5NT" // a PCT in Q36 that leads nothing
+	farPCT    = "5QA" // a PCT in Q35
+	trust     = "RJ1"
+	trust2    = "RXA"
+	nonNHS    = "NTV01"
+	outsider  = "RBB" // a provider in Q36 outside the LHC
+	cfhODS    = "X09"
+	lhcID     = "north-lhc"
+	planID    = "0190f0c4-1111-7000-8000-000000000001"
+	round     = "2009-10"
+	personCE1 = "ce-5k5-a"
+	personCE2 = "ce-5k5-b"
+	personRJ1 = "ce-rj1"
+	personRXA = "ce-rxa"
+)
+
+var (
+	period2009 = Period{FirstYear: 2009, LastYear: 2011}
+	// t0 is when the world is decided in; 5K5's first chief executive is in office then.
+	t0          = ts("2009-07-01T10:00:00Z")
+	ce1From     = ts("2008-04-01T00:00:00Z")
+	ce2From     = ts("2010-01-01T00:00:00Z") // 5K5's successor chief executive
+	rj1From     = ts("2009-01-01T00:00:00Z")
+	rxaFrom     = ts("2009-09-01T00:00:00Z") // after t0
+	admin       = Actor{PersonID: "admin-1", Name: "Registry Admin", Role: RoleAdmin, Org: cfhODS}
+	commissionr = Actor{PersonID: "pc-1", Name: "Pat Commissioner", Role: RolePCTCommissioner, Org: leadPCT}
+	provRJ1     = Actor{PersonID: "pr-rj1", Name: "Rita Provider", Role: RoleProvider, Org: trust}
+	provRXA     = Actor{PersonID: "pr-rxa", Name: "Rex Provider", Role: RoleProvider, Org: trust2}
+	ceLead      = Actor{PersonID: personCE1, Name: "Ann Chief", Role: RoleChiefExecutive, Org: leadPCT}
+	ceLead2     = Actor{PersonID: personCE2, Name: "Ben Chief", Role: RoleChiefExecutive, Org: leadPCT}
+	ceRJ1       = Actor{PersonID: personRJ1, Name: "Cat Chief", Role: RoleChiefExecutive, Org: trust}
+	ceRXA       = Actor{PersonID: personRXA, Name: "Dan Chief", Role: RoleChiefExecutive, Org: trust2}
+	assurer     = Actor{PersonID: "sa-1", Name: "Sam Assurer", Role: RoleSHAAssurer, Org: sha}
+	cfhActor    = Actor{PersonID: "cfh-1", Name: "Cy CfH", Role: RoleCfH, Org: cfhODS}
+)
+
+func ts(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func date(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// sampleContent is the shared example content, valid for 2009..2011.
+func sampleContent(tb testing.TB) Content {
+	tb.Helper()
+	raw, err := os.ReadFile("testdata/plan-content.json")
+	require.NoError(tb, err)
+	var c Content
+	require.NoError(tb, json.Unmarshal(raw, &c))
+	return c
+}
+
+// world is a registry and one plan, with the events recorded so far and a clock.
+type world struct {
+	tb     testing.TB
+	reg    *Registry
+	plan   *Plan
+	now    time.Time
+	seq    int
+	events []Event
+}
+
+func (w *world) meta(a Actor) Metadata {
+	w.seq++
+	return Metadata{
+		EventID: fmt.Sprintf("0190f0c4-0000-7000-8000-%012d", w.seq), CommandID: fmt.Sprintf("cmd-%d", w.seq),
+		Actor: a, RecordedAt: w.now, SchemaVersion: SchemaVersion,
+	}
+}
+
+// registry decides and applies a registry command, failing the test on refusal.
+func (w *world) registry(cmd RegistryCommand) {
+	w.tb.Helper()
+	d, err := w.reg.Decide(admin, w.now, cmd)
+	require.NoError(w.tb, err)
+	e := Event{Data: d, Meta: w.meta(admin)}
+	require.NoError(w.tb, w.reg.Apply(e))
+	w.events = append(w.events, e)
+}
+
+// do decides a plan command and, if it is accepted, applies the event.
+func (w *world) do(a Actor, cmd PlanCommand) (EventData, error) {
+	w.tb.Helper()
+	d, err := w.plan.Decide(w.reg, a, w.now, cmd)
+	if err != nil {
+		return nil, err
+	}
+	e := Event{Data: d, Meta: w.meta(a)}
+	require.NoError(w.tb, w.plan.Apply(e))
+	w.events = append(w.events, e)
+	return d, nil
+}
+
+// must is do, failing the test on refusal.
+func (w *world) must(a Actor, cmd PlanCommand) EventData {
+	w.tb.Helper()
+	d, err := w.do(a, cmd)
+	require.NoError(w.tb, err)
+	return d
+}
+
+// newWorld builds the registry; the plan is not yet submitted.
+func newWorld(tb testing.TB) *world {
+	tb.Helper()
+	w := &world{tb: tb, reg: NewRegistry(), plan: NewPlan(), now: ts("2009-01-01T00:00:00Z")}
+	for _, o := range []RegisterOrganisation{
+		{ODSCode: sha, Name: "North West SHA", Kind: KindSHA},
+		{ODSCode: otherSHA, Name: "North East SHA", Kind: KindSHA},
+		{ODSCode: cfhODS, Name: "NHS Connecting for Health", Kind: KindCfH},
+		{ODSCode: leadPCT, Name: "Northtown PCT", Kind: KindPCT, SHACode: sha},
+		{ODSCode: otherPCT, Name: "Southtown PCT", Kind: KindPCT, SHACode: sha},
+		{ODSCode: farPCT, Name: "Fartown PCT", Kind: KindPCT, SHACode: otherSHA},
+		{ODSCode: trust, Name: "Northtown Hospitals NHS Trust", Kind: KindProvider, SHACode: sha},
+		{ODSCode: trust2, Name: "Northtown Community Services", Kind: KindProvider, SHACode: sha},
+		{ODSCode: nonNHS, Name: "Northtown Hospice Ltd", Kind: KindNonNHSProvider, SHACode: sha},
+		{ODSCode: outsider, Name: "Elsewhere NHS Trust", Kind: KindProvider, SHACode: sha},
+	} {
+		w.registry(o)
+	}
+	w.registry(AppointChiefExecutive{ODSCode: leadPCT, PersonID: personCE1, Name: "Ann Chief", EffectiveFrom: ce1From})
+	w.registry(AppointChiefExecutive{ODSCode: leadPCT, PersonID: personCE2, Name: "Ben Chief", EffectiveFrom: ce2From})
+	w.registry(AppointChiefExecutive{ODSCode: trust, PersonID: personRJ1, Name: "Cat Chief", EffectiveFrom: rj1From})
+	w.registry(AppointChiefExecutive{ODSCode: trust2, PersonID: personRXA, Name: "Dan Chief", EffectiveFrom: rxaFrom})
+	w.registry(FormLHC{LHCID: lhcID, Name: "Northtown LHC", LeadPCT: leadPCT, SHACode: sha, Members: []string{trust, trust2, nonNHS}})
+	w.now = t0
+	return w
+}
+
+func submitCmd(tb testing.TB) SubmitPlan {
+	return SubmitPlan{PlanID: planID, LHCID: lhcID, Round: round, Period: period2009, Content: sampleContent(tb)}
+}
+
+// The stages of a plan's life that tables start from.
+
+func submitted(tb testing.TB) *world {
+	w := newWorld(tb)
+	w.must(commissionr, submitCmd(tb))
+	return w
+}
+
+// contributed: RJ1 has contributed to version 1.
+func contributed(tb testing.TB) *world {
+	w := submitted(tb)
+	w.must(provRJ1, RecordContribution{Section: "clinical5", Summary: "PAS and order comms timetable"})
+	return w
+}
+
+// signedOff: the lead PCT and RJ1 have signed off version 1.
+func signedOff(tb testing.TB) *world {
+	w := contributed(tb)
+	w.must(ceLead, w.signOff())
+	w.must(ceRJ1, w.signOff())
+	return w
+}
+
+func assured(tb testing.TB, outcome Outcome) *world {
+	w := signedOff(tb)
+	w.must(assurer, assureCmd(w.plan.Version(), outcome))
+	return w
+}
+
+func acknowledged(tb testing.TB) *world {
+	w := assured(tb, OutcomeAssured)
+	w.must(cfhActor, AcknowledgeAssurance{Version: 1, Note: "Noted"})
+	return w
+}
+
+func withdrawn(tb testing.TB) *world {
+	w := submitted(tb)
+	w.must(commissionr, WithdrawPlan{Reason: "LHC boundaries redrawn"})
+	return w
+}
+
+func (w *world) signOff() SignOffPlan {
+	cur := w.plan.Current()
+	return SignOffPlan{Version: cur.Number, Statement: "I confirm this plan has the board's support.", ContentHash: cur.ContentHash}
+}
+
+func assureCmd(version int, outcome Outcome) RecordAssurance {
+	c := RecordAssurance{
+		Version: version, Outcome: outcome, ReflectedInPfITPlan: true, PfIT: "North, Midlands and East",
+		Criteria: []Criterion{{ID: "c5-coverage", Met: true, Note: "All five capabilities timetabled"}, {ID: "ig", Met: true}},
+	}
+	switch outcome {
+	case OutcomeAssuredWithConditions:
+		c.Conditions = []string{"Confirm e-prescribing funding by Q3"}
+		c.Criteria[1].Met = false
+	case OutcomeNotAssured:
+		c.Criteria[0].Met = false
+		c.ReflectedInPfITPlan = false
+	}
+	return c
+}
+
+// revisedContent is the sample content with one change.
+func revisedContent(tb testing.TB) Content {
+	c := sampleContent(tb)
+	c.DataQuality = "Weekly SUS data quality dashboard reviewed by the informatics board."
+	return c
+}
+
+// assertRefused checks that err is a copy of the sentinel want, of want's kind, with a message.
+func assertRefused(t *testing.T, err error, want *Error) *Error {
+	t.Helper()
+	require.Error(t, err)
+	assert.ErrorIs(t, err, want)
+	var e *Error
+	require.True(t, errors.As(err, &e), "error %v is not a *Error", err)
+	assert.Equal(t, want.Kind, e.Kind, "kind of %v", err)
+	assert.NotEmpty(t, e.Message)
+	assert.NotSame(t, want, e, "a sentinel must be copied, not returned")
+	return e
+}
+
+// hasField reports whether e names the field path.
+func hasField(e *Error, field string) bool {
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}

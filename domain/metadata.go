@@ -1,0 +1,18 @@
+package domain
+
+import "time"
+
+// SchemaVersion is the version of event data shapes that this code writes.
+const SchemaVersion = 1
+
+// Metadata is carried by every event. Hash covers everything else in the event (see ChainHash).
+type Metadata struct {
+	EventID       string    `json:"event_id"`
+	CommandID     string    `json:"command_id"`
+	Actor         Actor     `json:"actor"`
+	RecordedAt    time.Time `json:"recorded_at"`
+	CorrelationID string    `json:"correlation_id"`
+	SchemaVersion int       `json:"schema_version"`
+	PrevHash      string    `json:"prev_hash"`
+	Hash          string    `json:"hash,omitempty"`
+}

@@ -1,0 +1,222 @@
+package domain
+
+import (
+	"slices"
+	"time"
+)
+
+// Plan is one LHC's informatics plan for one planning round: the fold of its stream. Each revision
+// starts a new Version; earlier versions, with their contributions, sign-offs and assurance, are kept.
+type Plan struct {
+	exists     bool
+	id         string
+	lhcID      string
+	round      string
+	period     Period
+	leadPCT    string // the organisation that submitted the plan, which the rules make the LHC's lead PCT
+	versions   []Version
+	withdrawal *Withdrawal
+}
+
+// Version is one version of a plan's content and everything recorded against it.
+type Version struct {
+	Number          int              `json:"version"`
+	Content         Content          `json:"content"`
+	ContentHash     string           `json:"content_hash"`
+	SubmittedAt     time.Time        `json:"submitted_at"`
+	EventID         string           `json:"event_id"`
+	Reason          string           `json:"reason,omitempty"` // why it was revised; empty for version 1
+	Contributors    []string         `json:"contributors"`     // distinct ODS codes, in order of first contribution
+	Contributions   []Contribution   `json:"contributions"`
+	SignOffs        []SignOff        `json:"signoffs"`
+	Assurance       *Assurance       `json:"assurance"`
+	Acknowledgement *Acknowledgement `json:"acknowledgement"`
+}
+
+// Contribution is a provider's contribution to one section of a version.
+type Contribution struct {
+	Version        int       `json:"version"`
+	ContributorODS string    `json:"contributor_ods"`
+	Section        string    `json:"section"`
+	Summary        string    `json:"summary"`
+	DocumentSHA256 string    `json:"document_sha256,omitempty"`
+	RecordedAt     time.Time `json:"recorded_at"`
+	EventID        string    `json:"event_id"`
+}
+
+// SignOff is a senior responsible owner's sign-off of exactly the content with ContentHash.
+type SignOff struct {
+	Version     int       `json:"version"`
+	ODSCode     string    `json:"ods_code"`
+	PersonID    string    `json:"person_id"`
+	Statement   string    `json:"statement"`
+	ContentHash string    `json:"content_hash"`
+	RecordedAt  time.Time `json:"recorded_at"`
+	EventID     string    `json:"event_id"`
+}
+
+// Assurance is an SHA's judgement of a version.
+type Assurance struct {
+	Version             int         `json:"version"`
+	SHACode             string      `json:"sha_code"`
+	Outcome             Outcome     `json:"outcome"`
+	Criteria            []Criterion `json:"criteria"`
+	Conditions          []string    `json:"conditions"`
+	ReflectedInPfITPlan bool        `json:"reflected_in_pfit_plan"`
+	PfIT                string      `json:"pfit"`
+	RecordedAt          time.Time   `json:"recorded_at"`
+	EventID             string      `json:"event_id"`
+}
+
+// Acknowledgement is NHS Connecting for Health's acknowledgement of an assurance.
+type Acknowledgement struct {
+	Version          int       `json:"version"`
+	AssuranceEventID string    `json:"assurance_event_id"`
+	Note             string    `json:"note"`
+	ODSCode          string    `json:"ods_code"` // the acknowledging organisation, from the event's actor
+	RecordedAt       time.Time `json:"recorded_at"`
+	EventID          string    `json:"event_id"`
+}
+
+// Withdrawal records that, and why, a plan was withdrawn.
+type Withdrawal struct {
+	Reason     string    `json:"reason"`
+	RecordedAt time.Time `json:"recorded_at"`
+	EventID    string    `json:"event_id"`
+}
+
+// NewPlan returns a plan that has not been submitted.
+func NewPlan() *Plan { return &Plan{} }
+
+// Exists reports whether the plan has been submitted.
+func (p *Plan) Exists() bool { return p.exists }
+
+func (p *Plan) ID() string     { return p.id }
+func (p *Plan) LHCID() string  { return p.lhcID }
+func (p *Plan) Round() string  { return p.round }
+func (p *Plan) Period() Period { return p.period }
+
+// LeadPCT is the ODS code of the PCT that submitted the plan and leads its LHC.
+func (p *Plan) LeadPCT() string { return p.leadPCT }
+
+// Withdrawn reports whether the plan has been withdrawn.
+func (p *Plan) Withdrawn() bool { return p.withdrawal != nil }
+
+// Withdrawal returns the withdrawal, or nil if the plan is live.
+func (p *Plan) Withdrawal() *Withdrawal {
+	if p.withdrawal == nil {
+		return nil
+	}
+	w := *p.withdrawal
+	return &w
+}
+
+// Version is the current version number, 0 before submission.
+func (p *Plan) Version() int { return len(p.versions) }
+
+// Current returns the current version; the zero Version before submission.
+func (p *Plan) Current() Version {
+	if len(p.versions) == 0 {
+		return Version{}
+	}
+	return p.versions[len(p.versions)-1].clone()
+}
+
+// Versions returns every version, oldest first.
+func (p *Plan) Versions() []Version {
+	out := make([]Version, len(p.versions))
+	for i, v := range p.versions {
+		out[i] = v.clone()
+	}
+	return out
+}
+
+// SubmittedAt is when version 1 was recorded.
+func (p *Plan) SubmittedAt() time.Time {
+	if len(p.versions) == 0 {
+		return time.Time{}
+	}
+	return p.versions[0].SubmittedAt
+}
+
+// Status is where the plan stands, derived from its current version.
+func (p *Plan) Status() Status {
+	switch {
+	case !p.exists:
+		return ""
+	case p.withdrawal != nil:
+		return StatusWithdrawn
+	}
+	v := p.current()
+	switch {
+	case v.Acknowledgement != nil:
+		return StatusAcknowledged
+	case v.Assurance != nil:
+		return v.Assurance.Outcome.status()
+	case len(v.outstanding(p.leadPCT)) == 0:
+		return StatusSignedOff
+	}
+	return StatusSubmitted
+}
+
+// OutstandingSignOffs lists the organisations that must still sign off the current version before it
+// can be assured: the lead PCT first, then contributors in order of first contribution.
+func (p *Plan) OutstandingSignOffs() []string {
+	if !p.exists {
+		return nil
+	}
+	return p.current().outstanding(p.leadPCT)
+}
+
+// current is the current version itself, for reading and folding; callers outside get clones.
+func (p *Plan) current() *Version { return &p.versions[len(p.versions)-1] }
+
+// signatories are the organisations whose sign-off the version needs: the lead PCT and every
+// contributor.
+func (v Version) signatories(leadPCT string) []string {
+	out := []string{leadPCT}
+	for _, c := range v.Contributors {
+		if c != leadPCT {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (v Version) outstanding(leadPCT string) []string {
+	var out []string
+	for _, org := range v.signatories(leadPCT) {
+		if _, ok := v.signOff(org); !ok {
+			out = append(out, org)
+		}
+	}
+	return out
+}
+
+// signOff returns the version's sign-off by the organisation ods.
+func (v Version) signOff(ods string) (SignOff, bool) {
+	for _, s := range v.SignOffs {
+		if s.ODSCode == ods {
+			return s, true
+		}
+	}
+	return SignOff{}, false
+}
+
+func (v Version) clone() Version {
+	v.Content = v.Content.clone()
+	v.Contributors = slices.Clone(v.Contributors)
+	v.Contributions = slices.Clone(v.Contributions)
+	v.SignOffs = slices.Clone(v.SignOffs)
+	if v.Assurance != nil {
+		a := *v.Assurance
+		a.Criteria = slices.Clone(a.Criteria)
+		a.Conditions = slices.Clone(a.Conditions)
+		v.Assurance = &a
+	}
+	if v.Acknowledgement != nil {
+		a := *v.Acknowledgement
+		v.Acknowledgement = &a
+	}
+	return v
+}

@@ -1,0 +1,159 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Apply folds one event of the plan's stream. It takes the event's id, time and actor from its
+// metadata where the state records them.
+//
+// Apply checks that the event fits: the right order, the current version, nothing recorded twice.
+// It does not re-decide the rules (it cannot: it has no registry), so an event that Decide would now
+// refuse but that fits the history still folds, as old logs must. An event that does not fit is an
+// error and leaves the plan unchanged.
+func (p *Plan) Apply(e Event) error {
+	d := valueOf(e.Data)
+	if err := p.fits(d, e.Meta); err != nil {
+		if d == nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+		return fmt.Errorf("apply %s: %w", d.EventType(), err)
+	}
+	switch d := d.(type) {
+	case PlanSubmitted:
+		hash, err := ContentHash(d.Content)
+		if err != nil {
+			return fmt.Errorf("apply %s: %w", d.EventType(), err)
+		}
+		*p = Plan{exists: true, id: d.PlanID, lhcID: d.LHCID, round: d.Round, period: d.Period, leadPCT: e.Meta.Actor.Org}
+		p.versions = []Version{newVersion(1, d.Content, hash, "", e.Meta)}
+	case PlanRevised:
+		hash, err := ContentHash(d.Content)
+		if err != nil {
+			return fmt.Errorf("apply %s: %w", d.EventType(), err)
+		}
+		p.versions = append(p.versions, newVersion(d.Version, d.Content, hash, d.Reason, e.Meta))
+	case ContributionRecorded:
+		v := p.current()
+		if !slices.Contains(v.Contributors, d.ContributorODS) {
+			v.Contributors = append(v.Contributors, d.ContributorODS)
+		}
+		v.Contributions = append(v.Contributions, Contribution{
+			Version: d.Version, ContributorODS: d.ContributorODS, Section: d.Section, Summary: d.Summary,
+			DocumentSHA256: d.DocumentSHA256, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
+		})
+	case SROSignedOff:
+		v := p.current()
+		v.SignOffs = append(v.SignOffs, SignOff{
+			Version: d.Version, ODSCode: d.ODSCode, PersonID: d.PersonID, Statement: d.Statement,
+			ContentHash: d.ContentHash, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
+		})
+	case AssuranceRecorded:
+		p.current().Assurance = &Assurance{
+			Version: d.Version, SHACode: d.SHACode, Outcome: d.Outcome, Criteria: slices.Clone(nonNil(d.Criteria)),
+			Conditions: slices.Clone(nonNil(d.Conditions)), ReflectedInPfITPlan: d.ReflectedInPfITPlan, PfIT: d.PfIT,
+			RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
+		}
+	case CfHAcknowledged:
+		p.current().Acknowledgement = &Acknowledgement{
+			Version: d.Version, AssuranceEventID: d.AssuranceEventID, Note: d.Note, ODSCode: e.Meta.Actor.Org,
+			RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
+		}
+	case PlanWithdrawn:
+		p.withdrawal = &Withdrawal{Reason: d.Reason, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID}
+	}
+	return nil
+}
+
+func newVersion(n int, c Content, hash, reason string, m Metadata) Version {
+	return Version{
+		Number: n, Content: c.clone(), ContentHash: hash, SubmittedAt: m.RecordedAt, EventID: m.EventID, Reason: reason,
+		Contributors: []string{}, Contributions: []Contribution{}, SignOffs: []SignOff{},
+	}
+}
+
+// fits says why d cannot follow the events folded so far, or nil if it can.
+func (p *Plan) fits(d EventData, m Metadata) error {
+	if d == nil {
+		return fmt.Errorf("plan event has no data")
+	}
+	if s, ok := d.(PlanSubmitted); ok {
+		switch {
+		case p.exists:
+			return fmt.Errorf("plan %s was already submitted", p.id)
+		case s.PlanID == "":
+			return fmt.Errorf("no plan_id")
+		case s.Version != 1:
+			return fmt.Errorf("first version is %d, not 1", s.Version)
+		case m.Actor.Org == "":
+			return fmt.Errorf("metadata names no submitting organisation (the lead PCT)")
+		}
+		return nil
+	}
+	if !p.exists {
+		return fmt.Errorf("plan has not been submitted")
+	}
+	if p.withdrawal != nil {
+		return fmt.Errorf("plan %s was withdrawn", p.id)
+	}
+	cur := p.current()
+	wrongVersion := func(v int) error {
+		if v != cur.Number {
+			return fmt.Errorf("names version %d, but the current version is %d", v, cur.Number)
+		}
+		return nil
+	}
+	switch d := d.(type) {
+	case PlanRevised:
+		if d.Version != cur.Number+1 {
+			return fmt.Errorf("revision is version %d, but the next version is %d", d.Version, cur.Number+1)
+		}
+	case ContributionRecorded:
+		if err := wrongVersion(d.Version); err != nil {
+			return err
+		}
+		if d.ContributorODS == "" {
+			return fmt.Errorf("no contributor_ods")
+		}
+		if cur.Assurance != nil {
+			return fmt.Errorf("version %d is already assured", cur.Number)
+		}
+	case SROSignedOff:
+		if err := wrongVersion(d.Version); err != nil {
+			return err
+		}
+		if _, dup := cur.signOff(d.ODSCode); dup {
+			return fmt.Errorf("%s already signed off version %d", d.ODSCode, cur.Number)
+		}
+		if d.ContentHash != cur.ContentHash {
+			return fmt.Errorf("sign-off names content %s, but version %d is %s", d.ContentHash, cur.Number, cur.ContentHash)
+		}
+	case AssuranceRecorded:
+		if err := wrongVersion(d.Version); err != nil {
+			return err
+		}
+		if cur.Assurance != nil {
+			return fmt.Errorf("version %d is already assured", cur.Number)
+		}
+		if !d.Outcome.Valid() {
+			return fmt.Errorf("unknown outcome %q", d.Outcome)
+		}
+	case CfHAcknowledged:
+		if err := wrongVersion(d.Version); err != nil {
+			return err
+		}
+		switch a := cur.Assurance; {
+		case a == nil || !a.Outcome.Positive():
+			return fmt.Errorf("version %d is not assured", cur.Number)
+		case cur.Acknowledgement != nil:
+			return fmt.Errorf("version %d is already acknowledged", cur.Number)
+		case d.AssuranceEventID != a.EventID:
+			return fmt.Errorf("acknowledges assurance %q, but version %d's assurance is %q", d.AssuranceEventID, cur.Number, a.EventID)
+		}
+	case PlanWithdrawn:
+	default:
+		return fmt.Errorf("not a plan event")
+	}
+	return nil
+}

@@ -1,0 +1,479 @@
+package domain
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PlanCommand is a command on a plan. The set is closed: only this package defines them.
+type PlanCommand interface {
+	planCommand()
+}
+
+// SubmitPlan submits version 1 of a plan. PlanID is chosen by the caller (the stream's owner).
+type SubmitPlan struct {
+	PlanID  string  `json:"plan_id"`
+	LHCID   string  `json:"lhc_id"`
+	Round   string  `json:"round"`
+	Period  Period  `json:"period"`
+	Content Content `json:"content"`
+}
+
+// RevisePlan replaces the content with a new version.
+type RevisePlan struct {
+	Content Content `json:"content"`
+	Reason  string  `json:"reason"`
+}
+
+// RecordContribution records a provider's contribution to the current version. The contributor is
+// the actor's organisation.
+type RecordContribution struct {
+	Section        string `json:"section"`
+	Summary        string `json:"summary"`
+	DocumentSHA256 string `json:"document_sha256"`
+}
+
+// SignOffPlan is a chief executive's sign-off of a version, for the actor's organisation. Version and
+// ContentHash say exactly what is being signed; both must be the current version's.
+type SignOffPlan struct {
+	Version     int    `json:"version"`
+	Statement   string `json:"statement"`
+	ContentHash string `json:"content_hash"`
+}
+
+// RecordAssurance records the SHA's assurance of a version.
+type RecordAssurance struct {
+	Version             int         `json:"version"`
+	Outcome             Outcome     `json:"outcome"`
+	Criteria            []Criterion `json:"criteria"`
+	Conditions          []string    `json:"conditions"`
+	ReflectedInPfITPlan bool        `json:"reflected_in_pfit_plan"`
+	PfIT                string      `json:"pfit"`
+}
+
+// AcknowledgeAssurance is CfH's acknowledgement of the assurance of a version.
+type AcknowledgeAssurance struct {
+	Version int    `json:"version"`
+	Note    string `json:"note"`
+}
+
+// WithdrawPlan withdraws the plan; its LHC may then submit a new one for the round.
+type WithdrawPlan struct {
+	Reason string `json:"reason"`
+}
+
+func (SubmitPlan) planCommand()           {}
+func (RevisePlan) planCommand()           {}
+func (RecordContribution) planCommand()   {}
+func (SignOffPlan) planCommand()          {}
+func (RecordAssurance) planCommand()      {}
+func (AcknowledgeAssurance) planCommand() {}
+func (WithdrawPlan) planCommand()         {}
+
+// roundPattern is a planning round, e.g. 2009-10.
+var roundPattern = regexp.MustCompile(`^(20\d\d)-(\d\d)$`)
+
+// Decide decides a plan command for actor a at instant at, against the registry as it stands. It
+// returns the event to record, or a *Error saying why not. It does not change p (nor reg): the
+// caller applies the event once it is stored.
+//
+// Checks run in a fixed order, so the refusal is predictable: the actor's role; that the plan exists
+// (and is not withdrawn); the actor's organisation; the command's fields, all reported together;
+// the version named; then the rules that depend on what has been recorded. An assurance's own
+// consistency (outcome, criteria, conditions) is checked last, after its sign-off preconditions.
+func (p *Plan) Decide(reg *Registry, a Actor, at time.Time, cmd PlanCommand) (EventData, error) {
+	if reg == nil {
+		reg = NewRegistry()
+	}
+	switch c := planCommandValue(cmd).(type) {
+	case SubmitPlan:
+		return p.decideSubmit(reg, a, c)
+	case RevisePlan:
+		return p.decideRevise(reg, a, c)
+	case RecordContribution:
+		return p.decideContribute(reg, a, c)
+	case SignOffPlan:
+		return p.decideSignOff(reg, a, at, c)
+	case RecordAssurance:
+		return p.decideAssure(reg, a, c)
+	case AcknowledgeAssurance:
+		return p.decideAcknowledge(reg, a, c)
+	case WithdrawPlan:
+		return p.decideWithdraw(reg, a, c)
+	}
+	return nil, ErrInvalidCommand.with("unknown plan command %T", cmd)
+}
+
+func (p *Plan) decideSubmit(reg *Registry, a Actor, c SubmitPlan) (EventData, error) {
+	if err := requireRole(a, RolePCTCommissioner); err != nil {
+		return nil, err
+	}
+	var ps problems
+	if !checkLHCID(&ps, "lhc_id", c.LHCID) {
+		return nil, ps.err()
+	}
+	lhc, ok := reg.lhcs[c.LHCID]
+	if !ok {
+		return nil, ErrUnknownLHC.at("lhc_id", "LHC %q does not exist", c.LHCID)
+	}
+	if a.Org != lhc.LeadPCT {
+		return nil, ErrOrganisationNotAllowed.with("%q is not the lead PCT of LHC %q; only its lead PCT, %s, may submit its plan", a.Org, lhc.ID, lhc.LeadPCT)
+	}
+	if p.exists {
+		if p.withdrawal != nil {
+			return nil, ErrPlanWithdrawn.with("plan %s was withdrawn; a new submission starts a new plan", p.id)
+		}
+		return nil, ErrLivePlanExists.with("plan %s is live for LHC %q, round %s; revise it or withdraw it first", p.id, p.lhcID, p.round)
+	}
+	switch {
+	case c.PlanID == "":
+		ps.add(ErrInvalidCommand, "plan_id", "is required")
+	case !planIDPattern.MatchString(c.PlanID):
+		ps.add(ErrInvalidCommand, "plan_id", "%q is not a plan id (1 to 64 letters, digits and hyphens)", c.PlanID)
+	}
+	checkRound(&ps, c.Round)
+	c.Content.check(&ps, c.Period, c.Period.check(&ps, "period"))
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return PlanSubmitted{PlanID: c.PlanID, LHCID: c.LHCID, Round: c.Round, Version: 1, Period: c.Period, Content: c.Content.clone()}, nil
+}
+
+func checkRound(ps *problems, round string) {
+	m := roundPattern.FindStringSubmatch(round)
+	if round == "" {
+		ps.add(ErrInvalidCommand, "round", "is required")
+		return
+	}
+	if m == nil {
+		ps.add(ErrInvalidCommand, "round", "%q is not a planning round of the form YYYY-YY, e.g. 2009-10", round)
+		return
+	}
+	first, _ := strconv.Atoi(m[1])
+	second, _ := strconv.Atoi(m[2])
+	if second != (first+1)%100 {
+		ps.add(ErrInvalidCommand, "round", "%q does not name consecutive years; did you mean %d-%02d?", round, first, (first+1)%100)
+	}
+}
+
+func (p *Plan) decideRevise(reg *Registry, a Actor, c RevisePlan) (EventData, error) {
+	if err := p.requireLive(a, RolePCTCommissioner); err != nil {
+		return nil, err
+	}
+	if err := p.requireLeadPCT(reg, a, "revise"); err != nil {
+		return nil, err
+	}
+	var ps problems
+	c.Content.check(&ps, p.period, true)
+	requiredLong.check(&ps, ErrInvalidCommand, "reason", c.Reason)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	cur := p.current()
+	hash, err := ContentHash(c.Content)
+	if err != nil {
+		return nil, ErrInvalidContent.with("%v", err)
+	}
+	if hash == cur.ContentHash {
+		return nil, ErrNoChange.with("the content is identical to version %d (content hash %s)", cur.Number, hash)
+	}
+	return PlanRevised{Version: cur.Number + 1, Content: c.Content.clone(), Reason: c.Reason}, nil
+}
+
+func (p *Plan) decideContribute(reg *Registry, a Actor, c RecordContribution) (EventData, error) {
+	if err := p.requireLive(a, RoleProvider); err != nil {
+		return nil, err
+	}
+	org, ok := reg.orgs[a.Org]
+	switch {
+	case !ok:
+		return nil, ErrOrganisationNotAllowed.with("%q is not a registered organisation", a.Org)
+	case !org.Kind.Contributes():
+		return nil, ErrOrganisationNotAllowed.with("%s (%s) is a %s; only providers contribute to plans", org.ODSCode, org.Name, org.Kind)
+	}
+	if lhc, ok := reg.lhcs[p.lhcID]; !ok || !lhc.HasMember(a.Org) {
+		return nil, ErrNotLHCMember.with("%s is not a member of LHC %q", a.Org, p.lhcID)
+	}
+	var ps problems
+	switch {
+	case c.Section == "":
+		ps.add(ErrInvalidCommand, "section", "is required")
+	case !slices.Contains(Sections, c.Section):
+		ps.add(ErrInvalidCommand, "section", "unknown section %q; want one of %s", c.Section, strings.Join(Sections, ", "))
+	}
+	requiredLong.check(&ps, ErrInvalidCommand, "summary", c.Summary)
+	if c.DocumentSHA256 != "" && !isSHA256Hex(c.DocumentSHA256) {
+		ps.add(ErrInvalidCommand, "document_sha256", "must be 64 lower-case hex digits (a SHA-256 digest)")
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	cur := p.current()
+	if cur.Assurance != nil {
+		return nil, ErrContributionsClosed.with("version %d was assured (%s) by %s; revise the plan before contributing", cur.Number, cur.Assurance.Outcome, cur.Assurance.SHACode)
+	}
+	return ContributionRecorded{Version: cur.Number, ContributorODS: a.Org, Section: c.Section, Summary: c.Summary, DocumentSHA256: c.DocumentSHA256}, nil
+}
+
+func (p *Plan) decideSignOff(reg *Registry, a Actor, at time.Time, c SignOffPlan) (EventData, error) {
+	if err := p.requireLive(a, RoleChiefExecutive); err != nil {
+		return nil, err
+	}
+	cur := p.current()
+	signatories := cur.signatories(p.leadPCT)
+	if a.Org == "" || !slices.Contains(signatories, a.Org) {
+		return nil, ErrNotSignatory.with("%q is neither the lead PCT nor a contributor to version %d; its signatories are %s", a.Org, cur.Number, strings.Join(signatories, ", "))
+	}
+	if err := requireChiefExecutive(reg, a, at); err != nil {
+		return nil, err
+	}
+	var ps problems
+	checkVersion(&ps, c.Version)
+	requiredLong.check(&ps, ErrInvalidCommand, "statement", c.Statement)
+	switch {
+	case c.ContentHash == "":
+		ps.add(ErrInvalidCommand, "content_hash", "is required")
+	case !isSHA256Hex(c.ContentHash):
+		ps.add(ErrInvalidCommand, "content_hash", "must be 64 lower-case hex digits (a SHA-256 digest)")
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	if err := p.requireCurrent(c.Version); err != nil {
+		return nil, err
+	}
+	if s, done := cur.signOff(a.Org); done {
+		return nil, ErrAlreadySignedOff.with("%s signed off version %d at %s (person %s)", a.Org, cur.Number, s.RecordedAt.UTC().Format(time.RFC3339), s.PersonID)
+	}
+	if c.ContentHash != cur.ContentHash {
+		return nil, ErrContentHashMismatch.at("content_hash", "%s is not the content hash of version %d, %s", c.ContentHash, cur.Number, cur.ContentHash)
+	}
+	return SROSignedOff{Version: cur.Number, ODSCode: a.Org, PersonID: a.PersonID, Statement: c.Statement, ContentHash: cur.ContentHash}, nil
+}
+
+// requireChiefExecutive refuses unless a is the chief executive appointed for a's organisation at
+// instant at. The message says who is, so that a wrong token or a lapsed appointment is obvious.
+func requireChiefExecutive(reg *Registry, a Actor, at time.Time) error {
+	when := at.UTC().Format(time.RFC3339)
+	org, ok := reg.orgs[a.Org]
+	if !ok {
+		return ErrNotChiefExecutive.with("%s is not a registered organisation, so has no chief executive", a.Org)
+	}
+	appt, ok := org.chiefExecutiveAt(at)
+	if ok && appt.PersonID == a.PersonID && a.PersonID != "" {
+		return nil
+	}
+	var own string
+	for _, x := range org.ChiefExecutives {
+		if x.PersonID == a.PersonID && x.EffectiveFrom.After(at) {
+			own = fmt.Sprintf(" (%s's appointment takes effect at %s)", a.PersonID, x.EffectiveFrom.UTC().Format(time.RFC3339))
+			break
+		}
+	}
+	if !ok {
+		return ErrNotChiefExecutive.with("no chief executive of %s is appointed at %s%s", a.Org, when, own)
+	}
+	return ErrNotChiefExecutive.with("%q is not the chief executive of %s at %s; %s (%s) is, since %s%s",
+		a.PersonID, a.Org, when, appt.Name, appt.PersonID, appt.EffectiveFrom.UTC().Format(time.RFC3339), own)
+}
+
+func (p *Plan) decideAssure(reg *Registry, a Actor, c RecordAssurance) (EventData, error) {
+	if err := p.requireLive(a, RoleSHAAssurer); err != nil {
+		return nil, err
+	}
+	lhc, ok := reg.lhcs[p.lhcID]
+	if !ok {
+		return nil, ErrUnknownLHC.with("the plan's LHC %q is not in the registry", p.lhcID)
+	}
+	if a.Org != lhc.SHACode {
+		return nil, ErrWrongSHA.with("%q is not the SHA of LHC %q; %s is", a.Org, lhc.ID, lhc.SHACode)
+	}
+	var ps problems
+	if checkVersion(&ps, c.Version); len(ps) > 0 {
+		return nil, ps.err()
+	}
+	if err := p.requireCurrent(c.Version); err != nil {
+		return nil, err
+	}
+	cur := p.current()
+	if x := cur.Assurance; x != nil {
+		return nil, ErrAlreadyAssured.with("version %d was assured %s by %s at %s; a new assurance needs a new version", cur.Number, x.Outcome, x.SHACode, x.RecordedAt.UTC().Format(time.RFC3339))
+	}
+	if out := cur.outstanding(p.leadPCT); len(out) > 0 {
+		return nil, ErrSignOffsOutstanding.with("version %d still needs sign-off by %s", cur.Number, strings.Join(out, ", "))
+	}
+	if err := checkAssurance(c); err != nil {
+		return nil, err
+	}
+	return AssuranceRecorded{
+		Version: cur.Number, SHACode: lhc.SHACode, Outcome: c.Outcome, Criteria: slices.Clone(nonNil(c.Criteria)),
+		Conditions: slices.Clone(nonNil(c.Conditions)), ReflectedInPfITPlan: c.ReflectedInPfITPlan, PfIT: c.PfIT,
+	}, nil
+}
+
+// checkAssurance checks that an assurance is consistent with its own outcome.
+func checkAssurance(c RecordAssurance) error {
+	var ps problems
+	switch {
+	case c.Outcome == "":
+		ps.add(ErrInvalidAssurance, "outcome", "is required")
+	case !c.Outcome.Valid():
+		ps.add(ErrInvalidAssurance, "outcome", "unknown outcome %q; want one of %s, %s, %s", c.Outcome, OutcomeAssured, OutcomeAssuredWithConditions, OutcomeNotAssured)
+	}
+	if len(c.Criteria) == 0 {
+		ps.add(ErrInvalidAssurance, "criteria", "at least one criterion is required")
+	}
+	ids := map[string]int{}
+	for i, cr := range c.Criteria {
+		field := fmt.Sprintf("criteria[%d]", i)
+		if j, dup := ids[cr.ID]; dup && cr.ID != "" {
+			ps.add(ErrInvalidAssurance, field+".id", "duplicate criterion %q, already at criteria[%d]", cr.ID, j)
+		} else {
+			ids[cr.ID] = i
+			requiredShort.check(&ps, ErrInvalidAssurance, field+".id", cr.ID)
+		}
+		optionalLong.check(&ps, ErrInvalidAssurance, field+".note", cr.Note)
+		if c.Outcome == OutcomeAssured && !cr.Met {
+			ps.add(ErrInvalidAssurance, field+".met", "criterion %q is not met, so the outcome cannot be %s", cr.ID, OutcomeAssured)
+		}
+	}
+	if c.Outcome == OutcomeAssured && !c.ReflectedInPfITPlan {
+		ps.add(ErrInvalidAssurance, "reflected_in_pfit_plan", "must be true for outcome %s: an assured plan is reflected in the PfIT plan", OutcomeAssured)
+	}
+	if c.Outcome == OutcomeAssuredWithConditions {
+		if len(c.Conditions) == 0 {
+			ps.add(ErrInvalidAssurance, "conditions", "at least one condition is required for outcome %s", OutcomeAssuredWithConditions)
+		}
+		for i, cond := range c.Conditions {
+			requiredLong.check(&ps, ErrInvalidAssurance, fmt.Sprintf("conditions[%d]", i), cond)
+		}
+	} else if len(c.Conditions) > 0 && c.Outcome.Valid() {
+		ps.add(ErrInvalidAssurance, "conditions", "must be empty for outcome %s; conditions belong to %s", c.Outcome, OutcomeAssuredWithConditions)
+	}
+	requiredShort.check(&ps, ErrInvalidAssurance, "pfit", c.PfIT)
+	return ps.err()
+}
+
+func (p *Plan) decideAcknowledge(reg *Registry, a Actor, c AcknowledgeAssurance) (EventData, error) {
+	if err := p.requireLive(a, RoleCfH); err != nil {
+		return nil, err
+	}
+	if reg.cfh == "" || a.Org != reg.cfh {
+		return nil, ErrOrganisationNotAllowed.with("%q is not NHS Connecting for Health (registered as %q)", a.Org, reg.cfh)
+	}
+	var ps problems
+	checkVersion(&ps, c.Version)
+	optionalLong.check(&ps, ErrInvalidCommand, "note", c.Note)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	if err := p.requireCurrent(c.Version); err != nil {
+		return nil, err
+	}
+	cur := p.current()
+	switch x := cur.Assurance; {
+	case x == nil:
+		return nil, ErrNotAssured.with("version %d has no assurance yet", cur.Number)
+	case !x.Outcome.Positive():
+		return nil, ErrNotAssured.with("version %d was judged %s by %s; only an assured plan is acknowledged", cur.Number, x.Outcome, x.SHACode)
+	case cur.Acknowledgement != nil:
+		return nil, ErrAlreadyAcknowledged.with("the assurance of version %d (event %s) was acknowledged at %s", cur.Number, x.EventID, cur.Acknowledgement.RecordedAt.UTC().Format(time.RFC3339))
+	default:
+		return CfHAcknowledged{Version: cur.Number, AssuranceEventID: x.EventID, Note: c.Note}, nil
+	}
+}
+
+func (p *Plan) decideWithdraw(reg *Registry, a Actor, c WithdrawPlan) (EventData, error) {
+	if err := p.requireLive(a, RolePCTCommissioner); err != nil {
+		return nil, err
+	}
+	if err := p.requireLeadPCT(reg, a, "withdraw"); err != nil {
+		return nil, err
+	}
+	var ps problems
+	requiredLong.check(&ps, ErrInvalidCommand, "reason", c.Reason)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return PlanWithdrawn(c), nil
+}
+
+func requireRole(a Actor, r Role) error {
+	if a.Role != r {
+		return ErrRoleNotAllowed.with("role %q may not do this; it needs role %q", a.Role, r)
+	}
+	return nil
+}
+
+// requireLive checks the actor's role, then that the plan exists and has not been withdrawn.
+func (p *Plan) requireLive(a Actor, r Role) error {
+	if err := requireRole(a, r); err != nil {
+		return err
+	}
+	if !p.exists {
+		return ErrPlanNotFound.with("the plan has not been submitted")
+	}
+	if w := p.withdrawal; w != nil {
+		return ErrPlanWithdrawn.with("plan %s was withdrawn at %s: %s", p.id, w.RecordedAt.UTC().Format(time.RFC3339), w.Reason)
+	}
+	return nil
+}
+
+// requireLeadPCT checks that a acts for the lead PCT of the plan's LHC.
+func (p *Plan) requireLeadPCT(reg *Registry, a Actor, verb string) error {
+	lead := p.leadPCT
+	if lhc, ok := reg.lhcs[p.lhcID]; ok {
+		lead = lhc.LeadPCT
+	}
+	if a.Org != lead {
+		return ErrOrganisationNotAllowed.with("%q is not the lead PCT of LHC %q; only %s may %s its plan", a.Org, p.lhcID, lead, verb)
+	}
+	return nil
+}
+
+func checkVersion(ps *problems, v int) {
+	if v <= 0 {
+		ps.add(ErrInvalidCommand, "version", "is required: the number of the version acted on")
+	}
+}
+
+// requireCurrent refuses a command that names a version other than the current one: the actor
+// decided on something that has since changed.
+func (p *Plan) requireCurrent(v int) error {
+	if cur := p.Version(); v != cur {
+		return ErrStaleVersion.at("version", "version %d is not the current version, %d", v, cur)
+	}
+	return nil
+}
+
+// planCommandValue turns a pointer to a command into the value.
+func planCommandValue(cmd PlanCommand) PlanCommand {
+	switch c := cmd.(type) {
+	case *SubmitPlan:
+		return derefCommand(c)
+	case *RevisePlan:
+		return derefCommand(c)
+	case *RecordContribution:
+		return derefCommand(c)
+	case *SignOffPlan:
+		return derefCommand(c)
+	case *RecordAssurance:
+		return derefCommand(c)
+	case *AcknowledgeAssurance:
+		return derefCommand(c)
+	case *WithdrawPlan:
+		return derefCommand(c)
+	}
+	return cmd
+}
+
+func derefCommand[T PlanCommand](p *T) PlanCommand {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
