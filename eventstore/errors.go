@@ -3,6 +3,8 @@ package eventstore
 import (
 	"errors"
 	"fmt"
+
+	"github.com/google/uuid"
 )
 
 var (
@@ -46,9 +48,18 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 type CorruptError struct {
 	Position Position
 	Reason   string
+	// Stream, Revision and EventID are what the damaged record says of itself, when its structure
+	// could still be read: a hint for the operator that the damage may itself have altered.
+	Stream   string
+	Revision uint64
+	EventID  uuid.UUID
 }
 
 func (e *CorruptError) Error() string {
+	if e.Stream != "" {
+		return fmt.Sprintf("eventstore: record at position %d (stream %s revision %d, event %s, as the damaged record reads) is corrupt: %s",
+			e.Position, e.Stream, e.Revision, e.EventID, e.Reason)
+	}
 	return fmt.Sprintf("eventstore: record at position %d is corrupt: %s", e.Position, e.Reason)
 }
 

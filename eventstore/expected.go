@@ -11,7 +11,10 @@ type ExpectedRevision struct {
 type expectedKind uint8
 
 const (
-	kindAny expectedKind = iota
+	// kindUnset is the zero value: an append must say what it expects, so that a forgotten
+	// expectation is refused rather than silently skipping the concurrency check.
+	kindUnset expectedKind = iota
+	kindAny
 	kindNoStream
 	kindStreamExists
 	kindExact
@@ -39,6 +42,9 @@ func (e ExpectedRevision) IsAny() bool          { return e.kind == kindAny }
 func (e ExpectedRevision) IsNoStream() bool     { return e.kind == kindNoStream }
 func (e ExpectedRevision) IsStreamExists() bool { return e.kind == kindStreamExists }
 
+// IsSet reports whether e is one of the expectations above rather than the zero value.
+func (e ExpectedRevision) IsSet() bool { return e.kind != kindUnset }
+
 // Satisfied reports whether a stream whose last revision is last (exists false: no events) meets e.
 func (e ExpectedRevision) Satisfied(last uint64, exists bool) bool {
 	switch e.kind {
@@ -48,8 +54,10 @@ func (e ExpectedRevision) Satisfied(last uint64, exists bool) bool {
 		return !exists
 	case kindStreamExists:
 		return exists
-	default:
+	case kindExact:
 		return exists && last == e.revision
+	default:
+		return false
 	}
 }
 
@@ -61,6 +69,8 @@ func (e ExpectedRevision) String() string {
 		return "no stream"
 	case kindStreamExists:
 		return "stream exists"
+	case kindUnset:
+		return "unset"
 	default:
 		return fmt.Sprintf("revision %d", e.revision)
 	}

@@ -35,13 +35,14 @@ type Store interface {
 
 	// Subscribe yields every event with position > after in commit order: first those already
 	// stored, then each new one as it is committed, with no gap and no duplicate. It ends when ctx is
-	// done (yielding ctx's error) or on a failure the implementation cannot recover from.
+	// done (yielding ctx's error), when the store is closed (yielding ErrClosed), or on a failure the
+	// implementation cannot recover from (yielding it).
 	Subscribe(ctx context.Context, after Position) iter.Seq2[RecordedEvent, error]
 
 	// Head returns the position of the last committed event, 0 for an empty log.
 	Head(ctx context.Context) (Position, error)
 
-	// Close releases the store. Subscriptions end.
+	// Close releases the store. Subscriptions end, and later calls fail with ErrClosed.
 	Close() error
 }
 

@@ -11,7 +11,10 @@ import (
 const MaxStreamNameLen = 255
 
 // ValidateAppend checks the arguments of an append that every implementation must refuse alike.
-func ValidateAppend(stream string, events []Event) error {
+func ValidateAppend(stream string, expected ExpectedRevision, events []Event) error {
+	if !expected.IsSet() {
+		return fmt.Errorf("%w: no expected revision (use Any to skip the concurrency check)", ErrInvalidAppend)
+	}
 	if stream == "" || len(stream) > MaxStreamNameLen || strings.ContainsRune(stream, 0) {
 		return fmt.Errorf("%w: stream name must be 1-%d bytes without NUL", ErrInvalidAppend, MaxStreamNameLen)
 	}

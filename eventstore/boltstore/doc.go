@@ -1,0 +1,35 @@
+// Package boltstore is the embedded event store: the eventstore.Store port on a single bbolt file,
+// for a ledger that must run without any server beside it.
+//
+// # Layout
+//
+// One bbolt file holds five buckets. The events themselves are written once, in the events bucket;
+// everything else is an index that could be rebuilt from it.
+//
+//   - events: 8-byte big-endian position -> record (see record.go). Positions are 1, 2, 3, … with no
+//     gap, so the global log is this bucket in key order and ReadAll/Subscribe are a cursor seek
+//     plus a scan. Keys only ever grow, so pages are split nearly full (FillPercent 1.0): a page
+//     left behind a split is never written again and half-empty pages would only waste disk.
+//   - streams: stream name + 0x00 + 8-byte big-endian revision -> position. One ordered key space
+//     for all streams lets ReadStream seek straight to (stream, from) and scan; the 0x00 separator
+//     (stream names never hold NUL) keeps "acct-1" from running into "acct-10".
+//   - heads: stream name -> 8-byte last revision, so that the expected-revision check of an append
+//     is one lookup rather than a seek to the end of the stream's index range.
+//   - ids: 16-byte event id -> position, so that a retried append is recognised (idempotency) and
+//     an id used elsewhere is refused, without scanning.
+//   - meta: the format marker, which keeps Open from adopting some other bbolt file, the format
+//     version, and the last position, cross-checked against the events bucket at Open.
+//
+// # Writes
+//
+// A single writer goroutine owns every read-write transaction. It takes whatever appends are
+// queued, applies them one after the other in one transaction, each checked against the state the
+// previous ones left, and commits once: one fsync acknowledges the whole batch. Batches form while
+// the previous commit is syncing, so a lone append pays one fsync and a crowd shares them. bbolt's
+// own DB.Batch is not used because one failing function there re-runs or fails its neighbours;
+// here a refused append (conflict, duplicate id) simply writes nothing and the rest go on.
+//
+// Reads use short read-only transactions, which never wait for the writer. bbolt does make a
+// commit that grows the file wait for open read transactions to end (it remaps the file), which is
+// why reads are paged and only Backup holds a long one.
+package boltstore

@@ -1,0 +1,7 @@
+package boltstore
+
+// WithMaxSize caps the store file at n bytes, so that a test can make commits fail as on a full disk.
+func WithMaxSize(o Options, n int) Options {
+	o.maxSize = n
+	return o
+}

@@ -1,0 +1,140 @@
+package boltstore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"assurance-ledger/eventstore"
+)
+
+var (
+	bucketEvents  = []byte("events")
+	bucketStreams = []byte("streams")
+	bucketHeads   = []byte("heads")
+	bucketIDs     = []byte("ids")
+	bucketMeta    = []byte("meta")
+
+	keyFormat       = []byte("format")
+	keyVersion      = []byte("version")
+	keyLastPosition = []byte("last_position")
+
+	// formatMarker identifies a ledger store among bbolt files.
+	formatMarker = []byte("assurance-ledger/eventstore/boltstore")
+)
+
+// formatVersion changes whenever the layout does; Open refuses versions it does not know.
+const formatVersion uint64 = 1
+
+// ErrNotStore is matched (errors.Is) by the error of Open on a file that is not a ledger store.
+var ErrNotStore = errors.New("boltstore: not a ledger store")
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v) }
+
+// streamKey returns the streams-bucket key of (stream, revision).
+func streamKey(stream string, revision uint64) []byte {
+	k := make([]byte, 0, len(stream)+1+8)
+	k = append(k, stream...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, revision)
+}
+
+// buckets are the handles of one transaction.
+type buckets struct {
+	events, streams, heads, ids, meta *bbolt.Bucket
+}
+
+func openBuckets(tx *bbolt.Tx) (buckets, error) {
+	b := buckets{
+		events:  tx.Bucket(bucketEvents),
+		streams: tx.Bucket(bucketStreams),
+		heads:   tx.Bucket(bucketHeads),
+		ids:     tx.Bucket(bucketIDs),
+		meta:    tx.Bucket(bucketMeta),
+	}
+	if b.events == nil || b.streams == nil || b.heads == nil || b.ids == nil || b.meta == nil {
+		return b, errors.New("a bucket of the ledger layout is missing")
+	}
+	// Only positions grow monotonically; the other keys arrive in any order, so bbolt's default
+	// fill suits them.
+	b.events.FillPercent = 1.0
+	return b, nil
+}
+
+// prepare checks that db holds a ledger store of a known version, laying one out if db is empty,
+// and returns the last position written.
+func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
+	empty := true
+	err := db.View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func([]byte, *bbolt.Bucket) error {
+			empty = false
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read store file %s: %w", path, err)
+	}
+	if empty {
+		// A bbolt file without buckets holds no data: it is a store whose creation stopped before
+		// its layout was committed, or one bbolt made from an empty file. Either way nothing is lost.
+		err = db.Update(func(tx *bbolt.Tx) error {
+			for _, name := range [][]byte{bucketEvents, bucketStreams, bucketHeads, bucketIDs, bucketMeta} {
+				if _, err := tx.CreateBucket(name); err != nil {
+					return err
+				}
+			}
+			meta := tx.Bucket(bucketMeta)
+			if err := meta.Put(keyFormat, formatMarker); err != nil {
+				return err
+			}
+			if err := meta.Put(keyVersion, u64(formatVersion)); err != nil {
+				return err
+			}
+			return meta.Put(keyLastPosition, u64(0))
+		})
+		if err != nil {
+			return 0, fmt.Errorf("lay out store file %s: %w", path, err)
+		}
+		return 0, nil
+	}
+
+	var last eventstore.Position
+	err = db.View(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || !bytes.Equal(meta.Get(keyFormat), formatMarker) {
+			return fmt.Errorf("%w: %s is a bbolt file of something else", ErrNotStore, path)
+		}
+		v := meta.Get(keyVersion)
+		if len(v) != 8 {
+			return fmt.Errorf("store file %s is damaged: format version is %d bytes", path, len(v))
+		}
+		if version := binary.BigEndian.Uint64(v); version != formatVersion {
+			return fmt.Errorf("store file %s has format version %d; this build reads version %d only", path, version, formatVersion)
+		}
+		b, err := openBuckets(tx)
+		if err != nil {
+			return fmt.Errorf("store file %s is damaged: %w", path, err)
+		}
+		v = b.meta.Get(keyLastPosition)
+		if len(v) != 8 {
+			return fmt.Errorf("store file %s is damaged: last position is %d bytes", path, len(v))
+		}
+		last = binary.BigEndian.Uint64(v)
+		// The events bucket is the truth; the two disagreeing means something other than this
+		// package wrote the file, and appending would overwrite events.
+		var stored eventstore.Position
+		if k, _ := b.events.Cursor().Last(); len(k) == 8 {
+			stored = binary.BigEndian.Uint64(k)
+		} else if k != nil {
+			return fmt.Errorf("store file %s is damaged: an events key is %d bytes", path, len(k))
+		}
+		if stored != last {
+			return fmt.Errorf("store file %s is damaged: meta says last position %d, events end at %d", path, last, stored)
+		}
+		return nil
+	})
+	return last, err
+}

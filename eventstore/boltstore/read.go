@@ -1,0 +1,143 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"assurance-ledger/eventstore"
+)
+
+// ctxCheckEvery is how many records a long read decodes between looks at its context.
+const ctxCheckEvery = 256
+
+// view runs fn in a read-only transaction, after checking ctx and that the store is open.
+func (s *Store) view(ctx context.Context, fn func(buckets) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closed() {
+		return eventstore.ErrClosed
+	}
+	return closedErr(s.db.View(func(tx *bbolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			return err
+		}
+		return fn(b)
+	}))
+}
+
+// ReadStream implements eventstore.Store.
+func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	var out []eventstore.RecordedEvent
+	err := s.view(ctx, func(b buckets) error {
+		if strings.IndexByte(stream, 0) >= 0 {
+			// No stream holds NUL, and such a name would seek into another stream's keys.
+			return nil
+		}
+		prefix := []byte(stream + "\x00")
+		c := b.streams.Cursor()
+		for k, v := c.Seek(streamKey(stream, from)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+			rec, err := loadIndexed(b, v)
+			if err != nil {
+				return err
+			}
+			if rec.Stream != stream || len(k) != len(prefix)+8 || rec.Revision != binary.BigEndian.Uint64(k[len(prefix):]) {
+				return &eventstore.CorruptError{Position: rec.Position, Reason: fmt.Sprintf("stream index entry %q points to a record of another stream or revision", k)}
+			}
+			out = append(out, rec)
+			if len(out)%ctxCheckEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadAll implements eventstore.Store.
+func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	out, err := s.readAll(ctx, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readAll is ReadAll that also returns, with an error, the events read before it: a subscription
+// delivers everything up to a damaged record before reporting it.
+func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	var out []eventstore.RecordedEvent
+	err := s.view(ctx, func(b buckets) error {
+		if after == math.MaxUint64 {
+			return nil
+		}
+		c := b.events.Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+			if len(k) != 8 {
+				return fmt.Errorf("%w: an events key is %d bytes, not a position", eventstore.ErrCorrupt, len(k))
+			}
+			rec, err := decodeRecord(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			out = append(out, rec)
+			if len(out)%ctxCheckEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Head implements eventstore.Store.
+func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if s.closed() {
+		return 0, eventstore.ErrClosed
+	}
+	return s.head.Load(), nil
+}
+
+// loadIndexed returns the record at the position an index entry v holds.
+func loadIndexed(b buckets, v []byte) (eventstore.RecordedEvent, error) {
+	if len(v) != 8 {
+		return eventstore.RecordedEvent{}, fmt.Errorf("%w: an index entry is %d bytes, not a position", eventstore.ErrCorrupt, len(v))
+	}
+	pos := binary.BigEndian.Uint64(v)
+	rec := b.events.Get(v)
+	if rec == nil {
+		return eventstore.RecordedEvent{}, &eventstore.CorruptError{Position: pos, Reason: "indexed but not stored"}
+	}
+	return decodeRecord(pos, rec)
+}
+
+// decodePosition reads a position key or index value; 0, which no event has, if it is malformed.
+func decodePosition(v []byte) eventstore.Position {
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
