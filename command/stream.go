@@ -1,0 +1,131 @@
+package command
+
+import (
+	"context"
+	"fmt"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+)
+
+// folder is a domain aggregate: state that is a fold over its stream's events.
+type folder interface {
+	Apply(domain.Event) error
+}
+
+// stream is an aggregate's folded state with what the handler needs to append to it: the revision
+// decided on, the chain head, and the results of every command id recorded in it.
+type stream[S folder] struct {
+	streamName string
+	state      S
+	exists     bool
+	revision   uint64
+	lastHash   string
+	commands   map[string]Result
+	broken     error // a fold failure: the cached state can no longer be trusted
+}
+
+// streamState is the type-free view of a stream that recording needs.
+type streamState interface {
+	name() string
+	head() string
+	expected() eventstore.ExpectedRevision
+	applied(e domain.Event, r Result, commandID string)
+}
+
+func newStream[S folder](name string, state S) *stream[S] {
+	return &stream[S]{streamName: name, state: state, lastHash: domain.GenesisHash, commands: map[string]Result{}}
+}
+
+func (s *stream[S]) name() string { return s.streamName }
+func (s *stream[S]) head() string { return s.lastHash }
+
+func (s *stream[S]) expected() eventstore.ExpectedRevision {
+	if !s.exists {
+		return eventstore.NoStream
+	}
+	return eventstore.Exact(s.revision)
+}
+
+// catchUp folds the events appended since the state was last brought up to date.
+func (s *stream[S]) catchUp(ctx context.Context, store eventstore.Store) error {
+	if s.broken != nil {
+		return s.broken
+	}
+	const page = 1000
+	for {
+		from := uint64(0)
+		if s.exists {
+			from = s.revision + 1
+		}
+		events, err := store.ReadStream(ctx, s.streamName, from, page)
+		if err != nil {
+			return err
+		}
+		for _, rec := range events {
+			if err := s.fold(rec); err != nil {
+				s.broken = err
+				return err
+			}
+		}
+		if len(events) < page {
+			return nil
+		}
+	}
+}
+
+func (s *stream[S]) fold(rec eventstore.RecordedEvent) error {
+	e, err := DecodeRecorded(rec)
+	if err != nil {
+		return err
+	}
+	if err := s.state.Apply(e); err != nil {
+		return fmt.Errorf("stream %s revision %d (%s): %w", rec.Stream, rec.Revision, rec.Type, err)
+	}
+	s.exists, s.revision, s.lastHash = true, rec.Revision, e.Meta.Hash
+	if _, seen := s.commands[e.Meta.CommandID]; !seen && e.Meta.CommandID != "" {
+		s.commands[e.Meta.CommandID] = resultOf(rec, e)
+	}
+	return nil
+}
+
+func (s *stream[S]) applied(e domain.Event, r Result, commandID string) {
+	if err := s.state.Apply(e); err != nil {
+		// The domain decided this event from this state; failing to fold it is a bug. Refuse to
+		// decide on this stream again until the process restarts and refolds from the store.
+		s.broken = fmt.Errorf("stream %s: folding own event %s: %w", s.streamName, e.Data.EventType(), err)
+		return
+	}
+	s.exists, s.revision, s.lastHash = true, r.Revision, e.Meta.Hash
+	r.Replayed = true // what a repeat of this command will be told
+	s.commands[commandID] = r
+}
+
+func (s *stream[S]) checkExpected(want *uint64) error {
+	if want == nil {
+		return nil
+	}
+	if !s.exists || s.revision != *want {
+		return &eventstore.ConflictError{Stream: s.streamName, Expected: eventstore.Exact(*want), Actual: s.revision, Exists: s.exists}
+	}
+	return nil
+}
+
+func resultOf(rec eventstore.RecordedEvent, e domain.Event) Result {
+	r := Result{EventID: e.Meta.EventID, Stream: rec.Stream, Revision: rec.Revision, Position: rec.Position, Hash: e.Meta.Hash, Replayed: true}
+	if p, ok := e.Data.(domain.PlanSubmitted); ok {
+		r.PlanID = p.PlanID
+	} else if len(rec.Stream) > len("plan-") && rec.Stream[:len("plan-")] == "plan-" {
+		r.PlanID = rec.Stream[len("plan-"):]
+	}
+	return r
+}
+
+// DecodeRecorded turns a stored event into a domain event, naming where it is if it cannot.
+func DecodeRecorded(rec eventstore.RecordedEvent) (domain.Event, error) {
+	e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+	if err != nil {
+		return domain.Event{}, fmt.Errorf("stream %s revision %d (position %d): %w", rec.Stream, rec.Revision, rec.Position, err)
+	}
+	return e, nil
+}

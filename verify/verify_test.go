@@ -1,0 +1,138 @@
+package verify_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/command"
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/verify"
+)
+
+// ledger writes a small two-stream log through the real command path.
+func ledger(t *testing.T) eventstore.Store {
+	t.Helper()
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	now := time.Date(2009, 5, 1, 0, 0, 0, 0, time.UTC)
+	h := command.NewHandler(s, command.Options{Clock: func() time.Time { now = now.Add(time.Minute); return now }})
+	admin := domain.Actor{PersonID: "a", Name: "Admin", Role: domain.RoleAdmin, Org: "X26"}
+	for _, c := range []domain.RegistryCommand{
+		domain.RegisterOrganisation{ODSCode: "Q36", Name: "NHS London", Kind: domain.KindSHA},
+		domain.RegisterOrganisation{ODSCode: "5K5", Name: "Brent Teaching PCT", Kind: domain.KindPCT, SHACode: "Q36"},
+		domain.RegisterOrganisation{ODSCode: "RJ1", Name: "Guy's and St Thomas'", Kind: domain.KindProvider, SHACode: "Q36"},
+		domain.AppointChiefExecutive{ODSCode: "5K5", PersonID: "ce", Name: "Carol", EffectiveFrom: now},
+		domain.FormLHC{LHCID: "lhc-brent", Name: "Brent", LeadPCT: "5K5", SHACode: "Q36", Members: []string{"RJ1"}},
+		domain.ChangeLHCMembers{LHCID: "lhc-brent", Removed: []string{"RJ1"}},
+		domain.ChangeLHCMembers{LHCID: "lhc-brent", Added: []string{"RJ1"}},
+	} {
+		_, err := h.Registry(context.Background(), command.Request{Actor: admin}, c)
+		require.NoError(t, err)
+	}
+	return s
+}
+
+// tampered serves the log with one change applied, as an attacker with write access to the file
+// (who can also fix up the store's own checksums) would leave it.
+type tampered struct {
+	eventstore.Store
+	change func([]eventstore.RecordedEvent) []eventstore.RecordedEvent
+}
+
+func (s tampered) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	if after > 0 {
+		return nil, nil // the test log fits in one page
+	}
+	all, err := s.Store.ReadAll(ctx, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	return s.change(all), nil
+}
+
+func TestIntactLedgerVerifies(t *testing.T) {
+	rep, err := verify.Chains(context.Background(), ledger(t))
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), "%v", rep.Findings)
+	assert.Equal(t, 7, rep.Events)
+	assert.Equal(t, 1, rep.Streams)
+	assert.Equal(t, uint64(7), rep.Head)
+}
+
+func TestEveryKindOfTamperingIsNamed(t *testing.T) {
+	edit := func(i int, f func(*eventstore.RecordedEvent)) func([]eventstore.RecordedEvent) []eventstore.RecordedEvent {
+		return func(evs []eventstore.RecordedEvent) []eventstore.RecordedEvent {
+			ev := evs[i]
+			ev.Data, ev.Metadata = bytes.Clone(ev.Data), bytes.Clone(ev.Metadata)
+			f(&ev)
+			evs[i] = ev
+			return evs
+		}
+	}
+	tests := []struct {
+		name     string
+		change   func([]eventstore.RecordedEvent) []eventstore.RecordedEvent
+		position eventstore.Position
+		reason   string
+	}{
+		{"one byte of data", edit(2, func(e *eventstore.RecordedEvent) {
+			e.Data = bytes.Replace(e.Data, []byte("Guy"), []byte("Gux"), 1)
+		}), 3, "hash mismatch"},
+		{"recorded_at in metadata", edit(3, func(e *eventstore.RecordedEvent) {
+			e.Metadata = bytes.Replace(e.Metadata, []byte(`"recorded_at":"2009`), []byte(`"recorded_at":"2008`), 1)
+		}), 4, "hash mismatch"},
+		{"event type", edit(1, func(e *eventstore.RecordedEvent) { e.Type = domain.TypeLocalHealthCommunityFormed }), 2, "hash mismatch"},
+		{"event id swapped", edit(4, func(e *eventstore.RecordedEvent) { e.ID[0] ^= 0xff }), 5, "metadata names event"},
+		{"deleted event", func(evs []eventstore.RecordedEvent) []eventstore.RecordedEvent {
+			return append(evs[:3:3], evs[4:]...)
+		}, 5, "gap"},
+		{"reordered pair", func(evs []eventstore.RecordedEvent) []eventstore.RecordedEvent {
+			evs[5], evs[6] = evs[6], evs[5]
+			evs[5].Position, evs[6].Position = evs[6].Position, evs[5].Position
+			return evs
+		}, 6, "revision"},
+		{"rewritten with a recomputed hash", edit(2, func(e *eventstore.RecordedEvent) {
+			e.Data = bytes.Replace(e.Data, []byte("Guy"), []byte("Gux"), 1)
+			var err error
+			meta := bytes.Clone(e.Metadata)
+			prev := between(meta, `"prev_hash":"`, `"`)
+			old := between(meta, `"hash":"`, `"`)
+			fresh, err := domain.ChainHash(prev, e.Type, e.Data, meta)
+			if err != nil {
+				panic(err)
+			}
+			e.Metadata = bytes.Replace(meta, []byte(old), []byte(fresh), 1)
+		}), 4, "position 3"}, // the next event's prev_hash no longer matches: both are named
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := verify.Chains(context.Background(), tampered{Store: ledger(t), change: tc.change})
+			require.NoError(t, err)
+			require.False(t, rep.OK())
+			first := rep.Findings[0]
+			assert.Equal(t, tc.position, first.Position, "%v", rep.Findings)
+			assert.Contains(t, first.Reason, tc.reason)
+			assert.Equal(t, "registry", first.Stream)
+			assert.NotEmpty(t, first.EventID)
+			assert.Contains(t, first.String(), first.EventID)
+		})
+	}
+}
+
+func between(b []byte, start, end string) string {
+	i := bytes.Index(b, []byte(start))
+	if i < 0 {
+		panic("no " + start)
+	}
+	rest := b[i+len(start):]
+	return string(rest[:bytes.Index(rest, []byte(end))])
+}
