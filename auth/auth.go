@@ -1,0 +1,173 @@
+// Package auth issues and checks the bearer tokens people act with: HS256 JWTs whose claims name
+// the person (sub, name), the role they act in and the organisation (ODS code) they act for.
+package auth
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"assurance-ledger/domain"
+)
+
+// Issuer is the iss claim of tokens this ledger mints and accepts.
+const Issuer = "assurance-ledger"
+
+// SecretEnv names the environment variable that holds the signing secret.
+const SecretEnv = "LEDGER_JWT_SECRET"
+
+// MinSecretLen is the shortest secret accepted: HS256 needs at least 256 bits of key to be as strong
+// as its hash (RFC 7518 section 3.2).
+const MinSecretLen = 32
+
+// Claims are the claims of a ledger token.
+type Claims struct {
+	Name string      `json:"name"`
+	Role domain.Role `json:"role"`
+	Org  string      `json:"org"`
+	jwt.RegisteredClaims
+}
+
+// Actor returns the person the claims speak for.
+func (c Claims) Actor() domain.Actor {
+	return domain.Actor{PersonID: c.Subject, Name: c.Name, Role: c.Role, Org: c.Org}
+}
+
+// Mint signs a token for actor, valid from now for ttl.
+func Mint(secret []byte, actor domain.Actor, now time.Time, ttl time.Duration) (string, error) {
+	if err := checkActor(actor); err != nil {
+		return "", err
+	}
+	if ttl <= 0 {
+		return "", errors.New("token lifetime must be positive")
+	}
+	claims := Claims{
+		Name: actor.Name, Role: actor.Role, Org: actor.Org,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    Issuer,
+			Subject:   actor.PersonID,
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now.Add(-time.Minute)),
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+		},
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(secret)
+}
+
+// ErrInvalidToken matches every token refusal.
+var ErrInvalidToken = errors.New("invalid token")
+
+// Verifier checks tokens against one secret.
+type Verifier struct {
+	secret []byte
+	parser *jwt.Parser
+}
+
+// NewVerifier returns a Verifier. now is the clock expiry is checked against (nil: time.Now).
+func NewVerifier(secret []byte, now func() time.Time) *Verifier {
+	opts := []jwt.ParserOption{
+		// Only HS256: a token naming "none" or an asymmetric algorithm is refused before its
+		// signature is looked at (the classic algorithm-confusion attacks).
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(Issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithLeeway(30 * time.Second),
+	}
+	if now != nil {
+		opts = append(opts, jwt.WithTimeFunc(now))
+	}
+	return &Verifier{secret: secret, parser: jwt.NewParser(opts...)}
+}
+
+// Verify parses and checks a token and returns the actor it names.
+func (v *Verifier) Verify(token string) (domain.Actor, error) {
+	var claims Claims
+	_, err := v.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return v.secret, nil })
+	if err != nil {
+		switch {
+		case strings.Contains(err.Error(), "signing method"):
+			// jwt reports a refused alg (none, RS256...) as an invalid signature; say what is wrong.
+			return domain.Actor{}, fmt.Errorf("%w: only HS256 tokens are accepted", ErrInvalidToken)
+		case errors.Is(err, jwt.ErrTokenExpired):
+			return domain.Actor{}, fmt.Errorf("%w: token has expired", ErrInvalidToken)
+		case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+			return domain.Actor{}, fmt.Errorf("%w: signature does not verify", ErrInvalidToken)
+		default:
+			return domain.Actor{}, fmt.Errorf("%w: %s", ErrInvalidToken, strings.TrimPrefix(err.Error(), "token has invalid claims: "))
+		}
+	}
+	actor := claims.Actor()
+	if err := checkActor(actor); err != nil {
+		return domain.Actor{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	return actor, nil
+}
+
+func checkActor(a domain.Actor) error {
+	switch {
+	case strings.TrimSpace(a.PersonID) == "":
+		return errors.New("claim sub (person id) is required")
+	case strings.TrimSpace(a.Name) == "":
+		return errors.New("claim name is required")
+	case !a.Role.Valid():
+		return fmt.Errorf("claim role %q is not one of admin, pct_commissioner, provider, chief_executive, sha_assurer, cfh, auditor", a.Role)
+	case strings.TrimSpace(a.Org) == "":
+		return errors.New("claim org (ODS code) is required")
+	}
+	return nil
+}
+
+// LoadSecret returns the signing secret: LEDGER_JWT_SECRET when set, else the one kept in
+// <dataDir>/jwt-secret, generating it (256 random bits, mode 0600) on first use.
+func LoadSecret(dataDir string) ([]byte, error) {
+	if s, ok := os.LookupEnv(SecretEnv); ok {
+		if len(s) < MinSecretLen {
+			return nil, fmt.Errorf("%s must be at least %d bytes", SecretEnv, MinSecretLen)
+		}
+		return []byte(s), nil
+	}
+	path := filepath.Join(dataDir, "jwt-secret")
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		s := strings.TrimSpace(string(b))
+		if len(s) < MinSecretLen {
+			return nil, fmt.Errorf("%s holds fewer than %d bytes: delete it to generate a new one", path, MinSecretLen)
+		}
+		return []byte(s), nil
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	secret := hex.EncodeToString(raw)
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	// O_EXCL: if two processes start at once, one secret wins and the other reads it.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return LoadSecret(dataDir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating %s: %w", path, err)
+	}
+	if _, err := f.WriteString(secret + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return []byte(secret), f.Close()
+}
