@@ -1,0 +1,307 @@
+package projections
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+)
+
+// PositionAt resolves an "as of" time to the last position of the log recorded by then; false when
+// the log holds nothing that early.
+func (p *Projector) PositionAt(t time.Time) (eventstore.Position, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.timeline.positionAt(t)
+}
+
+// Plan returns a plan's current state.
+func (p *Projector) Plan(id string) (PlanState, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	v := p.plans[id]
+	if v == nil || !v.plan.Exists() {
+		return PlanState{}, false
+	}
+	return planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position), true
+}
+
+// PlanAsOf returns a plan as it stood once the event at pos had been recorded, refolding its stream
+// from the store up to that point. false: the plan did not exist then.
+func (p *Projector) PlanAsOf(ctx context.Context, id string, pos eventstore.Position) (PlanState, bool, error) {
+	p.mu.RLock()
+	v := p.plans[id]
+	var sha, lead string
+	if v != nil {
+		sha, lead = v.sha, v.lead
+	}
+	p.mu.RUnlock()
+	if v == nil {
+		return PlanState{}, false, nil
+	}
+	events, err := p.store.ReadStream(ctx, planPrefix+id, 0, 0)
+	if err != nil {
+		return PlanState{}, false, err
+	}
+	plan := domain.NewPlan()
+	var revision uint64
+	var last eventstore.Position
+	for _, rec := range events {
+		if rec.Position > pos {
+			break
+		}
+		e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+		if err != nil {
+			return PlanState{}, false, err
+		}
+		if err := plan.Apply(e); err != nil {
+			return PlanState{}, false, err
+		}
+		revision, last = rec.Revision, rec.Position
+	}
+	if !plan.Exists() {
+		return PlanState{}, false, nil
+	}
+	st := planState(id, sha, lead, plan, revision, last)
+	st.AsOfPosition = pos
+	return st, true, nil
+}
+
+// PlanFilter selects plans; empty fields match everything.
+type PlanFilter struct {
+	SHA, LHC, Round string
+	Status          domain.Status
+}
+
+// PlanSummary is a plan in a list.
+type PlanSummary struct {
+	PlanID      string        `json:"plan_id"`
+	LHCID       string        `json:"lhc_id"`
+	SHACode     string        `json:"sha_code"`
+	Round       string        `json:"round"`
+	Status      domain.Status `json:"status"`
+	Version     int           `json:"version"`
+	ContentHash string        `json:"content_hash"`
+	Revision    uint64        `json:"revision"`
+	Position    uint64        `json:"position"`
+}
+
+// Plans lists the plans matching f, in submission order.
+func (p *Projector) Plans(f PlanFilter) []PlanSummary {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := []PlanSummary{}
+	for _, v := range p.order {
+		pl := v.plan
+		if !pl.Exists() || (f.SHA != "" && v.sha != f.SHA) || (f.LHC != "" && pl.LHCID() != f.LHC) ||
+			(f.Round != "" && pl.Round() != f.Round) || (f.Status != "" && pl.Status() != f.Status) {
+			continue
+		}
+		out = append(out, PlanSummary{PlanID: v.id, LHCID: pl.LHCID(), SHACode: v.sha, Round: pl.Round(), Status: pl.Status(),
+			Version: pl.Version(), ContentHash: pl.Current().ContentHash, Revision: v.revision, Position: v.position})
+	}
+	return out
+}
+
+// Organisations returns the registered organisations, by ODS code.
+func (p *Projector) Organisations() []domain.Organisation {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.registry.Organisations()
+}
+
+// Organisation returns one registered organisation.
+func (p *Projector) Organisation(ods string) (domain.Organisation, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.registry.Organisation(ods)
+}
+
+// LHCs returns the Local Health Communities, by id.
+func (p *Projector) LHCs() []domain.LHC {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.registry.LHCs()
+}
+
+// SHAStatus is an SHA's view of assurance across its LHCs.
+type SHAStatus struct {
+	SHACode string         `json:"sha_code"`
+	Name    string         `json:"name"`
+	Round   string         `json:"round,omitempty"`
+	LHCs    []LHCAssurance `json:"lhcs"`
+}
+
+// LHCAssurance is where one LHC's plans stand.
+type LHCAssurance struct {
+	LHCID   string         `json:"lhc_id"`
+	Name    string         `json:"name"`
+	LeadPCT string         `json:"lead_pct"`
+	Plans   []PlanProgress `json:"plans"`
+	// Outstanding is set when the LHC has no live plan for the requested round.
+	Outstanding []Outstanding `json:"outstanding"`
+}
+
+// PlanProgress is one plan's status and what it is waiting for.
+type PlanProgress struct {
+	PlanID      string        `json:"plan_id"`
+	Round       string        `json:"round"`
+	Status      domain.Status `json:"status"`
+	Version     int           `json:"version"`
+	Outstanding []Outstanding `json:"outstanding"`
+}
+
+// Outstanding is an action a plan waits for, and from whom.
+type Outstanding struct {
+	Action string `json:"action"` // plan_submission, sro_signoff, sha_assurance, revision, cfh_acknowledgement
+	From   string `json:"from"`   // ODS code
+	Name   string `json:"name,omitempty"`
+}
+
+// SHAStatus returns the assurance status of every LHC in an SHA; round "" covers every round.
+// Withdrawn plans are left out: they wait for nothing.
+func (p *Projector) SHAStatus(code, round string) (SHAStatus, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	sha, ok := p.registry.Organisation(code)
+	if !ok || sha.Kind != domain.KindSHA {
+		return SHAStatus{}, false
+	}
+	cfh := p.cfhCode()
+	out := SHAStatus{SHACode: code, Name: sha.Name, Round: round, LHCs: []LHCAssurance{}}
+	byLHC := map[string][]*planView{}
+	for _, v := range p.order {
+		if v.sha == code && !v.plan.Withdrawn() && (round == "" || v.plan.Round() == round) {
+			byLHC[v.plan.LHCID()] = append(byLHC[v.plan.LHCID()], v)
+		}
+	}
+	for _, lhc := range p.registry.LHCs() {
+		if lhc.SHACode != code {
+			continue
+		}
+		la := LHCAssurance{LHCID: lhc.ID, Name: lhc.Name, LeadPCT: lhc.LeadPCT, Plans: []PlanProgress{}, Outstanding: []Outstanding{}}
+		for _, v := range byLHC[lhc.ID] {
+			la.Plans = append(la.Plans, PlanProgress{PlanID: v.id, Round: v.plan.Round(), Status: v.plan.Status(),
+				Version: v.plan.Version(), Outstanding: p.waitingFor(v, code, cfh)})
+		}
+		if round != "" && len(la.Plans) == 0 {
+			la.Outstanding = append(la.Outstanding, p.named(Outstanding{Action: "plan_submission", From: lhc.LeadPCT}))
+		}
+		out.LHCs = append(out.LHCs, la)
+	}
+	return out, true
+}
+
+func (p *Projector) waitingFor(v *planView, sha, cfh string) []Outstanding {
+	out := []Outstanding{}
+	switch v.plan.Status() {
+	case domain.StatusSubmitted:
+		for _, ods := range outstanding(v.lead, v.plan.Current()) {
+			out = append(out, p.named(Outstanding{Action: "sro_signoff", From: ods}))
+		}
+	case domain.StatusSignedOff:
+		out = append(out, p.named(Outstanding{Action: "sha_assurance", From: sha}))
+	case domain.StatusNotAssured:
+		out = append(out, p.named(Outstanding{Action: "revision", From: v.lead}))
+	case domain.StatusAssured, domain.StatusAssuredWithConditions:
+		out = append(out, p.named(Outstanding{Action: "cfh_acknowledgement", From: cfh}))
+	}
+	return out
+}
+
+func (p *Projector) named(o Outstanding) Outstanding {
+	if org, ok := p.registry.Organisation(o.From); ok {
+		o.Name = org.Name
+	}
+	return o
+}
+
+func (p *Projector) cfhCode() string {
+	for _, o := range p.registry.Organisations() {
+		if o.Kind == domain.KindCfH {
+			return o.ODSCode
+		}
+	}
+	return ""
+}
+
+// SROEvidence is what an organisation's chief executives have signed as SRO.
+type SROEvidence struct {
+	ODSCode         string               `json:"ods_code"`
+	Name            string               `json:"name"`
+	Kind            domain.OrgKind       `json:"kind"`
+	ChiefExecutives []domain.Appointment `json:"chief_executives"`
+	SignOffs        []SROSignOff         `json:"signoffs"`
+}
+
+// SROSignOff is one sign-off with what became of it.
+type SROSignOff struct {
+	PlanID      string    `json:"plan_id"`
+	LHCID       string    `json:"lhc_id"`
+	Round       string    `json:"round"`
+	Version     int       `json:"version"`
+	PersonID    string    `json:"person_id"`
+	PersonName  string    `json:"person_name"`
+	Statement   string    `json:"statement"`
+	ContentHash string    `json:"content_hash"`
+	RecordedAt  time.Time `json:"recorded_at"`
+	EventID     string    `json:"event_id"`
+	// SupersededByVersion is the revision that replaced the signed version, 0 while it is current.
+	Superseded          bool           `json:"superseded"`
+	SupersededByVersion int            `json:"superseded_by_version,omitempty"`
+	PlanWithdrawn       bool           `json:"plan_withdrawn"`
+	Assurance           *AssuranceView `json:"assurance"`
+	Acknowledged        bool           `json:"acknowledged"`
+}
+
+// SROEvidence returns every sign-off made for an organisation, oldest first.
+func (p *Projector) SROEvidence(ods string) (SROEvidence, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	org, ok := p.registry.Organisation(ods)
+	if !ok {
+		return SROEvidence{}, false
+	}
+	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{}}
+	for _, v := range p.signers[ods] {
+		latest := v.plan.Version()
+		for _, ver := range v.plan.Versions() {
+			for _, s := range ver.SignOffs {
+				if s.ODSCode != ods {
+					continue
+				}
+				so := SROSignOff{PlanID: v.id, LHCID: v.plan.LHCID(), Round: v.plan.Round(), Version: ver.Number,
+					PersonID: s.PersonID, PersonName: personName(org, s.PersonID), Statement: s.Statement,
+					ContentHash: s.ContentHash, RecordedAt: s.RecordedAt, EventID: s.EventID,
+					PlanWithdrawn: v.plan.Withdrawn(), Assurance: assuranceView(ver.Assurance), Acknowledged: ver.Acknowledgement != nil}
+				if ver.Number < latest {
+					so.Superseded, so.SupersededByVersion = true, ver.Number+1
+				}
+				ev.SignOffs = append(ev.SignOffs, so)
+			}
+		}
+	}
+	sort.SliceStable(ev.SignOffs, func(i, j int) bool { return ev.SignOffs[i].RecordedAt.Before(ev.SignOffs[j].RecordedAt) })
+	return ev, true
+}
+
+func personName(org domain.Organisation, personID string) string {
+	for i := len(org.ChiefExecutives) - 1; i >= 0; i-- {
+		if org.ChiefExecutives[i].PersonID == personID {
+			return org.ChiefExecutives[i].Name
+		}
+	}
+	return ""
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

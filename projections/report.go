@@ -1,0 +1,159 @@
+package projections
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+)
+
+// ReportFilter selects what the transparency report covers. Zero AsOf means the current state.
+type ReportFilter struct {
+	SHA, Round string
+	AsOf       eventstore.Position
+}
+
+// Counts holds the number of plans and how many are in each status.
+type Counts struct {
+	Plans                 int `json:"plans"`
+	Submitted             int `json:"submitted"`
+	SignedOff             int `json:"signed_off"`
+	Assured               int `json:"assured"`
+	AssuredWithConditions int `json:"assured_with_conditions"`
+	NotAssured            int `json:"not_assured"`
+	Acknowledged          int `json:"acknowledged"`
+	Withdrawn             int `json:"withdrawn"`
+}
+
+func (c *Counts) add(s domain.Status) {
+	c.Plans++
+	switch s {
+	case domain.StatusSubmitted:
+		c.Submitted++
+	case domain.StatusSignedOff:
+		c.SignedOff++
+	case domain.StatusAssured:
+		c.Assured++
+	case domain.StatusAssuredWithConditions:
+		c.AssuredWithConditions++
+	case domain.StatusNotAssured:
+		c.NotAssured++
+	case domain.StatusAcknowledged:
+		c.Acknowledged++
+	case domain.StatusWithdrawn:
+		c.Withdrawn++
+	}
+}
+
+// ByStatus returns the count for one status.
+func (c Counts) ByStatus(s domain.Status) int {
+	return map[domain.Status]int{
+		domain.StatusSubmitted: c.Submitted, domain.StatusSignedOff: c.SignedOff, domain.StatusAssured: c.Assured,
+		domain.StatusAssuredWithConditions: c.AssuredWithConditions, domain.StatusNotAssured: c.NotAssured,
+		domain.StatusAcknowledged: c.Acknowledged, domain.StatusWithdrawn: c.Withdrawn,
+	}[s]
+}
+
+// SHARow is one SHA's line of the report.
+type SHARow struct {
+	SHACode string `json:"sha_code"`
+	Name    string `json:"name"`
+	Counts
+	// SROSignOffRate is the share of required SRO sign-offs given on the current versions of the
+	// SHA's live plans (not withdrawn); null when no plan needs one.
+	SROSignOffRate *float64 `json:"sro_signoff_rate"`
+	// MedianDaysSubmitToAssurance is the median, over plans that have been assured (with or without
+	// conditions), of the days from first submission to first such assurance; null when none has.
+	MedianDaysSubmitToAssurance *float64 `json:"median_days_submit_to_assurance"`
+}
+
+// Report is the governance transparency report.
+type Report struct {
+	Round        string    `json:"round"` // "all" when not filtered
+	AsOf         time.Time `json:"as_of"`
+	AsOfPosition uint64    `json:"as_of_position"`
+	Totals       Counts    `json:"totals"`
+	BySHA        []SHARow  `json:"by_sha"`
+}
+
+type shaAcc struct {
+	row              SHARow
+	required, signed int
+	days             []float64
+}
+
+// Report computes the transparency report as of f.AsOf (or now). Every SHA registered by then has a
+// row, with zero counts if it has no plans.
+func (p *Projector) Report(f ReportFilter) Report {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	pos := f.AsOf
+	if pos == 0 || pos > p.progress.get() {
+		pos = p.progress.get()
+	}
+	rep := Report{Round: f.Round, AsOfPosition: pos, BySHA: []SHARow{}}
+	if rep.Round == "" {
+		rep.Round = "all"
+	}
+	rep.AsOf, _ = p.timeline.timeAt(pos)
+	accs := map[string]*shaAcc{}
+	for _, code := range sortedKeys(p.shaSince) {
+		if p.shaSince[code] > pos || (f.SHA != "" && code != f.SHA) {
+			continue
+		}
+		org, _ := p.registry.Organisation(code)
+		accs[code] = &shaAcc{row: SHARow{SHACode: code, Name: org.Name}}
+	}
+	for _, v := range p.order {
+		if f.SHA != "" && v.sha != f.SHA {
+			continue
+		}
+		if f.Round != "" && v.plan.Round() != f.Round {
+			continue
+		}
+		s, ok := v.at(pos)
+		if !ok {
+			continue
+		}
+		rep.Totals.add(s.status)
+		acc := accs[v.sha]
+		if acc == nil {
+			continue
+		}
+		acc.row.Counts.add(s.status)
+		acc.required += s.required
+		acc.signed += s.signed
+		if !s.assuredAt.IsZero() {
+			acc.days = append(acc.days, s.assuredAt.Sub(s.submittedAt).Hours()/24)
+		}
+	}
+	for _, code := range sortedKeys(accs) {
+		acc := accs[code]
+		if acc.required > 0 {
+			rate := round(float64(acc.signed)/float64(acc.required), 4)
+			acc.row.SROSignOffRate = &rate
+		}
+		if len(acc.days) > 0 {
+			m := round(median(acc.days), 1)
+			acc.row.MedianDaysSubmitToAssurance = &m
+		}
+		rep.BySHA = append(rep.BySHA, acc.row)
+	}
+	return rep
+}
+
+func median(xs []float64) float64 {
+	sort.Float64s(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+func round(x float64, places int) float64 {
+	f := math.Pow10(places)
+	return math.Round(x*f) / f
+}

@@ -1,0 +1,46 @@
+package projections
+
+import (
+	"sort"
+	"time"
+
+	"assurance-ledger/eventstore"
+)
+
+// timeline maps wall-clock time to log positions. Events are committed in position order but stamped
+// with recorded_at before commit, so stamps can be slightly out of order between concurrent writers.
+// "As of T" therefore means the longest prefix of the log whose events were all recorded at or before
+// T; keeping the running maximum of the stamps makes that a binary search.
+type timeline struct {
+	positions []eventstore.Position
+	maxStamp  []int64 // running maximum of recorded_at, unix nanos
+}
+
+func (t *timeline) add(p eventstore.Position, at time.Time) {
+	stamp := at.UnixNano()
+	if n := len(t.maxStamp); n > 0 && t.maxStamp[n-1] > stamp {
+		stamp = t.maxStamp[n-1]
+	}
+	t.positions = append(t.positions, p)
+	t.maxStamp = append(t.maxStamp, stamp)
+}
+
+// positionAt returns the position of the last event of the prefix recorded at or before at, and false
+// if no event was.
+func (t *timeline) positionAt(at time.Time) (eventstore.Position, bool) {
+	stamp := at.UnixNano()
+	n := sort.Search(len(t.maxStamp), func(i int) bool { return t.maxStamp[i] > stamp })
+	if n == 0 {
+		return 0, false
+	}
+	return t.positions[n-1], true
+}
+
+// timeAt returns when the event at position p was recorded (the prefix's stamp), for reporting.
+func (t *timeline) timeAt(p eventstore.Position) (time.Time, bool) {
+	i := sort.Search(len(t.positions), func(i int) bool { return t.positions[i] >= p })
+	if i == len(t.positions) || t.positions[i] != p {
+		return time.Time{}, false
+	}
+	return time.Unix(0, t.maxStamp[i]).UTC(), true
+}

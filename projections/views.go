@@ -1,0 +1,136 @@
+package projections
+
+import (
+	"time"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+)
+
+// PlanState is a plan as GET /v1/plans/{id} shows it.
+type PlanState struct {
+	PlanID       string         `json:"plan_id"`
+	LHCID        string         `json:"lhc_id"`
+	SHACode      string         `json:"sha_code"`
+	Round        string         `json:"round"`
+	Status       domain.Status  `json:"status"`
+	Version      int            `json:"version"`
+	Period       domain.Period  `json:"period"`
+	ContentHash  string         `json:"content_hash"`
+	Content      domain.Content `json:"content"`
+	SignOffs     []SignOffView  `json:"signoffs"`
+	Contributors []string       `json:"contributors"`
+	// Outstanding lists the organisations whose SRO sign-off the current version still needs.
+	Outstanding     []string       `json:"outstanding_signoffs"`
+	Assurance       *AssuranceView `json:"assurance"`
+	Acknowledged    bool           `json:"acknowledged"`
+	Withdrawn       bool           `json:"withdrawn"`
+	SubmittedAt     time.Time      `json:"submitted_at"`
+	Revision        uint64         `json:"revision"`
+	Position        uint64         `json:"position"`
+	AsOfPosition    uint64         `json:"as_of_position,omitempty"`
+	VersionsHistory []VersionView  `json:"versions"`
+}
+
+// SignOffView is one SRO sign-off.
+type SignOffView struct {
+	ODSCode     string    `json:"ods_code"`
+	PersonID    string    `json:"person_id"`
+	Version     int       `json:"version"`
+	ContentHash string    `json:"content_hash"`
+	RecordedAt  time.Time `json:"recorded_at"`
+	EventID     string    `json:"event_id"`
+}
+
+// AssuranceView is an SHA's assurance of one version.
+type AssuranceView struct {
+	Outcome             domain.Outcome     `json:"outcome"`
+	Version             int                `json:"version"`
+	SHACode             string             `json:"sha_code"`
+	Criteria            []domain.Criterion `json:"criteria"`
+	Conditions          []string           `json:"conditions"`
+	ReflectedInPfITPlan bool               `json:"reflected_in_pfit_plan"`
+	PfIT                string             `json:"pfit"`
+	RecordedAt          time.Time          `json:"recorded_at"`
+	EventID             string             `json:"event_id"`
+}
+
+// VersionView summarises one version of a plan, so earlier versions and their sign-offs stay visible.
+type VersionView struct {
+	Version      int            `json:"version"`
+	ContentHash  string         `json:"content_hash"`
+	SubmittedAt  time.Time      `json:"submitted_at"`
+	Reason       string         `json:"reason,omitempty"`
+	Contributors []string       `json:"contributors"`
+	SignOffs     []SignOffView  `json:"signoffs"`
+	Assurance    *AssuranceView `json:"assurance"`
+	Acknowledged bool           `json:"acknowledged"`
+}
+
+func planState(id, sha, lead string, p *domain.Plan, revision uint64, position eventstore.Position) PlanState {
+	cur := p.Current()
+	st := PlanState{
+		PlanID: id, LHCID: p.LHCID(), SHACode: sha, Round: p.Round(), Status: p.Status(),
+		Version: p.Version(), Period: p.Period(), ContentHash: cur.ContentHash, Content: cur.Content,
+		SignOffs: []SignOffView{}, Contributors: nonNil(cur.Contributors), Outstanding: []string{},
+		Withdrawn: p.Withdrawn(), Revision: revision, Position: position,
+	}
+	for _, v := range p.Versions() {
+		vv := versionView(v)
+		st.VersionsHistory = append(st.VersionsHistory, vv)
+		st.SignOffs = append(st.SignOffs, vv.SignOffs...)
+		if st.SubmittedAt.IsZero() {
+			st.SubmittedAt = v.SubmittedAt
+		}
+	}
+	st.Assurance = assuranceView(cur.Assurance)
+	st.Acknowledged = cur.Acknowledgement != nil
+	if !p.Withdrawn() {
+		st.Outstanding = outstanding(lead, cur)
+	}
+	return st
+}
+
+func versionView(v domain.Version) VersionView {
+	vv := VersionView{Version: v.Number, ContentHash: v.ContentHash, SubmittedAt: v.SubmittedAt, Reason: v.Reason,
+		Contributors: nonNil(v.Contributors), SignOffs: []SignOffView{}, Assurance: assuranceView(v.Assurance),
+		Acknowledged: v.Acknowledgement != nil}
+	for _, s := range v.SignOffs {
+		vv.SignOffs = append(vv.SignOffs, SignOffView{ODSCode: s.ODSCode, PersonID: s.PersonID, Version: s.Version,
+			ContentHash: s.ContentHash, RecordedAt: s.RecordedAt, EventID: s.EventID})
+	}
+	return vv
+}
+
+func assuranceView(a *domain.Assurance) *AssuranceView {
+	if a == nil {
+		return nil
+	}
+	return &AssuranceView{Outcome: a.Outcome, Version: a.Version, SHACode: a.SHACode, Criteria: a.Criteria,
+		Conditions: nonNil(a.Conditions), ReflectedInPfITPlan: a.ReflectedInPfITPlan, PfIT: a.PfIT,
+		RecordedAt: a.RecordedAt, EventID: a.EventID}
+}
+
+// outstanding lists who must still sign the version: the lead PCT first, then contributors in the
+// order they contributed.
+func outstanding(lead string, v domain.Version) []string {
+	signed := map[string]bool{}
+	for _, s := range v.SignOffs {
+		signed[s.ODSCode] = true
+	}
+	out := []string{}
+	for _, ods := range append([]string{lead}, v.Contributors...) {
+		if !signed[ods] {
+			out = append(out, ods)
+			signed[ods] = true // a contributor that is also the lead is listed once
+		}
+	}
+	return out
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
