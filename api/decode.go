@@ -1,0 +1,115 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"assurance-ledger/domain"
+)
+
+// maxBodyBytes bounds a command body. A full plan's content is a few KiB; 1 MiB leaves room for
+// long narrative sections without letting a client make the server buffer arbitrary input.
+const maxBodyBytes = 1 << 20
+
+// decodeBody reads a JSON object into dst strictly: unknown fields, wrong types, trailing data and
+// absent required members are refused with a field-level 400 before anything is decided.
+func decodeBody(c echo.Context, dst any, required ...string) error {
+	req := c.Request()
+	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not JSON", ct))
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, maxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		return badRequest("could not read the request body: " + err.Error())
+	}
+	return decodeJSON(body, dst, required...)
+}
+
+func decodeJSON(body []byte, dst any, required ...string) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("the request body is empty; a JSON object is required", field("body", "required"))
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		return jsonProblem(err)
+	}
+	var missing []string
+	for _, name := range required {
+		if v, ok := members[name]; !ok || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			missing = append(missing, name)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonProblem(err)
+	}
+	if dec.More() {
+		return badRequest("the request body holds more than one JSON value", field("body", "trailing data after the object"))
+	}
+	if len(missing) > 0 {
+		fields := make([]domain.FieldError, len(missing))
+		for i, m := range missing {
+			fields[i] = field(m, "is required")
+		}
+		return badRequest("required fields are missing: "+strings.Join(missing, ", "), fields...)
+	}
+	return nil
+}
+
+// jsonProblem explains a decoding failure in terms of the client's JSON, not Go's types.
+func jsonProblem(err error) *Problem {
+	var (
+		syntax  *json.SyntaxError
+		typeErr *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syntax):
+		return badRequest(fmt.Sprintf("malformed JSON at byte %d: %s", syntax.Offset, syntax.Error()), field("body", "malformed JSON"))
+	case errors.As(err, &typeErr):
+		name := typeErr.Field
+		if name == "" {
+			return badRequest(fmt.Sprintf("the body must be a JSON object, not %s", typeErr.Value), field("body", "must be a JSON object"))
+		}
+		return badRequest(fmt.Sprintf("field %s must be %s, not %s", name, jsonKind(typeErr.Type.Kind().String()), typeErr.Value),
+			field(name, fmt.Sprintf("must be %s", jsonKind(typeErr.Type.Kind().String()))))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badRequest(fmt.Sprintf("unknown field %q", name), field(name, "unknown field"))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("malformed JSON: unexpected end of input", field("body", "malformed JSON"))
+	default:
+		// Values that decode but do not parse (a date that is not YYYY-MM-DD, say) land here.
+		return badRequest(strings.TrimPrefix(err.Error(), "json: "), field("body", strings.TrimPrefix(err.Error(), "json: ")))
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	default:
+		return "a number"
+	}
+}

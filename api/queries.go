@@ -1,0 +1,263 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/projections"
+)
+
+// awaitProjections makes a query read its own writes: with min_position=N it waits, at most
+// ReadWait, until the projections have applied position N, then answers 503 with Retry-After.
+func (s *server) awaitProjections(c echo.Context) error {
+	raw := c.QueryParam("min_position")
+	if raw == "" {
+		return nil
+	}
+	pos, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		return badRequest("min_position must be a non-negative integer", field("min_position", "must be a non-negative integer"))
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.ReadWait)
+	defer cancel()
+	if err := s.Projections.WaitFor(ctx, pos); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			p := newProblem(http.StatusServiceUnavailable, "projection_lagging",
+				fmt.Sprintf("projections have applied position %d, not yet %d; retry shortly", s.Projections.Applied(), pos),
+				field("min_position", "not yet applied"))
+			p.retryAfter = 1
+			return p
+		}
+		return err
+	}
+	return nil
+}
+
+// asOf reads ?as_of=, an RFC 3339 time or a global position, as a position. ok is false when the
+// parameter is absent. A time before the first event gives position 0 with ok true: nothing existed.
+func (s *server) asOf(c echo.Context) (pos eventstore.Position, ok bool, err error) {
+	raw := strings.TrimSpace(c.QueryParam("as_of"))
+	if raw == "" {
+		return 0, false, nil
+	}
+	if n, err := strconv.ParseUint(raw, 10, 64); err == nil {
+		if n == 0 {
+			return 0, false, badRequest("as_of position must be at least 1", field("as_of", "positions start at 1"))
+		}
+		return n, true, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, raw)
+	if err != nil {
+		return 0, false, badRequest("as_of must be an RFC 3339 time (2010-03-31T23:59:59Z) or a log position", field("as_of", "must be an RFC 3339 time or a position"))
+	}
+	p, _ := s.Projections.PositionAt(t)
+	return p, true, nil
+}
+
+func (s *server) listOrganisations(c echo.Context) error {
+	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"organisations": s.Projections.Organisations()})
+}
+
+func (s *server) listLHCs(c echo.Context) error {
+	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"lhcs": s.Projections.LHCs()})
+}
+
+func (s *server) listPlans(c echo.Context) error {
+	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	f := projections.PlanFilter{SHA: c.QueryParam("sha"), LHC: c.QueryParam("lhc"), Round: c.QueryParam("round"), Status: domain.Status(c.QueryParam("status"))}
+	if f.Status != "" && !validStatus(f.Status) {
+		return badRequest(fmt.Sprintf("status %q is not a plan status", f.Status), field("status", "must be one of "+statusList()))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"plans": s.Projections.Plans(f)})
+}
+
+func (s *server) getPlan(c echo.Context) error {
+	id, err := planIDParam(c)
+	if err != nil {
+		return err
+	}
+	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	pos, asOf, err := s.asOf(c)
+	if err != nil {
+		return err
+	}
+	var (
+		st    projections.PlanState
+		found bool
+	)
+	if asOf {
+		st, found, err = s.Projections.PlanAsOf(c.Request().Context(), id, pos)
+		if err != nil {
+			return err
+		}
+	} else {
+		st, found = s.Projections.Plan(id)
+	}
+	if !found {
+		detail := "no plan " + id
+		if asOf {
+			detail += fmt.Sprintf(" existed as of position %d", pos)
+		}
+		return newProblem(http.StatusNotFound, "plan_not_found", detail)
+	}
+	c.Response().Header().Set("ETag", strconv.Quote(strconv.FormatUint(st.Revision, 10)))
+	return c.JSON(http.StatusOK, st)
+}
+
+// AuditEntry is one event of a plan's audit trail or of the global feed.
+type AuditEntry struct {
+	Position   uint64           `json:"position"`
+	Stream     string           `json:"stream,omitempty"`
+	Revision   uint64           `json:"revision"`
+	Type       string           `json:"type"`
+	EventID    string           `json:"event_id"`
+	RecordedAt time.Time        `json:"recorded_at"`
+	Actor      domain.Actor     `json:"actor"`
+	CommandID  string           `json:"command_id"`
+	PrevHash   string           `json:"prev_hash"`
+	Hash       string           `json:"hash"`
+	Data       domain.EventData `json:"data"`
+}
+
+func auditEntry(rec eventstore.RecordedEvent, withStream bool) (AuditEntry, error) {
+	e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+	if err != nil {
+		return AuditEntry{}, fmt.Errorf("position %d: %w", rec.Position, err)
+	}
+	a := AuditEntry{Position: rec.Position, Revision: rec.Revision, Type: rec.Type, EventID: e.Meta.EventID,
+		RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, CommandID: e.Meta.CommandID, PrevHash: e.Meta.PrevHash, Hash: e.Meta.Hash, Data: e.Data}
+	if withStream {
+		a.Stream = rec.Stream
+	}
+	return a, nil
+}
+
+// auditTrail reads the plan's stream from the store itself: the trail is the log, not a model of it.
+func (s *server) auditTrail(c echo.Context) error {
+	id, err := planIDParam(c)
+	if err != nil {
+		return err
+	}
+	events, err := s.Store.ReadStream(c.Request().Context(), "plan-"+id, 0, 0)
+	if err != nil {
+		return err
+	}
+	if len(events) == 0 {
+		return newProblem(http.StatusNotFound, "plan_not_found", "no plan "+id)
+	}
+	entries := make([]AuditEntry, 0, len(events))
+	for _, rec := range events {
+		a, err := auditEntry(rec, false)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, a)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"plan_id": id, "entries": entries})
+}
+
+const (
+	defaultPage = 100
+	maxPage     = 1000
+)
+
+func (s *server) auditEvents(c echo.Context) error {
+	from := uint64(1)
+	if raw := c.QueryParam("from_position"); raw != "" {
+		n, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil {
+			return badRequest("from_position must be a non-negative integer", field("from_position", "must be a non-negative integer"))
+		}
+		from = max(n, 1)
+	}
+	limit := defaultPage
+	if raw := c.QueryParam("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > maxPage {
+			return badRequest(fmt.Sprintf("limit must be between 1 and %d", maxPage), field("limit", fmt.Sprintf("must be 1-%d", maxPage)))
+		}
+		limit = n
+	}
+	ctx := c.Request().Context()
+	events, err := s.Store.ReadAll(ctx, from-1, limit)
+	if err != nil {
+		return err
+	}
+	head, err := s.Store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	entries := make([]AuditEntry, 0, len(events))
+	for _, rec := range events {
+		a, err := auditEntry(rec, true)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, a)
+	}
+	body := map[string]any{"events": entries, "head_position": head}
+	if len(events) == limit {
+		body["next_from_position"] = events[len(events)-1].Position + 1
+	} else {
+		body["next_from_position"] = nil
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+func (s *server) shaStatus(c echo.Context) error {
+	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	st, ok := s.Projections.SHAStatus(c.Param("code"), c.QueryParam("round"))
+	if !ok {
+		return newProblem(http.StatusNotFound, "sha_not_found", "no SHA "+c.Param("code")+" is registered")
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
+func (s *server) sroEvidence(c echo.Context) error {
+	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	ev, ok := s.Projections.SROEvidence(c.Param("ods"))
+	if !ok {
+		return newProblem(http.StatusNotFound, "organisation_not_found", "no organisation "+c.Param("ods")+" is registered")
+	}
+	return c.JSON(http.StatusOK, ev)
+}
+
+func validStatus(s domain.Status) bool {
+	for _, k := range domain.Statuses {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}
+
+func statusList() string {
+	names := make([]string, len(domain.Statuses))
+	for i, s := range domain.Statuses {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"assurance-ledger/projections"
+)
+
+func (s *server) transparencyReport(c echo.Context) error {
+	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	pos, asOf, err := s.asOf(c)
+	if err != nil {
+		return err
+	}
+	f := projections.ReportFilter{SHA: c.QueryParam("sha"), Round: c.QueryParam("round")}
+	if asOf {
+		if pos == 0 {
+			// Before the first event: an empty ledger, not "now".
+			return s.writeReport(c, projections.Report{Round: roundLabel(f.Round), BySHA: []projections.SHARow{}})
+		}
+		f.AsOf = pos
+	}
+	return s.writeReport(c, s.Projections.Report(f))
+}
+
+func roundLabel(r string) string {
+	if r == "" {
+		return "all"
+	}
+	return r
+}
+
+func (s *server) writeReport(c echo.Context, rep projections.Report) error {
+	if !wantsCSV(c.Request().Header.Get(echo.HeaderAccept)) {
+		return c.JSON(http.StatusOK, rep)
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="transparency-report.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	_ = w.Write([]string{"round", "as_of", "as_of_position", "sha_code", "name", "plans", "submitted", "signed_off", "assured",
+		"assured_with_conditions", "not_assured", "acknowledged", "withdrawn", "sro_signoff_rate", "median_days_submit_to_assurance"})
+	asOf := ""
+	if !rep.AsOf.IsZero() {
+		asOf = rep.AsOf.Format(time.RFC3339Nano)
+	}
+	row := func(code, name string, n projections.Counts, rate, days *float64) {
+		_ = w.Write([]string{rep.Round, asOf, strconv.FormatUint(rep.AsOfPosition, 10), code, name,
+			itoa(n.Plans), itoa(n.Submitted), itoa(n.SignedOff), itoa(n.Assured), itoa(n.AssuredWithConditions),
+			itoa(n.NotAssured), itoa(n.Acknowledged), itoa(n.Withdrawn), ftoa(rate), ftoa(days)})
+	}
+	for _, r := range rep.BySHA {
+		row(r.SHACode, r.Name, r.Counts, r.SROSignOffRate, r.MedianDaysSubmitToAssurance)
+	}
+	row("TOTAL", "All SHAs", rep.Totals, nil, nil)
+	w.Flush()
+	return w.Error()
+}
+
+// wantsCSV honours an Accept header that prefers text/csv; JSON stays the default.
+func wantsCSV(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		switch mt {
+		case "text/csv":
+			return true
+		case "application/json", "*/*":
+			return false
+		}
+	}
+	return false
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func ftoa(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f, 'f', -1, 64)
+}

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"assurance-ledger/auth"
+	"assurance-ledger/command"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/projections"
+)
+
+// Config is what the server is built from.
+type Config struct {
+	Commands    *command.Handler
+	Projections *projections.Projector
+	Store       eventstore.Store
+	Tokens      *auth.Verifier
+	Log         *slog.Logger
+	// Metrics receives the HTTP metrics; /metrics serves it. nil: a fresh registry.
+	Metrics *prometheus.Registry
+	// ReadWait bounds how long a query with min_position waits for the projections. Default 5 s.
+	ReadWait time.Duration
+}
+
+type server struct {
+	Config
+}
+
+// New returns the HTTP handler of the ledger.
+func New(cfg Config) *echo.Echo {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = prometheus.NewRegistry()
+	}
+	if cfg.ReadWait <= 0 {
+		cfg.ReadWait = 5 * time.Second
+	}
+	s := &server{Config: cfg}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(cfg.Log)
+	e.IPExtractor = echo.ExtractIPDirect()
+	m := newMetrics(cfg.Metrics)
+
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
+	e.Use(accessLog(cfg.Log))
+	e.Use(m.middleware)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		cfg.Log.Error("panic", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err.Error(), "stack", string(stack))
+		return err
+	}}))
+	e.Use(securityHeaders)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(metricsHandler(cfg.Metrics)))
+	e.GET("/openapi.json", serveOpenAPI)
+
+	v1 := e.Group("/v1", s.authenticate)
+	admin := allow(roleIs(adminRole))
+	v1.POST("/organisations", s.registerOrganisation, admin)
+	v1.POST("/organisations/:ods/chief-executive", s.appointChiefExecutive, admin)
+	v1.POST("/lhcs", s.formLHC, admin)
+	v1.PATCH("/lhcs/:id/members", s.changeMembers, admin)
+	v1.POST("/plans", s.submitPlan, allow(roleIs(pctRole)))
+	v1.POST("/plans/:id/revisions", s.revisePlan, allow(roleIs(pctRole)))
+	v1.POST("/plans/:id/contributions", s.contribute, allow(roleIs(providerRole)))
+	v1.POST("/plans/:id/sro-signoffs", s.signOff, allow(roleIs(ceRole)))
+	v1.POST("/plans/:id/assurances", s.assure, allow(roleIs(shaRole)))
+	v1.POST("/plans/:id/acknowledgements", s.acknowledge, allow(roleIs(cfhRole)))
+	v1.POST("/plans/:id/withdrawal", s.withdraw, allow(roleIs(pctRole)))
+
+	v1.GET("/organisations", s.listOrganisations)
+	v1.GET("/lhcs", s.listLHCs)
+	v1.GET("/plans", s.listPlans)
+	v1.GET("/plans/:id", s.getPlan)
+	v1.GET("/plans/:id/audit-trail", s.auditTrail)
+	v1.GET("/shas/:code/assurance-status", s.shaStatus, allow(orgIsParam("code"), roleIs(cfhRole, auditorRole, adminRole)))
+	v1.GET("/organisations/:ods/sro-evidence", s.sroEvidence, allow(orgIsParam("ods"), roleIs(auditorRole, adminRole)))
+	v1.GET("/reports/transparency", s.transparencyReport)
+	v1.GET("/audit/events", s.auditEvents, allow(roleIs(auditorRole, adminRole)))
+	return e
+}
+
+func (s *server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *server) readyz(c echo.Context) error {
+	if s.Projections != nil {
+		if err := s.Projections.Ready(); err != nil {
+			p := newProblem(http.StatusServiceUnavailable, "not_ready", err.Error())
+			p.retryAfter = 1
+			return p
+		}
+	}
+	body := map[string]any{"status": "ready"}
+	if s.Projections != nil {
+		body["applied_position"] = s.Projections.Applied()
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+// securityHeaders are sent on every response: the API serves JSON only, so nothing may be framed,
+// sniffed into another type, or cached by shared caches.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
