@@ -89,7 +89,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 		then := get("?as_of=" + positions[name])
 		assert.Equal(t, want, then["status"], "as of %s", name)
 	}
-	assert.Equal(t, float64(1), get("?as_of="+positions["acknowledged"])["version"])
+	assert.Equal(t, float64(1), get("?as_of=" + positions["acknowledged"])["version"])
 	before := s.do("GET", plan+"?as_of=1", &auditor, nil)
 	assert.Equal(t, 404, before.status, "the plan did not exist at position 1")
 

@@ -30,11 +30,17 @@ func TestCommandRoutesByRole(t *testing.T) {
 		body   func() any
 	}{
 		{"register organisation", "POST", func() string { return "/v1/organisations" }, admin,
-			func() any { return map[string]any{"ods_code": "RKE", "name": "Whittington Hospital NHS Trust", "kind": "provider", "sha_code": "Q36"} }},
+			func() any {
+				return map[string]any{"ods_code": "RKE", "name": "Whittington Hospital NHS Trust", "kind": "provider", "sha_code": "Q36"}
+			}},
 		{"appoint chief executive", "POST", func() string { return "/v1/organisations/RKE/chief-executive" }, admin,
-			func() any { return map[string]any{"person_id": "ce-rke", "name": "Wendy Chief", "effective_from": "2008-04-01"} }},
+			func() any {
+				return map[string]any{"person_id": "ce-rke", "name": "Wendy Chief", "effective_from": "2008-04-01"}
+			}},
 		{"form LHC", "POST", func() string { return "/v1/lhcs" }, admin,
-			func() any { return map[string]any{"lhc_id": "lhc-test", "name": "Test LHC", "lead_pct": "5K5", "sha_code": "Q36", "members": []string{}} }},
+			func() any {
+				return map[string]any{"lhc_id": "lhc-test", "name": "Test LHC", "lead_pct": "5K5", "sha_code": "Q36", "members": []string{}}
+			}},
 		{"change members", "PATCH", func() string { return "/v1/lhcs/lhc-brent/members" }, admin,
 			func() any { return map[string]any{"added": []string{"RKE"}} }},
 		{"submit", "POST", func() string { return "/v1/plans" }, pct, func() any { return submitBody(t) }},
