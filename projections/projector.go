@@ -87,6 +87,28 @@ func (p *Projector) Run(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// CatchUp applies every event already in the log and returns: a one-off rebuild (ledger replay,
+// benchmarks) without a live subscription.
+func (p *Projector) CatchUp(ctx context.Context) error {
+	after := p.Applied()
+	for {
+		events, err := p.store.ReadAll(ctx, after, 4096)
+		if err != nil {
+			return err
+		}
+		if len(events) == 0 {
+			p.ready.Store(true)
+			return nil
+		}
+		for _, rec := range events {
+			if err := p.apply(rec); err != nil {
+				return p.fail(err)
+			}
+		}
+		after = events[len(events)-1].Position
+	}
+}
+
 func (p *Projector) fail(err error) error {
 	p.failed.Store(&err)
 	p.log.Error("projections stopped", "error", err.Error())
