@@ -17,10 +17,7 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
 			err := next(c)
-			status := c.Response().Status
-			if err != nil {
-				status = toProblem(err).Status
-			}
+			status := statusOf(c, err)
 			attrs := []any{
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 				"method", c.Request().Method,

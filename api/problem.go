@@ -148,3 +148,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		_ = c.JSON(p.Status, p) // status already written; Echo will not write it twice
 	}
 }
+
+// statusOf is the status a request ends with: an error returned up the chain is written by the
+// error handler only after the middleware has seen it, so its status comes from the problem.
+func statusOf(c echo.Context, err error) int {
+	if err != nil {
+		return toProblem(err).Status
+	}
+	return c.Response().Status
+}
