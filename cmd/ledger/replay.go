@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/projections"
+)
+
+func replayCmd() *cobra.Command {
+	var sf storeFlags
+	cmd := &cobra.Command{
+		Use:   "replay",
+		Short: "Rebuild every projection from the whole log and print counts and throughput",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, err := sf.open(false)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			start := time.Now()
+			proj := projections.New(store, nil)
+			if err := proj.CatchUp(cmd.Context()); err != nil {
+				return err
+			}
+			elapsed := time.Since(start)
+			var mem runtime.MemStats
+			runtime.ReadMemStats(&mem)
+			rep := proj.Report(projections.ReportFilter{})
+			out := cmd.OutOrStdout()
+			events := proj.Events()
+			fmt.Fprintf(out, "events: %d\nhead_position: %d\norganisations: %d\nlhcs: %d\nplans: %d\n",
+				events, proj.Applied(), len(proj.Organisations()), len(proj.LHCs()), rep.Totals.Plans)
+			for _, s := range domain.Statuses {
+				fmt.Fprintf(out, "plans_%s: %d\n", s, rep.Totals.ByStatus(s))
+			}
+			fmt.Fprintf(out, "elapsed_ms: %d\nevents_per_sec: %.0f\nheap_mb: %.1f\n",
+				elapsed.Milliseconds(), float64(events)/elapsed.Seconds(), float64(mem.HeapAlloc)/(1<<20))
+			return nil
+		},
+	}
+	sf.register(cmd)
+	return cmd
+}
