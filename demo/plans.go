@@ -245,4 +245,3 @@ func (g *generator) vary(s sha) domain.Content {
 	c.CapacityAndFunding.Revenue = int64(300_000 + g.rng.IntN(2_000_000))
 	return c
 }
-
