@@ -1,0 +1,99 @@
+package projections_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/demo"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/projections"
+)
+
+// prefix is the log as it stood at position upTo.
+type prefix struct {
+	eventstore.Store
+	upTo eventstore.Position
+}
+
+func (p prefix) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	evs, err := p.Store.ReadAll(ctx, after, limit)
+	for i, e := range evs {
+		if e.Position > p.upTo {
+			return evs[:i], err
+		}
+	}
+	return evs, err
+}
+
+func (p prefix) Head(context.Context) (eventstore.Position, error) { return p.upTo, nil }
+
+// "As of P" must mean exactly "what a ledger holding only the first P events says": the report and
+// every plan, at many points of a realistic round.
+func TestAsOfEqualsTheLogPrefix(t *testing.T) {
+	ctx := context.Background()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	defer store.Close()
+	_, err = demo.Seed(ctx, store, demo.Options{})
+	require.NoError(t, err)
+	full := projections.New(store, nil)
+	require.NoError(t, full.CatchUp(ctx))
+	head := full.Applied()
+	plans := full.Plans(projections.PlanFilter{})
+	require.NotEmpty(t, plans)
+
+	for upTo := eventstore.Position(1); upTo <= head; upTo += 13 {
+		then := projections.New(prefix{store, upTo}, nil)
+		require.NoError(t, then.CatchUp(ctx))
+		want := then.Report(projections.ReportFilter{})
+		got := full.Report(projections.ReportFilter{AsOf: upTo})
+		assert.Equal(t, want, got, "report as of %d", upTo)
+		assert.Equal(t, then.Report(projections.ReportFilter{SHA: "Q36", Round: "2009-10"}),
+			full.Report(projections.ReportFilter{SHA: "Q36", Round: "2009-10", AsOf: upTo}), "filtered report as of %d", upTo)
+
+		for _, p := range plans {
+			wantPlan, existed := then.Plan(p.PlanID)
+			gotPlan, found, err := full.PlanAsOf(ctx, p.PlanID, upTo)
+			require.NoError(t, err)
+			require.Equal(t, existed, found, "plan %s as of %d", p.PlanID, upTo)
+			if existed {
+				gotPlan.AsOfPosition = 0
+				assert.Equal(t, wantPlan, gotPlan, "plan %s as of %d", p.PlanID, upTo)
+			}
+		}
+	}
+}
+
+func TestPositionAtTime(t *testing.T) {
+	ctx := context.Background()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	defer store.Close()
+	_, err = demo.Seed(ctx, store, demo.Options{})
+	require.NoError(t, err)
+	p := projections.New(store, nil)
+	require.NoError(t, p.CatchUp(ctx))
+
+	_, ok := p.PositionAt(time.Date(2009, 3, 31, 0, 0, 0, 0, time.UTC))
+	assert.False(t, ok, "nothing was recorded before the round began")
+	last, ok := p.PositionAt(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	assert.True(t, ok)
+	assert.Equal(t, p.Applied(), last)
+	mid, ok := p.PositionAt(time.Date(2009, 6, 1, 0, 0, 0, 0, time.UTC))
+	require.True(t, ok)
+	assert.Less(t, mid, last)
+	evs, err := store.ReadAll(ctx, mid, 1)
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	next, ok := p.PositionAt(time.Date(2009, 6, 1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond))
+	require.True(t, ok)
+	assert.LessOrEqual(t, next, mid)
+	rep := p.Report(projections.ReportFilter{AsOf: mid})
+	assert.False(t, rep.AsOf.After(time.Date(2009, 6, 1, 0, 0, 0, 0, time.UTC)), "as_of %s", rep.AsOf)
+}
