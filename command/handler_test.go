@@ -50,14 +50,14 @@ type fixture struct {
 	path  string
 }
 
-func openStore(t *testing.T, path string) eventstore.Store {
+func openStore(t testing.TB, path string) eventstore.Store {
 	t.Helper()
 	s, err := boltstore.Open(path, boltstore.Options{})
 	require.NoError(t, err)
 	return s
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	f := &fixture{store: openStore(t, path), clock: &clock{t: time.Date(2009, 6, 1, 9, 0, 0, 0, time.UTC)}, path: path}
@@ -67,14 +67,14 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) reg(t *testing.T, cmd domain.RegistryCommand) command.Result {
+func (f *fixture) reg(t testing.TB, cmd domain.RegistryCommand) command.Result {
 	t.Helper()
 	r, err := f.h.Registry(context.Background(), command.Request{Actor: admin}, cmd)
 	require.NoError(t, err)
 	return r
 }
 
-func (f *fixture) setUpRegistry(t *testing.T) {
+func (f *fixture) setUpRegistry(t testing.TB) {
 	f.reg(t, domain.RegisterOrganisation{ODSCode: "Q36", Name: "NHS London", Kind: domain.KindSHA})
 	f.reg(t, domain.RegisterOrganisation{ODSCode: "X09", Name: "NHS Connecting for Health", Kind: domain.KindCfH})
 	f.reg(t, domain.RegisterOrganisation{ODSCode: "5K5", Name: "Brent Teaching PCT", Kind: domain.KindPCT, SHACode: "Q36"})
@@ -85,7 +85,7 @@ func (f *fixture) setUpRegistry(t *testing.T) {
 	f.reg(t, domain.FormLHC{LHCID: "lhc-brent", Name: "Brent LHC", LeadPCT: "5K5", SHACode: "Q36", Members: []string{"RJ1"}})
 }
 
-func sampleContent(t *testing.T) domain.Content {
+func sampleContent(t testing.TB) domain.Content {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/plan-content.json")
 	require.NoError(t, err)
@@ -94,7 +94,7 @@ func sampleContent(t *testing.T) domain.Content {
 	return c
 }
 
-func (f *fixture) submit(t *testing.T, req command.Request) command.Result {
+func (f *fixture) submit(t testing.TB, req command.Request) command.Result {
 	t.Helper()
 	req.Actor = pct
 	r, err := f.h.Submit(context.Background(), req, domain.SubmitPlan{LHCID: "lhc-brent", Round: "2009-10",
@@ -103,14 +103,14 @@ func (f *fixture) submit(t *testing.T, req command.Request) command.Result {
 	return r
 }
 
-func (f *fixture) plan(t *testing.T, actor domain.Actor, planID string, cmd domain.PlanCommand) command.Result {
+func (f *fixture) plan(t testing.TB, actor domain.Actor, planID string, cmd domain.PlanCommand) command.Result {
 	t.Helper()
 	r, err := f.h.Plan(context.Background(), command.Request{Actor: actor}, planID, cmd)
 	require.NoError(t, err)
 	return r
 }
 
-func head(t *testing.T, s eventstore.Store) eventstore.Position {
+func head(t testing.TB, s eventstore.Store) eventstore.Position {
 	t.Helper()
 	h, err := s.Head(context.Background())
 	require.NoError(t, err)
