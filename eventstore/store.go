@@ -22,7 +22,8 @@ type Store interface {
 	//
 	// Appending events whose ids are already stored, at the same revisions of the same stream, writes
 	// nothing and returns the original result: a retried append is idempotent. An id stored anywhere
-	// else gives ErrDuplicateEventID.
+	// else gives ErrDuplicateEventID, in stores that index ids globally (the embedded store does;
+	// EventStoreDB does not, and storetest.GlobalEventIDs marks that). The ledger never reuses ids.
 	Append(ctx context.Context, stream string, expected ExpectedRevision, events ...Event) (AppendResult, error)
 
 	// ReadStream returns up to limit events of stream with revision >= from, oldest first. A stream

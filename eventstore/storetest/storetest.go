@@ -4,7 +4,9 @@
 // a gap-free global order, catch-up subscriptions, durability across restarts).
 //
 // The suite asserts only what the port promises. In particular it never assumes positions are
-// contiguous or start at 1, since EventStoreDB's are byte offsets.
+// contiguous or start at 1, since EventStoreDB's are byte offsets. A store that cannot start empty
+// (one server for the whole run) sets Harness.Shared; one that cannot keep a promise declares it
+// in Harness.Unsupported, and the checks that need it are skipped by name.
 package storetest
 
 import (
@@ -21,10 +23,47 @@ import (
 
 // Harness tells the suite how to get stores of the implementation under test.
 type Harness struct {
-	// Open returns a new, empty store for one test; the suite closes it.
+	// Open returns a new, empty store for one test; the suite closes it. With Shared, the store need
+	// not be empty: see there.
 	Open func(t *testing.T) eventstore.Store
 	// Reopen closes s and opens the same underlying data again (for durability checks). nil = skip those tests.
 	Reopen func(t *testing.T, s eventstore.Store) eventstore.Store
+
+	// Shared says that every store Open returns is a view of one log that already holds events (of
+	// earlier tests and runs) and cannot be emptied, as with one EventStoreDB server for the whole
+	// run. The suite then runs each test against a scoped view of that log: stream names get a
+	// prefix unique to the test, and the global log (ReadAll, Subscribe, Head) starts after the
+	// head the log had when the test began and shows only the test's own streams. Within that view
+	// every assertion is the same as for an empty store. The view cannot hide another writer's
+	// events from Head: run a shared suite against a log that nothing else appends to meanwhile.
+	Shared bool
+
+	// Unsupported lists promises of the port the implementation declares it cannot keep, each with
+	// the reason. The checks that need them are skipped, naming the reason, so the gap is reported
+	// by every run instead of being hidden by a weaker assertion.
+	Unsupported map[Check]string
+}
+
+// A Check names a promise of the port that an implementation may declare Unsupported.
+type Check string
+
+// GlobalEventIDs is the promise that an event id stored in one stream is refused in every other
+// stream (ErrDuplicateEventID). It needs an index of every id ever stored; a store without one can
+// recognise its ids only where it can look, in the stream appended to.
+const GlobalEventIDs Check = "global event ids"
+
+// supports reports whether the store keeps the promise c ("" names none: every store keeps it).
+func (h Harness) supports(c Check) bool {
+	_, unsupported := h.Unsupported[c]
+	return c == "" || !unsupported
+}
+
+// skipUnsupported skips t if h declares c unsupported.
+func skipUnsupported(t *testing.T, h Harness, c Check) {
+	t.Helper()
+	if !h.supports(c) {
+		t.Skipf("the store does not keep the promise of %s: %s", c, h.Unsupported[c])
+	}
 }
 
 // Run runs the contract suite against h as subtests of t.
@@ -59,22 +98,32 @@ func Run(t *testing.T, h Harness) {
 	}
 }
 
-// open returns a fresh store that is closed when the test ends.
+// open returns a fresh store that is closed when the test ends: with h.Shared, a scoped view of it.
 func open(t *testing.T, h Harness) eventstore.Store {
 	t.Helper()
 	s := h.Open(t)
 	require.NotNil(t, s, "Harness.Open returned nil")
 	// Tests that close the store themselves make this a second Close; its result is not the point.
 	t.Cleanup(func() { _ = s.Close() })
+	if h.Shared {
+		return newScoped(t, s)
+	}
 	return s
 }
 
 // reopen closes s and returns the store reopened on the same data, closed when the test ends.
 func reopen(t *testing.T, h Harness, s eventstore.Store) eventstore.Store {
 	t.Helper()
+	view, scoped := s.(*scopedStore)
+	if scoped {
+		s = view.inner
+	}
 	s2 := h.Reopen(t, s)
 	require.NotNil(t, s2, "Harness.Reopen returned nil")
 	t.Cleanup(func() { _ = s2.Close() })
+	if scoped {
+		return view.over(s2)
+	}
 	return s2
 }
 
