@@ -1,0 +1,173 @@
+package esdbstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+
+	"assurance-ledger/eventstore"
+)
+
+// source is a running subscription; *esdb.Subscription is one. The resume logic below is written
+// against this much of it so that it can be exercised without a server.
+type source interface {
+	Recv() *esdb.SubscriptionEvent
+	Close() error
+}
+
+// subscribeFunc starts a subscription to $all that delivers the events after `after`.
+type subscribeFunc func(ctx context.Context, after eventstore.Position) (source, error)
+
+// permanent marks a subscription failure that resubscribing cannot cure.
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
+
+// errDropped stands for a drop the client reports without a cause.
+var errDropped = errors.New("the subscription ended without a reason")
+
+// Subscribe implements eventstore.Store with a catch-up subscription to $all, filtered on the
+// server to leave out system events (and here, $-streams too). When the subscription drops — the
+// server restarts, the leader changes, the network fails — it is started again after the last
+// event delivered, with exponential back-off, for as long as the caller wants events: the
+// consumer sees no gap and no duplicate. Each drop is logged and shows in Status. It ends with
+// ctx's error, with eventstore.ErrClosed when the store closes, or with a failure resubscribing
+// cannot cure (refused credentials; a position that is no event's).
+func (s *Store) Subscribe(ctx context.Context, after eventstore.Position) iter.Seq2[eventstore.RecordedEvent, error] {
+	return func(yield func(eventstore.RecordedEvent, error) bool) {
+		s.follow(ctx, after, s.subscribeAll, yield)
+	}
+}
+
+// subscribeAll starts a subscription on the current client.
+func (s *Store) subscribeAll(ctx context.Context, after eventstore.Position) (source, error) {
+	var sub *esdb.Subscription
+	err := s.call(ctx, "subscribe to $all", 0, func(c *esdb.Client) error {
+		var err error
+		sub, err = c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: allAfter(after), Filter: esdb.ExcludeSystemEventsFilter()})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sub, nil
+}
+
+// follow runs a subscription for Subscribe, resubscribing after each drop.
+func (s *Store) follow(ctx context.Context, after eventstore.Position, subscribe subscribeFunc, yield func(eventstore.RecordedEvent, error) bool) {
+	if err := s.check(ctx); err != nil {
+		yield(eventstore.RecordedEvent{}, err)
+		return
+	}
+	// Close must also end a subscription blocked in Recv: it cancels the subscription's context.
+	subCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.closing:
+			cancel()
+		case <-subCtx.Done():
+		}
+	}()
+	ended := func() {
+		if s.isClosed() {
+			yield(eventstore.RecordedEvent{}, eventstore.ErrClosed)
+		} else {
+			yield(eventstore.RecordedEvent{}, ctx.Err())
+		}
+	}
+	if after >= maxPosition {
+		// No event can come after: wait for the end like any idle subscription.
+		<-subCtx.Done()
+		ended()
+		return
+	}
+
+	failures := 0 // in a row, for the back-off
+	for {
+		src, err := subscribe(subCtx, after)
+		if err == nil {
+			s.status.reached()
+			if failures > 0 {
+				s.status.reconnected()
+				s.log.Info("subscription to $all resumed", "after", after)
+			}
+			var stopped bool
+			stopped, err = s.pump(src, &after, &failures, yield)
+			_ = src.Close()
+			if stopped {
+				return
+			}
+		}
+		if s.isClosed() || ctx.Err() != nil {
+			ended()
+			return
+		}
+		if err := unresumable(err, after); err != nil {
+			yield(eventstore.RecordedEvent{}, err)
+			return
+		}
+		s.status.failed(err)
+		d := backoff(failures, s.opts.MinBackoff, s.opts.MaxBackoff)
+		failures++
+		s.log.Warn("subscription to $all dropped, resuming", "after", after, "retry_in", d, "failures", failures, "err", err)
+		if !s.sleep(subCtx, d) {
+			ended()
+			return
+		}
+	}
+}
+
+// pump hands src's events to yield and advances after past each one. It returns stopped when the
+// consumer wants no more, and otherwise the reason the subscription dropped.
+func (s *Store) pump(src source, after *eventstore.Position, failures *int, yield func(eventstore.RecordedEvent, error) bool) (stopped bool, err error) {
+	for {
+		ev := src.Recv()
+		switch {
+		case ev == nil:
+			return false, errDropped
+		case ev.SubscriptionDropped != nil:
+			if ev.SubscriptionDropped.Error == nil {
+				return false, errDropped
+			}
+			return false, ev.SubscriptionDropped.Error
+		case ev.EventAppeared != nil:
+			*failures = 0
+			rec := ev.EventAppeared.OriginalEvent()
+			// A resumed subscription may start with the last event delivered before the drop.
+			if rec == nil || isSystem(rec.StreamID, rec.EventType) || rec.Position.Commit <= *after {
+				continue
+			}
+			e, err := recorded(rec)
+			if err != nil {
+				return false, permanent{err}
+			}
+			if !yield(e, nil) {
+				return true, nil
+			}
+			*after = e.Position
+		default: // caught up, fell behind, checkpoint: the server is there
+			*failures = 0
+			s.status.reached()
+		}
+	}
+}
+
+// unresumable returns the error to end a subscription with when err is one resubscribing cannot
+// cure, and nil when it is worth resubscribing.
+func unresumable(err error, after eventstore.Position) error {
+	var p permanent
+	if errors.As(err, &p) {
+		return p.error
+	}
+	switch f := classify(err); f {
+	case failDenied:
+		return mapFailure("the subscription to $all", f, err)
+	case failInvalidArg:
+		return fmt.Errorf("esdbstore: the server refuses to subscribe to $all after position %d, which is no event's position: %w", after, err)
+	}
+	return nil
+}
