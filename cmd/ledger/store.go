@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/eventstore/esdbstore"
 )
 
 // storeFlags are the flags every command that opens the ledger shares.
@@ -39,11 +43,34 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 			return nil, fmt.Errorf("data directory %s: %w", f.data, err)
 		}
 		return boltstore.Open(path, boltstore.Options{})
-	case strings.HasPrefix(f.store, "esdb://") || strings.HasPrefix(f.store, "esdb+discover://"):
-		return nil, fmt.Errorf("--store %s: the EventStoreDB store is not available in this build yet", redact(f.store))
+	case esdbstore.IsConnString(f.store):
+		return openESDB(f.store)
 	default:
 		return nil, fmt.Errorf(`--store must be "embedded" or an esdb:// connection string, got %q`, redact(f.store))
 	}
+}
+
+// esdbPingTimeout bounds the wait for EventStoreDB to answer when a command starts.
+const esdbPingTimeout = 30 * time.Second
+
+// openESDB opens the EventStoreDB store a connection string names (validated first) and checks
+// that it answers, so that a wrong address, certificate or password stops the command at once
+// with a clear message rather than at its first request. The store's own warnings (retries,
+// dropped subscriptions) go to stderr as JSON, like the service's log.
+func openESDB(conn string) (eventstore.Store, error) {
+	s, err := esdbstore.Open(conn, esdbstore.Options{
+		Logger: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--store: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), esdbPingTimeout)
+	defer cancel()
+	if err := s.Ping(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("--store %s: EventStoreDB does not answer as needed: %w", esdbstore.Redact(conn), err)
+	}
+	return s, nil
 }
 
 // redact hides credentials in a connection string so they never reach logs or error output.
