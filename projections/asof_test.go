@@ -33,15 +33,22 @@ func (p prefix) ReadAll(ctx context.Context, after eventstore.Position, limit in
 
 func (p prefix) Head(context.Context) (eventstore.Position, error) { return p.upTo, nil }
 
+// demoStore is a store holding the demo round, closed when the test ends.
+func demoStore(t *testing.T) eventstore.Store {
+	t.Helper()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	_, err = demo.Seed(context.Background(), store, demo.Options{})
+	require.NoError(t, err)
+	return store
+}
+
 // "As of P" must mean exactly "what a ledger holding only the first P events says": the report and
 // every plan, at many points of a realistic round.
 func TestAsOfEqualsTheLogPrefix(t *testing.T) {
 	ctx := context.Background()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	defer store.Close()
-	_, err = demo.Seed(ctx, store, demo.Options{})
-	require.NoError(t, err)
+	store := demoStore(t)
 	full := projections.New(store, nil)
 	require.NoError(t, full.CatchUp(ctx))
 	head := full.Applied()
@@ -72,11 +79,7 @@ func TestAsOfEqualsTheLogPrefix(t *testing.T) {
 
 func TestPositionAtTime(t *testing.T) {
 	ctx := context.Background()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	defer store.Close()
-	_, err = demo.Seed(ctx, store, demo.Options{})
-	require.NoError(t, err)
+	store := demoStore(t)
 	p := projections.New(store, nil)
 	require.NoError(t, p.CatchUp(ctx))
 
