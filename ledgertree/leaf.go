@@ -1,0 +1,39 @@
+package ledgertree
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"assurance-ledger/eventstore"
+)
+
+// IsLedgerStream reports whether events of stream are leaves. The tree covers the ledger's own
+// streams only (the registry and the plans, as the projections do), so that another application's
+// streams in a shared EventStoreDB neither enter the tree nor stop it.
+func IsLedgerStream(stream string) bool {
+	return stream == "registry" || (strings.HasPrefix(stream, "plan-") && len(stream) > len("plan-"))
+}
+
+// LeafOf returns the leaf of a recorded event, and false for an event of a foreign stream. A ledger
+// event without a well-formed metadata hash is an error: it cannot be put in the tree, and leaving it
+// out would shift every later leaf.
+func LeafOf(rec eventstore.RecordedEvent) (Leaf, bool, error) {
+	if !IsLedgerStream(rec.Stream) {
+		return Leaf{}, false, nil
+	}
+	var meta struct {
+		Hash string `json:"hash"`
+	}
+	if err := json.Unmarshal(rec.Metadata, &meta); err != nil {
+		return Leaf{}, false, fmt.Errorf("ledgertree: position %d (%s revision %d): metadata: %w", rec.Position, rec.Stream, rec.Revision, err)
+	}
+	raw, err := hex.DecodeString(meta.Hash)
+	if err != nil || len(raw) != HashSize {
+		return Leaf{}, false, fmt.Errorf("ledgertree: position %d (%s revision %d): metadata hash %q is not 32 hex-encoded bytes", rec.Position, rec.Stream, rec.Revision, meta.Hash)
+	}
+	leaf := Leaf{EventID: rec.ID, Position: rec.Position}
+	copy(leaf.Hash[:], raw)
+	return leaf, true, nil
+}
