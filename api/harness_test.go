@@ -21,6 +21,7 @@ import (
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
 
@@ -32,6 +33,8 @@ type ledgerServer struct {
 	dir   string
 	store eventstore.Store
 	proj  *projections.Projector
+	tree  *ledgertree.Follower
+	key   *ledgertree.Signer
 	http  *httptest.Server
 	stop  func()
 }
@@ -44,15 +47,21 @@ func startServer(t *testing.T, dir string) *ledgerServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = proj.Run(ctx) }()
+	tree := ledgertree.NewFollower(ledgertree.NewTree(), nil)
+	treeDone := make(chan struct{})
+	go func() { defer close(treeDone); _ = tree.Run(ctx, store) }()
+	key, err := ledgertree.LoadSigner(dir)
+	require.NoError(t, err)
 	srv := httptest.NewServer(api.New(api.Config{
 		Commands: command.NewHandler(store, command.Options{}), Projections: proj, Store: store,
-		Tokens: auth.NewVerifier(secret, nil), ReadWait: 2 * time.Second,
+		Tokens: auth.NewVerifier(secret, nil), ReadWait: 2 * time.Second, Tree: tree, TreeSigner: key,
 	}))
-	s := &ledgerServer{t: t, dir: dir, store: store, proj: proj, http: srv}
+	s := &ledgerServer{t: t, dir: dir, store: store, proj: proj, tree: tree, key: key, http: srv}
 	s.stop = func() {
 		srv.Close()
 		cancel()
 		<-done
+		<-treeDone
 		store.Close()
 	}
 	t.Cleanup(func() {
@@ -60,7 +69,7 @@ func startServer(t *testing.T, dir string) *ledgerServer {
 			s.stop()
 		}
 	})
-	require.Eventually(t, func() bool { return proj.Ready() == nil }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return proj.Ready() == nil && tree.Ready() == nil }, 10*time.Second, 5*time.Millisecond)
 	return s
 }
 

@@ -19,6 +19,7 @@ import (
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
 	"assurance-ledger/domain"
+	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
 
@@ -259,11 +260,13 @@ func TestOpenAPIMinPosition(t *testing.T) {
 		"GET /v1/reports/transparency":             true,
 	}
 	queryParams := map[string][]string{
-		"GET /v1/plans":                        {"sha", "lhc", "status", "round", "min_position"},
-		"GET /v1/plans/{id}":                   {"as_of", "min_position"},
-		"GET /v1/reports/transparency":         {"sha", "round", "as_of", "min_position"},
-		"GET /v1/shas/{code}/assurance-status": {"round", "min_position"},
-		"GET /v1/audit/events":                 {"from_position", "limit"},
+		"GET /v1/plans":                              {"sha", "lhc", "status", "round", "min_position"},
+		"GET /v1/plans/{id}":                         {"as_of", "min_position"},
+		"GET /v1/reports/transparency":               {"sha", "round", "as_of", "min_position"},
+		"GET /v1/shas/{code}/assurance-status":       {"round", "min_position"},
+		"GET /v1/audit/events":                       {"from_position", "limit"},
+		"GET /v1/ledger/proofs/inclusion/{event_id}": {"tree_size"},
+		"GET /v1/ledger/proofs/consistency":          {"from", "to"},
 	}
 	for _, o := range operations(t, doc) {
 		key := o.method + " " + o.path
@@ -453,6 +456,10 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"StatusCounts", typeOf[projections.Counts](), true},
 		{"SHAReportRow", typeOf[projections.SHARow](), true},
 		{"TransparencyReport", typeOf[projections.Report](), true},
+		{"TreeHead", typeOf[ledgertree.TreeHead](), true},
+		{"PublicKey", typeOf[PublicKey](), true},
+		{"InclusionProof", typeOf[InclusionProof](), true},
+		{"ConsistencyProof", typeOf[ConsistencyProof](), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema, func(t *testing.T) {
@@ -539,6 +546,11 @@ var accessTable = []routeAccess{
 	{"GET", "/v1/organisations/{ods}/sro-evidence", "/v1/organisations/RJ1/sro-evidence?min_position=x", "", []domain.Role{domain.RoleAuditor, domain.RoleAdmin}, "RJ1", 400},
 	{"GET", "/v1/reports/transparency", "/v1/reports/transparency?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/audit/events", "/v1/audit/events?limit=0", "", []domain.Role{domain.RoleAuditor, domain.RoleAdmin}, "", 400},
+	// The ledger routes: a server without a tree answers 503, so the check stops before any tree.
+	{"GET", "/v1/ledger/tree-head", "/v1/ledger/tree-head", "", nil, "", 503},
+	{"GET", "/v1/ledger/public-key", "/v1/ledger/public-key", "", nil, "", 503},
+	{"GET", "/v1/ledger/proofs/inclusion/{event_id}", "/v1/ledger/proofs/inclusion/not-a-uuid", "", nil, "", 404},
+	{"GET", "/v1/ledger/proofs/consistency", "/v1/ledger/proofs/consistency?from=0&to=1", "", nil, "", 400},
 }
 
 const testPlanID = "0b5a8f4e-3c1d-4a2b-9e7f-1a2b3c4d5e6f"

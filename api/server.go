@@ -12,6 +12,7 @@ import (
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
 	"assurance-ledger/eventstore"
+	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
 
@@ -24,6 +25,10 @@ type Config struct {
 	Log         *slog.Logger
 	// Metrics receives the HTTP metrics; /metrics serves it. nil: a fresh registry.
 	Metrics *prometheus.Registry
+	// Tree follows the log into the ledger-wide Merkle tree and TreeSigner signs its heads. Either
+	// nil: the /v1/ledger routes answer 503 and readiness ignores the tree.
+	Tree       *ledgertree.Follower
+	TreeSigner *ledgertree.Signer
 	// ReadWait bounds how long a query with min_position waits for the projections. Default 5 s.
 	ReadWait time.Duration
 }
@@ -87,6 +92,10 @@ func New(cfg Config) *echo.Echo {
 	v1.GET("/organisations/:ods/sro-evidence", s.sroEvidence, allow(orgIsParam("ods"), roleIs(auditorRole, adminRole)))
 	v1.GET("/reports/transparency", s.transparencyReport)
 	v1.GET("/audit/events", s.auditEvents, allow(roleIs(auditorRole, adminRole)))
+	v1.GET("/ledger/tree-head", s.treeHead)
+	v1.GET("/ledger/public-key", s.publicKey)
+	v1.GET("/ledger/proofs/inclusion/:event_id", s.inclusionProof)
+	v1.GET("/ledger/proofs/consistency", s.consistencyProof)
 	return e
 }
 
@@ -97,6 +106,13 @@ func (s *server) healthz(c echo.Context) error {
 func (s *server) readyz(c echo.Context) error {
 	if s.Projections != nil {
 		if err := s.Projections.Ready(); err != nil {
+			p := newProblem(http.StatusServiceUnavailable, "not_ready", err.Error())
+			p.retryAfter = 1
+			return p
+		}
+	}
+	if s.Tree != nil {
+		if err := s.Tree.Ready(); err != nil {
 			p := newProblem(http.StatusServiceUnavailable, "not_ready", err.Error())
 			p.retryAfter = 1
 			return p

@@ -16,6 +16,7 @@ import (
 	"assurance-ledger/api"
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
+	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
 
@@ -37,6 +38,10 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			treeKey, err := ledgertree.LoadSigner(sf.data)
+			if err != nil {
+				return err
+			}
 			store, err := sf.open(true)
 			if err != nil {
 				return err
@@ -53,12 +58,19 @@ func serveCmd() *cobra.Command {
 			projCtx, stopProj := context.WithCancel(context.Background())
 			projDone := make(chan error, 1)
 			go func() { projDone <- proj.Run(projCtx) }()
+			// The tree follows the log on its own subscription: it needs nothing the projections fold,
+			// and a failure of either leaves the other serving. A tree that stops logs why and makes
+			// /readyz and the /v1/ledger routes answer 503.
+			tree := ledgertree.NewFollower(ledgertree.NewTree(), log)
+			treeDone := make(chan struct{})
+			go func() { defer close(treeDone); _ = tree.Run(projCtx, store) }()
 
 			srv := &http.Server{
 				Addr: addr,
 				Handler: api.New(api.Config{
 					Commands: handler, Projections: proj, Store: store,
 					Tokens: auth.NewVerifier(secret, nil), Log: log,
+					Tree: tree, TreeSigner: treeKey,
 				}),
 				ReadHeaderTimeout: 10 * time.Second,
 				ReadTimeout:       30 * time.Second,
@@ -71,6 +83,7 @@ func serveCmd() *cobra.Command {
 			select {
 			case err := <-errc:
 				stopProj()
+				<-treeDone
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			case err := <-projDone:
 				log.Error("projections stopped; the service keeps answering health checks and commands, queries report not ready", "error", fmt.Sprint(err))
@@ -82,6 +95,7 @@ func serveCmd() *cobra.Command {
 			defer cancel()
 			err = srv.Shutdown(shutdownCtx)
 			stopProj()
+			<-treeDone
 			if err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}

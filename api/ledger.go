@@ -1,0 +1,209 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/ledgertree"
+)
+
+// The /v1/ledger routes serve the ledger-wide Merkle tree (DESIGN.md section 4): signed tree heads,
+// the key that checks them, and the inclusion and consistency proofs a client verifies against a
+// head with any RFC 6962 library.
+
+// PublicKey is the ledger's tree head signing key.
+type PublicKey struct {
+	Algorithm string `json:"algorithm"`  // always Ed25519
+	KeyID     string `json:"key_id"`     // hex of the first 16 bytes of SHA-256 of the raw key
+	PublicKey string `json:"public_key"` // standard base64 of the 32-byte raw key
+}
+
+// InclusionProof proves that an event is a leaf of the tree a signed head describes.
+type InclusionProof struct {
+	EventID   string `json:"event_id"`
+	Position  uint64 `json:"position"`
+	LeafIndex uint64 `json:"leaf_index"`
+	// LeafHash is SHA-256(0x00 || the event's 32-byte chain hash), as RFC 6962 hashes leaves.
+	LeafHash  string              `json:"leaf_hash"`
+	AuditPath []string            `json:"audit_path"` // hex node hashes, leaf side first
+	TreeHead  ledgertree.TreeHead `json:"tree_head"`
+}
+
+// ConsistencyProof proves that the tree of the first head is a prefix of the tree of the second.
+type ConsistencyProof struct {
+	Proof    []string            `json:"proof"` // hex node hashes, RFC 6962 order
+	FromHead ledgertree.TreeHead `json:"from_head"`
+	ToHead   ledgertree.TreeHead `json:"to_head"`
+}
+
+// ledgerTree returns the tree once it can answer: 503 when the server has none, or while it is
+// still catching up with the log (an event recorded before start would otherwise be unknown).
+func (s *server) ledgerTree() (*ledgertree.Tree, error) {
+	if s.Tree == nil || s.TreeSigner == nil {
+		return nil, newProblem(http.StatusServiceUnavailable, "tree_unavailable", "this server keeps no ledger tree")
+	}
+	if err := s.Tree.Ready(); err != nil {
+		p := newProblem(http.StatusServiceUnavailable, "not_ready", err.Error())
+		p.retryAfter = 1
+		return nil, p
+	}
+	return s.Tree.Tree(), nil
+}
+
+// signedHead signs the head of the tree at size. Heads are signed on request rather than kept, so a
+// head can be given for any size a proof is asked at; its timestamp is when it was signed.
+func (s *server) signedHead(tree *ledgertree.Tree, size uint64) (ledgertree.TreeHead, error) {
+	root, err := tree.Root(size)
+	if err != nil {
+		return ledgertree.TreeHead{}, err
+	}
+	return s.TreeSigner.Sign(size, root, time.Now()), nil
+}
+
+func (s *server) treeHead(c echo.Context) error {
+	tree, err := s.ledgerTree()
+	if err != nil {
+		return err
+	}
+	head, err := s.signedHead(tree, tree.Size())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, head)
+}
+
+func (s *server) publicKey(c echo.Context) error {
+	if s.TreeSigner == nil {
+		return newProblem(http.StatusServiceUnavailable, "tree_unavailable", "this server keeps no ledger signing key")
+	}
+	return c.JSON(http.StatusOK, PublicKey{
+		Algorithm: "Ed25519",
+		KeyID:     s.TreeSigner.KeyID(),
+		PublicKey: base64.StdEncoding.EncodeToString(s.TreeSigner.PublicKey()),
+	})
+}
+
+// sizeParam parses an optional tree size query parameter; 0 means it was absent.
+func sizeParam(c echo.Context, name string) (uint64, error) {
+	raw := c.QueryParam(name)
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil || n == 0 {
+		return 0, badRequest(name+" must be a positive integer", field(name, "must be a positive integer"))
+	}
+	return n, nil
+}
+
+func (s *server) inclusionProof(c echo.Context) error {
+	raw := c.Param("event_id")
+	id, err := uuid.Parse(raw)
+	if err != nil {
+		return newProblem(http.StatusNotFound, "event_not_found", "no event "+raw+" in the ledger tree")
+	}
+	size, err := sizeParam(c, "tree_size")
+	if err != nil {
+		return err
+	}
+	tree, err := s.ledgerTree()
+	if err != nil {
+		return err
+	}
+	// Read once: the tree may grow while the proof is built, and the default size must be one the
+	// event is in.
+	current := tree.Size()
+	index, pos, err := tree.IndexOf(id)
+	if errors.Is(err, ledgertree.ErrUnknownEvent) {
+		return newProblem(http.StatusNotFound, "event_not_found", "no event "+id.String()+" in the ledger tree")
+	}
+	if err != nil {
+		return err
+	}
+	if size == 0 {
+		size = current
+	}
+	if size > current {
+		return badRequest(fmt.Sprintf("tree_size %d is beyond the tree's %d leaves", size, current), field("tree_size", fmt.Sprintf("must be at most %d", current)))
+	}
+	if size <= index {
+		return badRequest(fmt.Sprintf("event %s is leaf %d, so it is not in a tree of %d leaves", id, index, size), field("tree_size", fmt.Sprintf("must be more than %d", index)))
+	}
+	path, _, err := tree.InclusionProof(index, size)
+	if err != nil {
+		return err
+	}
+	leafHash, err := tree.LeafHash(index)
+	if err != nil {
+		return err
+	}
+	head, err := s.signedHead(tree, size)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, InclusionProof{
+		EventID: id.String(), Position: pos, LeafIndex: index, LeafHash: hex.EncodeToString(leafHash),
+		AuditPath: hexAll(path), TreeHead: head,
+	})
+}
+
+func (s *server) consistencyProof(c echo.Context) error {
+	from, err := sizeParam(c, "from")
+	if err != nil {
+		return err
+	}
+	to, err := sizeParam(c, "to")
+	if err != nil {
+		return err
+	}
+	var missing []domain.FieldError
+	if from == 0 {
+		missing = append(missing, field("from", "required"))
+	}
+	if to == 0 {
+		missing = append(missing, field("to", "required"))
+	}
+	if len(missing) > 0 {
+		return badRequest("from and to are both required", missing...)
+	}
+	if from > to {
+		return badRequest(fmt.Sprintf("from %d is after to %d", from, to), field("from", "must be at most to"))
+	}
+	tree, err := s.ledgerTree()
+	if err != nil {
+		return err
+	}
+	if current := tree.Size(); to > current {
+		return badRequest(fmt.Sprintf("to %d is beyond the tree's %d leaves", to, current), field("to", fmt.Sprintf("must be at most %d", current)))
+	}
+	path, _, _, err := tree.ConsistencyProof(from, to)
+	if err != nil {
+		return err
+	}
+	fromHead, err := s.signedHead(tree, from)
+	if err != nil {
+		return err
+	}
+	toHead, err := s.signedHead(tree, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ConsistencyProof{Proof: hexAll(path), FromHead: fromHead, ToHead: toHead})
+}
+
+func hexAll(hashes [][]byte) []string {
+	out := make([]string, len(hashes))
+	for i, h := range hashes {
+		out[i] = hex.EncodeToString(h)
+	}
+	return out
+}
