@@ -15,6 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/internal/keyfile"
 )
 
 // Issuer is the iss claim of tokens this ledger mints and accepts.
@@ -133,41 +134,18 @@ func LoadSecret(dataDir string) ([]byte, error) {
 		}
 		return []byte(s), nil
 	}
-	path := filepath.Join(dataDir, "jwt-secret")
-	b, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		s := strings.TrimSpace(string(b))
-		if len(s) < MinSecretLen {
-			return nil, fmt.Errorf("%s holds fewer than %d bytes: delete it to generate a new one", path, MinSecretLen)
+	s, err := keyfile.LoadOrCreate(dataDir, "jwt-secret", func() (string, error) {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return "", err
 		}
-		return []byte(s), nil
-	case !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, err
-	}
-	secret := hex.EncodeToString(raw)
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, err
-	}
-	// O_EXCL: if two processes start at once, one secret wins and the other reads it.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadSecret(dataDir)
-	}
+		return hex.EncodeToString(raw), nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("creating %s: %w", path, err)
-	}
-	if _, err := f.WriteString(secret + "\n"); err != nil {
-		f.Close()
 		return nil, err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
+	if len(s) < MinSecretLen {
+		return nil, fmt.Errorf("%s holds fewer than %d bytes: delete it to generate a new one", filepath.Join(dataDir, "jwt-secret"), MinSecretLen)
 	}
-	return []byte(secret), f.Close()
+	return []byte(s), nil
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"assurance-ledger/internal/keyfile"
 )
 
 // SigningKeyEnv names the environment variable holding the ledger's signing key: the 32-byte
@@ -30,44 +32,21 @@ func LoadSigner(dataDir string) (*Signer, error) {
 		}
 		return NewSigner(seed)
 	}
-	path := filepath.Join(dataDir, KeyFile)
-	b, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		seed, err := parseSeed(string(b))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+	// One key for the life of the data directory: a second key would sign heads nobody can check
+	// against the first.
+	stored, err := keyfile.LoadOrCreate(dataDir, KeyFile, func() (string, error) {
+		seed := make([]byte, ed25519.SeedSize)
+		if _, err := rand.Read(seed); err != nil {
+			return "", err
 		}
-		return NewSigner(seed)
-	case !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	seed := make([]byte, ed25519.SeedSize)
-	if _, err := rand.Read(seed); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, err
-	}
-	// O_EXCL: if two processes start at once, one key wins and the other reads it; a second key
-	// would sign heads nobody can check against the first.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadSigner(dataDir)
-	}
+		return hex.EncodeToString(seed), nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("creating %s: %w", path, err)
-	}
-	if _, err := f.WriteString(hex.EncodeToString(seed) + "\n"); err != nil {
-		f.Close()
 		return nil, err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
+	seed, err := parseSeed(stored)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dataDir, KeyFile), err)
 	}
 	return NewSigner(seed)
 }
