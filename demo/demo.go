@@ -1,19 +1,25 @@
-// Package demo seeds a realistic governance history of the 2009-10 planning round: the ten SHAs of
-// 2009, NHS Connecting for Health, thirty PCTs each leading a Local Health Community with its
-// providers, chief executives (some replaced mid-round), and one plan per LHC taken to every status
-// the rules allow, including revisions after a "not assured" outcome.
+// Package demo generates realistic governance histories: the Informatics Planning round 2009-10 (and
+// the start of 2010-11) as the ledger would have recorded it. The ten SHAs of 2009, NHS Connecting
+// for Health, PCTs leading Local Health Communities with their NHS trusts and non-NHS providers,
+// chief executives (some replaced mid-round), and one plan per LHC and round taken to every status
+// the rules allow, including plans revised after a "not assured" judgement and plans withdrawn and
+// submitted again.
 //
-// Every event goes through the real command handler with the actor the rules require, so the demo
-// is a ledger the domain accepted, not data written around it. Time is simulated from 1 April 2009,
-// so recorded_at, "as of" answers and the report's days-to-assurance look like the real round.
+// Every event goes through the real command handler with the actor the rules require (admin for the
+// registry, the lead PCT's commissioner, the member provider, the chief executive in office, the
+// LHC's SHA, CfH), so a seeded ledger is one the domain accepted, not data written around it. Time
+// is simulated: it starts on 1 April 2009 and moves forward by seeded gaps of minutes to weeks, so
+// recorded_at, "as of" answers and days from submission to assurance look like the real round.
+//
+// Seed writes the whole history into an empty store. For benchmarks, Generate builds the same data
+// set (Options.Scale multiplies it with synthetic LHCs), and its steps can be run through any
+// command.Handler: RegistrySteps once, then PlanSteps for as many plans as wanted, concurrently.
+// Provenance of the reference data (which codes are real, which illustrative) is in orgs.go.
 package demo
 
 import (
 	"context"
-	_ "embed"
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"assurance-ledger/command"
@@ -21,192 +27,127 @@ import (
 	"assurance-ledger/eventstore"
 )
 
-//go:embed plan-content.json
-var sampleContent []byte
-
-// Options tune the demo. The zero value gives the standard data set.
+// Options tune the generated data set. The zero value gives the standard demo.
 type Options struct {
-	Seed  uint64    // varies names and figures; 0 is a fixed default
-	Start time.Time // simulated start; zero is 1 April 2009, 09:00 UTC
+	// Seed varies people's names, plan content, dates and which LHC ends in which status. The same
+	// seed (and scale and start) always gives the same data set.
+	Seed int64
+	// Scale is 0 or 1 for the demo set; n > 1 gives n times as many LHCs and plans, the extra ones
+	// synthetic (codes ZP..., ZT..., ZX...; LHC ids lhc-synthetic-...). At most MaxScale.
+	Scale int
+	// Start is when the simulated history begins; zero means 1 April 2009, 09:00 UTC. The whole
+	// timeline moves with it; rounds and plan periods do not.
+	Start time.Time
 }
+
+// MaxScale is the largest Options.Scale: synthetic ODS codes run out beyond it.
+const MaxScale = 200
+
+// DefaultStart is when the demo's history begins: the first day of financial year 2009/10.
+var DefaultStart = time.Date(2009, time.April, 1, 9, 0, 0, 0, time.UTC)
 
 // Summary says what was seeded.
 type Summary struct {
 	Organisations int
+	ByKind        map[domain.OrgKind]int
 	LHCs          int
 	Plans         int
-	Events        int
-	ByStatus      map[domain.Status]int
+	ByStatus      map[domain.Status]int // final status of each plan
+	ByRound       map[string]int
+	// ChiefExecutiveChanges counts appointments that replaced a chief executive in office.
+	ChiefExecutiveChanges int
+	Events                int
+	First, Last           time.Time // recorded_at of the first and last event
 }
 
-// Seed writes the demo into an empty store.
+// Seed writes the generated history into store, which must be empty, through a command handler of
+// its own whose clock is the simulated one.
 func Seed(ctx context.Context, store eventstore.Store, opts Options) (Summary, error) {
 	head, err := store.Head(ctx)
 	if err != nil {
-		return Summary{}, err
+		return Summary{}, fmt.Errorf("demo: %w", err)
 	}
 	if head != 0 {
-		return Summary{}, fmt.Errorf("demo: the store already holds %d events; the demo seeds only an empty store", head)
+		return Summary{}, fmt.Errorf("demo: the store already holds events (head position %d); the demo seeds only an empty store", head)
 	}
-	if opts.Start.IsZero() {
-		opts.Start = time.Date(2009, 4, 1, 9, 0, 0, 0, time.UTC)
+	d, err := Generate(opts)
+	if err != nil {
+		return Summary{}, err
 	}
-	g := &generator{
-		rng:   rand.New(rand.NewPCG(opts.Seed, 2009)),
-		now:   opts.Start,
-		ceos:  map[string][]appointment{},
-		sum:   Summary{ByStatus: map[domain.Status]int{}},
-		store: store,
+	steps, err := d.Steps()
+	if err != nil {
+		return Summary{}, err
 	}
-	g.h = command.NewHandler(store, command.Options{Clock: func() time.Time { return g.now }})
-	if err := json.Unmarshal(sampleContent, &g.content); err != nil {
-		return Summary{}, fmt.Errorf("demo: sample content: %w", err)
-	}
-	if err := g.registry(ctx); err != nil {
-		return g.sum, err
-	}
-	if err := g.plans(ctx); err != nil {
-		return g.sum, err
-	}
-	g.sum.Events, err = countEvents(ctx, store)
-	return g.sum, err
-}
-
-type appointment struct {
-	person domain.Actor
-	from   time.Time
-}
-
-type generator struct {
-	rng     *rand.Rand
-	now     time.Time
-	h       *command.Handler
-	store   eventstore.Store
-	content domain.Content
-	ceos    map[string][]appointment
-	sum     Summary
-}
-
-var admin = domain.Actor{PersonID: "admin-registry", Name: "Registry Administrator", Role: domain.RoleAdmin, Org: cfhCode}
-
-// tick moves the simulated clock on by a random span up to max; it never goes back.
-func (g *generator) tick(max time.Duration) {
-	g.now = g.now.Add(time.Minute + time.Duration(g.rng.Int64N(int64(max))))
-}
-
-func (g *generator) person(org string, role domain.Role) domain.Actor {
-	name := firstNames[g.rng.IntN(len(firstNames))] + " " + lastNames[g.rng.IntN(len(lastNames))]
-	return domain.Actor{PersonID: fmt.Sprintf("%s-%s-%04d", org, role, g.rng.IntN(10000)), Name: name, Role: role, Org: org}
-}
-
-func (g *generator) reg(ctx context.Context, cmd domain.RegistryCommand) error {
-	g.tick(10 * time.Minute)
-	if _, err := g.h.Registry(ctx, command.Request{Actor: admin}, cmd); err != nil {
-		return fmt.Errorf("demo: %T: %w", cmd, err)
-	}
-	return nil
-}
-
-func (g *generator) org(ctx context.Context, code, name string, kind domain.OrgKind, sha string) error {
-	g.sum.Organisations++
-	if err := g.reg(ctx, domain.RegisterOrganisation{ODSCode: code, Name: name, Kind: kind, SHACode: sha}); err != nil {
-		return err
-	}
-	if kind == domain.KindSHA || kind == domain.KindCfH {
-		return nil
-	}
-	return g.appoint(ctx, code, time.Date(2006, 10, 1, 0, 0, 0, 0, time.UTC))
-}
-
-func (g *generator) appoint(ctx context.Context, code string, from time.Time) error {
-	ce := g.person(code, domain.RoleChiefExecutive)
-	g.ceos[code] = append(g.ceos[code], appointment{ce, from})
-	return g.reg(ctx, domain.AppointChiefExecutive{ODSCode: code, PersonID: ce.PersonID, Name: ce.Name, EffectiveFrom: from})
-}
-
-// chiefExecutive is who the registry says leads org at the simulated now.
-func (g *generator) chiefExecutive(org string) domain.Actor {
-	var ce domain.Actor
-	for _, a := range g.ceos[org] {
-		if !a.from.After(g.now) {
-			ce = a.person
+	clock := &simClock{}
+	h := command.NewHandler(store, command.Options{Clock: clock.now})
+	for i, s := range steps {
+		if err := ctx.Err(); err != nil {
+			return Summary{}, err
 		}
-	}
-	return ce
-}
-
-func (g *generator) registry(ctx context.Context) error {
-	for _, s := range shas {
-		if err := g.org(ctx, s.code, s.name, domain.KindSHA, ""); err != nil {
-			return err
+		if s.At.Before(clock.t) {
+			return Summary{}, fmt.Errorf("demo: step %d (%s) would move the clock back from %s", i, s, clock.t.Format(time.RFC3339))
 		}
-	}
-	if err := g.org(ctx, cfhCode, cfhName, domain.KindCfH, ""); err != nil {
-		return err
-	}
-	for i, c := range communities {
-		if err := g.org(ctx, c.pct, c.pctName, domain.KindPCT, c.sha); err != nil {
-			return err
-		}
-		members := []string{}
-		for _, p := range c.providers {
-			kind := domain.KindProvider
-			if p.nonNHS {
-				kind = domain.KindNonNHSProvider
-			}
-			if err := g.org(ctx, p.code, p.name, kind, c.sha); err != nil {
-				return err
-			}
-			members = append(members, p.code)
-		}
-		// Every fifth LHC's lead PCT gets a new chief executive mid-round, so "who was the SRO on
-		// date D" has two answers depending on D.
-		if i%5 == 2 {
-			if err := g.appoint(ctx, c.pct, time.Date(2009, 6, 15, 0, 0, 0, 0, time.UTC)); err != nil {
-				return err
-			}
-		}
-		g.sum.LHCs++
-		if err := g.reg(ctx, domain.FormLHC{LHCID: lhcID(c), Name: c.pctName[:len(c.pctName)-4] + " Local Health Community",
-			LeadPCT: c.pct, SHACode: c.sha, Members: members}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func lhcID(c community) string { return "lhc-" + slug(c.pctName[:len(c.pctName)-4]) }
-
-func slug(s string) string {
-	out := make([]byte, 0, len(s))
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			out = append(out, byte(r))
-		case r >= 'A' && r <= 'Z':
-			out = append(out, byte(r-'A'+'a'))
-		case len(out) > 0 && out[len(out)-1] != '-':
-			out = append(out, '-')
-		}
-	}
-	for len(out) > 0 && out[len(out)-1] == '-' {
-		out = out[:len(out)-1]
-	}
-	return string(out)
-}
-
-func countEvents(ctx context.Context, store eventstore.Store) (int, error) {
-	n := 0
-	var after eventstore.Position
-	for {
-		evs, err := store.ReadAll(ctx, after, 4096)
+		clock.t = s.At
+		res, err := s.Run(ctx, h)
 		if err != nil {
-			return n, err
+			return Summary{}, fmt.Errorf("demo: step %d (%s): %w", i, s, err)
 		}
-		if len(evs) == 0 {
-			return n, nil
+		if res.Replayed {
+			return Summary{}, fmt.Errorf("demo: step %d (%s) was a replay; nothing was recorded", i, s)
 		}
-		n += len(evs)
-		after = evs[len(evs)-1].Position
 	}
+	sum := d.Summary()
+	sum.Events = len(steps)
+	if len(steps) > 0 {
+		sum.First, sum.Last = steps[0].At, steps[len(steps)-1].At
+	}
+	return sum, nil
+}
+
+// simClock is the simulated time Seed's handler decides and records at. Seed runs steps one at a
+// time, so it needs no lock.
+type simClock struct{ t time.Time }
+
+func (c *simClock) now() time.Time { return c.t }
+
+// Step is one command of a generated history: who issues it, on which plan, and when.
+type Step struct {
+	// At is the simulated instant the command is meant to be decided at. Seed runs each step with a
+	// clock reading At. Sign-offs name the chief executive in office at At, so a step run on another
+	// clock must run when the same person is in office (any time after the last appointment, for
+	// steps generated with a recent PlanSpec.Start).
+	At    time.Time
+	Actor domain.Actor
+	// Plan is the plan's id for plan commands. For a SubmitPlan it is the id the handler derives,
+	// command.PlanID(lhc, round, n); Run checks it. Empty for registry commands.
+	Plan string
+	// Cmd is a domain.RegistryCommand or a domain.PlanCommand (value, not pointer).
+	Cmd any
+}
+
+// Run sends the step's command to h as its actor, with a fresh command id.
+func (s Step) Run(ctx context.Context, h *command.Handler) (command.Result, error) {
+	req := command.Request{Actor: s.Actor}
+	switch c := s.Cmd.(type) {
+	case domain.SubmitPlan:
+		res, err := h.Submit(ctx, req, c)
+		if err == nil && s.Plan != "" && res.PlanID != s.Plan {
+			err = fmt.Errorf("demo: the plan was submitted as %s, not %s: an earlier plan for LHC %q, round %s is in the store", res.PlanID, s.Plan, c.LHCID, c.Round)
+		}
+		return res, err
+	case domain.PlanCommand:
+		return h.Plan(ctx, req, s.Plan, c)
+	case domain.RegistryCommand:
+		return h.Registry(ctx, req, c)
+	}
+	return command.Result{}, fmt.Errorf("demo: %T is neither a registry nor a plan command", s.Cmd)
+}
+
+// String names the step for error messages.
+func (s Step) String() string {
+	target := "registry"
+	if s.Plan != "" {
+		target = "plan " + s.Plan
+	}
+	return fmt.Sprintf("%T on %s by %s %s of %s at %s", s.Cmd, target, s.Actor.Role, s.Actor.PersonID, s.Actor.Org, s.At.UTC().Format(time.RFC3339))
 }

@@ -3,99 +3,539 @@ package demo_test
 import (
 	"context"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"assurance-ledger/command"
 	"assurance-ledger/demo"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
-	"assurance-ledger/projections"
 	"assurance-ledger/verify"
 )
 
-func seeded(t *testing.T) (eventstore.Store, demo.Summary) {
+func openStore(t *testing.T) eventstore.Store {
 	t.Helper()
 	s, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	sum, err := demo.Seed(context.Background(), s, demo.Options{})
+	return s
+}
+
+func seeded(t *testing.T, opts demo.Options) (eventstore.Store, demo.Summary) {
+	t.Helper()
+	s := openStore(t)
+	sum, err := demo.Seed(context.Background(), s, opts)
 	require.NoError(t, err)
 	return s, sum
 }
 
-func TestDemoCoversTheRound(t *testing.T) {
-	store, sum := seeded(t)
-	ctx := context.Background()
-	proj := projections.New(store, nil)
-	require.NoError(t, proj.CatchUp(ctx))
-
-	rep := proj.Report(projections.ReportFilter{Round: "2009-10"})
-	assert.Equal(t, sum.Plans, rep.Totals.Plans)
-	for _, s := range domain.Statuses {
-		assert.Positive(t, rep.Totals.ByStatus(s), "no plan is %s", s)
-		assert.Equal(t, sum.ByStatus[s], rep.Totals.ByStatus(s), s)
-	}
-	var shaCodes []string
-	pcts := 0
-	for _, o := range proj.Organisations() {
-		switch o.Kind {
-		case domain.KindSHA:
-			shaCodes = append(shaCodes, o.ODSCode)
-		case domain.KindPCT:
-			pcts++
-		}
-	}
-	assert.Equal(t, []string{"Q30", "Q31", "Q32", "Q33", "Q34", "Q35", "Q36", "Q37", "Q38", "Q39"}, shaCodes)
-	assert.GreaterOrEqual(t, pcts, 30)
-	assert.Len(t, rep.BySHA, 10)
-	medians := 0
-	for _, row := range rep.BySHA {
-		if row.MedianDaysSubmitToAssurance != nil {
-			medians++
-			assert.Greater(t, *row.MedianDaysSubmitToAssurance, 1.0, "simulated time passes between submission and assurance")
-		}
-	}
-	assert.Positive(t, medians)
-
-	// Some organisations changed chief executive during the round, and both evidenced sign-offs.
-	changed := 0
-	for _, o := range proj.Organisations() {
-		if len(o.ChiefExecutives) > 1 {
-			changed++
-		}
-	}
-	assert.Positive(t, changed)
-
-	// Time moves forward, and the whole ledger verifies.
-	events, err := store.ReadAll(ctx, 0, 0)
-	require.NoError(t, err)
-	assert.Equal(t, sum.Events, len(events))
-	prev := events[0]
-	for _, rec := range events[1:] {
-		a, err := domain.DecodeEnvelope(prev.Type, prev.Data, prev.Metadata)
-		require.NoError(t, err)
-		b, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
-		require.NoError(t, err)
-		assert.False(t, b.Meta.RecordedAt.Before(a.Meta.RecordedAt), "recorded_at goes back at position %d", rec.Position)
-		prev = rec
-	}
-	rv, err := verify.Chains(ctx, store)
-	require.NoError(t, err)
-	assert.True(t, rv.OK(), "%v", rv.Findings)
+// ledger is the log folded with the domain's own Apply, in global order.
+type ledger struct {
+	events []domain.Event
+	stream []string
+	reg    *domain.Registry
+	plans  map[string]*domain.Plan // by plan id
 }
 
-func TestDemoIsDeterministicAndOnlySeedsAnEmptyStore(t *testing.T) {
-	a, sumA := seeded(t)
-	b, sumB := seeded(t)
-	assert.Equal(t, sumA, sumB)
-	pa, pb := projections.New(a, nil), projections.New(b, nil)
-	require.NoError(t, pa.CatchUp(context.Background()))
-	require.NoError(t, pb.CatchUp(context.Background()))
-	assert.Equal(t, pa.Plans(projections.PlanFilter{}), pb.Plans(projections.PlanFilter{}))
+// fold reads every event and folds those recorded at or before until (zero: all of them). Along the
+// way it checks what only the history can show: that each event's actor is the one the rules
+// require, the chief executive in office for a sign-off included.
+func fold(t *testing.T, store eventstore.Store, until time.Time) *ledger {
+	t.Helper()
+	l := &ledger{reg: domain.NewRegistry(), plans: map[string]*domain.Plan{}}
+	var after eventstore.Position
+	for {
+		page, err := store.ReadAll(context.Background(), after, 500)
+		require.NoError(t, err)
+		if len(page) == 0 {
+			return l
+		}
+		for _, rec := range page {
+			after = rec.Position
+			e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+			require.NoError(t, err, "position %d", rec.Position)
+			if !until.IsZero() && e.Meta.RecordedAt.After(until) {
+				continue
+			}
+			l.checkActor(t, rec.Stream, e)
+			if rec.Stream == command.RegistryStream {
+				require.NoError(t, l.reg.Apply(e), "registry event at position %d", rec.Position)
+			} else {
+				id := strings.TrimPrefix(rec.Stream, "plan-")
+				p := l.plans[id]
+				if p == nil {
+					p = domain.NewPlan()
+					l.plans[id] = p
+				}
+				require.NoError(t, p.Apply(e), "plan event at position %d", rec.Position)
+			}
+			l.events = append(l.events, e)
+			l.stream = append(l.stream, rec.Stream)
+		}
+	}
+}
 
-	_, err := demo.Seed(context.Background(), a, demo.Options{})
-	assert.ErrorContains(t, err, "already holds")
+func (l *ledger) checkActor(t *testing.T, stream string, e domain.Event) {
+	t.Helper()
+	a := e.Meta.Actor
+	plan := l.plans[strings.TrimPrefix(stream, "plan-")]
+	var lhc domain.LHC
+	if plan != nil {
+		lhc, _ = l.reg.LHC(plan.LHCID())
+	}
+	switch d := e.Data.(type) {
+	case domain.OrganisationRegistered, domain.ChiefExecutiveAppointed, domain.LocalHealthCommunityFormed, domain.LocalHealthCommunityMembersChanged:
+		assert.Equal(t, domain.RoleAdmin, a.Role)
+	case domain.PlanSubmitted:
+		want, _ := l.reg.LHC(d.LHCID)
+		assert.Equal(t, domain.RolePCTCommissioner, a.Role)
+		assert.Equal(t, want.LeadPCT, a.Org)
+	case domain.PlanRevised, domain.PlanWithdrawn:
+		assert.Equal(t, domain.RolePCTCommissioner, a.Role)
+		assert.Equal(t, lhc.LeadPCT, a.Org)
+	case domain.ContributionRecorded:
+		assert.Equal(t, domain.RoleProvider, a.Role)
+		assert.Equal(t, d.ContributorODS, a.Org)
+		assert.True(t, lhc.HasMember(a.Org), "%s contributes to a plan of %s, which it is not a member of", a.Org, lhc.ID)
+	case domain.SROSignedOff:
+		assert.Equal(t, domain.RoleChiefExecutive, a.Role)
+		assert.Equal(t, d.ODSCode, a.Org)
+		ce, ok := l.reg.ChiefExecutiveAt(d.ODSCode, e.Meta.RecordedAt)
+		assert.True(t, ok)
+		assert.Equal(t, ce.PersonID, a.PersonID, "sign-off for %s at %s", d.ODSCode, e.Meta.RecordedAt)
+	case domain.AssuranceRecorded:
+		assert.Equal(t, domain.RoleSHAAssurer, a.Role)
+		assert.Equal(t, lhc.SHACode, a.Org)
+		assert.Equal(t, lhc.SHACode, d.SHACode)
+	case domain.CfHAcknowledged:
+		cfh, _ := l.reg.CfH()
+		assert.Equal(t, domain.RoleCfH, a.Role)
+		assert.Equal(t, cfh.ODSCode, a.Org)
+	default:
+		t.Errorf("unexpected event %T", d)
+	}
+}
+
+func (l *ledger) statuses() map[domain.Status]int {
+	out := map[domain.Status]int{}
+	for _, p := range l.plans {
+		out[p.Status()]++
+	}
+	return out
+}
+
+func (l *ledger) planIDs() []string {
+	var ids []string
+	for id := range l.plans {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func TestSeedRecordsARealisticRound(t *testing.T) {
+	t.Parallel()
+	store, sum := seeded(t, demo.Options{})
+	l := fold(t, store, time.Time{})
+
+	t.Run("summary matches the log", func(t *testing.T) {
+		assert.Equal(t, sum.Events, len(l.events))
+		assert.Equal(t, sum.Organisations, len(l.reg.Organisations()))
+		assert.Equal(t, sum.LHCs, len(l.reg.LHCs()))
+		assert.Equal(t, sum.Plans, len(l.plans))
+		assert.Equal(t, sum.ByStatus, l.statuses())
+		assert.Equal(t, l.events[0].Meta.RecordedAt, sum.First)
+		assert.Equal(t, l.events[len(l.events)-1].Meta.RecordedAt, sum.Last)
+	})
+
+	t.Run("the ten SHAs of 2009, CfH and thirty PCTs", func(t *testing.T) {
+		for _, want := range []struct{ code, name string }{
+			{"Q30", "North East Strategic Health Authority"},
+			{"Q31", "North West Strategic Health Authority"},
+			{"Q32", "Yorkshire and the Humber Strategic Health Authority"},
+			{"Q33", "East Midlands Strategic Health Authority"},
+			{"Q34", "West Midlands Strategic Health Authority"},
+			{"Q35", "East of England Strategic Health Authority"},
+			{"Q36", "NHS London"},
+			{"Q37", "South East Coast Strategic Health Authority"},
+			{"Q38", "South Central Strategic Health Authority"},
+			{"Q39", "South West Strategic Health Authority"},
+		} {
+			o, ok := l.reg.Organisation(want.code)
+			if assert.True(t, ok, want.code) {
+				assert.Equal(t, domain.KindSHA, o.Kind)
+				assert.Equal(t, want.name, o.Name)
+			}
+		}
+		byKind := map[domain.OrgKind]int{}
+		pctsBySHA := map[string]int{}
+		for _, o := range l.reg.Organisations() {
+			byKind[o.Kind]++
+			if o.Kind == domain.KindPCT {
+				pctsBySHA[o.SHACode]++
+			}
+		}
+		assert.Equal(t, 10, byKind[domain.KindSHA])
+		assert.Equal(t, 1, byKind[domain.KindCfH])
+		assert.GreaterOrEqual(t, byKind[domain.KindPCT], 30)
+		assert.Positive(t, byKind[domain.KindProvider])
+		assert.Positive(t, byKind[domain.KindNonNHSProvider])
+		assert.Len(t, pctsBySHA, 10, "PCTs in every SHA")
+		assert.Equal(t, sum.ByKind, byKind)
+		for _, code := range []string{"5K5", "5K7", "5C3", "5K8", "5LC", "5C4", "5C5", "5K9", "5LD", "5LE"} {
+			o, ok := l.reg.Organisation(code)
+			assert.True(t, ok && o.Kind == domain.KindPCT && o.SHACode == "Q36", "London PCT %s", code)
+		}
+		brent, ok := l.reg.LHC("lhc-brent")
+		if assert.True(t, ok) {
+			assert.Equal(t, "5K5", brent.LeadPCT)
+		}
+		for _, lhc := range l.reg.LHCs() {
+			assert.True(t, len(lhc.Members) >= 2 && len(lhc.Members) <= 5, "%s has %d members", lhc.ID, len(lhc.Members))
+		}
+	})
+
+	t.Run("every status, and every way of getting there", func(t *testing.T) {
+		st := l.statuses()
+		for _, s := range domain.Statuses {
+			assert.Positive(t, st[s], "no plan is %s", s)
+		}
+		var reSigned, reAcknowledged, partly, resubmitted, withNonNHS, rounds = 0, 0, 0, 0, 0, map[string]int{}
+		live := map[string]int{}
+		for _, p := range l.plans {
+			rounds[p.Round()]++
+			if !p.Withdrawn() {
+				live[p.LHCID()+"/"+p.Round()]++
+			}
+			vs := p.Versions()
+			if len(vs) > 1 && vs[0].Assurance != nil && vs[0].Assurance.Outcome == domain.OutcomeNotAssured {
+				switch p.Status() {
+				case domain.StatusSignedOff:
+					reSigned++
+				case domain.StatusAcknowledged:
+					reAcknowledged++
+				}
+			}
+			if p.Status() == domain.StatusSubmitted && len(p.Current().SignOffs) > 0 {
+				partly++
+			}
+			if p.ID() == command.PlanID(p.LHCID(), p.Round(), 2) {
+				resubmitted++
+			}
+			for _, c := range p.Current().Contributors {
+				if o, _ := l.reg.Organisation(c); o.Kind == domain.KindNonNHSProvider {
+					withNonNHS++
+				}
+			}
+		}
+		assert.Positive(t, reSigned, "a plan revised after not_assured and signed off again")
+		assert.Positive(t, reAcknowledged, "a plan revised after not_assured, then assured and acknowledged")
+		assert.Positive(t, partly, "a submitted plan with some sign-offs outstanding")
+		assert.Positive(t, resubmitted, "a plan submitted again after a withdrawal")
+		assert.Positive(t, withNonNHS, "a non-NHS provider contributing")
+		assert.Positive(t, rounds[demo.Round2009])
+		assert.Positive(t, rounds[demo.Round2010])
+		for k, n := range live {
+			assert.Equal(t, 1, n, "live plans for %s", k)
+		}
+	})
+
+	t.Run("chief executives change mid-round", func(t *testing.T) {
+		changed := 0
+		for _, o := range l.reg.Organisations() {
+			if len(o.ChiefExecutives) < 2 {
+				continue
+			}
+			changed++
+			// "Who was chief executive on date D" has different answers either side of the change.
+			last := o.ChiefExecutives[len(o.ChiefExecutives)-1]
+			before, _ := l.reg.ChiefExecutiveAt(o.ODSCode, last.EffectiveFrom.Add(-time.Second))
+			after, _ := l.reg.ChiefExecutiveAt(o.ODSCode, last.EffectiveFrom)
+			assert.NotEqual(t, before.PersonID, after.PersonID, o.ODSCode)
+			assert.True(t, last.EffectiveFrom.After(demo.DefaultStart), "%s's change is during the round", o.ODSCode)
+		}
+		assert.Positive(t, changed)
+		assert.Equal(t, sum.ChiefExecutiveChanges, func() int {
+			n := 0
+			for _, o := range l.reg.Organisations() {
+				n += max(len(o.ChiefExecutives)-1, 0)
+			}
+			return n
+		}())
+		// A revised plan's versions were signed for the lead PCT by two different chief executives.
+		twoSignatories := false
+		for _, p := range l.plans {
+			people := map[string]bool{}
+			for _, v := range p.Versions() {
+				for _, s := range v.SignOffs {
+					if s.ODSCode == p.LeadPCT() {
+						people[s.PersonID] = true
+					}
+				}
+			}
+			twoSignatories = twoSignatories || len(people) > 1
+		}
+		assert.True(t, twoSignatories)
+	})
+
+	t.Run("time moves forward from 1 April 2009", func(t *testing.T) {
+		assert.True(t, l.events[0].Meta.RecordedAt.Equal(demo.DefaultStart))
+		for i := 1; i < len(l.events); i++ {
+			assert.False(t, l.events[i].Meta.RecordedAt.Before(l.events[i-1].Meta.RecordedAt), "recorded_at goes back at event %d", i)
+		}
+		var days []float64
+		for _, p := range l.plans {
+			if a := p.Versions()[0].Assurance; a != nil {
+				days = append(days, a.RecordedAt.Sub(p.SubmittedAt()).Hours()/24)
+			}
+		}
+		slices.Sort(days)
+		require.NotEmpty(t, days)
+		median := days[len(days)/2]
+		assert.True(t, median > 14 && median < 180, "median days from submission to assurance: %.1f", median)
+	})
+
+	t.Run("as of 31 December 2009 the round is under way", func(t *testing.T) {
+		then := fold(t, store, time.Date(2009, 12, 31, 23, 59, 59, 0, time.UTC))
+		moved, onlyLater := 0, 0
+		for id, p := range l.plans {
+			if p.Round() != demo.Round2009 {
+				continue
+			}
+			old, existed := then.plans[id]
+			switch {
+			case !existed:
+				onlyLater++
+			case old.Status() != p.Status():
+				moved++
+			}
+		}
+		assert.Positive(t, moved, "some 2009-10 plans changed status after 2009")
+		assert.Less(t, onlyLater+moved, sum.ByRound[demo.Round2009], "most 2009-10 plans had reached their final status by 2010")
+		for _, p := range then.plans {
+			assert.NotEqual(t, demo.Round2010, p.Round())
+		}
+	})
+
+	t.Run("membership changes between rounds", func(t *testing.T) {
+		camden, _ := l.reg.LHC("lhc-camden")
+		assert.True(t, camden.HasMember("ZCA01"))
+		surrey, _ := l.reg.LHC("lhc-surrey")
+		assert.False(t, surrey.HasMember("ZNA03"))
+	})
+
+	t.Run("every chain verifies", func(t *testing.T) {
+		rep, err := verify.Chains(context.Background(), store)
+		require.NoError(t, err)
+		assert.True(t, rep.OK(), "%v", rep.Findings)
+	})
+}
+
+func TestSeedIsDeterministic(t *testing.T) {
+	t.Parallel()
+	a, sumA := seeded(t, demo.Options{Seed: 7})
+	b, sumB := seeded(t, demo.Options{Seed: 7})
+	assert.Equal(t, sumA, sumB)
+	la, lb := fold(t, a, time.Time{}), fold(t, b, time.Time{})
+	assert.Equal(t, la.planIDs(), lb.planIDs())
+	assert.Equal(t, la.stream, lb.stream, "the same streams in the same order")
+	// Event ids are fresh UUIDs, so an acknowledgement names a different assurance event id; the rest
+	// of every event is the same.
+	withoutIDs := func(d domain.EventData) domain.EventData {
+		if ack, ok := d.(domain.CfHAcknowledged); ok {
+			ack.AssuranceEventID = ""
+			return ack
+		}
+		return d
+	}
+	for i := range la.events {
+		assert.Equal(t, withoutIDs(la.events[i].Data), withoutIDs(lb.events[i].Data), "event %d", i)
+		assert.Equal(t, la.events[i].Meta.Actor, lb.events[i].Meta.Actor, "event %d", i)
+		assert.Equal(t, la.events[i].Meta.RecordedAt, lb.events[i].Meta.RecordedAt, "event %d", i)
+	}
+}
+
+// Other seeds vary the data set and still cover every status; one of them is recorded to show the
+// domain accepts its history too.
+func TestOtherSeeds(t *testing.T) {
+	t.Parallel()
+	base, err := demo.Generate(demo.Options{})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		seed   int64
+		record bool
+	}{{1, false}, {-42, true}, {20091231, false}} {
+		d, err := demo.Generate(demo.Options{Seed: tc.seed})
+		require.NoError(t, err)
+		assert.NotEqual(t, base.Plans, d.Plans, "seed %d", tc.seed)
+		sum := d.Summary()
+		for _, s := range domain.Statuses {
+			assert.Positive(t, sum.ByStatus[s], "seed %d: no plan is %s", tc.seed, s)
+		}
+		if tc.record {
+			store, recorded := seeded(t, demo.Options{Seed: tc.seed})
+			assert.Equal(t, sum.ByStatus, recorded.ByStatus)
+			assert.Equal(t, sum.ByStatus, fold(t, store, time.Time{}).statuses())
+		}
+	}
+}
+
+func TestSeedRefusesANonEmptyStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := openStore(t)
+	d, err := demo.Generate(demo.Options{})
+	require.NoError(t, err)
+	_, err = d.RegistrySteps()[0].Run(ctx, command.NewHandler(store, command.Options{}))
+	require.NoError(t, err)
+	head, err := store.Head(ctx)
+	require.NoError(t, err)
+	_, err = demo.Seed(ctx, store, demo.Options{})
+	assert.ErrorContains(t, err, "already holds events")
+	after, err := store.Head(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, head, after, "nothing was written")
+}
+
+func TestOptionsAreChecked(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		scale int
+		ok    bool
+	}{
+		{"zero is the demo", 0, true},
+		{"one is the demo", 1, true},
+		{"negative", -1, false},
+		{"too large", demo.MaxScale + 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := demo.Generate(demo.Options{Scale: tc.scale})
+			if tc.ok {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorContains(t, err, "scale")
+			}
+		})
+	}
+}
+
+var (
+	odsPattern  = regexp.MustCompile(`^[A-Z0-9]{3,5}$`)
+	slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
+)
+
+func TestScaleMultipliesTheDataSet(t *testing.T) {
+	t.Parallel()
+	one, err := demo.Generate(demo.Options{})
+	require.NoError(t, err)
+	for _, scale := range []int{1, 3, demo.MaxScale} {
+		d, err := demo.Generate(demo.Options{Scale: scale})
+		require.NoError(t, err)
+		assert.Len(t, d.LHCs, scale*len(one.LHCs))
+		assert.GreaterOrEqual(t, len(d.Plans), scale*len(one.LHCs))
+		codes := map[string]bool{}
+		for _, o := range d.Organisations {
+			assert.False(t, codes[o.ODSCode], "%s twice", o.ODSCode)
+			codes[o.ODSCode] = true
+			assert.Regexp(t, odsPattern, o.ODSCode)
+			invented := strings.HasPrefix(o.ODSCode, "Z") || o.ODSCode == "X09"
+			assert.Equal(t, invented, o.Illustrative, "%s %s", o.ODSCode, o.Name)
+		}
+		ids := map[string]bool{}
+		for _, l := range d.LHCs {
+			assert.False(t, ids[l.ID], "%s twice", l.ID)
+			ids[l.ID] = true
+			assert.Regexp(t, slugPattern, l.ID)
+		}
+	}
+}
+
+// A benchmark's use of the building blocks: the registry of a scaled-up data set once, then many
+// plans of real and synthetic LHCs driven through their lifecycles concurrently by a handler on the
+// real clock.
+func TestStepsDriveConcurrentPlans(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, err := demo.Generate(demo.Options{Seed: 3, Scale: 2})
+	require.NoError(t, err)
+	store := openStore(t)
+	h := command.NewHandler(store, command.Options{})
+	for _, s := range d.RegistrySteps() {
+		_, err := s.Run(ctx, h)
+		require.NoError(t, err, "%s", s)
+	}
+
+	paths := []demo.Path{
+		{Status: domain.StatusAcknowledged, Revisions: 1},
+		{Status: domain.StatusAcknowledged, Conditions: true},
+		{Status: domain.StatusNotAssured},
+		{Status: domain.StatusSubmitted, PartlySigned: true},
+		{Status: domain.StatusWithdrawn},
+		{Status: domain.StatusSignedOff},
+	}
+	now := time.Now()
+	var specs []demo.PlanSpec
+	lhcs := append(slices.Clone(d.LHCs[:9]), d.LHCs[len(d.LHCs)-9:]...)
+	for i, l := range lhcs {
+		specs = append(specs, demo.PlanSpec{LHC: l.ID, Round: "2011-12", Period: domain.Period{FirstYear: 2011, LastYear: 2013},
+			Path: paths[i%len(paths)], Start: now})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(specs))
+	for i, spec := range specs {
+		wg.Go(func() {
+			steps, err := d.PlanSteps(spec)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			for _, s := range steps {
+				if _, err := s.Run(ctx, h); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, "plan %d", i)
+	}
+	l := fold(t, store, time.Time{})
+	for _, spec := range specs {
+		p := l.plans[spec.PlanID()]
+		if assert.NotNil(t, p, spec.LHC) {
+			assert.Equal(t, spec.Path.Status, p.Status(), spec.LHC)
+			assert.Equal(t, spec.Path.Revisions+1, p.Version(), spec.LHC)
+		}
+	}
+}
+
+func TestPlanStepsRefuseImpossiblePaths(t *testing.T) {
+	d, err := demo.Generate(demo.Options{})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name string
+		spec demo.PlanSpec
+		want string
+	}{
+		{"unknown LHC", demo.PlanSpec{LHC: "lhc-atlantis", Path: demo.Path{Status: domain.StatusSubmitted}}, "no LHC"},
+		{"unknown status", demo.PlanSpec{LHC: "lhc-brent", Path: demo.Path{Status: "approved"}}, "not a plan status"},
+		{"negative revisions", demo.PlanSpec{LHC: "lhc-brent", Path: demo.Path{Status: domain.StatusSubmitted, Revisions: -1}}, "negative"},
+		{"conditions without acknowledgement", demo.PlanSpec{LHC: "lhc-brent", Path: demo.Path{Status: domain.StatusAssured, Conditions: true}}, "conditions"},
+		{"partly signed but signed off", demo.PlanSpec{LHC: "lhc-brent", Path: demo.Path{Status: domain.StatusSignedOff, PartlySigned: true}}, "partly signed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := d.PlanSteps(tc.spec)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
 }

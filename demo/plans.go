@@ -1,247 +1,274 @@
 package demo
 
 import (
-	"context"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"time"
 
-	"assurance-ledger/command"
 	"assurance-ledger/domain"
 )
 
-// round is the planning round the demo covers; its plans run for three financial years.
-const round = "2009-10"
+// PlanSteps returns the steps of one plan's history, in order, from its submission at p.Start along
+// p.Path. Content, gaps between steps and contributions are seeded by the data set's seed and the
+// plan (LHC, round, N), so the same spec always gives the same steps.
+//
+// The LHC and its members must be recorded first (RegistrySteps). Each sign-off is by the chief
+// executive in office at the step's At; see Step.At for running steps on another clock.
+func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
+	if _, ok := d.lhcs[p.LHC]; !ok {
+		return nil, fmt.Errorf("demo: no LHC %q in the data set", p.LHC)
+	}
+	if err := p.Path.check(); err != nil {
+		return nil, err
+	}
+	rng := d.planRand(p)
+	b := &planBuilder{d: d, rng: rng, spec: p, lhc: d.lhc(p.LHC), id: p.PlanID(), t: p.Start.UTC()}
+	b.content = d.content(rng, b.lhc, p.Period)
+	b.version = 1
+	if err := b.rehash(); err != nil {
+		return nil, err
+	}
+	b.emit(d.commissioners[b.lhc.LeadPCT], domain.SubmitPlan{LHCID: p.LHC, Round: p.Round, Period: p.Period, Content: b.content})
 
-var period = domain.Period{FirstYear: 2009, LastYear: 2011}
+	status := p.Path.Status
+	for cycle := 0; cycle <= p.Path.Revisions; cycle++ {
+		final := cycle == p.Path.Revisions
+		if cycle > 0 {
+			b.wait(10*24*time.Hour, 35*24*time.Hour) // the PCT reworks the plan after the SHA's judgement
+			if err := b.revise(); err != nil {
+				return nil, err
+			}
+		}
+		contributors := b.contribute()
+		switch {
+		case final && status == domain.StatusSubmitted:
+			if p.Path.PartlySigned {
+				if len(contributors) == 0 {
+					return nil, fmt.Errorf("demo: LHC %q has no provider to leave a sign-off outstanding", p.LHC)
+				}
+				if err := b.signOff(b.lhc.LeadPCT, 2*24*time.Hour, 20*24*time.Hour); err != nil {
+					return nil, err
+				}
+			}
+			return b.steps, nil
+		case final && status == domain.StatusWithdrawn:
+			if rng.IntN(2) == 0 {
+				if err := b.signOff(b.lhc.LeadPCT, 2*24*time.Hour, 20*24*time.Hour); err != nil {
+					return nil, err
+				}
+			}
+			b.wait(7*24*time.Hour, 45*24*time.Hour)
+			b.emit(d.commissioners[b.lhc.LeadPCT], domain.WithdrawPlan{Reason: withdrawReasons[rng.IntN(len(withdrawReasons))]})
+			return b.steps, nil
+		}
+		if err := b.signOff(b.lhc.LeadPCT, 2*24*time.Hour, 20*24*time.Hour); err != nil {
+			return nil, err
+		}
+		for _, org := range contributors {
+			if err := b.signOff(org, 4*time.Hour, 10*24*time.Hour); err != nil {
+				return nil, err
+			}
+		}
+		switch {
+		case final && status == domain.StatusSignedOff:
+			return b.steps, nil
+		case !final:
+			b.assure(domain.OutcomeNotAssured)
+		case status == domain.StatusAcknowledged:
+			outcome := domain.OutcomeAssured
+			if p.Path.Conditions {
+				outcome = domain.OutcomeAssuredWithConditions
+			}
+			b.assure(outcome)
+			b.wait(7*24*time.Hour, 45*24*time.Hour) // CfH's review
+			b.emit(d.CfH, domain.AcknowledgeAssurance{Version: b.version,
+				Note: fmt.Sprintf("Assurance of version %d noted; the plan is reflected in the %s deployment schedule.", b.version, d.pfit(b.lhc.SHACode))})
+		default: // assured, assured_with_conditions, not_assured
+			b.assure(domain.Outcome(status))
+		}
+	}
+	return b.steps, nil
+}
 
-// ending is where a plan's history stops.
-type ending int
+func (p Path) check() error {
+	switch {
+	case !p.Status.Valid():
+		return fmt.Errorf("demo: path status %q is not a plan status", p.Status)
+	case p.Revisions < 0:
+		return fmt.Errorf("demo: path revisions %d is negative", p.Revisions)
+	case p.Conditions && p.Status != domain.StatusAcknowledged:
+		return fmt.Errorf("demo: path conditions apply to status %s only (use %s for an assurance with conditions)", domain.StatusAcknowledged, domain.StatusAssuredWithConditions)
+	case p.PartlySigned && p.Status != domain.StatusSubmitted:
+		return fmt.Errorf("demo: a partly signed plan has status %s, not %s", domain.StatusSubmitted, p.Status)
+	}
+	return nil
+}
 
-const (
-	endAcknowledged ending = iota
-	endAssured
-	endAssuredWithConditions
-	endNotAssured
-	endSignedOff
-	endSubmitted
-	endWithdrawn
-	endRevisedAndResigned // not assured, revised, contributed and signed again
-	endAcknowledgedWithConditions
-	endPartlySigned
+// planBuilder accumulates one plan's steps on the plan's own simulated timeline.
+type planBuilder struct {
+	d       *Dataset
+	rng     *rand.Rand
+	spec    PlanSpec
+	lhc     LHC
+	id      string
+	t       time.Time
+	version int
+	content domain.Content
+	hash    string
+	steps   []Step
+}
+
+func (b *planBuilder) emit(actor domain.Actor, cmd domain.PlanCommand) {
+	b.steps = append(b.steps, Step{At: b.t, Actor: actor, Plan: b.id, Cmd: cmd})
+}
+
+// wait moves the plan's clock on by a gap in [lo, hi), into office hours.
+func (b *planBuilder) wait(lo, hi time.Duration) {
+	b.t = officeHours(b.t.Add(randDuration(b.rng, lo, hi)))
+}
+
+func (b *planBuilder) rehash() error {
+	h, err := domain.ContentHash(b.content)
+	b.hash = h
+	return err
+}
+
+// contribute records the providers' contributions to the current version and returns who
+// contributed. Version 1 usually has every member provider; a revision is contributed to by at least
+// one of them.
+func (b *planBuilder) contribute() []string {
+	members := b.d.providersAt(b.lhc.ID, b.t)
+	var who []string
+	switch {
+	case len(members) == 0:
+	case b.version == 1 && (len(members) == 1 || b.rng.IntN(4) != 0):
+		who = members
+	default:
+		who = slices.Clone(members)
+		b.rng.Shuffle(len(who), func(i, j int) { who[i], who[j] = who[j], who[i] })
+		who = who[:1+b.rng.IntN(len(who))]
+	}
+	for _, org := range who {
+		sections := slices.Clone(domain.Sections)
+		b.rng.Shuffle(len(sections), func(i, j int) { sections[i], sections[j] = sections[j], sections[i] })
+		for _, section := range sections[:1+b.rng.IntN(2)] {
+			b.wait(6*time.Hour, 14*24*time.Hour)
+			summaries := sectionSummaries[section]
+			c := domain.RecordContribution{Section: section, Summary: summaries[b.rng.IntN(len(summaries))]}
+			if b.rng.IntN(2) == 0 {
+				c.DocumentSHA256 = domain.SHA256Hex(fmt.Appendf(nil, "%s/%s/v%d/%s.pdf", b.id, org, b.version, section))
+			}
+			b.emit(b.d.informatics[org], c)
+		}
+	}
+	return who
+}
+
+func (b *planBuilder) signOff(org string, lo, hi time.Duration) error {
+	b.wait(lo, hi)
+	ce, ok := b.d.ChiefExecutiveAt(org, b.t)
+	if !ok {
+		return fmt.Errorf("demo: no chief executive of %s is in office at %s", org, b.t.Format(time.RFC3339))
+	}
+	o, _ := b.d.Organisation(org)
+	b.emit(ce, domain.SignOffPlan{Version: b.version, ContentHash: b.hash, Statement: fmt.Sprintf(
+		"As chief executive of %s and Senior Responsible Owner, I confirm that version %d of the %s informatics plan has been prepared with the support of the board and reflects our commitments.",
+		o.Name, b.version, b.lhc.Name)})
+	return nil
+}
+
+// The criteria an SHA assures a plan against, with the note for met and unmet, and the condition set
+// when an unmet one does not stop assurance.
+var criteria = []struct{ id, met, unmet, condition string }{
+	{"clinical5", "Interim and strategic solutions with dates for each Clinical 5 capability.",
+		"Clinical 5 strategic dates are not aligned with the programme's deployment schedule.",
+		"Re-phase the Clinical 5 strategic dates with the programme's deployment schedule by the end of the next quarter."},
+	{"national_programmes", "SCR, EPS Release 2, GP2GP and NHS Choices positions are dated.",
+		"EPS Release 2 deployment is not planned within the period.",
+		"Confirm EPS Release 2 deployment dates with the local programme by the end of Q3."},
+	{"nhs_number", "NHS Number adoption trajectory to at least 98%.",
+		"No NHS Number adoption trajectory for community services.",
+		"Add an NHS Number adoption trajectory for community services to the next monthly return."},
+	{"information_governance", "IG Toolkit level 2 committed across the LHC.",
+		"IG Toolkit level 2 is not committed for every member organisation.",
+		"Every member organisation to commit to IG Toolkit level 2 in its next submission."},
+	{"capacity_and_funding", "Capital and revenue identified and approved by the boards.",
+		"Revenue consequences of the strategic solutions are not funded.",
+		"Confirm the revenue funding of the strategic solutions in the PCT's operating plan."},
+	{"sro_signoff", "Chief executives of the lead PCT and every contributor signed off as SROs.", "", ""},
+}
+
+func (b *planBuilder) assure(outcome domain.Outcome) {
+	b.wait(14*24*time.Hour, 70*24*time.Hour) // the SHA's review
+	unmet := map[int]bool{}
+	switch outcome {
+	case domain.OutcomeAssuredWithConditions:
+		for range 1 + b.rng.IntN(2) {
+			unmet[b.rng.IntN(len(criteria)-1)] = true
+		}
+	case domain.OutcomeNotAssured:
+		for n := 2 + b.rng.IntN(2); len(unmet) < n; {
+			unmet[b.rng.IntN(len(criteria)-1)] = true
+		}
+	}
+	cmd := domain.RecordAssurance{Version: b.version, Outcome: outcome, PfIT: b.d.pfit(b.lhc.SHACode),
+		ReflectedInPfITPlan: outcome == domain.OutcomeAssured || (outcome == domain.OutcomeAssuredWithConditions && b.rng.IntN(2) == 0)}
+	for i, c := range criteria {
+		cr := domain.Criterion{ID: c.id, Met: !unmet[i], Note: c.met}
+		if unmet[i] {
+			cr.Note = c.unmet
+			if outcome == domain.OutcomeAssuredWithConditions {
+				cmd.Conditions = append(cmd.Conditions, c.condition)
+			}
+		}
+		cmd.Criteria = append(cmd.Criteria, cr)
+	}
+	b.emit(b.d.assurers[b.lhc.SHACode], cmd)
+}
+
+func (b *planBuilder) revise() error {
+	b.content = b.d.revised(b.rng, b.content, b.spec.Period, b.version+1)
+	b.emit(b.d.commissioners[b.lhc.LeadPCT], domain.RevisePlan{Content: b.content, Reason: reviseReasons[b.rng.IntN(len(reviseReasons))]})
+	b.version++
+	return b.rehash()
+}
+
+var (
+	sectionSummaries = map[string][]string{
+		"clinical5": {
+			"Trust PAS replacement and order communications timetable agreed with the LHC informatics board.",
+			"Interim e-prescribing pilot wards and strategic go-live dates confirmed by the trust's clinical safety officer.",
+		},
+		"community_integration": {
+			"Community nursing teams' access to the shared GP record, and electronic discharge summaries from the trust.",
+		},
+		"national_programmes": {
+			"Trust readiness for Summary Care Record viewing in A&E and the out-of-hours service.",
+			"EPS Release 2 and GP2GP dependencies on the trust's pharmacy and outpatient systems.",
+		},
+		"infrastructure": {
+			"N3 connection upgrades and smartcard Registration Authority capacity at the trust.",
+		},
+		"information_governance": {
+			"Trust IG Toolkit improvement plan to reach level 2 on all requirements.",
+		},
+		"data_quality": {
+			"Trust data quality improvement plan for SUS submissions, reviewed monthly by the trust board.",
+		},
+		"nhs_number_adoption": {
+			"NHS Number tracing at registration in outpatients and A&E, with a monthly completeness report.",
+		},
+		"capacity_and_funding": {
+			"Trust capital and revenue contribution to the LHC programme, approved by the trust board.",
+		},
+	}
+	withdrawReasons = []string{
+		"The LHC is being reconfigured with a neighbouring community; a joint plan will follow.",
+		"Withdrawn at the PCT board's request pending the outcome of the acute services review; a new plan will be submitted.",
+	}
+	reviseReasons = []string{
+		"Responds to the SHA's findings: Clinical 5 dates re-phased and the NHS Number adoption trajectory extended.",
+		"Addresses the SHA's assurance findings on deployment dates, data quality governance and funding.",
+	}
 )
-
-type planRun struct {
-	c           community
-	sha         sha
-	end         ending
-	id          string
-	content     domain.Content
-	hash        string
-	version     int
-	contributed []string
-	commissioner,
-	assurer domain.Actor
-}
-
-type step func(ctx context.Context, p *planRun) error
-
-// plans runs every LHC's plan one step at a time, all LHCs in turn, so that the simulated weeks
-// pass for the whole round together, as they did.
-func (g *generator) plans(ctx context.Context) error {
-	cfh := g.person(cfhCode, domain.RoleCfH)
-	assurers := map[string]domain.Actor{}
-	runs := make([]*planRun, len(communities))
-	scripts := make([][]step, len(communities))
-	for i, c := range communities {
-		s := shaOf(c.sha)
-		if _, ok := assurers[s.code]; !ok {
-			assurers[s.code] = g.person(s.code, domain.RoleSHAAssurer)
-		}
-		p := &planRun{c: c, sha: s, end: ending(i % 10), commissioner: g.person(c.pct, domain.RolePCTCommissioner), assurer: assurers[s.code]}
-		p.content = g.vary(s)
-		runs[i], scripts[i] = p, g.script(p, cfh)
-	}
-	for layer := 0; ; layer++ {
-		g.tick(21 * 24 * time.Hour) // the weeks between one stage of the round and the next
-		more := false
-		for i, p := range runs {
-			if layer >= len(scripts[i]) {
-				continue
-			}
-			more = true
-			g.tick(6 * time.Hour)
-			if err := scripts[i][layer](ctx, p); err != nil {
-				return fmt.Errorf("demo: plan for %s, step %d: %w", p.c.pct, layer+1, err)
-			}
-		}
-		if !more {
-			break
-		}
-	}
-	for _, p := range runs {
-		g.sum.Plans++
-		g.sum.ByStatus[p.status()]++
-	}
-	return nil
-}
-
-func (p *planRun) status() domain.Status {
-	return map[ending]domain.Status{
-		endAcknowledged: domain.StatusAcknowledged, endAssured: domain.StatusAssured,
-		endAssuredWithConditions: domain.StatusAssuredWithConditions, endNotAssured: domain.StatusNotAssured,
-		endSignedOff: domain.StatusSignedOff, endSubmitted: domain.StatusSubmitted, endWithdrawn: domain.StatusWithdrawn,
-		endRevisedAndResigned: domain.StatusSignedOff, endAcknowledgedWithConditions: domain.StatusAcknowledged,
-		endPartlySigned: domain.StatusSubmitted,
-	}[p.end]
-}
-
-func shaOf(code string) sha {
-	for _, s := range shas {
-		if s.code == code {
-			return s
-		}
-	}
-	panic("demo: unknown SHA " + code)
-}
-
-// script lists a plan's steps towards its ending.
-func (g *generator) script(p *planRun, cfh domain.Actor) []step {
-	steps := []step{g.submit}
-	if p.end == endWithdrawn {
-		return append(steps, g.withdraw)
-	}
-	steps = append(steps, g.contribute)
-	if p.end == endSubmitted {
-		return steps
-	}
-	steps = append(steps, g.signLead)
-	if p.end == endPartlySigned {
-		return steps
-	}
-	steps = append(steps, g.signContributors)
-	switch p.end {
-	case endSignedOff:
-		return steps
-	case endAssured:
-		return append(steps, g.assure(domain.OutcomeAssured))
-	case endAssuredWithConditions:
-		return append(steps, g.assure(domain.OutcomeAssuredWithConditions))
-	case endNotAssured:
-		return append(steps, g.assure(domain.OutcomeNotAssured))
-	case endAcknowledged:
-		return append(steps, g.assure(domain.OutcomeAssured), g.acknowledge(cfh))
-	case endAcknowledgedWithConditions:
-		return append(steps, g.assure(domain.OutcomeAssuredWithConditions), g.acknowledge(cfh))
-	default: // endRevisedAndResigned
-		return append(steps, g.assure(domain.OutcomeNotAssured), g.revise, g.contribute, g.signLead, g.signContributors)
-	}
-}
-
-func (g *generator) plan(ctx context.Context, p *planRun, actor domain.Actor, cmd domain.PlanCommand) error {
-	_, err := g.h.Plan(ctx, command.Request{Actor: actor}, p.id, cmd)
-	return err
-}
-
-func (g *generator) submit(ctx context.Context, p *planRun) error {
-	r, err := g.h.Submit(ctx, command.Request{Actor: p.commissioner}, domain.SubmitPlan{LHCID: lhcID(p.c), Round: round, Period: period, Content: p.content})
-	if err != nil {
-		return err
-	}
-	p.id, p.version, p.contributed = r.PlanID, 1, nil
-	p.hash, err = domain.ContentHash(p.content)
-	return err
-}
-
-var sections = []struct{ section, summary string }{
-	{"clinical5", "Trust PAS replacement and order communications timetable agreed with the LHC programme board."},
-	{"infrastructure", "N3 connection upgrades and smartcard registration authority capacity at the trust."},
-	{"data_quality", "Trust data quality improvement plan for SUS submissions, reviewed monthly."},
-	{"nhs_number_adoption", "NHS Number tracing at registration in outpatients and A&E."},
-}
-
-func (g *generator) contribute(ctx context.Context, p *planRun) error {
-	p.contributed = nil
-	for _, prov := range p.c.providers {
-		s := sections[g.rng.IntN(len(sections))]
-		actor := g.person(prov.code, domain.RoleProvider)
-		if err := g.plan(ctx, p, actor, domain.RecordContribution{Section: s.section, Summary: s.summary}); err != nil {
-			return err
-		}
-		p.contributed = append(p.contributed, prov.code)
-		g.tick(2 * time.Hour)
-	}
-	return nil
-}
-
-func (g *generator) signLead(ctx context.Context, p *planRun) error {
-	return g.signOff(ctx, p, p.c.pct)
-}
-
-func (g *generator) signContributors(ctx context.Context, p *planRun) error {
-	for _, org := range p.contributed {
-		if err := g.signOff(ctx, p, org); err != nil {
-			return err
-		}
-		g.tick(4 * time.Hour)
-	}
-	return nil
-}
-
-func (g *generator) signOff(ctx context.Context, p *planRun, org string) error {
-	statement := fmt.Sprintf("As chief executive and Senior Responsible Owner I confirm that version %d of this plan has been properly prepared and has the support of the organisation's board.", p.version)
-	return g.plan(ctx, p, g.chiefExecutive(org), domain.SignOffPlan{Version: p.version, Statement: statement, ContentHash: p.hash})
-}
-
-func (g *generator) assure(outcome domain.Outcome) step {
-	return func(ctx context.Context, p *planRun) error {
-		met := outcome != domain.OutcomeNotAssured
-		cmd := domain.RecordAssurance{Version: p.version, Outcome: outcome, ReflectedInPfITPlan: met, PfIT: p.sha.pfit,
-			Criteria: []domain.Criterion{
-				{ID: "clinical5-roadmap", Met: met, Note: "Interim and strategic solutions with timescales for each Clinical 5 capability."},
-				{ID: "national-programmes", Met: true, Note: "SCR, EPS Release 2, GP2GP and NHS Choices roll-out dated."},
-				{ID: "governance", Met: true, Note: "Chief executives signed off as SROs."},
-			}}
-		if outcome == domain.OutcomeAssuredWithConditions {
-			cmd.Conditions = []string{"Confirm EPS Release 2 deployment dates with the PfIT programme by the end of Q3."}
-		}
-		return g.plan(ctx, p, p.assurer, cmd)
-	}
-}
-
-func (g *generator) acknowledge(cfh domain.Actor) step {
-	return func(ctx context.Context, p *planRun) error {
-		return g.plan(ctx, p, cfh, domain.AcknowledgeAssurance{Version: p.version, Note: "Assurance noted by NHS Connecting for Health."})
-	}
-}
-
-func (g *generator) revise(ctx context.Context, p *planRun) error {
-	p.content.Clinical5[0].InterimSolution += " (revised after SHA review)"
-	p.content.DataQuality = "Weekly SUS data quality dashboard reviewed by the informatics board, with named leads per trust."
-	if err := g.plan(ctx, p, p.commissioner, domain.RevisePlan{Content: p.content,
-		Reason: "Addresses the SHA's findings: Clinical 5 roadmap timescales and data quality governance."}); err != nil {
-		return err
-	}
-	p.version++
-	var err error
-	p.hash, err = domain.ContentHash(p.content)
-	return err
-}
-
-func (g *generator) withdraw(ctx context.Context, p *planRun) error {
-	return g.plan(ctx, p, p.commissioner, domain.WithdrawPlan{Reason: "The LHC is merging with a neighbouring community; a joint plan will follow."})
-}
-
-// vary returns the sample content adjusted to the SHA's programme and seeded figures.
-func (g *generator) vary(s sha) domain.Content {
-	c := g.content
-	c.Clinical5 = append([]domain.Capability(nil), g.content.Clinical5...)
-	opts := solutions[s.pfit]
-	for i := range c.Clinical5 {
-		c.Clinical5[i].StrategicSolution = opts[g.rng.IntN(len(opts))]
-	}
-	c.NHSNumberAdoption.CurrentPct = float64(800+g.rng.IntN(150)) / 10
-	c.NHSNumberAdoption.TargetPct = 99.5
-	c.CapacityAndFunding.Capital = int64(1_000_000 + g.rng.IntN(5_000_000))
-	c.CapacityAndFunding.Revenue = int64(300_000 + g.rng.IntN(2_000_000))
-	return c
-}
