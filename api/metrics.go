@@ -1,6 +1,7 @@
 package api
 
 import (
+	"assurance-ledger/eventstore"
 	"net/http"
 	"strconv"
 	"time"
@@ -32,6 +33,25 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	_ = reg.Register(collectors.NewGoCollector())
 	_ = reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// registerStoreHealth exports a networked store's connection health, read at scrape time.
+func registerStoreHealth(reg *prometheus.Registry, store eventstore.Store) {
+	hr, ok := store.(eventstore.HealthReporter)
+	if !ok {
+		return
+	}
+	_ = reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ledger_store_connected", Help: "1 when the last request reached the event store's database, else 0.",
+	}, func() float64 {
+		if hr.Health().Connected {
+			return 1
+		}
+		return 0
+	}))
+	_ = reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "ledger_store_reconnects_total", Help: "Recoveries after the event store's connection failed.",
+	}, func() float64 { return float64(hr.Health().Reconnects) }))
 }
 
 // middleware labels by route pattern, not path, so plan ids do not explode the label space.

@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 
 	"assurance-ledger/api"
 	"assurance-ledger/auth"
+	"assurance-ledger/eventstore"
 	"assurance-ledger/projections"
 )
 
@@ -97,4 +100,80 @@ func TestLogsNeverHoldTokensOrSecrets(t *testing.T) {
 	for _, secretish := range []string{tok, strings.Split(tok, ".")[2], string(secret)} {
 		assert.NotContains(t, out, secretish)
 	}
+}
+
+// reportingStore gives the embedded store the connection health a networked store reports, so
+// that readiness and metrics can be checked without a database server.
+type reportingStore struct {
+	eventstore.Store
+	mu     sync.Mutex
+	health eventstore.Health
+}
+
+func (r *reportingStore) Health() eventstore.Health {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.health
+}
+
+func (r *reportingStore) set(h eventstore.Health) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.health = h
+}
+
+func TestStoreHealthInReadinessAndMetrics(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	store := &reportingStore{Store: s.store}
+	srv := httptest.NewServer(api.New(api.Config{Projections: s.proj, Store: store, Tokens: auth.NewVerifier(secret, nil)}))
+	defer srv.Close()
+
+	get := func(path string) (int, http.Header, string) {
+		t.Helper()
+		resp, err := srv.Client().Get(srv.URL + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, resp.Header, string(body)
+	}
+	for _, tc := range []struct {
+		name        string
+		health      eventstore.Health
+		status      int
+		body        []string
+		metricLines []string
+	}{
+		{"connected", eventstore.Health{Connected: true, Reconnects: 2, LastError: "earlier trouble"}, 200,
+			[]string{`"status":"ready"`, `"store":{"connected":true,"reconnects":2,"last_error":"earlier trouble"}`},
+			[]string{"ledger_store_connected 1", "ledger_store_reconnects_total 2"}},
+		{"unreachable", eventstore.Health{Connected: false, Reconnects: 3, LastError: "connection refused"}, 503,
+			[]string{`"code":"store_unreachable"`, `connection refused`},
+			[]string{"ledger_store_connected 0", "ledger_store_reconnects_total 3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store.set(tc.health)
+			status, header, body := get("/readyz")
+			assert.Equal(t, tc.status, status)
+			for _, want := range tc.body {
+				assert.Contains(t, body, want)
+			}
+			if status == 503 {
+				assert.Equal(t, "application/problem+json", header.Get("Content-Type"))
+				assert.Equal(t, "1", header.Get("Retry-After"))
+			}
+			_, _, metrics := get("/metrics")
+			for _, want := range tc.metricLines {
+				assert.Contains(t, metrics, want)
+			}
+		})
+	}
+}
+
+func TestEmbeddedStoreReportsNoConnection(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	ready := s.must(200, "GET", "/readyz", nil, nil)
+	assert.NotContains(t, ready, "store", "the embedded store has no connection to report")
+	metrics := s.do("GET", "/metrics", nil, nil)
+	assert.NotContains(t, string(metrics.body), "ledger_store_connected")
 }

@@ -54,6 +54,7 @@ func New(cfg Config) *echo.Echo {
 	e.HTTPErrorHandler = errorHandler(cfg.Log)
 	e.IPExtractor = echo.ExtractIPDirect()
 	m := newMetrics(cfg.Metrics)
+	registerStoreHealth(cfg.Metrics, cfg.Store)
 
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
 	e.Use(accessLog(cfg.Log))
@@ -118,15 +119,39 @@ func (s *server) readyz(c echo.Context) error {
 			return p
 		}
 	}
+	// A store with a connection (EventStoreDB) that cannot reach its database cannot take a
+	// command, so the instance is not ready, whatever the projections already hold.
+	health, hasHealth := s.storeHealth()
+	if hasHealth && !health.Connected {
+		detail := "the event store is not connected to its database"
+		if health.LastError != "" {
+			detail += ": " + health.LastError
+		}
+		p := newProblem(http.StatusServiceUnavailable, "store_unreachable", detail)
+		p.retryAfter = 1
+		return p
+	}
 	body := map[string]any{"status": "ready"}
 	if s.Projections != nil {
 		body["applied_position"] = s.Projections.Applied()
+	}
+	if hasHealth {
+		body["store"] = health
 	}
 	return c.JSON(http.StatusOK, body)
 }
 
 // securityHeaders are sent on every response: the API serves JSON only, so nothing may be framed,
 // sniffed into another type, or cached by shared caches.
+// storeHealth is the store's connection health, when it has a connection to report on.
+func (s *server) storeHealth() (eventstore.Health, bool) {
+	hr, ok := s.Store.(eventstore.HealthReporter)
+	if !ok {
+		return eventstore.Health{}, false
+	}
+	return hr.Health(), true
+}
+
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()

@@ -80,5 +80,5 @@ func TestReadAllLeavesOutTheServersOwnEvents(t *testing.T) {
 	head, err := s.Head(t.Context())
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, head, prev)
-	assert.True(t, s.Status().Connected)
+	assert.True(t, s.Health().Connected)
 }

@@ -125,8 +125,11 @@ func clientLogger(l *slog.Logger) esdb.LoggingFunc {
 	}
 }
 
-// Status reports the connection's state; see Status.
-func (s *Store) Status() Status { return s.status.get() }
+// Health reports the connection's state: not connected before the first request and after a
+// request failed to reach any node; reconnects count subscriptions resumed and clients replaced.
+func (s *Store) Health() eventstore.Health { return s.status.get() }
+
+var _ eventstore.HealthReporter = (*Store)(nil)
 
 // Close closes the client. Subscriptions end with eventstore.ErrClosed; later calls fail with it.
 func (s *Store) Close() error {

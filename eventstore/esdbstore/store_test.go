@@ -47,7 +47,7 @@ func TestOpenRefusesInvalidConnectionStrings(t *testing.T) {
 
 func TestEveryCallFailsUnavailableWithoutAServer(t *testing.T) {
 	s := openUnreachable(t, 1)
-	assert.Equal(t, Status{}, s.Status(), "nothing tried yet")
+	assert.Equal(t, eventstore.Health{}, s.Health(), "nothing tried yet")
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 
@@ -72,7 +72,7 @@ func TestEveryCallFailsUnavailableWithoutAServer(t *testing.T) {
 			assert.NotErrorIs(t, err, ErrConnString)
 		})
 	}
-	st := s.Status()
+	st := s.Health()
 	assert.False(t, st.Connected)
 	assert.NotEmpty(t, st.LastError)
 	assert.NotZero(t, st.Reconnects, "the client that gave up was replaced")
@@ -89,7 +89,7 @@ func TestSubscribeKeepsTryingWithoutAServer(t *testing.T) {
 			return
 		}
 	}()
-	require.Eventually(t, func() bool { return s.Status().LastError != "" }, 20*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return s.Health().LastError != "" }, 20*time.Second, 5*time.Millisecond)
 	select {
 	case err := <-ended:
 		t.Fatalf("the subscription gave up: %v", err)
@@ -159,8 +159,8 @@ func TestCallsAnswerWithoutTheServerWhenTheyCan(t *testing.T) {
 	_, err = s.Head(cctx)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.True(t, errors.Is(s.Ping(cctx), context.Canceled))
-	assert.False(t, s.Status().Connected)
-	assert.Empty(t, s.Status().LastError, "none of these reached for the server")
+	assert.False(t, s.Health().Connected)
+	assert.Empty(t, s.Health().LastError, "none of these reached for the server")
 }
 
 func TestVersionSupported(t *testing.T) {

@@ -164,7 +164,7 @@ func TestFollowResumesAfterTheLastDeliveredEvent(t *testing.T) {
 	assert.Equal(t, []eventstore.Position{0, 200, 300}, sc.startedAfter(), "each resumption starts after the last event delivered")
 	assert.Equal(t, 3, sc.closed, "every subscription is closed")
 
-	st := s.Status()
+	st := s.Health()
 	assert.EqualValues(t, 2, st.Reconnects)
 	assert.Contains(t, st.LastError, "RST_STREAM")
 	assert.True(t, st.Connected)
@@ -180,7 +180,7 @@ func TestFollowRetriesAFailingStartWithBackoff(t *testing.T) {
 	assert.Equal(t, []eventstore.Position{7}, positions(got))
 	assert.Equal(t, []eventstore.Position{5, 5, 5, 5}, sc.startedAfter())
 	assert.GreaterOrEqual(t, time.Since(start), (1+2+4)*time.Millisecond, "waits 1, 2, 4 ms")
-	assert.EqualValues(t, 1, s.Status().Reconnects, "one recovery after three failures")
+	assert.EqualValues(t, 1, s.Health().Reconnects, "one recovery after three failures")
 }
 
 func TestFollowEndsOnWhatResubscribingCannotCure(t *testing.T) {
