@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -61,7 +62,19 @@ func serveCmd() *cobra.Command {
 			// The tree follows the log on its own subscription: it needs nothing the projections fold,
 			// and a failure of either leaves the other serving. A tree that stops logs why and makes
 			// /readyz and the /v1/ledger routes answer 503.
-			tree := ledgertree.NewFollower(ledgertree.NewTree(), log)
+			// The tree resumes from its checkpoint in the data directory (which exists whichever store
+			// holds the events), so a restart reads only what was recorded since the last save.
+			cp, err := ledgertree.OpenCheckpoint(filepath.Join(sf.data, ledgertree.CheckpointFile))
+			if err != nil {
+				stopProj()
+				return err
+			}
+			defer cp.Close()
+			tree, err := ledgertree.Resume(ctx, cp, store, log)
+			if err != nil {
+				stopProj()
+				return err
+			}
 			treeDone := make(chan struct{})
 			go func() { defer close(treeDone); _ = tree.Run(projCtx, store) }()
 
