@@ -82,7 +82,7 @@ func TestResumeReadsOnlyEventsAfterTheCheckpoint(t *testing.T) {
 		assert.Equal(t, leaf, lh)
 		wantRoot, _ := want.Root(want.Size())
 		assert.Equal(t, wantRoot, root)
-		}
+	}
 }
 
 // A checkpoint that does not describe the log is discarded with a warning and the tree rebuilt.
@@ -101,7 +101,7 @@ func TestResumeDiscardsACheckpointOfAnotherLog(t *testing.T) {
 			register(t, command.NewHandler(other, command.Options{}), 0, 10)
 			return other
 		}},
-		{"corrupted last leaf", corruptNode(0, 39)},             // compared with the event in the log
+		{"corrupted last leaf", corruptNode(0, 39)},               // compared with the event in the log
 		{"corrupted node of the root's range", corruptNode(3, 4)}, // leaves 32-39: the saved root no longer matches
 		{"corrupted size", func(t *testing.T, cpPath, _ string) eventstore.Store {
 			editCheckpoint(t, cpPath, func(tx *bbolt.Tx) error {
