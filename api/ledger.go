@@ -74,7 +74,12 @@ func (s *server) treeHead(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	head, err := s.signedHead(tree, tree.Size())
+	var head ledgertree.TreeHead
+	if s.Heads != nil {
+		head, err = s.Heads.Head(tree)
+	} else {
+		head, err = s.signedHead(tree, tree.Size())
+	}
 	if err != nil {
 		return err
 	}

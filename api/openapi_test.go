@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/auth"
-	"assurance-ledger/command"
 	"assurance-ledger/domain"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
@@ -404,7 +403,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 	}{
 		{"Problem", typeOf[Problem](), true},
 		{"FieldError", typeOf[domain.FieldError](), true},
-		{"CommandResult", typeOf[command.Result](), true},
+		{"CommandResult", typeOf[CommandResult](), true},
+		{"Receipt", typeOf[Receipt](), true},
 		{"Actor", typeOf[domain.Actor](), true},
 		{"Period", typeOf[domain.Period](), true},
 		{"Content", typeOf[domain.Content](), true},

@@ -75,15 +75,24 @@ func serveCmd() *cobra.Command {
 				stopProj()
 				return err
 			}
+			heads, err := ledgertree.OpenHeadLog(filepath.Join(sf.data, ledgertree.HeadsFile), treeKey)
+			if err != nil {
+				stopProj()
+				return err
+			}
 			treeDone := make(chan struct{})
 			go func() { defer close(treeDone); _ = tree.Run(projCtx, store) }()
+			// A head is stored every minute the tree grew and one at shutdown, besides every head
+			// served, so that ledger verify has heads to compare with even if nobody asked.
+			headsDone := make(chan struct{})
+			go func() { defer close(headsDone); heads.Keep(projCtx, tree, time.Minute) }()
 
 			srv := &http.Server{
 				Addr: addr,
 				Handler: api.New(api.Config{
 					Commands: handler, Projections: proj, Store: store,
 					Tokens: auth.NewVerifier(secret, nil), Log: log,
-					Tree: tree, TreeSigner: treeKey,
+					Tree: tree, TreeSigner: treeKey, Heads: heads,
 				}),
 				ReadHeaderTimeout: 10 * time.Second,
 				ReadTimeout:       30 * time.Second,
@@ -97,6 +106,7 @@ func serveCmd() *cobra.Command {
 			case err := <-errc:
 				stopProj()
 				<-treeDone
+				<-headsDone
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			case err := <-projDone:
 				log.Error("projections stopped; the service keeps answering health checks and commands, queries report not ready", "error", fmt.Sprint(err))
@@ -109,6 +119,7 @@ func serveCmd() *cobra.Command {
 			err = srv.Shutdown(shutdownCtx)
 			stopProj()
 			<-treeDone
+			<-headsDone
 			if err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}
