@@ -145,7 +145,9 @@ func TestTamperedBundlesAreRefused(t *testing.T) {
 	good := w.bundle(t, w.tree(t))
 	other, err := ledgertree.NewSigner(bytes.Repeat([]byte{'o'}, ed25519.SeedSize))
 	require.NoError(t, err)
-	signOff := func(e evidence.Event) bool { return e.Type == domain.TypeSROSignedOff && e.EventID == good.SignOffs[0].EventID }
+	signOff := func(e evidence.Event) bool {
+		return e.Type == domain.TypeSROSignedOff && e.EventID == good.SignOffs[0].EventID
+	}
 	content := func(e evidence.Event) bool { return e.EventID == good.SignOffs[0].ContentEventID }
 	appointment := func(e evidence.Event) bool { return e.EventID == good.SignOffs[0].AppointmentEventID }
 
