@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,17 +29,12 @@ type world struct {
 	ods    string // an organisation whose chief executive changed between its sign-offs
 }
 
-var (
-	demoOnce sync.Once
-	demoDir  string
-)
-
-// demoWorld seeds the demo data set (55 plans, five chief executives replaced mid-round) once per
-// test binary and opens a fresh copy for each test.
+// demoWorld seeds the demo data set (55 plans, five chief executives replaced mid-round) into a
+// store of the test's own.
 func demoWorld(t *testing.T) world {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := boltstore.Open(filepath.Join(dir, "ledger.db"), boltstore.Options{})
+	s, err := boltstore.Open(filepath.Join(dir, "ledger.db"), boltstore.Options{NoSync: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	_, err = demo.Seed(context.Background(), s, demo.Options{})

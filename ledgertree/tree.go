@@ -233,3 +233,13 @@ func (t *Tree) hashesLocked(ids []compact.NodeID) [][]byte {
 	}
 	return out
 }
+
+// Leaf returns the event id and log position of leaf index.
+func (t *Tree) Leaf(index uint64) (uuid.UUID, eventstore.Position, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if index >= uint64(len(t.positions)) {
+		return uuid.UUID{}, 0, fmt.Errorf("%w: leaf %d of a tree of %d", ErrBadSize, index, len(t.positions))
+	}
+	return t.ids[index], t.positions[index], nil
+}
