@@ -18,6 +18,7 @@ import (
 
 	"assurance-ledger/auth"
 	"assurance-ledger/domain"
+	"assurance-ledger/evidence"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
@@ -460,6 +461,10 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"PublicKey", typeOf[PublicKey](), true},
 		{"InclusionProof", typeOf[InclusionProof](), true},
 		{"ConsistencyProof", typeOf[ConsistencyProof](), true},
+		{"EvidenceBundle", typeOf[evidence.Bundle](), true},
+		{"EvidenceEvent", typeOf[evidence.Event](), true},
+		{"EvidenceSignOff", typeOf[evidence.SignOff](), true},
+		{"PublicKey", typeOf[evidence.PublicKey](), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema, func(t *testing.T) {
