@@ -23,8 +23,9 @@ type Receipt struct {
 	LeafHash string `json:"leaf_hash"`
 	// LeafIndex is the event's 0-based place among the ledger's events in global order, and
 	// TreeSize the tree's size when the receipt was made (more than LeafIndex). Both are null when
-	// the tree did not reach the event within the read wait (or this server keeps no tree): the
-	// event is recorded all the same, and the inclusion route finds it by event id.
+	// the tree did not reach the event within the read wait, is still catching up after a start, or
+	// this server keeps none: the event is recorded all the same, and the inclusion route finds it
+	// by event id.
 	LeafIndex *uint64 `json:"leaf_index"`
 	TreeSize  *uint64 `json:"tree_size"`
 }
@@ -36,8 +37,8 @@ func (s *server) receipt(ctx context.Context, r command.Result) Receipt {
 	if chain, err := hex.DecodeString(r.Hash); err == nil && len(chain) == ledgertree.HashSize {
 		rc.LeafHash = hex.EncodeToString(ledgertree.Hasher.HashLeaf(chain))
 	}
-	if s.Tree == nil {
-		return rc
+	if s.Tree == nil || s.Tree.Ready() != nil {
+		return rc // no tree, or one still catching up: do not hold every command for it
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.ReadWait)
 	defer cancel()

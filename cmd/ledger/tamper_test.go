@@ -323,3 +323,54 @@ func marshal(t *testing.T, b *evidence.Bundle) []byte {
 }
 
 func b64(k ed25519.PublicKey) string { return base64.StdEncoding.EncodeToString(k) }
+
+// verify --bundle --consistency checks, offline, a newer head's consistency proof from the bundle's
+// head, as served by /v1/ledger/proofs/consistency.
+func TestVerifyBundleWithANewerHeadOffline(t *testing.T) {
+	dir := t.TempDir()
+	events := demoLedger(t, dir)
+	file := filepath.Join(t.TempDir(), "bundle.json")
+	code, _, errOut := runCLI(t, "evidence", "--data", dir, "--org", signerOf(t, events), "--out", file)
+	require.Equal(t, 0, code, errOut)
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	b, err := evidence.Parse(raw)
+	require.NoError(t, err)
+
+	s, err := boltstore.Open(storeFile(dir), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	h := command.NewHandler(s, command.Options{})
+	admin := domain.Actor{PersonID: "adm", Name: "Admin", Role: domain.RoleAdmin, Org: "X26"}
+	for i := range 20 {
+		_, err := h.Registry(context.Background(), command.Request{Actor: admin},
+			domain.RegisterOrganisation{ODSCode: fmt.Sprintf("Y%04d", i), Name: fmt.Sprintf("Trust %d", i), Kind: domain.KindSHA})
+		require.NoError(t, err)
+	}
+	f := ledgertree.NewFollower(ledgertree.NewTree(), nil)
+	require.NoError(t, f.CatchUp(context.Background(), s))
+	require.NoError(t, s.Close())
+	signer, err := ledgertree.ExistingSigner(dir)
+	require.NoError(t, err)
+	proof, err := evidence.ProveConsistency(b, f.Tree(), func(size uint64, root []byte) ledgertree.TreeHead {
+		return signer.Sign(size, root, time.Now())
+	})
+	require.NoError(t, err)
+	write := func(p evidence.ConsistencyProof) string {
+		path := filepath.Join(t.TempDir(), "consistency.json")
+		raw, err := json.Marshal(p)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(path, raw, 0o600))
+		return path
+	}
+	key := b64(mustKey(t, dir))
+
+	code, out, errOut := runCLI(t, "verify", "--bundle", file, "--public-key", key, "--consistency", write(proof))
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, fmt.Sprintf("consistent with the newer head of %d leaves", len(events)+20))
+
+	forged := proof
+	forged.ToHead.RootHash = "00" + forged.ToHead.RootHash[2:]
+	code, _, errOut = runCLI(t, "verify", "--bundle", file, "--public-key", key, "--consistency", write(forged))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "newer head")
+}
