@@ -76,6 +76,28 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 	return &Checkpoint{db: db}, nil
 }
 
+// OpenCheckpointReadOnly opens an existing checkpoint file for Load only, without taking it from a
+// running service: ledger verify uses it, once signed heads vouch for it, to find exactly where a
+// log departs from the tree the service built.
+func OpenCheckpointReadOnly(path string) (*Checkpoint, error) {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("ledgertree: open checkpoint %s: %w", path, err)
+	}
+	err = db.View(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || tx.Bucket(bucketNodes) == nil || tx.Bucket(bucketLeaves) == nil || !bytes.Equal(meta.Get(keyFormat), checkpointFormat) {
+			return ErrBadCheckpoint
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("ledgertree: checkpoint %s: %w", path, err)
+	}
+	return &Checkpoint{db: db}, nil
+}
+
 // Close closes the file.
 func (c *Checkpoint) Close() error { return c.db.Close() }
 

@@ -36,6 +36,9 @@ type HeadReport struct {
 	Checked    int           `json:"checked"`
 	Consistent int           `json:"consistency_proofs_checked"`
 	Findings   []HeadFinding `json:"findings"`
+	// Divergence, when the service's tree checkpoint is at hand and a signed head vouches for it, is
+	// exactly the first event at which the log departs from the tree the service built.
+	Divergence *Finding `json:"first_divergence,omitempty"`
 }
 
 // OK reports whether every head verified.
@@ -110,4 +113,40 @@ func TreeHeads(tree *ledgertree.Tree, pub ed25519.PublicKey, heads []ledgertree.
 	}
 	slices.SortStableFunc(rep.Findings, func(a, b HeadFinding) int { return cmp.Compare(a.Head, b.Head) })
 	return rep
+}
+
+// Divergence finds the first leaf at which recomputed, the tree rebuilt from the log, departs from
+// reference, a tree the service built earlier (its checkpoint). reference is trusted only as far as
+// a signed head vouches for it: up to the largest head, signed by pub, whose root reference gives
+// at its size. It returns that leaf (the log's size if the log merely ends early), the head, and
+// false when no head vouches for reference or the log agrees with it that far.
+func Divergence(recomputed, reference *ledgertree.Tree, heads []ledgertree.TreeHead, pub ed25519.PublicKey) (uint64, ledgertree.TreeHead, bool) {
+	var vouch ledgertree.TreeHead
+	found := false
+	for _, h := range heads {
+		if h.TreeSize == 0 || h.TreeSize > reference.Size() || (found && h.TreeSize <= vouch.TreeSize) {
+			continue
+		}
+		if ledgertree.VerifyTreeHead(pub, h) != nil {
+			continue
+		}
+		if root, err := reference.Root(h.TreeSize); err == nil && hex.EncodeToString(root) == h.RootHash {
+			vouch, found = h, true
+		}
+	}
+	if !found {
+		return 0, vouch, false
+	}
+	n := min(vouch.TreeSize, recomputed.Size())
+	for i := range n {
+		a, _ := recomputed.LeafHash(i)
+		b, _ := reference.LeafHash(i)
+		if !bytes.Equal(a, b) {
+			return i, vouch, true
+		}
+	}
+	if recomputed.Size() < vouch.TreeSize {
+		return recomputed.Size(), vouch, true
+	}
+	return 0, vouch, false
 }

@@ -78,8 +78,11 @@ func rewrite(t *testing.T, dir string, events []eventstore.RecordedEvent) string
 			eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata})
 		require.NoError(t, err)
 	}
-	for _, name := range []string{ledgertree.KeyFile, ledgertree.HeadsFile} {
+	for _, name := range []string{ledgertree.KeyFile, ledgertree.HeadsFile, ledgertree.CheckpointFile} {
 		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if name == ledgertree.CheckpointFile && os.IsNotExist(err) {
+			continue
+		}
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(out, name), raw, 0o600))
 	}
@@ -122,6 +125,16 @@ func TestVerifyDetectsTamperingWithTheStore(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "tree heads: 6 stored heads match the log (5 consistency proofs checked)")
 
+	// The service's checkpoint of its tree, for the cases that bring it along.
+	withCheckpoint := t.TempDir()
+	for _, name := range []string{ledgertree.KeyFile, "ledger.db"} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(withCheckpoint, name), raw, 0o600))
+	}
+	saveCheckpoint(t, withCheckpoint)
+	writeHeads(t, withCheckpoint, events, 50, n) // only coarse heads
+
 	flipped := func() []eventstore.RecordedEvent {
 		c := append([]eventstore.RecordedEvent(nil), events...)
 		d := bytes.Clone(c[200].Data)
@@ -144,13 +157,26 @@ func TestVerifyDetectsTamperingWithTheStore(t *testing.T) {
 		name   string
 		events func() []eventstore.RecordedEvent
 		forge  func(t *testing.T, dir string)
+		from   string   // the ledger to tamper with: dir unless set
 		want   []string // in the output or the error
 	}{
-		{"flipped byte in an event", flipped, nil, []string{"BAD position 201", events[200].ID.String(), "stream " + events[200].Stream, "hash mismatch"}},
-		{"reordered pair", reordered, nil, []string{"BAD tree head 3", fmt.Sprintf("leaf %d", swap), events[swap+1].ID.String(), "stream " + events[swap+1].Stream,
+		// With only a head at 50 and one at the end, the heads alone point at leaf 50; the
+		// checkpoint, vouched for by the last head, names exactly the first event out of place.
+		{name: "reordered pair, coarse heads and the checkpoint", events: reordered, from: withCheckpoint, want: []string{
+			"BAD tree head 2", "leaf 50, the first after the last head that matches",
+			fmt.Sprintf("BAD first departure from the signed tree: position %d, stream %s revision %d, event %s", swap+1, events[swap+1].Stream, events[swap+1].Revision, events[swap+1].ID),
+			fmt.Sprintf("leaf %d differs, where the tree signed at tree_size %d", swap, n), fmt.Sprintf("had event %s at position %d", events[swap].ID, swap+1),
+			fmt.Sprintf("first bad event at position %d", swap+1)}},
+		{name: "deleted event, coarse heads and the checkpoint", events: deleted, from: withCheckpoint, want: []string{
+			fmt.Sprintf("first bad event at position %d, stream %s", del+1, events[del+1].Stream), events[del+1].ID.String(),
+			fmt.Sprintf("had event %s at position %d", events[del].ID, del+1)}},
+		{name: "deleted newest event, coarse heads and the checkpoint", events: truncated, from: withCheckpoint, want: []string{
+			fmt.Sprintf("the log ends at leaf %d", n-1), events[n-1].ID.String()}},
+		{"flipped byte in an event", flipped, nil, "", []string{"BAD position 201", events[200].ID.String(), "stream " + events[200].Stream, "hash mismatch"}},
+		{"reordered pair", reordered, nil, "", []string{"BAD tree head 3", fmt.Sprintf("leaf %d", swap), events[swap+1].ID.String(), "stream " + events[swap+1].Stream,
 			fmt.Sprintf("position %d", swap+1)}},
-		{"deleted event", deleted, nil, []string{"BAD tree head 5", fmt.Sprintf("leaf %d", del), events[del+1].ID.String(), "changed, removed or reordered"}},
-		{"deleted newest event", truncated, nil, []string{"BAD tree head 6", "events were removed"}},
+		{"deleted event", deleted, nil, "", []string{"BAD tree head 5", fmt.Sprintf("leaf %d", del), events[del+1].ID.String(), "changed, removed or reordered"}},
+		{"deleted newest event", truncated, nil, "", []string{"BAD tree head 6", "events were removed"}},
 		{"forged tree head", func() []eventstore.RecordedEvent { return events }, func(t *testing.T, dir string) {
 			other, err := ledgertree.NewSigner(bytes.Repeat([]byte{'f'}, ed25519.SeedSize))
 			require.NoError(t, err)
@@ -162,11 +188,15 @@ func TestVerifyDetectsTamperingWithTheStore(t *testing.T) {
 			_, err = f.Write(append(line, '\n'))
 			require.NoError(t, err)
 			require.NoError(t, f.Close())
-		}, []string{"BAD tree head 7", "bad signature"}},
+		}, "", []string{"BAD tree head 7", "bad signature"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			bad := rewrite(t, dir, tc.events())
+			from := dir
+			if tc.from != "" {
+				from = tc.from
+			}
+			bad := rewrite(t, from, tc.events())
 			if tc.forge != nil {
 				tc.forge(t, bad)
 			}
@@ -178,6 +208,20 @@ func TestVerifyDetectsTamperingWithTheStore(t *testing.T) {
 			}
 		})
 	}
+}
+
+// saveCheckpoint runs the tree over dir's store as the service does, leaving its checkpoint.
+func saveCheckpoint(t *testing.T, dir string) {
+	t.Helper()
+	s, err := boltstore.Open(storeFile(dir), boltstore.Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	cp, err := ledgertree.OpenCheckpoint(filepath.Join(dir, ledgertree.CheckpointFile))
+	require.NoError(t, err)
+	defer cp.Close()
+	f, err := ledgertree.Resume(context.Background(), cp, s, nil)
+	require.NoError(t, err)
+	require.NoError(t, f.CatchUp(context.Background(), s))
 }
 
 func mustKey(t *testing.T, dir string) ed25519.PublicKey {

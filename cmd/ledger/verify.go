@@ -74,6 +74,38 @@ func describeLeaf(ctx context.Context, store eventstore.Store, tree *ledgertree.
 	}
 }
 
+// divergence compares the recomputed tree, leaf by leaf, with the service's checkpoint of its tree,
+// as far as a signed head vouches for the checkpoint, to name exactly the first event where the log
+// departs from what was signed. nil when there is no usable checkpoint (none, one held open by a
+// running service, or one no head vouches for): the head findings then stand alone.
+func divergence(dataDir string, tree *ledgertree.Tree, heads []ledgertree.TreeHead, pub ed25519.PublicKey, describe func(uint64) verify.Finding) *verify.Finding {
+	path := filepath.Join(dataDir, ledgertree.CheckpointFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	cp, err := ledgertree.OpenCheckpointReadOnly(path)
+	if err != nil {
+		return nil
+	}
+	defer cp.Close()
+	ref, err := cp.Load()
+	if err != nil {
+		return nil
+	}
+	i, head, ok := verify.Divergence(tree, ref, heads, pub)
+	if !ok {
+		return nil
+	}
+	wantID, wantPos, _ := ref.Leaf(i)
+	was := fmt.Sprintf("where the tree signed at tree_size %d (%s) had event %s at position %d (per %s)", head.TreeSize, head.Timestamp, wantID, wantPos, ledgertree.CheckpointFile)
+	if i >= tree.Size() {
+		return &verify.Finding{Reason: fmt.Sprintf("the log ends at leaf %d, %s: events were removed", i, was)}
+	}
+	f := describe(i)
+	f.Reason = fmt.Sprintf("leaf %d differs, %s: changed, removed or reordered", i, was)
+	return &f
+}
+
 // headKey returns the key stored heads are checked with: --public-key when given (a file holding
 // the key, or the key itself), else the ledger's own key from LEDGER_SIGNING_KEY or the data dir.
 func headKey(flag, dataDir string) (ed25519.PublicKey, error) {
@@ -140,7 +172,11 @@ func verifyCmd() *cobra.Command {
 					return &exitError{code: 1, err: fmt.Errorf("ledger is NOT intact: the Merkle tree cannot be rebuilt: %w", err)}
 				}
 				res.Tree = summary
-				hr := verify.TreeHeads(tree, pub, heads, describeLeaf(cmd.Context(), store, tree))
+				describe := describeLeaf(cmd.Context(), store, tree)
+				hr := verify.TreeHeads(tree, pub, heads, describe)
+				if !hr.OK() {
+					hr.Divergence = divergence(sf.data, tree, heads, pub, describe)
+				}
 				res.Heads = &hr
 			}
 			out := cmd.OutOrStdout()
@@ -159,10 +195,16 @@ func verifyCmd() *cobra.Command {
 					for _, f := range res.Heads.Findings {
 						fmt.Fprintln(out, "BAD", f)
 					}
+					if d := res.Heads.Divergence; d != nil {
+						fmt.Fprintln(out, "BAD first departure from the signed tree:", d)
+					}
 				}
 			}
 			if !rep.OK() {
 				return &exitError{code: 1, err: fmt.Errorf("ledger is NOT intact: first bad event at %s", rep.Findings[0])}
+			}
+			if d := res.Heads.Divergence; d != nil {
+				return &exitError{code: 1, err: fmt.Errorf("ledger is NOT intact: first bad event at %s", d)}
 			}
 			if !res.Heads.OK() {
 				return &exitError{code: 1, err: fmt.Errorf("ledger is NOT intact: %s", res.Heads.Findings[0])}
