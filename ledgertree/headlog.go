@@ -30,6 +30,9 @@ type HeadLog struct {
 
 // OpenHeadLog opens the head log at path (created on the first head) for heads signed by signer.
 func OpenHeadLog(path string, signer *Signer) (*HeadLog, error) {
+	if err := dropTornLine(path); err != nil {
+		return nil, err
+	}
 	heads, err := ReadHeads(path)
 	if err != nil {
 		return nil, err
@@ -101,8 +104,29 @@ func (l *HeadLog) Keep(ctx context.Context, f *Follower, every time.Duration) {
 	}
 }
 
+// dropTornLine cuts off a last line without its newline: a write a crash interrupted. Head returns a
+// head only after its whole line is synced, so that line was never given to anyone; cutting it lets
+// the next head start on a line of its own.
+func dropTornLine(path string) error {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ledgertree: head log: %w", err)
+	}
+	if len(raw) == 0 || raw[len(raw)-1] == '\n' {
+		return nil
+	}
+	if err := os.Truncate(path, int64(bytes.LastIndexByte(raw, '\n')+1)); err != nil {
+		return fmt.Errorf("ledgertree: head log %s: cutting off an unfinished last line: %w", path, err)
+	}
+	return nil
+}
+
 // ReadHeads returns the heads stored at path, oldest first; none if there is no such file. A line
-// that is not a tree head is an error naming it: the file is evidence and is not skipped over.
+// that is not a tree head is an error naming it: the file is evidence and is not skipped over. Only
+// an unfinished last line (no newline: a write a crash interrupted, never acknowledged) is ignored.
 func ReadHeads(path string) ([]TreeHead, error) {
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -111,6 +135,7 @@ func ReadHeads(path string) ([]TreeHead, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledgertree: head log: %w", err)
 	}
+	raw = raw[:bytes.LastIndexByte(raw, '\n')+1]
 	var heads []TreeHead
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)

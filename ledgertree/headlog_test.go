@@ -82,6 +82,7 @@ func TestReadHeadsRefusesAMalformedLine(t *testing.T) {
 		name, content, err string
 	}{
 		{"missing file", "", ""},
+		{"unfinished last line", "{\"tree_si", ""},
 		{"not json", "{\"tree_size\":1}\nnope\n", "line 2"},
 		{"unknown member", "{\"tree_size\":1,\"extra\":true}\n", "line 1"},
 	}
@@ -100,4 +101,35 @@ func TestReadHeadsRefusesAMalformedLine(t *testing.T) {
 			assert.ErrorContains(t, err, tc.err)
 		})
 	}
+}
+
+// A head line a crash cut short is dropped when the log is reopened, and the next head is appended on
+// a line of its own.
+func TestHeadLogDropsALineACrashCutShort(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ledgertree.HeadsFile)
+	s := testSigner(t, 'k')
+	tree, _ := buildTree(t, 3)
+	log, err := ledgertree.OpenHeadLog(path, s)
+	require.NoError(t, err)
+	first, err := log.Head(tree)
+	require.NoError(t, err)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`{"tree_size":4,"root_ha`)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	heads, err := ledgertree.ReadHeads(path)
+	require.NoError(t, err)
+	assert.Equal(t, []ledgertree.TreeHead{first}, heads)
+
+	log, err = ledgertree.OpenHeadLog(path, s)
+	require.NoError(t, err)
+	_, err = tree.Append(leaf(3))
+	require.NoError(t, err)
+	second, err := log.Head(tree)
+	require.NoError(t, err)
+	heads, err = ledgertree.ReadHeads(path)
+	require.NoError(t, err)
+	assert.Equal(t, []ledgertree.TreeHead{first, second}, heads)
 }
