@@ -5,12 +5,15 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/transparency-dev/merkle/compact"
 	bbolt "go.etcd.io/bbolt"
+	bberrors "go.etcd.io/bbolt/errors"
 )
 
 // CheckpointFile is the file under the data directory that holds the persisted tree, beside the
@@ -50,7 +53,7 @@ type Checkpoint struct {
 
 // OpenCheckpoint opens or creates the checkpoint file at path.
 func OpenCheckpoint(path string) (*Checkpoint, error) {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("ledgertree: open checkpoint %s: %w", path, err)
 	}
@@ -74,6 +77,28 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("ledgertree: checkpoint %s: %w", path, err)
 	}
 	return &Checkpoint{db: db}, nil
+}
+
+// OpenCheckpointOrSetAside opens the checkpoint at path as OpenCheckpoint does; a file that cannot
+// be opened as a checkpoint (damaged, or not one) is renamed to path + ".unreadable" with a logged
+// warning and a new one is started: it is only a cache of the log, and must not keep the service
+// from starting. A file another process holds open is still an error.
+func OpenCheckpointOrSetAside(path string, log *slog.Logger) (*Checkpoint, error) {
+	cp, err := OpenCheckpoint(path)
+	if err == nil || errors.Is(err, bberrors.ErrTimeout) {
+		return cp, err
+	}
+	if _, statErr := os.Stat(path); statErr != nil {
+		return nil, err // nothing to set aside: the directory itself is the trouble
+	}
+	aside := path + ".unreadable"
+	if rerr := os.Rename(path, aside); rerr != nil {
+		return nil, fmt.Errorf("%w (and it could not be set aside: %v)", err, rerr)
+	}
+	if log != nil {
+		log.Warn("ledger tree checkpoint unreadable: set aside, the tree is rebuilt from the log", "error", err.Error(), "moved_to", aside)
+	}
+	return OpenCheckpoint(path)
 }
 
 // OpenCheckpointReadOnly opens an existing checkpoint file for Load only, without taking it from a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -150,4 +151,26 @@ func corruptNode(level byte, index uint64) func(t *testing.T, cpPath, _ string) 
 		})
 		return nil
 	}
+}
+
+// An unreadable checkpoint is set aside and a new one started; one held by another opener is not.
+func TestUnreadableCheckpointIsSetAside(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, ledgertree.CheckpointFile)
+	require.NoError(t, os.WriteFile(path, bytes.Repeat([]byte("not a bbolt file "), 500), 0o600))
+	var logged bytes.Buffer
+	cp, err := ledgertree.OpenCheckpointOrSetAside(path, slog.New(slog.NewTextHandler(&logged, nil)))
+	require.NoError(t, err)
+	tree, err := cp.Load()
+	require.NoError(t, err)
+	assert.Zero(t, tree.Size())
+	assert.Contains(t, logged.String(), "set aside")
+	_, err = os.Stat(path + ".unreadable")
+	assert.NoError(t, err, "the damaged file is kept for inspection")
+
+	_, err = ledgertree.OpenCheckpointOrSetAside(path, nil)
+	assert.Error(t, err, "a checkpoint in use is not taken over")
+	require.NoError(t, cp.Close())
+	_, err = os.Stat(path)
+	assert.NoError(t, err)
 }

@@ -64,7 +64,7 @@ func serveCmd() *cobra.Command {
 			// /readyz and the /v1/ledger routes answer 503.
 			// The tree resumes from its checkpoint in the data directory (which exists whichever store
 			// holds the events), so a restart reads only what was recorded since the last save.
-			cp, err := ledgertree.OpenCheckpoint(filepath.Join(sf.data, ledgertree.CheckpointFile))
+			cp, err := ledgertree.OpenCheckpointOrSetAside(filepath.Join(sf.data, ledgertree.CheckpointFile), log)
 			if err != nil {
 				stopProj()
 				return err
