@@ -23,7 +23,7 @@ type Follower struct {
 	ready    atomic.Bool
 	failed   atomic.Pointer[error]
 	progress *progress
-	stopped  chan struct{} // closed when Run or CatchUp returns, so that no waiter outlives them
+	stopped  chan struct{} // closed when Run returns, so that no waiter outlives it
 	stopOnce sync.Once
 	read     atomic.Uint64 // ledger events read from the log and appended
 
