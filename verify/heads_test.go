@@ -73,3 +73,56 @@ func TestDivergenceNeedsAVouchingHead(t *testing.T) {
 		})
 	}
 }
+
+func TestTreeHeads(t *testing.T) {
+	signer, err := ledgertree.NewSigner(bytes.Repeat([]byte{'k'}, ed25519.SeedSize))
+	require.NoError(t, err)
+	other, err := ledgertree.NewSigner(bytes.Repeat([]byte{'o'}, ed25519.SeedSize))
+	require.NoError(t, err)
+	honest := treeOf(t, seq(100))
+	head := func(s *ledgertree.Signer, tree *ledgertree.Tree, size uint64) ledgertree.TreeHead {
+		root, err := tree.Root(size)
+		require.NoError(t, err)
+		return s.Sign(size, root, time.Now())
+	}
+	swapped := seq(100)
+	swapped[60], swapped[61] = swapped[61], swapped[60]
+	describe := func(leaf uint64) verify.Finding { return verify.Finding{Position: leaf + 1} }
+	tests := []struct {
+		name       string
+		log        []int
+		heads      []ledgertree.TreeHead
+		consistent int
+		bad        []int  // head numbers reported
+		firstBad   uint64 // position named for the first bad head, 0 for none
+		reason     string
+	}{
+		{"all match", seq(100), []ledgertree.TreeHead{head(signer, honest, 1), head(signer, honest, 60), head(signer, honest, 100)}, 2, nil, 0, ""},
+		{"none stored", seq(100), nil, 0, nil, 0, ""},
+		{"swapped pair", swapped, []ledgertree.TreeHead{head(signer, honest, 50), head(signer, honest, 100), head(signer, honest, 61)}, 0, []int{2, 3}, 51, "changed, removed or reordered"},
+		{"log shorter than a head", seq(80), []ledgertree.TreeHead{head(signer, honest, 70), head(signer, honest, 100)}, 0, []int{2}, 71, "events were removed"},
+		{"head by another key", seq(100), []ledgertree.TreeHead{head(other, honest, 100)}, 0, []int{1}, 0, "signed by key"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := verify.TreeHeads(treeOf(t, tc.log), signer.PublicKey(), tc.heads, describe)
+			assert.Equal(t, len(tc.heads), rep.Checked)
+			assert.Equal(t, tc.consistent, rep.Consistent)
+			var bad []int
+			for _, f := range rep.Findings {
+				bad = append(bad, f.Head)
+			}
+			assert.Equal(t, tc.bad, bad)
+			assert.Equal(t, len(tc.bad) == 0, rep.OK())
+			if len(rep.Findings) > 0 {
+				assert.Contains(t, rep.Findings[0].String(), tc.reason)
+				if tc.firstBad == 0 {
+					assert.Nil(t, rep.Findings[0].FirstBad)
+				} else {
+					require.NotNil(t, rep.Findings[0].FirstBad)
+					assert.Equal(t, tc.firstBad, rep.Findings[0].FirstBad.Position)
+				}
+			}
+		})
+	}
+}
