@@ -33,8 +33,8 @@ func (s *server) commandRequest(c echo.Context) (command.Request, error) {
 }
 
 // created writes a command's result: 201 with the stream revision as ETag, so the next command can
-// send it back as If-Match.
-func created(c echo.Context, r command.Result) error {
+// send it back as If-Match, and the event's receipt in the ledger tree.
+func (s *server) created(c echo.Context, r command.Result) error {
 	h := c.Response().Header()
 	h.Set("ETag", strconv.Quote(strconv.FormatUint(r.Revision, 10)))
 	if r.Replayed {
@@ -43,7 +43,7 @@ func created(c echo.Context, r command.Result) error {
 	if r.PlanID != "" {
 		h.Set(echo.HeaderLocation, "/v1/plans/"+r.PlanID)
 	}
-	return c.JSON(http.StatusCreated, r)
+	return c.JSON(http.StatusCreated, CommandResult{Result: r, Receipt: s.receipt(c.Request().Context(), r)})
 }
 
 func (s *server) registry(c echo.Context, cmd domain.RegistryCommand) error {
@@ -55,7 +55,7 @@ func (s *server) registry(c echo.Context, cmd domain.RegistryCommand) error {
 	if err != nil {
 		return err
 	}
-	return created(c, r)
+	return s.created(c, r)
 }
 
 func (s *server) plan(c echo.Context, cmd domain.PlanCommand) error {
@@ -71,7 +71,7 @@ func (s *server) plan(c echo.Context, cmd domain.PlanCommand) error {
 	if err != nil {
 		return err
 	}
-	return created(c, r)
+	return s.created(c, r)
 }
 
 func planIDParam(c echo.Context) (string, error) {
@@ -127,7 +127,7 @@ func (s *server) submitPlan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, r)
+	return s.created(c, r)
 }
 
 func (s *server) revisePlan(c echo.Context) error {

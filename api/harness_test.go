@@ -47,14 +47,19 @@ func startServer(t *testing.T, dir string) *ledgerServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = proj.Run(ctx) }()
-	tree := ledgertree.NewFollower(ledgertree.NewTree(), nil)
+	cp, err := ledgertree.OpenCheckpoint(filepath.Join(dir, ledgertree.CheckpointFile))
+	require.NoError(t, err)
+	tree, err := ledgertree.Resume(ctx, cp, store, nil)
+	require.NoError(t, err)
 	treeDone := make(chan struct{})
 	go func() { defer close(treeDone); _ = tree.Run(ctx, store) }()
 	key, err := ledgertree.LoadSigner(dir)
 	require.NoError(t, err)
+	heads, err := ledgertree.OpenHeadLog(filepath.Join(dir, ledgertree.HeadsFile), key)
+	require.NoError(t, err)
 	srv := httptest.NewServer(api.New(api.Config{
 		Commands: command.NewHandler(store, command.Options{}), Projections: proj, Store: store,
-		Tokens: auth.NewVerifier(secret, nil), ReadWait: 2 * time.Second, Tree: tree, TreeSigner: key,
+		Tokens: auth.NewVerifier(secret, nil), ReadWait: 2 * time.Second, Tree: tree, TreeSigner: key, Heads: heads,
 	}))
 	s := &ledgerServer{t: t, dir: dir, store: store, proj: proj, tree: tree, key: key, http: srv}
 	s.stop = func() {
@@ -62,6 +67,7 @@ func startServer(t *testing.T, dir string) *ledgerServer {
 		cancel()
 		<-done
 		<-treeDone
+		cp.Close()
 		store.Close()
 	}
 	t.Cleanup(func() {

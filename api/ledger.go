@@ -59,8 +59,8 @@ func (s *server) ledgerTree() (*ledgertree.Tree, error) {
 	return s.Tree.Tree(), nil
 }
 
-// signedHead signs the head of the tree at size. Heads are signed on request rather than kept, so a
-// head can be given for any size a proof is asked at; its timestamp is when it was signed.
+// signedHead signs the head of the tree at size, for a proof at any size. These heads are signed on
+// request and not stored; the heads of /v1/ledger/tree-head and of bundles are (Config.Heads).
 func (s *server) signedHead(tree *ledgertree.Tree, size uint64) (ledgertree.TreeHead, error) {
 	root, err := tree.Root(size)
 	if err != nil {
@@ -74,7 +74,12 @@ func (s *server) treeHead(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	head, err := s.signedHead(tree, tree.Size())
+	var head ledgertree.TreeHead
+	if s.Heads != nil {
+		head, err = s.Heads.Head(tree)
+	} else {
+		head, err = s.signedHead(tree, tree.Size())
+	}
 	if err != nil {
 		return err
 	}

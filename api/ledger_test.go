@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -87,11 +88,16 @@ func TestLedgerProofsOverHTTP(t *testing.T) {
 		require.NoError(t, ledgertree.VerifyConsistency(from, size, unhex(t, p.Proof), fromRoot, toRoot), "from %d", from)
 	}
 
-	// The heads survive a restart: the tree is rebuilt from the log, the key kept in the data dir.
+	// The heads survive a restart: the tree resumes from its checkpoint, the key and the heads
+	// served are kept in the data dir.
 	s = s.restart()
+	assert.Zero(t, s.tree.Read(), "no event is read again after the checkpoint")
+	stored, err := ledgertree.ReadHeads(filepath.Join(s.dir, ledgertree.HeadsFile))
+	require.NoError(t, err)
+	assert.Equal(t, []ledgertree.TreeHead{head}, stored, "the head served is on record")
 	again := decodeAs[ledgertree.TreeHead](t, s.must(200, "GET", "/v1/ledger/tree-head", &auditor, nil))
 	require.NoError(t, ledgertree.VerifyTreeHead(pub, again))
-	assert.Equal(t, head.RootHash, again.RootHash)
+	assert.Equal(t, head, again, "the same size: the stored head")
 }
 
 func TestLedgerRouteRefusals(t *testing.T) {

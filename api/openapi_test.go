@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/auth"
-	"assurance-ledger/command"
 	"assurance-ledger/domain"
+	"assurance-ledger/evidence"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
@@ -404,7 +404,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 	}{
 		{"Problem", typeOf[Problem](), true},
 		{"FieldError", typeOf[domain.FieldError](), true},
-		{"CommandResult", typeOf[command.Result](), true},
+		{"CommandResult", typeOf[CommandResult](), true},
+		{"Receipt", typeOf[Receipt](), true},
 		{"Actor", typeOf[domain.Actor](), true},
 		{"Period", typeOf[domain.Period](), true},
 		{"Content", typeOf[domain.Content](), true},
@@ -460,6 +461,10 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"PublicKey", typeOf[PublicKey](), true},
 		{"InclusionProof", typeOf[InclusionProof](), true},
 		{"ConsistencyProof", typeOf[ConsistencyProof](), true},
+		{"EvidenceBundle", typeOf[evidence.Bundle](), true},
+		{"EvidenceEvent", typeOf[evidence.Event](), true},
+		{"EvidenceSignOff", typeOf[evidence.SignOff](), true},
+		{"PublicKey", typeOf[evidence.PublicKey](), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema, func(t *testing.T) {

@@ -235,8 +235,15 @@ func (s *server) shaStatus(c echo.Context) error {
 }
 
 func (s *server) sroEvidence(c echo.Context) error {
+	format := c.QueryParam("format")
+	if format != "" && format != "json" && format != "bundle" {
+		return badRequest("format must be json or bundle", field("format", "must be json or bundle"))
+	}
 	if err := s.awaitProjections(c); err != nil {
 		return err
+	}
+	if format == "bundle" {
+		return s.sroBundle(c)
 	}
 	ev, ok := s.Projections.SROEvidence(c.Param("ods"))
 	if !ok {

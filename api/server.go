@@ -29,6 +29,9 @@ type Config struct {
 	// nil: the /v1/ledger routes answer 503 and readiness ignores the tree.
 	Tree       *ledgertree.Follower
 	TreeSigner *ledgertree.Signer
+	// Heads, when set, stores every head /v1/ledger/tree-head gives out (one per tree size), for
+	// ledger verify to check later. nil: heads are signed on request and not kept.
+	Heads *ledgertree.HeadLog
 	// ReadWait bounds how long a query with min_position waits for the projections. Default 5 s.
 	ReadWait time.Duration
 }

@@ -5,5 +5,7 @@
 //
 // Hashing, compact ranges and the shape of every proof come from github.com/transparency-dev/merkle,
 // so that any RFC 6962 client (and its verifier) checks what this package produces. The tree is
-// held in memory and rebuilt from the log at start; persisting it is left for later.
+// held in memory and saved to a checkpoint file under the data directory, so that a restart reads
+// only the events recorded since; the signed heads the service gives out are kept in a file of
+// their own, for ledger verify to compare with the log.
 package ledgertree

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"assurance-ledger/eventstore"
 )
@@ -16,18 +18,39 @@ var ErrNotReady = errors.New("the ledger tree is still catching up with the log"
 
 // Follower keeps a Tree in step with the global log, as the projections do, and reports readiness.
 type Follower struct {
-	tree   *Tree
-	log    *slog.Logger
-	ready  atomic.Bool
-	failed atomic.Pointer[error]
+	tree     *Tree
+	log      *slog.Logger
+	ready    atomic.Bool
+	failed   atomic.Pointer[error]
+	progress *progress
+	stopped  chan struct{} // closed when Run returns, so that no waiter outlives it
+	stopOnce sync.Once
+	read     atomic.Uint64 // ledger events read from the log and appended
+
+	// cp, when set, receives the tree every SaveInterval while Run follows, and when it returns.
+	cp           *Checkpoint
+	SaveInterval time.Duration
 }
 
-// NewFollower returns a follower feeding tree.
+// NewFollower returns a follower feeding tree, which it neither loads nor saves.
 func NewFollower(tree *Tree, log *slog.Logger) *Follower {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Follower{tree: tree, log: log}
+	f := &Follower{tree: tree, log: log, progress: newProgress(), stopped: make(chan struct{}), SaveInterval: time.Second}
+	f.progress.set(tree.LastPosition())
+	return f
+}
+
+// Read is how many ledger events this follower has read from the log and appended: after Resume,
+// only those after the checkpoint.
+func (f *Follower) Read() uint64 { return f.read.Load() }
+
+// WaitFor blocks until the follower has read the log up to pos, ctx ends, or the follower stops.
+// The caller then asks the tree: an event at pos is a leaf unless it was foreign or the follower
+// stopped first.
+func (f *Follower) WaitFor(ctx context.Context, pos eventstore.Position) error {
+	return f.progress.waitFor(ctx, pos, f.stopped)
 }
 
 // Tree is the tree being fed.
@@ -36,6 +59,17 @@ func (f *Follower) Tree() *Tree { return f.tree }
 // Run subscribes to the log after the tree's last leaf and appends every ledger event until ctx
 // ends or an event cannot be appended. Readiness is reached once the head found at start is in.
 func (f *Follower) Run(ctx context.Context, store eventstore.Store) error {
+	defer f.stop()
+	if f.cp != nil {
+		saverDone := make(chan struct{})
+		saveCtx, stopSaving := context.WithCancel(context.Background())
+		go func() { defer close(saverDone); f.saveEvery(saveCtx) }()
+		defer func() {
+			stopSaving()
+			<-saverDone
+			f.save() // what was appended since the last tick
+		}()
+	}
 	head, err := store.Head(ctx)
 	if err != nil {
 		return f.fail(fmt.Errorf("ledgertree: reading the log head: %w", err))
@@ -66,6 +100,11 @@ func (f *Follower) Run(ctx context.Context, store eventstore.Store) error {
 // verify, tests) without a live subscription.
 func (f *Follower) CatchUp(ctx context.Context, store eventstore.Store) error {
 	after := f.tree.LastPosition()
+	defer func() {
+		if f.cp != nil {
+			f.save()
+		}
+	}()
 	for {
 		events, err := store.ReadAll(ctx, after, 4096)
 		if err != nil {
@@ -86,11 +125,40 @@ func (f *Follower) CatchUp(ctx context.Context, store eventstore.Store) error {
 
 func (f *Follower) apply(rec eventstore.RecordedEvent) error {
 	leaf, ok, err := LeafOf(rec)
-	if err != nil || !ok {
+	if err != nil {
 		return err
 	}
-	_, err = f.tree.Append(leaf)
-	return err
+	if ok {
+		if _, err := f.tree.Append(leaf); err != nil {
+			return err
+		}
+		f.read.Add(1)
+	}
+	f.progress.set(rec.Position)
+	return nil
+}
+
+func (f *Follower) stop() { f.stopOnce.Do(func() { close(f.stopped) }) }
+
+func (f *Follower) saveEvery(ctx context.Context) {
+	tick := time.NewTicker(f.SaveInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			f.save()
+		}
+	}
+}
+
+// save writes the checkpoint. A failure is logged and not fatal: the log still holds every event,
+// and the next save (or the next start, from an older checkpoint) catches up.
+func (f *Follower) save() {
+	if err := f.cp.Save(f.tree); err != nil {
+		f.log.Warn("ledger tree checkpoint not saved", "error", err.Error())
+	}
 }
 
 func (f *Follower) fail(err error) error {

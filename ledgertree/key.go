@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -61,4 +62,53 @@ func parseSeed(s string) ([]byte, error) {
 		return b, nil
 	}
 	return nil, errors.New("not a 32-byte Ed25519 seed in hex (64 digits) or base64 (44 characters)")
+}
+
+// ErrNoKey is returned by ExistingSigner when there is no signing key to load.
+var ErrNoKey = errors.New("ledgertree: no ledger signing key")
+
+// ExistingSigner returns the ledger's signer as LoadSigner does, but never creates a key: a
+// verifier must not make up the key it checks against.
+func ExistingSigner(dataDir string) (*Signer, error) {
+	if _, ok := os.LookupEnv(SigningKeyEnv); ok {
+		return LoadSigner(dataDir)
+	}
+	raw, err := os.ReadFile(filepath.Join(dataDir, KeyFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s is unset and there is no %s", ErrNoKey, SigningKeyEnv, filepath.Join(dataDir, KeyFile))
+	}
+	if err != nil {
+		return nil, err
+	}
+	seed, err := parseSeed(string(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dataDir, KeyFile), err)
+	}
+	return NewSigner(seed)
+}
+
+// ParsePublicKey reads an Ed25519 public key written as standard base64 or hex of its 32 bytes, or
+// as the JSON document GET /v1/ledger/public-key returns.
+func ParsePublicKey(s string) (ed25519.PublicKey, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "{") {
+		var doc struct {
+			Algorithm string `json:"algorithm"`
+			PublicKey string `json:"public_key"`
+		}
+		if err := json.Unmarshal([]byte(s), &doc); err != nil {
+			return nil, fmt.Errorf("public key document: %w", err)
+		}
+		if doc.Algorithm != "Ed25519" {
+			return nil, fmt.Errorf("public key document: algorithm %q, want Ed25519", doc.Algorithm)
+		}
+		s = doc.PublicKey
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
+		return b, nil
+	}
+	if b, err := hex.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
+		return b, nil
+	}
+	return nil, errors.New("not a 32-byte Ed25519 public key in base64, hex or the /v1/ledger/public-key document")
 }

@@ -49,6 +49,7 @@ type Tree struct {
 	levels [][]hash // levels[l][i]: the perfect subtree of height l over leaves [i<<l, (i+1)<<l)
 	// The leaves' event ids and positions, so that a proof can be asked for by event.
 	byID      map[uuid.UUID]uint64
+	ids       []uuid.UUID           // leaf index -> event id, kept for the checkpoint
 	positions []eventstore.Position // leaf index -> position, strictly increasing
 }
 
@@ -82,6 +83,7 @@ func (t *Tree) Append(leaf Leaf) (uint64, error) {
 		return 0, fmt.Errorf("ledgertree: appending leaf %d: %w", n, err)
 	}
 	t.byID[leaf.EventID] = n
+	t.ids = append(t.ids, leaf.EventID)
 	t.positions = append(t.positions, leaf.Position)
 	return n, nil
 }
@@ -230,4 +232,14 @@ func (t *Tree) hashesLocked(ids []compact.NodeID) [][]byte {
 		out[i] = append([]byte(nil), h[:]...)
 	}
 	return out
+}
+
+// Leaf returns the event id and log position of leaf index.
+func (t *Tree) Leaf(index uint64) (uuid.UUID, eventstore.Position, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if index >= uint64(len(t.positions)) {
+		return uuid.UUID{}, 0, fmt.Errorf("%w: leaf %d of a tree of %d", ErrBadSize, index, len(t.positions))
+	}
+	return t.ids[index], t.positions[index], nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -61,16 +62,37 @@ func serveCmd() *cobra.Command {
 			// The tree follows the log on its own subscription: it needs nothing the projections fold,
 			// and a failure of either leaves the other serving. A tree that stops logs why and makes
 			// /readyz and the /v1/ledger routes answer 503.
-			tree := ledgertree.NewFollower(ledgertree.NewTree(), log)
+			// The tree resumes from its checkpoint in the data directory (which exists whichever store
+			// holds the events), so a restart reads only what was recorded since the last save.
+			cp, err := ledgertree.OpenCheckpointOrSetAside(filepath.Join(sf.data, ledgertree.CheckpointFile), log)
+			if err != nil {
+				stopProj()
+				return err
+			}
+			defer cp.Close()
+			tree, err := ledgertree.Resume(ctx, cp, store, log)
+			if err != nil {
+				stopProj()
+				return err
+			}
+			heads, err := ledgertree.OpenHeadLog(filepath.Join(sf.data, ledgertree.HeadsFile), treeKey)
+			if err != nil {
+				stopProj()
+				return err
+			}
 			treeDone := make(chan struct{})
 			go func() { defer close(treeDone); _ = tree.Run(projCtx, store) }()
+			// A head is stored every minute the tree grew and one at shutdown, besides every head
+			// served, so that ledger verify has heads to compare with even if nobody asked.
+			headsDone := make(chan struct{})
+			go func() { defer close(headsDone); heads.Keep(projCtx, tree, time.Minute) }()
 
 			srv := &http.Server{
 				Addr: addr,
 				Handler: api.New(api.Config{
 					Commands: handler, Projections: proj, Store: store,
 					Tokens: auth.NewVerifier(secret, nil), Log: log,
-					Tree: tree, TreeSigner: treeKey,
+					Tree: tree, TreeSigner: treeKey, Heads: heads,
 				}),
 				ReadHeaderTimeout: 10 * time.Second,
 				ReadTimeout:       30 * time.Second,
@@ -84,6 +106,7 @@ func serveCmd() *cobra.Command {
 			case err := <-errc:
 				stopProj()
 				<-treeDone
+				<-headsDone
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			case err := <-projDone:
 				log.Error("projections stopped; the service keeps answering health checks and commands, queries report not ready", "error", fmt.Sprint(err))
@@ -96,6 +119,7 @@ func serveCmd() *cobra.Command {
 			err = srv.Shutdown(shutdownCtx)
 			stopProj()
 			<-treeDone
+			<-headsDone
 			if err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}

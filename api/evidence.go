@@ -1,0 +1,61 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"assurance-ledger/evidence"
+	"assurance-ledger/ledgertree"
+)
+
+// sroBundle answers GET /v1/organisations/{ods}/sro-evidence?format=bundle: the organisation's SRO
+// evidence as a self-contained bundle (package evidence) that `ledger verify --bundle` checks
+// offline. Its head is the stored head of the tree at its current size.
+func (s *server) sroBundle(c echo.Context) error {
+	tree, err := s.ledgerTree()
+	if err != nil {
+		return err
+	}
+	ev, ok := s.Projections.SROEvidence(c.Param("ods"))
+	if !ok {
+		return newProblem(http.StatusNotFound, "organisation_not_found", "no organisation "+c.Param("ods")+" is registered")
+	}
+	// The tree follows the log on a subscription of its own: let it reach what the projections
+	// showed, so that the bundle holds every sign-off the JSON evidence lists.
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.ReadWait)
+	err = s.Tree.WaitFor(ctx, s.Projections.Applied())
+	cancel()
+	if err != nil {
+		p := newProblem(http.StatusServiceUnavailable, "not_ready", "the ledger tree is catching up with the log; retry shortly")
+		p.retryAfter = 1
+		return p
+	}
+	var head ledgertree.TreeHead
+	if s.Heads != nil {
+		head, err = s.Heads.Head(tree)
+	} else {
+		head, err = s.signedHead(tree, tree.Size())
+	}
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	plans := []string{}
+	for _, so := range ev.SignOffs {
+		if !seen[so.PlanID] {
+			seen[so.PlanID] = true
+			plans = append(plans, so.PlanID)
+		}
+	}
+	b, err := evidence.Build(c.Request().Context(), evidence.Source{
+		Store: s.Store, Tree: tree, Head: head, PublicKey: s.TreeSigner.PublicKey(),
+	}, ev.ODSCode, plans)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sro-evidence-%s-%d.json"`, ev.ODSCode, head.TreeSize))
+	return c.JSON(http.StatusOK, b)
+}

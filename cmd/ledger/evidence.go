@@ -1,0 +1,191 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"assurance-ledger/evidence"
+	"assurance-ledger/ledgertree"
+)
+
+func evidenceCmd() *cobra.Command {
+	var (
+		sf       storeFlags
+		ods, out string
+	)
+	cmd := &cobra.Command{
+		Use:   "evidence",
+		Short: "Write an organisation's SRO evidence bundle: sign-offs, signed content, appointments, a signed tree head, inclusion proofs and the public key, checkable offline with verify --bundle",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if ods == "" || out == "" {
+				return errors.New("--org and --out are required")
+			}
+			// The key must already exist: a bundle signed by a key made up here would prove nothing.
+			signer, err := ledgertree.ExistingSigner(sf.data)
+			if err != nil {
+				return err
+			}
+			store, err := sf.open(false)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			tree, _, err := recomputeTree(cmd.Context(), store)
+			if err != nil {
+				return err
+			}
+			// The head goes on record with those the service gave out, for ledger verify to check.
+			heads, err := ledgertree.OpenHeadLog(filepath.Join(sf.data, ledgertree.HeadsFile), signer)
+			if err != nil {
+				return err
+			}
+			head, err := heads.Head(tree)
+			if err != nil {
+				return err
+			}
+			b, err := evidence.Build(cmd.Context(), evidence.Source{Store: store, Tree: tree, Head: head, PublicKey: signer.PublicKey()}, ods, nil)
+			if err != nil {
+				return err
+			}
+			raw, err := json.MarshalIndent(b, "", "  ")
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(out, append(raw, '\n'), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %s, %d sign-offs, %d events, tree head %d leaves, root %s\n",
+				out, ods, len(b.SignOffs), len(b.Events), head.TreeSize, head.RootHash)
+			return nil
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().StringVar(&ods, "org", "", "the organisation's ODS code")
+	cmd.Flags().StringVar(&out, "out", "", "the file to write")
+	return cmd
+}
+
+// bundleFlags are verify's options for --bundle.
+type bundleFlags struct {
+	file        string
+	pubKey      string
+	consistency string // a /v1/ledger/proofs/consistency answer from the bundle's head to a newer one
+}
+
+// verifyBundle checks an evidence bundle with nothing but the file, and the key when pinned. With
+// --consistency it also checks a newer head's proof offline; with --data (or --store) it rebuilds the
+// tree from that ledger and checks that the ledger still holds the bundle's head.
+func verifyBundle(cmd *cobra.Command, bf bundleFlags, sf storeFlags, asJSON bool) error {
+	raw, err := os.ReadFile(bf.file)
+	if err != nil {
+		return err
+	}
+	b, err := evidence.Parse(raw)
+	if err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("bundle is NOT valid: %w", err)}
+	}
+	useStore := cmd.Flags().Changed("data") || cmd.Flags().Changed("store")
+	var pinned ed25519.PublicKey
+	switch {
+	case bf.pubKey != "":
+		if pinned, err = headKey(bf.pubKey, ""); err != nil {
+			return err
+		}
+	case useStore:
+		if pinned, err = headKey("", sf.data); err != nil {
+			return err
+		}
+	}
+	res := evidence.Verify(b, pinned)
+	type report struct {
+		evidence.Result
+		NewerHead *ledgertree.TreeHead `json:"newer_head,omitempty"` // consistent with the bundle's head
+	}
+	rep := report{Result: res}
+	var later []string // what else was checked, for the text report
+	if res.OK() && bf.consistency != "" {
+		var p evidence.ConsistencyProof
+		raw, err := os.ReadFile(bf.consistency)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return fmt.Errorf("--consistency %s: %w", bf.consistency, err)
+		}
+		key := pinned
+		if key == nil {
+			key, _ = b.Key()
+		}
+		to, err := evidence.CheckConsistency(b, p, key)
+		if err != nil {
+			rep.Findings = append(rep.Findings, evidence.Finding{Reason: err.Error()})
+		} else {
+			rep.NewerHead = &to
+			later = append(later, fmt.Sprintf("consistent with the newer head of %d leaves signed %s (%s)", to.TreeSize, to.Timestamp, bf.consistency))
+		}
+	}
+	if rep.OK() && useStore {
+		store, err := sf.open(false)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		tree, _, err := recomputeTree(cmd.Context(), store)
+		if err != nil {
+			return &exitError{code: 1, err: fmt.Errorf("the ledger's tree cannot be rebuilt: %w", err)}
+		}
+		signer, err := ledgertree.ExistingSigner(sf.data)
+		if err != nil {
+			return err
+		}
+		p, err := evidence.ProveConsistency(b, tree, func(size uint64, root []byte) ledgertree.TreeHead {
+			return signer.Sign(size, root, time.Now())
+		})
+		if err == nil {
+			_, err = evidence.CheckConsistency(b, p, signer.PublicKey())
+		}
+		if err != nil {
+			rep.Findings = append(rep.Findings, evidence.Finding{Reason: "against the ledger in " + sf.data + ": " + err.Error()})
+		} else {
+			rep.NewerHead = &p.ToHead
+			later = append(later, fmt.Sprintf("the ledger now holds %d leaves and still contains the bundle's head (consistency proof %d -> %d verifies)", tree.Size(), b.TreeHead.TreeSize, tree.Size()))
+		}
+	}
+
+	out := cmd.OutOrStdout()
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(out, "bundle of %s: %d events, %d sign-offs, tree head %d leaves, root %s\n", b.ODSCode, len(b.Events), len(b.SignOffs), b.TreeHead.TreeSize, b.TreeHead.RootHash)
+		for _, f := range rep.Findings {
+			fmt.Fprintln(out, "BAD", f.Error())
+		}
+	}
+	if !rep.OK() {
+		return &exitError{code: 1, err: fmt.Errorf("bundle is NOT valid: %s", rep.Findings[0].Error())}
+	}
+	if !asJSON {
+		fmt.Fprintln(out, "ok: head signature, every event hash, inclusion proof, plan chain, content hash and signer's appointment verify")
+		if pinned == nil {
+			fmt.Fprintf(out, "warning: checked with the bundle's own key %s; pin the ledger's key with --public-key (or --data)\n", res.KeyID)
+		} else {
+			fmt.Fprintf(out, "key: %s (pinned)\n", res.KeyID)
+		}
+		for _, l := range later {
+			fmt.Fprintln(out, l)
+		}
+	}
+	return nil
+}

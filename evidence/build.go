@@ -1,0 +1,169 @@
+package evidence
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/ledgertree"
+)
+
+// ErrUnknownOrganisation is returned by Build for an organisation the ledger (up to the head) never
+// registered.
+var ErrUnknownOrganisation = errors.New("evidence: no such organisation in the ledger")
+
+const (
+	registryStream = "registry"
+	planPrefix     = "plan-"
+)
+
+// Source is what a bundle is built from: the log, the tree following it, and a signed head of that
+// tree. Events after the head are left out.
+type Source struct {
+	Store     eventstore.Store
+	Tree      *ledgertree.Tree
+	Head      ledgertree.TreeHead
+	PublicKey ed25519.PublicKey
+	Now       func() time.Time
+}
+
+// Build returns the bundle of organisation ods. planIDs are the plans it signed (from the
+// projections); nil means "find them": the whole log is read.
+func Build(ctx context.Context, src Source, ods string, planIDs []string) (*Bundle, error) {
+	size := src.Head.TreeSize
+	if size > src.Tree.Size() {
+		return nil, fmt.Errorf("evidence: head of %d leaves, tree of %d", size, src.Tree.Size())
+	}
+	if planIDs == nil {
+		var err error
+		if planIDs, err = plansSignedBy(ctx, src.Store, ods); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now
+	if src.Now != nil {
+		now = src.Now
+	}
+	b := &Bundle{
+		Format: Format, ODSCode: ods, CreatedAt: now().UTC().Truncate(time.Second).Format(time.RFC3339),
+		PublicKey: PublicKey{Algorithm: "Ed25519", KeyID: ledgertree.KeyID(src.PublicKey), PublicKey: base64.StdEncoding.EncodeToString(src.PublicKey)},
+		TreeHead:  src.Head, Events: []Event{}, SignOffs: []SignOff{},
+	}
+	// inHead keeps the events that are leaves of the head's tree, with their leaf index.
+	inHead := func(recs []eventstore.RecordedEvent, keep func(eventstore.RecordedEvent) bool) error {
+		for _, rec := range recs {
+			index, err := src.Tree.IndexAt(rec.Position)
+			if errors.Is(err, ledgertree.ErrUnknownEvent) || index >= size {
+				continue // recorded after the head
+			}
+			if err != nil {
+				return err
+			}
+			if !keep(rec) {
+				continue
+			}
+			path, _, err := src.Tree.InclusionProof(index, size)
+			if err != nil {
+				return err
+			}
+			proof := make([]string, len(path))
+			for i, p := range path {
+				proof[i] = hex.EncodeToString(p)
+			}
+			b.Events = append(b.Events, Event{LeafIndex: index, Position: rec.Position, Stream: rec.Stream, Revision: rec.Revision,
+				EventID: rec.ID.String(), Type: rec.Type, Data: json.RawMessage(rec.Data), Metadata: json.RawMessage(rec.Metadata), InclusionProof: proof})
+		}
+		return nil
+	}
+
+	registry, err := src.Store.ReadStream(ctx, registryStream, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	registered := false
+	err = inHead(registry, func(rec eventstore.RecordedEvent) bool {
+		if rec.Type != domain.TypeOrganisationRegistered && rec.Type != domain.TypeChiefExecutiveAppointed {
+			return false
+		}
+		var d struct {
+			ODSCode string `json:"ods_code"`
+		}
+		if json.Unmarshal(rec.Data, &d) != nil || d.ODSCode != ods {
+			return false
+		}
+		registered = registered || rec.Type == domain.TypeOrganisationRegistered
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !registered {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownOrganisation, ods)
+	}
+	for _, id := range planIDs {
+		recs, err := src.Store.ReadStream(ctx, planPrefix+id, 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		// The whole stream up to the head, so that its chain can be followed from the submission.
+		if err := inHead(recs, func(eventstore.RecordedEvent) bool { return true }); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(b.Events, func(x, y Event) int { return compareUint(x.LeafIndex, y.LeafIndex) })
+	// The summaries are what checking the events finds; a bundle that would not verify is not made.
+	b.SignOffs, err = deriveSignOffs(b)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: the ledger's own events do not make a sound bundle: %w", err)
+	}
+	return b, nil
+}
+
+func compareUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// plansSignedBy reads the whole log for the plans with a sign-off for ods.
+func plansSignedBy(ctx context.Context, store eventstore.Store, ods string) ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	var after eventstore.Position
+	for {
+		events, err := store.ReadAll(ctx, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		if len(events) == 0 {
+			return ids, nil
+		}
+		for _, rec := range events {
+			if rec.Type != domain.TypeSROSignedOff || !strings.HasPrefix(rec.Stream, planPrefix) {
+				continue
+			}
+			var d struct {
+				ODSCode string `json:"ods_code"`
+			}
+			id := strings.TrimPrefix(rec.Stream, planPrefix)
+			if json.Unmarshal(rec.Data, &d) == nil && d.ODSCode == ods && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		after = events[len(events)-1].Position
+	}
+}

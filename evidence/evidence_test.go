@@ -1,0 +1,283 @@
+package evidence_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/command"
+	"assurance-ledger/demo"
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/evidence"
+	"assurance-ledger/ledgertree"
+)
+
+type world struct {
+	store  eventstore.Store
+	signer *ledgertree.Signer
+	ods    string // an organisation whose chief executive changed between its sign-offs
+}
+
+// demoWorld seeds the demo data set (55 plans, five chief executives replaced mid-round) into a
+// store of the test's own.
+func demoWorld(t *testing.T) world {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := boltstore.Open(filepath.Join(dir, "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = demo.Seed(context.Background(), s, demo.Options{})
+	require.NoError(t, err)
+	signer, err := ledgertree.NewSigner(bytes.Repeat([]byte{'k'}, ed25519.SeedSize))
+	require.NoError(t, err)
+
+	// The organisation whose sign-offs were made by the most different people.
+	events, err := s.ReadAll(context.Background(), 0, 0)
+	require.NoError(t, err)
+	signers := map[string]map[string]bool{}
+	for _, rec := range events {
+		if rec.Type != domain.TypeSROSignedOff {
+			continue
+		}
+		var d domain.SROSignedOff
+		require.NoError(t, json.Unmarshal(rec.Data, &d))
+		if signers[d.ODSCode] == nil {
+			signers[d.ODSCode] = map[string]bool{}
+		}
+		signers[d.ODSCode][d.PersonID] = true
+	}
+	best := ""
+	for ods, people := range signers {
+		if best == "" || len(people) > len(signers[best]) || (len(people) == len(signers[best]) && ods < best) {
+			best = ods
+		}
+	}
+	require.GreaterOrEqual(t, len(signers[best]), 2, "the demo has an organisation signed for by two chief executives")
+	return world{store: s, signer: signer, ods: best}
+}
+
+func (w world) tree(t *testing.T) *ledgertree.Tree {
+	t.Helper()
+	f := ledgertree.NewFollower(ledgertree.NewTree(), nil)
+	require.NoError(t, f.CatchUp(context.Background(), w.store))
+	return f.Tree()
+}
+
+func (w world) bundle(t *testing.T, tree *ledgertree.Tree) *evidence.Bundle {
+	t.Helper()
+	root, err := tree.Root(tree.Size())
+	require.NoError(t, err)
+	b, err := evidence.Build(context.Background(), evidence.Source{
+		Store: w.store, Tree: tree, Head: w.signer.Sign(tree.Size(), root, time.Now()), PublicKey: w.signer.PublicKey(),
+	}, w.ods, nil)
+	require.NoError(t, err)
+	return b
+}
+
+// roundTrip writes the bundle out and reads it back, as a file handed to an auditor would be.
+func roundTrip(t *testing.T, b *evidence.Bundle) *evidence.Bundle {
+	t.Helper()
+	raw, err := json.MarshalIndent(b, "", "  ")
+	require.NoError(t, err)
+	got, err := evidence.Parse(raw)
+	require.NoError(t, err)
+	return got
+}
+
+func TestBundleVerifiesOffline(t *testing.T) {
+	w := demoWorld(t)
+	b := roundTrip(t, w.bundle(t, w.tree(t)))
+	res := evidence.Verify(b, w.signer.PublicKey())
+	require.True(t, res.OK(), "%v", res.Findings)
+	assert.True(t, res.KeyPinned)
+
+	require.NotEmpty(t, b.SignOffs)
+	people := map[string]bool{}
+	byID := map[string]evidence.Event{}
+	for _, e := range b.Events {
+		byID[e.EventID] = e
+	}
+	for _, so := range b.SignOffs {
+		people[so.PersonID] = true
+		assert.Equal(t, domain.TypeSROSignedOff, byID[so.EventID].Type)
+		assert.Contains(t, []string{domain.TypePlanSubmitted, domain.TypePlanRevised}, byID[so.ContentEventID].Type)
+		assert.Equal(t, domain.TypeChiefExecutiveAppointed, byID[so.AppointmentEventID].Type)
+	}
+	assert.GreaterOrEqual(t, len(people), 2, "both chief executives' sign-offs, each shown in office")
+
+	unpinned := evidence.Verify(b, nil)
+	assert.True(t, unpinned.OK())
+	assert.False(t, unpinned.KeyPinned, "checked only with the bundle's own key")
+
+	_, err := evidence.Build(context.Background(), evidence.Source{Store: w.store, Tree: ledgertree.NewTree()}, "ZZZ", []string{})
+	assert.ErrorIs(t, err, evidence.ErrUnknownOrganisation)
+}
+
+func indexOf(b *evidence.Bundle, match func(evidence.Event) bool) int {
+	for i, e := range b.Events {
+		if match(e) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Every kind of tampering with a bundle is found, and names the event where there is one.
+func TestTamperedBundlesAreRefused(t *testing.T) {
+	w := demoWorld(t)
+	good := w.bundle(t, w.tree(t))
+	other, err := ledgertree.NewSigner(bytes.Repeat([]byte{'o'}, ed25519.SeedSize))
+	require.NoError(t, err)
+	signOff := func(e evidence.Event) bool {
+		return e.Type == domain.TypeSROSignedOff && e.EventID == good.SignOffs[0].EventID
+	}
+	content := func(e evidence.Event) bool { return e.EventID == good.SignOffs[0].ContentEventID }
+	appointment := func(e evidence.Event) bool { return e.EventID == good.SignOffs[0].AppointmentEventID }
+
+	tests := []struct {
+		name    string
+		tamper  func(b *evidence.Bundle) string // returns the event id the finding must name, if any
+		pinned  bool
+		finding string
+	}{
+		{"flipped byte in a sign-off's data", func(b *evidence.Bundle) string {
+			i := indexOf(b, signOff)
+			flipLetterAfter(t, b.Events[i].Data, "statement")
+			return b.Events[i].EventID
+		}, true, "hash mismatch"},
+		{"flipped byte in the signed content", func(b *evidence.Bundle) string {
+			i := indexOf(b, content)
+			flipLetterAfter(t, b.Events[i].Data, "infrastructure")
+			return b.Events[i].EventID
+		}, true, "hash mismatch"},
+		{"flipped byte in metadata", func(b *evidence.Bundle) string {
+			i := indexOf(b, signOff)
+			flipLetterAfter(t, b.Events[i].Metadata, "name")
+			return b.Events[i].EventID
+		}, true, "hash mismatch"},
+		{"reordered pair", func(b *evidence.Bundle) string {
+			i := indexOf(b, signOff)
+			b.Events[i-1], b.Events[i] = b.Events[i], b.Events[i-1]
+			return ""
+		}, true, "out of order"},
+		{"swapped leaf indexes", func(b *evidence.Bundle) string {
+			i := indexOf(b, signOff)
+			b.Events[i-1].LeafIndex, b.Events[i].LeafIndex = b.Events[i].LeafIndex, b.Events[i-1].LeafIndex
+			return ""
+		}, true, ""},
+		{"deleted content event", func(b *evidence.Bundle) string {
+			i := indexOf(b, content)
+			b.Events = append(b.Events[:i], b.Events[i+1:]...)
+			return ""
+		}, true, "missing"},
+		{"deleted appointment of the signer", func(b *evidence.Bundle) string {
+			i := indexOf(b, appointment)
+			b.Events = append(b.Events[:i], b.Events[i+1:]...)
+			return b.SignOffs[0].EventID
+		}, true, "chief executive"},
+		{"forged head: larger size", func(b *evidence.Bundle) string { b.TreeHead.TreeSize++; return "" }, true, "tree head"},
+		{"forged head: other root", func(b *evidence.Bundle) string {
+			b.TreeHead.RootHash = "00" + b.TreeHead.RootHash[2:]
+			return ""
+		}, false, "tree head"},
+		{"forged head and key, key pinned", func(b *evidence.Bundle) string {
+			b.TreeHead = other.Sign(b.TreeHead.TreeSize, make([]byte, 32), time.Now())
+			b.PublicKey = evidence.PublicKey{Algorithm: "Ed25519", KeyID: other.KeyID(), PublicKey: base64.StdEncoding.EncodeToString(other.PublicKey())}
+			return ""
+		}, true, "not the ledger's key"},
+		{"summary that claims another signer", func(b *evidence.Bundle) string {
+			b.SignOffs[0].PersonID = "someone-else"
+			return ""
+		}, true, "summary"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := roundTrip(t, good)
+			id := tc.tamper(b)
+			b = roundTrip(t, b)
+			var pinned ed25519.PublicKey
+			if tc.pinned {
+				pinned = w.signer.PublicKey()
+			}
+			res := evidence.Verify(b, pinned)
+			require.False(t, res.OK(), "tampering went unnoticed")
+			msg := fmt.Sprint(res.Findings)
+			if tc.finding != "" {
+				assert.Contains(t, msg, tc.finding)
+			}
+			if id != "" {
+				assert.Contains(t, res.Findings[0].Error(), id, "the first finding names the event")
+			}
+		})
+	}
+}
+
+// A bundle made now still verifies after 1,000 more events, and a newer head with a consistency
+// proof shows the ledger it came from was extended, not rewritten.
+func TestBundleStillVerifiesAfterMoreEvents(t *testing.T) {
+	w := demoWorld(t)
+	b := roundTrip(t, w.bundle(t, w.tree(t)))
+
+	h := command.NewHandler(w.store, command.Options{})
+	admin := domain.Actor{PersonID: "adm", Name: "Admin", Role: domain.RoleAdmin, Org: "X26"}
+	for i := range 1000 {
+		_, err := h.Registry(context.Background(), command.Request{Actor: admin},
+			domain.RegisterOrganisation{ODSCode: fmt.Sprintf("Y%04d", i), Name: fmt.Sprintf("Trust %d", i), Kind: domain.KindSHA})
+		require.NoError(t, err)
+	}
+	later := w.tree(t)
+	require.Equal(t, b.TreeHead.TreeSize+1000, later.Size())
+
+	res := evidence.Verify(b, w.signer.PublicKey())
+	assert.True(t, res.OK(), "%v", res.Findings)
+
+	proof, err := evidence.ProveConsistency(b, later, func(size uint64, root []byte) ledgertree.TreeHead {
+		return w.signer.Sign(size, root, time.Now())
+	})
+	require.NoError(t, err)
+	to, err := evidence.CheckConsistency(b, proof, w.signer.PublicKey())
+	require.NoError(t, err)
+	assert.Equal(t, later.Size(), to.TreeSize)
+
+	// A proof does not carry over to another starting head, nor to a head by another key.
+	forged := proof
+	forged.FromHead.RootHash = "00" + forged.FromHead.RootHash[2:]
+	_, err = evidence.CheckConsistency(b, forged, w.signer.PublicKey())
+	assert.Error(t, err)
+	other, _ := ledgertree.NewSigner(bytes.Repeat([]byte{'o'}, ed25519.SeedSize))
+	_, err = evidence.CheckConsistency(b, proof, other.PublicKey())
+	assert.Error(t, err)
+	badPath := proof
+	badPath.Proof = append([]string(nil), proof.Proof...)
+	badPath.Proof[0] = "00" + badPath.Proof[0][2:]
+	_, err = evidence.CheckConsistency(b, badPath, w.signer.PublicKey())
+	assert.Error(t, err)
+}
+
+// flipLetterAfter flips one bit of the first letter of the string value of key in raw, in place: a
+// one-byte change that keeps the JSON valid.
+func flipLetterAfter(t *testing.T, raw []byte, key string) {
+	t.Helper()
+	k := bytes.Index(raw, []byte(`"`+key+`"`))
+	require.GreaterOrEqual(t, k, 0, "%s in %s", key, raw)
+	for j := k + len(key) + 2; j < len(raw); j++ {
+		if c := raw[j] | 0x20; c >= 'a' && c <= 'z' && raw[j-1] != '\\' {
+			if bytes.Count(raw[k+len(key)+2:j], []byte(`"`)) == 1 { // inside the value's string
+				raw[j] ^= 0x01
+				return
+			}
+		}
+	}
+	t.Fatalf("no letter in the value of %s", key)
+}

@@ -1,0 +1,261 @@
+package evidence
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/ledgertree"
+)
+
+// Finding is something in a bundle that does not verify, naming the event when there is one.
+type Finding struct {
+	Position  uint64 `json:"position,omitempty"`
+	Stream    string `json:"stream,omitempty"`
+	EventID   string `json:"event_id,omitempty"`
+	LeafIndex uint64 `json:"leaf_index,omitempty"`
+	Reason    string `json:"reason"`
+}
+
+func (f Finding) Error() string {
+	if f.EventID == "" {
+		return f.Reason
+	}
+	return fmt.Sprintf("position %d, stream %s, event %s (leaf %d): %s", f.Position, f.Stream, f.EventID, f.LeafIndex, f.Reason)
+}
+
+func findingAt(e Event, format string, args ...any) Finding {
+	return Finding{Position: e.Position, Stream: e.Stream, EventID: e.EventID, LeafIndex: e.LeafIndex, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Result is the outcome of Verify.
+type Result struct {
+	ODSCode  string `json:"ods_code"`
+	Events   int    `json:"events"`
+	SignOffs int    `json:"signoffs"`
+	TreeSize uint64 `json:"tree_size"`
+	RootHash string `json:"root_hash"`
+	KeyID    string `json:"key_id"`
+	// KeyPinned is false when the head was checked only with the key the bundle brought itself.
+	KeyPinned bool      `json:"key_pinned"`
+	Findings  []Finding `json:"findings"` // the first is the first bad event by position
+}
+
+// OK reports whether the bundle verified.
+func (r Result) OK() bool { return len(r.Findings) == 0 }
+
+// Verify checks a bundle with nothing but its own bytes and, when pinned is not nil, the ledger's
+// public key obtained elsewhere: the head's signature; every event's chain hash, recomputed from its
+// data and metadata; every inclusion proof against the head; the global order; every plan's chain
+// from its submission; each sign-off's content hash, recomputed from the content it names; and that
+// each signer was the organisation's chief executive when signing.
+func Verify(b *Bundle, pinned ed25519.PublicKey) Result {
+	res := Result{ODSCode: b.ODSCode, Events: len(b.Events), SignOffs: len(b.SignOffs), TreeSize: b.TreeHead.TreeSize,
+		RootHash: b.TreeHead.RootHash, KeyPinned: pinned != nil, Findings: []Finding{}}
+	add := func(f Finding) { res.Findings = append(res.Findings, f) }
+
+	key, err := b.Key()
+	if err != nil {
+		add(Finding{Reason: err.Error()})
+	}
+	if pinned != nil {
+		if key != nil && !bytes.Equal(key, pinned) {
+			add(Finding{Reason: fmt.Sprintf("the bundle brings key %s, not the ledger's key %s", ledgertree.KeyID(key), ledgertree.KeyID(pinned))})
+		}
+		key = pinned
+	}
+	if key != nil {
+		res.KeyID = ledgertree.KeyID(key)
+		if err := ledgertree.VerifyTreeHead(key, b.TreeHead); err != nil {
+			add(Finding{Reason: "tree head: " + err.Error()})
+		}
+	}
+	root, _ := hex.DecodeString(b.TreeHead.RootHash)
+
+	var event []Finding
+	for i, e := range b.Events {
+		if i > 0 {
+			prev := b.Events[i-1]
+			if e.LeafIndex <= prev.LeafIndex || e.Position <= prev.Position {
+				event = append(event, findingAt(e, "out of order: leaf %d at position %d follows leaf %d at position %d", e.LeafIndex, e.Position, prev.LeafIndex, prev.Position))
+				continue
+			}
+		}
+		if f, ok := checkEvent(e, b.TreeHead.TreeSize, root); !ok {
+			event = append(event, f)
+		}
+	}
+	if len(event) == 0 {
+		event = append(event, checkPlanChains(b.Events)...)
+	}
+	if len(event) == 0 {
+		signOffs, err := deriveSignOffs(b)
+		switch {
+		case err != nil:
+			event = append(event, asFinding(err))
+		case !reflect.DeepEqual(signOffs, b.SignOffs):
+			add(Finding{Reason: "the signoffs summary does not say what the events show"})
+		}
+	}
+	res.Findings = append(res.Findings, event...)
+	return res
+}
+
+func asFinding(err error) Finding {
+	if f, ok := err.(Finding); ok {
+		return f
+	}
+	return Finding{Reason: err.Error()}
+}
+
+// checkEvent recomputes one event's chain hash and checks its inclusion proof.
+func checkEvent(e Event, size uint64, root []byte) (Finding, bool) {
+	var meta domain.Metadata
+	if err := json.Unmarshal(e.Metadata, &meta); err != nil {
+		return findingAt(e, "metadata: %v", err), false
+	}
+	if meta.EventID != e.EventID {
+		return findingAt(e, "metadata names event %s", meta.EventID), false
+	}
+	got, err := domain.ChainHash(meta.PrevHash, e.Type, e.Data, e.Metadata)
+	if err != nil {
+		return findingAt(e, "%v", err), false
+	}
+	if got != meta.Hash {
+		return findingAt(e, "hash mismatch: stored %s, recomputed %s (the event was altered)", meta.Hash, got), false
+	}
+	chain, _ := hex.DecodeString(got)
+	path := make([][]byte, len(e.InclusionProof))
+	for i, h := range e.InclusionProof {
+		if path[i], err = hex.DecodeString(h); err != nil {
+			return findingAt(e, "inclusion proof is not hex"), false
+		}
+	}
+	if err := ledgertree.VerifyInclusion(chain, e.LeafIndex, size, path, root); err != nil {
+		return findingAt(e, "not leaf %d of the head's tree of %d: %v", e.LeafIndex, size, err), false
+	}
+	return Finding{}, true
+}
+
+// checkPlanChains checks that each plan stream in the bundle is complete from its first event and
+// chained: the sign-offs are then provably in the plan whose submission names it.
+func checkPlanChains(events []Event) []Finding {
+	type head struct {
+		next uint64
+		hash string
+	}
+	heads := map[string]*head{}
+	var out []Finding
+	for _, e := range events {
+		if !strings.HasPrefix(e.Stream, planPrefix) {
+			continue
+		}
+		h := heads[e.Stream]
+		if h == nil {
+			h = &head{hash: domain.GenesisHash}
+			heads[e.Stream] = h
+		}
+		var meta domain.Metadata
+		_ = json.Unmarshal(e.Metadata, &meta) // checked by checkEvent
+		switch {
+		case e.Revision != h.next:
+			out = append(out, findingAt(e, "revision %d where %d was due: an event of the plan is missing", e.Revision, h.next))
+		case meta.PrevHash != h.hash:
+			out = append(out, findingAt(e, "prev_hash %s does not match the hash %s before it in the stream", meta.PrevHash, h.hash))
+		}
+		h.next, h.hash = e.Revision+1, meta.Hash
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return out
+}
+
+// deriveSignOffs reads what the events show: one summary per sign-off of the organisation, or the
+// first event that does not bear one out.
+func deriveSignOffs(b *Bundle) ([]SignOff, error) {
+	type appointment struct {
+		event Event
+		data  domain.ChiefExecutiveAppointed
+	}
+	var appointments []appointment
+	registered := false
+	content := map[string]map[int]Event{} // stream -> version -> content event
+	out := []SignOff{}
+	for _, e := range b.Events {
+		data, err := domain.DecodeEvent(e.Type, e.Data)
+		if err != nil {
+			return nil, findingAt(e, "%v", err)
+		}
+		var meta domain.Metadata
+		if err := json.Unmarshal(e.Metadata, &meta); err != nil {
+			return nil, findingAt(e, "metadata: %v", err)
+		}
+		switch d := data.(type) {
+		case domain.OrganisationRegistered:
+			registered = registered || d.ODSCode == b.ODSCode
+		case domain.ChiefExecutiveAppointed:
+			if d.ODSCode == b.ODSCode {
+				appointments = append(appointments, appointment{e, d})
+			}
+		case domain.PlanSubmitted:
+			if planPrefix+d.PlanID != e.Stream {
+				return nil, findingAt(e, "submits plan %s but is in stream %s", d.PlanID, e.Stream)
+			}
+			setContent(content, e, 1)
+		case domain.PlanRevised:
+			setContent(content, e, d.Version)
+		case domain.SROSignedOff:
+			if d.ODSCode != b.ODSCode {
+				continue
+			}
+			c, ok := content[e.Stream][d.Version]
+			if !ok {
+				return nil, findingAt(e, "signs version %d, whose content is not in the bundle", d.Version)
+			}
+			cd, _ := domain.DecodeEvent(c.Type, c.Data)
+			var got string
+			switch x := cd.(type) {
+			case domain.PlanSubmitted:
+				got, err = domain.ContentHash(x.Content)
+			case domain.PlanRevised:
+				got, err = domain.ContentHash(x.Content)
+			}
+			if err != nil || got != d.ContentHash {
+				return nil, findingAt(e, "signs content_hash %s but the content of version %d (event %s) hashes to %s", d.ContentHash, d.Version, c.EventID, got)
+			}
+			if a := meta.Actor; a.PersonID != d.PersonID || a.Org != b.ODSCode || a.Role != domain.RoleChiefExecutive {
+				return nil, findingAt(e, "recorded for %s (%s of %s), not chief executive %s of %s", a.PersonID, a.Role, a.Org, d.PersonID, b.ODSCode)
+			}
+			var inForce *appointment
+			for i := range appointments {
+				if !appointments[i].data.EffectiveFrom.After(meta.RecordedAt) {
+					inForce = &appointments[i]
+				}
+			}
+			if inForce == nil || inForce.data.PersonID != d.PersonID {
+				return nil, findingAt(e, "signed by %s at %s, who the bundle's appointments do not show as chief executive of %s then", d.PersonID, meta.RecordedAt.Format(time.RFC3339), b.ODSCode)
+			}
+			out = append(out, SignOff{EventID: e.EventID, PlanID: strings.TrimPrefix(e.Stream, planPrefix), Version: d.Version, PersonID: d.PersonID,
+				SignedAt: meta.RecordedAt.UTC().Format(time.RFC3339Nano), ContentHash: d.ContentHash, ContentEventID: c.EventID,
+				AppointmentEventID: inForce.event.EventID})
+		}
+	}
+	if !registered {
+		return nil, Finding{Reason: fmt.Sprintf("the bundle holds no registration of %s", b.ODSCode)}
+	}
+	return out, nil
+}
+
+func setContent(content map[string]map[int]Event, e Event, version int) {
+	if content[e.Stream] == nil {
+		content[e.Stream] = map[int]Event{}
+	}
+	content[e.Stream][version] = e
+}

@@ -1,0 +1,158 @@
+package ledgertree
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+// HeadsFile is the file under the data directory that keeps every tree head the service issued.
+const HeadsFile = "tree-heads.jsonl"
+
+// HeadLog keeps the signed tree heads the service gives out, one JSON object per line, oldest first,
+// each appended and fsynced before it is served. They are what the service has committed to:
+// ledger verify checks each against the tree it recomputes from the log, so a log rewritten after a
+// head was given out cannot go unnoticed. A head is signed once per tree size: asking again at the
+// same size returns the stored one, so the file grows with the log, not with the number of requests.
+type HeadLog struct {
+	mu     sync.Mutex
+	path   string
+	signer *Signer
+	latest *TreeHead
+	now    func() time.Time
+}
+
+// OpenHeadLog opens the head log at path (created on the first head) for heads signed by signer.
+func OpenHeadLog(path string, signer *Signer) (*HeadLog, error) {
+	if err := dropTornLine(path); err != nil {
+		return nil, err
+	}
+	heads, err := ReadHeads(path)
+	if err != nil {
+		return nil, err
+	}
+	l := &HeadLog{path: path, signer: signer, now: time.Now}
+	if n := len(heads); n > 0 {
+		l.latest = &heads[n-1]
+	}
+	return l, nil
+}
+
+// Head returns a signed head of the tree at its current size: the stored one if the tree has not
+// grown since, else a new one, stored before it is returned.
+func (l *HeadLog) Head(tree *Tree) (TreeHead, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	size := tree.Size()
+	if l.latest != nil && l.latest.TreeSize == size && l.latest.KeyID == l.signer.KeyID() {
+		return *l.latest, nil
+	}
+	root, err := tree.Root(size)
+	if err != nil {
+		return TreeHead{}, err
+	}
+	h := l.signer.Sign(size, root, l.now())
+	line, err := json.Marshal(h)
+	if err != nil {
+		return TreeHead{}, err
+	}
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return TreeHead{}, fmt.Errorf("ledgertree: head log: %w", err)
+	}
+	_, err = f.Write(append(line, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return TreeHead{}, fmt.Errorf("ledgertree: head log %s: %w", l.path, err)
+	}
+	l.latest = &h
+	return h, nil
+}
+
+// Keep stores a head of f's tree every interval while the tree grows, and a last one when ctx ends,
+// so that heads are on record even when nobody asks for one.
+func (l *HeadLog) Keep(ctx context.Context, f *Follower, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	keep := func() {
+		if f.Ready() != nil {
+			return // a head of a tree still catching up would understate the log
+		}
+		if _, err := l.Head(f.Tree()); err != nil {
+			f.log.Warn("tree head not stored", "error", err.Error())
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			keep()
+			return
+		case <-tick.C:
+			keep()
+		}
+	}
+}
+
+// dropTornLine cuts off a last line without its newline: a write a crash interrupted. Head returns a
+// head only after its whole line is synced, so that line was never given to anyone; cutting it lets
+// the next head start on a line of its own.
+func dropTornLine(path string) error {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ledgertree: head log: %w", err)
+	}
+	if len(raw) == 0 || raw[len(raw)-1] == '\n' {
+		return nil
+	}
+	if err := os.Truncate(path, int64(bytes.LastIndexByte(raw, '\n')+1)); err != nil {
+		return fmt.Errorf("ledgertree: head log %s: cutting off an unfinished last line: %w", path, err)
+	}
+	return nil
+}
+
+// ReadHeads returns the heads stored at path, oldest first; none if there is no such file. A line
+// that is not a tree head is an error naming it: the file is evidence and is not skipped over. Only
+// an unfinished last line (no newline: a write a crash interrupted, never acknowledged) is ignored.
+func ReadHeads(path string) ([]TreeHead, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ledgertree: head log: %w", err)
+	}
+	raw = raw[:bytes.LastIndexByte(raw, '\n')+1]
+	var heads []TreeHead
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var h TreeHead
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&h); err != nil {
+			return nil, fmt.Errorf("ledgertree: head log %s line %d: %w", path, n, err)
+		}
+		heads = append(heads, h)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("ledgertree: head log %s: %w", path, err)
+	}
+	return heads, nil
+}
