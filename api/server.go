@@ -29,6 +29,9 @@ type Config struct {
 	// nil: the /v1/ledger routes answer 503 and readiness ignores the tree.
 	Tree       *ledgertree.Follower
 	TreeSigner *ledgertree.Signer
+	// BackupDir holds the temporary copy GET /v1/admin/backup makes before sending it. Default: the
+	// system's temporary directory.
+	BackupDir string
 	// ReadWait bounds how long a query with min_position waits for the projections. Default 5 s.
 	ReadWait time.Duration
 }
@@ -96,6 +99,7 @@ func New(cfg Config) *echo.Echo {
 	v1.GET("/ledger/public-key", s.publicKey)
 	v1.GET("/ledger/proofs/inclusion/:event_id", s.inclusionProof)
 	v1.GET("/ledger/proofs/consistency", s.consistencyProof)
+	v1.GET("/admin/backup", s.backup, admin)
 	return e
 }
 

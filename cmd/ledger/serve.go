@@ -70,7 +70,7 @@ func serveCmd() *cobra.Command {
 				Handler: api.New(api.Config{
 					Commands: handler, Projections: proj, Store: store,
 					Tokens: auth.NewVerifier(secret, nil), Log: log,
-					Tree: tree, TreeSigner: treeKey,
+					Tree: tree, TreeSigner: treeKey, BackupDir: sf.data,
 				}),
 				ReadHeaderTimeout: 10 * time.Second,
 				ReadTimeout:       30 * time.Second,
