@@ -34,6 +34,9 @@ func serveCmd() *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+			if err := checkDataDir(sf.data); err != nil {
+				return err
+			}
 			secret, err := auth.LoadSecret(sf.data)
 			if err != nil {
 				return err
