@@ -246,3 +246,37 @@ func TestDiskFullWhileServing(t *testing.T) {
 	assert.Len(t, all, acked, "the log holds exactly the acknowledged commands")
 	assert.Contains(t, srv.stderr.String(), "file too large", "the log says why commands failed")
 }
+
+// TestDamagedEventWhileServing serves a store one of whose events has a changed byte: the server
+// starts (the damage is in an event, not in the file's structure), and /readyz answers 503
+// problem+json naming the damaged record's position, since queries cannot be answered past it.
+func TestDamagedEventWhileServing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	writeLedger(t, dir)
+	raw, err := os.ReadFile(storeFile(dir))
+	require.NoError(t, err)
+	i := strings.Index(string(raw), marker)
+	require.Positive(t, i)
+	raw[i] ^= 0x20
+	require.NoError(t, os.WriteFile(storeFile(dir), raw, 0o600))
+
+	srv := startServe(t, dir, []string{auth.SecretEnv + "=" + strings.Repeat("k", auth.MinSecretLen)})
+	var p api.Problem
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(srv.base + "/readyz")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Content-Type") != api.ProblemContentType {
+			return false
+		}
+		return json.NewDecoder(resp.Body).Decode(&p) == nil && strings.Contains(p.Detail, "corrupt")
+	}, 30*time.Second, 20*time.Millisecond, "stderr: %s", srv.stderr.String())
+	assert.Equal(t, "not_ready", p.Code)
+	assert.Contains(t, p.Detail, "record at position 2")
+	require.NoError(t, srv.stop(20*time.Second))
+}
