@@ -98,6 +98,8 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "ledger-backup.db")
 	garbage := filepath.Join(t.TempDir(), "garbage.db")
 	require.NoError(t, os.WriteFile(garbage, []byte(strings.Repeat("not a store\n", 2000)), 0o600))
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
 
 	code, stdout, stderr := runCLI(t, "backup", "--data", dir, "--out", out)
 	require.Equal(t, 0, code, stderr)
@@ -126,6 +128,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		{"restore over a ledger", []string{"restore", "--from", out, "--data", restored}, "is not empty"},
 		{"restore a missing file", []string{"restore", "--from", filepath.Join(dir, "nope.db"), "--data", t.TempDir()}, "backup file"},
 		{"restore a file that is not a store", []string{"restore", "--from", garbage, "--data", t.TempDir()}, "not a sound ledger store"},
+		{"restore an empty file", []string{"restore", "--from", empty, "--data", t.TempDir()}, "is empty: not a backup"},
 		{"back up no store", []string{"backup", "--data", t.TempDir(), "--out", filepath.Join(t.TempDir(), "b.db")}, "no ledger store"},
 		{"back up without --out", []string{"backup", "--data", dir}, "--out is required"},
 		{"back up EventStoreDB", []string{"backup", "--store", "esdb://localhost:2113?tls=false", "--out", filepath.Join(t.TempDir(), "b.db")}, "its own procedure"},

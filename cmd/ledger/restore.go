@@ -33,6 +33,10 @@ func restoreCmd() *cobra.Command {
 				return fmt.Errorf("backup file: %w", err)
 			}
 			defer src.Close()
+			// bbolt would lay out a fresh store in an empty file: a restore that "succeeds" with nothing.
+			if st, err := src.Stat(); err != nil || st.Size() == 0 {
+				return fmt.Errorf("backup file %s is empty: not a backup", from)
+			}
 			if err := os.MkdirAll(data, 0o700); err != nil {
 				return fmt.Errorf("data directory %s: %w", data, err)
 			}
