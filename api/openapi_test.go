@@ -556,6 +556,8 @@ var accessTable = []routeAccess{
 	{"GET", "/v1/ledger/public-key", "/v1/ledger/public-key", "", nil, "", 503},
 	{"GET", "/v1/ledger/proofs/inclusion/{event_id}", "/v1/ledger/proofs/inclusion/not-a-uuid", "", nil, "", 404},
 	{"GET", "/v1/ledger/proofs/consistency", "/v1/ledger/proofs/consistency?from=0&to=1", "", nil, "", 400},
+	// A server without a store that copies itself answers 503 backup_unavailable.
+	{"GET", "/v1/admin/backup", "/v1/admin/backup", "", []domain.Role{domain.RoleAdmin}, "", 503},
 }
 
 const testPlanID = "0b5a8f4e-3c1d-4a2b-9e7f-1a2b3c4d5e6f"

@@ -32,6 +32,9 @@ type Config struct {
 	// Heads, when set, stores every head /v1/ledger/tree-head gives out (one per tree size), for
 	// ledger verify to check later. nil: heads are signed on request and not kept.
 	Heads *ledgertree.HeadLog
+	// BackupDir holds the temporary copy GET /v1/admin/backup makes before sending it. Default: the
+	// system's temporary directory.
+	BackupDir string
 	// ReadWait bounds how long a query with min_position waits for the projections. Default 5 s.
 	ReadWait time.Duration
 }
@@ -100,6 +103,7 @@ func New(cfg Config) *echo.Echo {
 	v1.GET("/ledger/public-key", s.publicKey)
 	v1.GET("/ledger/proofs/inclusion/:event_id", s.inclusionProof)
 	v1.GET("/ledger/proofs/consistency", s.consistencyProof)
+	v1.GET("/admin/backup", s.backup, admin)
 	return e
 }
 

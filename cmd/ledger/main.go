@@ -27,7 +27,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), tokenCmd(), verifyCmd(), evidenceCmd(), replayCmd(), copyCmd())
+	root.AddCommand(serveCmd(), tokenCmd(), verifyCmd(), evidenceCmd(), replayCmd(), copyCmd(), backupCmd(), restoreCmd())
 	return root
 }
 

@@ -35,6 +35,9 @@ func serveCmd() *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+			if err := checkDataDir(sf.data); err != nil {
+				return err
+			}
 			secret, err := auth.LoadSecret(sf.data)
 			if err != nil {
 				return err
@@ -92,7 +95,7 @@ func serveCmd() *cobra.Command {
 				Handler: api.New(api.Config{
 					Commands: handler, Projections: proj, Store: store,
 					Tokens: auth.NewVerifier(secret, nil), Log: log,
-					Tree: tree, TreeSigner: treeKey, Heads: heads,
+					Tree: tree, TreeSigner: treeKey, Heads: heads, BackupDir: sf.data,
 				}),
 				ReadHeaderTimeout: 10 * time.Second,
 				ReadTimeout:       30 * time.Second,

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,12 +45,29 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 		} else if err := os.MkdirAll(f.data, 0o700); err != nil {
 			return nil, fmt.Errorf("data directory %s: %w", f.data, err)
 		}
-		return boltstore.Open(path, boltstore.Options{})
+		s, err := boltstore.Open(path, boltstore.Options{})
+		if err != nil {
+			return nil, storeOpenError(err)
+		}
+		return s, nil
 	case esdbstore.IsConnString(f.store):
 		return openESDB(f.store)
 	default:
 		return nil, fmt.Errorf(`--store must be "embedded" or an esdb:// connection string, got %q`, redact(f.store))
 	}
+}
+
+// storeOpenError adds to a failure to open the embedded store what the operator can do about it.
+func storeOpenError(err error) error {
+	switch {
+	case errors.Is(err, boltstore.ErrNotStore), errors.Is(err, eventstore.ErrCorrupt):
+		return fmt.Errorf("%w; nothing was changed: move the file aside and restore the last backup (ledger restore), or keep it for inspection", err)
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("%w: the user running ledger needs read and write access to the store file and its directory (or choose another --data)", err)
+	case errors.Is(err, syscall.ENOSPC):
+		return fmt.Errorf("%w: the disk holding the data directory is full; free space and start again", err)
+	}
+	return err
 }
 
 // esdbPingTimeout bounds the wait for EventStoreDB to answer when a command starts.

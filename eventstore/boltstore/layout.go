@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -67,8 +68,19 @@ func openBuckets(tx *bbolt.Tx) (buckets, error) {
 // prepare checks that db holds a ledger store of a known version, laying one out if db is empty,
 // and returns the last position written.
 func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
-	empty := true
+	// A file shorter than its own high-water mark was cut short (a partial copy, a disk that filled
+	// during a copy): the pages past its end cannot be read (SIGBUS, which Open turns into an error).
 	err := db.View(func(tx *bbolt.Tx) error {
+		if st, err := os.Stat(path); err == nil && st.Size() < tx.Size() {
+			return fmt.Errorf("%w: store file %s is damaged: %d bytes long, but its pages reach %d bytes (a truncated copy?)", eventstore.ErrCorrupt, path, st.Size(), tx.Size())
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	empty := true
+	err = db.View(func(tx *bbolt.Tx) error {
 		return tx.ForEach(func([]byte, *bbolt.Bucket) error {
 			empty = false
 			return nil
@@ -109,18 +121,18 @@ func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
 		}
 		v := meta.Get(keyVersion)
 		if len(v) != 8 {
-			return fmt.Errorf("store file %s is damaged: format version is %d bytes", path, len(v))
+			return fmt.Errorf("%w: store file %s is damaged: format version is %d bytes", eventstore.ErrCorrupt, path, len(v))
 		}
 		if version := binary.BigEndian.Uint64(v); version != formatVersion {
 			return fmt.Errorf("store file %s has format version %d; this build reads version %d only", path, version, formatVersion)
 		}
 		b, err := openBuckets(tx)
 		if err != nil {
-			return fmt.Errorf("store file %s is damaged: %w", path, err)
+			return fmt.Errorf("%w: store file %s is damaged: %w", eventstore.ErrCorrupt, path, err)
 		}
 		v = b.meta.Get(keyLastPosition)
 		if len(v) != 8 {
-			return fmt.Errorf("store file %s is damaged: last position is %d bytes", path, len(v))
+			return fmt.Errorf("%w: store file %s is damaged: last position is %d bytes", eventstore.ErrCorrupt, path, len(v))
 		}
 		last = binary.BigEndian.Uint64(v)
 		// The events bucket is the truth; the two disagreeing means something other than this
@@ -129,10 +141,10 @@ func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
 		if k, _ := b.events.Cursor().Last(); len(k) == 8 {
 			stored = binary.BigEndian.Uint64(k)
 		} else if k != nil {
-			return fmt.Errorf("store file %s is damaged: an events key is %d bytes", path, len(k))
+			return fmt.Errorf("%w: store file %s is damaged: an events key is %d bytes", eventstore.ErrCorrupt, path, len(k))
 		}
 		if stored != last {
-			return fmt.Errorf("store file %s is damaged: meta says last position %d, events end at %d", path, last, stored)
+			return fmt.Errorf("%w: store file %s is damaged: meta says last position %d, events end at %d", eventstore.ErrCorrupt, path, last, stored)
 		}
 		return nil
 	})

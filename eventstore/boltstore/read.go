@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"strings"
 
 	bbolt "go.etcd.io/bbolt"
@@ -17,13 +18,21 @@ import (
 const ctxCheckEvery = 256
 
 // view runs fn in a read-only transaction, after checking ctx and that the store is open.
-func (s *Store) view(ctx context.Context, fn func(buckets) error) error {
+// A damaged page can make bbolt fault or panic; the read then fails with ErrCorrupt (bbolt rolls
+// the transaction back) instead of ending the process.
+func (s *Store) view(ctx context.Context, fn func(buckets) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if s.closed() {
 		return eventstore.ErrClosed
 	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: store file %s is damaged: %v", eventstore.ErrCorrupt, s.path, r)
+		}
+	}()
 	return closedErr(s.db.View(func(tx *bbolt.Tx) error {
 		b, err := openBuckets(tx)
 		if err != nil {

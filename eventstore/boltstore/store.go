@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,7 +62,16 @@ var _ eventstore.Store = (*Store)(nil)
 
 // Open opens the ledger store in the bbolt file at path, creating the file (mode 0600) if it does
 // not exist. It refuses a file that is not a ledger store, and one that another Store holds.
-func Open(path string, opts Options) (*Store, error) {
+func Open(path string, opts Options) (_ *Store, err error) {
+	// A damaged file can make bbolt read past the end of its mapping (a fault) or trip one of its
+	// own assertions (a panic): either must be an error here, not the end of the process. The file
+	// and its lock are then held until the process exits, which it usually does on this error.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: store file %s is damaged: %v", eventstore.ErrCorrupt, path, r)
+		}
+	}()
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = time.Second

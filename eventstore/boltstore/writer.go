@@ -147,7 +147,12 @@ func (s *Store) applyBatch(reqs []*appendRequest) ([]appendReply, error) {
 	if at.Before(s.lastAt) {
 		at = s.lastAt
 	}
-	w := &batchWriter{b: b, next: s.head.Load() + 1, at: at}
+	stored, err := s.fileHead(b)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	w := &batchWriter{b: b, next: stored + 1, at: at}
 	replies := make([]appendReply, len(reqs))
 	for i, r := range reqs {
 		res, err := w.append(r)
@@ -279,4 +284,21 @@ func (w *batchWriter) streamHead(stream string) (last uint64, exists bool, err e
 	default:
 		return 0, false, fmt.Errorf("%w: head of stream %q is %d bytes", eventstore.ErrCorrupt, stream, len(v))
 	}
+}
+
+// fileHead returns the last position the file holds. It is s.head unless a commit reported as
+// failed reached the file all the same (its meta page written, the fsync after it failed): its
+// events are then readable, so they are published rather than overwritten, and the appends that
+// were told "unavailable" are recognised as written when retried with the same event ids.
+func (s *Store) fileHead(b buckets) (eventstore.Position, error) {
+	v := b.meta.Get(keyLastPosition)
+	if len(v) != 8 {
+		return 0, fmt.Errorf("%w: last position is %d bytes", eventstore.ErrCorrupt, len(v))
+	}
+	last := binary.BigEndian.Uint64(v)
+	if last != s.head.Load() {
+		s.head.Store(last)
+		s.notifyCommit()
+	}
+	return last, nil
 }

@@ -1,0 +1,69 @@
+package boltstore
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	bbolt "go.etcd.io/bbolt"
+
+	"assurance-ledger/eventstore"
+)
+
+// TestAppendNeverOverwritesWhatTheFileHolds writes an event into the file behind the store's back,
+// as a commit that was reported failed but reached the disk leaves it. The next append must go
+// after it, not over it; the event must be readable and published; and retrying its append with
+// the same event id must return where it landed.
+func TestAppendNeverOverwritesWhatTheFileHolds(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "ledger.db"), Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	ctx := t.Context()
+	ev := func() eventstore.Event { return eventstore.Event{ID: uuid.New(), Type: "E", Data: []byte("x")} }
+	first, landed, next := ev(), ev(), ev()
+	_, err = s.Append(ctx, "a", eventstore.NoStream, first)
+	require.NoError(t, err)
+
+	require.NoError(t, s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			return err
+		}
+		w := &batchWriter{b: b, next: 2, at: time.Now().UTC()}
+		if _, err := w.append(&appendRequest{ctx: ctx, stream: "b", expected: eventstore.NoStream, events: []eventstore.Event{landed}}); err != nil {
+			return err
+		}
+		w.put(b.meta, keyLastPosition, u64(2))
+		return w.err
+	}))
+	h, err := s.Head(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, h, "the store has not been told")
+
+	res, err := s.Append(ctx, "c", eventstore.NoStream, next)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, res.Position)
+	all, err := s.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, all, 3)
+	require.Equal(t, []uuid.UUID{first.ID, landed.ID, next.ID}, []uuid.UUID{all[0].ID, all[1].ID, all[2].ID})
+
+	retry, err := s.Append(ctx, "b", eventstore.NoStream, landed)
+	require.NoError(t, err)
+	require.EqualValues(t, 2, retry.Position, "the retried append is recognised where it landed")
+
+	var seen []uuid.UUID
+	subCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for e, err := range s.Subscribe(subCtx, 0) {
+		require.NoError(t, err)
+		seen = append(seen, e.ID)
+		if len(seen) == 3 {
+			break
+		}
+	}
+	require.Equal(t, []uuid.UUID{first.ID, landed.ID, next.ID}, seen)
+}
