@@ -60,7 +60,7 @@ func newFuzzLedger(f *testing.F) *fuzzLedger {
 	l := &fuzzLedger{
 		handler: api.New(api.Config{Commands: command.NewHandler(store, command.Options{}), Store: store,
 			Projections: projections.New(store, nil), Tokens: auth.NewVerifier(secret, nil)}),
-		store:   store, tokens: map[string]string{},
+		store: store, tokens: map[string]string{},
 	}
 	for _, a := range []domain.Actor{admin, pct, provider, cePCT, ceRJ1, assurer, cfh} {
 		tok, err := auth.Mint(secret, a, time.Now(), 24*time.Hour)
