@@ -361,3 +361,12 @@ func TestLogsHoldNoTokenOrSecret(t *testing.T) {
 	}
 	assert.NotContains(t, out, string(testSecret))
 }
+
+func TestServeRefusesHalfATLSConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	certFile, _, _ := selfSigned(t, dir)
+	var stderr strings.Builder
+	code := run(context.Background(), []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--tls-cert", certFile}, io.Discard, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), "--tls-cert and --tls-key go together")
+}
