@@ -8,7 +8,6 @@
 package logredact
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -46,8 +45,19 @@ func New(next slog.Handler, secrets ...[]byte) *Handler {
 
 // String returns s with credentials and secrets replaced.
 func (h *Handler) String(s string) string {
+	clean, _ := h.clean(s)
+	return clean
+}
+
+// clean is String that also says whether anything was replaced. The checks before each regular
+// expression keep the common case, a record with nothing to hide, cheap: every access log line
+// passes through here.
+func (h *Handler) clean(s string) (string, bool) {
+	orig := s
 	for _, secret := range h.secrets {
-		s = strings.ReplaceAll(s, secret, Redacted)
+		if strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, Redacted)
+		}
 	}
 	if strings.Contains(s, "eyJ") {
 		s = jwtShape.ReplaceAllString(s, Redacted)
@@ -55,28 +65,44 @@ func (h *Handler) String(s string) string {
 	if containsFold(s, "bearer") || containsFold(s, "basic") {
 		s = bearerShape.ReplaceAllString(s, "${1} "+Redacted)
 	}
-	return s
+	return s, s != orig
 }
 
+// containsFold reports whether s contains the lower-case ASCII word sub in any case, without
+// lower-casing s.
 func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), sub)
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *Handler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
 
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, h.String(r.Message), r.PC)
+	msg, changed := h.clean(r.Message)
+	var buf [16]slog.Attr
+	attrs := buf[:0]
 	r.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(h.attr(a))
+		c, ch := h.attr(a)
+		attrs = append(attrs, c)
+		changed = changed || ch
 		return true
 	})
+	if !changed {
+		return h.next.Handle(ctx, r)
+	}
+	out := slog.NewRecord(r.Time, r.Level, msg, r.PC)
+	out.AddAttrs(attrs...)
 	return h.next.Handle(ctx, out)
 }
 
 func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	clean := make([]slog.Attr, len(attrs))
 	for i, a := range attrs {
-		clean[i] = h.attr(a)
+		clean[i], _ = h.attr(a)
 	}
 	return &Handler{next: h.next.WithAttrs(clean), secrets: h.secrets}
 }
@@ -85,37 +111,47 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 	return &Handler{next: h.next.WithGroup(name), secrets: h.secrets}
 }
 
-func (h *Handler) attr(a slog.Attr) slog.Attr {
+// attr returns a with credentials and secrets removed, and whether anything was.
+func (h *Handler) attr(a slog.Attr) (slog.Attr, bool) {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, h.String(v.String()))
+		if c, changed := h.clean(v.String()); changed {
+			return slog.String(a.Key, c), true
+		}
 	case slog.KindGroup:
 		group := v.Group()
 		clean := make([]slog.Attr, len(group))
+		changed := false
 		for i, g := range group {
-			clean[i] = h.attr(g)
+			var ch bool
+			clean[i], ch = h.attr(g)
+			changed = changed || ch
 		}
-		return slog.Attr{Key: a.Key, Value: slog.GroupValue(clean...)}
+		if changed {
+			return slog.Attr{Key: a.Key, Value: slog.GroupValue(clean...)}, true
+		}
 	case slog.KindAny:
+		var text string
 		switch x := v.Any().(type) {
 		case error:
-			return slog.String(a.Key, h.String(x.Error()))
+			text = x.Error()
 		case fmt.Stringer:
-			return slog.String(a.Key, h.String(x.String()))
+			text = x.String()
 		case []byte:
-			return slog.String(a.Key, h.String(string(x)))
+			text = string(x)
 		default:
 			// Structured values are written as JSON by the usual handlers: look at that text, and
 			// only if something had to go, log the cleaned text instead of the value.
 			raw, err := json.Marshal(x)
 			if err != nil {
-				return slog.String(a.Key, h.String(fmt.Sprint(x)))
+				raw = []byte(fmt.Sprint(x))
 			}
-			if clean := h.String(string(raw)); !bytes.Equal([]byte(clean), raw) {
-				return slog.String(a.Key, clean)
-			}
+			text = string(raw)
+		}
+		if c, changed := h.clean(text); changed {
+			return slog.String(a.Key, c), true
 		}
 	}
-	return slog.Attr{Key: a.Key, Value: v}
+	return slog.Attr{Key: a.Key, Value: v}, false
 }

@@ -3,6 +3,7 @@ package logredact
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -69,4 +70,12 @@ func dropTime(_ []string, a slog.Attr) slog.Attr {
 		return slog.Attr{}
 	}
 	return a
+}
+
+func BenchmarkAccessLogLine(b *testing.B) {
+	log := slog.New(New(slog.NewJSONHandler(io.Discard, nil), []byte("0123456789abcdef0123456789abcdef")))
+	for b.Loop() {
+		log.Info("request", "request_id", "a6d2ecf908261a401f61d485", "method", "GET", "path", "/v1/plans/0190f0c4-0000-7000-8000-000000000001",
+			"route", "/v1/plans/:id", "status", 200, "duration_ms", 1.078, "remote", "127.0.0.1", "actor", "adm-1", "role", "admin", "org", "X09")
+	}
 }
