@@ -13,9 +13,9 @@ func TestLimiterRefillsAndSaysWhenToRetry(t *testing.T) {
 	now := time.Date(2009, 6, 1, 0, 0, 0, 0, time.UTC)
 	l := newLimiter(2, 3, func() time.Time { return now }) // two a second, bursts of three
 	for _, step := range []struct {
-		advance   time.Duration
-		key       string
-		ok        bool
+		advance    time.Duration
+		key        string
+		ok         bool
 		retryAfter int // seconds, when refused
 	}{
 		{0, "a", true, 0},
