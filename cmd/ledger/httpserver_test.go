@@ -370,3 +370,50 @@ func TestServeRefusesHalfATLSConfiguration(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr.String(), "--tls-cert and --tls-key go together")
 }
+
+// The serve command end to end: it starts, takes a command, and on its context ending (what
+// SIGTERM or SIGINT does) returns 0 having closed the store, which another process can then open.
+func TestServeStopsCleanlyAndReleasesTheStore(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(auth.SecretEnv, string(testSecret))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close()) // serve listens on it itself
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--data", dir, "--addr", addr}, io.Discard, io.Discard) }()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}, 20*time.Second, 20*time.Millisecond)
+
+	req, err := http.NewRequest("POST", "http://"+addr+"/v1/organisations", strings.NewReader(`{"ods_code":"Q36","name":"NHS London","kind":"sha"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+bearer(t, testAdmin))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	store, err := boltstore.Open(filepath.Join(dir, "ledger.db"), boltstore.Options{})
+	require.NoError(t, err, "serve released the store file")
+	defer store.Close()
+	head, err := store.Head(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), head)
+}
