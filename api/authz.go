@@ -22,24 +22,32 @@ var (
 	auditorRole  = domain.RoleAuditor
 )
 
-// authenticate requires a valid bearer token and puts its actor on the context.
+// authenticate requires a valid bearer token and puts its actor on the context. Failures are
+// rate-limited by client address: a 429 then takes the place of the 401.
 func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Request().Header.Get(echo.HeaderAuthorization)
-		scheme, token, ok := strings.Cut(h, " ")
-		if h == "" {
-			return newProblem(http.StatusUnauthorized, "missing_token", "an Authorization: Bearer <token> header is required", field("Authorization", "required"))
-		}
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			return newProblem(http.StatusUnauthorized, "invalid_token", "the Authorization header must be \"Bearer <token>\"", field("Authorization", "must use the Bearer scheme"))
-		}
-		actor, err := s.Tokens.Verify(strings.TrimSpace(token))
+		actor, err := s.bearer(c)
 		if err != nil {
+			if limited := s.limitAnonymous(c); limited != nil {
+				return limited
+			}
 			return err
 		}
 		c.Set(actorKey, actor)
 		return next(c)
 	}
+}
+
+func (s *server) bearer(c echo.Context) (domain.Actor, error) {
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	scheme, token, ok := strings.Cut(h, " ")
+	if h == "" {
+		return domain.Actor{}, newProblem(http.StatusUnauthorized, "missing_token", "an Authorization: Bearer <token> header is required", field("Authorization", "required"))
+	}
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return domain.Actor{}, newProblem(http.StatusUnauthorized, "invalid_token", "the Authorization header must be \"Bearer <token>\"", field("Authorization", "must use the Bearer scheme"))
+	}
+	return s.Tokens.Verify(strings.TrimSpace(token))
 }
 
 func actorOf(c echo.Context) domain.Actor {

@@ -37,10 +37,19 @@ type Config struct {
 	BackupDir string
 	// ReadWait bounds how long a query with min_position waits for the projections. Default 5 s.
 	ReadWait time.Duration
+	// RequestTimeout bounds how long a request may be handled; past it, work that honours its
+	// context stops and the client gets 503 problem+json. Default 20 s; it must exceed ReadWait.
+	RequestTimeout time.Duration
+	// RateLimit is the sustained number of /v1 requests a second allowed to one person (whatever
+	// token they use), and to one client address for requests that fail to authenticate; RateBurst
+	// is how many may come at once. RateLimit <= 0: no limit. RateBurst < 1: RateLimit, rounded up.
+	RateLimit float64
+	RateBurst int
 }
 
 type server struct {
 	Config
+	limiter *limiter
 }
 
 // New returns the HTTP handler of the ledger.
@@ -54,7 +63,10 @@ func New(cfg Config) *echo.Echo {
 	if cfg.ReadWait <= 0 {
 		cfg.ReadWait = 5 * time.Second
 	}
-	s := &server{Config: cfg}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 20 * time.Second
+	}
+	s := &server{Config: cfg, limiter: newLimiter(cfg.RateLimit, cfg.RateBurst, nil)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(cfg.Log)
@@ -70,13 +82,19 @@ func New(cfg Config) *echo.Echo {
 		return err
 	}}))
 	e.Use(securityHeaders)
+	// The deadline reaches the command handler and the store through the request context; the
+	// error it ends with is answered as 503 "timeout" by the error handler.
+	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
+		Timeout:      cfg.RequestTimeout,
+		ErrorHandler: func(err error, _ echo.Context) error { return err },
+	}))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(metricsHandler(cfg.Metrics)))
 	e.GET("/openapi.json", serveOpenAPI)
 
-	v1 := e.Group("/v1", s.authenticate)
+	v1 := e.Group("/v1", s.authenticate, s.limitPrincipal)
 	admin := allow(roleIs(adminRole))
 	v1.POST("/organisations", s.registerOrganisation, admin)
 	v1.POST("/organisations/:ods/chief-executive", s.appointChiefExecutive, admin)
@@ -148,8 +166,6 @@ func (s *server) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, body)
 }
 
-// securityHeaders are sent on every response: the API serves JSON only, so nothing may be framed,
-// sniffed into another type, or cached by shared caches.
 // storeHealth is the store's connection health, when it has a connection to report on.
 func (s *server) storeHealth() (eventstore.Health, bool) {
 	hr, ok := s.Store.(eventstore.HealthReporter)
@@ -159,9 +175,15 @@ func (s *server) storeHealth() (eventstore.Health, bool) {
 	return hr.Health(), true
 }
 
+// securityHeaders are sent on every response: the API serves JSON only, so nothing may be framed,
+// sniffed into another type, or cached by shared caches. Over TLS, browsers are told to use nothing
+// else for two years (behind a proxy that ends TLS, the proxy must send HSTS).
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
+		if c.Request().TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")

@@ -5,15 +5,25 @@ import (
 	"fmt"
 )
 
-// DecodeEnvelope turns a stored event's type, data and metadata into an Event for a fold.
+// DecodeEnvelope decodes a stored event with LedgerSchema.
 func DecodeEnvelope(eventType string, data, metadata []byte) (Event, error) {
-	d, err := DecodeEvent(eventType, data)
-	if err != nil {
-		return Event{}, err
-	}
+	return LedgerSchema.DecodeEnvelope(eventType, data, metadata)
+}
+
+// DecodeEnvelope turns a stored event's type, data and metadata into an Event in the current shape.
+// Meta.SchemaVersion stays the version the event was written under: metadata is what was recorded.
+func (s *Schema) DecodeEnvelope(eventType string, data, metadata []byte) (Event, error) {
 	var meta Metadata
 	if err := json.Unmarshal(metadata, &meta); err != nil {
 		return Event{}, fmt.Errorf("%s metadata: %w", eventType, err)
+	}
+	current, err := s.Upcast(eventType, meta.SchemaVersion, data)
+	if err != nil {
+		return Event{}, err
+	}
+	d, err := DecodeEvent(eventType, current)
+	if err != nil {
+		return Event{}, err
 	}
 	return Event{Data: d, Meta: meta}, nil
 }

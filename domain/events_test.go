@@ -179,7 +179,7 @@ func TestEventTypesAreDistinct(t *testing.T) {
 func TestDecodeEnvelope(t *testing.T) {
 	typ, data, err := EncodeEvent(PlanWithdrawn{Reason: "merged"})
 	require.NoError(t, err)
-	meta := []byte(`{"event_id":"e1","actor":{"person_id":"pc-1","role":"pct_commissioner","org":"5K5"},"recorded_at":"2009-07-01T10:00:00Z","hash":"h"}`)
+	meta := []byte(`{"event_id":"e1","actor":{"person_id":"pc-1","role":"pct_commissioner","org":"5K5"},"recorded_at":"2009-07-01T10:00:00Z","schema_version":1,"hash":"h"}`)
 	e, err := DecodeEnvelope(typ, data, meta)
 	require.NoError(t, err)
 	assert.Equal(t, PlanWithdrawn{Reason: "merged"}, e.Data)

@@ -147,8 +147,9 @@ func check(ev eventstore.RecordedEvent, h *chainHead) string {
 	if got != meta.Hash {
 		return fmt.Sprintf("hash mismatch: stored %s, recomputed %s (the event was altered after it was recorded)", meta.Hash, got)
 	}
-	if _, err := domain.DecodeEvent(ev.Type, ev.Data); err != nil {
-		return "data does not decode: " + err.Error()
+	// Decoded as a reader would: upcast from the event's schema_version, after the hash is checked.
+	if _, err := domain.DecodeEnvelope(ev.Type, ev.Data, ev.Metadata); err != nil {
+		return "event does not decode: " + err.Error()
 	}
 	return ""
 }

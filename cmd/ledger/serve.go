@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"net/http"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,9 +21,13 @@ import (
 
 func serveCmd() *cobra.Command {
 	var (
-		sf   storeFlags
-		addr string
-		demo bool
+		sf             storeFlags
+		addr           string
+		demo           bool
+		hopts          = defaultHTTPOptions()
+		rateLimit      float64
+		rateBurst      int
+		requestTimeout time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -34,7 +36,6 @@ func serveCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 			if err := checkDataDir(sf.data); err != nil {
 				return err
 			}
@@ -42,6 +43,7 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			log := newLogger(os.Stderr, secret, []byte(os.Getenv(ledgertree.SigningKeyEnv)), connPassword(sf.store))
 			treeKey, err := ledgertree.LoadSigner(sf.data)
 			if err != nil {
 				return err
@@ -59,9 +61,6 @@ func serveCmd() *cobra.Command {
 				}
 			}
 			proj := projections.New(store, log)
-			projCtx, stopProj := context.WithCancel(context.Background())
-			projDone := make(chan error, 1)
-			go func() { projDone <- proj.Run(projCtx) }()
 			// The tree follows the log on its own subscription: it needs nothing the projections fold,
 			// and a failure of either leaves the other serving. A tree that stops logs why and makes
 			// /readyz and the /v1/ledger routes answer 503.
@@ -69,68 +68,64 @@ func serveCmd() *cobra.Command {
 			// holds the events), so a restart reads only what was recorded since the last save.
 			cp, err := ledgertree.OpenCheckpointOrSetAside(filepath.Join(sf.data, ledgertree.CheckpointFile), log)
 			if err != nil {
-				stopProj()
 				return err
 			}
 			defer cp.Close()
 			tree, err := ledgertree.Resume(ctx, cp, store, log)
 			if err != nil {
-				stopProj()
 				return err
 			}
 			heads, err := ledgertree.OpenHeadLog(filepath.Join(sf.data, ledgertree.HeadsFile), treeKey)
 			if err != nil {
-				stopProj()
 				return err
 			}
-			treeDone := make(chan struct{})
+			srv, err := newHTTPServer(api.New(api.Config{
+				Commands: handler, Projections: proj, Store: store,
+				Tokens: auth.NewVerifier(secret, nil), Log: log,
+				Tree: tree, TreeSigner: treeKey, Heads: heads, BackupDir: sf.data,
+				RequestTimeout: requestTimeout, RateLimit: rateLimit, RateBurst: rateBurst,
+			}), hopts, log)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", addr, err)
+			}
+
+			projCtx, stopProj := context.WithCancel(context.Background())
+			projDone, treeDone := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(projDone)
+				if err := proj.Run(projCtx); err != nil && projCtx.Err() == nil {
+					log.Error("projections stopped; the service keeps answering health checks and commands, queries report not ready", "error", err.Error())
+				}
+			}()
 			go func() { defer close(treeDone); _ = tree.Run(projCtx, store) }()
 			// A head is stored every minute the tree grew and one at shutdown, besides every head
 			// served, so that ledger verify has heads to compare with even if nobody asked.
 			headsDone := make(chan struct{})
 			go func() { defer close(headsDone); heads.Keep(projCtx, tree, time.Minute) }()
 
-			srv := &http.Server{
-				Addr: addr,
-				Handler: api.New(api.Config{
-					Commands: handler, Projections: proj, Store: store,
-					Tokens: auth.NewVerifier(secret, nil), Log: log,
-					Tree: tree, TreeSigner: treeKey, Heads: heads, BackupDir: sf.data,
-				}),
-				ReadHeaderTimeout: 10 * time.Second,
-				ReadTimeout:       30 * time.Second,
-				WriteTimeout:      60 * time.Second,
-				IdleTimeout:       2 * time.Minute,
-			}
-			errc := make(chan error, 1)
-			go func() { errc <- srv.ListenAndServe() }()
-			log.Info("serving", "addr", addr, "store", redact(sf.store), "data", sf.data)
-			select {
-			case err := <-errc:
-				stopProj()
-				<-treeDone
-				<-headsDone
-				return fmt.Errorf("listen on %s: %w", addr, err)
-			case err := <-projDone:
-				log.Error("projections stopped; the service keeps answering health checks and commands, queries report not ready", "error", fmt.Sprint(err))
-				<-ctx.Done()
-			case <-ctx.Done():
-			}
-			log.Info("shutting down: finishing in-flight requests")
-			shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-			defer cancel()
-			err = srv.Shutdown(shutdownCtx)
+			log.Info("serving", "addr", ln.Addr().String(), "tls", srv.TLSConfig != nil, "store", redact(sf.store), "data", sf.data,
+				"rate_limit", rateLimit, "rate_burst", rateBurst, "request_timeout", requestTimeout.String())
+			// On SIGTERM or SIGINT: stop accepting and finish what is in flight; then the projections
+			// and the tree stop, and the deferred Close closes the store last.
+			err = serveHTTP(ctx, srv, ln, hopts.shutdownGrace, log)
 			stopProj()
+			<-projDone
 			<-treeDone
 			<-headsDone
-			if err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
+			return err
 		},
 	}
 	sf.register(cmd)
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&demo, "demo", false, "seed a realistic demo data set into an empty store before serving")
+	cmd.Flags().StringVar(&hopts.certFile, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with, TLS 1.2 or later; needs --tls-key")
+	cmd.Flags().StringVar(&hopts.keyFile, "tls-key", "", "PEM private key of --tls-cert")
+	cmd.Flags().Float64Var(&rateLimit, "rate-limit", 1000, "requests a second allowed to each person (anonymous: each client address) on /v1; 0 for no limit")
+	cmd.Flags().IntVar(&rateBurst, "rate-burst", 2000, "requests each person may send at once before --rate-limit applies")
+	cmd.Flags().DurationVar(&requestTimeout, "request-timeout", 20*time.Second, "longest a request may be handled before it is answered 503")
 	return cmd
 }
