@@ -118,7 +118,8 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	_, want, _ := runCLI(t, "verify", "--data", dir)
 	code, got, stderr := runCLI(t, "verify", "--data", restored)
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, want, got, "the restored ledger verifies to the same tree")
+	// The reports differ only in the data directory they name.
+	assert.Equal(t, strings.ReplaceAll(want, dir, restored), got, "the restored ledger verifies to the same tree")
 
 	for _, tc := range []struct {
 		name string
