@@ -18,6 +18,7 @@ import (
 	"assurance-ledger/command"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
+	"assurance-ledger/web"
 )
 
 func serveCmd() *cobra.Command {
@@ -65,13 +66,16 @@ func serveCmd() *cobra.Command {
 			treeDone := make(chan struct{})
 			go func() { defer close(treeDone); _ = tree.Run(projCtx, store) }()
 
+			tokens := auth.NewVerifier(secret, nil)
+			e := api.New(api.Config{
+				Commands: handler, Projections: proj, Store: store,
+				Tokens: tokens, Log: log,
+				Tree: tree, TreeSigner: treeKey,
+			})
+			web.Mount(e, web.Config{Projections: proj, Store: store, Tokens: tokens, Log: log})
 			srv := &http.Server{
-				Addr: addr,
-				Handler: api.New(api.Config{
-					Commands: handler, Projections: proj, Store: store,
-					Tokens: auth.NewVerifier(secret, nil), Log: log,
-					Tree: tree, TreeSigner: treeKey,
-				}),
+				Addr:              addr,
+				Handler:           e,
 				ReadHeaderTimeout: 10 * time.Second,
 				ReadTimeout:       30 * time.Second,
 				WriteTimeout:      60 * time.Second,
