@@ -94,11 +94,16 @@ func localPath(p string) string {
 }
 
 // sameOrigin refuses a form posted from another site. SameSite=Strict already keeps the cookie off
-// such requests; this also stops another site signing a visitor in under its own token.
+// such requests; this also stops another site signing a visitor in under its own token. Browsers
+// say where a request comes from in Sec-Fetch-Site; older ones only in Origin, which a page with
+// no referrer sends as "null". A client that sends neither is not a browser, so not a victim.
 func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
+	}
 	origin := r.Header.Get("Origin")
 	if origin == "" {
-		return true // not a browser, or one that does not send Origin on same-origin posts
+		return true
 	}
 	u, err := url.Parse(origin)
 	return err == nil && u.Host == r.Host

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,6 +41,9 @@ func TestSignIn(t *testing.T) {
 		{name: "bad token", srv: plain, form: url.Values{"token": {good + "x"}}, status: http.StatusUnauthorized, bodyHasnt: good},
 		{name: "no token", srv: plain, form: url.Values{}, status: http.StatusUnauthorized},
 		{name: "posted from another site", srv: plain, form: url.Values{"token": {good}}, origin: "https://evil.example", status: http.StatusForbidden},
+		{name: "a browser says same origin", srv: plain, form: url.Values{"token": {good}}, origin: "fetch:same-origin", status: http.StatusSeeOther, location: "/", cookie: true},
+		{name: "a browser says cross site", srv: plain, form: url.Values{"token": {good}}, origin: "fetch:cross-site", status: http.StatusForbidden},
+		{name: "a null origin without fetch metadata", srv: plain, form: url.Values{"token": {good}}, origin: "null", status: http.StatusForbidden},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var headers []string
@@ -47,6 +51,8 @@ func TestSignIn(t *testing.T) {
 			case "":
 			case "same":
 				headers = []string{"Origin", tc.srv.URL}
+			case "fetch:same-origin", "fetch:cross-site":
+				headers = []string{"Origin", "null", "Sec-Fetch-Site", strings.TrimPrefix(tc.origin, "fetch:")}
 			default:
 				headers = []string{"Origin", tc.origin}
 			}

@@ -76,6 +76,9 @@ func parsePages() map[string]*template.Template {
 // load its own stylesheet and script and nothing else: no inline script, no third party.
 func pagePolicy(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// The API sends no referrer at all; pages send it to themselves only, so that a browser
+		// still tells the sign-in form where a post came from.
+		c.Response().Header().Set("Referrer-Policy", "same-origin")
 		c.Response().Header().Set("Content-Security-Policy",
 			"default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 		return next(c)
