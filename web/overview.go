@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,18 +30,6 @@ func (d *dashboard) overview(c echo.Context) error {
 		rep = d.Projections.Report(f)
 	}
 	b := d.base(c, "Transparency report", p)
-	b.Rounds = d.rounds()
+	b.Rounds = d.Projections.Rounds()
 	return d.render(c, http.StatusOK, "overview", overviewPage{base: b, Report: rep, Chart: newChart(rep), Statuses: domain.Statuses})
-}
-
-// rounds are the planning rounds any plan belongs to, for the round selector.
-func (d *dashboard) rounds() []string {
-	var out []string
-	for _, pl := range d.Projections.Plans(projections.PlanFilter{}) {
-		if !slices.Contains(out, pl.Round) {
-			out = append(out, pl.Round)
-		}
-	}
-	slices.Sort(out)
-	return out
 }

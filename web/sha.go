@@ -52,7 +52,7 @@ func (d *dashboard) sha(c echo.Context) error {
 		return d.errorPage(c, http.StatusNotFound, "No such SHA", "No SHA "+code+" was registered"+asOfWords(p)+".")
 	}
 	page := shaPage{base: d.base(c, st.Name, p), Status: st, Statuses: domain.Statuses, Counts: projections.SHARow{SHACode: code, Name: st.Name}}
-	page.Rounds = d.rounds()
+	page.Rounds = d.Projections.Rounds()
 	if !p.AsOf || p.Position > 0 {
 		rep := d.Projections.Report(projections.ReportFilter{SHA: code, Round: p.Round, AsOf: p.Position})
 		if len(rep.BySHA) == 1 {
