@@ -219,12 +219,8 @@ func (p *Projector) named(o Outstanding) Outstanding {
 }
 
 func (p *Projector) cfhCode() string {
-	for _, o := range p.registry.Organisations() {
-		if o.Kind == domain.KindCfH {
-			return o.ODSCode
-		}
-	}
-	return ""
+	cfh, _ := p.registry.CfH() // not a scan of Organisations, which sorts and copies them all
+	return cfh.ODSCode
 }
 
 // SROEvidence is what an organisation's chief executives have signed as SRO.
