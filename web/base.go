@@ -74,7 +74,8 @@ var actionLabels = map[string]string{
 func roleLabel(r domain.Role) string { return strings.ReplaceAll(string(r), "_", " ") }
 
 var funcs = template.FuncMap{
-	"statusLabel": func(s any) string { return statusLabels[domain.Status(fmt.Sprint(s))] }, // a Status or an Outcome
+	"statusLabel":  func(s domain.Status) string { return statusLabels[s] },
+	"outcomeLabel": func(o domain.Outcome) string { return statusLabels[domain.Status(o)] },
 	"actionLabel": func(a string) string {
 		if l, ok := actionLabels[a]; ok {
 			return l

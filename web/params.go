@@ -24,6 +24,9 @@ type params struct {
 	AsOf     bool
 	Position eventstore.Position
 	At       time.Time
+	// Query keeps the round and "as of" on a link ("" when neither is set); NowQuery keeps the
+	// round only, for the link back to the present. Computed once: a page has a link per plan.
+	Query, NowQuery string
 }
 
 // localLayouts are what a datetime-local input sends (with or without seconds); the dashboard reads
@@ -32,6 +35,7 @@ var localLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3
 
 func readParams(c echo.Context, p *projections.Projector) (params, error) {
 	out := params{Round: strings.TrimSpace(c.QueryParam("round")), AsOfInput: strings.TrimSpace(c.QueryParam("as_of"))}
+	out.Query, out.NowQuery = out.query(), out.nowQuery()
 	raw := out.AsOfInput
 	if raw == "" {
 		return out, nil
@@ -51,8 +55,7 @@ func readParams(c echo.Context, p *projections.Projector) (params, error) {
 	return params{}, fmt.Errorf("%q is not a date and time (like 2009-07-01T12:00) or a log position", raw)
 }
 
-// Query is the query string that keeps the round and "as of" on a link, "" when neither is set.
-func (p params) Query() string {
+func (p params) query() string {
 	v := url.Values{}
 	if p.Round != "" {
 		v.Set("round", p.Round)
@@ -66,8 +69,7 @@ func (p params) Query() string {
 	return "?" + v.Encode()
 }
 
-// NowQuery keeps the round but drops "as of": the link back to the present.
-func (p params) NowQuery() string {
+func (p params) nowQuery() string {
 	if p.Round == "" {
 		return "?"
 	}

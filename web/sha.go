@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,7 +15,43 @@ type shaPage struct {
 	Status   projections.SHAStatus
 	Counts   projections.SHARow
 	Waiting  []waiting
+	Rows     []lhcRow
 	Statuses []domain.Status
+}
+
+// lhcRow is one line of the LHC table, worked out here rather than in the template: an SHA can have
+// a thousand plans, and template function calls per cell are what made the page slow.
+type lhcRow struct {
+	LHC, LeadPCT string
+	Span         int // rows the LHC's cells span; 0 on its later rows
+	PlanID, Plan string
+	StatusLabel  string
+	Waiting      []string
+}
+
+func lhcRows(st projections.SHAStatus) []lhcRow {
+	var rows []lhcRow
+	waits := func(os []projections.Outstanding) []string {
+		out := make([]string, len(os))
+		for i, o := range os {
+			out[i] = actionLabels[o.Action] + " from " + o.Name + " (" + o.From + ")"
+		}
+		return out
+	}
+	for _, l := range st.LHCs {
+		if len(l.Plans) == 0 {
+			rows = append(rows, lhcRow{LHC: l.Name, LeadPCT: l.LeadPCT, Span: 1, Waiting: waits(l.Outstanding)})
+			continue
+		}
+		for i, p := range l.Plans {
+			r := lhcRow{PlanID: p.PlanID, Plan: p.Round + ", version " + strconv.Itoa(p.Version), StatusLabel: statusLabels[p.Status], Waiting: waits(p.Outstanding)}
+			if i == 0 {
+				r.LHC, r.LeadPCT, r.Span = l.Name, l.LeadPCT, len(l.Plans)
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
 }
 
 // waiting is what one organisation still owes, across the SHA's plans.
@@ -60,6 +97,7 @@ func (d *dashboard) sha(c echo.Context) error {
 		}
 	}
 	page.Waiting = waitingByOrganisation(st)
+	page.Rows = lhcRows(st)
 	return d.render(c, http.StatusOK, "sha", page)
 }
 
