@@ -169,6 +169,7 @@ func reportCounts(t *testing.T, srv *httptest.Server, tok, query string) (map[st
 // TestDashboardInABrowser signs in with a one-click link, reads the overview's chart and checks it
 // against the JSON report, follows an SHA link to a plan's timeline, and moves "as of" back.
 func TestDashboardInABrowser(t *testing.T) {
+	findBrowser(t) // before seeding a ledger for nothing
 	h, _ := handler(t, demoStore(t, 1))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -232,6 +233,7 @@ func TestDashboardInABrowser(t *testing.T) {
 
 // TestRefusedPageInABrowser: a page the token may not see is a readable 403 page, not JSON.
 func TestRefusedPageInABrowser(t *testing.T) {
+	findBrowser(t)
 	h, _ := handler(t, demoStore(t, 1))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
