@@ -219,12 +219,8 @@ func (p *Projector) named(o Outstanding) Outstanding {
 }
 
 func (p *Projector) cfhCode() string {
-	for _, o := range p.registry.Organisations() {
-		if o.Kind == domain.KindCfH {
-			return o.ODSCode
-		}
-	}
-	return ""
+	cfh, _ := p.registry.CfH() // not a scan of Organisations, which sorts and copies them all
+	return cfh.ODSCode
 }
 
 // SROEvidence is what an organisation's chief executives have signed as SRO.
@@ -266,25 +262,32 @@ func (p *Projector) SROEvidence(ods string) (SROEvidence, bool) {
 	}
 	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{}}
 	for _, v := range p.signers[ods] {
-		latest := v.plan.Version()
-		for _, ver := range v.plan.Versions() {
-			for _, s := range ver.SignOffs {
-				if s.ODSCode != ods {
-					continue
-				}
-				so := SROSignOff{PlanID: v.id, LHCID: v.plan.LHCID(), Round: v.plan.Round(), Version: ver.Number,
-					PersonID: s.PersonID, PersonName: personName(org, s.PersonID), Statement: s.Statement,
-					ContentHash: s.ContentHash, RecordedAt: s.RecordedAt, EventID: s.EventID,
-					PlanWithdrawn: v.plan.Withdrawn(), Assurance: assuranceView(ver.Assurance), Acknowledged: ver.Acknowledgement != nil}
-				if ver.Number < latest {
-					so.Superseded, so.SupersededByVersion = true, ver.Number+1
-				}
-				ev.SignOffs = append(ev.SignOffs, so)
-			}
-		}
+		ev.SignOffs = append(ev.SignOffs, signOffsOf(org, v.id, v.plan)...)
 	}
 	sort.SliceStable(ev.SignOffs, func(i, j int) bool { return ev.SignOffs[i].RecordedAt.Before(ev.SignOffs[j].RecordedAt) })
 	return ev, true
+}
+
+// signOffsOf lists the sign-offs org made on one plan, in every version, with what became of each.
+func signOffsOf(org domain.Organisation, id string, plan *domain.Plan) []SROSignOff {
+	var out []SROSignOff
+	latest := plan.Version()
+	for _, ver := range plan.Versions() {
+		for _, s := range ver.SignOffs {
+			if s.ODSCode != org.ODSCode {
+				continue
+			}
+			so := SROSignOff{PlanID: id, LHCID: plan.LHCID(), Round: plan.Round(), Version: ver.Number,
+				PersonID: s.PersonID, PersonName: personName(org, s.PersonID), Statement: s.Statement,
+				ContentHash: s.ContentHash, RecordedAt: s.RecordedAt, EventID: s.EventID,
+				PlanWithdrawn: plan.Withdrawn(), Assurance: assuranceView(ver.Assurance), Acknowledged: ver.Acknowledgement != nil}
+			if ver.Number < latest {
+				so.Superseded, so.SupersededByVersion = true, ver.Number+1
+			}
+			out = append(out, so)
+		}
+	}
+	return out
 }
 
 func personName(org domain.Organisation, personID string) string {

@@ -17,6 +17,7 @@ import (
 	"assurance-ledger/command"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
+	"assurance-ledger/web"
 )
 
 func serveCmd() *cobra.Command {
@@ -79,12 +80,15 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			srv, err := newHTTPServer(api.New(api.Config{
+			tokens := auth.NewVerifier(secret, nil)
+			e := api.New(api.Config{
 				Commands: handler, Projections: proj, Store: store,
-				Tokens: auth.NewVerifier(secret, nil), Log: log,
+				Tokens: tokens, Log: log,
 				Tree: tree, TreeSigner: treeKey, Heads: heads, BackupDir: sf.data,
 				RequestTimeout: requestTimeout, RateLimit: rateLimit, RateBurst: rateBurst,
-			}), hopts, log)
+			})
+			web.Mount(e, web.Config{Projections: proj, Store: store, Tokens: tokens, Log: log})
+			srv, err := newHTTPServer(e, hopts, log)
 			if err != nil {
 				return err
 			}

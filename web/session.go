@@ -1,0 +1,110 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"assurance-ledger/domain"
+)
+
+// sessionCookie holds the bearer token itself: the dashboard keeps no sessions of its own, so a page
+// is allowed exactly when the API would allow the same token, and signing out or the token's
+// expiry ends access.
+const sessionCookie = "ledger_session"
+
+const actorKey = "web_actor"
+
+// maxLoginBody bounds the login form: a token is a few hundred bytes.
+const maxLoginBody = 16 << 10
+
+type loginPage struct {
+	base
+	Next  string
+	Error string
+}
+
+func (d *dashboard) loginForm(c echo.Context) error {
+	return d.render(c, http.StatusOK, "login", loginPage{base: base{Title: "Sign in"}, Next: localPath(c.QueryParam("next"))})
+}
+
+// login takes the token from a POST form, so that it never sits in a URL, history or access log.
+// The one-click URL of "ledger token --login-url" carries it in the fragment, which browsers do not
+// send; login.js moves it into this form.
+func (d *dashboard) login(c echo.Context) error {
+	r := c.Request()
+	if !sameOrigin(r) {
+		return d.errorPage(c, http.StatusForbidden, "Sign-in refused", "The sign-in form was posted from another site.")
+	}
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, maxLoginBody)
+	token := strings.TrimSpace(r.PostFormValue("token"))
+	next := localPath(r.PostFormValue("next"))
+	actor, err := d.Tokens.Verify(token)
+	if token == "" || err != nil {
+		msg := "Paste a bearer token."
+		if token != "" {
+			msg = "That token was not accepted: " + strings.TrimPrefix(err.Error(), "invalid token: ") + "."
+		}
+		return d.render(c, http.StatusUnauthorized, "login", loginPage{base: base{Title: "Sign in"}, Next: next, Error: msg})
+	}
+	c.SetCookie(&http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+	})
+	d.Log.Info("dashboard sign-in", "actor", actor.PersonID, "role", string(actor.Role), "org", actor.Org)
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+func (d *dashboard) logout(c echo.Context) error {
+	if !sameOrigin(c.Request()) {
+		return d.errorPage(c, http.StatusForbidden, "Sign-out refused", "The sign-out form was posted from another site.")
+	}
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request().TLS != nil})
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// signedIn lets through a request whose cookie holds a valid token and sends anyone else to sign
+// in, coming back to the page they asked for.
+func (d *dashboard) signedIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+			if actor, err := d.Tokens.Verify(ck.Value); err == nil {
+				c.Set(actorKey, actor)
+				return next(c)
+			}
+		}
+		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+	}
+}
+
+func actorOf(c echo.Context) domain.Actor {
+	a, _ := c.Get(actorKey).(domain.Actor)
+	return a
+}
+
+// localPath keeps a redirect target on this site: a path, never "//host" or a scheme.
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	return p
+}
+
+// sameOrigin refuses a form posted from another site. SameSite=Strict already keeps the cookie off
+// such requests; this also stops another site signing a visitor in under its own token. Browsers
+// say where a request comes from in Sec-Fetch-Site; older ones only in Origin, which a page with
+// no referrer sends as "null". A client that sends neither is not a browser, so not a victim.
+func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host == r.Host
+}
