@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"assurance-ledger/evidence"
-	"assurance-ledger/ledgertree"
 )
 
 // sroBundle answers GET /v1/organisations/{ods}/sro-evidence?format=bundle: the organisation's SRO
@@ -33,12 +32,7 @@ func (s *server) sroBundle(c echo.Context) error {
 		p.retryAfter = 1
 		return p
 	}
-	var head ledgertree.TreeHead
-	if s.Heads != nil {
-		head, err = s.Heads.Head(tree)
-	} else {
-		head, err = s.signedHead(tree, tree.Size())
-	}
+	head, err := s.currentHead(tree)
 	if err != nil {
 		return err
 	}

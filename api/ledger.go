@@ -74,16 +74,20 @@ func (s *server) treeHead(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var head ledgertree.TreeHead
-	if s.Heads != nil {
-		head, err = s.Heads.Head(tree)
-	} else {
-		head, err = s.signedHead(tree, tree.Size())
-	}
+	head, err := s.currentHead(tree)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, head)
+}
+
+// currentHead signs the tree's head at its present size, storing it when heads are kept, so that
+// every head the service gives out is one ledger verify can hold the log to.
+func (s *server) currentHead(tree *ledgertree.Tree) (ledgertree.TreeHead, error) {
+	if s.Heads != nil {
+		return s.Heads.Head(tree)
+	}
+	return s.signedHead(tree, tree.Size())
 }
 
 func (s *server) publicKey(c echo.Context) error {

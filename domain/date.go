@@ -2,6 +2,7 @@ package domain
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -65,21 +66,11 @@ func (d Date) After(o Date) bool  { return d.Compare(o) > 0 }
 func (d Date) Compare(o Date) int {
 	switch {
 	case d.year != o.year:
-		return cmpInt(d.year, o.year)
+		return cmp.Compare(d.year, o.year)
 	case d.month != o.month:
-		return cmpInt(int(d.month), int(o.month))
+		return cmp.Compare(int(d.month), int(o.month))
 	}
-	return cmpInt(d.day, o.day)
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(d.day, o.day)
 }
 
 // Time is the start of the day d in UTC.

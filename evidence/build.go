@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
@@ -119,23 +120,13 @@ func Build(ctx context.Context, src Source, ods string, planIDs []string) (*Bund
 			return nil, err
 		}
 	}
-	slices.SortFunc(b.Events, func(x, y Event) int { return compareUint(x.LeafIndex, y.LeafIndex) })
+	slices.SortFunc(b.Events, func(x, y Event) int { return cmp.Compare(x.LeafIndex, y.LeafIndex) })
 	// The summaries are what checking the events finds; a bundle that would not verify is not made.
 	b.SignOffs, err = deriveSignOffs(b)
 	if err != nil {
 		return nil, fmt.Errorf("evidence: the ledger's own events do not make a sound bundle: %w", err)
 	}
 	return b, nil
-}
-
-func compareUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // plansSignedBy reads the whole log for the plans with a sign-off for ods.
