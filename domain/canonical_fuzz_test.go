@@ -1,0 +1,74 @@
+package domain
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"testing"
+
+	"github.com/gowebpki/jcs"
+)
+
+// canonicalSeeds are shapes the ledger stores plus the corners of RFC 8785: number formatting,
+// escapes, surrogate pairs, UTF-16 key order, duplicates, white space and malformed tokens.
+var canonicalSeeds = []string{
+	`{}`, `[]`, `null`, ` true `, `"x"`, `-0`, `0.0`, `1E400`, `1e-400`, `[1.0,2e3,-0.0,1e21,1e20,0.000001,1e-7]`,
+	`123456789012345678901234567890`, `999999999999999`, `9999999999999999`, `-123456789012345`, `5e-324`,
+	`{"b":1,"a":{"d":[true,false,null],"c":"\u00e9"}}`, `{"a":1,"a":2}`, `{"a":1,"\u0061":2}`,
+	`{"\ud83d\ude00":1,"\ufb33":2,"\u20ac":3,"a":4}`, `"\ud800"`, `"\udc00\ud800"`, `"\ud83d\u0041"`,
+	`"\u0000\u001f\u007f\b\f\n\r\t\/\\\""`, "\"\xff\"", "\"\xed\xa0\x80\"", "\"\xef\xbf\xbd\"", `"é€😀"`,
+	`{"a":1,}`, `[1,]`, `[,1]`, `{"a" 1}`, `[1 2]`, `tr ue`, `[01]`, `[1.]`, `[.5]`, `[+1]`, `[-]`, `[1e]`,
+	`{"a":[{"b":[{"c":{}}]}]}`, "{\"k\":1}\n", `{"k":1} x`, "\u00a0{}", `{"x":"\u2028<&>"}`,
+	`{"event_id":"0190f0c4-0000-7000-8000-000000000001","actor":{"person_id":"pc-1","name":"Pat","role":"pct_commissioner","org":"5K5"},"schema_version":1,"hash":"ab"}`,
+}
+
+// FuzzCanonicalJSONMatchesJCS: on any input, CanonicalJSON and github.com/gowebpki/jcs (the
+// implementation every stored hash was first computed with) either both refuse it or both give
+// the same bytes. Hashes of existing ledgers stay valid only while this holds.
+func FuzzCanonicalJSONMatchesJCS(f *testing.F) {
+	for _, s := range canonicalSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		want, werr := jcs.Transform(raw)
+		got, gerr := CanonicalJSON(raw)
+		switch {
+		case werr != nil && gerr != nil:
+		case werr != nil:
+			t.Fatalf("jcs refuses %q (%v); CanonicalJSON gives %q", raw, werr, got)
+		case gerr != nil:
+			t.Fatalf("CanonicalJSON refuses %q (%v); jcs gives %q", raw, gerr, want)
+		case !bytes.Equal(got, want):
+			t.Fatalf("%q:\njcs       %q\ncanonical %q", raw, want, got)
+		}
+	})
+}
+
+// FuzzChainHashMatchesDecoded: the direct chain hash agrees with the first implementation (decode
+// the metadata, drop "hash", marshal, canonicalise) on every event, whether it takes the direct
+// path or declines it.
+func FuzzChainHashMatchesDecoded(f *testing.F) {
+	meta := `{"event_id":"e1","command_id":"c","actor":{"person_id":"p","name":"N","role":"provider","org":"RJ1"},"recorded_at":"2009-07-01T10:00:00Z","schema_version":1,"prev_hash":"` + GenesisHash + `","hash":"ff"}`
+	f.Add(TypePlanWithdrawn, []byte(`{"reason":"merged"}`), []byte(meta))
+	f.Add("T\u00e9<&>", []byte(`{"b":1,"a":[1.0]}`), []byte(`{"z":1,"a":"x","hash":"ff"}`))
+	f.Add("T", []byte(`[]`), []byte(`{"dup":1,"dup":2}`))
+	f.Add("T", []byte(`{}`), []byte(`{"k\ud800":1}`))
+	f.Add("T", []byte(`{}`), []byte(`{"a":1} trailing`))
+	f.Add("T", []byte(`"s"`), []byte(`{"h\u0061sh":"x","n":1.5e300}`))
+	f.Add("\xff", []byte(`1`), []byte(`{}`))
+	f.Add("T", []byte(`1`), []byte(`null`))
+	f.Fuzz(func(t *testing.T, eventType string, data, metadata []byte) {
+		prev := make([]byte, sha256.Size)
+		want, werr := chainHashDecoded(prev, eventType, data, metadata)
+		sum, ok := chainHashDirect(prev, eventType, data, metadata)
+		if !ok {
+			return // ChainHash answers with chainHashDecoded itself
+		}
+		if werr != nil {
+			t.Fatalf("decoded path refuses (%v) what the direct path hashes: type %q data %q metadata %q", werr, eventType, data, metadata)
+		}
+		if got := hex.EncodeToString(sum[:]); got != want {
+			t.Fatalf("type %q data %q metadata %q: direct %s, decoded %s", eventType, data, metadata, got, want)
+		}
+	})
+}
