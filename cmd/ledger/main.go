@@ -27,7 +27,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), tokenCmd(), verifyCmd(), replayCmd(), copyCmd())
+	root.AddCommand(serveCmd(), tokenCmd(), verifyCmd(), replayCmd(), copyCmd(), benchCmd())
 	return root
 }
 
