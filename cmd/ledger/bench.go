@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,8 +15,9 @@ import (
 
 func benchCmd() *cobra.Command {
 	var (
-		cfg    bench.Config
-		asJSON bool
+		cfg        bench.Config
+		asJSON     bool
+		cpuProfile string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -25,6 +28,17 @@ docs/performance.md. Figures are only comparable within one run on one machine.`
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Progress = cmd.ErrOrStderr()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			res, err := bench.Run(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -50,5 +64,6 @@ docs/performance.md. Figures are only comparable within one run on one machine.`
 	f.IntVar(&cfg.Writers, "writers", bench.DefaultWriters, "concurrent writers, each on its own plan")
 	f.Int64Var(&cfg.Seed, "seed", 0, "seed of the generated data set")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	return cmd
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -156,7 +157,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	replay := time.Since(t0)
 	res.Events = proj.Events()
 	res.ReplayEventsPerSec = float64(res.Events) / replay.Seconds()
-	runtime.GC()
+	// Garbage of the replay, returned to the OS as the scavenger would over the next minutes:
+	// what is left is what the projections hold, plus the store's mapped pages.
+	debug.FreeOSMemory()
 	mem := readMemory()
 	res.RSSMB, res.RSSAnonMB = mem.rss, mem.anon
 
