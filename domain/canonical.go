@@ -442,9 +442,10 @@ func (c *canonicaliser) hex4() (rune, error) {
 
 // appendQuotedBody writes unescaped text as RFC 8785 string content: only the quote, the backslash
 // and control characters are escaped, the latter with the short forms where JSON has them.
-func appendQuotedBody(dst, text []byte) []byte {
+func appendQuotedBody[T string | []byte](dst []byte, text T) []byte {
 	const hexDigits = "0123456789abcdef"
-	for _, b := range text {
+	for i := range len(text) {
+		b := text[i]
 		switch {
 		case b == '"' || b == '\\':
 			dst = append(dst, '\\', b)
@@ -473,7 +474,7 @@ func appendQuoted(dst []byte, s string) ([]byte, bool) {
 		return dst, false
 	}
 	dst = append(dst, '"')
-	dst = appendQuotedBody(dst, []byte(s))
+	dst = appendQuotedBody(dst, s)
 	return append(dst, '"'), true
 }
 

@@ -72,3 +72,36 @@ func FuzzChainHashMatchesDecoded(f *testing.F) {
 		}
 	})
 }
+
+// FuzzContentCanonicalMatchesMarshal: writing a version's canonical JSON straight from the struct
+// gives what canonicalising its encoding/json form gives, for any text, money and percentages, so
+// ContentHash is unchanged. Where the direct writer declines, ContentHash takes the JSON route.
+func FuzzContentCanonicalMatchesMarshal(f *testing.F) {
+	f.Add("PAS upgrade", "Lorenzo \u00e9 <&> \u2028", int64(2500000), int64(-1), 87.5, 98.0, 2009, true)
+	f.Add("", "\x00\x1f\"\\", int64(1<<53+1), int64(-1e15), -0.0, 1e21, 0, false)
+	f.Add("\xff", "x", int64(999999999999999), int64(-999999999999999), 1e-7, 5e-324, 10000, true)
+	f.Fuzz(func(t *testing.T, s1, s2 string, capital, revenue int64, current, target float64, year int, lists bool) {
+		d := Date{}
+		if year != 0 {
+			d = Date{year, 3, 31}
+		}
+		c := Content{CommunityIntegration: s1, Infrastructure: s2, InformationGovernance: s1 + s2, DataQuality: s2,
+			NHSNumberAdoption:  NHSNumberAdoption{CurrentPct: current, TargetPct: target, TargetDate: d},
+			CapacityAndFunding: CapacityAndFunding{Capital: capital, Revenue: revenue, Currency: s1}}
+		if lists {
+			c.Clinical5 = []Capability{{Capability: s1, InterimSolution: s2, StrategicSolution: s1, InterimDate: d}, {}}
+			c.NationalProgrammes = []NationalProgramme{{Programme: s2, PlannedDate: d, Status: s1}}
+		}
+		want, werr := Canonical(c)
+		got, ok := appendContentCanonical(nil, c)
+		if !ok {
+			return
+		}
+		if werr != nil {
+			t.Fatalf("JSON route refuses (%v) what the direct writer writes: %q", werr, got)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("direct %q\njson   %q", got, want)
+		}
+	})
+}
