@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "fmt"
 
 // DecodeEnvelope turns a stored event's type, data and metadata into an Event for a fold.
 func DecodeEnvelope(eventType string, data, metadata []byte) (Event, error) {
@@ -12,7 +9,7 @@ func DecodeEnvelope(eventType string, data, metadata []byte) (Event, error) {
 		return Event{}, err
 	}
 	var meta Metadata
-	if err := json.Unmarshal(metadata, &meta); err != nil {
+	if err := decodeMetadata(metadata, &meta); err != nil {
 		return Event{}, fmt.Errorf("%s metadata: %w", eventType, err)
 	}
 	return Event{Data: d, Meta: meta}, nil
