@@ -2,6 +2,8 @@ package domain
 
 import (
 	"testing"
+
+	"github.com/gowebpki/jcs"
 )
 
 // lifecycleEvents is a plan's whole life: submission, contributions, sign-offs, assurance,
@@ -81,5 +83,28 @@ func BenchmarkChainHash(b *testing.B) {
 		if _, err := ChainHash(GenesisHash, TypePlanSubmitted, data, meta); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkCanonicalJSON compares the ledger's canonicaliser with github.com/gowebpki/jcs on a plan
+// submission's data, the largest event the ledger writes.
+func BenchmarkCanonicalJSON(b *testing.B) {
+	_, data, err := EncodeEvent(PlanSubmitted{PlanID: planID, LHCID: lhcID, Round: round, Version: 1, Period: period2009, Content: sampleContent(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, impl := range []struct {
+		name string
+		fn   func([]byte) ([]byte, error)
+	}{{"ledger", CanonicalJSON}, {"jcs", jcs.Transform}} {
+		b.Run(impl.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := impl.fn(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sync"
 )
 
 // GenesisHash is the prev_hash of a stream's first event.
@@ -22,6 +23,48 @@ func ChainHash(prevHash, eventType string, data, metadata []byte) (string, error
 	if err != nil || len(prev) != sha256.Size {
 		return "", fmt.Errorf("chain hash: prev_hash %q is not 32 hex-encoded bytes", prevHash)
 	}
+	if sum, ok := chainHashDirect(prev, eventType, data, metadata); ok {
+		return hex.EncodeToString(sum[:]), nil
+	}
+	return chainHashDecoded(prev, eventType, data, metadata)
+}
+
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// chainHashDirect canonicalises data and metadata straight into the hashed body. The keys of the
+// body sort as "data" < "metadata" < "type", so it can be written in order. It gives up (false) on
+// anything chainHashDecoded might read differently from a strict RFC 8785 parse (a metadata member
+// named twice, which decoding keeps the last of; text after the metadata object, which decoding
+// ignores; invalid UTF-8 in the type or a metadata key, which encoding/json replaces), and on
+// anything invalid; those keep the first implementation's answer, hash or error.
+func chainHashDirect(prev []byte, eventType string, data, metadata []byte) (sum [sha256.Size]byte, ok bool) {
+	bp := bodyPool.Get().(*[]byte)
+	defer bodyPool.Put(bp)
+	body := append((*bp)[:0], `{"data":`...)
+	var err error
+	if body, err = appendCanonical(body, data, ""); err != nil {
+		return sum, false
+	}
+	body = append(body, `,"metadata":`...)
+	if body, err = appendCanonical(body, metadata, "hash"); err != nil {
+		return sum, false
+	}
+	body = append(body, `,"type":`...)
+	if body, ok = appendQuoted(body, eventType); !ok {
+		return sum, false
+	}
+	body = append(body, '}')
+	*bp = body
+	h := sha256.New()
+	h.Write(prev)
+	h.Write(body)
+	h.Sum(sum[:0])
+	return sum, true
+}
+
+// chainHashDecoded is the first implementation: decode the metadata, drop "hash", marshal the body
+// and canonicalise it. It defines the hash of every input chainHashDirect declines.
+func chainHashDecoded(prev []byte, eventType string, data, metadata []byte) (string, error) {
 	var meta map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(metadata))
 	dec.UseNumber()

@@ -110,6 +110,12 @@ func (c Content) MarshalJSON() ([]byte, error) {
 
 // ContentHash is the hex SHA-256 of the canonical JSON of c: what a sign-off names.
 func ContentHash(c Content) (string, error) {
+	bp := bodyPool.Get().(*[]byte)
+	defer bodyPool.Put(bp)
+	if b, ok := appendContentCanonical((*bp)[:0], c); ok {
+		*bp = b
+		return SHA256Hex(b), nil
+	}
 	b, err := Canonical(c)
 	if err != nil {
 		return "", fmt.Errorf("content hash: %w", err)

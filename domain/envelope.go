@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "fmt"
 
 // DecodeEnvelope decodes a stored event with LedgerSchema.
 func DecodeEnvelope(eventType string, data, metadata []byte) (Event, error) {
@@ -14,7 +11,7 @@ func DecodeEnvelope(eventType string, data, metadata []byte) (Event, error) {
 // Meta.SchemaVersion stays the version the event was written under: metadata is what was recorded.
 func (s *Schema) DecodeEnvelope(eventType string, data, metadata []byte) (Event, error) {
 	var meta Metadata
-	if err := json.Unmarshal(metadata, &meta); err != nil {
+	if err := decodeMetadata(metadata, &meta); err != nil {
 		return Event{}, fmt.Errorf("%s metadata: %w", eventType, err)
 	}
 	current, err := s.Upcast(eventType, meta.SchemaVersion, data)

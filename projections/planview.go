@@ -12,6 +12,7 @@ import (
 // a summary after each of the plan's events.
 type planView struct {
 	id       string
+	ordinal  int // index in Projector.order
 	plan     *domain.Plan
 	sha      string // of the LHC; fixed when the LHC is formed
 	lead     string // the LHC's lead PCT; fixed likewise
@@ -19,6 +20,12 @@ type planView struct {
 	position eventstore.Position
 	signers  map[string]struct{} // organisations that have ever signed this plan
 	history  []summary
+}
+
+// latest is a plan's summary after its last event, with what the report filters on.
+type latest struct {
+	sha, round string
+	summary
 }
 
 // summary is what the transparency report needs of a plan at one point of the log.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,10 +38,14 @@ type Projector struct {
 	shaSince map[string]eventstore.Position // when each SHA was registered
 	plans    map[string]*planView           // by plan id
 	order    []*planView                    // in submission order
+	latest   []latest                       // latest[i] is order[i]'s summary now, for the report
 	signers  map[string][]*planView         // ods code -> plans it has signed, in first-signature order
 	timeline timeline
 	events   int
 	skipped  int
+	// appliedPos is the last position applied, moved under mu (progress moves just after), so that
+	// a reader holding mu knows whether latest is exactly the state at a position.
+	appliedPos eventstore.Position
 }
 
 // New returns a projector over store. Call Run to feed it.
@@ -59,17 +64,25 @@ func New(store eventstore.Store, log *slog.Logger) *Projector {
 	}
 }
 
-// Run subscribes to the log from its beginning and applies every event until ctx ends or an event
-// cannot be folded. Readiness is reached once the head found at start has been applied.
+// Run catches up with the log (CatchUp), then subscribes to it and applies every new event until
+// ctx ends or an event cannot be folded. Readiness is reached once the head found at start has been
+// applied.
 func (p *Projector) Run(ctx context.Context) error {
 	head, err := p.store.Head(ctx)
 	if err != nil {
 		return p.fail(fmt.Errorf("projections: reading the log head: %w", err))
 	}
-	if head == 0 {
-		p.ready.Store(true)
+	if err := p.CatchUp(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if p.failed.Load() != nil {
+			return err // already recorded by CatchUp
+		}
+		return p.fail(fmt.Errorf("projections: catching up: %w", err))
 	}
-	for rec, err := range p.store.Subscribe(ctx, 0) {
+	p.log.Info("projections caught up", "position", p.Applied(), "head_at_start", head, "events", p.Events())
+	for rec, err := range p.store.Subscribe(ctx, p.Applied()) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -79,34 +92,106 @@ func (p *Projector) Run(ctx context.Context) error {
 		if err := p.apply(rec); err != nil {
 			return p.fail(err)
 		}
-		if !p.ready.Load() && rec.Position >= head {
-			p.ready.Store(true)
-			p.log.Info("projections caught up", "position", rec.Position, "events", p.Events())
-		}
 	}
 	return ctx.Err()
 }
 
-// CatchUp applies every event already in the log and returns: a one-off rebuild (ledger replay,
-// benchmarks) without a live subscription.
+// catchUpBatch is how many events CatchUp reads at a time; one batch is decoded while the one
+// before it is applied.
+const catchUpBatch = 4096
+
+// decodedBatch is a batch of the log with every event decoded.
+type decodedBatch struct {
+	recs    []eventstore.RecordedEvent
+	decoded []decoded
+	err     error
+}
+
+// decoded is one event ready to apply: its domain form, or why it is not one of ours.
+type decoded struct {
+	event   domain.Event
+	isPlan  bool
+	foreign bool
+	err     error
+}
+
+// CatchUp applies every event already in the log and returns: the start of Run, and a one-off
+// rebuild (ledger replay, benchmarks). Decoding the JSON of events is most of the work of a
+// rebuild and needs nothing but the event, so batches are decoded on every core, ahead of the
+// one goroutine that applies them in log order.
 func (p *Projector) CatchUp(ctx context.Context) error {
-	after := p.Applied()
-	for {
-		events, err := p.store.ReadAll(ctx, after, 4096)
-		if err != nil {
-			return err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan decodedBatch, 1)
+	go func() {
+		defer close(batches)
+		after := p.Applied()
+		for {
+			recs, err := p.store.ReadAll(ctx, after, catchUpBatch)
+			if err != nil || len(recs) == 0 {
+				if err != nil {
+					select {
+					case batches <- decodedBatch{err: err}:
+					case <-ctx.Done():
+					}
+				}
+				return
+			}
+			b := decodedBatch{recs: recs, decoded: decodeAll(recs)}
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
+			}
+			after = recs[len(recs)-1].Position
 		}
-		if len(events) == 0 {
-			p.ready.Store(true)
-			return nil
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return b.err
 		}
-		for _, rec := range events {
-			if err := p.apply(rec); err != nil {
+		for i, rec := range b.recs {
+			if err := p.applyDecoded(rec, b.decoded[i]); err != nil {
 				return p.fail(err)
 			}
 		}
-		after = events[len(events)-1].Position
+		p.progress.set(b.recs[len(b.recs)-1].Position) // waiters wake once a batch, not per event
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p.ready.Store(true)
+	return nil
+}
+
+// decodeAll decodes recs on as many goroutines as there are cores.
+func decodeAll(recs []eventstore.RecordedEvent) []decoded {
+	out := make([]decoded, len(recs))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(recs)/64))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(recs); i += workers {
+				out[i] = decode(recs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func decode(rec eventstore.RecordedEvent) decoded {
+	isPlan := strings.HasPrefix(rec.Stream, planPrefix)
+	if rec.Stream != registryStream && !isPlan {
+		return decoded{foreign: true}
+	}
+	e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+	if err != nil {
+		err = fmt.Errorf("projections: position %d (%s revision %d): %w", rec.Position, rec.Stream, rec.Revision, err)
+	}
+	return decoded{event: e, isPlan: isPlan, err: err}
 }
 
 func (p *Projector) fail(err error) error {
@@ -146,30 +231,37 @@ func (p *Projector) Events() int {
 }
 
 func (p *Projector) apply(rec eventstore.RecordedEvent) error {
-	isPlan := strings.HasPrefix(rec.Stream, planPrefix)
-	if rec.Stream != registryStream && !isPlan {
-		p.mu.Lock()
-		p.skipped++
-		p.mu.Unlock()
-		p.progress.set(rec.Position)
-		return nil
-	}
-	e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
-	if err != nil {
-		return fmt.Errorf("projections: position %d (%s revision %d): %w", rec.Position, rec.Stream, rec.Revision, err)
-	}
-	p.mu.Lock()
-	err = p.applyLocked(rec, e, isPlan)
-	p.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("projections: position %d (%s revision %d, %s): %w", rec.Position, rec.Stream, rec.Revision, rec.Type, err)
+	if err := p.applyDecoded(rec, decode(rec)); err != nil {
+		return err
 	}
 	p.progress.set(rec.Position)
 	return nil
 }
 
+// applyDecoded folds one decoded event into the read models; the caller then moves progress.
+func (p *Projector) applyDecoded(rec eventstore.RecordedEvent, d decoded) error {
+	if d.err != nil {
+		return d.err
+	}
+	if d.foreign {
+		p.mu.Lock()
+		p.skipped++
+		p.appliedPos = rec.Position
+		p.mu.Unlock()
+		return nil
+	}
+	p.mu.Lock()
+	err := p.applyLocked(rec, d.event, d.isPlan)
+	p.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("projections: position %d (%s revision %d, %s): %w", rec.Position, rec.Stream, rec.Revision, rec.Type, err)
+	}
+	return nil
+}
+
 func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, isPlan bool) error {
 	p.events++
+	p.appliedPos = rec.Position
 	p.timeline.add(rec.Position, e.Meta.RecordedAt)
 	if !isPlan {
 		if err := p.registry.Apply(e); err != nil {
@@ -183,9 +275,10 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, is
 	id := strings.TrimPrefix(rec.Stream, planPrefix)
 	v := p.plans[id]
 	if v == nil {
-		v = &planView{id: id, plan: domain.NewPlan()}
+		v = &planView{id: id, plan: domain.NewPlan(), ordinal: len(p.order)}
 		p.plans[id] = v
 		p.order = append(p.order, v)
+		p.latest = append(p.latest, latest{})
 	}
 	if err := v.plan.Apply(e); err != nil {
 		return err
@@ -200,5 +293,6 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, is
 	}
 	v.revision, v.position = rec.Revision, rec.Position
 	v.record(rec.Position, e)
+	p.latest[v.ordinal] = latest{sha: v.sha, round: v.plan.Round(), summary: v.history[len(v.history)-1]}
 	return nil
 }

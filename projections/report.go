@@ -106,27 +106,36 @@ func (p *Projector) Report(f ReportFilter) Report {
 		org, _ := p.registry.Organisation(code)
 		accs[code] = &shaAcc{row: SHARow{SHACode: code, Name: org.Name}}
 	}
-	for _, v := range p.order {
-		if f.SHA != "" && v.sha != f.SHA {
-			continue
-		}
-		if f.Round != "" && v.plan.Round() != f.Round {
-			continue
-		}
-		s, ok := v.at(pos)
-		if !ok {
-			continue
-		}
+	tally := func(sha string, s *summary) {
 		rep.Totals.add(s.status)
-		acc := accs[v.sha]
+		acc := accs[sha]
 		if acc == nil {
-			continue
+			return
 		}
 		acc.row.Counts.add(s.status)
 		acc.required += s.required
 		acc.signed += s.signed
 		if !s.assuredAt.IsZero() {
 			acc.days = append(acc.days, s.assuredAt.Sub(s.submittedAt).Hours()/24)
+		}
+	}
+	if pos >= p.appliedPos {
+		// The report as the projections stand: every plan's latest summary, kept in one dense
+		// slice so that a report over 100,000 plans is a sequential scan.
+		for i := range p.latest {
+			l := &p.latest[i]
+			if (f.SHA == "" || l.sha == f.SHA) && (f.Round == "" || l.round == f.Round) {
+				tally(l.sha, &l.summary)
+			}
+		}
+	} else {
+		for _, v := range p.order {
+			if (f.SHA != "" && v.sha != f.SHA) || (f.Round != "" && v.plan.Round() != f.Round) {
+				continue
+			}
+			if s, ok := v.at(pos); ok {
+				tally(v.sha, &s)
+			}
 		}
 	}
 	for _, code := range sortedKeys(accs) {

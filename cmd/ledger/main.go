@@ -27,7 +27,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), tokenCmd(), verifyCmd(), evidenceCmd(), replayCmd(), copyCmd(), backupCmd(), restoreCmd())
+	root.AddCommand(serveCmd(), tokenCmd(), verifyCmd(), evidenceCmd(), replayCmd(), copyCmd(), backupCmd(), restoreCmd(), benchCmd())
 	return root
 }
 

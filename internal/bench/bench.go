@@ -1,0 +1,276 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"time"
+
+	"assurance-ledger/command"
+	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/ledgertree"
+	"assurance-ledger/projections"
+)
+
+// Config says what to measure. Zero fields take the defaults of `ledger bench`.
+type Config struct {
+	// Dir is where the store is written; it must not hold a ledger. Empty: a fresh temporary
+	// directory, removed afterwards.
+	Dir string
+	// Events is about how many events the log holds when the append phase ends (registry included).
+	Events int
+	// Plans, when > 0, caps the number of plans recorded (the run ends at whichever comes first).
+	Plans int
+	// Writers is how many commands are in flight at once, each on its own plan.
+	Writers int
+	// Seed varies the generated data set.
+	Seed int64
+	// HTTPDuration is how long each HTTP phase runs; GetRate the GET request rate it offers.
+	HTTPDuration time.Duration
+	GetRate      int
+	// Progress receives one line per phase; nil discards them.
+	Progress io.Writer
+}
+
+// Defaults of `ledger bench`: a size that runs in about a minute on a 2-core machine. The targets
+// of docs/performance.md are stated for --events 1000000.
+const (
+	DefaultEvents  = 200_000
+	DefaultWriters = 64
+	DefaultGetRate = 5_000
+)
+
+// Result is what `ledger bench --json` prints.
+type Result struct {
+	FsyncPerSec        float64 `json:"fsync_per_sec"`
+	AppendEventsPerSec float64 `json:"append_events_per_sec"`
+	AppendP50Ms        float64 `json:"append_p50_ms"`
+	AppendP99Ms        float64 `json:"append_p99_ms"`
+	EventsPerFsync     float64 `json:"events_per_fsync"`
+	ReplayEventsPerSec float64 `json:"replay_events_per_sec"`
+	StartupToReadyMs   float64 `json:"startup_to_ready_ms"`
+	ReportMs           float64 `json:"report_ms"`
+	AsOfReportMs       float64 `json:"as_of_report_ms"`
+	HTTPGetP99Ms       float64 `json:"http_get_p99_ms"`
+	HTTPGetPerSec      float64 `json:"http_get_per_sec"` // the GET rate achieved, against GetRate offered
+	HTTPPostPerSec     float64 `json:"http_post_per_sec"`
+	RSSMB              float64 `json:"rss_mb"`      // VmRSS after replay: heap and the store's mapped pages
+	RSSAnonMB          float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
+	RSSPeakMB          float64 `json:"rss_peak_mb"` // VmHWM over the whole run, generator included
+	GoVersion          string  `json:"go_version"`
+	Events             int     `json:"events"`
+	Plans              int     `json:"plans"`
+	Writers            int     `json:"writers"`
+	Cores              int     `json:"cores"`
+}
+
+func (c *Config) defaults() {
+	if c.Events <= 0 {
+		c.Events = DefaultEvents
+	}
+	if c.Writers <= 0 {
+		c.Writers = DefaultWriters
+	}
+	if c.HTTPDuration <= 0 {
+		c.HTTPDuration = 3 * time.Second
+	}
+	if c.GetRate <= 0 {
+		c.GetRate = DefaultGetRate
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+}
+
+// Run generates the workload, records it and measures every figure of Result.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	cfg.defaults()
+	res := Result{GoVersion: runtime.Version(), Writers: cfg.Writers, Cores: runtime.NumCPU()}
+	dir, cleanup, err := dataDir(cfg.Dir)
+	if err != nil {
+		return res, err
+	}
+	defer cleanup()
+	path := filepath.Join(dir, "ledger.db")
+	say := func(format string, args ...any) { fmt.Fprintf(cfg.Progress, "bench: "+format+"\n", args...) }
+
+	say("fsync probe in %s", dir)
+	if res.FsyncPerSec, err = fsyncRate(dir, time.Second); err != nil {
+		return res, err
+	}
+
+	say("generating the data set")
+	w, err := newWorkload(cfg.Seed, cfg.Events, cfg.Plans)
+	if err != nil {
+		return res, err
+	}
+	say("recording the registry (%d events, fsync off: set-up, not measured)", len(w.registry))
+	if err := setUpRegistry(ctx, path, w); err != nil {
+		return res, err
+	}
+
+	store, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		return res, err
+	}
+	say("appending with %d writers", cfg.Writers)
+	before := store.Stats()
+	run, err := w.runPlans(ctx, command.NewHandler(store, command.Options{}), cfg.Writers, len(w.registry), cfg.Events, cfg.Plans)
+	if err != nil {
+		_ = store.Close()
+		return res, err
+	}
+	after := store.Stats()
+	if len(run.planIDs) == 0 {
+		_ = store.Close()
+		return res, fmt.Errorf("bench: no plan was recorded: the registry alone has %d events; ask for more events", len(w.registry))
+	}
+	res.Plans = run.plans
+	res.AppendEventsPerSec = float64(run.events) / run.elapsed.Seconds()
+	res.AppendP50Ms, res.AppendP99Ms = quantile(run.latencies, 0.50), quantile(run.latencies, 0.99)
+	if commits := after.BatchesCommitted - before.BatchesCommitted; commits > 0 {
+		res.EventsPerFsync = float64(after.EventsWritten-before.EventsWritten) / float64(commits)
+	}
+	if err := store.Close(); err != nil {
+		return res, err
+	}
+	run.latencies = nil
+	w = nil
+	runtime.GC()
+
+	say("replaying %d plans", res.Plans)
+	if store, err = boltstore.Open(path, boltstore.Options{}); err != nil {
+		return res, err
+	}
+	proj := projections.New(store, nil)
+	t0 := time.Now()
+	if err := proj.CatchUp(ctx); err != nil {
+		_ = store.Close()
+		return res, err
+	}
+	replay := time.Since(t0)
+	res.Events = proj.Events()
+	res.ReplayEventsPerSec = float64(res.Events) / replay.Seconds()
+	// Garbage of the replay, returned to the OS as the scavenger would over the next minutes:
+	// what is left is what the projections hold, plus the store's mapped pages.
+	debug.FreeOSMemory()
+	mem := readMemory()
+	res.RSSMB, res.RSSAnonMB = mem.rss, mem.anon
+
+	say("reports")
+	res.ReportMs = median(5, func() { proj.Report(projections.ReportFilter{}) })
+	mid := proj.Applied() / 2
+	res.AsOfReportMs = median(5, func() { proj.Report(projections.ReportFilter{AsOf: mid}) })
+	proj = nil
+	if err := store.Close(); err != nil {
+		return res, err
+	}
+	runtime.GC()
+
+	say("start-up to ready")
+	startupCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	t0 = time.Now()
+	store, err = boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		return res, err
+	}
+	defer store.Close()
+	proj = projections.New(store, nil)
+	tree := ledgertree.NewFollower(ledgertree.NewTree(), nil)
+	projDone, treeDone := make(chan error, 1), make(chan error, 1)
+	go func() { projDone <- proj.Run(startupCtx) }()
+	go func() { treeDone <- tree.Run(startupCtx, store) }()
+	if err := waitReady(ctx, proj, tree, projDone, treeDone); err != nil {
+		return res, err
+	}
+	res.StartupToReadyMs = ms(time.Since(t0))
+
+	say("HTTP on loopback")
+	srv, err := startHTTP(store, command.NewHandler(store, command.Options{}), proj, cfg.Writers)
+	if err != nil {
+		return res, err
+	}
+	defer srv.close()
+	get, err := srv.measureGets(run.planIDs, cfg.GetRate, cfg.HTTPDuration, cfg.Writers)
+	if err != nil {
+		return res, err
+	}
+	res.HTTPGetP99Ms, res.HTTPGetPerSec = get.p99Ms, get.perSec
+	if res.HTTPPostPerSec, err = srv.measurePosts(proj, run.planIDs, cfg.HTTPDuration, cfg.Writers); err != nil {
+		return res, err
+	}
+	res.RSSPeakMB = readMemory().peak
+	return res, nil
+}
+
+// setUpRegistry records the registry with fsync off: tens of thousands of one-event commits to one
+// stream would otherwise take minutes and measure nothing the plan phase does not.
+func setUpRegistry(ctx context.Context, path string, w *workload) error {
+	store, err := boltstore.Open(path, boltstore.Options{NoSync: true})
+	if err != nil {
+		return err
+	}
+	h := command.NewHandler(store, command.Options{})
+	for i, s := range w.registry {
+		if _, err := s.Run(ctx, h); err != nil {
+			_ = store.Close()
+			return fmt.Errorf("bench: registry step %d (%s): %w", i, s, err)
+		}
+	}
+	return store.Close()
+}
+
+func waitReady(ctx context.Context, proj *projections.Projector, tree *ledgertree.Follower, projDone, treeDone <-chan error) error {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for proj.Ready() != nil || tree.Ready() != nil {
+		select {
+		case err := <-projDone:
+			return fmt.Errorf("bench: projections stopped: %w", err)
+		case err := <-treeDone:
+			return fmt.Errorf("bench: ledger tree stopped: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+func dataDir(dir string) (string, func(), error) {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "ledger-bench-*")
+		if err != nil {
+			return "", nil, err
+		}
+		return tmp, func() { _ = os.RemoveAll(tmp) }, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ledger.db")); err == nil {
+		return "", nil, errors.New("bench: " + dir + " already holds a ledger; bench writes a fresh one")
+	}
+	return dir, func() {}, nil
+}
+
+// median runs f n times and returns the median duration in milliseconds.
+func median(n int, f func()) float64 {
+	d := make([]float64, n)
+	for i := range d {
+		t0 := time.Now()
+		f()
+		d[i] = ms(time.Since(t0))
+	}
+	sort.Float64s(d)
+	return d[n/2]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

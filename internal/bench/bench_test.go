@@ -1,0 +1,58 @@
+package bench
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRunReportsEveryFigure runs the whole bench at a tiny size. It checks that every figure issue 7
+// names is present and plausible, not how fast anything is: speed is for `ledger bench` on a quiet
+// machine, never for a unit test.
+func TestRunReportsEveryFigure(t *testing.T) {
+	res, err := Run(t.Context(), Config{Dir: t.TempDir(), Events: 800, Writers: 4, HTTPDuration: 200 * time.Millisecond, GetRate: 200})
+	require.NoError(t, err)
+	raw, err := json.Marshal(res)
+	require.NoError(t, err)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(raw, &got))
+	for _, key := range []string{
+		"fsync_per_sec", "append_events_per_sec", "append_p50_ms", "append_p99_ms", "events_per_fsync",
+		"replay_events_per_sec", "startup_to_ready_ms", "report_ms", "as_of_report_ms", "http_get_p99_ms",
+		"http_post_per_sec", "rss_mb",
+	} {
+		v, ok := got[key].(float64)
+		if assert.True(t, ok, "%s missing or not a number", key) {
+			assert.Greater(t, v, 0.0, key)
+		}
+	}
+	assert.NotEmpty(t, got["go_version"])
+	assert.Equal(t, 4.0, got["writers"])
+	assert.LessOrEqual(t, res.AppendP50Ms, res.AppendP99Ms)
+	assert.GreaterOrEqual(t, res.Events, 800, "the log reaches the requested size")
+	assert.Greater(t, res.Events, res.Plans)
+	assert.GreaterOrEqual(t, res.EventsPerFsync, 1.0)
+}
+
+func TestDataDirRefusesAnExistingLedger(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Run(t.Context(), Config{Dir: dir, Events: 300, Writers: 2, HTTPDuration: 50 * time.Millisecond, GetRate: 50})
+	require.NoError(t, err)
+	_, err = Run(t.Context(), Config{Dir: dir, Events: 300})
+	require.ErrorContains(t, err, "already holds a ledger")
+}
+
+func TestQuantile(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	sorted := []time.Duration{ms(1), ms(2), ms(3), ms(4), ms(5), ms(6), ms(7), ms(8), ms(9), ms(10)}
+	for _, c := range []struct {
+		q    float64
+		want float64
+	}{{0.5, 5}, {0.99, 10}, {0.1, 1}, {0, 1}} {
+		assert.Equal(t, c.want, quantile(sorted, c.q), "q=%v", c.q)
+	}
+	assert.Equal(t, 0.0, quantile(nil, 0.5))
+}

@@ -1,0 +1,202 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"assurance-ledger/api"
+	"assurance-ledger/auth"
+	"assurance-ledger/command"
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/projections"
+)
+
+// httpServer is the real API handler served on a loopback port.
+type httpServer struct {
+	base   string
+	srv    *http.Server
+	secret []byte
+	client *http.Client
+}
+
+func startHTTP(store eventstore.Store, h *command.Handler, proj *projections.Projector, conns int) (*httpServer, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("bench: listen on loopback: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api.New(api.Config{Commands: h, Projections: proj, Store: store, Tokens: auth.NewVerifier(secret, nil)}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = srv.Serve(ln) }()
+	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, IdleConnTimeout: time.Minute}
+	return &httpServer{base: "http://" + ln.Addr().String(), srv: srv, secret: secret,
+		client: &http.Client{Transport: tr, Timeout: 30 * time.Second}}, nil
+}
+
+func (s *httpServer) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.srv.Shutdown(ctx)
+	s.client.CloseIdleConnections()
+}
+
+func (s *httpServer) token(a domain.Actor) (string, error) {
+	return auth.Mint(s.secret, a, time.Now(), time.Hour)
+}
+
+// do sends one request and drains the answer; an answer other than want is an error quoting it.
+func (s *httpServer) do(method, path, token string, body []byte, want int) error {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.base+path, r)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != want {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("%s %s: status %d: %s", method, path, resp.StatusCode, msg)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+// getRun is GET /v1/plans/{id} issued at a fixed rate.
+type getRun struct {
+	p99Ms, perSec float64
+}
+
+// measureGets issues GET /v1/plans/{id} (random plans) at rate per second for d, from conns
+// connections. Each request is timed from when it was due, not from when a connection was free, so
+// that a server falling behind shows in the percentile instead of silently lowering the rate.
+func (s *httpServer) measureGets(plans []string, rate int, d time.Duration, conns int) (getRun, error) {
+	tok, err := s.token(domain.Actor{PersonID: "bench-auditor", Name: "Bench Auditor", Role: domain.RoleAuditor, Org: "X26"})
+	if err != nil {
+		return getRun{}, err
+	}
+	n := int(float64(rate) * d.Seconds())
+	due := make(chan time.Time, n)
+	lat := make([][]time.Duration, conns)
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	for c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := c
+			for at := range due {
+				k += conns
+				if err := s.do(http.MethodGet, "/v1/plans/"+plans[(k*7919)%len(plans)], tok, nil, http.StatusOK); err != nil {
+					failed.CompareAndSwap(nil, err)
+					continue
+				}
+				lat[c] = append(lat[c], time.Since(at))
+			}
+		}()
+	}
+	start := time.Now()
+	interval := time.Second / time.Duration(rate)
+	for i := range n {
+		at := start.Add(time.Duration(i) * interval)
+		if wait := time.Until(at); wait > 0 {
+			time.Sleep(wait)
+		}
+		due <- at
+	}
+	close(due)
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err, _ := failed.Load().(error); err != nil {
+		return getRun{}, fmt.Errorf("bench: %w", err)
+	}
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	return getRun{p99Ms: quantile(all, 0.99), perSec: float64(len(all)) / elapsed.Seconds()}, nil
+}
+
+// measurePosts has conns clients each POST contributions to a plan of its own (one still open to
+// contributions) for d, as fast as
+// the server answers, and returns the rate of 201s.
+func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d time.Duration, conns int) (float64, error) {
+	type target struct{ path, token string }
+	var targets []target
+	lhcs := map[string]domain.LHC{}
+	for _, l := range proj.LHCs() {
+		lhcs[l.ID] = l
+	}
+	for _, id := range plans {
+		if len(targets) == conns {
+			break
+		}
+		st, ok := proj.Plan(id)
+		if !ok || (st.Status != domain.StatusSubmitted && st.Status != domain.StatusSignedOff) {
+			continue // contributions close once a version is assured
+		}
+		for _, ods := range lhcs[st.LHCID].Members {
+			if o, ok := proj.Organisation(ods); ok && o.Kind.Contributes() {
+				tok, err := s.token(domain.Actor{PersonID: "bench-" + ods, Name: "Bench Informatics", Role: domain.RoleProvider, Org: ods})
+				if err != nil {
+					return 0, err
+				}
+				targets = append(targets, target{"/v1/plans/" + id + "/contributions", tok})
+				break
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return 0, errors.New("bench: no plan with a provider to post contributions to")
+	}
+	body := []byte(`{"section":"infrastructure","summary":"N3 connection upgrades and smartcard Registration Authority capacity at the trust."}`)
+	var ok atomic.Int64
+	var failed atomic.Value
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if err := s.do(http.MethodPost, t.path, t.token, body, http.StatusCreated); err != nil {
+					failed.CompareAndSwap(nil, err)
+					return
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		return 0, fmt.Errorf("bench: %w", err)
+	}
+	return float64(ok.Load()) / time.Since(start).Seconds(), nil
+}
