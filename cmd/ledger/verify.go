@@ -215,7 +215,14 @@ func verifyCmd() *cobra.Command {
 				if len(heads) == 0 {
 					fmt.Fprintf(out, "tree heads: none stored in %s\n", headsFile)
 				} else {
-					fmt.Fprintf(out, "tree heads: %d stored heads match the log (%d consistency proofs checked)\n", res.Heads.Checked, res.Heads.Consistent)
+					noun, proofs := "heads match", "proofs"
+					if res.Heads.Checked == 1 {
+						noun = "head matches"
+					}
+					if res.Heads.Consistent == 1 {
+						proofs = "proof"
+					}
+					fmt.Fprintf(out, "tree heads: %d stored %s the log (%d consistency %s checked)\n", res.Heads.Checked, noun, res.Heads.Consistent, proofs)
 				}
 			}
 			return nil
