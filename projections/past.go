@@ -9,13 +9,14 @@ import (
 )
 
 // The live models keep only the present (and, for the report, per-plan summaries). The SHA status
-// and SRO evidence "as of" a position are rarer questions, so they refold the streams concerned from
-// the store up to that position instead of keeping every past state in memory.
+// and SRO evidence "as of" a position are rarer questions. The registry is refolded from the
+// registry events the projector keeps in memory (they are few); a plan with no event after the
+// position is its live view, and only a plan that has changed since is refolded from the store.
 
 // SHAStatusAsOf is SHAStatus as the ledger stood once the event at pos had been recorded. false: no
 // such SHA was registered by then.
 func (p *Projector) SHAStatusAsOf(ctx context.Context, code, round string, pos eventstore.Position) (SHAStatus, bool, error) {
-	reg, err := p.registryAt(ctx, pos)
+	reg, err := p.registryAt(pos)
 	if err != nil {
 		return SHAStatus{}, false, err
 	}
@@ -24,29 +25,32 @@ func (p *Projector) SHAStatusAsOf(ctx context.Context, code, round string, pos e
 		return SHAStatus{}, false, nil
 	}
 	p.mu.RLock()
-	var ids []string
+	var views []*planView
 	for _, v := range p.order {
 		if v.sha == code {
-			ids = append(ids, v.id)
+			views = append(views, v)
 		}
 	}
 	p.mu.RUnlock()
+	past, err := p.viewsAt(ctx, views, pos)
+	if err != nil {
+		return SHAStatus{}, false, err
+	}
+	// The live views in past are read, and waitingFor runs, under the lock the applier takes.
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if past, err = p.settle(ctx, past, pos); err != nil {
+		return SHAStatus{}, false, err
+	}
 	byLHC := map[string][]*planView{}
-	for _, id := range ids {
-		plan, err := p.planAt(ctx, id, pos)
-		if err != nil {
-			return SHAStatus{}, false, err
-		}
-		if !plan.Exists() || plan.Withdrawn() || (round != "" && plan.Round() != round) {
+	for _, v := range past {
+		if v.plan.Withdrawn() || (round != "" && v.plan.Round() != round) {
 			continue
 		}
-		lhc, _ := reg.LHC(plan.LHCID())
-		byLHC[plan.LHCID()] = append(byLHC[plan.LHCID()], &planView{id: id, plan: plan, sha: code, lead: lhc.LeadPCT})
+		byLHC[v.plan.LHCID()] = append(byLHC[v.plan.LHCID()], v)
 	}
 	cfh, _ := reg.CfH()
 	out := SHAStatus{SHACode: code, Name: sha.Name, Round: round, LHCs: []LHCAssurance{}}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
 	for _, lhc := range reg.LHCs() {
 		if lhc.SHACode != code {
 			continue
@@ -67,7 +71,7 @@ func (p *Projector) SHAStatusAsOf(ctx context.Context, code, round string, pos e
 // SROEvidenceAsOf is SROEvidence as the ledger stood once the event at pos had been recorded. false:
 // the organisation was not registered by then.
 func (p *Projector) SROEvidenceAsOf(ctx context.Context, ods string, pos eventstore.Position) (SROEvidence, bool, error) {
-	reg, err := p.registryAt(ctx, pos)
+	reg, err := p.registryAt(pos)
 	if err != nil {
 		return SROEvidence{}, false, err
 	}
@@ -76,28 +80,83 @@ func (p *Projector) SROEvidenceAsOf(ctx context.Context, ods string, pos eventst
 		return SROEvidence{}, false, nil
 	}
 	p.mu.RLock()
-	ids := make([]string, 0, len(p.signers[ods]))
-	for _, v := range p.signers[ods] {
-		ids = append(ids, v.id)
-	}
+	views := append([]*planView(nil), p.signers[ods]...)
 	p.mu.RUnlock()
+	past, err := p.viewsAt(ctx, views, pos)
+	if err != nil {
+		return SROEvidence{}, false, err
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if past, err = p.settle(ctx, past, pos); err != nil {
+		return SROEvidence{}, false, err
+	}
 	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{}}
-	for _, id := range ids {
-		plan, err := p.planAt(ctx, id, pos)
-		if err != nil {
-			return SROEvidence{}, false, err
-		}
-		if plan.Exists() {
-			ev.SignOffs = append(ev.SignOffs, signOffsOf(org, id, plan)...)
-		}
+	for _, v := range past {
+		ev.SignOffs = append(ev.SignOffs, signOffsOf(org, v.id, v.plan)...)
 	}
 	sort.SliceStable(ev.SignOffs, func(i, j int) bool { return ev.SignOffs[i].RecordedAt.Before(ev.SignOffs[j].RecordedAt) })
 	return ev, true, nil
 }
 
-func (p *Projector) registryAt(ctx context.Context, pos eventstore.Position) (*domain.Registry, error) {
+// viewsAt returns, in the order given, the plans of views that existed at pos: a plan changed since
+// pos as a fresh view refolded from the store, one unchanged since as its live view. The caller
+// must call settle under p.mu before reading the live views, since the applier may have moved them
+// meanwhile.
+func (p *Projector) viewsAt(ctx context.Context, views []*planView, pos eventstore.Position) ([]*planView, error) {
+	out := make([]*planView, 0, len(views))
+	for _, v := range views {
+		p.mu.RLock()
+		first, last, sha, lead := v.history[0].position, v.position, v.sha, v.lead
+		p.mu.RUnlock()
+		switch {
+		case first > pos: // not submitted yet
+		case last <= pos:
+			out = append(out, v)
+		default:
+			plan, err := p.planAt(ctx, v.id, pos)
+			if err != nil {
+				return nil, err
+			}
+			if plan.Exists() {
+				out = append(out, &planView{id: v.id, plan: plan, sha: sha, lead: lead, position: pos})
+			}
+		}
+	}
+	return out, nil
+}
+
+// settle refolds, under the caller's p.mu.RLock, any live view that has moved past pos since
+// viewsAt looked at it: rare, and a single stream read.
+func (p *Projector) settle(ctx context.Context, views []*planView, pos eventstore.Position) ([]*planView, error) {
+	for i, v := range views {
+		if v.position <= pos {
+			continue
+		}
+		plan, err := p.planAt(ctx, v.id, pos)
+		if err != nil {
+			return nil, err
+		}
+		views[i] = &planView{id: v.id, plan: plan, sha: v.sha, lead: v.lead, position: pos}
+	}
+	return views, nil
+}
+
+// registryAt folds the registry events the projector holds up to pos.
+func (p *Projector) registryAt(pos eventstore.Position) (*domain.Registry, error) {
+	p.mu.RLock()
+	events := p.registryLog
+	p.mu.RUnlock()
 	reg := domain.NewRegistry()
-	return reg, p.refold(ctx, registryStream, pos, reg.Apply)
+	for _, e := range events {
+		if e.position > pos {
+			break
+		}
+		if err := reg.Apply(e.event); err != nil {
+			return nil, err
+		}
+	}
+	return reg, nil
 }
 
 func (p *Projector) planAt(ctx context.Context, id string, pos eventstore.Position) (*domain.Plan, error) {

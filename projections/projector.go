@@ -35,17 +35,26 @@ type Projector struct {
 
 	mu       sync.RWMutex
 	registry *domain.Registry
-	shaSince map[string]eventstore.Position // when each SHA was registered
-	plans    map[string]*planView           // by plan id
-	order    []*planView                    // in submission order
-	latest   []latest                       // latest[i] is order[i]'s summary now, for the report
-	signers  map[string][]*planView         // ods code -> plans it has signed, in first-signature order
-	timeline timeline
-	events   int
-	skipped  int
+	// registryLog is every registry event applied, for the registry as of a position; elements
+	// once appended are never changed, so a reader may keep the slice it saw under mu.
+	registryLog []positioned
+	shaSince    map[string]eventstore.Position // when each SHA was registered
+	plans       map[string]*planView           // by plan id
+	order       []*planView                    // in submission order
+	latest      []latest                       // latest[i] is order[i]'s summary now, for the report
+	signers     map[string][]*planView         // ods code -> plans it has signed, in first-signature order
+	timeline    timeline
+	events      int
+	skipped     int
 	// appliedPos is the last position applied, moved under mu (progress moves just after), so that
 	// a reader holding mu knows whether latest is exactly the state at a position.
 	appliedPos eventstore.Position
+}
+
+// positioned is an event with where it stands in the log.
+type positioned struct {
+	position eventstore.Position
+	event    domain.Event
 }
 
 // New returns a projector over store. Call Run to feed it.
@@ -267,6 +276,7 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, is
 		if err := p.registry.Apply(e); err != nil {
 			return err
 		}
+		p.registryLog = append(p.registryLog, positioned{rec.Position, e})
 		if o, ok := e.Data.(domain.OrganisationRegistered); ok && o.Kind == domain.KindSHA {
 			p.shaSince[o.ODSCode] = rec.Position
 		}

@@ -38,6 +38,11 @@ func BenchmarkPages(b *testing.B) {
 		{"overview as of", "/?round=2009-10&as_of=2009-10-01T00:00"},
 		{"sha", "/shas/" + busiest},
 		{"sha round", "/shas/" + busiest + "?round=2009-10"},
+		{"sha as of", "/shas/" + busiest + "?as_of=2009-10-01T00:00"},
+		{"plan", "/plans/" + plans[len(plans)/2].PlanID},
+		{"plan as of", "/plans/" + plans[len(plans)/2].PlanID + "?as_of=2009-10-01T00:00"},
+		{"sro", "/organisations/5K5/sro"},
+		{"sro as of", "/organisations/5K5/sro?as_of=2009-10-01T00:00"},
 	} {
 		b.Run(page.name, func(b *testing.B) {
 			req := httptest.NewRequest(http.MethodGet, page.path, nil)
