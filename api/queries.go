@@ -120,7 +120,7 @@ func (s *server) getPlan(c echo.Context) error {
 		return newProblem(http.StatusNotFound, "plan_not_found", detail)
 	}
 	c.Response().Header().Set("ETag", strconv.Quote(strconv.FormatUint(st.Revision, 10)))
-	return c.JSON(http.StatusOK, st)
+	return c.JSON(http.StatusOK, toPlanJSON(st))
 }
 
 // AuditEntry is one event of a plan's audit trail or of the global feed.

@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -12,14 +13,17 @@ import (
 )
 
 // benchLog is a store seeded with the demo at scale 4 (about 2,800 events), and its events.
-func benchLog(b *testing.B) (eventstore.Store, []eventstore.RecordedEvent) {
+func benchLog(b *testing.B) (eventstore.Store, []eventstore.RecordedEvent) { return benchLogAt(b, 4) }
+
+// benchLogAt is a store seeded with the demo at the given scale, and its events.
+func benchLogAt(b *testing.B, scale int) (eventstore.Store, []eventstore.RecordedEvent) {
 	b.Helper()
 	store, err := boltstore.Open(filepath.Join(b.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	if _, err := demo.Seed(context.Background(), store, demo.Options{Scale: 4}); err != nil {
+	if _, err := demo.Seed(context.Background(), store, demo.Options{Scale: scale}); err != nil {
 		b.Fatal(err)
 	}
 	events, err := store.ReadAll(context.Background(), 0, 0)
@@ -42,24 +46,33 @@ func BenchmarkReplay(b *testing.B) {
 	b.ReportMetric(float64(b.N*len(events))/b.Elapsed().Seconds(), "events/s")
 }
 
-// BenchmarkReport is the transparency report over every plan, now and as of the log's midpoint.
+// BenchmarkReport is the transparency report over every plan, now (unfiltered and for one round)
+// and as of the log's midpoint, at two sizes of log, to show how each grows with the plans.
 func BenchmarkReport(b *testing.B) {
-	store, events := benchLog(b)
-	p := projections.New(store, nil)
-	if err := p.CatchUp(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	for _, c := range []struct {
-		name string
-		f    projections.ReportFilter
-	}{{"now", projections.ReportFilter{}}, {"as-of-midpoint", projections.ReportFilter{AsOf: eventstore.Position(len(events) / 2)}}} {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if rep := p.Report(c.f); rep.Totals.Plans == 0 {
-					b.Fatal("empty report")
+	for _, scale := range []int{4, 40} {
+		store, events := benchLogAt(b, scale)
+		p := projections.New(store, nil)
+		if err := p.CatchUp(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		round := p.Plans(projections.PlanFilter{})[0].Round
+		for _, c := range []struct {
+			name string
+			f    projections.ReportFilter
+		}{
+			{"now", projections.ReportFilter{}},
+			{"now-one-round", projections.ReportFilter{Round: round}},
+			{"as-of-midpoint", projections.ReportFilter{AsOf: eventstore.Position(len(events) / 2)}},
+		} {
+			b.Run(fmt.Sprintf("scale-%d/%s", scale, c.name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if rep := p.Report(c.f); rep.Totals.Plans == 0 {
+						b.Fatal("empty report")
+					}
 				}
-			}
-		})
+				b.ReportMetric(float64(len(p.Plans(projections.PlanFilter{}))), "plans")
+			})
+		}
 	}
 }

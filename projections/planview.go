@@ -20,12 +20,7 @@ type planView struct {
 	position eventstore.Position
 	signers  map[string]struct{} // organisations that have ever signed this plan
 	history  []summary
-}
-
-// latest is a plan's summary after its last event, with what the report filters on.
-type latest struct {
-	sha, round string
-	summary
+	counted  contribution // what the report's aggregates hold for this plan
 }
 
 // summary is what the transparency report needs of a plan at one point of the log.

@@ -41,13 +41,13 @@ type Projector struct {
 	shaSince    map[string]eventstore.Position // when each SHA was registered
 	plans       map[string]*planView           // by plan id
 	order       []*planView                    // in submission order
-	latest      []latest                       // latest[i] is order[i]'s summary now, for the report
+	aggs        aggregates                     // the current report's sums, kept as events are applied
 	signers     map[string][]*planView         // ods code -> plans it has signed, in first-signature order
 	timeline    timeline
 	events      int
 	skipped     int
 	// appliedPos is the last position applied, moved under mu (progress moves just after), so that
-	// a reader holding mu knows whether latest is exactly the state at a position.
+	// a reader holding mu knows whether aggs is exactly the state at a position.
 	appliedPos eventstore.Position
 }
 
@@ -70,6 +70,7 @@ func New(store eventstore.Store, log *slog.Logger) *Projector {
 		shaSince: map[string]eventstore.Position{},
 		plans:    map[string]*planView{},
 		signers:  map[string][]*planView{},
+		aggs:     newAggregates(),
 	}
 }
 
@@ -288,7 +289,6 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, is
 		v = &planView{id: id, plan: domain.NewPlan(), ordinal: len(p.order)}
 		p.plans[id] = v
 		p.order = append(p.order, v)
-		p.latest = append(p.latest, latest{})
 	}
 	if err := v.plan.Apply(e); err != nil {
 		return err
@@ -303,6 +303,8 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, is
 	}
 	v.revision, v.position = rec.Revision, rec.Position
 	v.record(rec.Position, e)
-	p.latest[v.ordinal] = latest{sha: v.sha, round: v.plan.Round(), summary: v.history[len(v.history)-1]}
+	now := contribution{counted: true, key: aggKey{v.sha, v.plan.Round()}, summary: v.history[len(v.history)-1]}
+	p.aggs.replace(v.counted, now)
+	v.counted = now
 	return nil
 }

@@ -27,23 +27,13 @@ type Counts struct {
 	Withdrawn             int `json:"withdrawn"`
 }
 
-func (c *Counts) add(s domain.Status) {
-	c.Plans++
-	switch s {
-	case domain.StatusSubmitted:
-		c.Submitted++
-	case domain.StatusSignedOff:
-		c.SignedOff++
-	case domain.StatusAssured:
-		c.Assured++
-	case domain.StatusAssuredWithConditions:
-		c.AssuredWithConditions++
-	case domain.StatusNotAssured:
-		c.NotAssured++
-	case domain.StatusAcknowledged:
-		c.Acknowledged++
-	case domain.StatusWithdrawn:
-		c.Withdrawn++
+func (c *Counts) add(s domain.Status) { c.addN(s, 1) }
+
+// addN counts n more plans (n may be negative) in status s.
+func (c *Counts) addN(s domain.Status, n int) {
+	c.Plans += n
+	if f := c.statusField(s); f != nil {
+		*f += n
 	}
 }
 
@@ -81,7 +71,8 @@ type Report struct {
 type shaAcc struct {
 	row              SHARow
 	required, signed int
-	days             []float64
+	days             []float64     // collected by a scan
+	sorted           *sortedFloats // or kept by the aggregates
 }
 
 // Report computes the transparency report as of f.AsOf (or now). Every SHA registered by then has a
@@ -89,6 +80,12 @@ type shaAcc struct {
 func (p *Projector) Report(f ReportFilter) Report {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
+	return p.report(f, false)
+}
+
+// report computes the report with p.mu held, from the aggregates when it is of the current state
+// unless scan asks for a walk over every plan (the reference the aggregates are tested against).
+func (p *Projector) report(f ReportFilter, scan bool) Report {
 	pos := f.AsOf
 	if pos == 0 || pos > p.progress.get() {
 		pos = p.progress.get()
@@ -106,11 +103,72 @@ func (p *Projector) Report(f ReportFilter) Report {
 		org, _ := p.registry.Organisation(code)
 		accs[code] = &shaAcc{row: SHARow{SHACode: code, Name: org.Name}}
 	}
-	tally := func(sha string, s *summary) {
-		rep.Totals.add(s.status)
-		acc := accs[sha]
+	if pos >= p.appliedPos && !scan {
+		// The report as the projections stand: the running sums of every (SHA, round) cell.
+		p.reportCells(f, &rep, accs)
+	} else {
+		p.reportScan(f, pos, &rep, accs)
+	}
+	for _, code := range sortedKeys(accs) {
+		acc := accs[code]
+		if acc.required > 0 {
+			rate := round(float64(acc.signed)/float64(acc.required), 4)
+			acc.row.SROSignOffRate = &rate
+		}
+		if acc.sorted != nil {
+			if m, ok := acc.sorted.median(); ok {
+				m = round(m, 1)
+				acc.row.MedianDaysSubmitToAssurance = &m
+			}
+		} else if len(acc.days) > 0 {
+			m := round(median(acc.days), 1)
+			acc.row.MedianDaysSubmitToAssurance = &m
+		}
+		rep.BySHA = append(rep.BySHA, acc.row)
+	}
+	return rep
+}
+
+// reportCells fills the report from the aggregates: O(SHAs x rounds), whatever the number of plans.
+func (p *Projector) reportCells(f ReportFilter, rep *Report, accs map[string]*shaAcc) {
+	for key, c := range p.aggs.cells {
+		if (f.SHA != "" && key.sha != f.SHA) || (f.Round != "" && key.round != f.Round) {
+			continue
+		}
+		rep.Totals.plus(c.counts)
+		acc := accs[key.sha]
 		if acc == nil {
-			return
+			continue
+		}
+		acc.row.Counts.plus(c.counts)
+		acc.required += c.required
+		acc.signed += c.signed
+		if f.Round != "" {
+			acc.sorted = &c.days
+		}
+	}
+	if f.Round == "" {
+		for sha, acc := range accs {
+			acc.sorted = p.aggs.shaDays[sha]
+		}
+	}
+}
+
+// reportScan fills the report from every plan's summary as of pos: the "as of" report, and the
+// reference the aggregates are tested against.
+func (p *Projector) reportScan(f ReportFilter, pos eventstore.Position, rep *Report, accs map[string]*shaAcc) {
+	for _, v := range p.order {
+		if (f.SHA != "" && v.sha != f.SHA) || (f.Round != "" && v.plan.Round() != f.Round) {
+			continue
+		}
+		s, ok := v.at(pos)
+		if !ok {
+			continue
+		}
+		rep.Totals.add(s.status)
+		acc := accs[v.sha]
+		if acc == nil {
+			continue
 		}
 		acc.row.Counts.add(s.status)
 		acc.required += s.required
@@ -119,38 +177,6 @@ func (p *Projector) Report(f ReportFilter) Report {
 			acc.days = append(acc.days, s.assuredAt.Sub(s.submittedAt).Hours()/24)
 		}
 	}
-	if pos >= p.appliedPos {
-		// The report as the projections stand: every plan's latest summary, kept in one dense
-		// slice so that a report over 100,000 plans is a sequential scan.
-		for i := range p.latest {
-			l := &p.latest[i]
-			if (f.SHA == "" || l.sha == f.SHA) && (f.Round == "" || l.round == f.Round) {
-				tally(l.sha, &l.summary)
-			}
-		}
-	} else {
-		for _, v := range p.order {
-			if (f.SHA != "" && v.sha != f.SHA) || (f.Round != "" && v.plan.Round() != f.Round) {
-				continue
-			}
-			if s, ok := v.at(pos); ok {
-				tally(v.sha, &s)
-			}
-		}
-	}
-	for _, code := range sortedKeys(accs) {
-		acc := accs[code]
-		if acc.required > 0 {
-			rate := round(float64(acc.signed)/float64(acc.required), 4)
-			acc.row.SROSignOffRate = &rate
-		}
-		if len(acc.days) > 0 {
-			m := round(median(acc.days), 1)
-			acc.row.MedianDaysSubmitToAssurance = &m
-		}
-		rep.BySHA = append(rep.BySHA, acc.row)
-	}
-	return rep
 }
 
 func median(xs []float64) float64 {

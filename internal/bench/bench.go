@@ -12,6 +12,7 @@ import (
 	"sort"
 	"time"
 
+	"assurance-ledger/api"
 	"assurance-ledger/command"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/ledgertree"
@@ -119,14 +120,29 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	say("appending with %d writers", cfg.Writers)
-	before := store.Stats()
-	run, err := w.runPlans(ctx, command.NewHandler(store, command.Options{}), cfg.Writers, len(w.registry), cfg.Events, cfg.Plans)
+	// The tree follows the appends, as in serve, and leaves its checkpoint for the restart below.
+	tree, err := startTree(ctx, dir, store)
 	if err != nil {
 		_ = store.Close()
 		return res, err
 	}
+	say("appending with %d writers, the ledger tree following", cfg.Writers)
+	before := store.Stats()
+	run, err := w.runPlans(ctx, command.NewHandler(store, command.Options{}), cfg.Writers, len(w.registry), cfg.Events, cfg.Plans)
+	if err != nil {
+		_ = tree.stop(ctx, 0)
+		_ = store.Close()
+		return res, err
+	}
 	after := store.Stats()
+	head, err := store.Head(ctx)
+	if stopErr := tree.stop(ctx, head); err == nil {
+		err = stopErr
+	}
+	if err != nil {
+		_ = store.Close()
+		return res, err
+	}
 	if len(run.planIDs) == 0 {
 		_ = store.Close()
 		return res, fmt.Errorf("bench: no plan was recorded: the registry alone has %d events; ask for more events", len(w.registry))
@@ -173,27 +189,54 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	runtime.GC()
 
-	say("start-up to ready")
-	startupCtx, stop := context.WithCancel(ctx)
-	defer stop()
+	say("start-up to ready (resuming the ledger tree from its checkpoint)")
 	t0 = time.Now()
 	store, err = boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		return res, err
 	}
-	defer store.Close()
+	servingCtx, stopServing := context.WithCancel(ctx)
 	proj = projections.New(store, nil)
-	tree := ledgertree.NewFollower(ledgertree.NewTree(), nil)
-	projDone, treeDone := make(chan error, 1), make(chan error, 1)
-	go func() { projDone <- proj.Run(startupCtx) }()
-	go func() { treeDone <- tree.Run(startupCtx, store) }()
-	if err := waitReady(ctx, proj, tree, projDone, treeDone); err != nil {
+	projDone := make(chan error, 1)
+	if tree, err = startTree(servingCtx, dir, store); err != nil {
+		stopServing()
+		_ = store.Close()
+		return res, err
+	}
+	go func() { projDone <- proj.Run(servingCtx) }()
+	// Everything serving stops before the store closes: the projections, then the tree.
+	var headsDone chan struct{}
+	defer func() {
+		stopServing()
+		<-projDone
+		if headsDone != nil {
+			<-headsDone
+		}
+		_ = tree.stop(ctx, 0)
+		_ = store.Close()
+	}()
+	if err := waitReady(ctx, proj, tree, projDone); err != nil {
 		return res, err
 	}
 	res.StartupToReadyMs = ms(time.Since(t0))
+	say("ready in %.0f ms; the ledger tree resumed at %d leaves and read %d more",
+		res.StartupToReadyMs, tree.f.Tree().Size()-tree.f.Read(), tree.f.Read())
 
 	say("HTTP on loopback")
-	srv, err := startHTTP(store, command.NewHandler(store, command.Options{}), proj, cfg.Writers)
+	signer, err := ledgertree.LoadSigner(dir)
+	if err != nil {
+		return res, err
+	}
+	heads, err := ledgertree.OpenHeadLog(filepath.Join(dir, ledgertree.HeadsFile), signer)
+	if err != nil {
+		return res, err
+	}
+	headsDone = make(chan struct{})
+	go func() { defer close(headsDone); heads.Keep(servingCtx, tree.f, time.Minute) }()
+	srv, err := startHTTP(api.Config{
+		Commands: command.NewHandler(store, command.Options{}), Projections: proj, Store: store,
+		Tree: tree.f, TreeSigner: signer, Heads: heads, BackupDir: dir,
+	}, cfg.Writers)
 	if err != nil {
 		return res, err
 	}
@@ -227,15 +270,15 @@ func setUpRegistry(ctx context.Context, path string, w *workload) error {
 	return store.Close()
 }
 
-func waitReady(ctx context.Context, proj *projections.Projector, tree *ledgertree.Follower, projDone, treeDone <-chan error) error {
+func waitReady(ctx context.Context, proj *projections.Projector, tree *liveTree, projDone <-chan error) error {
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	for proj.Ready() != nil || tree.Ready() != nil {
+	for proj.Ready() != nil || tree.f.Ready() != nil {
 		select {
 		case err := <-projDone:
 			return fmt.Errorf("bench: projections stopped: %w", err)
-		case err := <-treeDone:
-			return fmt.Errorf("bench: ledger tree stopped: %w", err)
+		case <-tree.done:
+			return fmt.Errorf("bench: ledger tree stopped: %w", tree.err)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,8 +14,12 @@ import (
 // names is present and plausible, not how fast anything is: speed is for `ledger bench` on a quiet
 // machine, never for a unit test.
 func TestRunReportsEveryFigure(t *testing.T) {
-	res, err := Run(t.Context(), Config{Dir: t.TempDir(), Events: 800, Writers: 4, HTTPDuration: 200 * time.Millisecond, GetRate: 200})
+	var progress strings.Builder
+	res, err := Run(t.Context(), Config{Dir: t.TempDir(), Events: 800, Writers: 4, HTTPDuration: 200 * time.Millisecond, GetRate: 200, Progress: &progress})
 	require.NoError(t, err)
+	// Start-up is a restart of serve: the tree resumes from the checkpoint the append phase left,
+	// which held the whole log, instead of rebuilding.
+	assert.Regexp(t, `the ledger tree resumed at [1-9][0-9]* leaves and read 0 more`, progress.String())
 	raw, err := json.Marshal(res)
 	require.NoError(t, err)
 	var got map[string]any

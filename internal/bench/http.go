@@ -16,9 +16,7 @@ import (
 
 	"assurance-ledger/api"
 	"assurance-ledger/auth"
-	"assurance-ledger/command"
 	"assurance-ledger/domain"
-	"assurance-ledger/eventstore"
 	"assurance-ledger/projections"
 )
 
@@ -30,17 +28,21 @@ type httpServer struct {
 	client *http.Client
 }
 
-func startHTTP(store eventstore.Store, h *command.Handler, proj *projections.Projector, conns int) (*httpServer, error) {
+// startHTTP serves api.New(cfg) with a fresh token secret, as ledger serve configures it except for
+// the per-person rate limit: serve's default (1,000 requests a second) would cap the GET phase,
+// whose requests all come from one bench person.
+func startHTTP(cfg api.Config, conns int) (*httpServer, error) {
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
+	cfg.Tokens = auth.NewVerifier(secret, nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench: listen on loopback: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Config{Commands: h, Projections: proj, Store: store, Tokens: auth.NewVerifier(secret, nil)}),
+		Handler:           api.New(cfg),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() { _ = srv.Serve(ln) }()

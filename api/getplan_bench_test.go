@@ -1,0 +1,113 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/api"
+	"assurance-ledger/auth"
+	"assurance-ledger/command"
+	"assurance-ledger/demo"
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/projections"
+)
+
+// demoAPI is the API handler (no network) over the demo round, with an auditor's token and every
+// plan's id.
+func demoAPI(tb testing.TB) (e *echo.Echo, token string, plans []string) {
+	tb.Helper()
+	e, token, plans, _ = demoAPIWithProjector(tb)
+	return e, token, plans
+}
+
+func demoAPIWithProjector(tb testing.TB) (e *echo.Echo, token string, plans []string, proj *projections.Projector) {
+	tb.Helper()
+	store, err := boltstore.Open(filepath.Join(tb.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(tb, err)
+	tb.Cleanup(func() { store.Close() })
+	_, err = demo.Seed(context.Background(), store, demo.Options{})
+	require.NoError(tb, err)
+	proj = projections.New(store, nil)
+	require.NoError(tb, proj.CatchUp(context.Background()))
+	e = api.New(api.Config{Commands: command.NewHandler(store, command.Options{}), Projections: proj, Store: store,
+		Tokens: auth.NewVerifier(secret, nil)})
+	token, err = auth.Mint(secret, domain.Actor{PersonID: "p-auditor", Name: "Audrey Auditor", Role: domain.RoleAuditor, Org: "X26"}, time.Now(), time.Hour)
+	require.NoError(tb, err)
+	for _, p := range proj.Plans(projections.PlanFilter{}) {
+		plans = append(plans, p.PlanID)
+	}
+	require.NotEmpty(tb, plans)
+	return e, token, plans, proj
+}
+
+func getPlan(e *echo.Echo, token, id string) *httptest.ResponseRecorder {
+	return get(e, token, "/v1/plans/"+id)
+}
+
+func get(e *echo.Echo, token, path string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	return rec
+}
+
+// GET /v1/plans/{id} answers every demo plan, now and as of several positions, with the bytes
+// encoding/json gives for the projection's PlanState (what the handler sent before it encoded a
+// mirror of it), newline included, as Echo writes it.
+func TestGetPlanBodiesAreThePlanStateJSON(t *testing.T) {
+	e, token, plans, proj := demoAPIWithProjector(t)
+	head := proj.Applied()
+	for _, id := range plans {
+		for _, asOf := range []eventstore.Position{0, head / 3, head / 2, head - 1} {
+			path := "/v1/plans/" + id
+			var (
+				st    projections.PlanState
+				found bool
+				err   error
+			)
+			if asOf == 0 {
+				st, found = proj.Plan(id)
+			} else {
+				path += fmt.Sprintf("?as_of=%d", asOf)
+				st, found, err = proj.PlanAsOf(context.Background(), id, asOf)
+				require.NoError(t, err)
+			}
+			rec := get(e, token, path)
+			if !found {
+				require.Equal(t, http.StatusNotFound, rec.Code, path)
+				continue
+			}
+			require.Equal(t, http.StatusOK, rec.Code, path)
+			var want bytes.Buffer
+			require.NoError(t, json.NewEncoder(&want).Encode(st))
+			require.Equal(t, want.String(), rec.Body.String(), path)
+		}
+	}
+}
+
+// BenchmarkGetPlan is the server's cost of GET /v1/plans/{id} (routing, token check, projection
+// read, JSON encoding), without the network, over the demo plans in turn.
+func BenchmarkGetPlan(b *testing.B) {
+	e, token, plans := demoAPI(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if rec := getPlan(e, token, plans[i%len(plans)]); rec.Code != http.StatusOK {
+			b.Fatal(rec.Code)
+		}
+		i++
+	}
+}

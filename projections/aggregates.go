@@ -1,0 +1,204 @@
+package projections
+
+import (
+	"sort"
+
+	"assurance-ledger/domain"
+)
+
+// The current transparency report is read far more often than plans change, and at 100,000 plans a
+// walk over every plan costs tens of milliseconds. So the projector keeps, per (SHA, round), what the
+// report sums, and moves a plan's contribution between them as each of its events is applied: the
+// current report then costs O(SHAs x rounds), whatever the number of plans.
+
+// aggKey is one cell of the report: an SHA (empty if the plan's LHC was not found) and a round.
+type aggKey struct{ sha, round string }
+
+// agg is the sum of the latest summaries of the plans in one cell.
+type agg struct {
+	counts           Counts
+	required, signed int
+	// days holds the days from submission to assurance of the cell's assured plans, for the median
+	// when the report is filtered by round.
+	days sortedFloats
+}
+
+// aggregates are the report's running sums.
+type aggregates struct {
+	cells map[aggKey]*agg
+	// shaDays holds the same days per SHA over every round, for the median of an unfiltered report.
+	// The median is kept exact (the report's figure is published; an estimate would differ from the
+	// as-of report and from a recount), so the values themselves are kept, in order.
+	shaDays map[string]*sortedFloats
+}
+
+func newAggregates() aggregates {
+	return aggregates{cells: map[aggKey]*agg{}, shaDays: map[string]*sortedFloats{}}
+}
+
+// contribution is what one plan adds to the aggregates: its latest summary and where it is counted.
+type contribution struct {
+	counted bool
+	key     aggKey
+	summary
+}
+
+func (c contribution) days() (float64, bool) {
+	if !c.counted || c.assuredAt.IsZero() {
+		return 0, false
+	}
+	return c.assuredAt.Sub(c.submittedAt).Hours() / 24, true
+}
+
+// replace moves a plan's contribution from old to new.
+func (a *aggregates) replace(old, new contribution) {
+	if old.counted {
+		c := a.cells[old.key]
+		c.counts.addN(old.status, -1)
+		c.required -= old.required
+		c.signed -= old.signed
+	}
+	c := a.cells[new.key]
+	if c == nil {
+		c = &agg{}
+		a.cells[new.key] = c
+	}
+	c.counts.addN(new.status, 1)
+	c.required += new.required
+	c.signed += new.signed
+
+	// A plan's days are fixed once it is first assured, so this is normally one insertion per plan.
+	oldDays, hadDays := old.days()
+	newDays, hasDays := new.days()
+	if hadDays == hasDays && oldDays == newDays && old.key == new.key {
+		return
+	}
+	if hadDays {
+		a.cells[old.key].days.remove(oldDays)
+		a.shaDays[old.key.sha].remove(oldDays)
+	}
+	if hasDays {
+		c.days.insert(newDays)
+		s := a.shaDays[new.key.sha]
+		if s == nil {
+			s = &sortedFloats{}
+			a.shaDays[new.key.sha] = s
+		}
+		s.insert(newDays)
+	}
+}
+
+// sortedFloats is a multiset of floats kept in order, in blocks so that an insertion moves at most a
+// block's worth of memory (a single sorted slice of 100,000 values would move ~400 KB on average).
+type sortedFloats struct {
+	blocks [][]float64 // each sorted, non-empty, and every value <= every value of the next block
+	n      int
+}
+
+const sortedBlockMax = 512
+
+// block returns the index of the first block whose last value is >= x (the one holding x's first
+// occurrence, if any), or the last block if none is.
+func (s *sortedFloats) block(x float64) int {
+	i := sort.Search(len(s.blocks), func(i int) bool { b := s.blocks[i]; return b[len(b)-1] >= x })
+	return min(i, len(s.blocks)-1)
+}
+
+func (s *sortedFloats) insert(x float64) {
+	s.n++
+	if len(s.blocks) == 0 {
+		s.blocks = [][]float64{{x}}
+		return
+	}
+	i := s.block(x)
+	b := s.blocks[i]
+	j := sort.SearchFloat64s(b, x)
+	b = append(b, 0)
+	copy(b[j+1:], b[j:])
+	b[j] = x
+	if len(b) <= sortedBlockMax {
+		s.blocks[i] = b
+		return
+	}
+	half := len(b) / 2
+	lo, hi := b[:half:half], append([]float64(nil), b[half:]...)
+	s.blocks = append(s.blocks, nil)
+	copy(s.blocks[i+2:], s.blocks[i+1:])
+	s.blocks[i], s.blocks[i+1] = lo, hi
+}
+
+// remove deletes one occurrence of x, reporting whether there was one.
+func (s *sortedFloats) remove(x float64) bool {
+	if s == nil || len(s.blocks) == 0 {
+		return false
+	}
+	i := s.block(x)
+	b := s.blocks[i]
+	j := sort.SearchFloat64s(b, x)
+	if j == len(b) || b[j] != x {
+		return false
+	}
+	s.n--
+	b = append(b[:j], b[j+1:]...)
+	if len(b) == 0 {
+		s.blocks = append(s.blocks[:i], s.blocks[i+1:]...)
+	} else {
+		s.blocks[i] = b
+	}
+	return true
+}
+
+// kth returns the k-th smallest value, from 0.
+func (s *sortedFloats) kth(k int) float64 {
+	for _, b := range s.blocks {
+		if k < len(b) {
+			return b[k]
+		}
+		k -= len(b)
+	}
+	panic("projections: kth beyond the multiset")
+}
+
+// median is median() of the values, computed the same way; ok is false when there are none.
+func (s *sortedFloats) median() (m float64, ok bool) {
+	if s == nil || s.n == 0 {
+		return 0, false
+	}
+	if s.n%2 == 1 {
+		return s.kth(s.n / 2), true
+	}
+	return (s.kth(s.n/2-1) + s.kth(s.n/2)) / 2, true
+}
+
+// plus adds o's counts to c.
+func (c *Counts) plus(o Counts) {
+	c.Plans += o.Plans
+	c.Submitted += o.Submitted
+	c.SignedOff += o.SignedOff
+	c.Assured += o.Assured
+	c.AssuredWithConditions += o.AssuredWithConditions
+	c.NotAssured += o.NotAssured
+	c.Acknowledged += o.Acknowledged
+	c.Withdrawn += o.Withdrawn
+}
+
+// statusField returns the counter of status s, or nil for a status the report does not break out.
+func (c *Counts) statusField(s domain.Status) *int {
+	switch s {
+	case domain.StatusSubmitted:
+		return &c.Submitted
+	case domain.StatusSignedOff:
+		return &c.SignedOff
+	case domain.StatusAssured:
+		return &c.Assured
+	case domain.StatusAssuredWithConditions:
+		return &c.AssuredWithConditions
+	case domain.StatusNotAssured:
+		return &c.NotAssured
+	case domain.StatusAcknowledged:
+		return &c.Acknowledged
+	case domain.StatusWithdrawn:
+		return &c.Withdrawn
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package projections
+
+import (
+	"context"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/demo"
+	"assurance-ledger/eventstore/boltstore"
+)
+
+// The current report comes from running sums; it must equal a walk over every plan's summary at
+// every point of a realistic log, for every kind of filter.
+func TestReportCellsEqualAScanOfThePlans(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		scale int
+		every int
+	}{
+		{"demo round", 0, 1},
+		{"demo at scale 5", 5, 7},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+			require.NoError(t, err)
+			t.Cleanup(func() { store.Close() })
+			_, err = demo.Seed(ctx, store, demo.Options{Scale: c.scale})
+			require.NoError(t, err)
+			events, err := store.ReadAll(ctx, 0, 0)
+			require.NoError(t, err)
+
+			p := New(store, nil)
+			checked := 0
+			for i, rec := range events {
+				require.NoError(t, p.apply(rec))
+				if i%c.every != 0 && i != len(events)-1 {
+					continue
+				}
+				for _, f := range reportFilters(p) {
+					want, got := p.report(f, true), p.report(f, false)
+					require.Equal(t, want, got, "report %+v after position %d", f, rec.Position)
+				}
+				checked++
+			}
+			assert.Greater(t, checked, 100)
+			assert.NotZero(t, p.Report(ReportFilter{}).Totals.Assured, "the log should reach assured plans")
+		})
+	}
+}
+
+// reportFilters are the report's filters over what the projector holds: none, each SHA, each round,
+// and each SHA within each round, plus ones that match nothing.
+func reportFilters(p *Projector) []ReportFilter {
+	fs := []ReportFilter{{}, {SHA: "NOPE"}, {Round: "1999-00"}}
+	rounds := map[string]bool{}
+	for _, v := range p.order {
+		rounds[v.plan.Round()] = true
+	}
+	for _, sha := range sortedKeys(p.shaSince) {
+		fs = append(fs, ReportFilter{SHA: sha})
+		for _, r := range sortedKeys(rounds) {
+			fs = append(fs, ReportFilter{SHA: sha, Round: r})
+		}
+	}
+	for _, r := range sortedKeys(rounds) {
+		fs = append(fs, ReportFilter{Round: r})
+	}
+	return fs
+}
+
+// sortedFloats must behave as a sorted slice under any mix of insertions and removals, duplicates
+// and block splits included.
+func TestSortedFloatsIsASortedMultiset(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		ops      int
+		distinct int // values drawn from this many, so that duplicates are common when small
+		removes  float64
+	}{
+		{"few", 10, 5, 0.3},
+		{"duplicates across blocks", 5000, 3, 0.2},
+		{"many distinct", 5000, 1 << 30, 0.1},
+		{"mostly removals", 3000, 100, 0.6},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, uint64(c.ops)))
+			var s sortedFloats
+			var want []float64
+			for range c.ops {
+				x := float64(rng.IntN(c.distinct)) / 4
+				if rng.Float64() < c.removes {
+					i, found := slices.BinarySearch(want, x)
+					require.Equal(t, found, s.remove(x), "remove %v", x)
+					if found {
+						want = slices.Delete(want, i, i+1)
+					}
+				} else {
+					s.insert(x)
+					i, _ := slices.BinarySearch(want, x)
+					want = slices.Insert(want, i, x)
+				}
+				require.Equal(t, len(want), s.n)
+				m, ok := s.median()
+				require.Equal(t, len(want) > 0, ok)
+				if ok {
+					require.Equal(t, median(slices.Clone(want)), m)
+				}
+			}
+			var got []float64
+			for _, b := range s.blocks {
+				require.NotEmpty(t, b)
+				require.LessOrEqual(t, len(b), sortedBlockMax)
+				got = append(got, b...)
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+}
