@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/progress"
 )
 
 // ErrNotReady is returned while the tree has not yet caught up with the log as it was at start: an
@@ -22,7 +23,7 @@ type Follower struct {
 	log      *slog.Logger
 	ready    atomic.Bool
 	failed   atomic.Pointer[error]
-	progress *progress
+	progress *progress.Tracker
 	stopped  chan struct{} // closed when Run returns, so that no waiter outlives it
 	stopOnce sync.Once
 	read     atomic.Uint64 // ledger events read from the log and appended
@@ -37,8 +38,8 @@ func NewFollower(tree *Tree, log *slog.Logger) *Follower {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &Follower{tree: tree, log: log, progress: newProgress(), stopped: make(chan struct{}), SaveInterval: time.Second}
-	f.progress.set(tree.LastPosition())
+	f := &Follower{tree: tree, log: log, progress: progress.New(), stopped: make(chan struct{}), SaveInterval: time.Second}
+	f.progress.Set(tree.LastPosition())
 	return f
 }
 
@@ -50,7 +51,7 @@ func (f *Follower) Read() uint64 { return f.read.Load() }
 // The caller then asks the tree: an event at pos is a leaf unless it was foreign or the follower
 // stopped first.
 func (f *Follower) WaitFor(ctx context.Context, pos eventstore.Position) error {
-	return f.progress.waitFor(ctx, pos, f.stopped)
+	return f.progress.WaitFor(ctx, pos, f.stopped)
 }
 
 // Tree is the tree being fed.
@@ -134,7 +135,7 @@ func (f *Follower) apply(rec eventstore.RecordedEvent) error {
 		}
 		f.read.Add(1)
 	}
-	f.progress.set(rec.Position)
+	f.progress.Set(rec.Position)
 	return nil
 }
 

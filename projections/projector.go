@@ -12,6 +12,7 @@ import (
 
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/progress"
 )
 
 // Streams the projector understands; anything else in the log (another application's streams in a
@@ -29,7 +30,7 @@ type Projector struct {
 	store eventstore.Store
 	log   *slog.Logger
 
-	progress *progress
+	progress *progress.Tracker
 	ready    atomic.Bool
 	failed   atomic.Pointer[error]
 
@@ -65,7 +66,7 @@ func New(store eventstore.Store, log *slog.Logger) *Projector {
 	return &Projector{
 		store:    store,
 		log:      log,
-		progress: newProgress(),
+		progress: progress.New(),
 		registry: domain.NewRegistry(),
 		shaSince: map[string]eventstore.Position{},
 		plans:    map[string]*planView{},
@@ -165,7 +166,7 @@ func (p *Projector) CatchUp(ctx context.Context) error {
 				return p.fail(err)
 			}
 		}
-		p.progress.set(b.recs[len(b.recs)-1].Position) // waiters wake once a batch, not per event
+		p.progress.Set(b.recs[len(b.recs)-1].Position) // waiters wake once a batch, not per event
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -223,14 +224,14 @@ func (p *Projector) Ready() error {
 }
 
 // Applied is the position of the last event applied.
-func (p *Projector) Applied() eventstore.Position { return p.progress.get() }
+func (p *Projector) Applied() eventstore.Position { return p.progress.Get() }
 
 // WaitFor blocks until the event at pos has been applied, ctx ends, or the projections fail.
 func (p *Projector) WaitFor(ctx context.Context, pos eventstore.Position) error {
 	if e := p.failed.Load(); e != nil {
 		return *e
 	}
-	return p.progress.waitFor(ctx, pos)
+	return p.progress.WaitFor(ctx, pos, nil)
 }
 
 // Events returns how many events have been applied and how many were skipped as foreign.
@@ -244,7 +245,7 @@ func (p *Projector) apply(rec eventstore.RecordedEvent) error {
 	if err := p.applyDecoded(rec, decode(rec)); err != nil {
 		return err
 	}
-	p.progress.set(rec.Position)
+	p.progress.Set(rec.Position)
 	return nil
 }
 

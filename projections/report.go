@@ -87,8 +87,8 @@ func (p *Projector) Report(f ReportFilter) Report {
 // unless scan asks for a walk over every plan (the reference the aggregates are tested against).
 func (p *Projector) report(f ReportFilter, scan bool) Report {
 	pos := f.AsOf
-	if pos == 0 || pos > p.progress.get() {
-		pos = p.progress.get()
+	if pos == 0 || pos > p.progress.Get() {
+		pos = p.progress.Get()
 	}
 	rep := Report{Round: f.Round, AsOfPosition: pos, BySHA: []SHARow{}}
 	if rep.Round == "" {
