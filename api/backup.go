@@ -29,7 +29,7 @@ func (s *server) backup(c echo.Context) error {
 	b, ok := s.Store.(HotBackup)
 	if !ok {
 		return newProblem(http.StatusServiceUnavailable, "backup_unavailable",
-			"this server's store takes no hot backups: back up EventStoreDB with its own procedure (README, Backups)")
+			"this server's store takes no hot backups: back up EventStoreDB with its own procedure (README, \"Backups of EventStoreDB\")")
 	}
 	f, err := os.CreateTemp(s.BackupDir, ".ledger-backup-*")
 	if err != nil {
@@ -49,6 +49,10 @@ func (s *server) backup(c echo.Context) error {
 	}
 	s.Log.Info("backup copied", "bytes", n, "took", time.Since(started).String(), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	name := fmt.Sprintf("ledger-%s.db", started.UTC().Format("20060102T150405Z"))
+	// The server's write timeout is meant for ordinary answers; a store of any size must be able to
+	// leave, however slow the link, so this answer has no write deadline. A client that stops
+	// reading is still dropped by TCP keep-alive.
+	_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Time{})
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, BackupContentType)
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", name))

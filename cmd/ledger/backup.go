@@ -45,7 +45,7 @@ func backupCmd() *cobra.Command {
 				fill = func(w io.Writer) error { return download(cmd.Context(), url, token, w) }
 			} else {
 				if sf.store != "embedded" && sf.store != "" {
-					return errors.New("ledger backup copies the embedded store; back up EventStoreDB with its own procedure (README, Backups)")
+					return errors.New("ledger backup copies the embedded store; back up EventStoreDB with its own procedure (README, \"Backups of EventStoreDB\")")
 				}
 				if _, err := os.Stat(storeFile(sf.data)); err != nil {
 					return fmt.Errorf("no ledger store at %s (is --data right?)", storeFile(sf.data))
