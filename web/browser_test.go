@@ -176,8 +176,14 @@ func TestDashboardInABrowser(t *testing.T) {
 	tok := token(t, auditor)
 	b := newBrowser(t, srv.URL)
 
-	// The one-click link: the token is in the fragment; the page posts it and lands on the overview.
-	b.do(chromedp.Navigate(srv.URL+"/login#token="+tok), chromedp.WaitVisible(chromedp.CSS("#chart")))
+	// The sign-in link: the token is in the fragment; the page fills in its form and says whose
+	// token it is, but signs in only when the visitor presses the button.
+	b.do(chromedp.Navigate(srv.URL+"/login#token="+tok), chromedp.WaitVisible(chromedp.CSS("#token-holder")))
+	assert.Equal(t, "/login", b.path(), "the link alone signs nobody in")
+	holder, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("#token-holder")))
+	require.NoError(t, err)
+	assert.Contains(t, holder, auditor.Name)
+	b.do(chromedp.Click(chromedp.CSS("#login button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#chart")))
 	assert.Equal(t, "/", b.path())
 	var loc string
 	b.eval(`JSON.stringify(location.href)`, &loc)
@@ -238,7 +244,8 @@ func TestRefusedPageInABrowser(t *testing.T) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	b := newBrowser(t, srv.URL)
-	b.do(chromedp.Navigate(srv.URL+"/login#token="+token(t, londonSA)), chromedp.WaitVisible(chromedp.CSS("#chart")))
+	b.do(chromedp.Navigate(srv.URL+"/login#token="+token(t, londonSA)), chromedp.WaitVisible(chromedp.CSS("#token-holder")),
+		chromedp.Click(chromedp.CSS("#login button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#chart")))
 	b.do(chromedp.Navigate(srv.URL+"/shas/Q30"), chromedp.WaitVisible(chromedp.CSS("#error-message")))
 	msg, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("#error-message")))
 	require.NoError(t, err)

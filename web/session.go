@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,7 +33,7 @@ func (d *dashboard) loginForm(c echo.Context) error {
 
 // login takes the token from a POST form, so that it never sits in a URL, history or access log.
 // The one-click URL of "ledger token --login-url" carries it in the fragment, which browsers do not
-// send; login.js moves it into this form.
+// send; login.js moves it into this form, and the visitor posts it.
 func (d *dashboard) login(c echo.Context) error {
 	r := c.Request()
 	if !sameOrigin(r) {
@@ -85,9 +86,12 @@ func actorOf(c echo.Context) domain.Actor {
 	return a
 }
 
-// localPath keeps a redirect target on this site: a path, never "//host" or a scheme.
+// localPath keeps a redirect target on this site: a path, never "//host" or a scheme. Browsers
+// drop tabs and newlines from URLs and read "\\" as "/", so "/\t/evil.example" would become
+// "//evil.example": any control character or backslash is refused outright.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") ||
+		strings.ContainsRune(p, '\\') || strings.ContainsFunc(p, unicode.IsControl) {
 		return "/"
 	}
 	return p
@@ -96,7 +100,9 @@ func localPath(p string) string {
 // sameOrigin refuses a form posted from another site. SameSite=Strict already keeps the cookie off
 // such requests; this also stops another site signing a visitor in under its own token. Browsers
 // say where a request comes from in Sec-Fetch-Site; older ones only in Origin, which a page with
-// no referrer sends as "null". A client that sends neither is not a browser, so not a victim.
+// no referrer sends as "null". A client that sends neither is not a browser, so not a victim. The
+// sign-in link's own page never posts by itself (login.js), so a link to it from another site
+// cannot sign a visitor in either.
 func sameOrigin(r *http.Request) bool {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
 		return site == "same-origin" || site == "none"
