@@ -33,6 +33,10 @@ func Canonical(v any) ([]byte, error) {
 // quarter of the CPU of recording an event.
 func CanonicalJSON(raw []byte) ([]byte, error) {
 	out, err := appendCanonical(make([]byte, 0, len(raw)), raw, "")
+	if errors.Is(err, errTooDeep) {
+		// Past the single pass's depth, jcs itself decides (its own limit included).
+		out, err = jcs.Transform(raw)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("canonical json: %w", err)
 	}
@@ -60,14 +64,9 @@ var errTooDeep = errors.New("nesting too deep for the single-pass canonicaliser"
 // be an object and its top-level member of that name (after unescaping) is left out.
 func appendCanonical(dst, raw []byte, dropKey string) ([]byte, error) {
 	c := canonicaliser{in: raw, out: dst, drop: dropKey, hasDrop: dropKey != ""}
+	// Too deep is returned as such, not handed to jcs here: within a chain hash the data sits a
+	// level deeper than on its own, so only the caller knows what the first implementation said.
 	if err := c.document(); err != nil {
-		if errors.Is(err, errTooDeep) && !c.hasDrop {
-			out, jerr := jcs.Transform(raw)
-			if jerr != nil {
-				return dst, jerr
-			}
-			return append(dst, out...), nil
-		}
 		return dst, err
 	}
 	return c.out, nil

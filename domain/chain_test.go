@@ -96,3 +96,22 @@ func TestCanonical(t *testing.T) {
 
 	assert.Equal(t, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", SHA256Hex(nil))
 }
+
+// Deeply nested data gets the first implementation's answer: within the hashed body the data is one
+// level deeper than on its own, so at 10,000 levels jcs refuses the body though it would take the
+// data alone. Hashes from before the single-pass canonicaliser must be neither gained nor lost.
+func TestChainHashOfDeepDataMatchesTheFirstImplementation(t *testing.T) {
+	meta := []byte(`{"event_id":"e1"}`)
+	prev := make([]byte, 32)
+	for _, depth := range []int{64, 65, 9_999, 10_000} {
+		data := []byte(strings.Repeat("[", depth) + strings.Repeat("]", depth))
+		want, wantErr := chainHashDecoded(prev, "T", data, meta)
+		got, err := ChainHash(GenesisHash, "T", data, meta)
+		if wantErr != nil {
+			assert.Error(t, err, "depth %d: the first implementation refused it", depth)
+			continue
+		}
+		require.NoError(t, err, "depth %d", depth)
+		assert.Equal(t, want, got, "depth %d", depth)
+	}
+}

@@ -86,9 +86,11 @@ func (p *Projector) Report(f ReportFilter) Report {
 // report computes the report with p.mu held, from the aggregates when it is of the current state
 // unless scan asks for a walk over every plan (the reference the aggregates are tested against).
 func (p *Projector) report(f ReportFilter, scan bool) Report {
+	// appliedPos, exact under p.mu, rather than progress, which moves just after the applier lets
+	// go of mu: a reader let in between would otherwise miss the running sums and scan every plan.
 	pos := f.AsOf
-	if pos == 0 || pos > p.progress.Get() {
-		pos = p.progress.Get()
+	if pos == 0 || pos > p.appliedPos {
+		pos = p.appliedPos
 	}
 	rep := Report{Round: f.Round, AsOfPosition: pos, BySHA: []SHARow{}}
 	if rep.Round == "" {

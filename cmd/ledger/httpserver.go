@@ -91,6 +91,9 @@ func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, grace tim
 	err := srv.Shutdown(shutdownCtx)
 	<-errc // http.ErrServerClosed, now that Shutdown has closed the listener
 	if err != nil {
+		// Past the grace, drop the connections still open rather than leave them to a store that
+		// is about to close; their commands end with the store's ErrClosed, never half-written.
+		_ = srv.Close()
 		return fmt.Errorf("shutdown: requests still in flight after %s: %w", grace, err)
 	}
 	log.Info("http server stopped; nothing in flight")

@@ -17,7 +17,8 @@ func restoreCmd() *cobra.Command {
 		Long: "Copy the store file a backup made (--from) into --data, which must be empty or not exist yet.\n" +
 			"The copy is checked (it opens as a ledger store and every chain verifies) before it becomes\n" +
 			"<data>/ledger.db. Copy the old jwt-secret and ledger-key in too if tokens and tree heads signed\n" +
-			"before must stay valid; otherwise serve makes new ones.",
+			"before must stay valid (otherwise serve makes new ones), and tree-heads.jsonl, so that\n" +
+			"ledger verify reports a backup older than heads already given out.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if from == "" {

@@ -203,7 +203,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		_ = store.Close()
 		return res, err
 	}
-	go func() { projDone <- proj.Run(servingCtx) }()
+	go func() { projDone <- proj.Run(servingCtx); close(projDone) }() // closed too: waitReady may have taken the error
 	// Everything serving stops before the store closes: the projections, then the tree.
 	var headsDone chan struct{}
 	defer func() {

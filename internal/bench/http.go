@@ -105,7 +105,7 @@ func (s *httpServer) measureGets(plans []string, rate int, d time.Duration, conn
 	n := int(float64(rate) * d.Seconds())
 	due := make(chan time.Time, n)
 	lat := make([][]time.Duration, conns)
-	var failed atomic.Value
+	var failed atomic.Pointer[error] // the first failure; errors of any type
 	var wg sync.WaitGroup
 	for c := range conns {
 		wg.Add(1)
@@ -115,7 +115,7 @@ func (s *httpServer) measureGets(plans []string, rate int, d time.Duration, conn
 			for at := range due {
 				k += conns
 				if err := s.do(http.MethodGet, "/v1/plans/"+plans[(k*7919)%len(plans)], tok, nil, http.StatusOK); err != nil {
-					failed.CompareAndSwap(nil, err)
+					failed.CompareAndSwap(nil, &err)
 					continue
 				}
 				lat[c] = append(lat[c], time.Since(at))
@@ -134,8 +134,8 @@ func (s *httpServer) measureGets(plans []string, rate int, d time.Duration, conn
 	close(due)
 	wg.Wait()
 	elapsed := time.Since(start)
-	if err, _ := failed.Load().(error); err != nil {
-		return getRun{}, fmt.Errorf("bench: %w", err)
+	if errp := failed.Load(); errp != nil {
+		return getRun{}, fmt.Errorf("bench: %w", *errp)
 	}
 	var all []time.Duration
 	for _, l := range lat {
@@ -179,7 +179,7 @@ func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d
 	}
 	body := []byte(`{"section":"infrastructure","summary":"N3 connection upgrades and smartcard Registration Authority capacity at the trust."}`)
 	var ok atomic.Int64
-	var failed atomic.Value
+	var failed atomic.Pointer[error] // the first failure; errors of any type
 	deadline := time.Now().Add(d)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -189,7 +189,7 @@ func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d
 			defer wg.Done()
 			for time.Now().Before(deadline) {
 				if err := s.do(http.MethodPost, t.path, t.token, body, http.StatusCreated); err != nil {
-					failed.CompareAndSwap(nil, err)
+					failed.CompareAndSwap(nil, &err)
 					return
 				}
 				ok.Add(1)
@@ -197,8 +197,8 @@ func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d
 		}()
 	}
 	wg.Wait()
-	if err, _ := failed.Load().(error); err != nil {
-		return 0, fmt.Errorf("bench: %w", err)
+	if errp := failed.Load(); errp != nil {
+		return 0, fmt.Errorf("bench: %w", *errp)
 	}
 	return float64(ok.Load()) / time.Since(start).Seconds(), nil
 }
