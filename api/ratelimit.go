@@ -41,6 +41,28 @@ func newLimiter(perSecond float64, burst int, now func() time.Time) *limiter {
 	return &limiter{limit: rate.Limit(perSecond), burst: burst, buckets: buckets, now: now}
 }
 
+// RateLimit is the per-person request limit New applies to /v1, made once to be shared with what
+// is served beside the API (the dashboard), so that a person has one allowance however they reach
+// the ledger.
+type RateLimit struct{ l *limiter }
+
+// NewRateLimit allows perSecond requests a second to each person, bursts of burst; perSecond <= 0
+// means no limit.
+func NewRateLimit(perSecond float64, burst int) *RateLimit {
+	return &RateLimit{l: newLimiter(perSecond, burst, nil)}
+}
+
+// TakePerson spends one of the person's requests. When none is left it spends nothing and says how
+// long until one is.
+func (r *RateLimit) TakePerson(personID string) (retryAfter time.Duration, ok bool) {
+	if r == nil || r.l == nil {
+		return 0, true
+	}
+	return r.l.take(personKey(personID))
+}
+
+func personKey(personID string) string { return "person:" + personID }
+
 // take spends one token of key's bucket. When none is left it spends nothing and says how long
 // until one is.
 func (l *limiter) take(key string) (wait time.Duration, ok bool) {
@@ -83,7 +105,7 @@ func (l *limiter) check(key, who string) error {
 func (s *server) limitPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		a := actorOf(c)
-		if err := s.limiter.check("person:"+a.PersonID, "person "+a.PersonID); err != nil {
+		if err := s.limiter.check(personKey(a.PersonID), "person "+a.PersonID); err != nil {
 			return err
 		}
 		return next(c)

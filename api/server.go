@@ -45,6 +45,9 @@ type Config struct {
 	// is how many may come at once. RateLimit <= 0: no limit. RateBurst < 1: RateLimit, rounded up.
 	RateLimit float64
 	RateBurst int
+	// Limit, when set, is the limit to apply instead of one made from RateLimit and RateBurst: one
+	// shared with the dashboard.
+	Limit *RateLimit
 }
 
 type server struct {
@@ -66,7 +69,10 @@ func New(cfg Config) *echo.Echo {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 20 * time.Second
 	}
-	s := &server{Config: cfg, limiter: newLimiter(cfg.RateLimit, cfg.RateBurst, nil)}
+	if cfg.Limit == nil {
+		cfg.Limit = NewRateLimit(cfg.RateLimit, cfg.RateBurst)
+	}
+	s := &server{Config: cfg, limiter: cfg.Limit.l}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(cfg.Log)

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -74,6 +77,14 @@ func (d *dashboard) signedIn(next echo.HandlerFunc) echo.HandlerFunc {
 		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
 			if actor, err := d.Tokens.Verify(ck.Value); err == nil {
 				c.Set(actorKey, actor)
+				if d.Limit != nil {
+					if wait, ok := d.Limit(actor.PersonID); !ok {
+						secs := max(1, int(math.Ceil(wait.Seconds())))
+						c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+						return d.errorPage(c, http.StatusTooManyRequests, "Too many requests",
+							fmt.Sprintf("You have sent more requests than the ledger allows one person. Try again in %d s.", secs))
+					}
+				}
 				return next(c)
 			}
 		}

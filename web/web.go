@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,6 +28,9 @@ type Config struct {
 	Store       eventstore.Store
 	Tokens      *auth.Verifier
 	Log         *slog.Logger
+	// Limit spends one of a signed-in person's requests, or says how long to wait: the API's
+	// per-person limit (api.RateLimit.TakePerson), so pages are no way round it. nil: no limit.
+	Limit func(personID string) (retryAfter time.Duration, ok bool)
 }
 
 type dashboard struct {

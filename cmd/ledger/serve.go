@@ -81,13 +81,14 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			tokens := auth.NewVerifier(secret, nil)
+			limit := api.NewRateLimit(rateLimit, rateBurst) // one allowance per person, API and pages
 			e := api.New(api.Config{
 				Commands: handler, Projections: proj, Store: store,
 				Tokens: tokens, Log: log,
 				Tree: tree, TreeSigner: treeKey, Heads: heads, BackupDir: sf.data,
-				RequestTimeout: requestTimeout, RateLimit: rateLimit, RateBurst: rateBurst,
+				RequestTimeout: requestTimeout, Limit: limit,
 			})
-			web.Mount(e, web.Config{Projections: proj, Store: store, Tokens: tokens, Log: log})
+			web.Mount(e, web.Config{Projections: proj, Store: store, Tokens: tokens, Log: log, Limit: limit.TakePerson})
 			srv, err := newHTTPServer(e, hopts, log)
 			if err != nil {
 				return err
