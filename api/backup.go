@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,7 +32,7 @@ func (s *server) backup(c echo.Context) error {
 		return newProblem(http.StatusServiceUnavailable, "backup_unavailable",
 			"this server's store takes no hot backups: back up EventStoreDB with its own procedure (README, \"Backups of EventStoreDB\")")
 	}
-	f, err := os.CreateTemp(s.BackupDir, ".ledger-backup-*")
+	f, err := os.CreateTemp(s.BackupDir, backupTempPattern)
 	if err != nil {
 		return backupFailed(err)
 	}
@@ -58,6 +59,27 @@ func (s *server) backup(c echo.Context) error {
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", name))
 	http.ServeContent(c.Response(), c.Request(), name, started, f)
 	return nil
+}
+
+// backupTempPattern names the temporary copies backup makes; RemoveStaleBackups knows them by it.
+const backupTempPattern = ".ledger-backup-*"
+
+// RemoveStaleBackups deletes the temporary copies a backup left in dir when the process died
+// mid-download (each as large as the store). Call it only while holding the store, so that no
+// running server's copy is taken from under it. It returns how many it removed.
+func RemoveStaleBackups(dir string) (int, error) {
+	stale, err := filepath.Glob(filepath.Join(dir, backupTempPattern))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // backupFailed reports a backup that could not be made; nothing has been sent yet. A store that is

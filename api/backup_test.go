@@ -49,3 +49,20 @@ func TestBackupOutlivesTheServerWriteTimeout(t *testing.T) {
 	require.NoError(t, err, "the backup is a store")
 	require.NoError(t, copied.Close())
 }
+
+func TestRemoveStaleBackupsTakesOnlyBackupCopies(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{".ledger-backup-123", ".ledger-backup-abc", "ledger.db", "jwt-secret", "ledger-backup-not-hidden"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600))
+	}
+	n, err := api.RemoveStaleBackups(dir)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	left, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range left {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"ledger.db", "jwt-secret", "ledger-backup-not-hidden"}, names)
+}

@@ -104,11 +104,19 @@ func (p *Projector) SROEvidenceAsOf(ctx context.Context, ods string, pos eventst
 // must call settle under p.mu before reading the live views, since the applier may have moved them
 // meanwhile.
 func (p *Projector) viewsAt(ctx context.Context, views []*planView, pos eventstore.Position) ([]*planView, error) {
+	type seen struct {
+		first, last eventstore.Position
+		sha, lead   string
+	}
+	marks := make([]seen, len(views))
+	p.mu.RLock()
+	for i, v := range views {
+		marks[i] = seen{v.history[0].position, v.position, v.sha, v.lead}
+	}
+	p.mu.RUnlock()
 	out := make([]*planView, 0, len(views))
-	for _, v := range views {
-		p.mu.RLock()
-		first, last, sha, lead := v.history[0].position, v.position, v.sha, v.lead
-		p.mu.RUnlock()
+	for i, v := range views {
+		first, last, sha, lead := marks[i].first, marks[i].last, marks[i].sha, marks[i].lead
 		switch {
 		case first > pos: // not submitted yet
 		case last <= pos:

@@ -12,7 +12,6 @@ import (
 // a summary after each of the plan's events.
 type planView struct {
 	id       string
-	ordinal  int // index in Projector.order
 	plan     *domain.Plan
 	sha      string // of the LHC; fixed when the LHC is formed
 	lead     string // the LHC's lead PCT; fixed likewise

@@ -287,7 +287,7 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, is
 	id := strings.TrimPrefix(rec.Stream, planPrefix)
 	v := p.plans[id]
 	if v == nil {
-		v = &planView{id: id, plan: domain.NewPlan(), ordinal: len(p.order)}
+		v = &planView{id: id, plan: domain.NewPlan()}
 		p.plans[id] = v
 		p.order = append(p.order, v)
 	}

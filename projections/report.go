@@ -39,11 +39,10 @@ func (c *Counts) addN(s domain.Status, n int) {
 
 // ByStatus returns the count for one status.
 func (c Counts) ByStatus(s domain.Status) int {
-	return map[domain.Status]int{
-		domain.StatusSubmitted: c.Submitted, domain.StatusSignedOff: c.SignedOff, domain.StatusAssured: c.Assured,
-		domain.StatusAssuredWithConditions: c.AssuredWithConditions, domain.StatusNotAssured: c.NotAssured,
-		domain.StatusAcknowledged: c.Acknowledged, domain.StatusWithdrawn: c.Withdrawn,
-	}[s]
+	if n := c.statusField(s); n != nil {
+		return *n
+	}
+	return 0
 }
 
 // SHARow is one SHA's line of the report.

@@ -54,6 +54,12 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			defer store.Close()
+			// Holding the store, no other server can be sending from a copy in the data directory.
+			if n, err := api.RemoveStaleBackups(sf.data); err != nil {
+				log.Warn("could not remove backup copies a stopped server left behind", "data", sf.data, "error", err.Error())
+			} else if n > 0 {
+				log.Info("removed backup copies a stopped server left behind", "files", n)
+			}
 
 			handler := command.NewHandler(store, command.Options{})
 			if demo {
