@@ -186,18 +186,18 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 	}
 	var appointments []appointment
 	registered := false
-	content := map[string]map[int]Event{} // stream -> version -> content event
+	content := map[string]map[int]versionContent{} // stream -> version -> content
 	out := []SignOff{}
 	for _, e := range b.Events {
-		data, err := domain.DecodeEvent(e.Type, e.Data)
+		// Read as the service reads its own log, upcast from the schema_version each event was
+		// written under: decoding old data in today's shape directly could misread it, and data from
+		// a newer ledger must be refused, not guessed at. Chain hashes were checked on the stored bytes.
+		env, err := domain.DecodeEnvelope(e.Type, e.Data, e.Metadata)
 		if err != nil {
 			return nil, findingAt(e, "%v", err)
 		}
-		var meta domain.Metadata
-		if err := json.Unmarshal(e.Metadata, &meta); err != nil {
-			return nil, findingAt(e, "metadata: %v", err)
-		}
-		switch d := data.(type) {
+		meta := env.Meta
+		switch d := env.Data.(type) {
 		case domain.OrganisationRegistered:
 			registered = registered || d.ODSCode == b.ODSCode
 		case domain.ChiefExecutiveAppointed:
@@ -208,9 +208,9 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 			if planPrefix+d.PlanID != e.Stream {
 				return nil, findingAt(e, "submits plan %s but is in stream %s", d.PlanID, e.Stream)
 			}
-			setContent(content, e, 1)
+			setContent(content, e, 1, d.Content)
 		case domain.PlanRevised:
-			setContent(content, e, d.Version)
+			setContent(content, e, d.Version, d.Content)
 		case domain.SROSignedOff:
 			if d.ODSCode != b.ODSCode {
 				continue
@@ -219,16 +219,9 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 			if !ok {
 				return nil, findingAt(e, "signs version %d, whose content is not in the bundle", d.Version)
 			}
-			cd, _ := domain.DecodeEvent(c.Type, c.Data)
-			var got string
-			switch x := cd.(type) {
-			case domain.PlanSubmitted:
-				got, err = domain.ContentHash(x.Content)
-			case domain.PlanRevised:
-				got, err = domain.ContentHash(x.Content)
-			}
+			got, err := domain.ContentHash(c.content)
 			if err != nil || got != d.ContentHash {
-				return nil, findingAt(e, "signs content_hash %s but the content of version %d (event %s) hashes to %s", d.ContentHash, d.Version, c.EventID, got)
+				return nil, findingAt(e, "signs content_hash %s but the content of version %d (event %s) hashes to %s", d.ContentHash, d.Version, c.event.EventID, got)
 			}
 			if a := meta.Actor; a.PersonID != d.PersonID || a.Org != b.ODSCode || a.Role != domain.RoleChiefExecutive {
 				return nil, findingAt(e, "recorded for %s (%s of %s), not chief executive %s of %s", a.PersonID, a.Role, a.Org, d.PersonID, b.ODSCode)
@@ -243,7 +236,7 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 				return nil, findingAt(e, "signed by %s at %s, who the bundle's appointments do not show as chief executive of %s then", d.PersonID, meta.RecordedAt.Format(time.RFC3339), b.ODSCode)
 			}
 			out = append(out, SignOff{EventID: e.EventID, PlanID: strings.TrimPrefix(e.Stream, planPrefix), Version: d.Version, PersonID: d.PersonID,
-				SignedAt: meta.RecordedAt.UTC().Format(time.RFC3339Nano), ContentHash: d.ContentHash, ContentEventID: c.EventID,
+				SignedAt: meta.RecordedAt.UTC().Format(time.RFC3339Nano), ContentHash: d.ContentHash, ContentEventID: c.event.EventID,
 				AppointmentEventID: inForce.event.EventID})
 		}
 	}
@@ -253,9 +246,15 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 	return out, nil
 }
 
-func setContent(content map[string]map[int]Event, e Event, version int) {
+// versionContent is a plan version's content, decoded once, and the event that holds it.
+type versionContent struct {
+	event   Event
+	content domain.Content
+}
+
+func setContent(content map[string]map[int]versionContent, e Event, version int, c domain.Content) {
 	if content[e.Stream] == nil {
-		content[e.Stream] = map[int]Event{}
+		content[e.Stream] = map[int]versionContent{}
 	}
-	content[e.Stream][version] = e
+	content[e.Stream][version] = versionContent{e, c}
 }

@@ -104,6 +104,9 @@ func TestResumeDiscardsACheckpointOfAnotherLog(t *testing.T) {
 		}},
 		{"corrupted last leaf", corruptNode(0, 39)},               // compared with the event in the log
 		{"corrupted node of the root's range", corruptNode(3, 4)}, // leaves 32-39: the saved root no longer matches
+		// Neither is folded into the root at 40 or compared with the log, yet proofs are built from them.
+		{"corrupted interior node off the root's range", corruptNode(2, 3)}, // leaves 12-15, under the stored node of 0-31
+		{"corrupted leaf hash in the middle", corruptNode(0, 17)},
 		{"corrupted size", func(t *testing.T, cpPath, _ string) eventstore.Store {
 			editCheckpoint(t, cpPath, func(tx *bbolt.Tx) error {
 				return tx.Bucket([]byte("meta")).Put([]byte("size"), []byte{0, 0, 0, 0, 0, 0, 0, 41})
