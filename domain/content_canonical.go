@@ -2,7 +2,6 @@ package domain
 
 import (
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/gowebpki/jcs"
 )
@@ -77,13 +76,10 @@ type contentWriter struct {
 func (w *contentWriter) raw(s string) { w.b = append(w.b, s...) }
 
 func (w *contentWriter) str(s string) {
-	if !utf8.ValidString(s) {
+	var ok bool
+	if w.b, ok = appendQuoted(w.b, s); !ok {
 		w.ok = false
-		return
 	}
-	w.b = append(w.b, '"')
-	w.b = appendQuotedBody(w.b, s)
-	w.b = append(w.b, '"')
 }
 
 // date is Date.MarshalJSON's text: null or "YYYY-MM-DD", neither of which needs escaping.
