@@ -11,8 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"assurance-ledger/command"
-	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/ledgertree"
@@ -40,13 +38,7 @@ func TestVerifyBundleAgainstALedgerWithoutItsPrivateKey(t *testing.T) {
 	require.NoError(t, os.WriteFile(storeFile(keyless), raw, 0o600))
 	s, err := boltstore.Open(storeFile(keyless), boltstore.Options{NoSync: true})
 	require.NoError(t, err)
-	h := command.NewHandler(s, command.Options{})
-	admin := domain.Actor{PersonID: "adm", Name: "Admin", Role: domain.RoleAdmin, Org: "X26"}
-	for i := range 20 {
-		_, err := h.Registry(context.Background(), command.Request{Actor: admin},
-			domain.RegisterOrganisation{ODSCode: fmt.Sprintf("Z%04d", i), Name: fmt.Sprintf("Trust %d", i), Kind: domain.KindSHA})
-		require.NoError(t, err)
-	}
+	registerSHAs(t, s, "Z", 20)
 	grown, err := s.ReadAll(context.Background(), 0, 0)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())

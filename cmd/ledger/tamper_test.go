@@ -328,13 +328,7 @@ func TestEvidenceBundleAtTheCommandLine(t *testing.T) {
 	// 1,000 more events later, the bundle verifies on its own and against the grown ledger.
 	s, err := boltstore.Open(storeFile(dir), boltstore.Options{NoSync: true})
 	require.NoError(t, err)
-	h := command.NewHandler(s, command.Options{})
-	admin := domain.Actor{PersonID: "adm", Name: "Admin", Role: domain.RoleAdmin, Org: "X26"}
-	for i := range 1000 {
-		_, err := h.Registry(context.Background(), command.Request{Actor: admin},
-			domain.RegisterOrganisation{ODSCode: fmt.Sprintf("Y%04d", i), Name: fmt.Sprintf("Trust %d", i), Kind: domain.KindSHA})
-		require.NoError(t, err)
-	}
+	registerSHAs(t, s, "Y", 1000)
 	grown, err := s.ReadAll(context.Background(), 0, 0)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
@@ -383,13 +377,7 @@ func TestVerifyBundleWithANewerHeadOffline(t *testing.T) {
 
 	s, err := boltstore.Open(storeFile(dir), boltstore.Options{NoSync: true})
 	require.NoError(t, err)
-	h := command.NewHandler(s, command.Options{})
-	admin := domain.Actor{PersonID: "adm", Name: "Admin", Role: domain.RoleAdmin, Org: "X26"}
-	for i := range 20 {
-		_, err := h.Registry(context.Background(), command.Request{Actor: admin},
-			domain.RegisterOrganisation{ODSCode: fmt.Sprintf("Y%04d", i), Name: fmt.Sprintf("Trust %d", i), Kind: domain.KindSHA})
-		require.NoError(t, err)
-	}
+	registerSHAs(t, s, "Y", 20)
 	f := ledgertree.NewFollower(ledgertree.NewTree(), nil)
 	require.NoError(t, f.CatchUp(context.Background(), s))
 	require.NoError(t, s.Close())
@@ -417,4 +405,17 @@ func TestVerifyBundleWithANewerHeadOffline(t *testing.T) {
 	code, _, errOut = runCLI(t, "verify", "--bundle", file, "--public-key", key, "--consistency", write(forged))
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "newer head")
+}
+
+// registerSHAs grows a ledger by n registry events (SHAs prefix0000, prefix0001, ...), as later
+// business would, so that what was signed before must still be proved within the larger log.
+func registerSHAs(t *testing.T, s eventstore.Store, prefix string, n int) {
+	t.Helper()
+	h := command.NewHandler(s, command.Options{})
+	admin := domain.Actor{PersonID: "adm", Name: "Admin", Role: domain.RoleAdmin, Org: "X26"}
+	for i := range n {
+		_, err := h.Registry(context.Background(), command.Request{Actor: admin},
+			domain.RegisterOrganisation{ODSCode: fmt.Sprintf("%s%04d", prefix, i), Name: fmt.Sprintf("Trust %d", i), Kind: domain.KindSHA})
+		require.NoError(t, err)
+	}
 }
