@@ -159,6 +159,38 @@ func (p *Plan) Status() Status {
 	return StatusSubmitted
 }
 
+// CurrentContentHash is the content hash of the current version; empty before submission. It is
+// Current().ContentHash without copying the version.
+func (p *Plan) CurrentContentHash() string {
+	if len(p.versions) == 0 {
+		return ""
+	}
+	return p.current().ContentHash
+}
+
+// SignOffTally counts, for the current version, the organisations whose sign-off it needs when lead
+// leads the LHC (lead and every contributor, each once) and how many of them have signed. A plan not
+// submitted or withdrawn needs none. Reports call it after every event, so it copies nothing.
+func (p *Plan) SignOffTally(lead string) (required, signed int) {
+	if !p.exists || p.withdrawal != nil {
+		return 0, 0
+	}
+	v := p.current()
+	count := func(org string) {
+		required++
+		if _, ok := v.signOff(org); ok {
+			signed++
+		}
+	}
+	count(lead)
+	for _, c := range v.Contributors {
+		if c != lead {
+			count(c)
+		}
+	}
+	return required, signed
+}
+
 // OutstandingSignOffs lists the organisations that must still sign off the current version before it
 // can be assured: the lead PCT first, then contributors in order of first contribution.
 func (p *Plan) OutstandingSignOffs() []string {

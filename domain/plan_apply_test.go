@@ -212,3 +212,45 @@ func TestStatusesAndOutcomes(t *testing.T) {
 	assert.True(t, OutcomeAssuredWithConditions.Positive())
 	assert.False(t, OutcomeNotAssured.Positive())
 }
+
+func TestSignOffTallyAndCurrentContentHash(t *testing.T) {
+	leadSigned := func(tb testing.TB) *world {
+		w := contributed(tb)
+		w.must(ceLead, w.signOff())
+		return w
+	}
+	revised := func(tb testing.TB) *world {
+		w := signedOff(tb)
+		w.must(assurer, assureCmd(1, OutcomeNotAssured))
+		w.must(commissionr, RevisePlan{Content: revisedContent(tb), Reason: "Address the gaps"})
+		return w
+	}
+	tests := []struct {
+		name             string
+		world            func(testing.TB) *world
+		lead             string
+		required, signed int
+	}{
+		{"not submitted", newWorld, leadPCT, 0, 0},
+		{"submitted: only the lead", submitted, leadPCT, 1, 0},
+		{"a provider contributed", contributed, leadPCT, 2, 0},
+		{"the lead signed", leadSigned, leadPCT, 2, 1},
+		{"both signed", signedOff, leadPCT, 2, 2},
+		{"a lead that also contributed is counted once", contributed, trust, 1, 0},
+		{"another lead named: it and the contributor", contributed, "Q99", 2, 0},
+		{"a revision needs every sign-off again", revised, leadPCT, 1, 0},
+		{"withdrawn needs none", withdrawn, leadPCT, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.world(t).plan
+			required, signed := p.SignOffTally(tt.lead)
+			assert.Equal(t, tt.required, required, "required")
+			assert.Equal(t, tt.signed, signed, "signed")
+			if tt.lead == leadPCT && !p.Withdrawn() {
+				assert.Equal(t, len(p.OutstandingSignOffs()), required-signed, "agrees with OutstandingSignOffs")
+			}
+			assert.Equal(t, p.Current().ContentHash, p.CurrentContentHash())
+		})
+	}
+}

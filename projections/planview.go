@@ -52,7 +52,7 @@ func (v *planView) record(pos eventstore.Position, e domain.Event) {
 	if a, ok := e.Data.(domain.AssuranceRecorded); ok && s.assuredAt.IsZero() && a.Outcome != domain.OutcomeNotAssured {
 		s.assuredAt = e.Meta.RecordedAt
 	}
-	s.required, s.signed = signOffCounts(v.plan, v.lead)
+	s.required, s.signed = v.plan.SignOffTally(v.lead)
 	v.history = append(v.history, s)
 }
 
@@ -63,15 +63,4 @@ func (v *planView) at(pos eventstore.Position) (summary, bool) {
 		return summary{}, false
 	}
 	return v.history[i-1], true
-}
-
-// signOffCounts returns how many SRO sign-offs the current version needs and how many it has.
-func signOffCounts(p *domain.Plan, lead string) (required, signed int) {
-	if !p.Exists() || p.Withdrawn() {
-		return 0, 0
-	}
-	cur := p.Current()
-	missing := len(outstanding(lead, cur))
-	required = len(outstanding(lead, domain.Version{Contributors: cur.Contributors}))
-	return required, required - missing
 }

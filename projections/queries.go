@@ -100,7 +100,7 @@ func (p *Projector) Plans(f PlanFilter) []PlanSummary {
 			continue
 		}
 		out = append(out, PlanSummary{PlanID: v.id, LHCID: pl.LHCID(), SHACode: v.sha, Round: pl.Round(), Status: pl.Status(),
-			Version: pl.Version(), ContentHash: pl.Current().ContentHash, Revision: v.revision, Position: v.position})
+			Version: pl.Version(), ContentHash: pl.CurrentContentHash(), Revision: v.revision, Position: v.position})
 	}
 	return out
 }
