@@ -79,7 +79,8 @@ func TestGetPlanBodiesAreThePlanStateJSON(t *testing.T) {
 				err   error
 			)
 			if asOf == 0 {
-				st, found = proj.Plan(id)
+				st, found, err = proj.Plan(context.Background(), id)
+				require.NoError(t, err)
 			} else {
 				path += fmt.Sprintf("?as_of=%d", asOf)
 				st, found, err = proj.PlanAsOf(context.Background(), id, asOf)

@@ -73,7 +73,8 @@ func BenchmarkEncodePlan(b *testing.B) {
 	require.NoError(b, proj.CatchUp(context.Background()))
 	var states []projections.PlanState
 	for _, s := range proj.Plans(projections.PlanFilter{}) {
-		st, _ := proj.Plan(s.PlanID)
+		st, _, err := proj.Plan(context.Background(), s.PlanID)
+		require.NoError(b, err)
 		states = append(states, st)
 	}
 	for _, c := range []struct {

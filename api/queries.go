@@ -106,11 +106,11 @@ func (s *server) getPlan(c echo.Context) error {
 	)
 	if asOf {
 		st, found, err = s.Projections.PlanAsOf(c.Request().Context(), id, pos)
-		if err != nil {
-			return err
-		}
 	} else {
-		st, found = s.Projections.Plan(id)
+		st, found, err = s.Projections.Plan(c.Request().Context(), id)
+	}
+	if err != nil {
+		return err
 	}
 	if !found {
 		detail := "no plan " + id

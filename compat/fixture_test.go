@@ -170,7 +170,8 @@ func replay(t *testing.T, store eventstore.Store) snapshot {
 	s := snapshot{Events: rep.Events, Streams: rep.Streams, TreeSize: tree.Size(), TreeRoot: hex.EncodeToString(root),
 		Organisations: proj.Organisations(), LHCs: proj.LHCs()}
 	for _, sum := range proj.Plans(projections.PlanFilter{}) {
-		p, ok := proj.Plan(sum.PlanID)
+		p, ok, err := proj.Plan(ctx, sum.PlanID)
+		require.NoError(t, err)
 		require.True(t, ok)
 		s.Plans = append(s.Plans, p)
 	}

@@ -123,8 +123,9 @@ func ContentHash(c Content) (string, error) {
 	return SHA256Hex(b), nil
 }
 
-// clone copies c so that state never shares a slice with an event or a caller.
-func (c Content) clone() Content {
+// Clone copies c's lists so that the copy shares no slice with c: state never shares one with an
+// event or a caller.
+func (c Content) Clone() Content {
 	c.Clinical5 = slices.Clone(c.Clinical5)
 	c.NationalProgrammes = slices.Clone(c.NationalProgrammes)
 	return c

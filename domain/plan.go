@@ -159,6 +159,16 @@ func (p *Plan) Status() Status {
 	return StatusSubmitted
 }
 
+// ForgetContent empties the current version's content and keeps its hash. A holder of many plans
+// (the projections) calls it after each submission or revision and reads content from the log when
+// it is asked for, since content is most of a plan's size. Current and Versions then give an empty
+// Content for that version; nothing else changes.
+func (p *Plan) ForgetContent() {
+	if len(p.versions) > 0 {
+		p.current().Content = Content{}
+	}
+}
+
 // CurrentContentHash is the content hash of the current version; empty before submission. It is
 // Current().ContentHash without copying the version.
 func (p *Plan) CurrentContentHash() string {
@@ -236,7 +246,7 @@ func (v Version) signOff(ods string) (SignOff, bool) {
 }
 
 func (v Version) clone() Version {
-	v.Content = v.Content.clone()
+	v.Content = v.Content.Clone()
 	v.Contributors = slices.Clone(v.Contributors)
 	v.Contributions = slices.Clone(v.Contributions)
 	v.SignOffs = slices.Clone(v.SignOffs)

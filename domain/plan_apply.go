@@ -68,7 +68,7 @@ func (p *Plan) Apply(e Event) error {
 
 func newVersion(n int, c Content, hash, reason string, m Metadata) Version {
 	return Version{
-		Number: n, Content: c.clone(), ContentHash: hash, SubmittedAt: m.RecordedAt, EventID: m.EventID, Reason: reason,
+		Number: n, Content: c.Clone(), ContentHash: hash, SubmittedAt: m.RecordedAt, EventID: m.EventID, Reason: reason,
 		Contributors: []string{}, Contributions: []Contribution{}, SignOffs: []SignOff{},
 	}
 }

@@ -254,3 +254,24 @@ func TestSignOffTallyAndCurrentContentHash(t *testing.T) {
 		})
 	}
 }
+
+func TestForgetContentKeepsEverythingButTheContent(t *testing.T) {
+	w := signedOff(t)
+	p := w.plan
+	before := p.Current()
+	require.NotEmpty(t, before.Content.Clinical5)
+	status, outstanding := p.Status(), p.OutstandingSignOffs()
+
+	p.ForgetContent()
+	after := p.Current()
+	assert.Equal(t, Content{}, after.Content)
+	before.Content = Content{}
+	assert.Equal(t, before, after, "hash, sign-offs and the rest are kept")
+	assert.Equal(t, status, p.Status())
+	assert.Equal(t, outstanding, p.OutstandingSignOffs())
+
+	// Folding goes on: a sign-off still has to name the kept hash.
+	w.must(assurer, assureCmd(1, OutcomeAssured))
+	assert.Equal(t, StatusAssured, p.Status())
+	NewPlan().ForgetContent() // nothing to forget, no panic
+}

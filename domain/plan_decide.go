@@ -140,7 +140,7 @@ func (p *Plan) decideSubmit(reg *Registry, a Actor, c SubmitPlan) (EventData, er
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
-	return PlanSubmitted{PlanID: c.PlanID, LHCID: c.LHCID, Round: c.Round, Version: 1, Period: c.Period, Content: c.Content.clone()}, nil
+	return PlanSubmitted{PlanID: c.PlanID, LHCID: c.LHCID, Round: c.Round, Version: 1, Period: c.Period, Content: c.Content.Clone()}, nil
 }
 
 func checkRound(ps *problems, round string) {
@@ -181,7 +181,7 @@ func (p *Plan) decideRevise(reg *Registry, a Actor, c RevisePlan) (EventData, er
 	if hash == cur.ContentHash {
 		return nil, ErrNoChange.with("the content is identical to version %d (content hash %s)", cur.Number, hash)
 	}
-	return PlanRevised{Version: cur.Number + 1, Content: c.Content.clone(), Reason: c.Reason}, nil
+	return PlanRevised{Version: cur.Number + 1, Content: c.Content.Clone(), Reason: c.Reason}, nil
 }
 
 func (p *Plan) decideContribute(reg *Registry, a Actor, c RecordContribution) (EventData, error) {

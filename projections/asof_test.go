@@ -65,7 +65,8 @@ func TestAsOfEqualsTheLogPrefix(t *testing.T) {
 			full.Report(projections.ReportFilter{SHA: "Q36", Round: "2009-10", AsOf: upTo}), "filtered report as of %d", upTo)
 
 		for _, p := range plans {
-			wantPlan, existed := then.Plan(p.PlanID)
+			wantPlan, existed, err := then.Plan(ctx, p.PlanID)
+			require.NoError(t, err)
 			gotPlan, found, err := full.PlanAsOf(ctx, p.PlanID, upTo)
 			require.NoError(t, err)
 			require.Equal(t, existed, found, "plan %s as of %d", p.PlanID, upTo)

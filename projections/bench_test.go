@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"assurance-ledger/demo"
@@ -40,15 +41,28 @@ func BenchmarkReplay(b *testing.B) {
 		b.Run(fmt.Sprintf("scale=%d", scale), func(b *testing.B) {
 			store, events := benchLogAt(b, scale)
 			b.ReportAllocs()
+			var p *projections.Projector
 			for b.Loop() {
-				p := projections.New(store, nil)
+				p = projections.New(store, nil)
 				if err := p.CatchUp(context.Background()); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.N*len(events))/b.Elapsed().Seconds(), "events/s")
+			// What the projections keep: the heap still live with the last one, less without it.
+			kept := liveHeap()
+			runtime.KeepAlive(p)
+			p = nil
+			b.ReportMetric(float64(kept-liveHeap())/float64(len(events)), "live-B/event")
 		})
 	}
+}
+
+func liveHeap() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }
 
 // BenchmarkReport is the transparency report over every plan, now (unfiltered and for one round)

@@ -17,6 +17,9 @@ type planView struct {
 	lead     string // the LHC's lead PCT; fixed likewise
 	revision uint64
 	position eventstore.Position
+	// contentRevision is the stream revision of the event that carries the current version's
+	// content: the plan holds no content (domain.Plan.ForgetContent), Projector.Plan reads it there.
+	contentRevision uint64
 	signers  map[string]struct{} // organisations that have ever signed this plan
 	history  []summary
 	counted  contribution // what the report's aggregates hold for this plan

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/internal/progress"
@@ -33,6 +35,8 @@ type Projector struct {
 	progress *progress.Tracker
 	ready    atomic.Bool
 	failed   atomic.Pointer[error]
+
+	contents *lru.Cache[contentKey, domain.Content] // recently read versions' content, for Plan
 
 	mu       sync.RWMutex
 	registry *domain.Registry
@@ -63,9 +67,11 @@ func New(store eventstore.Store, log *slog.Logger) *Projector {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	contents, _ := lru.New[contentKey, domain.Content](contentCacheSize) // only fails for a size <= 0
 	return &Projector{
 		store:    store,
 		log:      log,
+		contents: contents,
 		progress: progress.New(),
 		registry: domain.NewRegistry(),
 		shaSince: map[string]eventstore.Position{},
@@ -293,6 +299,11 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, is
 	}
 	if err := v.plan.Apply(e); err != nil {
 		return err
+	}
+	switch e.Data.(type) {
+	case domain.PlanSubmitted, domain.PlanRevised:
+		v.plan.ForgetContent()
+		v.contentRevision = rec.Revision
 	}
 	if v.sha == "" {
 		if lhc, ok := p.registry.LHC(v.plan.LHCID()); ok {

@@ -17,15 +17,26 @@ func (p *Projector) PositionAt(t time.Time) (eventstore.Position, bool) {
 	return p.timeline.positionAt(t)
 }
 
-// Plan returns a plan's current state.
-func (p *Projector) Plan(id string) (PlanState, bool) {
+// Plan returns a plan's current state. The projections keep no content (it is most of a plan's
+// size), so the current version's content is read from the event that carries it, or from a cache
+// of recently read versions.
+func (p *Projector) Plan(ctx context.Context, id string) (PlanState, bool, error) {
 	p.mu.RLock()
-	defer p.mu.RUnlock()
 	v := p.plans[id]
 	if v == nil || !v.plan.Exists() {
-		return PlanState{}, false
+		p.mu.RUnlock()
+		return PlanState{}, false, nil
 	}
-	return planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position), true
+	st := planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position)
+	at := v.contentRevision
+	p.mu.RUnlock()
+	// A version's content never changes, so reading it outside the lock is safe.
+	c, err := p.content(ctx, id, st.Version, at, st.ContentHash)
+	if err != nil {
+		return PlanState{}, false, err
+	}
+	st.Content = c
+	return st, true, nil
 }
 
 // PlanAsOf returns a plan as it stood once the event at pos had been recorded, refolding its stream

@@ -70,11 +70,11 @@ func (d *dashboard) plan(c echo.Context) error {
 	)
 	if p.AsOf {
 		st, found, err = d.Projections.PlanAsOf(ctx, id, p.Position)
-		if err != nil {
-			return err
-		}
 	} else {
-		st, found = d.Projections.Plan(id)
+		st, found, err = d.Projections.Plan(ctx, id)
+	}
+	if err != nil {
+		return err
 	}
 	if !found {
 		return d.errorPage(c, http.StatusNotFound, "No such plan", "No plan "+id+" had been submitted"+asOfWords(p)+".")

@@ -159,7 +159,10 @@ func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d
 		if len(targets) == conns {
 			break
 		}
-		st, ok := proj.Plan(id)
+		st, ok, err := proj.Plan(context.Background(), id)
+		if err != nil {
+			return 0, err
+		}
 		if !ok || (st.Status != domain.StatusSubmitted && st.Status != domain.StatusSignedOff) {
 			continue // contributions close once a version is assured
 		}

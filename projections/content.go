@@ -1,0 +1,62 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+
+	"assurance-ledger/domain"
+)
+
+// contentCacheSize is how many versions' content Plan keeps decoded: a few MB, enough for the plans
+// being worked on at any one time.
+const contentCacheSize = 4096
+
+type contentKey struct {
+	plan    string
+	version int
+}
+
+// content returns version's content of plan id, read from the event at revision of the plan's
+// stream. The event must be that version's submission or revision and its content must hash to
+// hash: anything else means the log and the projections disagree, which is an error, not an answer.
+func (p *Projector) content(ctx context.Context, id string, version int, revision uint64, hash string) (domain.Content, error) {
+	key := contentKey{id, version}
+	if c, ok := p.contents.Get(key); ok {
+		return c.Clone(), nil
+	}
+	recs, err := p.store.ReadStream(ctx, planPrefix+id, revision, 1)
+	if err != nil {
+		return domain.Content{}, fmt.Errorf("projections: reading plan %s version %d's content: %w", id, version, err)
+	}
+	if len(recs) == 0 || recs[0].Revision != revision {
+		return domain.Content{}, fmt.Errorf("projections: plan %s has no event at revision %d, where version %d's content was", id, revision, version)
+	}
+	e, err := domain.DecodeEnvelope(recs[0].Type, recs[0].Data, recs[0].Metadata)
+	if err != nil {
+		return domain.Content{}, fmt.Errorf("projections: plan %s revision %d: %w", id, revision, err)
+	}
+	var (
+		c  domain.Content
+		at int
+	)
+	switch d := e.Data.(type) {
+	case domain.PlanSubmitted:
+		c, at = d.Content, d.Version
+	case domain.PlanRevised:
+		c, at = d.Content, d.Version
+	default:
+		return domain.Content{}, fmt.Errorf("projections: plan %s revision %d is %s, not version %d's content", id, revision, recs[0].Type, version)
+	}
+	if at != version {
+		return domain.Content{}, fmt.Errorf("projections: plan %s revision %d is version %d, not %d", id, revision, at, version)
+	}
+	got, err := domain.ContentHash(c)
+	if err != nil {
+		return domain.Content{}, err
+	}
+	if got != hash {
+		return domain.Content{}, fmt.Errorf("projections: plan %s version %d's content hashes to %s in the log, but was %s when applied", id, version, got, hash)
+	}
+	p.contents.Add(key, c)
+	return c.Clone(), nil
+}
