@@ -20,9 +20,9 @@ type planView struct {
 	// contentRevision is the stream revision of the event that carries the current version's
 	// content: the plan holds no content (domain.Plan.ForgetContent), Projector.Plan reads it there.
 	contentRevision uint64
-	signers  map[string]struct{} // organisations that have ever signed this plan
-	history  []summary
-	counted  contribution // what the report's aggregates hold for this plan
+	signers         map[string]struct{} // organisations that have ever signed this plan
+	history         []summary
+	counted         contribution // what the report's aggregates hold for this plan
 }
 
 // summary is what the transparency report needs of a plan at one point of the log.
