@@ -61,7 +61,7 @@ type Result struct {
 	HTTPGetP99Ms       float64 `json:"http_get_p99_ms"`
 	HTTPGetPerSec      float64 `json:"http_get_per_sec"` // the GET rate achieved, against GetRate offered
 	HTTPPostPerSec     float64 `json:"http_post_per_sec"`
-	RSSMB              float64 `json:"rss_mb"`      // VmRSS after replay: heap and the store's mapped pages
+	RSSMB              float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
 	RSSAnonMB          float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
 	RSSPeakMB          float64 `json:"rss_peak_mb"` // VmHWM over the whole run, generator included
 	GoVersion          string  `json:"go_version"`
@@ -173,8 +173,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	replay := time.Since(t0)
 	res.Events = proj.Events()
 	res.ReplayEventsPerSec = float64(res.Events) / replay.Seconds()
-	// Garbage of the replay, returned to the OS as the scavenger would over the next minutes:
-	// what is left is what the projections hold, plus the store's mapped pages.
+	// As ledger serve does once caught up, the store gives back the file pages the replay mapped
+	// (they stay in the page cache). Garbage of the replay is returned to the OS as the scavenger
+	// would over the next minutes: what is left is what the projections hold.
+	if err := store.ReleaseMapped(); err != nil {
+		_ = store.Close()
+		return res, err
+	}
 	debug.FreeOSMemory()
 	mem := readMemory()
 	res.RSSMB, res.RSSAnonMB = mem.rss, mem.anon
