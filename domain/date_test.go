@@ -133,3 +133,34 @@ func TestPeriod(t *testing.T) {
 		})
 	}
 }
+
+// plainString must give what json.Unmarshal gives whenever it answers, and leave escapes,
+// control characters and non-ASCII to json.Unmarshal.
+func FuzzPlainStringMatchesUnmarshal(f *testing.F) {
+	for _, s := range []string{`"2010-03-31"`, `""`, `"a\"b"`, `"\u0032010-03-31"`, `"é"`, `"tab	"`, `null`, `"`, `"x`, `x"`, `12`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := plainString(b)
+		if !ok {
+			return
+		}
+		var want string
+		require.NoError(t, json.Unmarshal(b, &want), "plainString accepted %q", b)
+		require.Equal(t, want, got)
+	})
+}
+
+func TestDateJSONEscapedAndPlainAgree(t *testing.T) {
+	for _, in := range []string{`"2010-03-31"`, `"\u0032010-03-31"`, `"2010\u002d03-31"`} {
+		var d Date
+		require.NoError(t, d.UnmarshalJSON([]byte(in)), in)
+		assert.Equal(t, date("2010-03-31"), d, in)
+	}
+	for _, in := range []string{`"2010-03-3\u0031x"`, `"2010-03-31 "`, `"\u00e9"`} {
+		var d Date
+		assert.Error(t, d.UnmarshalJSON([]byte(in)), in)
+	}
+	_, ok := plainString([]byte(`"2010\u002d03-31"`))
+	assert.False(t, ok, "escapes go to json.Unmarshal")
+}
