@@ -24,14 +24,24 @@ type PlanRecord struct {
 // ErrInvalidPlanRecord is returned by RestorePlan for a record that is not the state of any plan.
 var ErrInvalidPlanRecord = errors.New("domain: not the state of a plan")
 
-// Record returns the plan's state. It shares nothing with the plan, which may go on folding.
+// Record returns the plan's state. It copies each version but shares with the plan the lists and
+// pointers a version holds (a snapshot takes records of many thousands of plans while their holder
+// waits): the plan only ever appends to those lists, past the lengths the record was given (and
+// clipped to, so that no append to either side reaches the other), and replaces what its pointers
+// point to rather than changing it. So the record stays as it was however the plan folds on, as
+// long as its holder, too, leaves what it shares unchanged.
 func (p *Plan) Record() PlanRecord {
 	if !p.exists {
 		return PlanRecord{}
 	}
+	versions := make([]Version, len(p.versions))
+	for i, v := range p.versions {
+		v.Contributors, v.Contributions, v.SignOffs = slices.Clip(v.Contributors), slices.Clip(v.Contributions), slices.Clip(v.SignOffs)
+		versions[i] = v
+	}
 	return PlanRecord{
 		Exists: true, ID: p.id, LHCID: p.lhcID, Round: p.round, Period: p.period, LeadPCT: p.leadPCT,
-		Versions: p.Versions(), Withdrawal: p.Withdrawal(),
+		Versions: versions, Withdrawal: p.withdrawal,
 	}
 }
 

@@ -121,16 +121,46 @@ func nextCommands(w *world) []namedCommand {
 	return cmds
 }
 
-// Record is a copy: changing it changes neither the plan nor a plan restored from it earlier.
-func TestPlanRecordSharesNothingWithThePlan(t *testing.T) {
-	w := acknowledged(t)
-	before := w.plan.Versions()
-	r := w.plan.Record()
-	r.Versions[0].SignOffs[0].ODSCode = "XXX"
-	r.Versions[0].Contributors[0] = "XXX"
-	r.Versions[0].Assurance.Conditions = append(r.Versions[0].Assurance.Conditions, "more")
-	r.Versions[0].Acknowledgement.Note = "changed"
-	assert.Equal(t, before, w.plan.Versions())
+// A record is the plan as it was when it was taken, however the plan folds on.
+func TestPlanRecordStaysAsItWasTaken(t *testing.T) {
+	for _, stage := range planStages {
+		t.Run(stage.name, func(t *testing.T) {
+			w := stage.setup(t)
+			r := w.plan.Record()
+			folded := 0
+			for range 3 {
+				for _, c := range nextCommands(w) {
+					if _, err := w.do(c.actor, c.cmd); err == nil {
+						folded++
+					}
+				}
+			}
+			if !w.plan.Withdrawn() {
+				require.NotZero(t, folded, "the plan should fold on from here")
+			}
+			assert.Equal(t, stage.setup(t).plan.Record(), r)
+		})
+	}
+}
+
+// A plan restored from another's record shares what they held then; each then folds on its own.
+func TestRestoredPlanFoldsOnApartFromTheOriginal(t *testing.T) {
+	w := contributed(t)
+	for _, s := range []string{"community_integration", "infrastructure"} {
+		w.must(provRJ1, RecordContribution{Section: s, Summary: "More"}) // three: room for a fourth
+	}
+	q, err := RestorePlan(w.plan.Record())
+	require.NoError(t, err)
+	w.must(provRJ1, RecordContribution{Section: "data_quality", Summary: "Original's"})
+	e := Event{Data: ContributionRecorded{Version: 1, ContributorODS: trust2, Section: "data_quality", Summary: "Copy's"}, Meta: w.meta(provRXA)}
+	require.NoError(t, q.Apply(e))
+	mine, theirs := w.plan.Current(), q.Current()
+	require.Len(t, mine.Contributions, 4)
+	require.Len(t, theirs.Contributions, 4)
+	assert.Equal(t, "Original's", mine.Contributions[3].Summary)
+	assert.Equal(t, "Copy's", theirs.Contributions[3].Summary)
+	assert.Equal(t, []string{trust}, mine.Contributors)
+	assert.Equal(t, []string{trust, trust2}, theirs.Contributors)
 }
 
 // RestorePlan refuses what no fold could leave behind, naming what is wrong.
