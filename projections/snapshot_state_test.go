@@ -58,6 +58,54 @@ func TestSnapshotRestoresTheStateTheEventsBuilt(t *testing.T) {
 	}
 }
 
+// A snapshot taken while events are being applied is the state at the position it names: restored
+// and caught up, it is the state of the whole log. (Run with -race, it also shows that encoding
+// after the lock is let go reads nothing the applier writes.)
+func TestSnapshotWhileApplying(t *testing.T) {
+	ctx := context.Background()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	_, err = demo.Seed(ctx, store, demo.Options{Scale: 2})
+	require.NoError(t, err)
+	events, err := store.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+
+	// The applier goes on as soon as each of about eight snapshots has been asked for, so each is
+	// taken while it applies, between one point of the log and the next.
+	p := New(store, nil)
+	take := make(chan struct{})
+	go func() {
+		defer close(take)
+		for i, rec := range events {
+			if err := p.apply(rec); err != nil {
+				t.Error(err)
+				return
+			}
+			if i%(len(events)/8) == 0 {
+				take <- struct{}{}
+			}
+		}
+	}()
+	var snaps [][]byte
+	for range take {
+		var buf bytes.Buffer
+		_, err := p.WriteSnapshot(&buf)
+		require.NoError(t, err)
+		snaps = append(snaps, buf.Bytes())
+	}
+	want := stateOf(p)
+	positions := map[eventstore.Position]bool{}
+	for _, snap := range snaps {
+		restored, err := Restore(ctx, store, nil, bytes.NewReader(snap))
+		require.NoError(t, err)
+		positions[restored.Applied()] = true
+		require.NoError(t, restored.CatchUp(ctx))
+		require.Equal(t, want, stateOf(restored), "restored at %d", restored.Applied())
+	}
+	assert.Greater(t, len(positions), 6, "snapshots at several positions")
+}
+
 // prefixOf is the log as it stood at upTo.
 type prefixOf struct {
 	eventstore.Store
