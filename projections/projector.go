@@ -272,10 +272,13 @@ func (p *Projector) applyDecoded(rec eventstore.RecordedEvent, d decoded) error 
 		return nil
 	}
 	p.mu.Lock()
-	err := p.applyLocked(rec, d.event, d.isPlan)
-	p.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("projections: position %d (%s revision %d, %s): %w", rec.Position, rec.Stream, rec.Revision, rec.Type, err)
+	defer p.mu.Unlock()
+	if err := p.applyLocked(rec, d.event, d.isPlan); err != nil {
+		err = fmt.Errorf("projections: position %d (%s revision %d, %s): %w", rec.Position, rec.Stream, rec.Revision, rec.Type, err)
+		// Marked failed before mu is let go: the event may be folded in part, and a snapshot, which
+		// looks under mu, must never take that state for the log's.
+		p.failed.Store(&err)
+		return err
 	}
 	return nil
 }

@@ -93,11 +93,12 @@ func (p *Projector) WriteSnapshot(w io.Writer) (SnapshotInfo, error) {
 
 // snapshot returns the snapshot's bytes.
 func (p *Projector) snapshot() ([]byte, SnapshotInfo, error) {
+	p.mu.RLock()
 	if e := p.failed.Load(); e != nil {
+		p.mu.RUnlock()
 		// A failed event may have been folded in part: the state is not the log's at any position.
 		return nil, SnapshotInfo{}, fmt.Errorf("projections: no snapshot of projections that stopped on an error: %w", *e)
 	}
-	p.mu.RLock()
 	h := snapshotHeader{position: p.appliedPos, eventID: p.appliedID, events: uint64(p.events), skipped: uint64(p.skipped),
 		registry: uint64(len(p.registryLog))}
 	if n := len(p.timeline.positions); n > 0 {
