@@ -16,16 +16,17 @@ import (
 // the ledger tree's checkpoint, whichever store holds the events.
 const SnapshotFile = "projections.snap"
 
-// SaveSnapshot writes the snapshot (WriteSnapshot) to path: into a temporary file beside it, which
-// is synced, renamed over path, and the directory synced, so that path holds the last snapshot or
-// the one before it, whole, whenever the process stops.
+// SaveSnapshot writes the snapshot (WriteSnapshot) to path: into path + ".tmp", which is synced,
+// renamed over path, and the directory synced, so that path holds the last snapshot or the one
+// before it, whole, whenever the process stops. The temporary file has a fixed name so that one a
+// crash left behind is overwritten by the next save rather than kept; saves to one path must
+// therefore not overlap (a data directory has one server).
 func (p *Projector) SaveSnapshot(path string) (SnapshotInfo, error) {
 	snap, info, err := p.snapshot()
 	if err != nil {
 		return SnapshotInfo{}, err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
+	tmp, err := os.OpenFile(path+".tmp", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return SnapshotInfo{}, fmt.Errorf("projections: snapshot: %w", err)
 	}
@@ -43,7 +44,7 @@ func (p *Projector) SaveSnapshot(path string) (SnapshotInfo, error) {
 		_ = os.Remove(tmp.Name())
 		return SnapshotInfo{}, fmt.Errorf("projections: writing the snapshot %s: %w", path, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := syncDir(filepath.Dir(path)); err != nil {
 		return SnapshotInfo{}, fmt.Errorf("projections: snapshot %s: syncing its directory: %w", path, err)
 	}
 	return info, nil

@@ -14,7 +14,8 @@ import (
 	"assurance-ledger/projections"
 )
 
-// SaveSnapshot leaves the snapshot and nothing else in the directory, and RestoreOrNew takes it up.
+// SaveSnapshot leaves the snapshot and nothing else in the directory, even after a crash left its
+// temporary file, and RestoreOrNew takes it up.
 func TestSaveSnapshotThenRestoreOrNew(t *testing.T) {
 	ctx := context.Background()
 	store := demoStore(t)
@@ -22,12 +23,13 @@ func TestSaveSnapshotThenRestoreOrNew(t *testing.T) {
 	require.NoError(t, p.CatchUp(ctx))
 	dir := t.TempDir()
 	path := filepath.Join(dir, projections.SnapshotFile)
+	require.NoError(t, os.WriteFile(path+".tmp", []byte("half a snapshot a crash left"), 0o600))
 	info, err := p.SaveSnapshot(path)
 	require.NoError(t, err)
 	assert.Equal(t, p.Applied(), info.Position)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
-	require.Len(t, entries, 1, "no temporary file is left beside the snapshot")
+	require.Len(t, entries, 1, "no temporary file is left beside the snapshot, nor one an earlier save left")
 	st, err := os.Stat(path)
 	require.NoError(t, err)
 	assert.EqualValues(t, info.Bytes, st.Size())

@@ -103,7 +103,9 @@ func TestSnapshotWhileApplying(t *testing.T) {
 		require.NoError(t, restored.CatchUp(ctx))
 		require.Equal(t, want, stateOf(restored), "restored at %d", restored.Applied())
 	}
-	assert.Greater(t, len(positions), 6, "snapshots at several positions")
+	// Snapshot j is taken between the j-th point and the next, so two in a row share a position only
+	// at the point between them.
+	assert.GreaterOrEqual(t, len(positions), 4, "snapshots at several positions")
 }
 
 // prefixOf is the log as it stood at upTo.
