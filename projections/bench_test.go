@@ -1,8 +1,10 @@
 package projections_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -94,4 +96,38 @@ func BenchmarkReport(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkSnapshot writes the projections' snapshot at demo scale 40 (about 30,000 events, 2,150
+// plans) and restores a projector from it, checks against the log and the registry's refold
+// included: what a restart does instead of BenchmarkReplay.
+func BenchmarkSnapshot(b *testing.B) {
+	store, events := benchLogAt(b, 40)
+	p := projections.New(store, nil)
+	if err := p.CatchUp(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	var snap bytes.Buffer
+	if _, err := p.WriteSnapshot(&snap); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("write", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.WriteSnapshot(io.Discard); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*len(events))/b.Elapsed().Seconds(), "events/s")
+		b.ReportMetric(float64(snap.Len())/float64(len(events)), "B/event")
+	})
+	b.Run("restore", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := projections.Restore(context.Background(), store, nil, bytes.NewReader(snap.Bytes())); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*len(events))/b.Elapsed().Seconds(), "events/s")
+	})
 }

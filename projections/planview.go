@@ -11,6 +11,7 @@ import (
 // planView is one plan's folded state plus what the reports need to answer "as of" without refolding:
 // a summary after each of the plan's events.
 type planView struct {
+	seq      int // its index in the projector's order, by which a snapshot refers to it
 	id       string
 	plan     *domain.Plan
 	sha      string // of the LHC; fixed when the LHC is formed

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"assurance-ledger/domain"
@@ -38,6 +39,8 @@ type Projector struct {
 
 	contents *lru.Cache[contentKey, domain.Content] // recently read versions' content, for Plan
 
+	snapshotSize atomic.Int64 // bytes of the last snapshot written or restored: the next one's buffer
+
 	mu       sync.RWMutex
 	registry *domain.Registry
 	// registryLog is every registry event applied, for the registry as of a position; elements
@@ -54,6 +57,7 @@ type Projector struct {
 	// appliedPos is the last position applied, moved under mu (progress moves just after), so that
 	// a reader holding mu knows whether aggs is exactly the state at a position.
 	appliedPos eventstore.Position
+	appliedID  uuid.UUID // the event at appliedPos, which a snapshot names to be checked against the log
 }
 
 // positioned is an event with where it stands in the log.
@@ -263,37 +267,33 @@ func (p *Projector) applyDecoded(rec eventstore.RecordedEvent, d decoded) error 
 	if d.foreign {
 		p.mu.Lock()
 		p.skipped++
-		p.appliedPos = rec.Position
+		p.appliedPos, p.appliedID = rec.Position, rec.ID
 		p.mu.Unlock()
 		return nil
 	}
 	p.mu.Lock()
-	err := p.applyLocked(rec, d.event, d.isPlan)
-	p.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("projections: position %d (%s revision %d, %s): %w", rec.Position, rec.Stream, rec.Revision, rec.Type, err)
+	defer p.mu.Unlock()
+	if err := p.applyLocked(rec, d.event, d.isPlan); err != nil {
+		err = fmt.Errorf("projections: position %d (%s revision %d, %s): %w", rec.Position, rec.Stream, rec.Revision, rec.Type, err)
+		// Marked failed before mu is let go: the event may be folded in part, and a snapshot, which
+		// looks under mu, must never take that state for the log's.
+		p.failed.Store(&err)
+		return err
 	}
 	return nil
 }
 
 func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, isPlan bool) error {
 	p.events++
-	p.appliedPos = rec.Position
+	p.appliedPos, p.appliedID = rec.Position, rec.ID
 	p.timeline.add(rec.Position, e.Meta.RecordedAt)
 	if !isPlan {
-		if err := p.registry.Apply(e); err != nil {
-			return err
-		}
-		p.registryLog = append(p.registryLog, positioned{rec.Position, e})
-		if o, ok := e.Data.(domain.OrganisationRegistered); ok && o.Kind == domain.KindSHA {
-			p.shaSince[o.ODSCode] = rec.Position
-		}
-		return nil
+		return p.applyRegistryLocked(rec.Position, e)
 	}
 	id := strings.TrimPrefix(rec.Stream, planPrefix)
 	v := p.plans[id]
 	if v == nil {
-		v = &planView{id: id, plan: domain.NewPlan()}
+		v = &planView{seq: len(p.order), id: id, plan: domain.NewPlan()}
 		p.plans[id] = v
 		p.order = append(p.order, v)
 	}
@@ -318,5 +318,18 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, is
 	now := contribution{counted: true, key: aggKey{v.sha, v.plan.Round()}, summary: v.history[len(v.history)-1]}
 	p.aggs.replace(v.counted, now)
 	v.counted = now
+	return nil
+}
+
+// applyRegistryLocked folds a registry event into the registry and what is kept beside it: the
+// event itself, for the registry as of a position, and when each SHA was registered.
+func (p *Projector) applyRegistryLocked(pos eventstore.Position, e domain.Event) error {
+	if err := p.registry.Apply(e); err != nil {
+		return err
+	}
+	p.registryLog = append(p.registryLog, positioned{pos, e})
+	if o, ok := e.Data.(domain.OrganisationRegistered); ok && o.Kind == domain.KindSHA {
+		p.shaSince[o.ODSCode] = pos
+	}
 	return nil
 }

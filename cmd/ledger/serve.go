@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -67,7 +68,13 @@ func serveCmd() *cobra.Command {
 					return err
 				}
 			}
-			proj := projections.New(store, log)
+			// The projections start from their snapshot in the data directory when it is of this log,
+			// so that a restart reads only what was recorded since it was saved.
+			snapshot := filepath.Join(sf.data, projections.SnapshotFile)
+			proj, err := projections.RestoreOrNew(ctx, store, snapshot, log)
+			if err != nil {
+				return err
+			}
 			// The tree follows the log on its own subscription: it needs nothing the projections fold,
 			// and a failure of either leaves the other serving. A tree that stops logs why and makes
 			// /readyz and the /v1/ledger routes answer 503.
@@ -118,16 +125,24 @@ func serveCmd() *cobra.Command {
 			// served, so that ledger verify has heads to compare with even if nobody asked.
 			headsDone := make(chan struct{})
 			go func() { defer close(headsDone); heads.Keep(projCtx, tree, time.Minute) }()
+			snapsDone := make(chan struct{})
+			go func() {
+				defer close(snapsDone)
+				proj.KeepSnapshots(projCtx, snapshot, projections.DefaultSnapshotEvery)
+			}()
 
 			log.Info("serving", "addr", ln.Addr().String(), "tls", srv.TLSConfig != nil, "store", redact(sf.store), "data", sf.data,
 				"rate_limit", rateLimit, "rate_burst", rateBurst, "request_timeout", requestTimeout.String())
 			// On SIGTERM or SIGINT: stop accepting and finish what is in flight; then the projections
-			// and the tree stop, and the deferred Close closes the store last.
+			// and the tree stop, the projections' snapshot is saved with everything they applied,
+			// and the deferred Close closes the store last.
 			err = serveHTTP(ctx, srv, ln, hopts.shutdownGrace, log)
 			stopProj()
 			<-projDone
 			<-treeDone
 			<-headsDone
+			<-snapsDone
+			saveSnapshot(proj, snapshot, log)
 			return err
 		},
 	}
@@ -140,4 +155,17 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().IntVar(&rateBurst, "rate-burst", 2000, "requests each person may send at once before --rate-limit applies")
 	cmd.Flags().DurationVar(&requestTimeout, "request-timeout", 20*time.Second, "longest a request may be handled before it is answered 503")
 	return cmd
+}
+
+// saveSnapshot saves the projections' snapshot at shutdown. A failure is only logged: the next
+// start reads on from an older snapshot, or the whole log.
+func saveSnapshot(proj *projections.Projector, path string, log *slog.Logger) {
+	start := time.Now()
+	info, err := proj.SaveSnapshot(path)
+	if err != nil {
+		log.Warn("projections snapshot not saved at shutdown", "snapshot", path, "error", err.Error())
+		return
+	}
+	log.Info("projections snapshot saved", "snapshot", path, "position", info.Position, "events", info.Events,
+		"bytes", info.Bytes, "ms", time.Since(start).Milliseconds())
 }

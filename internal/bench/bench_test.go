@@ -17,8 +17,10 @@ func TestRunReportsEveryFigure(t *testing.T) {
 	var progress strings.Builder
 	res, err := Run(t.Context(), Config{Dir: t.TempDir(), Events: 800, Writers: 4, HTTPDuration: 200 * time.Millisecond, GetRate: 200, Progress: &progress})
 	require.NoError(t, err)
-	// Start-up is a restart of serve: the tree resumes from the checkpoint the append phase left,
-	// which held the whole log, instead of rebuilding.
+	// Start-up is a restart of serve: the projections are restored from the snapshot saved after
+	// the replay and the tree resumes from the checkpoint the append phase left, both holding the
+	// whole log, instead of rebuilding.
+	assert.Regexp(t, `the projections restored from their snapshot at position [1-9][0-9]* and read 0 more events`, progress.String())
 	assert.Regexp(t, `the ledger tree resumed at [1-9][0-9]* leaves and read 0 more`, progress.String())
 	raw, err := json.Marshal(res)
 	require.NoError(t, err)

@@ -1,0 +1,82 @@
+package projections
+
+import (
+	"context"
+	"time"
+
+	"assurance-ledger/eventstore"
+)
+
+// SnapshotEvery says how often a running service saves the projections' snapshot: once Events
+// events have been read since the last save, or once Interval has passed since it if any has been
+// read. Zero turns either off.
+type SnapshotEvery struct {
+	Events   int
+	Interval time.Duration
+}
+
+// DefaultSnapshotEvery bounds what a restart after a crash reads beyond its snapshot to 100,000
+// events (one to two seconds at the replay rates measured on the 2-core VM), or ten minutes of a
+// quieter log. A save at the default bench size (200,000 events) writes 16 MB in ~0.35 s there,
+// and holds up the applier only while it copies the plans' records (~0.75 us a plan): cheap at
+// this rate, not at one much higher.
+var DefaultSnapshotEvery = SnapshotEvery{Events: 100_000, Interval: 10 * time.Minute}
+
+// snapshotCheck is how often KeepSnapshots looks whether a save is due.
+const snapshotCheck = 5 * time.Second
+
+// KeepSnapshots saves the snapshot to path (SaveSnapshot) whenever every says one is due, until ctx
+// ends. Only projections that have caught up are saved: during the first catch-up the lock a save
+// takes would slow it, and the shutdown saves whatever it has reached (the caller's SaveSnapshot once
+// Run has returned). A failed save is logged and tried again when the next is due: the log still
+// holds every event.
+func (p *Projector) KeepSnapshots(ctx context.Context, path string, every SnapshotEvery) {
+	check := snapshotCheck
+	if every.Interval > 0 {
+		check = min(check, every.Interval)
+	}
+	tick := time.NewTicker(check)
+	defer tick.Stop()
+	last := snapshotMark{read: p.read(), pos: p.Applied(), at: time.Now()}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			cur := snapshotMark{read: p.read(), pos: p.Applied(), at: now}
+			if p.Ready() != nil || !every.due(last, cur) {
+				continue
+			}
+			info, err := p.SaveSnapshot(path)
+			if err != nil {
+				p.log.Warn("projections snapshot not saved", "snapshot", path, "error", err.Error())
+			} else {
+				p.log.Info("projections snapshot saved", "snapshot", path, "position", info.Position, "events", info.Events,
+					"bytes", info.Bytes, "ms", time.Since(now).Milliseconds())
+			}
+			last = cur
+		}
+	}
+}
+
+// snapshotMark is how far the projections had come at a moment.
+type snapshotMark struct {
+	read int // events read, applied or skipped
+	pos  eventstore.Position
+	at   time.Time
+}
+
+// due reports whether a save is due at cur, the last having been at last.
+func (e SnapshotEvery) due(last, cur snapshotMark) bool {
+	if cur.pos == last.pos {
+		return false
+	}
+	return (e.Events > 0 && cur.read-last.read >= e.Events) || (e.Interval > 0 && cur.at.Sub(last.at) >= e.Interval)
+}
+
+// read is how many events the projector has read from the log.
+func (p *Projector) read() int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.events + p.skipped
+}

@@ -1,0 +1,195 @@
+package projections
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/demo"
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/eventstore/boltstore"
+)
+
+// The state a snapshot restores, and the state after catching up from it, must be the state the
+// events built, down to what no query shows on the demo: the order in which each organisation
+// signed its plans (SROEvidence sorts by time, and breaks ties by it), each plan's contribution to
+// the report's sums and the sums themselves, medians' values included.
+func TestSnapshotRestoresTheStateTheEventsBuilt(t *testing.T) {
+	ctx := context.Background()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	_, err = demo.Seed(ctx, store, demo.Options{Scale: 3})
+	require.NoError(t, err)
+	full := New(store, nil)
+	require.NoError(t, full.CatchUp(ctx))
+	want := stateOf(full)
+	require.NotEmpty(t, want.Signers)
+	require.NotEmpty(t, want.SHADays)
+
+	head := full.Applied()
+	for _, at := range []eventstore.Position{head / 4, head / 2, head} {
+		then := New(prefixOf{store, at}, nil)
+		require.NoError(t, then.CatchUp(ctx))
+		var snap bytes.Buffer
+		_, err := then.WriteSnapshot(&snap)
+		require.NoError(t, err)
+
+		restored, err := Restore(ctx, store, nil, bytes.NewReader(snap.Bytes()))
+		require.NoError(t, err)
+		assert.Equal(t, stateOf(then), stateOf(restored), "restored at %d", at)
+		var again bytes.Buffer
+		_, err = restored.WriteSnapshot(&again)
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(snap.Bytes(), again.Bytes()), "the restored projector's snapshot at %d differs from the one it was restored from", at)
+
+		require.NoError(t, restored.CatchUp(ctx))
+		assert.Equal(t, want, stateOf(restored), "restored at %d and caught up", at)
+		for _, f := range reportFilters(restored) {
+			require.Equal(t, restored.report(f, true), restored.report(f, false), "report %+v: the sums and a scan differ", f)
+		}
+	}
+}
+
+// A snapshot taken while events are being applied is the state at the position it names: restored
+// and caught up, it is the state of the whole log. (Run with -race, it also shows that encoding
+// after the lock is let go reads nothing the applier writes.)
+func TestSnapshotWhileApplying(t *testing.T) {
+	ctx := context.Background()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	_, err = demo.Seed(ctx, store, demo.Options{Scale: 2})
+	require.NoError(t, err)
+	events, err := store.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+
+	// The applier goes on as soon as each of about eight snapshots has been asked for, so each is
+	// taken while it applies, between one point of the log and the next.
+	p := New(store, nil)
+	take := make(chan struct{})
+	go func() {
+		defer close(take)
+		for i, rec := range events {
+			if err := p.apply(rec); err != nil {
+				t.Error(err)
+				return
+			}
+			if i%(len(events)/8) == 0 {
+				take <- struct{}{}
+			}
+		}
+	}()
+	var snaps [][]byte
+	for range take {
+		var buf bytes.Buffer
+		_, err := p.WriteSnapshot(&buf)
+		require.NoError(t, err)
+		snaps = append(snaps, buf.Bytes())
+	}
+	want := stateOf(p)
+	positions := map[eventstore.Position]bool{}
+	for _, snap := range snaps {
+		restored, err := Restore(ctx, store, nil, bytes.NewReader(snap))
+		require.NoError(t, err)
+		positions[restored.Applied()] = true
+		require.NoError(t, restored.CatchUp(ctx))
+		require.Equal(t, want, stateOf(restored), "restored at %d", restored.Applied())
+	}
+	// Snapshot j is taken between the j-th point and the next, so two in a row share a position only
+	// at the point between them.
+	assert.GreaterOrEqual(t, len(positions), 4, "snapshots at several positions")
+}
+
+// prefixOf is the log as it stood at upTo.
+type prefixOf struct {
+	eventstore.Store
+	upTo eventstore.Position
+}
+
+func (p prefixOf) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	evs, err := p.Store.ReadAll(ctx, after, limit)
+	for i, e := range evs {
+		if e.Position > p.upTo {
+			return evs[:i], err
+		}
+	}
+	return evs, err
+}
+
+func (p prefixOf) Head(context.Context) (eventstore.Position, error) { return p.upTo, nil }
+
+// state is a projector's state in plain values, plans by id rather than by pointer.
+type state struct {
+	AppliedPos      eventstore.Position
+	AppliedID       uuid.UUID
+	Events, Skipped int
+	Timeline        timeline
+	RegistryLog     []positioned
+	Organisations   []domain.Organisation
+	LHCs            []domain.LHC
+	SHASince        map[string]eventstore.Position
+	Filed           map[string]string   // plans by id: the id of the plan filed under it
+	Plans           []viewState         // in submission order
+	Signers         map[string][]string // ods code -> plan ids, in first-signature order
+	Cells           map[aggKey]cellState
+	SHADays         map[string][]float64
+}
+
+type viewState struct {
+	Seq                                 int
+	ID, SHA, Lead                       string
+	Revision, Position, ContentRevision uint64
+	Plan                                domain.PlanRecord
+	SignedBy                            []string
+	History                             []summary
+	Counted                             contribution
+}
+
+type cellState struct {
+	Counts           Counts
+	Required, Signed int
+	Days             []float64
+}
+
+func stateOf(p *Projector) state {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	s := state{
+		AppliedPos: p.appliedPos, AppliedID: p.appliedID, Events: p.events, Skipped: p.skipped, Timeline: p.timeline,
+		RegistryLog: p.registryLog, Organisations: p.registry.Organisations(), LHCs: p.registry.LHCs(), SHASince: p.shaSince,
+		Filed: map[string]string{}, Signers: map[string][]string{}, Cells: map[aggKey]cellState{}, SHADays: map[string][]float64{},
+	}
+	for id, v := range p.plans {
+		s.Filed[id] = v.id
+	}
+	for _, v := range p.order {
+		signed := sortedKeys(v.signers)
+		s.Plans = append(s.Plans, viewState{Seq: v.seq, ID: v.id, SHA: v.sha, Lead: v.lead, Revision: v.revision, Position: v.position,
+			ContentRevision: v.contentRevision, Plan: v.plan.Record(), SignedBy: signed, History: v.history, Counted: v.counted})
+	}
+	for ods, views := range p.signers {
+		for _, v := range views {
+			s.Signers[ods] = append(s.Signers[ods], v.id)
+		}
+	}
+	// A cell or SHA left empty when a plan moved out of it holds nothing a report reads.
+	for k, c := range p.aggs.cells {
+		if c.counts != (Counts{}) || c.required != 0 || c.signed != 0 || c.days.n != 0 {
+			s.Cells[k] = cellState{Counts: c.counts, Required: c.required, Signed: c.signed, Days: slices.Concat(c.days.blocks...)}
+		}
+	}
+	for sha, d := range p.aggs.shaDays {
+		if d.n != 0 {
+			s.SHADays[sha] = slices.Concat(d.blocks...)
+		}
+	}
+	return s
+}

@@ -1,0 +1,323 @@
+package projections_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/projections"
+)
+
+// A projector restored from a snapshot taken at P and caught up with the log must answer every
+// query exactly as one that folded the whole log, for P at the end of the registry, on a foreign
+// event, on an event of ours just after a foreign one, in the middle and at the head.
+func TestSnapshotThenCatchUpEqualsAFullReplay(t *testing.T) {
+	ctx := context.Background()
+	store, marks := demoStoreWithForeignEvents(t)
+	full := projections.New(store, nil)
+	require.NoError(t, full.CatchUp(ctx))
+	head := full.Applied()
+	asOf := []eventstore.Position{1, marks.registryEnd, head / 3, head / 2, head - 1, head}
+	want := collectAnswers(t, store, full, asOf)
+	require.NotEmpty(t, want.Plan)
+	require.NotZero(t, want.Foreign, "the log should hold foreign events")
+
+	for _, at := range []eventstore.Position{marks.registryEnd, marks.foreign, marks.afterForeign, head / 2, head} {
+		t.Run(fmt.Sprintf("at %d of %d", at, head), func(t *testing.T) {
+			then := projections.New(prefix{store, at}, nil)
+			require.NoError(t, then.CatchUp(ctx))
+			var snap bytes.Buffer
+			info, err := then.WriteSnapshot(&snap)
+			require.NoError(t, err)
+			assert.Equal(t, at, info.Position)
+			assert.Equal(t, snap.Len(), info.Bytes)
+
+			// As it stood at P, against the log as it stood then...
+			restored, err := projections.Restore(ctx, prefix{store, at}, nil, bytes.NewReader(snap.Bytes()))
+			require.NoError(t, err)
+			assert.Equal(t, at, restored.Applied())
+			assert.ErrorIs(t, restored.Ready(), projections.ErrNotReady, "restored, not yet caught up")
+			require.NoError(t, restored.CatchUp(ctx))
+			assert.Equal(t, collectAnswers(t, store, then, asOf), collectAnswers(t, store, restored, asOf), "the state at %d", at)
+
+			// ... and caught up with the whole log.
+			restored, err = projections.Restore(ctx, store, nil, bytes.NewReader(snap.Bytes()))
+			require.NoError(t, err)
+			require.NoError(t, restored.CatchUp(ctx))
+			require.NoError(t, restored.Ready())
+			assert.Equal(t, want, collectAnswers(t, store, restored, asOf), "restored at %d and caught up", at)
+		})
+	}
+}
+
+// A snapshot that is damaged, of another format or of another log is refused with the reason, and
+// nothing is restored.
+func TestRestoreRefusesASnapshotThatDoesNotFit(t *testing.T) {
+	ctx := context.Background()
+	store := demoStore(t)
+	p := projections.New(store, nil)
+	require.NoError(t, p.CatchUp(ctx))
+	head := p.Applied()
+	var buf bytes.Buffer
+	_, err := p.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	good := buf.Bytes()
+	magic := len("assurance-ledger/projections snapshot\n")
+	// The demo seeded again: as many events, with other ids.
+	other := demoStore(t)
+	otherHead, err := other.Head(ctx)
+	require.NoError(t, err)
+	require.Equal(t, head, otherHead)
+
+	edited := func(edit func(b []byte) []byte) []byte { return edit(bytes.Clone(good)) }
+	for _, c := range []struct {
+		name  string
+		snap  []byte
+		store eventstore.Store
+		want  error
+	}{
+		{"empty", nil, store, projections.ErrSnapshotDamaged},
+		{"cut inside the magic", good[:10], store, projections.ErrSnapshotDamaged},
+		{"cut inside the header", good[:magic+20], store, projections.ErrSnapshotDamaged},
+		{"cut inside the state", good[:len(good)/2], store, projections.ErrSnapshotDamaged},
+		{"without its checksum", good[:len(good)-32], store, projections.ErrSnapshotDamaged},
+		{"a byte of the state flipped", edited(func(b []byte) []byte { b[len(b)/2] ^= 0x10; return b }), store, projections.ErrSnapshotDamaged},
+		{"a byte of the header flipped", edited(func(b []byte) []byte { b[magic+5] ^= 0x01; return b }), store, projections.ErrSnapshotDamaged},
+		{"a byte of the checksum flipped", edited(func(b []byte) []byte { b[len(b)-1] ^= 0x01; return b }), store, projections.ErrSnapshotDamaged},
+		{"another magic", edited(func(b []byte) []byte { copy(b, "assurance-ledger/ledgertree"); return b }), store, projections.ErrNotSnapshot},
+		{"not a snapshot at all", []byte(`{"events": 3}`), store, projections.ErrNotSnapshot},
+		{"another format", edited(func(b []byte) []byte { binary.BigEndian.PutUint32(b[magic:], 2); return b }), store, projections.ErrSnapshotFormat},
+		{"an older format", edited(func(b []byte) []byte { binary.BigEndian.PutUint32(b[magic:], 0); return b }), store, projections.ErrSnapshotFormat},
+		{"of another log of the same length", good, other, projections.ErrSnapshotOtherLog},
+		{"ahead of the log", good, prefix{store, head - 5}, projections.ErrSnapshotAhead},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			restored, err := projections.Restore(ctx, c.store, nil, bytes.NewReader(c.snap))
+			require.ErrorIs(t, err, c.want)
+			assert.Nil(t, restored)
+			for _, other := range []error{projections.ErrNotSnapshot, projections.ErrSnapshotFormat, projections.ErrSnapshotDamaged,
+				projections.ErrSnapshotOtherLog, projections.ErrSnapshotAhead} {
+				if other != c.want {
+					assert.NotErrorIs(t, err, other)
+				}
+			}
+		})
+	}
+}
+
+// The checksum catches a damaged file, not an edit that recomputes it: such a snapshot must still
+// be refused or restored, never crash the reader or make it allocate what the file cannot hold.
+func TestRestoreOfAnEditedSnapshotWithItsChecksumRecomputed(t *testing.T) {
+	ctx := context.Background()
+	store := demoStore(t)
+	p := projections.New(store, nil)
+	require.NoError(t, p.CatchUp(ctx))
+	var buf bytes.Buffer
+	_, err := p.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	good := buf.Bytes()
+	header := len("assurance-ledger/projections snapshot\n") + 4 + 8 + 16 + 8 + 3*8
+	refusals := 0
+	for i := header; i < len(good)-32; i += 127 {
+		for _, edit := range []func(byte) byte{func(b byte) byte { return b ^ 0x01 }, func(b byte) byte { return b ^ 0x80 }, func(byte) byte { return 0xff }} {
+			snap := bytes.Clone(good)
+			snap[i] = edit(snap[i])
+			sum := sha256.Sum256(snap[:len(snap)-32])
+			copy(snap[len(snap)-32:], sum[:])
+			restored, err := projections.Restore(ctx, store, nil, bytes.NewReader(snap))
+			if err != nil {
+				require.ErrorIs(t, err, projections.ErrSnapshotDamaged, "byte %d", i)
+				require.Nil(t, restored)
+				refusals++
+			}
+		}
+	}
+	assert.Greater(t, refusals, 100)
+}
+
+// A projector that stopped on an event it could not fold holds no state of the log at any
+// position, so it writes no snapshot.
+func TestNoSnapshotOfFailedProjections(t *testing.T) {
+	ctx := context.Background()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	_, err = store.Append(ctx, "registry", eventstore.NoStream, eventstore.Event{ID: uuid.New(), Type: "OrganisationRegistered", Data: []byte(`{`), Metadata: []byte(`{}`)})
+	require.NoError(t, err)
+	p := projections.New(store, nil)
+	require.Error(t, p.CatchUp(ctx))
+	_, err = p.WriteSnapshot(&bytes.Buffer{})
+	assert.ErrorContains(t, err, "stopped on an error")
+}
+
+// logMarks are positions of note in the test log.
+type logMarks struct {
+	registryEnd  eventstore.Position // the last event before the first plan's
+	foreign      eventstore.Position // a foreign event among the plans'
+	afterForeign eventstore.Position // an event of ours just after a foreign one
+}
+
+// demoStoreWithForeignEvents is the demo round with another application's events among it, as a
+// shared EventStoreDB would hold: one after every 40 of the ledger's.
+func demoStoreWithForeignEvents(t *testing.T) (eventstore.Store, logMarks) {
+	t.Helper()
+	ctx := context.Background()
+	events, err := demoStore(t).ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "mixed.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	var marks logMarks
+	for i, rec := range events {
+		res, err := store.Append(ctx, rec.Stream, eventstore.Any, eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata})
+		require.NoError(t, err)
+		if marks.registryEnd == 0 && strings.HasPrefix(rec.Stream, "plan-") {
+			marks.registryEnd = res.Position - 1
+		}
+		if marks.foreign != 0 && marks.afterForeign == 0 {
+			marks.afterForeign = res.Position
+		}
+		if i%40 == 39 {
+			res, err := store.Append(ctx, "billing-1", eventstore.Any, eventstore.Event{ID: uuid.New(), Type: "InvoiceRaised", Data: []byte(`{"n":1}`)})
+			require.NoError(t, err)
+			if marks.registryEnd != 0 && marks.foreign == 0 {
+				marks.foreign = res.Position
+			}
+		}
+	}
+	require.NotZero(t, marks.afterForeign)
+	return store, marks
+}
+
+// answers is everything the projections say, for comparing two projectors.
+type answers struct {
+	Applied       eventstore.Position
+	Events        int
+	Foreign       int // foreign events in the log up to Applied: a check of the test log, not a query
+	Rounds        []string
+	Organisations []domain.Organisation
+	LHCs          []domain.LHC
+	Plans         map[string][]projections.PlanSummary // by filter
+	Plan          map[string]projections.PlanState     // by id
+	PlanAsOf      map[string]projections.PlanState     // by id and position
+	Reports       map[string]projections.Report        // by filter
+	SHAStatus     map[string]projections.SHAStatus     // by SHA, round and position (0: now)
+	SROEvidence   map[string]projections.SROEvidence   // by organisation and position (0: now)
+	PositionAt    map[time.Time]eventstore.Position
+}
+
+// collectAnswers asks p every query, with every filter the demo gives values for, now and as of
+// each position of asOf; the plans asked for are those of the whole log in store.
+func collectAnswers(t *testing.T, store eventstore.Store, p *projections.Projector, asOf []eventstore.Position) answers {
+	t.Helper()
+	ctx := context.Background()
+	a := answers{
+		Applied: p.Applied(), Events: p.Events(), Rounds: p.Rounds(), Organisations: p.Organisations(), LHCs: p.LHCs(),
+		Plans: map[string][]projections.PlanSummary{}, Plan: map[string]projections.PlanState{}, PlanAsOf: map[string]projections.PlanState{},
+		Reports: map[string]projections.Report{}, SHAStatus: map[string]projections.SHAStatus{}, SROEvidence: map[string]projections.SROEvidence{},
+		PositionAt: map[time.Time]eventstore.Position{},
+	}
+	events, err := store.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	var planIDs, shas []string
+	for _, rec := range events {
+		if rec.Stream == "registry" || strings.HasPrefix(rec.Stream, "plan-") {
+			e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+			require.NoError(t, err)
+			for _, at := range []time.Time{e.Meta.RecordedAt, e.Meta.RecordedAt.Add(-time.Nanosecond)} {
+				if pos, ok := p.PositionAt(at); ok {
+					a.PositionAt[at] = pos
+				}
+			}
+		} else if rec.Position <= a.Applied {
+			a.Foreign++
+		}
+		if rec.Revision == 0 && strings.HasPrefix(rec.Stream, "plan-") {
+			planIDs = append(planIDs, strings.TrimPrefix(rec.Stream, "plan-"))
+		}
+		if rec.Type == "OrganisationRegistered" && strings.Contains(string(rec.Data), `"kind":"sha"`) {
+			e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+			require.NoError(t, err)
+			shas = append(shas, e.Data.(domain.OrganisationRegistered).ODSCode)
+		}
+	}
+	require.NotEmpty(t, shas)
+	rounds := append([]string{""}, p.Rounds()...)
+
+	a.Plans["all"] = p.Plans(projections.PlanFilter{})
+	for _, s := range domain.Statuses {
+		a.Plans["status "+string(s)] = p.Plans(projections.PlanFilter{Status: s})
+	}
+	for _, r := range rounds {
+		a.Plans["round "+r] = p.Plans(projections.PlanFilter{Round: r})
+	}
+	for _, l := range p.LHCs() {
+		a.Plans["lhc "+l.ID] = p.Plans(projections.PlanFilter{LHC: l.ID})
+	}
+	for _, id := range planIDs {
+		st, ok, err := p.Plan(ctx, id)
+		require.NoError(t, err)
+		if ok {
+			a.Plan[id] = st
+		}
+		for _, pos := range asOf {
+			st, ok, err := p.PlanAsOf(ctx, id, pos)
+			require.NoError(t, err)
+			if ok {
+				a.PlanAsOf[fmt.Sprintf("%s@%d", id, pos)] = st
+			}
+		}
+	}
+	for _, pos := range append([]eventstore.Position{0}, asOf...) {
+		for _, sha := range append([]string{"", "NOPE"}, shas...) {
+			for _, r := range append(rounds, "1999-00") {
+				f := projections.ReportFilter{SHA: sha, Round: r, AsOf: pos}
+				a.Reports[fmt.Sprintf("%+v", f)] = p.Report(f)
+			}
+		}
+		for _, sha := range shas {
+			for _, r := range rounds {
+				key := fmt.Sprintf("%s/%s@%d", sha, r, pos)
+				if pos == 0 {
+					if st, ok := p.SHAStatus(sha, r); ok {
+						a.SHAStatus[key] = st
+					}
+					continue
+				}
+				st, ok, err := p.SHAStatusAsOf(ctx, sha, r, pos)
+				require.NoError(t, err)
+				if ok {
+					a.SHAStatus[key] = st
+				}
+			}
+		}
+		for _, o := range p.Organisations() {
+			key := fmt.Sprintf("%s@%d", o.ODSCode, pos)
+			if pos == 0 {
+				if ev, ok := p.SROEvidence(o.ODSCode); ok {
+					a.SROEvidence[key] = ev
+				}
+				continue
+			}
+			ev, ok, err := p.SROEvidenceAsOf(ctx, o.ODSCode, pos)
+			require.NoError(t, err)
+			if ok {
+				a.SROEvidence[key] = ev
+			}
+		}
+	}
+	return a
+}
