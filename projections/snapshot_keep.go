@@ -9,18 +9,21 @@ import (
 
 // SnapshotEvery says how often a running service saves the projections' snapshot: once Events
 // events have been read since the last save, or once Interval has passed since it if any has been
-// read. Zero turns either off.
+// read; but never within MinGap of the last. Zero turns any of them off.
 type SnapshotEvery struct {
 	Events   int
 	Interval time.Duration
+	MinGap   time.Duration
 }
 
 // DefaultSnapshotEvery bounds what a restart after a crash reads beyond its snapshot to 100,000
 // events (one to two seconds at the replay rates measured on the 2-core VM), or ten minutes of a
-// quieter log. A save at the default bench size (200,000 events) writes 16 MB in ~0.35 s there,
-// and holds up the applier only while it copies the plans' records (~0.75 us a plan): cheap at
-// this rate, not at one much higher.
-var DefaultSnapshotEvery = SnapshotEvery{Events: 100_000, Interval: 10 * time.Minute}
+// quieter log. A save costs in proportion to the whole state, not to what is new (at 1,000,000
+// events: 82 MB in ~2 s on that VM, the applier held up only while the plans' records are copied,
+// ~0.75 us a plan), so under a sustained load of ~10,000 events/s saving every 100,000 would take
+// a fifth of a core; MinGap caps that at one save a minute (~3% of a core), at the price of up to a
+// minute of such a load to read again after a crash.
+var DefaultSnapshotEvery = SnapshotEvery{Events: 100_000, Interval: 10 * time.Minute, MinGap: time.Minute}
 
 // snapshotCheck is how often KeepSnapshots looks whether a save is due.
 const snapshotCheck = 5 * time.Second
@@ -68,7 +71,7 @@ type snapshotMark struct {
 
 // due reports whether a save is due at cur, the last having been at last.
 func (e SnapshotEvery) due(last, cur snapshotMark) bool {
-	if cur.pos == last.pos {
+	if cur.pos == last.pos || (e.MinGap > 0 && cur.at.Sub(last.at) < e.MinGap) {
 		return false
 	}
 	return (e.Events > 0 && cur.read-last.read >= e.Events) || (e.Interval > 0 && cur.at.Sub(last.at) >= e.Interval)

@@ -32,6 +32,9 @@ func TestSnapshotDue(t *testing.T) {
 		{"events only", SnapshotEvery{Events: 100}, snapshotMark{read: 1001, pos: 1001, at: t0.Add(time.Hour)}, false},
 		{"interval only", SnapshotEvery{Interval: time.Minute}, snapshotMark{read: 9000, pos: 9000, at: t0.Add(time.Second)}, false},
 		{"neither", SnapshotEvery{}, snapshotMark{read: 9000, pos: 9000, at: t0.Add(time.Hour)}, false},
+		{"enough events, within the minimum gap", SnapshotEvery{Events: 100, MinGap: time.Minute}, snapshotMark{read: 9000, pos: 9000, at: t0.Add(59 * time.Second)}, false},
+		{"enough events, the minimum gap passed", SnapshotEvery{Events: 100, MinGap: time.Minute}, snapshotMark{read: 9000, pos: 9000, at: t0.Add(time.Minute)}, true},
+		{"the interval passed, within a longer minimum gap", SnapshotEvery{Interval: time.Second, MinGap: time.Minute}, snapshotMark{read: 1001, pos: 1001, at: t0.Add(time.Second)}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			assert.Equal(t, c.want, c.every.due(last, c.cur))
