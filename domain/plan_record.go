@@ -76,7 +76,10 @@ func RestorePlan(r PlanRecord) (*Plan, error) {
 		// A fold never leaves these lists nil (newVersion, Apply), and Versions shows the difference.
 		v.Contributors, v.Contributions, v.SignOffs = nonNil(v.Contributors), nonNil(v.Contributions), nonNil(v.SignOffs)
 		if a := v.Assurance; a != nil {
-			a.Criteria, a.Conditions = nonNil(a.Criteria), nonNil(a.Conditions)
+			// A copy: the record may share the assurance with the plan it was taken from.
+			c := *a
+			c.Criteria, c.Conditions = nonNil(c.Criteria), nonNil(c.Conditions)
+			v.Assurance = &c
 		}
 	}
 	return &Plan{
@@ -93,7 +96,7 @@ func (v *Version) restorable(number int) error {
 	if v.ContentHash == "" {
 		return errors.New("has no content hash")
 	}
-	if !v.Content.empty() {
+	if !v.Content.IsZero() {
 		hash, err := ContentHash(v.Content)
 		if err != nil {
 			return err
@@ -140,8 +143,8 @@ func (v *Version) restorable(number int) error {
 	return nil
 }
 
-// empty reports whether c is the zero Content, as ForgetContent leaves it.
-func (c Content) empty() bool {
+// IsZero reports whether c is the zero Content, as ForgetContent leaves it.
+func (c Content) IsZero() bool {
 	return len(c.Clinical5) == 0 && len(c.NationalProgrammes) == 0 && c.CommunityIntegration == "" &&
 		c.Infrastructure == "" && c.InformationGovernance == "" && c.DataQuality == "" &&
 		c.NHSNumberAdoption == (NHSNumberAdoption{}) && c.CapacityAndFunding == (CapacityAndFunding{})

@@ -52,7 +52,7 @@ func (p *Projector) content(ctx context.Context, id string, version int, revisio
 	}
 	got, err := domain.ContentHash(c)
 	if err != nil {
-		return domain.Content{}, err
+		return domain.Content{}, fmt.Errorf("projections: plan %s version %d: %w", id, version, err)
 	}
 	if got != hash {
 		return domain.Content{}, fmt.Errorf("projections: plan %s version %d's content hashes to %s in the log, but was %s when applied", id, version, got, hash)

@@ -39,7 +39,8 @@ type Projector struct {
 
 	contents *lru.Cache[contentKey, domain.Content] // recently read versions' content, for Plan
 
-	snapshotSize atomic.Int64 // bytes of the last snapshot written or restored: the next one's buffer
+	snapshotSize atomic.Int64                 // bytes of the last snapshot written or restored: the next one's buffer
+	saved        atomic.Pointer[snapshotMark] // where the last snapshot saved or restored stands; nil: none
 
 	mu       sync.RWMutex
 	registry *domain.Registry

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
 )
 
@@ -25,6 +26,8 @@ import (
 //
 //	magic       snapshotMagic
 //	format      uint32, big-endian: snapshotFormat
+//	fold        uint32: FoldVersion, what the state means
+//	schema      uint32: domain.SchemaVersion, the event shapes the fold was given
 //	position    uint64: P, the last position applied
 //	event id    16 bytes: the event at P
 //	previous    uint64: the position of the last event of ours before P (0 if none), where a read
@@ -38,8 +41,16 @@ const (
 	snapshotMagic  = "assurance-ledger/projections snapshot\n"
 	snapshotFormat = 1
 
-	snapshotHeaderSize = len(snapshotMagic) + 4 + 8 + 16 + 8 + 3*8
+	snapshotHeaderSize = len(snapshotMagic) + 3*4 + 8 + 16 + 8 + 3*8
 )
+
+// FoldVersion names what the projections make of the events. Raise it with any change that makes
+// them fold the same events into something else (a summary counted differently, a new field of a
+// view filled from old events): a snapshot written by the earlier fold is then refused and the log
+// folded again, instead of a restored prefix meaning one thing and the events after it another.
+// snapshotFormat is only the encoding of the bytes. domain.SchemaVersion is checked beside it, for
+// upcasters change what the fold is given.
+const FoldVersion = 1
 
 // Why a snapshot is refused. Each means the snapshot cannot be used and the log must be folded
 // from the start instead; any other error from Restore is one reading the log.
@@ -108,10 +119,16 @@ func (p *Projector) snapshot() ([]byte, SnapshotInfo, error) {
 		}
 	}
 	state := p.captureLocked()
+	if err := state.checkNoContent(); err != nil {
+		p.mu.RUnlock()
+		return nil, SnapshotInfo{}, err
+	}
 	info := SnapshotInfo{Position: h.position, Events: p.events, Skipped: p.skipped, Plans: len(p.order)}
 	p.mu.RUnlock()
 	e := newSnapEncoder()
-	e.buf = appendSnapshotHeader(make([]byte, 0, p.snapshotSize.Load()), h)
+	// Sized from the last snapshot with room to grow, so that the buffer is not copied mid-encode.
+	last := p.snapshotSize.Load()
+	e.buf = appendSnapshotHeader(make([]byte, 0, last+last/8+sha256.Size+64), h)
 	state.encode(e)
 	sum := sha256.Sum256(e.buf)
 	snap := append(e.buf, sum[:]...)
@@ -123,6 +140,8 @@ func (p *Projector) snapshot() ([]byte, SnapshotInfo, error) {
 func appendSnapshotHeader(b []byte, h snapshotHeader) []byte {
 	b = append(b, snapshotMagic...)
 	b = binary.BigEndian.AppendUint32(b, snapshotFormat)
+	b = binary.BigEndian.AppendUint32(b, FoldVersion)
+	b = binary.BigEndian.AppendUint32(b, domain.SchemaVersion)
 	b = binary.BigEndian.AppendUint64(b, h.position)
 	b = append(b, h.eventID[:]...)
 	b = binary.BigEndian.AppendUint64(b, h.previous)
@@ -171,6 +190,7 @@ func restore(ctx context.Context, store eventstore.Store, log *slog.Logger, data
 	p.appliedPos, p.appliedID = h.position, h.eventID
 	p.progress.Set(h.position)
 	p.snapshotSize.Store(int64(len(data)))
+	p.saved.Store(&snapshotMark{read: int(h.events + h.skipped), pos: h.position})
 	return p, nil
 }
 
@@ -190,6 +210,13 @@ func parseSnapshot(data []byte) (snapshotHeader, []byte, error) {
 	if f := binary.BigEndian.Uint32(rest); f != snapshotFormat {
 		return h, nil, fmt.Errorf("%w: format %d, this build reads format %d", ErrSnapshotFormat, f, snapshotFormat)
 	}
+	if len(rest) < 3*4 {
+		return h, nil, fmt.Errorf("%w: cut short at %d bytes", ErrSnapshotDamaged, len(data))
+	}
+	if f, sv := binary.BigEndian.Uint32(rest[4:]), binary.BigEndian.Uint32(rest[8:]); f != FoldVersion || sv != domain.SchemaVersion {
+		return h, nil, fmt.Errorf("%w: written by a fold of version %d over events of schema version %d; this build folds with version %d over schema version %d",
+			ErrSnapshotFormat, f, sv, FoldVersion, domain.SchemaVersion)
+	}
 	if len(data) < snapshotHeaderSize+sha256.Size {
 		return h, nil, fmt.Errorf("%w: cut short at %d bytes", ErrSnapshotDamaged, len(data))
 	}
@@ -197,7 +224,7 @@ func parseSnapshot(data []byte) (snapshotHeader, []byte, error) {
 	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
 		return h, nil, fmt.Errorf("%w: its checksum does not match its content (torn or edited)", ErrSnapshotDamaged)
 	}
-	rest = rest[4:]
+	rest = rest[3*4:]
 	next := func() uint64 {
 		x := binary.BigEndian.Uint64(rest)
 		rest = rest[8:]

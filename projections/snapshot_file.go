@@ -47,6 +47,7 @@ func (p *Projector) SaveSnapshot(path string) (SnapshotInfo, error) {
 	if err := syncDir(filepath.Dir(path)); err != nil {
 		return SnapshotInfo{}, fmt.Errorf("projections: snapshot %s: syncing its directory: %w", path, err)
 	}
+	p.saved.Store(&snapshotMark{read: info.Events + info.Skipped, pos: info.Position})
 	return info, nil
 }
 

@@ -40,7 +40,13 @@ func (p *Projector) KeepSnapshots(ctx context.Context, path string, every Snapsh
 	}
 	tick := time.NewTicker(check)
 	defer tick.Stop()
-	last := snapshotMark{read: p.read(), pos: p.Applied(), at: time.Now()}
+	// Counted from the last snapshot saved or restored (none: the start of the log), not from
+	// where the projections happen to be when this starts, which may already be caught up.
+	saved := p.saved.Load()
+	last := snapshotMark{at: time.Now()}
+	if saved != nil {
+		last.read, last.pos = saved.read, saved.pos
+	}
 	for {
 		select {
 		case <-ctx.Done():

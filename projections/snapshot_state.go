@@ -52,6 +52,20 @@ func (p *Projector) captureLocked() snapState {
 	return s
 }
 
+// checkNoContent refuses a state in which a plan holds content: a snapshot does not save it (the
+// projector reads it from the log), so a plan holding some means a path that forgot
+// domain.Plan.ForgetContent, and a restore would lose what that path relies on.
+func (s snapState) checkNoContent() error {
+	for _, sp := range s.plans {
+		for _, v := range sp.record.Versions {
+			if !v.Content.IsZero() {
+				return fmt.Errorf("projections: no snapshot: plan %s version %d holds content, which a snapshot does not keep", sp.id, v.Number)
+			}
+		}
+	}
+	return nil
+}
+
 // encode writes the state.
 func (s snapState) encode(e *snapEncoder) {
 	e.len(len(s.positions))

@@ -193,3 +193,32 @@ func stateOf(p *Projector) state {
 	}
 	return s
 }
+
+// A plan that still holds content (a path that forgot ForgetContent) makes the snapshot fail
+// instead of being saved without what the plan relies on.
+func TestNoSnapshotOfPlansHoldingContent(t *testing.T) {
+	ctx := context.Background()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	_, err = demo.Seed(ctx, store, demo.Options{})
+	require.NoError(t, err)
+	p := New(store, nil)
+	require.NoError(t, p.CatchUp(ctx))
+	var buf bytes.Buffer
+	_, err = p.WriteSnapshot(&buf)
+	require.NoError(t, err, "the projector forgets content")
+
+	v := p.order[len(p.order)/2]
+	folded, err := p.planAt(ctx, v.id, p.Applied()) // a fold from the log keeps the content
+	require.NoError(t, err)
+	require.False(t, folded.Current().Content.IsZero())
+	p.mu.Lock()
+	v.plan = folded
+	p.mu.Unlock()
+	buf.Reset()
+	_, err = p.WriteSnapshot(&buf)
+	require.ErrorContains(t, err, "plan "+v.id+" version")
+	require.ErrorContains(t, err, "holds content")
+	assert.Zero(t, buf.Len(), "nothing written")
+}

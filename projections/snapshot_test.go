@@ -95,7 +95,9 @@ func TestRestoreRefusesASnapshotThatDoesNotFit(t *testing.T) {
 		{"cut inside the state", good[:len(good)/2], store, projections.ErrSnapshotDamaged},
 		{"without its checksum", good[:len(good)-32], store, projections.ErrSnapshotDamaged},
 		{"a byte of the state flipped", edited(func(b []byte) []byte { b[len(b)/2] ^= 0x10; return b }), store, projections.ErrSnapshotDamaged},
-		{"a byte of the header flipped", edited(func(b []byte) []byte { b[magic+5] ^= 0x01; return b }), store, projections.ErrSnapshotDamaged},
+		{"a byte of the header flipped", edited(func(b []byte) []byte { b[magic+12+5] ^= 0x01; return b }), store, projections.ErrSnapshotDamaged},
+		{"another fold", edited(func(b []byte) []byte { binary.BigEndian.PutUint32(b[magic+4:], projections.FoldVersion+1); return b }), store, projections.ErrSnapshotFormat},
+		{"another schema version", edited(func(b []byte) []byte { binary.BigEndian.PutUint32(b[magic+8:], domain.SchemaVersion+1); return b }), store, projections.ErrSnapshotFormat},
 		{"a byte of the checksum flipped", edited(func(b []byte) []byte { b[len(b)-1] ^= 0x01; return b }), store, projections.ErrSnapshotDamaged},
 		{"another magic", edited(func(b []byte) []byte { copy(b, "assurance-ledger/ledgertree"); return b }), store, projections.ErrNotSnapshot},
 		{"not a snapshot at all", []byte(`{"events": 3}`), store, projections.ErrNotSnapshot},
@@ -129,7 +131,7 @@ func TestRestoreOfAnEditedSnapshotWithItsChecksumRecomputed(t *testing.T) {
 	_, err := p.WriteSnapshot(&buf)
 	require.NoError(t, err)
 	good := buf.Bytes()
-	header := len("assurance-ledger/projections snapshot\n") + 4 + 8 + 16 + 8 + 3*8
+	header := len("assurance-ledger/projections snapshot\n") + 3*4 + 8 + 16 + 8 + 3*8
 	refusals := 0
 	for i := header; i < len(good)-32; i += 127 {
 		for _, edit := range []func(byte) byte{func(b byte) byte { return b ^ 0x01 }, func(b byte) byte { return b ^ 0x80 }, func(byte) byte { return 0xff }} {

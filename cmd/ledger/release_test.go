@@ -38,15 +38,17 @@ func TestReleaseAfterCatchUp(t *testing.T) {
 	events := demoLedger(t, dir)
 	head := events[len(events)-1].Position
 	tests := []struct {
-		name    string
-		run     bool  // the projections run
-		err     error // what ReleaseMapped returns
-		calls   int32
-		warning bool
+		name      string
+		run       bool  // the projections run
+		treeStuck bool  // a second reader (the tree) never gets there
+		err       error // what ReleaseMapped returns
+		calls     int32
+		warning   bool
 	}{
-		{"released once the head at start is applied", true, nil, 1, false},
-		{"a failed release is logged, nothing more", true, errors.New("madvise: no"), 1, true},
-		{"projections that never catch up: never released", false, nil, 0, false},
+		{"released once the head at start is applied", true, false, nil, 1, false},
+		{"a failed release is logged, nothing more", true, false, errors.New("madvise: no"), 1, true},
+		{"projections that never catch up: never released", false, false, nil, 0, false},
+		{"a tree that never catches up: never released", true, true, nil, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,11 +61,16 @@ func TestReleaseAfterCatchUp(t *testing.T) {
 			defer cancel()
 			if tt.run {
 				go func() { _ = proj.Run(ctx) }()
-			} else {
-				time.AfterFunc(100*time.Millisecond, cancel)
+			}
+			readers := []follower{proj}
+			if tt.treeStuck {
+				readers = append(readers, stuck{})
+			}
+			if !tt.run || tt.treeStuck {
+				time.AfterFunc(200*time.Millisecond, cancel)
 			}
 			var logs bytes.Buffer
-			releaseAfterCatchUp(ctx, rec, proj, slog.New(slog.NewTextHandler(&logs, nil)))
+			releaseAfterCatchUp(ctx, rec, slog.New(slog.NewTextHandler(&logs, nil)), readers...)
 			assert.Equal(t, tt.calls, rec.calls.Load())
 			if tt.calls > 0 {
 				assert.Equal(t, uint64(head), rec.applied.Load(), "after the whole log is applied")
@@ -71,4 +78,12 @@ func TestReleaseAfterCatchUp(t *testing.T) {
 			assert.Equal(t, tt.warning, strings.Contains(logs.String(), "could not release the store's mapped pages"))
 		})
 	}
+}
+
+// stuck is a reader of the log that never reaches anything.
+type stuck struct{}
+
+func (stuck) WaitFor(ctx context.Context, _ eventstore.Position) error {
+	<-ctx.Done()
+	return ctx.Err()
 }

@@ -120,7 +120,7 @@ func serveCmd() *cobra.Command {
 				}
 			}()
 			go func() { defer close(treeDone); _ = tree.Run(projCtx, store) }()
-			go releaseAfterCatchUp(projCtx, store, proj, log)
+			go releaseAfterCatchUp(projCtx, store, log, proj, tree)
 			// A head is stored every minute the tree grew and one at shutdown, besides every head
 			// served, so that ledger verify has heads to compare with even if nobody asked.
 			headsDone := make(chan struct{})

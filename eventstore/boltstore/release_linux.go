@@ -13,8 +13,12 @@ import (
 // 1.7 GB at a million events), counted in its RSS although most will not be read again. The pages
 // stay in the kernel's page cache; the next read of one maps it again at the cost of a minor fault.
 func (s *Store) ReleaseMapped() error {
-	// The read transaction holds bbolt's mmap lock, so the mapping cannot be replaced (when a
-	// commit grows the file) while it is advised; tx.Size() lies within it.
+	// Safe by bbolt's invariants (checked in v1.5.0's db.go and tx.go; re-check on upgrade): a read
+	// transaction holds mmaplock.RLock from begin to end and a remap needs mmaplock.Lock, so the
+	// mapping cannot be replaced while it is advised; tx.Size() is meta.pgid x page size, and
+	// allocate remaps to at least (pgid+count+1) pages before raising pgid, so the range lies inside
+	// the mapping, never on memory after it. Opened with Options.Mlock (this store never is),
+	// MADV_DONTNEED would fail with EINVAL.
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		info := s.db.Info()
 		_, _, errno := unix.Syscall(unix.SYS_MADVISE, info.Data, uintptr(tx.Size()), unix.MADV_DONTNEED)
