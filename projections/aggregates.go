@@ -44,28 +44,28 @@ type contribution struct {
 }
 
 func (c contribution) days() (float64, bool) {
-	if !c.counted || c.assuredAt.IsZero() {
+	if !c.counted {
 		return 0, false
 	}
-	return c.assuredAt.Sub(c.submittedAt).Hours() / 24, true
+	return c.summary.days()
 }
 
 // replace moves a plan's contribution from old to new.
 func (a *aggregates) replace(old, new contribution) {
 	if old.counted {
 		c := a.cells[old.key]
-		c.counts.addN(old.status, -1)
-		c.required -= old.required
-		c.signed -= old.signed
+		c.counts.addN(old.status(), -1)
+		c.required -= int(old.required)
+		c.signed -= int(old.signed)
 	}
 	c := a.cells[new.key]
 	if c == nil {
 		c = &agg{}
 		a.cells[new.key] = c
 	}
-	c.counts.addN(new.status, 1)
-	c.required += new.required
-	c.signed += new.signed
+	c.counts.addN(new.status(), 1)
+	c.required += int(new.required)
+	c.signed += int(new.signed)
 
 	// A plan's days are fixed once it is first assured, so this is normally one insertion per plan.
 	oldDays, hadDays := old.days()

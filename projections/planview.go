@@ -26,14 +26,74 @@ type planView struct {
 	counted         contribution // what the report's aggregates hold for this plan
 }
 
-// summary is what the transparency report needs of a plan at one point of the log.
+// summary is what the transparency report needs of a plan at one point of the log. There is one
+// for every plan event, so it holds no pointer (no string, no time.Time): the collector never
+// scans the histories, which at a million events are a million summaries.
 type summary struct {
-	position    eventstore.Position
-	status      domain.Status
-	required    int       // sign-offs the current version needs (lead PCT + contributors)
-	signed      int       // of those, given
-	submittedAt time.Time // first submission
-	assuredAt   time.Time // first assured or assured-with-conditions outcome; zero if none yet
+	position  eventstore.Position
+	submitted instant    // first submission
+	assured   instant    // first assured or assured-with-conditions outcome; unset if none yet
+	required  int32      // sign-offs the current version needs (lead PCT + contributors)
+	signed    int32      // of those, given
+	state     statusCode // the plan's status
+}
+
+func (s summary) status() domain.Status  { return s.state.status() }
+func (s summary) submittedAt() time.Time { return s.submitted.time() }
+func (s summary) assuredAt() time.Time   { return s.assured.time() }
+
+// days is how long the plan took from submission to its first positive assurance; false if it has
+// had none.
+func (s summary) days() (float64, bool) {
+	if !s.assured.set {
+		return 0, false
+	}
+	return s.assuredAt().Sub(s.submittedAt()).Hours() / 24, true
+}
+
+// instant is a time.Time without its location: seconds and nanoseconds since 1970 UTC, exact for
+// any year, and set false for the zero time.
+type instant struct {
+	sec  int64
+	nsec int32
+	set  bool
+}
+
+func instantOf(t time.Time) instant {
+	if t.IsZero() {
+		return instant{}
+	}
+	return instant{sec: t.Unix(), nsec: int32(t.Nanosecond()), set: true}
+}
+
+func (i instant) time() time.Time {
+	if !i.set {
+		return time.Time{}
+	}
+	return time.Unix(i.sec, int64(i.nsec)).UTC()
+}
+
+// statusCode is a domain.Status as a small number.
+type statusCode uint8
+
+var statuses = []domain.Status{"", domain.StatusSubmitted, domain.StatusSignedOff, domain.StatusAssured,
+	domain.StatusAssuredWithConditions, domain.StatusNotAssured, domain.StatusAcknowledged, domain.StatusWithdrawn}
+
+// codeOf is the code of s; false for a status this code does not know.
+func codeOf(s domain.Status) (statusCode, bool) {
+	for i, known := range statuses {
+		if known == s {
+			return statusCode(i), true
+		}
+	}
+	return 0, false
+}
+
+func (c statusCode) status() domain.Status {
+	if int(c) < len(statuses) {
+		return statuses[c]
+	}
+	return ""
 }
 
 func (v *planView) signedBy(ods string) bool {
@@ -46,17 +106,19 @@ func (v *planView) signedBy(ods string) bool {
 }
 
 func (v *planView) record(pos eventstore.Position, e domain.Event) {
-	s := summary{position: pos, status: v.plan.Status()}
+	state, _ := codeOf(v.plan.Status()) // the plan's own statuses are all known
+	s := summary{position: pos, state: state}
 	if n := len(v.history); n > 0 {
 		prev := v.history[n-1]
-		s.submittedAt, s.assuredAt = prev.submittedAt, prev.assuredAt
+		s.submitted, s.assured = prev.submitted, prev.assured
 	} else {
-		s.submittedAt = e.Meta.RecordedAt
+		s.submitted = instantOf(e.Meta.RecordedAt)
 	}
-	if a, ok := e.Data.(domain.AssuranceRecorded); ok && s.assuredAt.IsZero() && a.Outcome != domain.OutcomeNotAssured {
-		s.assuredAt = e.Meta.RecordedAt
+	if a, ok := e.Data.(domain.AssuranceRecorded); ok && !s.assured.set && a.Outcome != domain.OutcomeNotAssured {
+		s.assured = instantOf(e.Meta.RecordedAt)
 	}
-	s.required, s.signed = v.plan.SignOffTally(v.lead)
+	required, signed := v.plan.SignOffTally(v.lead)
+	s.required, s.signed = int32(required), int32(signed)
 	v.history = append(v.history, s)
 }
 

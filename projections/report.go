@@ -166,16 +166,16 @@ func (p *Projector) reportScan(f ReportFilter, pos eventstore.Position, rep *Rep
 		if !ok {
 			continue
 		}
-		rep.Totals.add(s.status)
+		rep.Totals.add(s.status())
 		acc := accs[v.sha]
 		if acc == nil {
 			continue
 		}
-		acc.row.Counts.add(s.status)
-		acc.required += s.required
-		acc.signed += s.signed
-		if !s.assuredAt.IsZero() {
-			acc.days = append(acc.days, s.assuredAt.Sub(s.submittedAt).Hours()/24)
+		acc.row.Counts.add(s.status())
+		acc.required += int(s.required)
+		acc.signed += int(s.signed)
+		if d, ok := s.days(); ok {
+			acc.days = append(acc.days, d)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"math"
 
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
@@ -176,23 +177,23 @@ func encodeHistory(e *snapEncoder, history []summary) {
 	var prev summary
 	for _, s := range history {
 		e.uint(s.position - prev.position)
-		e.str(string(s.status))
-		e.len(s.required)
-		e.len(s.signed)
+		e.str(string(s.status()))
+		e.len(int(s.required))
+		e.len(int(s.signed))
 		// The submission and assurance times are set once and then repeated by every later summary.
 		var same byte
-		if s.submittedAt == prev.submittedAt {
+		if s.submitted == prev.submitted {
 			same |= 1
 		}
-		if s.assuredAt == prev.assuredAt {
+		if s.assured == prev.assured {
 			same |= 2
 		}
 		e.buf = append(e.buf, same)
 		if same&1 == 0 {
-			e.time(s.submittedAt)
+			e.time(s.submittedAt())
 		}
 		if same&2 == 0 {
-			e.time(s.assuredAt)
+			e.time(s.assuredAt())
 		}
 		prev = s
 	}
@@ -203,20 +204,31 @@ func decodeHistory(d *snapDecoder) []summary {
 	history := make([]summary, 0, n)
 	var prev summary
 	for range n {
-		s := summary{position: prev.position + d.uint(), status: domain.Status(d.str()), required: int(d.uint()), signed: int(d.uint())}
+		s := summary{position: prev.position + d.uint()}
+		status := domain.Status(d.str())
+		required, signed := d.uint(), d.uint()
+		if (required > math.MaxInt32 || signed > required) && d.err == nil {
+			d.fail("%d of %d sign-offs at position %d", signed, required, s.position)
+		}
+		s.required, s.signed = int32(min(required, math.MaxInt32)), int32(min(signed, math.MaxInt32))
 		if s.position <= prev.position && d.err == nil {
 			d.fail("a plan's history does not move forward at position %d", s.position)
 		}
+		state, ok := codeOf(status)
+		if !ok && d.err == nil {
+			d.fail("unknown plan status %q at position %d", status, s.position)
+		}
+		s.state = state
 		same := d.bytes(1)
 		if same == nil {
 			return nil
 		}
-		s.submittedAt, s.assuredAt = prev.submittedAt, prev.assuredAt
+		s.submitted, s.assured = prev.submitted, prev.assured
 		if same[0]&1 == 0 {
-			s.submittedAt = d.time()
+			s.submitted = instantOf(d.time())
 		}
 		if same[0]&2 == 0 {
-			s.assuredAt = d.time()
+			s.assured = instantOf(d.time())
 		}
 		history = append(history, s)
 		prev = s
