@@ -15,24 +15,6 @@ import (
 	"assurance-ledger/projections"
 )
 
-// prefix is the log as it stood at position upTo.
-type prefix struct {
-	eventstore.Store
-	upTo eventstore.Position
-}
-
-func (p prefix) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
-	evs, err := p.Store.ReadAll(ctx, after, limit)
-	for i, e := range evs {
-		if e.Position > p.upTo {
-			return evs[:i], err
-		}
-	}
-	return evs, err
-}
-
-func (p prefix) Head(context.Context) (eventstore.Position, error) { return p.upTo, nil }
-
 // demoStore is a store holding the demo round, closed when the test ends.
 func demoStore(t *testing.T) eventstore.Store {
 	t.Helper()
@@ -56,7 +38,7 @@ func TestAsOfEqualsTheLogPrefix(t *testing.T) {
 	require.NotEmpty(t, plans)
 
 	for upTo := eventstore.Position(1); upTo <= head; upTo += 13 {
-		then := projections.New(prefix{store, upTo}, nil)
+		then := projections.New(projections.Prefix(store, upTo), nil)
 		require.NoError(t, then.CatchUp(ctx))
 		want := then.Report(projections.ReportFilter{})
 		got := full.Report(projections.ReportFilter{AsOf: upTo})

@@ -32,7 +32,7 @@ func TestPastViewsEqualTheLogPrefix(t *testing.T) {
 	require.NotEmpty(t, signers)
 
 	for upTo := eventstore.Position(1); upTo <= head; upTo += 37 {
-		then := projections.New(prefix{store, upTo}, nil)
+		then := projections.New(projections.Prefix(store, upTo), nil)
 		require.NoError(t, then.CatchUp(ctx))
 		for _, code := range shas {
 			for _, round := range []string{"", "2009-10"} {

@@ -37,7 +37,7 @@ func TestSnapshotThenCatchUpEqualsAFullReplay(t *testing.T) {
 
 	for _, at := range []eventstore.Position{marks.registryEnd, marks.foreign, marks.afterForeign, head / 2, head} {
 		t.Run(fmt.Sprintf("at %d of %d", at, head), func(t *testing.T) {
-			then := projections.New(prefix{store, at}, nil)
+			then := projections.New(projections.Prefix(store, at), nil)
 			require.NoError(t, then.CatchUp(ctx))
 			var snap bytes.Buffer
 			info, err := then.WriteSnapshot(&snap)
@@ -46,7 +46,7 @@ func TestSnapshotThenCatchUpEqualsAFullReplay(t *testing.T) {
 			assert.Equal(t, snap.Len(), info.Bytes)
 
 			// As it stood at P, against the log as it stood then...
-			restored, err := projections.Restore(ctx, prefix{store, at}, nil, bytes.NewReader(snap.Bytes()))
+			restored, err := projections.Restore(ctx, projections.Prefix(store, at), nil, bytes.NewReader(snap.Bytes()))
 			require.NoError(t, err)
 			assert.Equal(t, at, restored.Applied())
 			assert.ErrorIs(t, restored.Ready(), projections.ErrNotReady, "restored, not yet caught up")
@@ -104,7 +104,7 @@ func TestRestoreRefusesASnapshotThatDoesNotFit(t *testing.T) {
 		{"another format", edited(func(b []byte) []byte { binary.BigEndian.PutUint32(b[magic:], 2); return b }), store, projections.ErrSnapshotFormat},
 		{"an older format", edited(func(b []byte) []byte { binary.BigEndian.PutUint32(b[magic:], 0); return b }), store, projections.ErrSnapshotFormat},
 		{"of another log of the same length", good, other, projections.ErrSnapshotOtherLog},
-		{"ahead of the log", good, prefix{store, head - 5}, projections.ErrSnapshotAhead},
+		{"ahead of the log", good, projections.Prefix(store, head - 5), projections.ErrSnapshotAhead},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			restored, err := projections.Restore(ctx, c.store, nil, bytes.NewReader(c.snap))

@@ -1,0 +1,8 @@
+package projections
+
+import "assurance-ledger/eventstore"
+
+// Prefix is store's log as it stood at upTo, for the external tests.
+func Prefix(store eventstore.Store, upTo eventstore.Position) eventstore.Store {
+	return prefixOf{store, upTo}
+}
