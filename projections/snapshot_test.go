@@ -104,7 +104,7 @@ func TestRestoreRefusesASnapshotThatDoesNotFit(t *testing.T) {
 		{"another format", edited(func(b []byte) []byte { binary.BigEndian.PutUint32(b[magic:], 2); return b }), store, projections.ErrSnapshotFormat},
 		{"an older format", edited(func(b []byte) []byte { binary.BigEndian.PutUint32(b[magic:], 0); return b }), store, projections.ErrSnapshotFormat},
 		{"of another log of the same length", good, other, projections.ErrSnapshotOtherLog},
-		{"ahead of the log", good, projections.Prefix(store, head - 5), projections.ErrSnapshotAhead},
+		{"ahead of the log", good, projections.Prefix(store, head-5), projections.ErrSnapshotAhead},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			restored, err := projections.Restore(ctx, c.store, nil, bytes.NewReader(c.snap))
