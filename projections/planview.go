@@ -73,27 +73,28 @@ func (i instant) time() time.Time {
 	return time.Unix(i.sec, int64(i.nsec)).UTC()
 }
 
-// statusCode is a domain.Status as a small number.
+// statusCode is a domain.Status as a small number: 0 for none (a plan not submitted), i+1 for
+// domain.Statuses[i].
 type statusCode uint8
 
-var statuses = []domain.Status{"", domain.StatusSubmitted, domain.StatusSignedOff, domain.StatusAssured,
-	domain.StatusAssuredWithConditions, domain.StatusNotAssured, domain.StatusAcknowledged, domain.StatusWithdrawn}
-
-// codeOf is the code of s; false for a status this code does not know.
+// codeOf is the code of s; false for a status the domain does not list.
 func codeOf(s domain.Status) (statusCode, bool) {
-	for i, known := range statuses {
+	if s == "" {
+		return 0, true
+	}
+	for i, known := range domain.Statuses {
 		if known == s {
-			return statusCode(i), true
+			return statusCode(i + 1), true
 		}
 	}
 	return 0, false
 }
 
 func (c statusCode) status() domain.Status {
-	if int(c) < len(statuses) {
-		return statuses[c]
+	if c == 0 || int(c) > len(domain.Statuses) {
+		return ""
 	}
-	return ""
+	return domain.Statuses[c-1]
 }
 
 func (v *planView) signedBy(ods string) bool {

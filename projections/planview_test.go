@@ -10,8 +10,7 @@ import (
 )
 
 func TestStatusCodesRoundTrip(t *testing.T) {
-	for _, s := range []domain.Status{"", domain.StatusSubmitted, domain.StatusSignedOff, domain.StatusAssured,
-		domain.StatusAssuredWithConditions, domain.StatusNotAssured, domain.StatusAcknowledged, domain.StatusWithdrawn} {
+	for _, s := range append([]domain.Status{""}, domain.Statuses...) {
 		c, ok := codeOf(s)
 		assert.True(t, ok, s)
 		assert.Equal(t, s, c.status())
