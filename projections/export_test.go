@@ -6,3 +6,9 @@ import "assurance-ledger/eventstore"
 func Prefix(store eventstore.Store, upTo eventstore.Position) eventstore.Store {
 	return prefixOf{store, upTo}
 }
+
+// Where a snapshot's parts start, for tests that edit them.
+const (
+	SnapshotMagicSize  = len(snapshotMagic)
+	SnapshotHeaderSize = snapshotHeaderSize
+)

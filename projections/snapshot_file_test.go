@@ -45,13 +45,8 @@ func TestSaveSnapshotThenRestoreOrNew(t *testing.T) {
 // aside with a warning; only trouble reading the file is an error.
 func TestRestoreOrNewWithoutAUsableSnapshot(t *testing.T) {
 	ctx := context.Background()
-	store := demoStore(t)
-	p := projections.New(store, nil)
-	require.NoError(t, p.CatchUp(ctx))
-	var good bytes.Buffer
-	_, err := p.WriteSnapshot(&good)
-	require.NoError(t, err)
-	damaged := bytes.Clone(good.Bytes())
+	store, _, good := demoSnapshot(t)
+	damaged := bytes.Clone(good)
 	damaged[len(damaged)/2] ^= 0xff
 
 	for _, c := range []struct {
@@ -64,7 +59,7 @@ func TestRestoreOrNewWithoutAUsableSnapshot(t *testing.T) {
 	}{
 		{name: "no snapshot", store: true, wantLog: "no projections snapshot"},
 		{name: "damaged", file: damaged, store: true, setAside: true, wantLog: "checksum does not match"},
-		{name: "of another log", file: good.Bytes(), setAside: true, wantLog: "snapshot of another log"},
+		{name: "of another log", file: good, setAside: true, wantLog: "snapshot of another log"},
 		{name: "not a snapshot", file: []byte("hello"), store: true, setAside: true, wantLog: "not a projections snapshot"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -67,15 +67,8 @@ func TestSnapshotThenCatchUpEqualsAFullReplay(t *testing.T) {
 // nothing is restored.
 func TestRestoreRefusesASnapshotThatDoesNotFit(t *testing.T) {
 	ctx := context.Background()
-	store := demoStore(t)
-	p := projections.New(store, nil)
-	require.NoError(t, p.CatchUp(ctx))
-	head := p.Applied()
-	var buf bytes.Buffer
-	_, err := p.WriteSnapshot(&buf)
-	require.NoError(t, err)
-	good := buf.Bytes()
-	magic := len("assurance-ledger/projections snapshot\n")
+	store, head, good := demoSnapshot(t)
+	magic := projections.SnapshotMagicSize
 	// The demo seeded again: as many events, with other ids.
 	other := demoStore(t)
 	otherHead, err := other.Head(ctx)
@@ -124,14 +117,8 @@ func TestRestoreRefusesASnapshotThatDoesNotFit(t *testing.T) {
 // be refused or restored, never crash the reader or make it allocate what the file cannot hold.
 func TestRestoreOfAnEditedSnapshotWithItsChecksumRecomputed(t *testing.T) {
 	ctx := context.Background()
-	store := demoStore(t)
-	p := projections.New(store, nil)
-	require.NoError(t, p.CatchUp(ctx))
-	var buf bytes.Buffer
-	_, err := p.WriteSnapshot(&buf)
-	require.NoError(t, err)
-	good := buf.Bytes()
-	header := len("assurance-ledger/projections snapshot\n") + 3*4 + 8 + 16 + 8 + 3*8
+	store, _, good := demoSnapshot(t)
+	header := projections.SnapshotHeaderSize
 	refusals := 0
 	for i := header; i < len(good)-32; i += 127 {
 		for _, edit := range []func(byte) byte{func(b byte) byte { return b ^ 0x01 }, func(b byte) byte { return b ^ 0x80 }, func(byte) byte { return 0xff }} {
@@ -322,4 +309,17 @@ func collectAnswers(t *testing.T, store eventstore.Store, p *projections.Project
 		}
 	}
 	return a
+}
+
+// demoSnapshot is a store holding the demo round, the position of its last event, and the snapshot
+// of projections caught up with it.
+func demoSnapshot(t *testing.T) (eventstore.Store, eventstore.Position, []byte) {
+	t.Helper()
+	store := demoStore(t)
+	p := projections.New(store, nil)
+	require.NoError(t, p.CatchUp(context.Background()))
+	var buf bytes.Buffer
+	_, err := p.WriteSnapshot(&buf)
+	require.NoError(t, err)
+	return store, p.Applied(), buf.Bytes()
 }
