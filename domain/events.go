@@ -1,6 +1,8 @@
 package domain
 
 import (
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -194,7 +196,7 @@ func DecodeEvent(eventType string, data []byte) (EventData, error) {
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return nil, fmt.Errorf("decode event %s: data is not a JSON object", eventType)
 	}
-	if err := json.Unmarshal(data, ptr); err != nil {
+	if err := jsonv1.Unmarshal(data, ptr); err != nil {
 		return nil, fmt.Errorf("decode event %s: %w", eventType, err)
 	}
 	return valueOf(ptr), nil
