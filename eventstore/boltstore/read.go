@@ -95,6 +95,16 @@ func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit in
 		if after == math.MaxUint64 {
 			return nil
 		}
+		// Positions are dense, so the head says how many there are to read: sized once rather
+		// than grown by copying (a catch-up reads batches of thousands). Only a hint: capped, in
+		// case a limitless read asks for the whole log.
+		if head := s.head.Load(); head > after {
+			n := min(head-after, maxReadHint)
+			if limit > 0 {
+				n = min(n, uint64(limit))
+			}
+			out = make([]eventstore.RecordedEvent, 0, n)
+		}
 		c := b.events.Cursor()
 		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
 			if limit > 0 && len(out) >= limit {
@@ -118,6 +128,9 @@ func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit in
 	})
 	return out, err
 }
+
+// maxReadHint caps the events readAll makes room for up front.
+const maxReadHint = 1 << 16
 
 // Head implements eventstore.Store.
 func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
