@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"assurance-ledger/domain"
 	"assurance-ledger/internal/keyfile"
@@ -69,26 +70,58 @@ var ErrInvalidToken = errors.New("invalid token")
 type Verifier struct {
 	secret []byte
 	parser *jwt.Parser
+	now    func() time.Time
+	// seen holds tokens that verified, by their exact text. A client sends the same token with
+	// every request; checking its HMAC and decoding its claims again each time was a tenth of the
+	// allocation of a GET (docs/performance.md). All that can change for the same text is whether
+	// the clock is inside its validity, and that is checked on every use.
+	seen *lru.Cache[string, verified]
+}
+
+// leeway is the clock skew allowed at both ends of a token's validity.
+const leeway = 30 * time.Second
+
+// seenTokens is how many verified tokens a Verifier remembers: the people active at one time.
+const seenTokens = 1024
+
+// verified is a token that passed every check: whom it names and when it is valid.
+type verified struct {
+	actor     domain.Actor
+	notBefore time.Time // zero: the token has no nbf
+	expires   time.Time
+}
+
+// validAt reports whether the token is valid at now, erring towards no: a second inside each
+// bound, so that a time at the edge goes back to the parser, which decides it (and words the
+// refusal) as for a token never seen.
+func (e verified) validAt(now time.Time) bool {
+	return (e.notBefore.IsZero() || !now.Before(e.notBefore.Add(-leeway+time.Second))) &&
+		now.Before(e.expires.Add(leeway-time.Second))
 }
 
 // NewVerifier returns a Verifier. now is the clock expiry is checked against (nil: time.Now).
 func NewVerifier(secret []byte, now func() time.Time) *Verifier {
+	if now == nil {
+		now = time.Now
+	}
 	opts := []jwt.ParserOption{
 		// Only HS256: a token naming "none" or an asymmetric algorithm is refused before its
 		// signature is looked at (the classic algorithm-confusion attacks).
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(Issuer),
 		jwt.WithExpirationRequired(),
-		jwt.WithLeeway(30 * time.Second),
+		jwt.WithLeeway(leeway),
+		jwt.WithTimeFunc(now),
 	}
-	if now != nil {
-		opts = append(opts, jwt.WithTimeFunc(now))
-	}
-	return &Verifier{secret: secret, parser: jwt.NewParser(opts...)}
+	seen, _ := lru.New[string, verified](seenTokens) // only fails for a size <= 0
+	return &Verifier{secret: secret, parser: jwt.NewParser(opts...), now: now, seen: seen}
 }
 
 // Verify parses and checks a token and returns the actor it names.
 func (v *Verifier) Verify(token string) (domain.Actor, error) {
+	if e, ok := v.seen.Get(token); ok && e.validAt(v.now()) {
+		return e.actor, nil
+	}
 	var claims Claims
 	_, err := v.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return v.secret, nil })
 	if err != nil {
@@ -108,6 +141,11 @@ func (v *Verifier) Verify(token string) (domain.Actor, error) {
 	if err := checkActor(actor); err != nil {
 		return domain.Actor{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
+	e := verified{actor: actor, expires: claims.ExpiresAt.Time} // required: the parser refused a token without
+	if claims.NotBefore != nil {
+		e.notBefore = claims.NotBefore.Time
+	}
+	v.seen.Add(token, e)
 	return actor, nil
 }
 
