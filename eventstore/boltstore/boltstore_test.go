@@ -131,8 +131,8 @@ func TestOpenRefusesOtherFiles(t *testing.T) {
 			return b.Put([]byte("format"), []byte("someone-else"))
 		}), true, "bbolt file of something else"},
 		{"newer format version", withBolt(true, func(tx *bbolt.Tx) error {
-			return tx.Bucket([]byte("meta")).Put([]byte("version"), binary.BigEndian.AppendUint64(nil, 2))
-		}), false, "has format version 2"},
+			return tx.Bucket([]byte("meta")).Put([]byte("version"), binary.BigEndian.AppendUint64(nil, boltstore.FormatVersion+1))
+		}), false, fmt.Sprintf("has format version %d", boltstore.FormatVersion+1)},
 		{"malformed format version", withBolt(true, func(tx *bbolt.Tx) error {
 			return tx.Bucket([]byte("meta")).Put([]byte("version"), []byte{1})
 		}), false, "damaged"},

@@ -3,18 +3,25 @@
 //
 // # Layout
 //
-// One bbolt file holds five buckets. The events themselves are written once, in the events bucket;
-// everything else is an index that could be rebuilt from it.
+// One bbolt file holds six buckets. The events themselves are written once, in the events bucket;
+// everything else is an index that could be rebuilt from it (format 1 files are, by Open: upgrade.go).
 //
 //   - events: 8-byte big-endian position -> record (see record.go). Positions are 1, 2, 3, … with no
 //     gap, so the global log is this bucket in key order and ReadAll/Subscribe are a cursor seek
 //     plus a scan. Keys only ever grow, so pages are split nearly full (FillPercent 1.0): a page
 //     left behind a split is never written again and half-empty pages would only waste disk.
-//   - streams: stream name + 0x00 + 8-byte big-endian revision -> position. One ordered key space
-//     for all streams lets ReadStream seek straight to (stream, from) and scan; the 0x00 separator
-//     (stream names never hold NUL) keeps "acct-1" from running into "acct-10".
-//   - heads: stream name -> 8-byte last revision, so that the expected-revision check of an append
-//     is one lookup rather than a seek to the end of the stream's index range.
+//   - names: stream name -> 8-byte big-endian stream number, given in the order of the streams'
+//     first events. Written once a stream; an append to an existing stream only reads it.
+//   - streams: stream number + 8-byte big-endian revision -> position, so that ReadStream seeks
+//     straight to (stream, from) and scans.
+//   - heads: stream number -> 8-byte last revision, so that the expected-revision check of an append
+//     is one lookup rather than a seek to the end of the stream's index range; its last key is the
+//     last number given.
+//
+// Streams and heads are keyed by number rather than by name (as format 1 was) because the names
+// of plan streams are UUIDs: by name, every append put keys at random places in two large trees
+// and a commit rewrote about a hundred pages; by number, the streams being written to are the
+// newest ones, whose keys sit together at the end of both (docs/performance.md).
 //   - ids: 16-byte event id -> position, so that a retried append is recognised (idempotency) and
 //     an id used elsewhere is refused, without scanning.
 //   - meta: the format marker, which keeps Open from adopting some other bbolt file, the format

@@ -5,3 +5,6 @@ func WithMaxSize(o Options, n int) Options {
 	o.maxSize = n
 	return o
 }
+
+// FormatVersion is the layout version this build writes.
+const FormatVersion = formatVersion

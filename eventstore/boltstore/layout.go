@@ -14,6 +14,7 @@ import (
 
 var (
 	bucketEvents  = []byte("events")
+	bucketNames   = []byte("names")
 	bucketStreams = []byte("streams")
 	bucketHeads   = []byte("heads")
 	bucketIDs     = []byte("ids")
@@ -27,42 +28,74 @@ var (
 	formatMarker = []byte("assurance-ledger/eventstore/boltstore")
 )
 
-// formatVersion changes whenever the layout does; Open refuses versions it does not know.
-const formatVersion uint64 = 1
+// formatVersion changes whenever the layout does; Open upgrades the versions it knows (upgrade.go)
+// and refuses any other.
+const formatVersion uint64 = 2
 
 // ErrNotStore is matched (errors.Is) by the error of Open on a file that is not a ledger store.
 var ErrNotStore = errors.New("boltstore: not a ledger store")
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v) }
 
-// streamKey returns the streams-bucket key of (stream, revision).
-func streamKey(stream string, revision uint64) []byte {
-	k := make([]byte, 0, len(stream)+1+8)
-	k = append(k, stream...)
-	k = append(k, 0)
+// streamKey returns the streams-bucket key of (stream number, revision).
+func streamKey(number, revision uint64) []byte {
+	k := make([]byte, 0, 16)
+	k = binary.BigEndian.AppendUint64(k, number)
 	return binary.BigEndian.AppendUint64(k, revision)
 }
 
 // buckets are the handles of one transaction.
 type buckets struct {
-	events, streams, heads, ids, meta *bbolt.Bucket
+	events, names, streams, heads, ids, meta *bbolt.Bucket
 }
 
 func openBuckets(tx *bbolt.Tx) (buckets, error) {
 	b := buckets{
 		events:  tx.Bucket(bucketEvents),
+		names:   tx.Bucket(bucketNames),
 		streams: tx.Bucket(bucketStreams),
 		heads:   tx.Bucket(bucketHeads),
 		ids:     tx.Bucket(bucketIDs),
 		meta:    tx.Bucket(bucketMeta),
 	}
-	if b.events == nil || b.streams == nil || b.heads == nil || b.ids == nil || b.meta == nil {
+	if b.events == nil || b.names == nil || b.streams == nil || b.heads == nil || b.ids == nil || b.meta == nil {
 		return b, errors.New("a bucket of the ledger layout is missing")
 	}
-	// Only positions grow monotonically; the other keys arrive in any order, so bbolt's default
-	// fill suits them.
+	// Positions, stream numbers and (roughly: UUIDv7) event ids grow, so their pages are split
+	// nearly full; names arrive in any order, so bbolt's default fill suits them.
 	b.events.FillPercent = 1.0
+	b.streams.FillPercent = 0.9 // a stream's later events land behind its first ones
+	b.heads.FillPercent = 0.9
 	return b, nil
+}
+
+// streamNumber returns the number of a stream; false if it has no event yet.
+func (b buckets) streamNumber(stream string) (uint64, bool, error) {
+	v := b.names.Get([]byte(stream))
+	switch len(v) {
+	case 0:
+		return 0, false, nil
+	case 8:
+		return binary.BigEndian.Uint64(v), true, nil
+	default:
+		return 0, false, fmt.Errorf("%w: number of stream %q is %d bytes", eventstore.ErrCorrupt, stream, len(v))
+	}
+}
+
+// layOut creates the buckets of the current layout and the meta keys of an empty store.
+func layOut(tx *bbolt.Tx) error {
+	for _, name := range [][]byte{bucketEvents, bucketNames, bucketStreams, bucketHeads, bucketIDs, bucketMeta} {
+		if _, err := tx.CreateBucket(name); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	for _, kv := range [][2][]byte{{keyFormat, formatMarker}, {keyVersion, u64(formatVersion)}, {keyLastPosition, u64(0)}} {
+		if err := meta.Put(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // prepare checks that db holds a ledger store of a known version, laying one out if db is empty,
@@ -92,28 +125,14 @@ func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
 	if empty {
 		// A bbolt file without buckets holds no data: it is a store whose creation stopped before
 		// its layout was committed, or one bbolt made from an empty file. Either way nothing is lost.
-		err = db.Update(func(tx *bbolt.Tx) error {
-			for _, name := range [][]byte{bucketEvents, bucketStreams, bucketHeads, bucketIDs, bucketMeta} {
-				if _, err := tx.CreateBucket(name); err != nil {
-					return err
-				}
-			}
-			meta := tx.Bucket(bucketMeta)
-			if err := meta.Put(keyFormat, formatMarker); err != nil {
-				return err
-			}
-			if err := meta.Put(keyVersion, u64(formatVersion)); err != nil {
-				return err
-			}
-			return meta.Put(keyLastPosition, u64(0))
-		})
+		err = db.Update(layOut)
 		if err != nil {
 			return 0, fmt.Errorf("lay out store file %s: %w", path, err)
 		}
 		return 0, nil
 	}
 
-	var last eventstore.Position
+	var version uint64
 	err = db.View(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil || !bytes.Equal(meta.Get(keyFormat), formatMarker) {
@@ -123,14 +142,28 @@ func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
 		if len(v) != 8 {
 			return fmt.Errorf("%w: store file %s is damaged: format version is %d bytes", eventstore.ErrCorrupt, path, len(v))
 		}
-		if version := binary.BigEndian.Uint64(v); version != formatVersion {
-			return fmt.Errorf("store file %s has format version %d; this build reads version %d only", path, version, formatVersion)
+		version = binary.BigEndian.Uint64(v)
+		if version != formatVersion && version != 1 {
+			return fmt.Errorf("store file %s has format version %d; this build reads versions 1 (which it upgrades) and %d only", path, version, formatVersion)
 		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if version == 1 {
+		if err := db.Update(upgradeFrom1); err != nil {
+			return 0, fmt.Errorf("upgrade store file %s from format version 1: %w", path, err)
+		}
+	}
+
+	var last eventstore.Position
+	err = db.View(func(tx *bbolt.Tx) error {
 		b, err := openBuckets(tx)
 		if err != nil {
 			return fmt.Errorf("%w: store file %s is damaged: %w", eventstore.ErrCorrupt, path, err)
 		}
-		v = b.meta.Get(keyLastPosition)
+		v := b.meta.Get(keyLastPosition)
 		if len(v) != 8 {
 			return fmt.Errorf("%w: store file %s is damaged: last position is %d bytes", eventstore.ErrCorrupt, path, len(v))
 		}

@@ -50,9 +50,13 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 			// No stream holds NUL, and such a name would seek into another stream's keys.
 			return nil
 		}
-		prefix := []byte(stream + "\x00")
+		number, ok, err := b.streamNumber(stream)
+		if err != nil || !ok {
+			return err
+		}
+		prefix := u64(number)
 		c := b.streams.Cursor()
-		for k, v := c.Seek(streamKey(stream, from)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		for k, v := c.Seek(streamKey(number, from)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			if limit > 0 && len(out) >= limit {
 				break
 			}

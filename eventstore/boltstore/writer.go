@@ -208,7 +208,7 @@ func (w *batchWriter) append(r *appendRequest) (eventstore.AppendResult, error) 
 	if res, replayed, err := w.replay(r); replayed || err != nil {
 		return res, err
 	}
-	last, exists, err := w.streamHead(r.stream)
+	number, last, exists, err := w.streamHead(r.stream)
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
@@ -218,17 +218,19 @@ func (w *batchWriter) append(r *appendRequest) (eventstore.AppendResult, error) 
 	var rev uint64
 	if exists {
 		rev = last + 1
+	} else {
+		number = w.newStream(r.stream)
 	}
 	for _, e := range r.events {
 		pos := u64(w.next)
 		rec := eventstore.RecordedEvent{ID: e.ID, Stream: r.stream, Revision: rev, Type: e.Type, Data: e.Data, Metadata: e.Metadata, RecordedAt: w.at}
 		w.put(w.b.events, pos, encodeRecord(w.next, &rec))
-		w.put(w.b.streams, streamKey(r.stream, rev), pos)
+		w.put(w.b.streams, streamKey(number, rev), pos)
 		w.put(w.b.ids, append([]byte(nil), e.ID[:]...), pos)
 		w.next++
 		rev++
 	}
-	w.put(w.b.heads, []byte(r.stream), u64(rev-1))
+	w.put(w.b.heads, u64(number), u64(rev-1))
 	w.appends++
 	w.events += uint64(len(r.events))
 	return eventstore.AppendResult{NextRevision: rev - 1, Position: w.next - 1}, nil
@@ -254,9 +256,13 @@ func (w *batchWriter) replay(r *appendRequest) (res eventstore.AppendResult, rep
 	if first.Stream != r.stream {
 		return res, false, duplicate(first.ID, firstPos)
 	}
+	number, _, err := w.b.streamNumber(r.stream)
+	if err != nil {
+		return res, false, err
+	}
 	var lastPos []byte
 	for i, e := range r.events {
-		lastPos = w.b.streams.Get(streamKey(r.stream, first.Revision+uint64(i)))
+		lastPos = w.b.streams.Get(streamKey(number, first.Revision+uint64(i)))
 		if lastPos == nil || !bytes.Equal(w.b.ids.Get(e.ID[:]), lastPos) {
 			if p := w.b.ids.Get(e.ID[:]); p != nil {
 				return res, false, duplicate(e.ID, p)
@@ -274,16 +280,37 @@ func duplicate(id uuid.UUID, pos []byte) error {
 	return fmt.Errorf("%w: event %s is already stored at position %d", eventstore.ErrDuplicateEventID, id, decodePosition(pos))
 }
 
-func (w *batchWriter) streamHead(stream string) (last uint64, exists bool, err error) {
-	v := w.b.heads.Get([]byte(stream))
-	switch len(v) {
-	case 0:
-		return 0, false, nil
-	case 8:
-		return binary.BigEndian.Uint64(v), true, nil
-	default:
-		return 0, false, fmt.Errorf("%w: head of stream %q is %d bytes", eventstore.ErrCorrupt, stream, len(v))
+// streamHead returns a stream's number and last revision; exists false if it has no event yet.
+func (w *batchWriter) streamHead(stream string) (number, last uint64, exists bool, err error) {
+	number, exists, err = w.b.streamNumber(stream)
+	if err != nil || !exists {
+		return 0, 0, false, err
 	}
+	v := w.b.heads.Get(u64(number))
+	if len(v) != 8 {
+		return 0, 0, false, fmt.Errorf("%w: head of stream %q (number %d) is %d bytes", eventstore.ErrCorrupt, stream, number, len(v))
+	}
+	return number, binary.BigEndian.Uint64(v), true, nil
+}
+
+// newStream gives stream the next number: one more than the last key of heads, where every
+// numbered stream has its entry. Numbers follow the order of streams' first events, so the streams
+// and heads keys of the streams being written to are the last ones of their buckets.
+func (w *batchWriter) newStream(stream string) uint64 {
+	var n uint64
+	if k, _ := w.b.heads.Cursor().Last(); k != nil {
+		if len(k) != 8 {
+			if w.err == nil {
+				w.err = fmt.Errorf("%w: a heads key is %d bytes, not a stream number", eventstore.ErrCorrupt, len(k))
+			}
+			return 0
+		}
+		n = binary.BigEndian.Uint64(k)
+	}
+	n++
+	w.put(w.b.names, []byte(stream), u64(n))
+	w.put(w.b.heads, u64(n), u64(0)) // claimed now, for a second new stream in the batch
+	return n
 }
 
 // fileHead returns the last position the file holds. It is s.head unless a commit reported as
