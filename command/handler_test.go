@@ -369,3 +369,22 @@ func TestSmallCacheStaysCorrect(t *testing.T) {
 		}
 	}
 }
+
+// The handler's cached plans keep no content (stream.apply), yet a revision identical to the
+// current version is still refused, from the cache and from a cold start alike: the check is by
+// hash.
+func TestRevisionsAreComparedByHashWithoutContent(t *testing.T) {
+	f := newFixture(t)
+	sub := f.submit(t, command.Request{})
+	same := domain.RevisePlan{Content: sampleContent(t), Reason: "no change"}
+	_, err := f.h.Plan(context.Background(), command.Request{Actor: pct}, sub.PlanID, same)
+	require.ErrorIs(t, err, domain.ErrNoChange)
+
+	changed := sampleContent(t)
+	changed.Infrastructure += " Two more N3 links."
+	f.plan(t, pct, sub.PlanID, domain.RevisePlan{Content: changed, Reason: "capacity"})
+	for _, h := range []*command.Handler{f.h, command.NewHandler(f.store, command.Options{Clock: f.clock.now})} {
+		_, err = h.Plan(context.Background(), command.Request{Actor: pct}, sub.PlanID, domain.RevisePlan{Content: changed, Reason: "again"})
+		require.ErrorIs(t, err, domain.ErrNoChange)
+	}
+}

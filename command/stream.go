@@ -13,6 +13,25 @@ type folder interface {
 	Apply(domain.Event) error
 }
 
+// contentForgetter is a state that can drop the content of its current version, keeping its hash:
+// a plan. No decision reads a version's content (a revision is compared with the current one by
+// hash), so the handler's cache of folded plans keeps none: content is most of a plan's size, and
+// up to PlanCacheSize plans are cached, all of which the collector marks while appends run.
+type contentForgetter interface {
+	ForgetContent()
+}
+
+// apply brings s's state to after e: applies it, then forgets the content it may have brought.
+func (s *stream[S]) apply(e domain.Event) error {
+	if err := s.state.Apply(e); err != nil {
+		return err
+	}
+	if f, ok := any(s.state).(contentForgetter); ok {
+		f.ForgetContent()
+	}
+	return nil
+}
+
 // stream is an aggregate's folded state with what the handler needs to append to it: the revision
 // decided on, the chain head, and the results of every command id recorded in it.
 type stream[S folder] struct {
@@ -79,7 +98,7 @@ func (s *stream[S]) fold(rec eventstore.RecordedEvent) error {
 	if err != nil {
 		return err
 	}
-	if err := s.state.Apply(e); err != nil {
+	if err := s.apply(e); err != nil {
 		return fmt.Errorf("stream %s revision %d (%s): %w", rec.Stream, rec.Revision, rec.Type, err)
 	}
 	s.exists, s.revision, s.lastHash = true, rec.Revision, e.Meta.Hash
@@ -90,7 +109,7 @@ func (s *stream[S]) fold(rec eventstore.RecordedEvent) error {
 }
 
 func (s *stream[S]) applied(e domain.Event, r Result, commandID string) {
-	if err := s.state.Apply(e); err != nil {
+	if err := s.apply(e); err != nil {
 		// The domain decided this event from this state; failing to fold it is a bug. Refuse to
 		// decide on this stream again until the process restarts and refolds from the store.
 		s.broken = fmt.Errorf("stream %s: folding own event %s: %w", s.streamName, e.Data.EventType(), err)
