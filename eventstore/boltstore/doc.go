@@ -3,7 +3,7 @@
 //
 // # Layout
 //
-// One bbolt file holds six buckets. The events themselves are written once, in the events bucket;
+// One bbolt file holds five buckets. The events themselves are written once, in the events bucket;
 // everything else is an index that could be rebuilt from it (format 1 files are, by Open: upgrade.go).
 //
 //   - events: 8-byte big-endian position -> record (see record.go). Positions are 1, 2, 3, … with no
@@ -13,15 +13,15 @@
 //   - names: stream name -> 8-byte big-endian stream number, given in the order of the streams'
 //     first events. Written once a stream; an append to an existing stream only reads it.
 //   - streams: stream number + 8-byte big-endian revision -> position, so that ReadStream seeks
-//     straight to (stream, from) and scans.
-//   - heads: stream number -> 8-byte last revision, so that the expected-revision check of an append
-//     is one lookup rather than a seek to the end of the stream's index range; its last key is the
-//     last number given.
+//     straight to (stream, from) and scans. A stream's last key is its head, which the
+//     expected-revision check of an append finds with one seek; the index's last key is the newest
+//     stream's, whose number + 1 is the next stream's.
 //
-// Streams and heads are keyed by number rather than by name (as format 1 was) because the names
-// of plan streams are UUIDs: by name, every append put keys at random places in two large trees
-// and a commit rewrote about a hundred pages; by number, the streams being written to are the
-// newest ones, whose keys sit together at the end of both (docs/performance.md).
+// Streams are keyed by number rather than by name (as format 1 was) because the names of plan
+// streams are UUIDs: by name, every append put keys at random places in two large trees (format 1
+// also kept a heads index by name) and a commit rewrote about a hundred pages; by number, the
+// streams being written to are the newest ones, whose keys sit together at the end of the index
+// (docs/performance.md).
 //   - ids: 16-byte event id -> position, so that a retried append is recognised (idempotency) and
 //     an id used elsewhere is refused, without scanning.
 //   - meta: the format marker, which keeps Open from adopting some other bbolt file, the format

@@ -16,7 +16,6 @@ var (
 	bucketEvents  = []byte("events")
 	bucketNames   = []byte("names")
 	bucketStreams = []byte("streams")
-	bucketHeads   = []byte("heads")
 	bucketIDs     = []byte("ids")
 	bucketMeta    = []byte("meta")
 
@@ -46,7 +45,7 @@ func streamKey(number, revision uint64) []byte {
 
 // buckets are the handles of one transaction.
 type buckets struct {
-	events, names, streams, heads, ids, meta *bbolt.Bucket
+	events, names, streams, ids, meta *bbolt.Bucket
 }
 
 func openBuckets(tx *bbolt.Tx) (buckets, error) {
@@ -54,18 +53,16 @@ func openBuckets(tx *bbolt.Tx) (buckets, error) {
 		events:  tx.Bucket(bucketEvents),
 		names:   tx.Bucket(bucketNames),
 		streams: tx.Bucket(bucketStreams),
-		heads:   tx.Bucket(bucketHeads),
 		ids:     tx.Bucket(bucketIDs),
 		meta:    tx.Bucket(bucketMeta),
 	}
-	if b.events == nil || b.names == nil || b.streams == nil || b.heads == nil || b.ids == nil || b.meta == nil {
+	if b.events == nil || b.names == nil || b.streams == nil || b.ids == nil || b.meta == nil {
 		return b, errors.New("a bucket of the ledger layout is missing")
 	}
 	// Positions, stream numbers and (roughly: UUIDv7) event ids grow, so their pages are split
 	// nearly full; names arrive in any order, so bbolt's default fill suits them.
 	b.events.FillPercent = 1.0
 	b.streams.FillPercent = 0.9 // a stream's later events land behind its first ones
-	b.heads.FillPercent = 0.9
 	return b, nil
 }
 
@@ -84,7 +81,7 @@ func (b buckets) streamNumber(stream string) (uint64, bool, error) {
 
 // layOut creates the buckets of the current layout and the meta keys of an empty store.
 func layOut(tx *bbolt.Tx) error {
-	for _, name := range [][]byte{bucketEvents, bucketNames, bucketStreams, bucketHeads, bucketIDs, bucketMeta} {
+	for _, name := range [][]byte{bucketEvents, bucketNames, bucketStreams, bucketIDs, bucketMeta} {
 		if _, err := tx.CreateBucket(name); err != nil {
 			return err
 		}

@@ -15,19 +15,20 @@ import (
 // upgradeFrom1 turns a format 1 file into the current format in one transaction: all of it or, if
 // anything fails, none of it.
 //
-// Format 1 keyed the streams and heads indexes by stream name. Plan streams are named by UUIDs, so
-// every append put two keys at random places in two large B+trees, and a commit of a few dozen
-// events rewrote about a hundred pages; keyed by a number given to each stream in order of its first
-// event, the streams being written to sit together at the end of both (docs/performance.md). The
-// events and ids buckets are unchanged: the indexes are rebuilt from the events, numbering the
-// streams in the order their first events were recorded, as appends would have.
+// Format 1 keyed the streams index, and a heads index of each stream's last revision, by stream
+// name. Plan streams are named by UUIDs, so every append put two keys at random places in two large
+// B+trees, and a commit of a few dozen events rewrote about a hundred pages; keyed by a number given
+// to each stream in order of its first event, the streams being written to sit together at the end
+// of the index (docs/performance.md). The events and ids buckets are unchanged; heads is dropped (a
+// stream's head is its last streams key) and names and streams are rebuilt from the events,
+// numbering the streams in the order their first events were recorded, as appends would have.
 func upgradeFrom1(tx *bbolt.Tx) error {
-	for _, name := range [][]byte{bucketStreams, bucketHeads} {
+	for _, name := range [][]byte{bucketStreams, []byte("heads")} {
 		if err := tx.DeleteBucket(name); err != nil {
 			return fmt.Errorf("drop the format 1 %s index: %w", name, err)
 		}
 	}
-	for _, name := range [][]byte{bucketNames, bucketStreams, bucketHeads} {
+	for _, name := range [][]byte{bucketNames, bucketStreams} {
 		if _, err := tx.CreateBucket(name); err != nil {
 			return err
 		}
@@ -43,7 +44,7 @@ func upgradeFrom1(tx *bbolt.Tx) error {
 	var (
 		entries []indexed
 		numbers = map[string]uint64{}
-		heads   []uint64 // by number - 1: the last revision seen
+		heads   []uint64 // by number - 1: the last revision seen, to check the next one follows
 	)
 	c := b.events.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -70,14 +71,9 @@ func upgradeFrom1(tx *bbolt.Tx) error {
 	slices.SortFunc(entries, func(a, b indexed) int {
 		return cmp.Or(cmp.Compare(a.number, b.number), cmp.Compare(a.revision, b.revision))
 	})
-	b.streams.FillPercent, b.heads.FillPercent = 1.0, 1.0 // each written once, in order
+	b.streams.FillPercent = 1.0 // written once, in order
 	for _, e := range entries {
 		if err := b.streams.Put(streamKey(e.number, e.revision), u64(e.position)); err != nil {
-			return err
-		}
-	}
-	for i, rev := range heads {
-		if err := b.heads.Put(u64(uint64(i+1)), u64(rev)); err != nil {
 			return err
 		}
 	}

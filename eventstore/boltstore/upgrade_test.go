@@ -197,3 +197,25 @@ func TestOpenRefusesAFormat1FileItCannotUpgrade(t *testing.T) {
 		})
 	}
 }
+
+// The upgrade leaves the current layout's buckets and no other: format 1's heads index is gone.
+func TestUpgradeLeavesTheCurrentLayout(t *testing.T) {
+	path := writeFormat1(t, interleaved(), nil)
+	s, err := Open(path, Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	fresh, err := Open(filepath.Join(t.TempDir(), "fresh.db"), Options{})
+	require.NoError(t, err)
+	defer fresh.Close()
+	bucketsOf := func(s *Store) (names []string) {
+		require.NoError(t, s.db.View(func(tx *bbolt.Tx) error {
+			return tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
+				names = append(names, string(name))
+				return nil
+			})
+		}))
+		return names
+	}
+	assert.Equal(t, bucketsOf(fresh), bucketsOf(s))
+	assert.NotContains(t, bucketsOf(s), "heads")
+}

@@ -230,7 +230,6 @@ func (w *batchWriter) append(r *appendRequest) (eventstore.AppendResult, error) 
 		w.next++
 		rev++
 	}
-	w.put(w.b.heads, u64(number), u64(rev-1))
 	w.appends++
 	w.events += uint64(len(r.events))
 	return eventstore.AppendResult{NextRevision: rev - 1, Position: w.next - 1}, nil
@@ -281,27 +280,34 @@ func duplicate(id uuid.UUID, pos []byte) error {
 }
 
 // streamHead returns a stream's number and last revision; exists false if it has no event yet.
+// The last revision is the last key of the stream's range in the streams index.
 func (w *batchWriter) streamHead(stream string) (number, last uint64, exists bool, err error) {
 	number, exists, err = w.b.streamNumber(stream)
 	if err != nil || !exists {
 		return 0, 0, false, err
 	}
-	v := w.b.heads.Get(u64(number))
-	if len(v) != 8 {
-		return 0, 0, false, fmt.Errorf("%w: head of stream %q (number %d) is %d bytes", eventstore.ErrCorrupt, stream, number, len(v))
+	c := w.b.streams.Cursor()
+	k, _ := c.Seek(streamKey(number+1, 0))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
 	}
-	return number, binary.BigEndian.Uint64(v), true, nil
+	if len(k) != 16 || binary.BigEndian.Uint64(k) != number {
+		return 0, 0, false, fmt.Errorf("%w: stream %q (number %d) has no event in the streams index", eventstore.ErrCorrupt, stream, number)
+	}
+	return number, binary.BigEndian.Uint64(k[8:]), true, nil
 }
 
-// newStream gives stream the next number: one more than the last key of heads, where every
-// numbered stream has its entry. Numbers follow the order of streams' first events, so the streams
-// and heads keys of the streams being written to are the last ones of their buckets.
+// newStream gives stream the next number: one more than that of the streams index's last key,
+// the newest stream's last event. Numbers follow the order of streams' first events, so the keys
+// of the streams being written to are the last ones of the index.
 func (w *batchWriter) newStream(stream string) uint64 {
 	var n uint64
-	if k, _ := w.b.heads.Cursor().Last(); k != nil {
-		if len(k) != 8 {
+	if k, _ := w.b.streams.Cursor().Last(); k != nil {
+		if len(k) != 16 {
 			if w.err == nil {
-				w.err = fmt.Errorf("%w: a heads key is %d bytes, not a stream number", eventstore.ErrCorrupt, len(k))
+				w.err = fmt.Errorf("%w: a streams key is %d bytes, not a stream number and revision", eventstore.ErrCorrupt, len(k))
 			}
 			return 0
 		}
@@ -309,7 +315,6 @@ func (w *batchWriter) newStream(stream string) uint64 {
 	}
 	n++
 	w.put(w.b.names, []byte(stream), u64(n))
-	w.put(w.b.heads, u64(n), u64(0)) // claimed now, for a second new stream in the batch
 	return n
 }
 
