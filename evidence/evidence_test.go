@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -188,7 +189,7 @@ func TestTamperedBundlesAreRefused(t *testing.T) {
 		}, true, "chief executive"},
 		{"forged head: larger size", func(b *evidence.Bundle) string { b.TreeHead.TreeSize++; return "" }, true, "tree head"},
 		{"forged head: other root", func(b *evidence.Bundle) string {
-			b.TreeHead.RootHash = "00" + b.TreeHead.RootHash[2:]
+			b.TreeHead.RootHash = flipFirstByte(b.TreeHead.RootHash)
 			return ""
 		}, false, "tree head"},
 		{"forged head and key, key pinned", func(b *evidence.Bundle) string {
@@ -252,7 +253,7 @@ func TestBundleStillVerifiesAfterMoreEvents(t *testing.T) {
 
 	// A proof does not carry over to another starting head, nor to a head by another key.
 	forged := proof
-	forged.FromHead.RootHash = "00" + forged.FromHead.RootHash[2:]
+	forged.FromHead.RootHash = flipFirstByte(forged.FromHead.RootHash)
 	_, err = evidence.CheckConsistency(b, forged, w.signer.PublicKey())
 	assert.Error(t, err)
 	other, _ := ledgertree.NewSigner(bytes.Repeat([]byte{'o'}, ed25519.SeedSize))
@@ -260,7 +261,7 @@ func TestBundleStillVerifiesAfterMoreEvents(t *testing.T) {
 	assert.Error(t, err)
 	badPath := proof
 	badPath.Proof = append([]string(nil), proof.Proof...)
-	badPath.Proof[0] = "00" + badPath.Proof[0][2:]
+	badPath.Proof[0] = flipFirstByte(badPath.Proof[0])
 	_, err = evidence.CheckConsistency(b, badPath, w.signer.PublicKey())
 	assert.Error(t, err)
 }
@@ -280,4 +281,14 @@ func flipLetterAfter(t *testing.T, raw []byte, key string) {
 		}
 	}
 	t.Fatalf("no letter in the value of %s", key)
+}
+
+// flipFirstByte returns hex with its first byte inverted: always a different value (setting it to
+// "00" left a hash that began with 00 unchanged, one run in 256).
+func flipFirstByte(hex string) string {
+	b, err := strconv.ParseUint(hex[:2], 16, 8)
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%02x", b^0xff) + hex[2:]
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -401,7 +402,7 @@ func TestVerifyBundleWithANewerHeadOffline(t *testing.T) {
 	assert.Contains(t, out, fmt.Sprintf("consistent with the newer head of %d leaves", len(events)+20))
 
 	forged := proof
-	forged.ToHead.RootHash = "00" + forged.ToHead.RootHash[2:]
+	forged.ToHead.RootHash = flipFirstByte(forged.ToHead.RootHash)
 	code, _, errOut = runCLI(t, "verify", "--bundle", file, "--public-key", key, "--consistency", write(forged))
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "newer head")
@@ -418,4 +419,14 @@ func registerSHAs(t *testing.T, s eventstore.Store, prefix string, n int) {
 			domain.RegisterOrganisation{ODSCode: fmt.Sprintf("%s%04d", prefix, i), Name: fmt.Sprintf("Trust %d", i), Kind: domain.KindSHA})
 		require.NoError(t, err)
 	}
+}
+
+// flipFirstByte returns hex with its first byte inverted: always a different value (setting it to
+// "00" left a hash that began with 00 unchanged, one run in 256).
+func flipFirstByte(hex string) string {
+	b, err := strconv.ParseUint(hex[:2], 16, 8)
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%02x", b^0xff) + hex[2:]
 }
