@@ -11,40 +11,69 @@ import (
 )
 
 // LoadOrCreate returns the trimmed content of dir/name, creating the file from generate() when it
-// does not exist.
+// does not exist. The file appears whole or not at all: the secret is written and synced under a
+// temporary name and then linked to its own name, which fails if the name exists. Creating the
+// file under its name and writing it after (as this did before) let a second process starting at
+// the same moment read the file empty and take "" for the secret, and a crash between the two left
+// an empty file for good. A file that exists but holds nothing is refused, never used or replaced.
 func LoadOrCreate(dir, name string, generate func() (string, error)) (string, error) {
 	path := filepath.Join(dir, name)
-	b, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		return strings.TrimSpace(string(b)), nil
-	case !errors.Is(err, os.ErrNotExist):
-		return "", fmt.Errorf("reading %s: %w", path, err)
+	if secret, err := load(path); !errors.Is(err, os.ErrNotExist) {
+		return secret, err
 	}
 	secret, err := generate()
 	if err != nil {
 		return "", err
 	}
+	if strings.TrimSpace(secret) == "" {
+		return "", fmt.Errorf("creating %s: the generated secret is empty", path)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	// O_EXCL: if two processes start at once, one secret wins and the other reads it.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadOrCreate(dir, name, generate)
-	}
+	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
 	if err != nil {
 		return "", fmt.Errorf("creating %s: %w", path, err)
 	}
-	_, err = f.WriteString(secret + "\n")
+	defer os.Remove(tmp.Name()) // once linked, the secret lives on under path
+	_, err = tmp.WriteString(secret + "\n")
 	if err == nil {
-		err = f.Sync()
+		err = tmp.Chmod(0o600)
 	}
-	if cerr := f.Close(); err == nil {
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	switch err := os.Link(tmp.Name(), path); {
+	case errors.Is(err, os.ErrExist):
+		return load(path) // another process's secret won; it was whole before it had this name
+	case err != nil:
+		return "", fmt.Errorf("creating %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil { // the name itself must survive a crash
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return strings.TrimSpace(secret), nil
+}
+
+// load reads the secret in path; os.ErrNotExist if there is none.
+func load(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	secret := strings.TrimSpace(string(b))
+	if secret == "" {
+		return "", fmt.Errorf("%s is empty: restore it from a backup (a new secret would invalidate everything signed with the old one), or delete it if nothing was ever signed with it", path)
 	}
 	return secret, nil
 }

@@ -53,3 +53,39 @@ func TestGenerateFailureWritesNothing(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, "k"))
 	assert.True(t, os.IsNotExist(err))
 }
+
+// A secret file that exists but holds nothing (left by a crash of an earlier build between creating
+// and writing it) is refused with what to do, never taken for the secret "" nor replaced.
+func TestAnEmptySecretFileIsRefused(t *testing.T) {
+	for _, content := range []string{"", "\n", "  \t\n"} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "k")
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+		_, err := LoadOrCreate(dir, "k", func() (string, error) { return "new", nil })
+		require.ErrorContains(t, err, path+" is empty")
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, content, string(b), "left as it was")
+	}
+}
+
+// Creating a secret leaves the secret's file and nothing else in the directory.
+func TestCreatingLeavesNoTemporaryFile(t *testing.T) {
+	dir := t.TempDir()
+	_, err := LoadOrCreate(dir, "k", func() (string, error) { return "s", nil })
+	require.NoError(t, err)
+	_, err = LoadOrCreate(dir, "k", func() (string, error) { return "t", nil })
+	require.NoError(t, err)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "k", entries[0].Name())
+}
+
+func TestAnEmptyGeneratedSecretIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	_, err := LoadOrCreate(dir, "k", func() (string, error) { return " ", nil })
+	require.ErrorContains(t, err, "empty")
+	_, err = os.Stat(filepath.Join(dir, "k"))
+	assert.True(t, os.IsNotExist(err))
+}
