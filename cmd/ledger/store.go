@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -23,9 +24,11 @@ import (
 type storeFlags struct {
 	data  string
 	store string
+	cmd   *cobra.Command // whose stderr hears what opening the store has to say; nil: os.Stderr
 }
 
 func (f *storeFlags) register(cmd *cobra.Command) {
+	f.cmd = cmd
 	cmd.Flags().StringVar(&f.data, "data", "./ledger-data", "data directory (embedded store file, keys, secrets)")
 	cmd.Flags().StringVar(&f.store, "store", "embedded", `"embedded" (a bbolt file under --data) or an esdb:// connection string`)
 }
@@ -48,6 +51,15 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 		s, err := boltstore.Open(path, boltstore.Options{})
 		if err != nil {
 			return nil, storeOpenError(err)
+		}
+		if kept := s.Format1Copy(); kept != "" {
+			var w io.Writer = os.Stderr
+			if f.cmd != nil {
+				w = f.cmd.ErrOrStderr()
+			}
+			slog.New(slog.NewJSONHandler(w, nil)).Warn("store file upgraded from format 1 to format 2; "+
+				"builds before 2 December 2026 cannot open it. The file as it was is kept: delete the copy once satisfied",
+				"file", path, "format1_copy", kept)
 		}
 		return s, nil
 	case esdbstore.IsConnString(f.store):

@@ -4,7 +4,7 @@
 // # Layout
 //
 // One bbolt file holds five buckets. The events themselves are written once, in the events bucket;
-// everything else is an index that could be rebuilt from it (format 1 files are, by Open: upgrade.go).
+// everything else is an index that could be rebuilt from it.
 //
 //   - events: 8-byte big-endian position -> record (see record.go). Positions are 1, 2, 3, … with no
 //     gap, so the global log is this bucket in key order and ReadAll/Subscribe are a cursor seek
@@ -14,18 +14,19 @@
 //     first events. Written once a stream; an append to an existing stream only reads it.
 //   - streams: stream number + 8-byte big-endian revision -> position, so that ReadStream seeks
 //     straight to (stream, from) and scans. A stream's last key is its head, which the
-//     expected-revision check of an append finds with one seek; the index's last key is the newest
-//     stream's, whose number + 1 is the next stream's.
-//
-// Streams are keyed by number rather than by name (as format 1 was) because the names of plan
-// streams are UUIDs: by name, every append put keys at random places in two large trees (format 1
-// also kept a heads index by name) and a commit rewrote about a hundred pages; by number, the
-// streams being written to are the newest ones, whose keys sit together at the end of the index
-// (docs/performance.md).
+//     expected-revision check of an append finds by seeking to the next number's first key and
+//     stepping back; the index's last key is the newest stream's, whose number + 1 is the next.
 //   - ids: 16-byte event id -> position, so that a retried append is recognised (idempotency) and
 //     an id used elsewhere is refused, without scanning.
 //   - meta: the format marker, which keeps Open from adopting some other bbolt file, the format
 //     version, and the last position, cross-checked against the events bucket at Open.
+//
+// Streams are keyed by number rather than by name because the names of plan streams are UUIDs:
+// format 1 keyed them by name, with a heads index by name beside them, so every append put keys at
+// random places in two large trees and a commit rewrote about a hundred pages; by number, the
+// streams being written to are the newest ones, whose keys sit together at the end of the index
+// (docs/performance.md). Open upgrades a format 1 file in one transaction, after keeping a copy of
+// it (Store.Format1Copy), rebuilding names and streams from its streams index (upgrade.go).
 //
 // # Writes
 //

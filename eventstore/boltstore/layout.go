@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -59,10 +60,11 @@ func openBuckets(tx *bbolt.Tx) (buckets, error) {
 	if b.events == nil || b.names == nil || b.streams == nil || b.ids == nil || b.meta == nil {
 		return b, errors.New("a bucket of the ledger layout is missing")
 	}
-	// Positions, stream numbers and (roughly: UUIDv7) event ids grow, so their pages are split
-	// nearly full; names arrive in any order, so bbolt's default fill suits them.
+	// Positions only grow, so events pages are split full. Stream numbers grow too, but a stream's
+	// later events land behind newer streams' first ones, so streams pages keep a little room.
+	// Names and event ids (UUIDv7: ordered only roughly across writers) keep bbolt's default.
 	b.events.FillPercent = 1.0
-	b.streams.FillPercent = 0.9 // a stream's later events land behind its first ones
+	b.streams.FillPercent = 0.9
 	return b, nil
 }
 
@@ -95,19 +97,20 @@ func layOut(tx *bbolt.Tx) error {
 	return nil
 }
 
-// prepare checks that db holds a ledger store of a known version, laying one out if db is empty,
-// and returns the last position written.
-func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
+// prepare checks that db holds a ledger store of a known version, laying one out if db is empty
+// and upgrading one of format 1 (after keeping a copy of it, whose path it returns), and returns
+// the last position written.
+func prepare(db *bbolt.DB, path string) (last eventstore.Position, format1Copy string, err error) {
 	// A file shorter than its own high-water mark was cut short (a partial copy, a disk that filled
 	// during a copy): the pages past its end cannot be read (SIGBUS, which Open turns into an error).
-	err := db.View(func(tx *bbolt.Tx) error {
+	err = db.View(func(tx *bbolt.Tx) error {
 		if st, err := os.Stat(path); err == nil && st.Size() < tx.Size() {
 			return fmt.Errorf("%w: store file %s is damaged: %d bytes long, but its pages reach %d bytes (a truncated copy?)", eventstore.ErrCorrupt, path, st.Size(), tx.Size())
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	empty := true
 	err = db.View(func(tx *bbolt.Tx) error {
@@ -117,18 +120,20 @@ func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
 		})
 	})
 	if err != nil {
-		return 0, fmt.Errorf("read store file %s: %w", path, err)
+		return 0, "", fmt.Errorf("read store file %s: %w", path, err)
 	}
 	if empty {
 		// A bbolt file without buckets holds no data: it is a store whose creation stopped before
 		// its layout was committed, or one bbolt made from an empty file. Either way nothing is lost.
-		err = db.Update(layOut)
-		if err != nil {
-			return 0, fmt.Errorf("lay out store file %s: %w", path, err)
+		if err := db.Update(layOut); err != nil {
+			return 0, "", fmt.Errorf("lay out store file %s: %w", path, err)
 		}
-		return 0, nil
+		return 0, "", nil
 	}
 
+	// What every format has: the marker, the version, the last position and the events that must
+	// end there. Checked before an upgrade, so that a damaged file is refused as it is, not
+	// upgraded first.
 	var version uint64
 	err = db.View(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -143,24 +148,11 @@ func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
 		if version != formatVersion && version != 1 {
 			return fmt.Errorf("store file %s has format version %d; this build reads versions 1 (which it upgrades) and %d only", path, version, formatVersion)
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	if version == 1 {
-		if err := db.Update(upgradeFrom1); err != nil {
-			return 0, fmt.Errorf("upgrade store file %s from format version 1: %w", path, err)
+		events := tx.Bucket(bucketEvents)
+		if events == nil {
+			return fmt.Errorf("%w: store file %s is damaged: a bucket of the ledger layout is missing", eventstore.ErrCorrupt, path)
 		}
-	}
-
-	var last eventstore.Position
-	err = db.View(func(tx *bbolt.Tx) error {
-		b, err := openBuckets(tx)
-		if err != nil {
-			return fmt.Errorf("%w: store file %s is damaged: %w", eventstore.ErrCorrupt, path, err)
-		}
-		v := b.meta.Get(keyLastPosition)
+		v = meta.Get(keyLastPosition)
 		if len(v) != 8 {
 			return fmt.Errorf("%w: store file %s is damaged: last position is %d bytes", eventstore.ErrCorrupt, path, len(v))
 		}
@@ -168,7 +160,7 @@ func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
 		// The events bucket is the truth; the two disagreeing means something other than this
 		// package wrote the file, and appending would overwrite events.
 		var stored eventstore.Position
-		if k, _ := b.events.Cursor().Last(); len(k) == 8 {
+		if k, _ := events.Cursor().Last(); len(k) == 8 {
 			stored = binary.BigEndian.Uint64(k)
 		} else if k != nil {
 			return fmt.Errorf("%w: store file %s is damaged: an events key is %d bytes", eventstore.ErrCorrupt, path, len(k))
@@ -178,5 +170,23 @@ func prepare(db *bbolt.DB, path string) (eventstore.Position, error) {
 		}
 		return nil
 	})
-	return last, err
+	if err != nil {
+		return 0, "", err
+	}
+	if version == 1 {
+		if format1Copy, err = keepFormat1Copy(db, path, time.Now()); err != nil {
+			return 0, "", fmt.Errorf("upgrade store file %s from format version 1: %w: %w", path, errUpgradeCopy, err)
+		}
+		if err := db.Update(upgradeFrom1); err != nil {
+			_ = os.Remove(format1Copy) // nothing was changed: the file is its own copy
+			return 0, "", fmt.Errorf("upgrade store file %s from format version 1: %w", path, err)
+		}
+	}
+	err = db.View(func(tx *bbolt.Tx) error {
+		if _, err := openBuckets(tx); err != nil {
+			return fmt.Errorf("%w: store file %s is damaged: %w", eventstore.ErrCorrupt, path, err)
+		}
+		return nil
+	})
+	return last, format1Copy, err
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
-	"strings"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -46,10 +45,6 @@ func (s *Store) view(ctx context.Context, fn func(buckets) error) (err error) {
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
 	var out []eventstore.RecordedEvent
 	err := s.view(ctx, func(b buckets) error {
-		if strings.IndexByte(stream, 0) >= 0 {
-			// No stream holds NUL, and such a name would seek into another stream's keys.
-			return nil
-		}
 		number, ok, err := b.streamNumber(stream)
 		if err != nil || !ok {
 			return err
@@ -65,7 +60,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 				return err
 			}
 			if rec.Stream != stream || len(k) != len(prefix)+8 || rec.Revision != binary.BigEndian.Uint64(k[len(prefix):]) {
-				return &eventstore.CorruptError{Position: rec.Position, Reason: fmt.Sprintf("stream index entry %q points to a record of another stream or revision", k)}
+				return &eventstore.CorruptError{Position: rec.Position, Reason: fmt.Sprintf("the streams index entry of stream %q (number %d) key %x points to a record of stream %q revision %d", stream, number, k, rec.Stream, rec.Revision)}
 			}
 			out = append(out, rec)
 			if len(out)%ctxCheckEvery == 0 {

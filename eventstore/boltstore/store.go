@@ -36,8 +36,9 @@ type Options struct {
 
 // Store is an eventstore.Store on a bbolt file. Create it with Open.
 type Store struct {
-	db   *bbolt.DB
-	path string
+	db          *bbolt.DB
+	path        string
+	format1Copy string // where Open kept the file as it was before upgrading it; "" if it did not
 
 	reqs       chan *appendRequest // unbuffered: a request handed over is one the writer will answer
 	closing    chan struct{}       // closed by Close: refuse appends, wake subscribers
@@ -59,6 +60,10 @@ type Store struct {
 }
 
 var _ eventstore.Store = (*Store)(nil)
+
+// Format1Copy is where Open kept a copy of the file as it was before upgrading it from format 1
+// (upgrade.go), for going back to a build that reads only format 1; "" if Open upgraded nothing.
+func (s *Store) Format1Copy() string { return s.format1Copy }
 
 // Open opens the ledger store in the bbolt file at path, creating the file (mode 0600) if it does
 // not exist. It refuses a file that is not a ledger store, and one that another Store holds.
@@ -92,18 +97,19 @@ func Open(path string, opts Options) (_ *Store, err error) {
 		return nil, fmt.Errorf("open store file %s: %w", path, err)
 	}
 
-	last, err := prepare(db, path)
+	last, format1Copy, err := prepare(db, path)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	s := &Store{
-		db:         db,
-		path:       path,
-		reqs:       make(chan *appendRequest),
-		closing:    make(chan struct{}),
-		writerDone: make(chan struct{}),
-		committed:  make(chan struct{}),
+		db:          db,
+		path:        path,
+		format1Copy: format1Copy,
+		reqs:        make(chan *appendRequest),
+		closing:     make(chan struct{}),
+		writerDone:  make(chan struct{}),
+		committed:   make(chan struct{}),
 	}
 	s.head.Store(last)
 	if last > 0 {

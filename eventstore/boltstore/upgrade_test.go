@@ -3,6 +3,7 @@ package boltstore
 import (
 	"encoding/binary"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -103,6 +104,23 @@ func TestOpenUpgradesFormat1(t *testing.T) {
 	require.NoError(t, err)
 	ctx := t.Context()
 
+	// The file as it was is kept beside it, whole, for a build that reads only format 1.
+	kept := s.Format1Copy()
+	require.NotEmpty(t, kept)
+	assert.Regexp(t, `ledger\.db\.format1-\d{8}T\d{6}Z$`, kept)
+	st, err := os.Stat(kept)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	copyDB, err := bbolt.Open(kept, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, copyDB.View(func(tx *bbolt.Tx) error {
+		assert.Equal(t, u64(1), tx.Bucket(bucketMeta).Get(keyVersion))
+		assert.Equal(t, len(events), tx.Bucket(bucketEvents).Stats().KeyN)
+		assert.NotNil(t, tx.Bucket([]byte("heads")))
+		return nil
+	}))
+	require.NoError(t, copyDB.Close())
+
 	all, err := s.ReadAll(ctx, 0, 0)
 	require.NoError(t, err)
 	require.Len(t, all, len(events))
@@ -147,6 +165,7 @@ func TestOpenUpgradesFormat1(t *testing.T) {
 	s, err = Open(path, Options{})
 	require.NoError(t, err)
 	defer s.Close()
+	assert.Empty(t, s.Format1Copy(), "nothing to upgrade the second time")
 	require.NoError(t, s.db.View(func(tx *bbolt.Tx) error {
 		assert.Equal(t, u64(formatVersion), tx.Bucket(bucketMeta).Get(keyVersion))
 		return nil
@@ -157,35 +176,33 @@ func TestOpenUpgradesFormat1(t *testing.T) {
 	assert.Equal(t, fresh.ID, got[0].ID)
 }
 
-// A format 1 file that cannot be upgraded (its events do not make streams without gaps, or a
-// record is damaged) is refused as corrupt, and left as it was: still format 1.
+// A format 1 file that cannot be upgraded (its streams index has a gap or a malformed entry, a
+// bucket is missing, its last position disagrees with its events) is refused as corrupt and left
+// as it was, still format 1, with no copy of it left behind.
 func TestOpenRefusesAFormat1FileItCannotUpgrade(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		edit func(tx *bbolt.Tx) error
+		want string
 	}{
-		{"a revision missing", func(tx *bbolt.Tx) error {
-			// Event 7, acct-1's revision 1, re-recorded as its revision 5.
-			b := tx.Bucket(bucketEvents)
-			rec, err := decodeRecord(7, b.Get(u64(7)))
-			if err != nil {
-				return err
-			}
-			rec.Revision = 5
-			return b.Put(u64(7), encodeRecord(7, &rec))
-		}},
-		{"a damaged record", func(tx *bbolt.Tx) error {
-			b := tx.Bucket(bucketEvents)
-			v := append([]byte(nil), b.Get(u64(3))...)
-			v[len(v)/2] ^= 0x40
-			return b.Put(u64(3), v)
-		}},
+		{"a revision missing from the index", func(tx *bbolt.Tx) error {
+			return tx.Bucket(bucketStreams).Delete(binary.BigEndian.AppendUint64([]byte("acct-1\x00"), 1))
+		}, `stream "acct-1" has revision 2 without the one before it`},
+		{"a malformed index key", func(tx *bbolt.Tx) error {
+			return tx.Bucket(bucketStreams).Put([]byte("no-separator-here"), u64(1))
+		}, "is malformed"},
+		{"no heads bucket", func(tx *bbolt.Tx) error {
+			return tx.DeleteBucket([]byte("heads"))
+		}, "a bucket of format 1"},
+		{"last position past the events", func(tx *bbolt.Tx) error {
+			return tx.Bucket(bucketMeta).Put(keyLastPosition, u64(99))
+		}, "meta says last position 99"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFormat1(t, interleaved(), tc.edit)
 			_, err := Open(path, Options{})
 			require.ErrorIs(t, err, eventstore.ErrCorrupt)
-			assert.Contains(t, err.Error(), "upgrade store file")
+			assert.Contains(t, err.Error(), tc.want)
 			db, err := bbolt.Open(path, 0o600, nil)
 			require.NoError(t, err)
 			defer db.Close()
@@ -194,8 +211,37 @@ func TestOpenRefusesAFormat1FileItCannotUpgrade(t *testing.T) {
 				assert.Nil(t, tx.Bucket(bucketNames))
 				return nil
 			}))
+			copies, err := filepath.Glob(path + ".format1-*")
+			require.NoError(t, err)
+			assert.Empty(t, copies)
 		})
 	}
+}
+
+// A format 1 file with a damaged event still upgrades (the index, not the events, is what is
+// rebuilt from): the damaged event is reported where it is read, by its position, as before, and
+// the other streams read as they did.
+func TestOpenUpgradesAFormat1FileWithADamagedEvent(t *testing.T) {
+	events := interleaved()
+	path := writeFormat1(t, events, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketEvents)
+		v := append([]byte(nil), b.Get(u64(3))...)
+		v[len(v)/2] ^= 0x40
+		return b.Put(u64(3), v)
+	})
+	s, err := Open(path, Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	ctx := t.Context()
+	_, err = s.ReadAll(ctx, 0, 0)
+	var corrupt *eventstore.CorruptError
+	require.ErrorAs(t, err, &corrupt)
+	assert.EqualValues(t, 3, corrupt.Position)
+	_, err = s.ReadStream(ctx, events[2].stream, 0, 0)
+	require.ErrorAs(t, err, &corrupt, "event 3 is %s's", events[2].stream)
+	got, err := s.ReadStream(ctx, "plan-a", 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, got, 4)
 }
 
 // The upgrade leaves the current layout's buckets and no other: format 1's heads index is gone.

@@ -255,9 +255,12 @@ func (w *batchWriter) replay(r *appendRequest) (res eventstore.AppendResult, rep
 	if first.Stream != r.stream {
 		return res, false, duplicate(first.ID, firstPos)
 	}
-	number, _, err := w.b.streamNumber(r.stream)
-	if err != nil {
+	number, ok, err := w.b.streamNumber(r.stream)
+	switch {
+	case err != nil:
 		return res, false, err
+	case !ok:
+		return res, false, &eventstore.CorruptError{Position: first.Position, Reason: fmt.Sprintf("its stream %q has no number in the names index", r.stream)}
 	}
 	var lastPos []byte
 	for i, e := range r.events {
