@@ -13,15 +13,7 @@ import (
 // the first implementation (unsorted and escaped keys, numbers, a duplicated or invalid metadata key,
 // text after the metadata). A change here would break every existing ledger's chains.
 func TestChainHashGolden(t *testing.T) {
-	raw, err := os.ReadFile("testdata/chainhash-golden.json")
-	require.NoError(t, err)
-	var cases []struct {
-		Type     string          `json:"type"`
-		Data     json.RawMessage `json:"data"`
-		Metadata json.RawMessage `json:"metadata"`
-		Hash     string          `json:"hash"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &cases))
+	cases := chainHashGolden(t)
 	require.Greater(t, len(cases), 20)
 	for i, c := range cases {
 		data, meta := []byte(c.Data), []byte(c.Metadata)
@@ -56,4 +48,22 @@ func TestContentHashGolden(t *testing.T) {
 	h, err := ContentHash(c)
 	require.NoError(t, err)
 	require.Equal(t, "dada5208aabe84dab279b1c0494797d019c29f9d60ec0bf4cd03557001afd7cf", h)
+}
+
+// goldenEvent is one event of testdata/chainhash-golden.json.
+type goldenEvent struct {
+	Type     string          `json:"type"`
+	Data     json.RawMessage `json:"data"`
+	Metadata json.RawMessage `json:"metadata"`
+	Hash     string          `json:"hash"`
+}
+
+// chainHashGolden reads the golden file: stored events, then odd inputs kept as JSON strings.
+func chainHashGolden(t *testing.T) []goldenEvent {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/chainhash-golden.json")
+	require.NoError(t, err)
+	var cases []goldenEvent
+	require.NoError(t, json.Unmarshal(raw, &cases))
+	return cases
 }

@@ -2,7 +2,6 @@ package domain
 
 import (
 	"encoding/json"
-	"os"
 	"reflect"
 	"slices"
 	"testing"
@@ -23,15 +22,8 @@ func decodeWithEncodingJSON(eventType string, data []byte) (EventData, error) {
 // Every event of the golden file (three of every type, as a demo ledger stored them) decodes to
 // what encoding/json gives.
 func TestDecodeEventMatchesEncodingJSONOnStoredEvents(t *testing.T) {
-	raw, err := os.ReadFile("testdata/chainhash-golden.json")
-	require.NoError(t, err)
-	var cases []struct {
-		Type string          `json:"type"`
-		Data json.RawMessage `json:"data"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &cases))
 	seen := map[string]bool{}
-	for _, c := range cases {
+	for _, c := range chainHashGolden(t) {
 		if !slices.Contains(EventTypes, c.Type) || c.Data[0] != '{' {
 			continue // the file's odd inputs
 		}
