@@ -110,6 +110,11 @@ func TestLeafOf(t *testing.T) {
 		{"no hash", "registry", `{}`, false, "not 32 hex-encoded bytes"},
 		{"short hash", "registry", `{"hash":"abcd"}`, false, "not 32 hex-encoded bytes"},
 		{"not json", "registry", `nope`, false, "metadata"},
+		// encoding/json's semantics, which the v2 engine LeafOf decodes with keeps:
+		{"two hashes: the last counts", "registry", `{"hash":"00","hash":"` + hash + `"}`, true, ""},
+		{"the key in capitals", "registry", `{"HASH":"` + hash + `"}`, true, ""},
+		{"text after the object", "registry", `{"hash":"` + hash + `"} x`, false, "metadata"},
+		{"a hash that is not a string", "registry", `{"hash":1}`, false, "metadata"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
