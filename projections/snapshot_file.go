@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/durable"
 )
 
 // SnapshotFile is the file under the data directory that holds the projections' snapshot, beside
@@ -44,20 +45,11 @@ func (p *Projector) SaveSnapshot(path string) (SnapshotInfo, error) {
 		_ = os.Remove(tmp.Name())
 		return SnapshotInfo{}, fmt.Errorf("projections: writing the snapshot %s: %w", path, err)
 	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := durable.SyncDir(filepath.Dir(path)); err != nil {
 		return SnapshotInfo{}, fmt.Errorf("projections: snapshot %s: syncing its directory: %w", path, err)
 	}
 	p.saved.Store(&snapshotMark{read: info.Events + info.Skipped, pos: info.Position})
 	return info, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // RestoreOrNew returns a projector for store restored from the snapshot at path (Restore), or a new

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/internal/durable"
 	"assurance-ledger/verify"
 )
 
@@ -144,7 +145,7 @@ func writeChecked(ctx context.Context, path string, fill func(io.Writer) error) 
 		return rep, 0, err
 	}
 	keep = true
-	return rep, st.Size(), syncDir(dir)
+	return rep, st.Size(), durable.SyncDir(dir)
 }
 
 // checkStoreFile opens a store file and verifies every chain in it.
@@ -162,14 +163,4 @@ func checkStoreFile(ctx context.Context, path string) (verify.Report, error) {
 		return rep, fmt.Errorf("first bad event at %s", rep.Findings[0])
 	}
 	return rep, nil
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"assurance-ledger/internal/durable"
 )
 
 // LoadOrCreate returns the trimmed content of dir/name, creating the file from generate() when it
@@ -55,10 +57,7 @@ func LoadOrCreate(dir, name string, generate func() (string, error)) (string, er
 	case err != nil:
 		return "", fmt.Errorf("creating %s: %w", path, err)
 	}
-	if d, err := os.Open(dir); err == nil { // the name itself must survive a crash
-		_ = d.Sync()
-		_ = d.Close()
-	}
+	_ = durable.SyncDir(dir) // best effort: the secret is in place, and a crash now loses only its name
 	return strings.TrimSpace(secret), nil
 }
 
