@@ -3,15 +3,11 @@ package projections
 import (
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"assurance-ledger/demo"
-	"assurance-ledger/eventstore/boltstore"
 )
 
 // The current report comes from running sums; it must equal a walk over every plan's summary at
@@ -27,11 +23,7 @@ func TestReportCellsEqualAScanOfThePlans(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
-			store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-			require.NoError(t, err)
-			t.Cleanup(func() { store.Close() })
-			_, err = demo.Seed(ctx, store, demo.Options{Scale: c.scale})
-			require.NoError(t, err)
+			store := seededStore(t, c.scale)
 			events, err := store.ReadAll(ctx, 0, 0)
 			require.NoError(t, err)
 

@@ -2,28 +2,20 @@ package projections_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"assurance-ledger/demo"
 	"assurance-ledger/eventstore"
-	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/projections"
 )
 
 // demoStore is a store holding the demo round, closed when the test ends.
 func demoStore(t *testing.T) eventstore.Store {
 	t.Helper()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	_, err = demo.Seed(context.Background(), store, demo.Options{})
-	require.NoError(t, err)
-	return store
+	return projections.SeededStore(t, 0)
 }
 
 // "As of P" must mean exactly "what a ledger holding only the first P events says": the report and

@@ -1,6 +1,10 @@
 package projections
 
-import "assurance-ledger/eventstore"
+import (
+	"testing"
+
+	"assurance-ledger/eventstore"
+)
 
 // Prefix is store's log as it stood at upTo, for the external tests.
 func Prefix(store eventstore.Store, upTo eventstore.Position) eventstore.Store {
@@ -12,3 +16,6 @@ const (
 	SnapshotMagicSize  = len(snapshotMagic)
 	SnapshotHeaderSize = snapshotHeaderSize
 )
+
+// SeededStore is seededStore, for the external tests.
+func SeededStore(t *testing.T, scale int) eventstore.Store { return seededStore(t, scale) }

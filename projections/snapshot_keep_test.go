@@ -9,9 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"assurance-ledger/demo"
-	"assurance-ledger/eventstore/boltstore"
 )
 
 func TestSnapshotDue(t *testing.T) {
@@ -45,11 +42,7 @@ func TestSnapshotDue(t *testing.T) {
 // KeepSnapshots saves once the projections have caught up, and what it saves restores them there.
 func TestKeepSnapshotsSavesCaughtUpProjections(t *testing.T) {
 	ctx := context.Background()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	_, err = demo.Seed(ctx, store, demo.Options{})
-	require.NoError(t, err)
+	store := seededStore(t, 0)
 	path := filepath.Join(t.TempDir(), SnapshotFile)
 
 	p := New(store, nil)

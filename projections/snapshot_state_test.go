@@ -3,7 +3,6 @@ package projections
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -11,10 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"assurance-ledger/demo"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
-	"assurance-ledger/eventstore/boltstore"
 )
 
 // The state a snapshot restores, and the state after catching up from it, must be the state the
@@ -23,11 +20,7 @@ import (
 // the report's sums and the sums themselves, medians' values included.
 func TestSnapshotRestoresTheStateTheEventsBuilt(t *testing.T) {
 	ctx := context.Background()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	_, err = demo.Seed(ctx, store, demo.Options{Scale: 3})
-	require.NoError(t, err)
+	store := seededStore(t, 3)
 	full := New(store, nil)
 	require.NoError(t, full.CatchUp(ctx))
 	want := stateOf(full)
@@ -63,11 +56,7 @@ func TestSnapshotRestoresTheStateTheEventsBuilt(t *testing.T) {
 // after the lock is let go reads nothing the applier writes.)
 func TestSnapshotWhileApplying(t *testing.T) {
 	ctx := context.Background()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	_, err = demo.Seed(ctx, store, demo.Options{Scale: 2})
-	require.NoError(t, err)
+	store := seededStore(t, 2)
 	events, err := store.ReadAll(ctx, 0, 0)
 	require.NoError(t, err)
 
@@ -198,15 +187,11 @@ func stateOf(p *Projector) state {
 // instead of being saved without what the plan relies on.
 func TestNoSnapshotOfPlansHoldingContent(t *testing.T) {
 	ctx := context.Background()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	_, err = demo.Seed(ctx, store, demo.Options{})
-	require.NoError(t, err)
+	store := seededStore(t, 0)
 	p := New(store, nil)
 	require.NoError(t, p.CatchUp(ctx))
 	var buf bytes.Buffer
-	_, err = p.WriteSnapshot(&buf)
+	_, err := p.WriteSnapshot(&buf)
 	require.NoError(t, err, "the projector forgets content")
 
 	v := p.order[len(p.order)/2]
