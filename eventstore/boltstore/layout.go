@@ -168,12 +168,17 @@ func prepare(db *bbolt.DB, path string) (last eventstore.Position, format1Copy s
 		if stored != last {
 			return fmt.Errorf("%w: store file %s is damaged: meta says last position %d, events end at %d", eventstore.ErrCorrupt, path, last, stored)
 		}
+		if version == formatVersion {
+			if _, err := openBuckets(tx); err != nil {
+				return fmt.Errorf("%w: store file %s is damaged: %w", eventstore.ErrCorrupt, path, err)
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return 0, "", err
 	}
-	if version == 1 {
+	if version == 1 { // upgradeFrom1 lays out the current buckets, or fails and changes nothing
 		if format1Copy, err = keepFormat1Copy(db, path, time.Now()); err != nil {
 			return 0, "", fmt.Errorf("upgrade store file %s from format version 1: %w: %w", path, errUpgradeCopy, err)
 		}
@@ -182,11 +187,5 @@ func prepare(db *bbolt.DB, path string) (last eventstore.Position, format1Copy s
 			return 0, "", fmt.Errorf("upgrade store file %s from format version 1: %w", path, err)
 		}
 	}
-	err = db.View(func(tx *bbolt.Tx) error {
-		if _, err := openBuckets(tx); err != nil {
-			return fmt.Errorf("%w: store file %s is damaged: %w", eventstore.ErrCorrupt, path, err)
-		}
-		return nil
-	})
-	return last, format1Copy, err
+	return last, format1Copy, nil
 }
