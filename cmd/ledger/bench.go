@@ -18,6 +18,7 @@ func benchCmd() *cobra.Command {
 		cfg        bench.Config
 		asJSON     bool
 		cpuProfile string
+		hb         heapBudget
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -28,6 +29,7 @@ docs/performance.md. Figures are only comparable within one run on one machine.`
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Progress = cmd.ErrOrStderr()
+			cfg.HeapBudget = hb.mib << 20
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)
 				if err != nil {
@@ -65,5 +67,6 @@ docs/performance.md. Figures are only comparable within one run on one machine.`
 	f.Int64Var(&cfg.Seed, "seed", 0, "seed of the generated data set")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	hb.register(cmd)
 	return cmd
 }

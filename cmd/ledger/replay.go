@@ -12,7 +12,10 @@ import (
 )
 
 func replayCmd() *cobra.Command {
-	var sf storeFlags
+	var (
+		sf storeFlags
+		hb heapBudget
+	)
 	cmd := &cobra.Command{
 		Use:   "replay",
 		Short: "Rebuild every projection from the whole log and print counts and throughput",
@@ -23,6 +26,8 @@ func replayCmd() *cobra.Command {
 				return err
 			}
 			defer store.Close()
+			stopPacing, paced := hb.start()
+			defer stopPacing()
 			start := time.Now()
 			proj := projections.New(store, nil)
 			if err := proj.CatchUp(cmd.Context()); err != nil {
@@ -39,11 +44,12 @@ func replayCmd() *cobra.Command {
 			for _, s := range domain.Statuses {
 				fmt.Fprintf(out, "plans_%s: %d\n", s, rep.Totals.ByStatus(s))
 			}
-			fmt.Fprintf(out, "elapsed_ms: %d\nevents_per_sec: %.0f\nheap_mb: %.1f\n",
-				elapsed.Milliseconds(), float64(events)/elapsed.Seconds(), float64(mem.HeapAlloc)/(1<<20))
+			fmt.Fprintf(out, "elapsed_ms: %d\nevents_per_sec: %.0f\nheap_mb: %.1f\nheap_budget_mib: %d\n",
+				elapsed.Milliseconds(), float64(events)/elapsed.Seconds(), float64(mem.HeapAlloc)/(1<<20), pacedBudget(hb, paced))
 			return nil
 		},
 	}
 	sf.register(cmd)
+	hb.register(cmd)
 	return cmd
 }

@@ -17,3 +17,35 @@ func TestReplayCountsTheLog(t *testing.T) {
 	assert.Contains(t, out, "plans: 0\n")
 	assert.Contains(t, out, "events_per_sec: ")
 }
+
+// The collector is paced by --heap-budget-mib (1024 by default), unless the environment sets GOGC
+// or GOMEMLIMIT, or the flag is 0.
+func TestReplayPacesTheCollector(t *testing.T) {
+	dir := t.TempDir()
+	writeLedger(t, dir)
+	for _, tc := range []struct {
+		name string
+		env  string
+		args []string
+		want string
+	}{
+		{"default", "", nil, "heap_budget_mib: 1024\n"},
+		{"flag", "", []string{"--heap-budget-mib", "256"}, "heap_budget_mib: 256\n"},
+		{"flag zero", "", []string{"--heap-budget-mib", "0"}, "heap_budget_mib: 0\n"},
+		{"GOGC set", "GOGC", []string{"--heap-budget-mib", "256"}, "heap_budget_mib: 0\n"},
+		{"GOMEMLIMIT set", "GOMEMLIMIT", nil, "heap_budget_mib: 0\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GOGC", "")
+			t.Setenv("GOMEMLIMIT", "")
+			if tc.env == "GOGC" {
+				t.Setenv("GOGC", "100")
+			} else if tc.env == "GOMEMLIMIT" {
+				t.Setenv("GOMEMLIMIT", "8GiB")
+			}
+			code, out, errOut := runCLI(t, append([]string{"replay", "--data", dir}, tc.args...)...)
+			assert.Equal(t, 0, code, errOut)
+			assert.Contains(t, out, tc.want)
+		})
+	}
+}

@@ -30,6 +30,7 @@ func serveCmd() *cobra.Command {
 		rateLimit      float64
 		rateBurst      int
 		requestTimeout time.Duration
+		hb             heapBudget
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -46,6 +47,8 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			log := newLogger(os.Stderr, secret, []byte(os.Getenv(ledgertree.SigningKeyEnv)), connPassword(sf.store))
+			stopPacing, paced := hb.start()
+			defer stopPacing()
 			treeKey, err := ledgertree.LoadSigner(sf.data)
 			if err != nil {
 				return err
@@ -132,7 +135,8 @@ func serveCmd() *cobra.Command {
 			}()
 
 			log.Info("serving", "addr", ln.Addr().String(), "tls", srv.TLSConfig != nil, "store", redact(sf.store), "data", sf.data,
-				"rate_limit", rateLimit, "rate_burst", rateBurst, "request_timeout", requestTimeout.String())
+				"rate_limit", rateLimit, "rate_burst", rateBurst, "request_timeout", requestTimeout.String(),
+				"heap_budget_mib", pacedBudget(hb, paced))
 			// On SIGTERM or SIGINT: stop accepting and finish what is in flight; then the projections
 			// and the tree stop, the projections' snapshot is saved with everything they applied,
 			// and the deferred Close closes the store last.
@@ -147,6 +151,7 @@ func serveCmd() *cobra.Command {
 		},
 	}
 	sf.register(cmd)
+	hb.register(cmd)
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&demo, "demo", false, "seed a realistic demo data set into an empty store before serving")
 	cmd.Flags().StringVar(&hopts.certFile, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with, TLS 1.2 or later; needs --tls-key")

@@ -15,6 +15,7 @@ import (
 	"assurance-ledger/api"
 	"assurance-ledger/command"
 	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/internal/gcpace"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
@@ -35,6 +36,9 @@ type Config struct {
 	// HTTPDuration is how long each HTTP phase runs; GetRate the GET request rate it offers.
 	HTTPDuration time.Duration
 	GetRate      int
+	// HeapBudget paces the collector for the whole run (internal/gcpace), as ledger serve's
+	// --heap-budget-mib does; 0: Go's default pacing.
+	HeapBudget uint64
 	// Progress receives one line per phase; nil discards them.
 	Progress io.Writer
 }
@@ -69,6 +73,7 @@ type Result struct {
 	Plans              int     `json:"plans"`
 	Writers            int     `json:"writers"`
 	Cores              int     `json:"cores"`
+	HeapBudgetMiB      uint64  `json:"heap_budget_mib"` // the collector's pacing (internal/gcpace); 0: Go's default (GOGC)
 }
 
 func (c *Config) defaults() {
@@ -93,6 +98,11 @@ func (c *Config) defaults() {
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	cfg.defaults()
 	res := Result{GoVersion: runtime.Version(), Writers: cfg.Writers, Cores: runtime.NumCPU()}
+	stopPacing, paced := gcpace.Start(cfg.HeapBudget)
+	defer stopPacing()
+	if paced {
+		res.HeapBudgetMiB = cfg.HeapBudget >> 20
+	}
 	dir, cleanup, err := dataDir(cfg.Dir)
 	if err != nil {
 		return res, err

@@ -14,8 +14,11 @@ import (
 // names is present and plausible, not how fast anything is: speed is for `ledger bench` on a quiet
 // machine, never for a unit test.
 func TestRunReportsEveryFigure(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
 	var progress strings.Builder
-	res, err := Run(t.Context(), Config{Dir: t.TempDir(), Events: 800, Writers: 4, HTTPDuration: 200 * time.Millisecond, GetRate: 200, Progress: &progress})
+	res, err := Run(t.Context(), Config{Dir: t.TempDir(), Events: 800, Writers: 4, HTTPDuration: 200 * time.Millisecond, GetRate: 200,
+		HeapBudget: 256 << 20, Progress: &progress})
 	require.NoError(t, err)
 	// Start-up is a restart of serve: the projections are restored from the snapshot saved after
 	// the replay and the tree resumes from the checkpoint the append phase left, both holding the
@@ -38,6 +41,7 @@ func TestRunReportsEveryFigure(t *testing.T) {
 	}
 	assert.NotEmpty(t, got["go_version"])
 	assert.Equal(t, 4.0, got["writers"])
+	assert.Equal(t, 256.0, got["heap_budget_mib"], "the pacing the figures were measured under")
 	assert.LessOrEqual(t, res.AppendP50Ms, res.AppendP99Ms)
 	assert.GreaterOrEqual(t, res.Events, 800, "the log reaches the requested size")
 	assert.Greater(t, res.Events, res.Plans)

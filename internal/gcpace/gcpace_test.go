@@ -1,0 +1,104 @@
+package gcpace
+
+import (
+	"runtime"
+	"runtime/metrics"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPercent(t *testing.T) {
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		name         string
+		budget, live uint64
+		want         int
+	}{
+		{"no budget", 0, 100 * mib, 100},
+		{"budget below twice the live heap", 150 * mib, 100 * mib, 100},
+		{"budget exactly twice the live heap", 200 * mib, 100 * mib, 100},
+		{"budget four times the live heap", 400 * mib, 100 * mib, 300},
+		{"live heap not yet measured counts as 4 MiB", 40 * mib, 0, 900},
+		{"tiny live heap counts as 4 MiB", 40 * mib, 1024, 900},
+		{"absurd budget is capped", 1 << 62, 4 * mib, maxPercent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, Percent(tc.budget, tc.live))
+		})
+	}
+}
+
+func gogc() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(s[0].Value.Uint64())
+}
+
+// After each collection the pacer sets GOGC from the live heap that collection found; stop puts
+// back what was there before.
+func TestStartPacesEachCollectionAndStopRestores(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	before := gogc()
+	const budget = 1 << 30
+	stop, started := Start(budget)
+	require.True(t, started)
+	defer stop()
+	keep := make([][]byte, 0, 64)
+	for range 64 {
+		keep = append(keep, make([]byte, 1<<20)) // 64 MiB live, so the percent is not the cap
+	}
+	for range 3 {
+		runtime.GC()
+		// The finalizer runs on its own goroutine after the collection.
+		require.Eventually(t, func() bool { return gogc() == Percent(budget, liveHeap()) }, 5*time.Second, time.Millisecond)
+	}
+	got := gogc()
+	require.Greater(t, got, 100)
+	require.Less(t, got, 2000) // 1 GiB over at least 64 MiB live
+	runtime.KeepAlive(keep)
+	stop()
+	require.Equal(t, before, gogc())
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
+	require.Equal(t, before, gogc(), "a stopped pacer must not set GOGC again")
+}
+
+func TestStartLeavesAnOperatorsSettings(t *testing.T) {
+	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
+		t.Run(env, func(t *testing.T) {
+			t.Setenv("GOGC", "")
+			t.Setenv("GOMEMLIMIT", "")
+			t.Setenv(env, "200")
+			before := gogc()
+			stop, started := Start(1 << 30)
+			defer stop()
+			require.False(t, started)
+			require.Equal(t, before, gogc())
+		})
+	}
+	t.Run("no budget", func(t *testing.T) {
+		t.Setenv("GOGC", "")
+		t.Setenv("GOMEMLIMIT", "")
+		before := gogc()
+		stop, started := Start(0)
+		defer stop()
+		require.False(t, started)
+		require.Equal(t, before, gogc())
+	})
+}
+
+// A second Start replaces the first; stopping the second restores what was there before either.
+func TestSecondStartReplacesTheFirst(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	before := gogc()
+	stop1, _ := Start(1 << 30)
+	stop2, _ := Start(1 << 31)
+	stop1() // no longer active: does nothing
+	require.NotEqual(t, before, gogc())
+	stop2()
+	require.Equal(t, before, gogc())
+}
