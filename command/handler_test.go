@@ -388,3 +388,33 @@ func TestRevisionsAreComparedByHashWithoutContent(t *testing.T) {
 		require.ErrorIs(t, err, domain.ErrNoChange)
 	}
 }
+
+// A handler that holds a plan folded sees another handler's later event on the same store before
+// it decides: the store reports the change, so the cached plan is read again, not trusted.
+func TestCachedPlanSeesAnotherHandlersEvent(t *testing.T) {
+	f := newFixture(t)
+	sub := f.submit(t, command.Request{}) // f.h now holds the plan at its submission
+	other := command.NewHandler(f.store, command.Options{Clock: f.clock.now})
+	changed := sampleContent(t)
+	changed.Infrastructure += " Two more N3 links."
+	rev, err := other.Plan(context.Background(), command.Request{Actor: pct}, sub.PlanID, domain.RevisePlan{Content: changed, Reason: "capacity"})
+	require.NoError(t, err)
+
+	// On the stale plan this would be a conflict (If-Match ahead of it), not "no change".
+	_, err = f.h.Plan(context.Background(), command.Request{Actor: pct, ExpectedRevision: &rev.Revision}, sub.PlanID,
+		domain.RevisePlan{Content: changed, Reason: "again"})
+	require.ErrorIs(t, err, domain.ErrNoChange)
+}
+
+// Likewise for the registry: an LHC another handler formed can be planned for at once.
+func TestCachedRegistrySeesAnotherHandlersEvent(t *testing.T) {
+	f := newFixture(t)
+	f.submit(t, command.Request{}) // f.h now holds the registry folded
+	other := command.NewHandler(f.store, command.Options{Clock: f.clock.now})
+	_, err := other.Registry(context.Background(), command.Request{Actor: admin},
+		domain.FormLHC{LHCID: "lhc-late", Name: "Late LHC", LeadPCT: "5K5", SHACode: "Q36", Members: []string{"RJ1"}})
+	require.NoError(t, err)
+	_, err = f.h.Submit(context.Background(), command.Request{Actor: pct}, domain.SubmitPlan{LHCID: "lhc-late", Round: "2009-10",
+		Period: domain.Period{FirstYear: 2009, LastYear: 2011}, Content: sampleContent(t)})
+	require.NoError(t, err)
+}

@@ -42,6 +42,12 @@ type stream[S folder] struct {
 	lastHash   string
 	commands   map[string]Result
 	broken     error // a fold failure: the cached state can no longer be trusted
+
+	// With a store that tracks changes (eventstore.StreamChanges), tracked is set and every event
+	// of the stream at or before current is folded: catchUp reads only when the store reports a
+	// change since.
+	tracked bool
+	current eventstore.Position
 }
 
 // streamState is the type-free view of a stream that recording needs.
@@ -66,10 +72,20 @@ func (s *stream[S]) expected() eventstore.ExpectedRevision {
 	return eventstore.Exact(s.revision)
 }
 
-// catchUp folds the events appended since the state was last brought up to date.
+// catchUp folds the events appended since the state was last brought up to date. A store that
+// tracks changes spares the read when nothing was appended to the stream since: with one process
+// writing, the usual case, the cached state is already current.
 func (s *stream[S]) catchUp(ctx context.Context, store eventstore.Store) error {
 	if s.broken != nil {
 		return s.broken
+	}
+	changes, tracks := store.(eventstore.StreamChanges)
+	if tracks && s.tracked && !changes.ChangedSince(s.streamName, s.current) {
+		return nil
+	}
+	var mark eventstore.Position
+	if tracks {
+		mark = changes.ChangeMark() // before reading: everything up to it is in what is read
 	}
 	const page = 1000
 	for {
@@ -86,8 +102,10 @@ func (s *stream[S]) catchUp(ctx context.Context, store eventstore.Store) error {
 				s.broken = err
 				return err
 			}
+			mark = max(mark, rec.Position)
 		}
 		if len(events) < page {
+			s.tracked, s.current = tracks, mark
 			return nil
 		}
 	}
@@ -116,6 +134,9 @@ func (s *stream[S]) applied(e domain.Event, r Result, commandID string) {
 		return
 	}
 	s.exists, s.revision, s.lastHash = true, r.Revision, e.Meta.Hash
+	// The append expected exactly the events folded so far, so they and this one are all the
+	// stream holds up to its position.
+	s.current = max(s.current, r.Position)
 	r.Replayed = true // what a repeat of this command will be told
 	s.commands[commandID] = r
 }

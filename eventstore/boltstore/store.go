@@ -49,8 +49,9 @@ type Store struct {
 	commitMu  sync.Mutex
 	committed chan struct{} // closed, then replaced, after each commit that wrote events
 
-	head  atomic.Uint64 // last committed position
-	stats struct {
+	head    atomic.Uint64 // last committed position
+	changes *changes      // per stream (by hash), the last position committed since Open
+	stats   struct {
 		appendsRequested, appendsWritten, batchesCommitted, eventsWritten atomic.Uint64
 	}
 
@@ -110,6 +111,7 @@ func Open(path string, opts Options) (_ *Store, err error) {
 		closing:     make(chan struct{}),
 		writerDone:  make(chan struct{}),
 		committed:   make(chan struct{}),
+		changes:     newChanges(),
 	}
 	s.head.Store(last)
 	if last > 0 {

@@ -177,6 +177,9 @@ func (s *Store) applyBatch(reqs []*appendRequest) ([]appendReply, error) {
 		return nil, err
 	}
 	s.lastAt = at
+	for _, t := range w.touched {
+		s.changes.committed(t.stream, t.last)
+	}
 	s.head.Store(last)
 	s.stats.batchesCommitted.Add(1)
 	s.stats.appendsWritten.Add(w.appends)
@@ -194,6 +197,13 @@ type batchWriter struct {
 	err  error // first failed write: the transaction can no longer be committed
 
 	appends, events uint64 // written, for Stats
+	touched         []touched
+}
+
+// touched is a stream written by a batch, and its last position in it.
+type touched struct {
+	stream string
+	last   eventstore.Position
 }
 
 func (w *batchWriter) put(b *bbolt.Bucket, k, v []byte) {
@@ -232,6 +242,7 @@ func (w *batchWriter) append(r *appendRequest) (eventstore.AppendResult, error) 
 	}
 	w.appends++
 	w.events += uint64(len(r.events))
+	w.touched = append(w.touched, touched{r.stream, w.next - 1})
 	return eventstore.AppendResult{NextRevision: rev - 1, Position: w.next - 1}, nil
 }
 

@@ -92,6 +92,9 @@ func Run(t *testing.T, h Harness) {
 		{"SubscribeEmptyStore", testSubscribeEmptyStore},
 		{"Close", testClose},
 		{"Reopen", testReopen},
+		{"StreamChanges", testStreamChanges},
+		{"StreamChangesConcurrent", testStreamChangesConcurrent},
+		{"StreamChangesAfterReopen", testStreamChangesAfterReopen},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })

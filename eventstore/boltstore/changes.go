@@ -1,0 +1,47 @@
+package boltstore
+
+import (
+	"hash/maphash"
+	"sync/atomic"
+
+	"assurance-ledger/eventstore"
+)
+
+// changeSlots is how many positions the store remembers for ChangedSince: streams share a slot by
+// hash, so a slot holds the last position committed to any of its streams. 128 KiB, nothing for
+// the collector to scan; with tens of thousands of streams a false alarm (a read that finds
+// nothing new) stays rare.
+const changeSlots = 1 << 14
+
+// changes remembers, per slot, the last position committed to its streams. The writer goroutine
+// alone raises them, after the commit and before the head moves and appends are answered.
+type changes struct {
+	seed  maphash.Seed
+	slots [changeSlots]atomic.Uint64
+}
+
+func newChanges() *changes { return &changes{seed: maphash.MakeSeed()} }
+
+func (c *changes) slot(stream string) *atomic.Uint64 {
+	return &c.slots[maphash.String(c.seed, stream)%changeSlots]
+}
+
+// committed records that stream's events up to pos are committed.
+func (c *changes) committed(stream string, pos eventstore.Position) {
+	if s := c.slot(stream); s.Load() < pos {
+		s.Store(pos)
+	}
+}
+
+var _ eventstore.StreamChanges = (*Store)(nil)
+
+// ChangeMark is the last committed position: slots are raised before it moves.
+func (s *Store) ChangeMark() eventstore.Position { return s.head.Load() }
+
+// ChangedSince reports whether an event of stream may have been committed after pos. Only this
+// process writes the file (bbolt holds it locked), and every append goes through the writer, so
+// nothing is committed that the slots miss; events stored before Open are at or before the first
+// ChangeMark.
+func (s *Store) ChangedSince(stream string, pos eventstore.Position) bool {
+	return s.changes.slot(stream).Load() > pos
+}
