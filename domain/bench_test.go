@@ -108,3 +108,14 @@ func BenchmarkCanonicalJSON(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEncodeEvent is sealing's first step for the largest event, a submission with its content.
+func BenchmarkEncodeEvent(b *testing.B) {
+	d := PlanSubmitted{PlanID: planID, LHCID: lhcID, Round: round, Version: 1, Period: period2009, Content: sampleContent(b)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := EncodeEvent(d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

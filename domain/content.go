@@ -101,11 +101,20 @@ const maxMoney = 1<<53 - 1
 // MarshalJSON writes absent lists as [] so that a version's JSON, and hence its hash, does not
 // depend on whether a list was nil or empty.
 func (c Content) MarshalJSON() ([]byte, error) {
-	type plain Content
-	p := plain(c)
+	return json.Marshal(c.plain())
+}
+
+// plainContent is Content without its MarshalJSON. encoding/json re-scans and compacts whatever a
+// MarshalJSON method returns, a second pass over a plan's largest part; a struct holding a
+// plainContent from plain() encodes to the same bytes in one pass (see encodable).
+type plainContent Content
+
+// plain is c as MarshalJSON writes it: absent lists as [].
+func (c Content) plain() plainContent {
+	p := plainContent(c)
 	p.Clinical5 = nonNil(p.Clinical5)
 	p.NationalProgrammes = nonNil(p.NationalProgrammes)
-	return json.Marshal(p)
+	return p
 }
 
 // ContentHash is the hex SHA-256 of the canonical JSON of c: what a sign-off names.

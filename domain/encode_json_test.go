@@ -1,0 +1,84 @@
+package domain
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Every event of the golden file encodes to the bytes encoding/json gives for the event itself
+// (EncodeEvent marshals mirrors of the two content-carrying events, for speed).
+func TestEncodeEventMatchesEncodingJSON(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range chainHashGolden(t) {
+		if !slices.Contains(EventTypes, c.Type) || c.Data[0] != '{' {
+			continue
+		}
+		d, err := DecodeEvent(c.Type, c.Data)
+		require.NoError(t, err, c.Type)
+		want, err := json.Marshal(d)
+		require.NoError(t, err, c.Type)
+		_, got, err := EncodeEvent(d)
+		require.NoError(t, err, c.Type)
+		require.Equal(t, string(want), string(got), c.Type)
+		seen[c.Type] = true
+	}
+	require.Len(t, seen, len(EventTypes))
+	// Absent lists are written as [] either way.
+	_, got, err := EncodeEvent(PlanRevised{Version: 2, Reason: "r"})
+	require.NoError(t, err)
+	require.Contains(t, string(got), `"clinical5":[]`)
+	require.Contains(t, string(got), `"national_programmes":[]`)
+}
+
+func TestEncodablesMirrorTheirEvents(t *testing.T) {
+	for _, pair := range [][2]reflect.Type{
+		{reflect.TypeFor[PlanSubmitted](), reflect.TypeFor[planSubmittedPlain]()},
+		{reflect.TypeFor[PlanRevised](), reflect.TypeFor[planRevisedPlain]()},
+		{reflect.TypeFor[Content](), reflect.TypeFor[plainContent]()},
+	} {
+		event, mirror := pair[0], pair[1]
+		require.Equal(t, event.NumField(), mirror.NumField(), event.Name())
+		for i := range event.NumField() {
+			ef, mf := event.Field(i), mirror.Field(i)
+			require.Equal(t, ef.Name, mf.Name, event.Name())
+			require.Equal(t, ef.Tag, mf.Tag, event.Name()+"."+ef.Name)
+			if ef.Type != mf.Type {
+				require.Equal(t, reflect.TypeFor[Content](), ef.Type, event.Name()+"."+ef.Name)
+				require.Equal(t, reflect.TypeFor[plainContent](), mf.Type, event.Name()+"."+ef.Name)
+			}
+		}
+	}
+}
+
+// FuzzEncodeEventMatchesEncodingJSON: whatever an event holds (decoded from arbitrary data: odd
+// strings, HTML, invalid UTF-8, absent or empty lists), EncodeEvent writes what encoding/json
+// writes for it, so the stored bytes and their hashes are as before.
+func FuzzEncodeEventMatchesEncodingJSON(f *testing.F) {
+	for _, c := range []struct{ typ, raw string }{
+		{TypePlanSubmitted, `{"plan_id":"<p>&","content":{"clinical5":[{"capability":"PAS \u2028","interim_date":"2009-12-31"}],"national_programmes":null}}`},
+		{TypePlanRevised, `{"version":2,"content":{"clinical5":[],"funding":{"capital":12}},"reason":"a\u00e9b"}`},
+		{TypePlanRevised, "{\"reason\":\"a\xffb\",\"content\":{\"infrastructure\":\"\\ud800\"}}"},
+		{TypeSROSignedOff, `{"version":1,"statement":"<script>"}`},
+	} {
+		f.Add(uint8(slices.Index(EventTypes, c.typ)), []byte(c.raw))
+	}
+	f.Fuzz(func(t *testing.T, pick uint8, raw []byte) {
+		eventType := EventTypes[int(pick)%len(EventTypes)]
+		d, err := DecodeEvent(eventType, raw)
+		if err != nil {
+			return
+		}
+		want, wantErr := json.Marshal(d)
+		_, got, err := EncodeEvent(d)
+		if wantErr != nil {
+			require.Error(t, err)
+			return
+		}
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got))
+	})
+}
