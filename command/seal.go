@@ -31,7 +31,7 @@ func seal(prevHash string, req Request, data domain.EventData, at time.Time) (ev
 	if err != nil {
 		return eventstore.Event{}, domain.Metadata{}, fmt.Errorf("seal: %w", err)
 	}
-	if meta.Hash, err = domain.ChainHash(prevHash, eventType, raw, unsealed); err != nil {
+	if meta.Hash, err = domain.SealHash(prevHash, data, raw, unsealed); err != nil {
 		return eventstore.Event{}, domain.Metadata{}, err
 	}
 	// "hash" is Metadata's last field, so the sealed encoding is the unsealed one with the member

@@ -119,3 +119,19 @@ func BenchmarkEncodeEvent(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSealHash is BenchmarkChainHash's submission hashed as sealing does, from the event.
+func BenchmarkSealHash(b *testing.B) {
+	d := PlanSubmitted{PlanID: planID, LHCID: lhcID, Round: round, Version: 1, Period: period2009, Content: sampleContent(b)}
+	_, data, err := EncodeEvent(d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	meta := []byte(`{"event_id":"0190f0c4-0000-7000-8000-000000000001","command_id":"c","actor":{"person_id":"pc-1","name":"Pat","role":"pct_commissioner","org":"5K5"},"recorded_at":"2009-07-01T10:00:00Z","correlation_id":"c","schema_version":1,"prev_hash":"` + GenesisHash + `"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := SealHash(GenesisHash, d, data, meta); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -38,11 +38,19 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b
 // ignores; invalid UTF-8 in the type or a metadata key, which encoding/json replaces), and on
 // anything invalid; those keep the first implementation's answer, hash or error.
 func chainHashDirect(prev []byte, eventType string, data, metadata []byte) (sum [sha256.Size]byte, ok bool) {
+	return chainHashOf(prev, eventType, func(body []byte) ([]byte, bool) {
+		body, err := appendCanonical(body, data, "")
+		return body, err == nil
+	}, metadata)
+}
+
+// chainHashOf is chainHashDirect with the data's canonical form written by appendData.
+func chainHashOf(prev []byte, eventType string, appendData func([]byte) ([]byte, bool), metadata []byte) (sum [sha256.Size]byte, ok bool) {
 	bp := bodyPool.Get().(*[]byte)
 	defer bodyPool.Put(bp)
 	body := append((*bp)[:0], `{"data":`...)
 	var err error
-	if body, err = appendCanonical(body, data, ""); err != nil {
+	if body, ok = appendData(body); !ok {
 		return sum, false
 	}
 	body = append(body, `,"metadata":`...)
@@ -60,6 +68,69 @@ func chainHashDirect(prev []byte, eventType string, data, metadata []byte) (sum 
 	h.Write(body)
 	h.Sum(sum[:0])
 	return sum, true
+}
+
+// SealHash is ChainHash(prevHash, d.EventType(), data, metadata) for data that EncodeEvent wrote
+// from d, computed without parsing back what was just written where that is most of the work: the
+// canonical form of a submission's or revision's data, a plan's content with a few members around
+// it, is written from d as ContentHash writes the content. Anything that way cannot write (text
+// that is not valid UTF-8) and every other event go through ChainHash. FuzzSealHashIsChainHash holds
+// the two equal.
+func SealHash(prevHash string, d EventData, data, metadata []byte) (string, error) {
+	prev, err := hex.DecodeString(prevHash)
+	if err != nil || len(prev) != sha256.Size {
+		return ChainHash(prevHash, d.EventType(), data, metadata) // its error
+	}
+	d = valueOf(d)
+	switch d.(type) {
+	case PlanSubmitted, PlanRevised:
+		appendData := func(b []byte) ([]byte, bool) { return appendContentEventCanonical(b, d) }
+		if sum, ok := chainHashOf(prev, d.EventType(), appendData, metadata); ok {
+			return hex.EncodeToString(sum[:]), nil
+		}
+	}
+	return ChainHash(prevHash, d.EventType(), data, metadata)
+}
+
+// appendContentEventCanonical appends the RFC 8785 form of a PlanSubmitted's or PlanRevised's JSON
+// (members in code-unit order: "content" sorts first in both).
+func appendContentEventCanonical(b []byte, d EventData) ([]byte, bool) {
+	w := contentWriter{ok: true}
+	switch d := d.(type) {
+	case PlanSubmitted:
+		b = append(b, `{"content":`...)
+		if b, w.ok = appendContentCanonical(b, d.Content); !w.ok {
+			return b, false
+		}
+		w.b = b
+		w.raw(`,"lhc_id":`)
+		w.str(d.LHCID)
+		w.raw(`,"period":{"first_year":`)
+		w.integer(int64(d.Period.FirstYear))
+		w.raw(`,"last_year":`)
+		w.integer(int64(d.Period.LastYear))
+		w.raw(`},"plan_id":`)
+		w.str(d.PlanID)
+		w.raw(`,"round":`)
+		w.str(d.Round)
+		w.raw(`,"version":`)
+		w.integer(int64(d.Version))
+		w.raw(`}`)
+	case PlanRevised:
+		b = append(b, `{"content":`...)
+		if b, w.ok = appendContentCanonical(b, d.Content); !w.ok {
+			return b, false
+		}
+		w.b = b
+		w.raw(`,"reason":`)
+		w.str(d.Reason)
+		w.raw(`,"version":`)
+		w.integer(int64(d.Version))
+		w.raw(`}`)
+	default:
+		return b, false
+	}
+	return w.b, w.ok
 }
 
 // chainHashDecoded is the first implementation: decode the metadata, drop "hash", marshal the body
