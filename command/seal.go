@@ -1,7 +1,6 @@
 package command
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -27,11 +26,11 @@ func seal(prevHash string, req Request, data domain.EventData, at time.Time) (ev
 		SchemaVersion: domain.SchemaVersion,
 		PrevHash:      prevHash,
 	}
-	unsealed, err := json.Marshal(meta)
+	unsealed, err := domain.EncodeMetadata(meta)
 	if err != nil {
 		return eventstore.Event{}, domain.Metadata{}, fmt.Errorf("seal: %w", err)
 	}
-	if meta.Hash, err = domain.SealHash(prevHash, data, raw, unsealed); err != nil {
+	if meta.Hash, err = domain.SealHash(prevHash, data, raw, meta, unsealed); err != nil {
 		return eventstore.Event{}, domain.Metadata{}, err
 	}
 	// "hash" is Metadata's last field, so the sealed encoding is the unsealed one with the member

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gowebpki/jcs"
 )
@@ -127,10 +128,16 @@ func BenchmarkSealHash(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	meta := []byte(`{"event_id":"0190f0c4-0000-7000-8000-000000000001","command_id":"c","actor":{"person_id":"pc-1","name":"Pat","role":"pct_commissioner","org":"5K5"},"recorded_at":"2009-07-01T10:00:00Z","correlation_id":"c","schema_version":1,"prev_hash":"` + GenesisHash + `"}`)
+	m := Metadata{EventID: "0190f0c4-0000-7000-8000-000000000001", CommandID: "c",
+		Actor:      Actor{PersonID: "pc-1", Name: "Pat", Role: RolePCTCommissioner, Org: "5K5"},
+		RecordedAt: time.Date(2009, 7, 1, 10, 0, 0, 0, time.UTC), CorrelationID: "c", SchemaVersion: 1, PrevHash: GenesisHash}
+	meta, err := EncodeMetadata(m)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := SealHash(GenesisHash, d, data, meta); err != nil {
+		if _, err := SealHash(GenesisHash, d, data, m, meta); err != nil {
 			b.Fatal(err)
 		}
 	}

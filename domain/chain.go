@@ -41,20 +41,23 @@ func chainHashDirect(prev []byte, eventType string, data, metadata []byte) (sum 
 	return chainHashOf(prev, eventType, func(body []byte) ([]byte, bool) {
 		body, err := appendCanonical(body, data, "")
 		return body, err == nil
-	}, metadata)
+	}, func(body []byte) ([]byte, bool) {
+		body, err := appendCanonical(body, metadata, "hash")
+		return body, err == nil
+	})
 }
 
-// chainHashOf is chainHashDirect with the data's canonical form written by appendData.
-func chainHashOf(prev []byte, eventType string, appendData func([]byte) ([]byte, bool), metadata []byte) (sum [sha256.Size]byte, ok bool) {
+// chainHashOf is chainHashDirect with the canonical forms of the data and of the metadata (without
+// its hash) written by appendData and appendMeta.
+func chainHashOf(prev []byte, eventType string, appendData, appendMeta func([]byte) ([]byte, bool)) (sum [sha256.Size]byte, ok bool) {
 	bp := bodyPool.Get().(*[]byte)
 	defer bodyPool.Put(bp)
 	body := append((*bp)[:0], `{"data":`...)
-	var err error
 	if body, ok = appendData(body); !ok {
 		return sum, false
 	}
 	body = append(body, `,"metadata":`...)
-	if body, err = appendCanonical(body, metadata, "hash"); err != nil {
+	if body, ok = appendMeta(body); !ok {
 		return sum, false
 	}
 	body = append(body, `,"type":`...)
@@ -70,24 +73,30 @@ func chainHashOf(prev []byte, eventType string, appendData func([]byte) ([]byte,
 	return sum, true
 }
 
-// SealHash is ChainHash(prevHash, d.EventType(), data, metadata) for data that EncodeEvent wrote
-// from d, computed without parsing back what was just written where that is most of the work: the
-// canonical form of a submission's or revision's data, a plan's content with a few members around
-// it, is written from d as ContentHash writes the content. Anything that way cannot write (text
-// that is not valid UTF-8) and every other event go through ChainHash. FuzzSealHashIsChainHash holds
-// the two equal.
-func SealHash(prevHash string, d EventData, data, metadata []byte) (string, error) {
+// SealHash is ChainHash(prevHash, d.EventType(), data, metadata) for data and metadata that
+// EncodeEvent and EncodeMetadata wrote from d and m, computed without parsing back what was just
+// written: the canonical form of the metadata, and of a submission's or revision's data (a plan's
+// content with a few members around it, written as ContentHash writes the content), are written
+// from d and m. What that way cannot write (text to escape, text that is not valid UTF-8) and the
+// data of every other event go through the canonicaliser, as in ChainHash.
+// FuzzSealHashIsChainHash holds the two equal, hash or error.
+func SealHash(prevHash string, d EventData, data []byte, m Metadata, metadata []byte) (string, error) {
 	prev, err := hex.DecodeString(prevHash)
 	if err != nil || len(prev) != sha256.Size {
 		return ChainHash(prevHash, d.EventType(), data, metadata) // its error
 	}
 	d = valueOf(d)
+	appendData := func(b []byte) ([]byte, bool) {
+		b, err := appendCanonical(b, data, "")
+		return b, err == nil
+	}
 	switch d.(type) {
 	case PlanSubmitted, PlanRevised:
-		appendData := func(b []byte) ([]byte, bool) { return appendContentEventCanonical(b, d) }
-		if sum, ok := chainHashOf(prev, d.EventType(), appendData, metadata); ok {
-			return hex.EncodeToString(sum[:]), nil
-		}
+		appendData = func(b []byte) ([]byte, bool) { return appendContentEventCanonical(b, d) }
+	}
+	appendMeta := func(b []byte) ([]byte, bool) { return appendMetadataCanonical(b, m) }
+	if sum, ok := chainHashOf(prev, d.EventType(), appendData, appendMeta); ok {
+		return hex.EncodeToString(sum[:]), nil
 	}
 	return ChainHash(prevHash, d.EventType(), data, metadata)
 }

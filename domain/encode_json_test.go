@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -74,6 +75,30 @@ func FuzzEncodeEventMatchesEncodingJSON(f *testing.F) {
 		}
 		want, wantErr := json.Marshal(d)
 		_, got, err := EncodeEvent(d)
+		if wantErr != nil {
+			require.Error(t, err)
+			return
+		}
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got))
+	})
+}
+
+// FuzzEncodeMetadataIsMarshal: EncodeMetadata writes json.Marshal's bytes (or fails where it
+// fails) for any metadata: the direct path for plain text, json.Marshal for the rest.
+func FuzzEncodeMetadataIsMarshal(f *testing.F) {
+	f.Add("0190f0c4-0000-7000-8000-000000000001", "pc-1", "Pat Smith", "pct_commissioner", int64(1246442400000000000), 0, 1, "")
+	f.Add("e<1>", "p&1", "Ren\u00e9e \"R\"", "x\xff", int64(-1<<62), 3600, -7, "ab")
+	f.Add("", "", "\u2028", "\x00", int64(1<<62), -1, 0, "hash\\")
+	f.Fuzz(func(t *testing.T, eventID, person, name, role string, nanos int64, offset, schema int, hash string) {
+		loc := time.UTC
+		if offset != 0 {
+			loc = time.FixedZone("z", offset%100000)
+		}
+		m := Metadata{EventID: eventID, CommandID: person + eventID, Actor: Actor{PersonID: person, Name: name, Role: Role(role), Org: role},
+			RecordedAt: time.Unix(0, nanos).In(loc), CorrelationID: name, SchemaVersion: schema, PrevHash: eventID + hash, Hash: hash}
+		want, wantErr := json.Marshal(m)
+		got, err := EncodeMetadata(m)
 		if wantErr != nil {
 			require.Error(t, err)
 			return

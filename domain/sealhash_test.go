@@ -1,23 +1,29 @@
 package domain
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
-// sealHashAgrees checks SealHash against ChainHash for d encoded by EncodeEvent, under a
-// well-formed and a malformed previous hash.
-func sealHashAgrees(t *testing.T, d EventData, metadata []byte) {
+// sealHashAgrees checks SealHash against ChainHash for d and m encoded by EncodeEvent and
+// json.Marshal, under a well-formed and a malformed previous hash.
+func sealHashAgrees(t *testing.T, d EventData, m Metadata) {
 	t.Helper()
 	typ, data, err := EncodeEvent(d)
 	if err != nil {
 		return
 	}
+	metadata, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
 	for _, prev := range []string{GenesisHash, "ab" + GenesisHash[2:], "not hex"} {
 		want, wantErr := ChainHash(prev, typ, data, metadata)
-		got, err := SealHash(prev, d, data, metadata)
+		got, err := SealHash(prev, d, data, m, metadata)
 		if wantErr != nil {
 			require.EqualError(t, err, wantErr.Error())
 			continue
@@ -27,7 +33,9 @@ func sealHashAgrees(t *testing.T, d EventData, metadata []byte) {
 	}
 }
 
-var sealMeta = []byte(`{"event_id":"0190f0c4-0000-7000-8000-000000000001","command_id":"c","actor":{"person_id":"pc-1","name":"Pat <&>","role":"pct_commissioner","org":"5K5"},"recorded_at":"2009-07-01T10:00:00Z","correlation_id":"c","schema_version":1,"prev_hash":"` + GenesisHash + `"}`)
+var sealMeta = Metadata{EventID: "0190f0c4-0000-7000-8000-000000000001", CommandID: "cmd-1",
+	Actor:      Actor{PersonID: "pc-1", Name: "Pat Smith", Role: RolePCTCommissioner, Org: "5K5"},
+	RecordedAt: time.Date(2009, 7, 1, 10, 0, 0, 0, time.UTC), CorrelationID: "corr-1", SchemaVersion: 1, PrevHash: GenesisHash}
 
 // Every event of the golden file, and the sample plan's submission and revision, hash alike both
 // ways.
@@ -38,8 +46,18 @@ func TestSealHashIsChainHash(t *testing.T) {
 		}
 		d, err := DecodeEvent(c.Type, c.Data)
 		require.NoError(t, err)
-		sealHashAgrees(t, d, c.Metadata)
+		var m Metadata
+		require.NoError(t, decodeMetadata(c.Metadata, &m))
+		sealHashAgrees(t, d, m)
+		sealHashAgrees(t, d, sealMeta)
 	}
+	odd := sealMeta
+	odd.Actor.Name = "Pat <&> O'Neil\u2028"
+	sealHashAgrees(t, PlanRevised{Version: 2, Reason: "r"}, odd)
+	odd.RecordedAt = time.Date(2009, 7, 1, 10, 0, 0, 5, time.FixedZone("BST", 3600))
+	sealHashAgrees(t, PlanRevised{Version: 2, Reason: "r"}, odd)
+	odd.Hash = "ff"
+	sealHashAgrees(t, PlanRevised{Version: 2, Reason: "r"}, odd)
 	sealHashAgrees(t, PlanSubmitted{PlanID: planID, LHCID: lhcID, Round: round, Version: 1, Period: period2009, Content: sampleContent(t)}, sealMeta)
 	sealHashAgrees(t, PlanRevised{Version: 2, Content: sampleContent(t), Reason: "conditions \"met\"\n"}, sealMeta)
 	sealHashAgrees(t, &PlanRevised{Version: 3, Reason: "absent lists"}, sealMeta)
@@ -56,13 +74,20 @@ func FuzzSealHashIsChainHash(f *testing.F) {
 		{TypePlanRevised, `{"content":{"nhs_number_adoption":{"current_pct":0.1,"target_pct":1e-7}},"version":-1}`},
 		{TypeSROSignedOff, `{"version":1,"statement":"<script>"}`},
 	} {
-		f.Add(uint8(slices.Index(EventTypes, c.typ)), []byte(c.raw), []byte(sealMeta))
+		f.Add(uint8(slices.Index(EventTypes, c.typ)), []byte(c.raw), "pc-1", "Pat Smith", "pct_commissioner", int64(1246442400000000000), 1, GenesisHash)
 	}
-	f.Fuzz(func(t *testing.T, pick uint8, raw, metadata []byte) {
+	f.Add(uint8(0), []byte(`{}`), "p<1>", "Ren\u00e9e \"R\"", "x\xff", int64(-1), -7, "nothex")
+	f.Fuzz(func(t *testing.T, pick uint8, raw []byte, person, name, role string, nanos int64, schema int, prevHash string) {
 		d, err := DecodeEvent(EventTypes[int(pick)%len(EventTypes)], raw)
 		if err != nil {
 			return
 		}
-		sealHashAgrees(t, d, metadata)
+		m := sealMeta
+		m.Actor = Actor{PersonID: person, Name: name, Role: Role(role), Org: name + person}
+		m.RecordedAt = time.Unix(0, nanos).UTC()
+		m.SchemaVersion = schema
+		m.PrevHash = prevHash
+		m.CommandID, m.CorrelationID = role, person
+		sealHashAgrees(t, d, m)
 	})
 }
