@@ -75,10 +75,9 @@ func chainHashOf(prev []byte, eventType string, appendData, appendMeta func([]by
 
 // SealHash is ChainHash(prevHash, d.EventType(), data, metadata) for data and metadata that
 // EncodeEvent and EncodeMetadata wrote from d and m, computed without parsing back what was just
-// written: the canonical form of the metadata, and of a submission's or revision's data (a plan's
-// content with a few members around it, written as ContentHash writes the content), are written
-// from d and m. What that way cannot write (text to escape, text that is not valid UTF-8) and the
-// data of every other event go through the canonicaliser, as in ChainHash.
+// written: the canonical forms of the metadata and of a plan's events (a plan's content written as
+// ContentHash writes it) are written from d and m. What that way cannot write (text to escape, text
+// that is not valid UTF-8) and the registry's events go through the canonicaliser, as in ChainHash.
 // FuzzSealHashIsChainHash holds the two equal, hash or error.
 func SealHash(prevHash string, d EventData, data []byte, m Metadata, metadata []byte) (string, error) {
 	prev, err := hex.DecodeString(prevHash)
@@ -91,8 +90,8 @@ func SealHash(prevHash string, d EventData, data []byte, m Metadata, metadata []
 		return b, err == nil
 	}
 	switch d.(type) {
-	case PlanSubmitted, PlanRevised:
-		appendData = func(b []byte) ([]byte, bool) { return appendContentEventCanonical(b, d) }
+	case PlanSubmitted, PlanRevised, ContributionRecorded, SROSignedOff, AssuranceRecorded, CfHAcknowledged:
+		appendData = func(b []byte) ([]byte, bool) { return appendEventCanonical(b, d) }
 	}
 	appendMeta := func(b []byte) ([]byte, bool) { return appendMetadataCanonical(b, m) }
 	if sum, ok := chainHashOf(prev, d.EventType(), appendData, appendMeta); ok {
@@ -101,9 +100,9 @@ func SealHash(prevHash string, d EventData, data []byte, m Metadata, metadata []
 	return ChainHash(prevHash, d.EventType(), data, metadata)
 }
 
-// appendContentEventCanonical appends the RFC 8785 form of a PlanSubmitted's or PlanRevised's JSON
-// (members in code-unit order: "content" sorts first in both).
-func appendContentEventCanonical(b []byte, d EventData) ([]byte, bool) {
+// appendEventCanonical appends the RFC 8785 form of the JSON of one of a plan's events (members in
+// code-unit order), and false for any other event.
+func appendEventCanonical(b []byte, d EventData) ([]byte, bool) {
 	w := contentWriter{ok: true}
 	switch d := d.(type) {
 	case PlanSubmitted:
@@ -133,6 +132,76 @@ func appendContentEventCanonical(b []byte, d EventData) ([]byte, bool) {
 		w.b = b
 		w.raw(`,"reason":`)
 		w.str(d.Reason)
+		w.raw(`,"version":`)
+		w.integer(int64(d.Version))
+		w.raw(`}`)
+	case ContributionRecorded:
+		w.b = b
+		w.raw(`{"contributor_ods":`)
+		w.str(d.ContributorODS)
+		if d.DocumentSHA256 != "" { // omitempty
+			w.raw(`,"document_sha256":`)
+			w.str(d.DocumentSHA256)
+		}
+		w.raw(`,"section":`)
+		w.str(d.Section)
+		w.raw(`,"summary":`)
+		w.str(d.Summary)
+		w.raw(`,"version":`)
+		w.integer(int64(d.Version))
+		w.raw(`}`)
+	case SROSignedOff:
+		w.b = b
+		w.raw(`{"content_hash":`)
+		w.str(d.ContentHash)
+		w.raw(`,"ods_code":`)
+		w.str(d.ODSCode)
+		w.raw(`,"person_id":`)
+		w.str(d.PersonID)
+		w.raw(`,"statement":`)
+		w.str(d.Statement)
+		w.raw(`,"version":`)
+		w.integer(int64(d.Version))
+		w.raw(`}`)
+	case AssuranceRecorded:
+		w.b = b
+		w.raw(`{"conditions":[`)
+		for i, c := range d.Conditions {
+			if i > 0 {
+				w.raw(",")
+			}
+			w.str(c)
+		}
+		w.raw(`],"criteria":[`)
+		for i, c := range d.Criteria {
+			if i > 0 {
+				w.raw(",")
+			}
+			w.raw(`{"id":`)
+			w.str(c.ID)
+			w.raw(`,"met":`)
+			w.boolean(c.Met)
+			w.raw(`,"note":`)
+			w.str(c.Note)
+			w.raw(`}`)
+		}
+		w.raw(`],"outcome":`)
+		w.str(string(d.Outcome))
+		w.raw(`,"pfit":`)
+		w.str(d.PfIT)
+		w.raw(`,"reflected_in_pfit_plan":`)
+		w.boolean(d.ReflectedInPfITPlan)
+		w.raw(`,"sha_code":`)
+		w.str(d.SHACode)
+		w.raw(`,"version":`)
+		w.integer(int64(d.Version))
+		w.raw(`}`)
+	case CfHAcknowledged:
+		w.b = b
+		w.raw(`{"assurance_event_id":`)
+		w.str(d.AssuranceEventID)
+		w.raw(`,"note":`)
+		w.str(d.Note)
 		w.raw(`,"version":`)
 		w.integer(int64(d.Version))
 		w.raw(`}`)

@@ -121,3 +121,11 @@ func (w *contentWriter) float(f float64) {
 	}
 	w.b = append(w.b, s...)
 }
+
+func (w *contentWriter) boolean(v bool) {
+	if v {
+		w.raw("true")
+	} else {
+		w.raw("false")
+	}
+}

@@ -64,6 +64,9 @@ func FuzzEncodeEventMatchesEncodingJSON(f *testing.F) {
 		{TypePlanRevised, `{"version":2,"content":{"clinical5":[],"funding":{"capital":12}},"reason":"a\u00e9b"}`},
 		{TypePlanRevised, "{\"reason\":\"a\xffb\",\"content\":{\"infrastructure\":\"\\ud800\"}}"},
 		{TypeSROSignedOff, `{"version":1,"statement":"<script>"}`},
+		{TypeAssuranceRecorded, `{"criteria":[{"id":"a","met":true,"note":"<n>"}],"conditions":null}`},
+		{TypeLocalHealthCommunityFormed, `{"members":null}`},
+		{TypeLocalHealthCommunityMembersChanged, `{"added":["a"],"removed":null}`},
 	} {
 		f.Add(uint8(slices.Index(EventTypes, c.typ)), []byte(c.raw))
 	}

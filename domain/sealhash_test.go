@@ -73,6 +73,11 @@ func FuzzSealHashIsChainHash(f *testing.F) {
 		{TypePlanRevised, "{\"reason\":\"a\xffb\",\"content\":{\"infrastructure\":\"\\ud800\"}}"},
 		{TypePlanRevised, `{"content":{"nhs_number_adoption":{"current_pct":0.1,"target_pct":1e-7}},"version":-1}`},
 		{TypeSROSignedOff, `{"version":1,"statement":"<script>"}`},
+		{TypeContributionRecorded, `{"version":1,"contributor_ods":"RJ1","section":"s","summary":"\u0000","document_sha256":"ab"}`},
+		{TypeContributionRecorded, `{"version":1e3,"summary":"x\ud800y"}`},
+		{TypeAssuranceRecorded, `{"criteria":[{"id":"a","met":true,"note":"<n>"}],"conditions":null,"outcome":"assured","reflected_in_pfit_plan":true}`},
+		{TypeAssuranceRecorded, `{"criteria":null,"conditions":["c1","c2"]}`},
+		{TypeCfHAcknowledged, `{"version":2,"assurance_event_id":"e","note":"\t"}`},
 	} {
 		f.Add(uint8(slices.Index(EventTypes, c.typ)), []byte(c.raw), "pc-1", "Pat Smith", "pct_commissioner", int64(1246442400000000000), 1, GenesisHash)
 	}
