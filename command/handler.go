@@ -212,6 +212,7 @@ func (h *Handler) recordAt(ctx context.Context, s streamState, req Request, data
 	}
 	res, err := h.store.Append(ctx, s.name(), s.expected(), ev)
 	if err != nil {
+		s.appendFailed()
 		return Result{}, err
 	}
 	out := Result{PlanID: planID, EventID: meta.EventID, Stream: s.name(), Revision: res.NextRevision, Position: res.Position, Hash: meta.Hash}

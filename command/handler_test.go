@@ -418,3 +418,28 @@ func TestCachedRegistrySeesAnotherHandlersEvent(t *testing.T) {
 		Period: domain.Period{FirstYear: 2009, LastYear: 2011}, Content: sampleContent(t)})
 	require.NoError(t, err)
 }
+
+// blind claims that no stream ever changes, as a store whose change tracking missed a write would.
+type blind struct{ eventstore.Store }
+
+func (blind) ChangeMark() eventstore.Position               { return 0 }
+func (blind) ChangedSince(string, eventstore.Position) bool { return false }
+
+// A conflict makes the handler read the stream again before its next decision, whatever the store
+// reports: one refused command, not a stream refused for good.
+func TestConflictMakesTheHandlerReadTheStreamAgain(t *testing.T) {
+	f := newFixture(t)
+	sub := f.submit(t, command.Request{})
+	h := command.NewHandler(blind{f.store}, command.Options{Clock: f.clock.now})
+	contribute := domain.RecordContribution{Section: "infrastructure", Summary: "N3 upgrade"}
+	_, err := h.Plan(context.Background(), command.Request{Actor: provider}, sub.PlanID, contribute)
+	require.NoError(t, err)
+	_, err = f.h.Plan(context.Background(), command.Request{Actor: provider}, sub.PlanID, contribute) // behind h's back
+	require.NoError(t, err)
+
+	_, err = h.Plan(context.Background(), command.Request{Actor: pct}, sub.PlanID, domain.WithdrawPlan{Reason: "x"})
+	require.ErrorIs(t, err, eventstore.ErrConflict, "decided on the stale plan; the store refused it")
+	r, err := h.Plan(context.Background(), command.Request{Actor: pct}, sub.PlanID, domain.WithdrawPlan{Reason: "x"})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(3), r.Revision)
+}

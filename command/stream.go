@@ -56,6 +56,7 @@ type streamState interface {
 	head() string
 	expected() eventstore.ExpectedRevision
 	applied(e domain.Event, r Result, commandID string)
+	appendFailed()
 }
 
 func newStream[S folder](name string, state S) *stream[S] {
@@ -140,6 +141,10 @@ func (s *stream[S]) applied(e domain.Event, r Result, commandID string) {
 	r.Replayed = true // what a repeat of this command will be told
 	s.commands[commandID] = r
 }
+
+// appendFailed makes the next catchUp read the stream whatever the store reports: a conflict means
+// the store holds events this state has not folded, and a failed commit may have reached the file.
+func (s *stream[S]) appendFailed() { s.tracked = false }
 
 func (s *stream[S]) checkExpected(want *uint64) error {
 	if want == nil {

@@ -33,6 +33,16 @@ func (c *changes) committed(stream string, pos eventstore.Position) {
 	}
 }
 
+// committedUnknown records that events up to pos of streams unknown are committed: every slot
+// may have changed.
+func (c *changes) committedUnknown(pos eventstore.Position) {
+	for i := range c.slots {
+		if c.slots[i].Load() < pos {
+			c.slots[i].Store(pos)
+		}
+	}
+}
+
 var _ eventstore.StreamChanges = (*Store)(nil)
 
 // ChangeMark is the last committed position: slots are raised before it moves.
@@ -40,8 +50,9 @@ func (s *Store) ChangeMark() eventstore.Position { return s.head.Load() }
 
 // ChangedSince reports whether an event of stream may have been committed after pos. Only this
 // process writes the file (bbolt holds it locked), and every append goes through the writer, so
-// nothing is committed that the slots miss; events stored before Open are at or before the first
-// ChangeMark.
+// nothing is committed that the slots miss: events stored before Open are at or before the first
+// ChangeMark, and a commit reported failed that reached the file anyway raises every slot when the
+// writer finds it (fileHead).
 func (s *Store) ChangedSince(stream string, pos eventstore.Position) bool {
 	return s.changes.slot(stream).Load() > pos
 }

@@ -26,6 +26,7 @@ func TestAppendNeverOverwritesWhatTheFileHolds(t *testing.T) {
 	first, landed, next := ev(), ev(), ev()
 	_, err = s.Append(ctx, "a", eventstore.NoStream, first)
 	require.NoError(t, err)
+	mark := s.ChangeMark()
 
 	require.NoError(t, s.db.Update(func(tx *bbolt.Tx) error {
 		b, err := openBuckets(tx)
@@ -46,6 +47,7 @@ func TestAppendNeverOverwritesWhatTheFileHolds(t *testing.T) {
 	res, err := s.Append(ctx, "c", eventstore.NoStream, next)
 	require.NoError(t, err)
 	require.EqualValues(t, 3, res.Position)
+	require.True(t, s.ChangedSince("b", mark), "the event that landed unannounced is reported as a change of its stream")
 	all, err := s.ReadAll(ctx, 0, 0)
 	require.NoError(t, err)
 	require.Len(t, all, 3)

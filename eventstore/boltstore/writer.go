@@ -343,6 +343,8 @@ func (s *Store) fileHead(b buckets) (eventstore.Position, error) {
 	}
 	last := binary.BigEndian.Uint64(v)
 	if last != s.head.Load() {
+		// A commit reported failed reached the file: which streams it wrote is not known here.
+		s.changes.committedUnknown(last)
 		s.head.Store(last)
 		s.notifyCommit()
 	}
