@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -442,4 +443,35 @@ func TestConflictMakesTheHandlerReadTheStreamAgain(t *testing.T) {
 	r, err := h.Plan(context.Background(), command.Request{Actor: pct}, sub.PlanID, domain.WithdrawPlan{Reason: "x"})
 	require.NoError(t, err)
 	assert.Equal(t, uint64(3), r.Revision)
+}
+
+// countingReads counts the stream reads the handler makes; it keeps the embedded store's
+// StreamChanges.
+type countingReads struct {
+	*boltstore.Store
+	reads atomic.Int64
+}
+
+func (c *countingReads) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	c.reads.Add(1)
+	return c.Store.ReadStream(ctx, stream, from, limit)
+}
+
+// With one handler writing, commands on a plan it holds read nothing before deciding: the store
+// reports that neither the plan nor the registry has moved.
+func TestCachedPlanIsNotReadAgain(t *testing.T) {
+	f := newFixture(t)
+	sub := f.submit(t, command.Request{})
+	store := &countingReads{Store: f.store.(*boltstore.Store)}
+	h := command.NewHandler(store, command.Options{Clock: f.clock.now})
+	contribute := domain.RecordContribution{Section: "infrastructure", Summary: "N3 upgrade"}
+	_, err := h.Plan(context.Background(), command.Request{Actor: provider}, sub.PlanID, contribute)
+	require.NoError(t, err)
+	first := store.reads.Load()
+	require.Positive(t, first, "the first command reads the plan and the registry")
+	for range 3 {
+		_, err := h.Plan(context.Background(), command.Request{Actor: provider}, sub.PlanID, contribute)
+		require.NoError(t, err)
+	}
+	require.Equal(t, first, store.reads.Load())
 }

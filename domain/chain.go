@@ -75,9 +75,10 @@ func chainHashOf(prev []byte, eventType string, appendData, appendMeta func([]by
 
 // SealHash is ChainHash(prevHash, d.EventType(), data, metadata) for data and metadata that
 // EncodeEvent and EncodeMetadata wrote from d and m, computed without parsing back what was just
-// written: the canonical forms of the metadata and of a plan's events (a plan's content written as
-// ContentHash writes it) are written from d and m. What that way cannot write (text to escape, text
-// that is not valid UTF-8) and the registry's events go through the canonicaliser, as in ChainHash.
+// written: the canonical forms of the metadata and of a plan's events but a withdrawal (a plan's
+// content written as ContentHash writes it) are written from d and m. What that way cannot write
+// (text to escape, text that is not valid UTF-8), withdrawals and the registry's events go through
+// the canonicaliser, as in ChainHash.
 // FuzzSealHashIsChainHash holds the two equal, hash or error.
 func SealHash(prevHash string, d EventData, data []byte, m Metadata, metadata []byte) (string, error) {
 	prev, err := hex.DecodeString(prevHash)

@@ -96,3 +96,24 @@ func FuzzSealHashIsChainHash(f *testing.F) {
 		sealHashAgrees(t, d, m)
 	})
 }
+
+// What the handler seals takes the direct path (the tests above only show it agrees when taken):
+// every plan event but a withdrawal, and metadata as the handler writes it.
+func TestSealHashWritesPlanEventsDirectly(t *testing.T) {
+	for _, d := range []EventData{
+		PlanSubmitted{PlanID: planID, LHCID: lhcID, Round: round, Version: 1, Period: period2009, Content: sampleContent(t)},
+		PlanRevised{Version: 2, Content: sampleContent(t), Reason: "conditions met"},
+		ContributionRecorded{Version: 1, ContributorODS: "RJ1", Section: "clinical5", Summary: "PAS timetable", DocumentSHA256: GenesisHash},
+		SROSignedOff{Version: 1, ODSCode: "5K5", PersonID: "ce-1", Statement: "I sign off", ContentHash: GenesisHash},
+		AssuranceRecorded{Version: 1, SHACode: "Q36", Outcome: OutcomeAssured, Criteria: []Criterion{{ID: "c1", Met: true}}},
+		CfHAcknowledged{Version: 1, AssuranceEventID: "e", Note: "Noted"},
+	} {
+		_, ok := appendEventCanonical(nil, d)
+		require.True(t, ok, "%T", d)
+	}
+	_, ok := appendEventCanonical(nil, PlanWithdrawn{Reason: "r"})
+	require.False(t, ok, "withdrawals go through the canonicaliser")
+	_, ok = appendMetadataCanonical(nil, sealMeta)
+	require.True(t, ok)
+	require.True(t, plainMetadata(sealMeta))
+}

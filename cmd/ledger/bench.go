@@ -29,7 +29,11 @@ docs/performance.md. Figures are only comparable within one run on one machine.`
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Progress = cmd.ErrOrStderr()
-			cfg.HeapBudget = hb.mib << 20
+			budget, err := hb.bytes()
+			if err != nil {
+				return err
+			}
+			cfg.HeapBudget = budget
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)
 				if err != nil {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"assurance-ledger/internal/gcpace"
@@ -19,9 +21,27 @@ func (h *heapBudget) register(cmd *cobra.Command) {
 		"heap in MiB the garbage collector may let grow before it runs, or twice the live heap when that is more; 0 for Go's default (twice the live heap); GOGC or GOMEMLIMIT in the environment override it")
 }
 
+// maxHeapBudgetMiB (16 TiB) keeps the budget in bytes far from overflowing.
+const maxHeapBudgetMiB = 1 << 24
+
+// bytes is the budget in bytes, or an error for a budget too large to mean anything.
+func (h *heapBudget) bytes() (uint64, error) {
+	if h.mib > maxHeapBudgetMiB {
+		return 0, fmt.Errorf("--heap-budget-mib %d is more than %d (16 TiB)", h.mib, maxHeapBudgetMiB)
+	}
+	return h.mib << 20, nil
+}
+
 // start paces the collector until stop; started is false when the budget is 0 or the environment
 // sets GOGC or GOMEMLIMIT.
-func (h *heapBudget) start() (stop func(), started bool) { return gcpace.Start(h.mib << 20) }
+func (h *heapBudget) start() (stop func(), started bool, err error) {
+	b, err := h.bytes()
+	if err != nil {
+		return nil, false, err
+	}
+	stop, started = gcpace.Start(b)
+	return stop, started, nil
+}
 
 // pacedBudget is the budget in force for logging: 0 when the collector keeps Go's own pacing.
 func pacedBudget(h heapBudget, started bool) uint64 {

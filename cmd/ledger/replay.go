@@ -26,7 +26,10 @@ func replayCmd() *cobra.Command {
 				return err
 			}
 			defer store.Close()
-			stopPacing, paced := hb.start()
+			stopPacing, paced, err := hb.start()
+			if err != nil {
+				return err
+			}
 			defer stopPacing()
 			start := time.Now()
 			proj := projections.New(store, nil)

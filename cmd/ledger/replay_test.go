@@ -49,3 +49,13 @@ func TestReplayPacesTheCollector(t *testing.T) {
 		})
 	}
 }
+
+func TestHeapBudgetTooLargeIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	writeLedger(t, dir)
+	for _, cmd := range []string{"replay", "bench"} {
+		code, _, errOut := runCLI(t, cmd, "--data", dir, "--heap-budget-mib", "17592186044416")
+		assert.NotEqual(t, 0, code, cmd)
+		assert.Contains(t, errOut, "--heap-budget-mib 17592186044416 is more than 16777216 (16 TiB)", cmd)
+	}
+}

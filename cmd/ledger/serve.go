@@ -47,7 +47,10 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			log := newLogger(os.Stderr, secret, []byte(os.Getenv(ledgertree.SigningKeyEnv)), connPassword(sf.store))
-			stopPacing, paced := hb.start()
+			stopPacing, paced, err := hb.start()
+			if err != nil {
+				return err
+			}
 			defer stopPacing()
 			treeKey, err := ledgertree.LoadSigner(sf.data)
 			if err != nil {

@@ -174,6 +174,9 @@ func (s *Store) applyBatch(reqs []*appendRequest) ([]appendReply, error) {
 		return nil, w.err
 	}
 	if err := tx.Commit(); err != nil {
+		// The commit may have reached the file anyway (fileHead finds it at the next batch); until
+		// then, reads may see it, so every stream may have changed.
+		s.changes.committedUnknown(last)
 		return nil, err
 	}
 	s.lastAt = at

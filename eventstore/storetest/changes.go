@@ -104,5 +104,8 @@ func testStreamChangesAfterReopen(t *testing.T, h Harness) {
 	require.NoError(t, err)
 	m := c.ChangeMark()
 	require.GreaterOrEqual(t, m, head)
-	require.False(t, c.ChangedSince("a", m))
+	require.False(t, c.ChangedSince("a", m), "everything stored before the reopen is at or before the mark")
+	res := mustAppend(t, s, "a", eventstore.Exact(2), event("A", 3))
+	require.True(t, c.ChangedSince("a", m), "appends after the reopen are tracked")
+	require.False(t, c.ChangedSince("a", res.Position))
 }

@@ -3,14 +3,16 @@
 // heap that allocates quickly (a replay, a burst of appends) collects many times a second although
 // memory is plentiful, and every collection takes CPU from the work and latency from requests.
 // With a budget, the heap may grow to the budget before a collection, or to twice what is live
-// when that is more: collections are never more frequent than Go's default, and the heap never
-// grows past the budget on their account.
+// when that is more: collections are never more frequent than Go's default, and the heap does not
+// grow past the budget on their account (Go's pacer aims at its goal; it can overshoot it a little
+// while a collection runs, as it does under its default pacing).
 //
 // The budget bounds the heap, not the process: goroutine stacks, the runtime's own structures and
 // the store's mapped file are outside it.
 package gcpace
 
 import (
+	"math/bits"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -26,15 +28,23 @@ const minLive = 4 << 20
 // maxPercent bounds the GOGC value set, far above anything a real budget and live heap give.
 const maxPercent = 1 << 20
 
-// Percent is the GOGC value under which the heap, with live bytes live after a collection, next
-// collects on reaching budget bytes, or at Go's default (100: twice the live heap) when that is
-// later. A budget of 0 is Go's default.
-func Percent(budget, live uint64) int {
+// Percent is the GOGC value under which the heap, with live bytes live after a collection and
+// roots bytes of goroutine stacks and globals, next collects on reaching budget bytes, or at Go's
+// default (100: twice the live heap) when that is later. Go's heap goal is live + (live + roots) x
+// GOGC/100. A budget of 0 is Go's default.
+func Percent(budget, live, roots uint64) int {
 	live = max(live, minLive)
-	if budget <= 2*live {
+	scanned := live + roots
+	if budget <= live+scanned {
 		return 100
 	}
-	return int(min((budget-live)*100/live, maxPercent))
+	// 100 (budget - live) / scanned, in 128 bits: a budget near 2^64 must not wrap.
+	hi, lo := bits.Mul64(budget-live, 100)
+	if hi >= scanned { // the quotient would not fit in 64 bits
+		return maxPercent
+	}
+	pct, _ := bits.Div64(hi, lo, scanned)
+	return int(min(pct, maxPercent))
 }
 
 var (
@@ -69,7 +79,7 @@ func Start(budget uint64) (stop func(), started bool) {
 		prev = active.prev
 	}
 	p := &pacer{budget: budget}
-	p.prev = debug.SetGCPercent(Percent(budget, liveHeap()))
+	p.prev = debug.SetGCPercent(percentNow(budget))
 	if prev != -2 {
 		p.prev = prev
 	}
@@ -97,19 +107,29 @@ func (p *pacer) arm() {
 		}
 		mu.Lock()
 		if active == p && !p.stopped.Load() {
-			debug.SetGCPercent(Percent(p.budget, liveHeap()))
+			debug.SetGCPercent(percentNow(p.budget))
 		}
 		mu.Unlock()
 		p.arm()
 	})
 }
 
-// liveHeap is the heap the last collection found live; 0 before the first.
-func liveHeap() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+// percentNow is Percent for what the last collection found.
+func percentNow(budget uint64) int {
+	live, roots := heap()
+	return Percent(budget, live, roots)
+}
+
+// heap returns the heap the last collection found live (0 before the first) and the stacks and
+// globals it scanned, which Go's heap goal counts too.
+func heap() (live, roots uint64) {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+	var v [3]uint64
+	for i := range s {
+		if s[i].Value.Kind() == metrics.KindUint64 {
+			v[i] = s[i].Value.Uint64()
+		}
 	}
-	return s[0].Value.Uint64()
+	return v[0], v[1] + v[2]
 }

@@ -12,22 +12,32 @@ import (
 func TestPercent(t *testing.T) {
 	const mib = 1 << 20
 	for _, tc := range []struct {
-		name         string
-		budget, live uint64
-		want         int
+		name                string
+		budget, live, roots uint64
+		want                int
 	}{
-		{"no budget", 0, 100 * mib, 100},
-		{"budget below twice the live heap", 150 * mib, 100 * mib, 100},
-		{"budget exactly twice the live heap", 200 * mib, 100 * mib, 100},
-		{"budget four times the live heap", 400 * mib, 100 * mib, 300},
-		{"live heap not yet measured counts as 4 MiB", 40 * mib, 0, 900},
-		{"tiny live heap counts as 4 MiB", 40 * mib, 1024, 900},
-		{"absurd budget is capped", 1 << 62, 4 * mib, maxPercent},
+		{"no budget", 0, 100 * mib, 0, 100},
+		{"budget below twice the live heap", 150 * mib, 100 * mib, 0, 100},
+		{"budget exactly twice the live heap", 200 * mib, 100 * mib, 0, 100},
+		{"budget four times the live heap", 400 * mib, 100 * mib, 0, 300},
+		{"stacks and globals count in the goal", 400 * mib, 100 * mib, 50 * mib, 200},
+		{"roots push the default past the budget", 250 * mib, 100 * mib, 60 * mib, 100},
+		{"live heap not yet measured counts as 4 MiB", 40 * mib, 0, 0, 900},
+		{"tiny live heap counts as 4 MiB", 40 * mib, 1024, 0, 900},
+		{"large budget is capped", 1 << 50, 4 * mib, 0, maxPercent},
+		{"budget near 2^64 does not wrap", 1<<64 - 1, 4 * mib, 0, maxPercent},
+		{"budget whose percent would wrap 64 bits", 1<<62 + 4*mib, 4 * mib, 0, maxPercent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			require.Equal(t, tc.want, Percent(tc.budget, tc.live))
+			require.Equal(t, tc.want, Percent(tc.budget, tc.live, tc.roots))
 		})
 	}
+	// Uncapped, the goal Go derives from the percent is the budget, less the rounding to a whole
+	// percent (1% of what is scanned), never more.
+	live, roots, budget := uint64(300*mib), uint64(3*mib), uint64(1024*mib)
+	goal := live + (live+roots)*uint64(Percent(budget, live, roots))/100
+	require.LessOrEqual(t, goal, budget)
+	require.Greater(t, goal, budget-(live+roots)/100)
 }
 
 func gogc() int {
@@ -53,7 +63,7 @@ func TestStartPacesEachCollectionAndStopRestores(t *testing.T) {
 	for range 3 {
 		runtime.GC()
 		// The finalizer runs on its own goroutine after the collection.
-		require.Eventually(t, func() bool { return gogc() == Percent(budget, liveHeap()) }, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return gogc() == percentNow(budget) }, 5*time.Second, time.Millisecond)
 	}
 	got := gogc()
 	require.Greater(t, got, 100)
