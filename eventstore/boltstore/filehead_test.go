@@ -33,7 +33,7 @@ func TestAppendNeverOverwritesWhatTheFileHolds(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		w := &batchWriter{b: b, next: 2, at: time.Now().UTC()}
+		w := &batchWriter{b: b, next: 2, at: time.Now().UTC(), heads: &streamHeads{}} // not the writer's
 		if _, err := w.append(&appendRequest{ctx: ctx, stream: "b", expected: eventstore.NoStream, events: []eventstore.Event{landed}}); err != nil {
 			return err
 		}
@@ -68,4 +68,33 @@ func TestAppendNeverOverwritesWhatTheFileHolds(t *testing.T) {
 		}
 	}
 	require.Equal(t, []uuid.UUID{first.ID, landed.ID, next.ID}, seen)
+}
+
+// The writer's cached head of a stream is dropped when the file turns out to hold more than the
+// writer committed: an append expecting the stream's old end is refused, not written twice over.
+func TestCachedHeadsYieldToWhatTheFileHolds(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "ledger.db"), Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	ctx := t.Context()
+	ev := func() eventstore.Event { return eventstore.Event{ID: uuid.New(), Type: "E", Data: []byte("x")} }
+	_, err = s.Append(ctx, "a", eventstore.NoStream, ev()) // the writer now holds a's head: revision 0
+	require.NoError(t, err)
+	require.NoError(t, s.db.Update(func(tx *bbolt.Tx) error { // a's revision 1 lands unannounced
+		b, err := openBuckets(tx)
+		if err != nil {
+			return err
+		}
+		w := &batchWriter{b: b, next: 2, at: time.Now().UTC(), heads: &streamHeads{}}
+		if _, err := w.append(&appendRequest{ctx: ctx, stream: "a", expected: eventstore.Exact(0), events: []eventstore.Event{ev()}}); err != nil {
+			return err
+		}
+		w.put(b.meta, keyLastPosition, u64(2))
+		return w.err
+	}))
+	_, err = s.Append(ctx, "a", eventstore.Exact(0), ev())
+	require.ErrorIs(t, err, eventstore.ErrConflict)
+	res, err := s.Append(ctx, "a", eventstore.Exact(1), ev())
+	require.NoError(t, err)
+	require.EqualValues(t, 2, res.NextRevision)
 }

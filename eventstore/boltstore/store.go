@@ -58,6 +58,7 @@ type Store struct {
 	// Owned by the writer goroutine.
 	lastAt   time.Time // RecordedAt of the last commit, so that RecordedAt never decreases
 	batchBuf []*appendRequest
+	heads    streamHeads // where recently written streams end (heads.go)
 }
 
 var _ eventstore.Store = (*Store)(nil)

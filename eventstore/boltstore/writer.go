@@ -133,7 +133,14 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 
 // applyBatch runs reqs in order in one read-write transaction and commits it if anything was
 // written. A non-nil error means nothing was written and every request must fail with it.
-func (s *Store) applyBatch(reqs []*appendRequest) ([]appendReply, error) {
+func (s *Store) applyBatch(reqs []*appendRequest) (replies []appendReply, err error) {
+	committed := false
+	defer func() {
+		if !committed {
+			// What the batch wrote to the cached heads may or may not be in the file now.
+			s.heads.clear()
+		}
+	}()
 	tx, err := s.db.Begin(true)
 	if err != nil {
 		return nil, err
@@ -152,8 +159,8 @@ func (s *Store) applyBatch(reqs []*appendRequest) ([]appendReply, error) {
 		_ = tx.Rollback()
 		return nil, err
 	}
-	w := &batchWriter{b: b, next: stored + 1, at: at}
-	replies := make([]appendReply, len(reqs))
+	w := &batchWriter{b: b, next: stored + 1, at: at, heads: &s.heads}
+	replies = make([]appendReply, len(reqs))
 	for i, r := range reqs {
 		res, err := w.append(r)
 		if w.err != nil {
@@ -163,8 +170,10 @@ func (s *Store) applyBatch(reqs []*appendRequest) ([]appendReply, error) {
 		replies[i] = appendReply{res: res, err: err}
 	}
 	if w.events == 0 {
-		// Only refusals and replays: nothing to make durable, so no fsync.
+		// Only refusals and replays: nothing to make durable, so no fsync. The heads they looked up
+		// are the file's.
 		_ = tx.Rollback()
+		committed = true
 		return replies, nil
 	}
 	last := w.next - 1
@@ -179,6 +188,7 @@ func (s *Store) applyBatch(reqs []*appendRequest) ([]appendReply, error) {
 		s.changes.committedUnknown(last)
 		return nil, err
 	}
+	committed = true
 	s.lastAt = at
 	for _, t := range w.touched {
 		s.changes.committed(t.stream, t.last)
@@ -198,6 +208,8 @@ type batchWriter struct {
 	next eventstore.Position
 	at   time.Time
 	err  error // first failed write: the transaction can no longer be committed
+
+	heads *streamHeads // the writer's, updated as appends are written
 
 	appends, events uint64 // written, for Stats
 	touched         []touched
@@ -246,6 +258,7 @@ func (w *batchWriter) append(r *appendRequest) (eventstore.AppendResult, error) 
 	w.appends++
 	w.events += uint64(len(r.events))
 	w.touched = append(w.touched, touched{r.stream, w.next - 1})
+	w.heads.set(r.stream, number, rev-1)
 	return eventstore.AppendResult{NextRevision: rev - 1, Position: w.next - 1}, nil
 }
 
@@ -299,6 +312,9 @@ func duplicate(id uuid.UUID, pos []byte) error {
 // streamHead returns a stream's number and last revision; exists false if it has no event yet.
 // The last revision is the last key of the stream's range in the streams index.
 func (w *batchWriter) streamHead(stream string) (number, last uint64, exists bool, err error) {
+	if h, ok := w.heads.m[stream]; ok {
+		return h.number, h.last, true, nil
+	}
 	number, exists, err = w.b.streamNumber(stream)
 	if err != nil || !exists {
 		return 0, 0, false, err
@@ -313,13 +329,20 @@ func (w *batchWriter) streamHead(stream string) (number, last uint64, exists boo
 	if len(k) != 16 || binary.BigEndian.Uint64(k) != number {
 		return 0, 0, false, fmt.Errorf("%w: stream %q (number %d) has no event in the streams index", eventstore.ErrCorrupt, stream, number)
 	}
-	return number, binary.BigEndian.Uint64(k[8:]), true, nil
+	last = binary.BigEndian.Uint64(k[8:])
+	w.heads.set(stream, number, last)
+	return number, last, true, nil
 }
 
 // newStream gives stream the next number: one more than that of the streams index's last key,
 // the newest stream's last event. Numbers follow the order of streams' first events, so the keys
 // of the streams being written to are the last ones of the index.
 func (w *batchWriter) newStream(stream string) uint64 {
+	if n := w.heads.nextNumber; n > 0 {
+		w.heads.nextNumber++
+		w.put(w.b.names, []byte(stream), u64(n))
+		return n
+	}
 	var n uint64
 	if k, _ := w.b.streams.Cursor().Last(); k != nil {
 		if len(k) != 16 {
@@ -331,6 +354,7 @@ func (w *batchWriter) newStream(stream string) uint64 {
 		n = binary.BigEndian.Uint64(k)
 	}
 	n++
+	w.heads.nextNumber = n + 1
 	w.put(w.b.names, []byte(stream), u64(n))
 	return n
 }
@@ -348,6 +372,7 @@ func (s *Store) fileHead(b buckets) (eventstore.Position, error) {
 	if last != s.head.Load() {
 		// A commit reported failed reached the file: which streams it wrote is not known here.
 		s.changes.committedUnknown(last)
+		s.heads.clear()
 		s.head.Store(last)
 		s.notifyCommit()
 	}
