@@ -13,6 +13,29 @@ import (
 	"assurance-ledger/eventstore"
 )
 
+// fileEvent is an event with a fresh id.
+func fileEvent() eventstore.Event {
+	return eventstore.Event{ID: uuid.New(), Type: "E", Data: []byte("x")}
+}
+
+// landUnannounced appends e to stream at position pos in the file behind the store's writer, as a
+// commit that was reported failed but reached the disk leaves it.
+func landUnannounced(t *testing.T, s *Store, stream string, expected eventstore.ExpectedRevision, pos eventstore.Position, e eventstore.Event) {
+	t.Helper()
+	require.NoError(t, s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			return err
+		}
+		w := &batchWriter{b: b, next: pos, at: time.Now().UTC(), heads: &streamHeads{}} // not the writer's
+		if _, err := w.append(&appendRequest{ctx: t.Context(), stream: stream, expected: expected, events: []eventstore.Event{e}}); err != nil {
+			return err
+		}
+		w.put(b.meta, keyLastPosition, u64(pos))
+		return w.err
+	}))
+}
+
 // TestAppendNeverOverwritesWhatTheFileHolds writes an event into the file behind the store's back,
 // as a commit that was reported failed but reached the disk leaves it. The next append must go
 // after it, not over it; the event must be readable and published; and retrying its append with
@@ -22,24 +45,12 @@ func TestAppendNeverOverwritesWhatTheFileHolds(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 	ctx := t.Context()
-	ev := func() eventstore.Event { return eventstore.Event{ID: uuid.New(), Type: "E", Data: []byte("x")} }
-	first, landed, next := ev(), ev(), ev()
+	first, landed, next := fileEvent(), fileEvent(), fileEvent()
 	_, err = s.Append(ctx, "a", eventstore.NoStream, first)
 	require.NoError(t, err)
 	mark := s.ChangeMark()
 
-	require.NoError(t, s.db.Update(func(tx *bbolt.Tx) error {
-		b, err := openBuckets(tx)
-		if err != nil {
-			return err
-		}
-		w := &batchWriter{b: b, next: 2, at: time.Now().UTC(), heads: &streamHeads{}} // not the writer's
-		if _, err := w.append(&appendRequest{ctx: ctx, stream: "b", expected: eventstore.NoStream, events: []eventstore.Event{landed}}); err != nil {
-			return err
-		}
-		w.put(b.meta, keyLastPosition, u64(2))
-		return w.err
-	}))
+	landUnannounced(t, s, "b", eventstore.NoStream, 2, landed)
 	h, err := s.Head(ctx)
 	require.NoError(t, err)
 	require.EqualValues(t, 1, h, "the store has not been told")
@@ -77,24 +88,12 @@ func TestCachedHeadsYieldToWhatTheFileHolds(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 	ctx := t.Context()
-	ev := func() eventstore.Event { return eventstore.Event{ID: uuid.New(), Type: "E", Data: []byte("x")} }
-	_, err = s.Append(ctx, "a", eventstore.NoStream, ev()) // the writer now holds a's head: revision 0
+	_, err = s.Append(ctx, "a", eventstore.NoStream, fileEvent()) // the writer now holds a's head: revision 0
 	require.NoError(t, err)
-	require.NoError(t, s.db.Update(func(tx *bbolt.Tx) error { // a's revision 1 lands unannounced
-		b, err := openBuckets(tx)
-		if err != nil {
-			return err
-		}
-		w := &batchWriter{b: b, next: 2, at: time.Now().UTC(), heads: &streamHeads{}}
-		if _, err := w.append(&appendRequest{ctx: ctx, stream: "a", expected: eventstore.Exact(0), events: []eventstore.Event{ev()}}); err != nil {
-			return err
-		}
-		w.put(b.meta, keyLastPosition, u64(2))
-		return w.err
-	}))
-	_, err = s.Append(ctx, "a", eventstore.Exact(0), ev())
+	landUnannounced(t, s, "a", eventstore.Exact(0), 2, fileEvent()) // a's revision 1
+	_, err = s.Append(ctx, "a", eventstore.Exact(0), fileEvent())
 	require.ErrorIs(t, err, eventstore.ErrConflict)
-	res, err := s.Append(ctx, "a", eventstore.Exact(1), ev())
+	res, err := s.Append(ctx, "a", eventstore.Exact(1), fileEvent())
 	require.NoError(t, err)
 	require.EqualValues(t, 2, res.NextRevision)
 }
