@@ -21,16 +21,16 @@ func replayCmd() *cobra.Command {
 		Short: "Rebuild every projection from the whole log and print counts and throughput",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, err := sf.open(false)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
 			stopPacing, paced, err := hb.start()
 			if err != nil {
 				return err
 			}
 			defer stopPacing()
+			store, err := sf.open(false)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
 			start := time.Now()
 			proj := projections.New(store, nil)
 			if err := proj.CatchUp(cmd.Context()); err != nil {

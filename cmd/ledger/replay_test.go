@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,12 +51,15 @@ func TestReplayPacesTheCollector(t *testing.T) {
 	}
 }
 
+// A budget too large to mean anything is refused before anything is opened or written.
 func TestHeapBudgetTooLargeIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	writeLedger(t, dir)
-	for _, cmd := range []string{"replay", "bench"} {
-		code, _, errOut := runCLI(t, cmd, "--data", dir, "--heap-budget-mib", "17592186044416")
-		assert.NotEqual(t, 0, code, cmd)
-		assert.Contains(t, errOut, "--heap-budget-mib 17592186044416 is more than 16777216 (16 TiB)", cmd)
+	fresh := filepath.Join(t.TempDir(), "never-created")
+	for _, args := range [][]string{{"replay", "--data", dir}, {"bench", "--data", dir}, {"serve", "--data", fresh, "--addr", "127.0.0.1:0"}} {
+		code, _, errOut := runCLI(t, append(args, "--heap-budget-mib", "17592186044416")...)
+		assert.NotEqual(t, 0, code, args[0])
+		assert.Contains(t, errOut, "--heap-budget-mib 17592186044416 is more than 16777216 (16 TiB)", args[0])
 	}
+	assert.NoDirExists(t, fresh, "serve wrote nothing")
 }

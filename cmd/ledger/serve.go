@@ -37,6 +37,11 @@ func serveCmd() *cobra.Command {
 		Short: "Run the HTTP service",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			stopPacing, paced, err := hb.start() // first: a bad flag must leave nothing behind
+			if err != nil {
+				return err
+			}
+			defer stopPacing()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := checkDataDir(sf.data); err != nil {
@@ -47,11 +52,6 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			log := newLogger(os.Stderr, secret, []byte(os.Getenv(ledgertree.SigningKeyEnv)), connPassword(sf.store))
-			stopPacing, paced, err := hb.start()
-			if err != nil {
-				return err
-			}
-			defer stopPacing()
 			treeKey, err := ledgertree.LoadSigner(sf.data)
 			if err != nil {
 				return err
