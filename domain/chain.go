@@ -87,12 +87,11 @@ func SealHash(prevHash string, d EventData, data []byte, m Metadata, metadata []
 	}
 	d = valueOf(d)
 	appendData := func(b []byte) ([]byte, bool) {
-		b, err := appendCanonical(b, data, "")
-		return b, err == nil
-	}
-	switch d.(type) {
-	case PlanSubmitted, PlanRevised, ContributionRecorded, SROSignedOff, AssuranceRecorded, CfHAcknowledged:
-		appendData = func(b []byte) ([]byte, bool) { return appendEventCanonical(b, d) }
+		if out, ok := appendEventCanonical(b, d); ok {
+			return out, true
+		}
+		out, err := appendCanonical(b, data, "") // over whatever the attempt left beyond len(b)
+		return out, err == nil
 	}
 	appendMeta := func(b []byte) ([]byte, bool) { return appendMetadataCanonical(b, m) }
 	if sum, ok := chainHashOf(prev, d.EventType(), appendData, appendMeta); ok {
@@ -104,14 +103,11 @@ func SealHash(prevHash string, d EventData, data []byte, m Metadata, metadata []
 // appendEventCanonical appends the RFC 8785 form of the JSON of one of a plan's events (members in
 // code-unit order), and false for any other event.
 func appendEventCanonical(b []byte, d EventData) ([]byte, bool) {
-	w := contentWriter{ok: true}
+	w := contentWriter{b: b, ok: true}
 	switch d := d.(type) {
 	case PlanSubmitted:
-		b = append(b, `{"content":`...)
-		if b, w.ok = appendContentCanonical(b, d.Content); !w.ok {
-			return b, false
-		}
-		w.b = b
+		w.raw(`{"content":`)
+		w.content(d.Content)
 		w.raw(`,"lhc_id":`)
 		w.str(d.LHCID)
 		w.raw(`,"period":{"first_year":`)
@@ -126,18 +122,14 @@ func appendEventCanonical(b []byte, d EventData) ([]byte, bool) {
 		w.integer(int64(d.Version))
 		w.raw(`}`)
 	case PlanRevised:
-		b = append(b, `{"content":`...)
-		if b, w.ok = appendContentCanonical(b, d.Content); !w.ok {
-			return b, false
-		}
-		w.b = b
+		w.raw(`{"content":`)
+		w.content(d.Content)
 		w.raw(`,"reason":`)
 		w.str(d.Reason)
 		w.raw(`,"version":`)
 		w.integer(int64(d.Version))
 		w.raw(`}`)
 	case ContributionRecorded:
-		w.b = b
 		w.raw(`{"contributor_ods":`)
 		w.str(d.ContributorODS)
 		if d.DocumentSHA256 != "" { // omitempty
@@ -152,7 +144,6 @@ func appendEventCanonical(b []byte, d EventData) ([]byte, bool) {
 		w.integer(int64(d.Version))
 		w.raw(`}`)
 	case SROSignedOff:
-		w.b = b
 		w.raw(`{"content_hash":`)
 		w.str(d.ContentHash)
 		w.raw(`,"ods_code":`)
@@ -165,7 +156,6 @@ func appendEventCanonical(b []byte, d EventData) ([]byte, bool) {
 		w.integer(int64(d.Version))
 		w.raw(`}`)
 	case AssuranceRecorded:
-		w.b = b
 		w.raw(`{"conditions":[`)
 		for i, c := range d.Conditions {
 			if i > 0 {
@@ -198,7 +188,6 @@ func appendEventCanonical(b []byte, d EventData) ([]byte, bool) {
 		w.integer(int64(d.Version))
 		w.raw(`}`)
 	case CfHAcknowledged:
-		w.b = b
 		w.raw(`{"assurance_event_id":`)
 		w.str(d.AssuranceEventID)
 		w.raw(`,"note":`)

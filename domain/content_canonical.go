@@ -122,6 +122,14 @@ func (w *contentWriter) float(f float64) {
 	w.b = append(w.b, s...)
 }
 
+// content appends c's canonical form, as ContentHash hashes it.
+func (w *contentWriter) content(c Content) {
+	var ok bool
+	if w.b, ok = appendContentCanonical(w.b, c); !ok {
+		w.ok = false
+	}
+}
+
 func (w *contentWriter) boolean(v bool) {
 	if v {
 		w.raw("true")

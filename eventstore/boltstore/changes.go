@@ -27,19 +27,21 @@ func (c *changes) slot(stream string) *atomic.Uint64 {
 }
 
 // committed records that stream's events up to pos are committed.
-func (c *changes) committed(stream string, pos eventstore.Position) {
-	if s := c.slot(stream); s.Load() < pos {
-		s.Store(pos)
-	}
-}
+func (c *changes) committed(stream string, pos eventstore.Position) { raise(c.slot(stream), pos) }
 
 // committedUnknown records that events up to pos of streams unknown are committed: every slot
 // may have changed.
 func (c *changes) committedUnknown(pos eventstore.Position) {
 	for i := range c.slots {
-		if c.slots[i].Load() < pos {
-			c.slots[i].Store(pos)
-		}
+		raise(&c.slots[i], pos)
+	}
+}
+
+// raise sets slot to pos unless it is already past it. Only the writer raises slots, so a load
+// then a store cannot lose a higher value.
+func raise(slot *atomic.Uint64, pos eventstore.Position) {
+	if slot.Load() < pos {
+		slot.Store(pos)
 	}
 }
 

@@ -338,22 +338,19 @@ func (w *batchWriter) streamHead(stream string) (number, last uint64, exists boo
 // the newest stream's last event. Numbers follow the order of streams' first events, so the keys
 // of the streams being written to are the last ones of the index.
 func (w *batchWriter) newStream(stream string) uint64 {
-	if n := w.heads.nextNumber; n > 0 {
-		w.heads.nextNumber++
-		w.put(w.b.names, []byte(stream), u64(n))
-		return n
-	}
-	var n uint64
-	if k, _ := w.b.streams.Cursor().Last(); k != nil {
-		if len(k) != 16 {
-			if w.err == nil {
-				w.err = fmt.Errorf("%w: a streams key is %d bytes, not a stream number and revision", eventstore.ErrCorrupt, len(k))
+	n := w.heads.nextNumber
+	if n == 0 {
+		if k, _ := w.b.streams.Cursor().Last(); k != nil {
+			if len(k) != 16 {
+				if w.err == nil {
+					w.err = fmt.Errorf("%w: a streams key is %d bytes, not a stream number and revision", eventstore.ErrCorrupt, len(k))
+				}
+				return 0
 			}
-			return 0
+			n = binary.BigEndian.Uint64(k)
 		}
-		n = binary.BigEndian.Uint64(k)
+		n++
 	}
-	n++
 	w.heads.nextNumber = n + 1
 	w.put(w.b.names, []byte(stream), u64(n))
 	return n

@@ -73,16 +73,12 @@ func Start(budget uint64) (stop func(), started bool) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	prev := -2 // none to restore yet
-	if active != nil {
+	prev := debug.SetGCPercent(percentNow(budget))
+	if active != nil { // replaced: what to restore is what was there before it
 		active.stopped.Store(true)
 		prev = active.prev
 	}
-	p := &pacer{budget: budget}
-	p.prev = debug.SetGCPercent(percentNow(budget))
-	if prev != -2 {
-		p.prev = prev
-	}
+	p := &pacer{budget: budget, prev: prev}
 	active = p
 	p.arm()
 	return p.stop, true
