@@ -56,6 +56,13 @@ func FuzzDecodeEventMatchesEncodingJSON(f *testing.F) {
 	seed(TypePlanSubmitted, `{"content":{"clinical5":[{"interim_date":"2009-02-30"}]}}`)
 	seed(TypePlanSubmitted, "{\"lhc_id\":\"a\xffb\",\"unknown\":[1,{\"x\":null}]}")
 	seed(TypeLocalHealthCommunityFormed, `{"members":["a",null,"b"]}`)
+	for _, d := range planEventShapes(f) { // the shape readEventData takes, to mutate
+		typ, raw, err := EncodeEvent(d)
+		if err != nil {
+			f.Fatal(err)
+		}
+		seed(typ, string(raw))
+	}
 	f.Fuzz(func(t *testing.T, pick uint8, raw []byte) {
 		eventType := EventTypes[int(pick)%len(EventTypes)]
 		got, err := DecodeEvent(eventType, raw)

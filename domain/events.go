@@ -243,6 +243,12 @@ func DecodeEvent(eventType string, data []byte) (EventData, error) {
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return nil, fmt.Errorf("decode event %s: data is not a JSON object", eventType)
 	}
+	t := internTables.Get().(*internTable)
+	d, ok := readEventData(t, eventType, data)
+	internTables.Put(t)
+	if ok {
+		return d, nil
+	}
 	// encoding/json's semantics on the JSON v2 engine (faster: decoding is most of a replay), held
 	// to encoding/json by FuzzDecodeEventMatchesEncodingJSON. Its errors are that package's types,
 	// not encoding/json's: no caller may errors.As them to *json.SyntaxError and the like.

@@ -1,0 +1,247 @@
+package domain
+
+import (
+	"bytes"
+	"strconv"
+	"unicode/utf8"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
+)
+
+// shapeReader reads JSON of one known shape: what json.Marshal writes for a given struct, members
+// in declaration order, no white space. Each method takes one token and reports false on anything
+// else, and the caller then gives the whole input to a general decoder. So a shape reader never
+// decides what a document means; it only recognises the ledger's own output quickly, and wherever
+// it accepts, it must give exactly what encoding/json gives (the Fuzz*MatchesEncodingJSON and
+// FuzzDecodeMetadataMatchesJSON targets hold it to that).
+type shapeReader struct {
+	b      []byte
+	intern *internTable // for sym; nil: none
+}
+
+func (r *shapeReader) lit(s string) bool {
+	if len(r.b) < len(s) || string(r.b[:len(s)]) != s {
+		return false
+	}
+	r.b = r.b[len(s):]
+	return true
+}
+
+// end is the closing brace of the outermost object, with nothing after it.
+func (r *shapeReader) end() bool { return r.lit("}") && len(r.b) == 0 }
+
+// quoted returns the content of a string with no escapes and valid UTF-8 (which encoding/json
+// would decode to itself).
+func (r *shapeReader) quoted() ([]byte, bool) {
+	s, plain, ok := r.stringToken()
+	if !ok || !plain {
+		return nil, false
+	}
+	r.b = r.b[len(s)+2:]
+	return s, true
+}
+
+// stringToken finds the string at the reader: its body, and whether that body is plain (no
+// escapes, no control characters, valid UTF-8). It does not move the reader.
+func (r *shapeReader) stringToken() (body []byte, plain, ok bool) {
+	if len(r.b) == 0 || r.b[0] != '"' {
+		return nil, false, false
+	}
+	plain, ascii := true, true
+	for i := 1; i < len(r.b); i++ {
+		switch c := r.b[i]; {
+		case c == '"':
+			body = r.b[1:i]
+			return body, plain && (ascii || utf8.Valid(body)), true
+		case c == '\\':
+			plain = false
+			i++ // the escaped byte cannot end the string
+		case c < 0x20:
+			plain = false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return nil, false, false
+}
+
+// str reads a string. One with escapes (or anything encoding/json would rewrite) is decoded on its
+// own by the general decoder, so that the rest of the document stays on the fast path.
+func (r *shapeReader) str(dst *string) bool {
+	body, plain, ok := r.stringToken()
+	if !ok {
+		return false
+	}
+	tok := r.b[:len(body)+2]
+	if plain {
+		*dst = string(body)
+	} else if jsonv1.Unmarshal(tok, dst) != nil {
+		return false
+	}
+	r.b = r.b[len(tok):]
+	return true
+}
+
+// sym reads a string that is usually one of a few values used over and over (a code, a person, a
+// role, a hash many events name), returning the interned copy.
+func (r *shapeReader) sym(dst *string) bool {
+	body, plain, ok := r.stringToken()
+	if !ok || !plain {
+		return r.str(dst)
+	}
+	*dst = r.intern.string(body)
+	r.b = r.b[len(body)+2:]
+	return true
+}
+
+// digits is the length of the JSON integer at the reader (an optional minus, then 0 or a digit
+// string not starting with 0) if the number ends there, with at most 18 digits so that it fits an
+// int64; 0 if there is none such.
+func (r *shapeReader) digits() int {
+	i := 0
+	if i < len(r.b) && r.b[i] == '-' {
+		i++
+	}
+	start := i
+	for i < len(r.b) && r.b[i] >= '0' && r.b[i] <= '9' {
+		i++
+	}
+	switch n := i - start; {
+	case n == 0, n > 18, n > 1 && r.b[start] == '0':
+		return 0
+	}
+	if i < len(r.b) && (r.b[i] == '.' || r.b[i] == 'e' || r.b[i] == 'E') {
+		return 0 // not an integer: encoding/json refuses it for an integer field
+	}
+	return i
+}
+
+func (r *shapeReader) int64(dst *int64) bool {
+	n := r.digits()
+	if n == 0 {
+		return false
+	}
+	v, err := strconv.ParseInt(string(r.b[:n]), 10, 64)
+	if err != nil {
+		return false
+	}
+	*dst, r.b = v, r.b[n:]
+	return true
+}
+
+// int reads an integer that fits an int on every platform.
+func (r *shapeReader) int(dst *int) bool {
+	var v int64
+	if !r.int64(&v) || v != int64(int32(v)) {
+		return false
+	}
+	*dst = int(v)
+	return true
+}
+
+// float reads a JSON number as encoding/json does: strconv.ParseFloat of its text, which must be
+// in range.
+func (r *shapeReader) float(dst *float64) bool {
+	n := numberLen(r.b)
+	if n == 0 {
+		return false
+	}
+	v, err := strconv.ParseFloat(string(r.b[:n]), 64)
+	if err != nil {
+		return false
+	}
+	*dst, r.b = v, r.b[n:]
+	return true
+}
+
+// numberLen is the length of the JSON number (RFC 8259 section 6) at the start of b; 0 if there is
+// none.
+func numberLen(b []byte) int {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch n := digits(); {
+	case n == 0, n > 1 && b[i-n] == '0':
+		return 0
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return 0
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return 0
+		}
+	}
+	return i
+}
+
+func (r *shapeReader) bool(dst *bool) bool {
+	switch {
+	case r.lit("true"):
+		*dst = true
+	case r.lit("false"):
+		*dst = false
+	default:
+		return false
+	}
+	return true
+}
+
+// date reads a Date through its own UnmarshalJSON, as encoding/json would.
+func (r *shapeReader) date(dst *Date) bool {
+	var tok []byte
+	if bytes.HasPrefix(r.b, []byte("null")) {
+		tok = r.b[:4]
+	} else if body, _, ok := r.stringToken(); ok {
+		tok = r.b[:len(body)+2]
+	} else {
+		return false
+	}
+	if dst.UnmarshalJSON(tok) != nil {
+		return false
+	}
+	r.b = r.b[len(tok):]
+	return true
+}
+
+// list reads an array whose elements each reads. An empty array gives an empty, non-nil slice,
+// as encoding/json does.
+func list[T any](r *shapeReader, dst *[]T, each func(*shapeReader, *T) bool) bool {
+	if !r.lit("[") {
+		return false
+	}
+	if r.lit("]") {
+		*dst = []T{}
+		return true
+	}
+	out := make([]T, 0, 8)
+	for {
+		var v T
+		if !each(r, &v) {
+			return false
+		}
+		out = append(out, v)
+		if r.lit("]") {
+			*dst = out
+			return true
+		}
+		if !r.lit(",") {
+			return false
+		}
+	}
+}
