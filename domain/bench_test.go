@@ -9,7 +9,7 @@ import (
 
 // lifecycleEvents is a plan's whole life: submission, contributions, sign-offs, assurance,
 // acknowledgement, a revision and its sign-off.
-func lifecycleEvents(b *testing.B) (*world, []Event) {
+func lifecycleEvents(b testing.TB) (*world, []Event) {
 	w := newWorld(b)
 	start := len(w.events)
 	w.must(commissionr, submitCmd(b))

@@ -107,16 +107,22 @@ func (d Date) MarshalJSON() ([]byte, error) {
 // fifth of the cost of decoding a plan's content). ok is false for anything else, which the caller
 // leaves to json.Unmarshal.
 func plainString(b []byte) (string, bool) {
+	body, ok := plainBody(b)
+	return string(body), ok
+}
+
+// plainBody is plainString's bytes, not copied.
+func plainBody(b []byte) ([]byte, bool) {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return "", false
+		return nil, false
 	}
 	body := b[1 : len(b)-1]
 	for _, c := range body {
 		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return "", false
+			return nil, false
 		}
 	}
-	return string(body), true
+	return body, true
 }
 
 func (d *Date) UnmarshalJSON(b []byte) error {

@@ -9,13 +9,7 @@ func readEventData(t *internTable, eventType string, data []byte) (d EventData, 
 	switch eventType {
 	case TypePlanSubmitted:
 		var e PlanSubmitted
-		ok = r.lit(`{"plan_id":`) && r.str(&e.PlanID) &&
-			r.lit(`,"lhc_id":`) && r.sym(&e.LHCID) &&
-			r.lit(`,"round":`) && r.sym(&e.Round) &&
-			r.lit(`,"version":`) && r.int(&e.Version) &&
-			r.lit(`,"period":{"first_year":`) && r.int(&e.Period.FirstYear) &&
-			r.lit(`,"last_year":`) && r.int(&e.Period.LastYear) &&
-			r.lit(`},"content":`) && r.content(&e.Content) && r.end()
+		ok = r.submission(&e) && r.content(&e.Content) && r.end()
 		d = e
 	case TypePlanRevised:
 		var e PlanRevised
@@ -64,6 +58,17 @@ func readEventData(t *internTable, eventType string, data []byte) (d EventData, 
 		return nil, false
 	}
 	return d, true
+}
+
+// submission reads a PlanSubmitted up to its content.
+func (r *shapeReader) submission(e *PlanSubmitted) bool {
+	return r.lit(`{"plan_id":`) && r.str(&e.PlanID) &&
+		r.lit(`,"lhc_id":`) && r.sym(&e.LHCID) &&
+		r.lit(`,"round":`) && r.sym(&e.Round) &&
+		r.lit(`,"version":`) && r.int(&e.Version) &&
+		r.lit(`,"period":{"first_year":`) && r.int(&e.Period.FirstYear) &&
+		r.lit(`,"last_year":`) && r.int(&e.Period.LastYear) &&
+		r.lit(`},"content":`)
 }
 
 func (r *shapeReader) criterion(c *Criterion) bool {

@@ -21,6 +21,18 @@ type EventData interface {
 type Event struct {
 	Data EventData
 	Meta Metadata
+	// contentHash is the hash of the content a submission or revision carried, when
+	// DecodeEnvelopeDigest left the content out of Data; "" otherwise.
+	contentHash string
+}
+
+// hashOf is the hash of c, the content of e's data: the one e carries if it was decoded without
+// its content.
+func (e Event) hashOf(c Content) (string, error) {
+	if e.contentHash != "" {
+		return e.contentHash, nil
+	}
+	return ContentHash(c)
 }
 
 // Event type names.

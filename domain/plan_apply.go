@@ -22,14 +22,14 @@ func (p *Plan) Apply(e Event) error {
 	}
 	switch d := d.(type) {
 	case PlanSubmitted:
-		hash, err := ContentHash(d.Content)
+		hash, err := e.hashOf(d.Content)
 		if err != nil {
 			return fmt.Errorf("apply %s: %w", d.EventType(), err)
 		}
 		*p = Plan{exists: true, id: d.PlanID, lhcID: d.LHCID, round: d.Round, period: d.Period, leadPCT: e.Meta.Actor.Org}
 		p.versions = []Version{newVersion(1, d.Content, hash, "", e.Meta)}
 	case PlanRevised:
-		hash, err := ContentHash(d.Content)
+		hash, err := e.hashOf(d.Content)
 		if err != nil {
 			return fmt.Errorf("apply %s: %w", d.EventType(), err)
 		}

@@ -17,6 +17,7 @@ import (
 type shapeReader struct {
 	b      []byte
 	intern *internTable // for sym; nil: none
+	borrow bool         // plain strings share the input's memory (see borrowed)
 }
 
 func (r *shapeReader) lit(s string) bool {
@@ -73,10 +74,15 @@ func (r *shapeReader) str(dst *string) bool {
 		return false
 	}
 	tok := r.b[:len(body)+2]
-	if plain {
+	switch {
+	case plain && r.borrow:
+		*dst = borrow(body)
+	case plain:
 		*dst = string(body)
-	} else if jsonv1.Unmarshal(tok, dst) != nil {
-		return false
+	default:
+		if jsonv1.Unmarshal(tok, dst) != nil {
+			return false
+		}
 	}
 	r.b = r.b[len(tok):]
 	return true
@@ -86,7 +92,7 @@ func (r *shapeReader) str(dst *string) bool {
 // role, a hash many events name), returning the interned copy.
 func (r *shapeReader) sym(dst *string) bool {
 	body, plain, ok := r.stringToken()
-	if !ok || !plain {
+	if !ok || !plain || r.borrow {
 		return r.str(dst)
 	}
 	*dst = r.intern.string(body)
@@ -202,7 +208,7 @@ func (r *shapeReader) bool(dst *bool) bool {
 	return true
 }
 
-// date reads a Date through its own UnmarshalJSON, as encoding/json would.
+// date reads a Date as its UnmarshalJSON would, without copying the usual plain "YYYY-MM-DD".
 func (r *shapeReader) date(dst *Date) bool {
 	var tok []byte
 	if bytes.HasPrefix(r.b, []byte("null")) {
@@ -212,15 +218,22 @@ func (r *shapeReader) date(dst *Date) bool {
 	} else {
 		return false
 	}
-	if dst.UnmarshalJSON(tok) != nil {
+	if body, ok := plainBody(tok); ok && len(body) > 0 {
+		// ParseDate keeps nothing of its argument, so it may borrow the bytes.
+		v, err := ParseDate(borrow(body))
+		if err != nil {
+			return false
+		}
+		*dst = v
+	} else if dst.UnmarshalJSON(tok) != nil {
 		return false
 	}
 	r.b = r.b[len(tok):]
 	return true
 }
 
-// list reads an array whose elements each reads. An empty array gives an empty, non-nil slice,
-// as encoding/json does.
+// list reads an array whose elements each reads, into *dst's memory if it has any. An empty array
+// gives an empty, non-nil slice, as encoding/json does.
 func list[T any](r *shapeReader, dst *[]T, each func(*shapeReader, *T) bool) bool {
 	if !r.lit("[") {
 		return false
@@ -229,7 +242,10 @@ func list[T any](r *shapeReader, dst *[]T, each func(*shapeReader, *T) bool) boo
 		*dst = []T{}
 		return true
 	}
-	out := make([]T, 0, 8)
+	out := (*dst)[:0] // a scratch list's memory is used again
+	if cap(out) == 0 {
+		out = make([]T, 0, 8)
+	}
 	for {
 		var v T
 		if !each(r, &v) {

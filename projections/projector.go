@@ -209,7 +209,8 @@ func decode(rec eventstore.RecordedEvent) decoded {
 	if rec.Stream != registryStream && !isPlan {
 		return decoded{foreign: true}
 	}
-	e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+	// The plans keep no content (applyLocked forgets it), so content is only hashed.
+	e, err := domain.DecodeEnvelopeDigest(rec.Type, rec.Data, rec.Metadata)
 	if err != nil {
 		err = fmt.Errorf("projections: position %d (%s revision %d): %w", rec.Position, rec.Stream, rec.Revision, err)
 	}

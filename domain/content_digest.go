@@ -1,0 +1,96 @@
+package domain
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// DecodeEnvelopeDigest is DecodeEnvelope for a holder of many plans that keeps no content (the
+// projections: see Plan.ForgetContent). The content of a submission or revision is hashed as it is
+// read and left out: the event's Content is empty and the event carries the content's hash, which
+// Plan.Apply then uses. Every other event decodes as with DecodeEnvelope.
+//
+// A replay is bound by allocation: content is most of a log's bytes, and decoding it into strings
+// only to hash and drop them was most of what a replay allocated.
+func DecodeEnvelopeDigest(eventType string, data, metadata []byte) (Event, error) {
+	return LedgerSchema.decodeEnvelope(eventType, data, metadata, true)
+}
+
+// digestContent returns the data of a submission or revision with its content left out, and the
+// content's hash; ok is false for other events.
+func digestContent(eventType string, data []byte) (d EventData, hash string, ok bool, err error) {
+	if eventType != TypePlanSubmitted && eventType != TypePlanRevised {
+		return nil, "", false, nil
+	}
+	t := internTables.Get().(*internTable)
+	s := contentScratch.Get().(*Content)
+	defer func() {
+		*s = Content{Clinical5: s.Clinical5[:0], NationalProgrammes: s.NationalProgrammes[:0]} // no string of data kept
+		contentScratch.Put(s)
+		internTables.Put(t)
+	}()
+	if d, fast := readContentEvent(t, eventType, data, s); fast {
+		h, err := ContentHash(*s)
+		return d, h, err == nil, err
+	}
+	if d, err = DecodeEvent(eventType, data); err != nil {
+		return nil, "", false, err
+	}
+	switch e := d.(type) {
+	case PlanSubmitted:
+		hash, err = ContentHash(e.Content)
+		e.Content = Content{}
+		d = e
+	case PlanRevised:
+		hash, err = ContentHash(e.Content)
+		e.Content = Content{}
+		d = e
+	}
+	if err != nil {
+		return nil, "", false, fmt.Errorf("%s: %w", eventType, err)
+	}
+	return d, hash, true, nil
+}
+
+var contentScratch = sync.Pool{New: func() any { return new(Content) }}
+
+// readContentEvent is readEventData for a submission or revision, with the content read into c
+// instead of the event. c's strings are borrowed from data (see borrow): they are valid only until
+// data changes, and must not outlive the call that hashes them.
+func readContentEvent(t *internTable, eventType string, data []byte, c *Content) (EventData, bool) {
+	r := shapeReader{b: data, intern: t}
+	var (
+		d  EventData
+		ok bool
+	)
+	switch eventType {
+	case TypePlanSubmitted:
+		var e PlanSubmitted
+		ok = r.submission(&e) && r.borrowed(c) && r.end()
+		d = e
+	case TypePlanRevised:
+		var e PlanRevised
+		ok = r.lit(`{"version":`) && r.int(&e.Version) &&
+			r.lit(`,"content":`) && r.borrowed(c) &&
+			r.lit(`,"reason":`) && r.str(&e.Reason) && r.end()
+		d = e
+	}
+	return d, ok
+}
+
+// borrowed reads content into c with its strings borrowed from the input rather than copied.
+func (r *shapeReader) borrowed(c *Content) bool {
+	r.borrow = true
+	defer func() { r.borrow = false }()
+	return r.content(c)
+}
+
+// borrow is body as a string sharing its memory: no copy, for a string that is hashed and
+// dropped before body can change.
+func borrow(body []byte) string {
+	if len(body) == 0 {
+		return ""
+	}
+	return unsafe.String(&body[0], len(body))
+}

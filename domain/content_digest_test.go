@@ -1,0 +1,144 @@
+package domain
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// withoutContent is d with its content left out, as DecodeEnvelopeDigest gives it, and the hash
+// of that content; other events are returned as they are.
+func withoutContent(t testing.TB, d EventData) (EventData, string) {
+	var (
+		hash string
+		err  error
+	)
+	switch e := d.(type) {
+	case PlanSubmitted:
+		hash, err = ContentHash(e.Content)
+		e.Content = Content{}
+		d = e
+	case PlanRevised:
+		hash, err = ContentHash(e.Content)
+		e.Content = Content{}
+		d = e
+	}
+	require.NoError(t, err)
+	return d, hash
+}
+
+// Every plan event decodes the same with and without its content, and the digest is the content's
+// hash, whether the shape reader or the general decoder reads it.
+func TestDecodeEnvelopeDigest(t *testing.T) {
+	meta, err := json.Marshal(Metadata{EventID: "e", CommandID: "c", Actor: commissionr, RecordedAt: t0, SchemaVersion: SchemaVersion})
+	require.NoError(t, err)
+	for _, d := range planEventShapes(t) {
+		typ, raw, err := EncodeEvent(d)
+		require.NoError(t, err)
+		for _, data := range [][]byte{raw, append([]byte(" "), raw...)} {
+			full, err := DecodeEnvelope(typ, data, meta)
+			require.NoError(t, err)
+			got, err := DecodeEnvelopeDigest(typ, data, meta)
+			require.NoError(t, err)
+			want, hash := withoutContent(t, full.Data)
+			require.Equal(t, want, got.Data, "%s", data)
+			require.Equal(t, full.Meta, got.Meta)
+			require.Equal(t, hash, got.contentHash, "%s", data)
+		}
+	}
+	_, err = DecodeEnvelopeDigest(TypePlanSubmitted, []byte(`{"content":{"clinical5":{}}}`), meta)
+	require.Error(t, err, "what DecodeEnvelope refuses, so does the digest")
+}
+
+// A plan folded from digests is the plan folded from whole events with its content forgotten.
+func TestPlanFoldedFromDigests(t *testing.T) {
+	_, events := lifecycleEvents(t)
+	full, digested := NewPlan(), NewPlan()
+	for _, e := range events {
+		typ, data, err := EncodeEvent(e.Data)
+		require.NoError(t, err)
+		meta, err := json.Marshal(e.Meta)
+		require.NoError(t, err)
+		whole, err := DecodeEnvelope(typ, data, meta)
+		require.NoError(t, err)
+		require.NoError(t, full.Apply(whole))
+		if typ == TypePlanSubmitted || typ == TypePlanRevised {
+			full.ForgetContent()
+		}
+		dig, err := DecodeEnvelopeDigest(typ, data, meta)
+		require.NoError(t, err)
+		require.NoError(t, digested.Apply(dig))
+	}
+	require.Equal(t, full, digested)
+	require.Len(t, digested.Versions(), 2)
+	require.NotEmpty(t, digested.Current().ContentHash)
+}
+
+// Content read without copying borrows the stored bytes; nothing that outlives the read may keep
+// them. Here the intern table, shared with later decodes, must not hand out a borrowed string.
+func TestBorrowedContentIsNotInterned(t *testing.T) {
+	d := sampleEvents(t)[4].(PlanSubmitted)
+	_, a, err := EncodeEvent(d)
+	require.NoError(t, err)
+	_, b, err := EncodeEvent(d)
+	require.NoError(t, err)
+	var (
+		table   internTable
+		scratch Content
+	)
+	_, ok := readContentEvent(&table, TypePlanSubmitted, a, &scratch)
+	require.True(t, ok)
+	require.Equal(t, d.Content, scratch)
+	later, ok := readEventData(&table, TypePlanSubmitted, b)
+	require.True(t, ok)
+	for i := range a {
+		a[i] = 'x' // the stored bytes change once the digest is done
+	}
+	require.Equal(t, d, later)
+}
+
+// FuzzDigestIsContentHash: for any data, DecodeEnvelopeDigest's digest is the ContentHash of what
+// DecodeEvent decodes, it refuses exactly what DecodeEvent (or ContentHash) refuses, and the rest
+// of the event is the same.
+func FuzzDigestIsContentHash(f *testing.F) {
+	for _, d := range planEventShapes(f) {
+		if typ, raw, err := EncodeEvent(d); err == nil && (typ == TypePlanSubmitted || typ == TypePlanRevised) {
+			f.Add(typ == TypePlanRevised, raw)
+		}
+	}
+	f.Add(false, []byte(`{"content":{"clinical5":[{"interim_date":"2009-02-30"}]}}`))
+	f.Fuzz(func(t *testing.T, revised bool, raw []byte) {
+		typ := TypePlanSubmitted
+		if revised {
+			typ = TypePlanRevised
+		}
+		raw = slices.Clone(raw)
+		got, hash, ok, err := digestContent(typ, raw)
+		full, ferr := DecodeEvent(typ, raw)
+		var herr error
+		if ferr == nil {
+			switch e := full.(type) {
+			case PlanSubmitted:
+				_, herr = ContentHash(e.Content)
+			case PlanRevised:
+				_, herr = ContentHash(e.Content)
+			}
+		}
+		if ferr != nil || herr != nil {
+			if err == nil {
+				t.Fatalf("digest accepts what DecodeEvent/ContentHash refuse (%v / %v): %q", ferr, herr, raw)
+			}
+			return
+		}
+		if err != nil || !ok {
+			t.Fatalf("digest refuses (%v) what DecodeEvent decodes: %q", err, raw)
+		}
+		want, wantHash := withoutContent(t, full)
+		if hash != wantHash {
+			t.Fatalf("digest %s, ContentHash %s: %q", hash, wantHash, raw)
+		}
+		require.Equal(t, want, got, "%q", raw)
+	})
+}
