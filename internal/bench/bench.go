@@ -33,9 +33,11 @@ type Config struct {
 	Writers int
 	// Seed varies the generated data set.
 	Seed int64
-	// HTTPDuration is how long each HTTP phase runs; GetRate the GET request rate it offers.
-	HTTPDuration time.Duration
+	// GetDuration is how long the GET phase offers GetRate requests a second; HTTPDuration how
+	// long the POST phase runs.
+	GetDuration  time.Duration
 	GetRate      int
+	HTTPDuration time.Duration
 	// HeapBudget paces the collector for the whole run (internal/gcpace), as ledger serve's
 	// --heap-budget-mib does; 0: Go's default pacing.
 	HeapBudget uint64
@@ -49,6 +51,10 @@ const (
 	DefaultEvents  = 200_000
 	DefaultWriters = 64
 	DefaultGetRate = 5_000
+	// DefaultGetDuration holds several of the collector's cycles at the rate serving brings them
+	// (one every 3-5 s at 1M events), so that p99 is that of a server in its steady state rather
+	// than of a quiet moment; a 3 s phase held none at all in some runs and two in others.
+	DefaultGetDuration = 10 * time.Second
 )
 
 // Result is what `ledger bench --json` prints.
@@ -63,7 +69,8 @@ type Result struct {
 	ReportMs           float64 `json:"report_ms"`
 	AsOfReportMs       float64 `json:"as_of_report_ms"`
 	HTTPGetP99Ms       float64 `json:"http_get_p99_ms"`
-	HTTPGetPerSec      float64 `json:"http_get_per_sec"` // the GET rate achieved, against GetRate offered
+	HTTPGetPerSec      float64 `json:"http_get_per_sec"`   // the GET rate achieved, against GetRate offered
+	HTTPGetGCCycles    uint64  `json:"http_get_gc_cycles"` // collections completed during the GET phase
 	HTTPPostPerSec     float64 `json:"http_post_per_sec"`
 	RSSMB              float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
 	RSSAnonMB          float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
@@ -85,6 +92,9 @@ func (c *Config) defaults() {
 	}
 	if c.HTTPDuration <= 0 {
 		c.HTTPDuration = 3 * time.Second
+	}
+	if c.GetDuration <= 0 {
+		c.GetDuration = DefaultGetDuration
 	}
 	if c.GetRate <= 0 {
 		c.GetRate = DefaultGetRate
@@ -275,11 +285,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	defer srv.close()
-	get, err := srv.measureGets(run.planIDs, cfg.GetRate, cfg.HTTPDuration, cfg.Writers)
+	cycles := gcCycles()
+	get, err := srv.measureGets(run.planIDs, cfg.GetRate, cfg.GetDuration, cfg.Writers)
 	if err != nil {
 		return res, err
 	}
-	res.HTTPGetP99Ms, res.HTTPGetPerSec = get.p99Ms, get.perSec
+	res.HTTPGetP99Ms, res.HTTPGetPerSec, res.HTTPGetGCCycles = get.p99Ms, get.perSec, gcCycles()-cycles
 	if res.HTTPPostPerSec, err = srv.measurePosts(proj, run.planIDs, cfg.HTTPDuration, cfg.Writers); err != nil {
 		return res, err
 	}

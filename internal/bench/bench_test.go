@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ func TestRunReportsEveryFigure(t *testing.T) {
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
 	var progress strings.Builder
-	res, err := Run(t.Context(), Config{Dir: t.TempDir(), Events: 800, Writers: 4, HTTPDuration: 200 * time.Millisecond, GetRate: 200,
+	res, err := Run(t.Context(), Config{Dir: t.TempDir(), Events: 800, Writers: 4, GetDuration: 200 * time.Millisecond, HTTPDuration: 200 * time.Millisecond, GetRate: 200,
 		HeapBudget: 256 << 20, Progress: &progress})
 	require.NoError(t, err)
 	// Start-up is a restart of serve: the projections are restored from the snapshot saved after
@@ -39,6 +40,8 @@ func TestRunReportsEveryFigure(t *testing.T) {
 			assert.Greater(t, v, 0.0, key)
 		}
 	}
+	_, ok := got["http_get_gc_cycles"].(float64)
+	assert.True(t, ok, "http_get_gc_cycles: whether a collection fell in the GET phase")
 	assert.NotEmpty(t, got["go_version"])
 	assert.Equal(t, 4.0, got["writers"])
 	assert.Equal(t, 256.0, got["heap_budget_mib"], "the pacing the figures were measured under")
@@ -50,10 +53,16 @@ func TestRunReportsEveryFigure(t *testing.T) {
 
 func TestDataDirRefusesAnExistingLedger(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Run(t.Context(), Config{Dir: dir, Events: 300, Writers: 2, HTTPDuration: 50 * time.Millisecond, GetRate: 50})
+	_, err := Run(t.Context(), Config{Dir: dir, Events: 300, Writers: 2, GetDuration: 50 * time.Millisecond, HTTPDuration: 50 * time.Millisecond, GetRate: 50})
 	require.NoError(t, err)
 	_, err = Run(t.Context(), Config{Dir: dir, Events: 300})
 	require.ErrorContains(t, err, "already holds a ledger")
+}
+
+func TestGCCyclesCountsCollections(t *testing.T) {
+	before := gcCycles()
+	runtime.GC()
+	require.Greater(t, gcCycles(), before)
 }
 
 func TestQuantile(t *testing.T) {
