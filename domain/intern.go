@@ -9,7 +9,7 @@ import (
 // code, a person, a role, a section, the content hash every sign-off of a version names) is one
 // string in memory rather than one per event. At a million events that is tens of megabytes less
 // to allocate and, since the projections keep these strings, less for the collector to mark.
-type internTable struct{ slots [1024]string }
+type internTable struct{ slots [1 << 12]string }
 
 var (
 	internSeed   = maphash.MakeSeed()

@@ -45,9 +45,11 @@ func (p *Plan) Apply(e Event) error {
 		})
 	case SROSignedOff:
 		v := p.current()
+		// fits has checked that the sign-off names the version's hash: keeping the version's own
+		// string rather than the event's makes a plan's sign-offs share one.
 		v.SignOffs = append(v.SignOffs, SignOff{
 			Version: d.Version, ODSCode: d.ODSCode, PersonID: d.PersonID, Statement: d.Statement,
-			ContentHash: d.ContentHash, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
+			ContentHash: v.ContentHash, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
 		})
 	case AssuranceRecorded:
 		p.current().Assurance = &Assurance{
@@ -56,8 +58,9 @@ func (p *Plan) Apply(e Event) error {
 			RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
 		}
 	case CfHAcknowledged:
-		p.current().Acknowledgement = &Acknowledgement{
-			Version: d.Version, AssuranceEventID: d.AssuranceEventID, Note: d.Note, ODSCode: e.Meta.Actor.Org,
+		v := p.current()
+		v.Acknowledgement = &Acknowledgement{ // fits has checked the assurance it names, as for ContentHash above
+			Version: d.Version, AssuranceEventID: v.Assurance.EventID, Note: d.Note, ODSCode: e.Meta.Actor.Org,
 			RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
 		}
 	case PlanWithdrawn:
