@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,6 +122,30 @@ func TestPlanCopies(t *testing.T) {
 	wd := withdrawn(t)
 	wd.plan.Withdrawal().Reason = "changed"
 	assert.Equal(t, "LHC boundaries redrawn", wd.plan.Withdrawal().Reason)
+}
+
+// What the fold checks equal is kept once: every sign-off of a version holds the version's own
+// content hash, and the acknowledgement the assurance's own event id, not the copies each event
+// brought from the log.
+func TestPlanSharesWhatItChecked(t *testing.T) {
+	w := acknowledged(t)
+	p := NewPlan()
+	for _, e := range w.events {
+		if !isPlanEvent(e.Data) {
+			continue
+		}
+		typ, data, err := EncodeEvent(e.Data)
+		require.NoError(t, err)
+		back, err := DecodeEvent(typ, data) // strings of their own, as read from a log
+		require.NoError(t, err)
+		require.NoError(t, p.Apply(Event{Data: back, Meta: e.Meta}))
+	}
+	v := p.Current()
+	require.GreaterOrEqual(t, len(v.SignOffs), 2)
+	for _, s := range v.SignOffs {
+		assert.Same(t, unsafe.StringData(v.ContentHash), unsafe.StringData(s.ContentHash))
+	}
+	assert.Same(t, unsafe.StringData(v.Assurance.EventID), unsafe.StringData(v.Acknowledgement.AssuranceEventID))
 }
 
 // TestPlanApplyRejects feeds events that do not fit the plan's history; each must be refused and
