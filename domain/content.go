@@ -117,6 +117,14 @@ func (c Content) plain() plainContent {
 	return p
 }
 
+// empty reports whether c is the zero Content (absent and empty lists alike).
+func (c Content) empty() bool {
+	return len(c.Clinical5) == 0 && len(c.NationalProgrammes) == 0 &&
+		c.CommunityIntegration == "" && c.Infrastructure == "" && c.InformationGovernance == "" &&
+		c.DataQuality == "" && c.NHSNumberAdoption == (NHSNumberAdoption{}) &&
+		c.CapacityAndFunding == (CapacityAndFunding{})
+}
+
 // ContentHash is the hex SHA-256 of the canonical JSON of c: what a sign-off names.
 func ContentHash(c Content) (string, error) {
 	bp := bodyPool.Get().(*[]byte)

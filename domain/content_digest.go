@@ -9,7 +9,8 @@ import (
 // DecodeEnvelopeDigest is DecodeEnvelope for a holder of many plans that keeps no content (the
 // projections: see Plan.ForgetContent). The content of a submission or revision is hashed as it is
 // read and left out: the event's Content is empty and the event carries the content's hash, which
-// Plan.Apply then uses. Every other event decodes as with DecodeEnvelope.
+// Plan.Apply then uses: folded, such an event gives a version with empty content and the content's
+// hash, as Plan.ForgetContent leaves one. Every other event decodes as with DecodeEnvelope.
 //
 // A replay is bound by allocation: content is most of a log's bytes, and decoding it into strings
 // only to hash and drop them was most of what a replay allocated.
@@ -25,14 +26,18 @@ func digestContent(eventType string, data []byte) (d EventData, hash string, ok 
 	}
 	t := internTables.Get().(*internTable)
 	s := contentScratch.Get().(*Content)
-	defer func() {
-		*s = Content{Clinical5: s.Clinical5[:0], NationalProgrammes: s.NationalProgrammes[:0]} // no string of data kept
-		contentScratch.Put(s)
-		internTables.Put(t)
-	}()
-	if d, fast := readContentEvent(t, eventType, data, s); fast {
-		h, err := ContentHash(*s)
-		return d, h, err == nil, err
+	d, fast := readContentEvent(t, eventType, data, s)
+	if fast {
+		hash, err = ContentHash(*s)
+	}
+	clearScratch(s)
+	contentScratch.Put(s)
+	internTables.Put(t)
+	if fast {
+		if err != nil {
+			return nil, "", false, fmt.Errorf("%s: %w", eventType, err)
+		}
+		return d, hash, true, nil
 	}
 	if d, err = DecodeEvent(eventType, data); err != nil {
 		return nil, "", false, err
@@ -54,6 +59,15 @@ func digestContent(eventType string, data []byte) (d EventData, hash string, ok 
 }
 
 var contentScratch = sync.Pool{New: func() any { return new(Content) }}
+
+// clearScratch empties s for the next event. Its lists keep their memory, but none of the borrowed
+// strings written in it, up to their capacity: a read that failed half way leaves some beyond
+// their length.
+func clearScratch(s *Content) {
+	clear(s.Clinical5[:cap(s.Clinical5)])
+	clear(s.NationalProgrammes[:cap(s.NationalProgrammes)])
+	*s = Content{Clinical5: s.Clinical5[:0], NationalProgrammes: s.NationalProgrammes[:0]}
+}
 
 // readContentEvent is readEventData for a submission or revision, with the content read into c
 // instead of the event. c's strings are borrowed from data (see borrow): they are valid only until

@@ -99,6 +99,65 @@ func TestBorrowedContentIsNotInterned(t *testing.T) {
 	require.Equal(t, d, later)
 }
 
+// Nothing DecodeEnvelopeDigest returns shares the bytes it read: overwritten afterwards, the
+// event is still what a decode of a copy gave.
+func TestDigestKeepsNothingOfData(t *testing.T) {
+	meta, err := json.Marshal(Metadata{EventID: "e", CommandID: "c", Actor: commissionr, RecordedAt: t0, SchemaVersion: SchemaVersion})
+	require.NoError(t, err)
+	for _, d := range planEventShapes(t) {
+		typ, data, err := EncodeEvent(d)
+		require.NoError(t, err)
+		want, err := DecodeEnvelopeDigest(typ, slices.Clone(data), meta)
+		require.NoError(t, err)
+		got, err := DecodeEnvelopeDigest(typ, data, meta)
+		require.NoError(t, err)
+		for i := range data {
+			data[i] = 'x'
+		}
+		require.Equal(t, want, got, typ)
+	}
+}
+
+// The scratch goes back to its pool holding no borrowed string, not even beyond its lists'
+// lengths, where a read that failed half way leaves them.
+func TestClearScratchDropsBorrowedStrings(t *testing.T) {
+	d := sampleEvents(t)[4].(PlanSubmitted)
+	_, raw, err := EncodeEvent(d)
+	require.NoError(t, err)
+	var s Content
+	_, ok := readContentEvent(nil, TypePlanSubmitted, raw, &s)
+	require.True(t, ok)
+	require.NotEmpty(t, s.Clinical5)
+	s.Clinical5 = s.Clinical5[:1] // as after a failed read
+	clearScratch(&s)
+	require.True(t, s.empty())
+	require.Positive(t, cap(s.Clinical5), "the memory is kept for the next event")
+	for _, c := range s.Clinical5[:cap(s.Clinical5)] {
+		require.Equal(t, Capability{}, c)
+	}
+	for _, p := range s.NationalProgrammes[:cap(s.NationalProgrammes)] {
+		require.Equal(t, NationalProgramme{}, p)
+	}
+}
+
+// An event decoded without its content whose data is given content again is refused, not folded
+// with the hash of the content it had.
+func TestApplyRefusesDigestWithContent(t *testing.T) {
+	meta := Metadata{EventID: "e", CommandID: "c", Actor: commissionr, RecordedAt: t0, SchemaVersion: SchemaVersion}
+	rawMeta, err := json.Marshal(meta)
+	require.NoError(t, err)
+	sub := sampleEvents(t)[4].(PlanSubmitted)
+	typ, data, err := EncodeEvent(sub)
+	require.NoError(t, err)
+	e, err := DecodeEnvelopeDigest(typ, data, rawMeta)
+	require.NoError(t, err)
+	require.NoError(t, NewPlan().Apply(e), "as decoded")
+	other := sub
+	other.Content = revisedContent(t)
+	e.Data = other
+	require.ErrorContains(t, NewPlan().Apply(e), "decoded without its content")
+}
+
 // FuzzDigestIsContentHash: for any data, DecodeEnvelopeDigest's digest is the ContentHash of what
 // DecodeEvent decodes, it refuses exactly what DecodeEvent (or ContentHash) refuses, and the rest
 // of the event is the same.
@@ -114,9 +173,10 @@ func FuzzDigestIsContentHash(f *testing.F) {
 		if revised {
 			typ = TypePlanRevised
 		}
-		raw = slices.Clone(raw)
-		got, hash, ok, err := digestContent(typ, raw)
 		full, ferr := DecodeEvent(typ, raw)
+		in := slices.Clone(raw)
+		got, hash, ok, err := digestContent(typ, in)
+		clear(in) // nothing the digest returned may share these bytes
 		var herr error
 		if ferr == nil {
 			switch e := full.(type) {

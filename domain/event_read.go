@@ -1,9 +1,10 @@
 package domain
 
-// readEventData reads, with recurring values interned in t, the data of a plan event in the shape EncodeEvent writes; ok is false for
-// any other input and for the registry's events (a few thousand in a log of millions), which are
-// then left to the general decoder. Decoding plan events by reflection was most of a replay's
-// work; wherever this accepts, it gives what encoding/json gives (FuzzDecodeEventMatchesEncodingJSON).
+// readEventData reads the data of a plan event in the shape EncodeEvent writes, interning
+// recurring values in t; ok is false for any other input and for the registry's events (a few
+// thousand in a log of millions), which are then left to the general decoder. Decoding plan events
+// by reflection was most of a replay's work; wherever this accepts, it gives what encoding/json
+// gives (FuzzDecodeEventMatchesEncodingJSON).
 func readEventData(t *internTable, eventType string, data []byte) (d EventData, ok bool) {
 	r := shapeReader{b: data, intern: t}
 	switch eventType {

@@ -27,12 +27,16 @@ type Event struct {
 }
 
 // hashOf is the hash of c, the content of e's data: the one e carries if it was decoded without
-// its content.
+// its content. An event carrying a hash whose data has content again (its Data replaced after
+// decoding) is refused rather than trusted: the hash would not be that content's.
 func (e Event) hashOf(c Content) (string, error) {
-	if e.contentHash != "" {
-		return e.contentHash, nil
+	if e.contentHash == "" {
+		return ContentHash(c)
 	}
-	return ContentHash(c)
+	if !c.empty() {
+		return "", errors.New("the event was decoded without its content, but its data has content")
+	}
+	return e.contentHash, nil
 }
 
 // Event type names.

@@ -4,9 +4,10 @@ import "encoding/json"
 
 // decodeMetadata decodes stored metadata into m. Metadata is about 40% of decoding an event on
 // replay, and every event the ledger writes has it in one shape (json.Marshal of Metadata, fields in
-// order, hash last); readMetadata reads that shape without reflection. Anything else (another
-// order, unknown or missing members, white space) goes to encoding/json, so the result is
-// always what json.Unmarshal gives; FuzzDecodeMetadataMatchesJSON holds the two together.
+// order, hash last); readMetadata reads that shape without reflection, a string with escapes
+// being decoded on its own with encoding/json's semantics (the JSON v2 engine's v1 mode). Anything
+// else (another order, unknown or missing members, white space) goes to encoding/json, so the
+// result is always what json.Unmarshal gives; FuzzDecodeMetadataMatchesJSON holds the two together.
 func decodeMetadata(raw []byte, m *Metadata) error {
 	var fast Metadata
 	t := internTables.Get().(*internTable)

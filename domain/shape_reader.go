@@ -239,7 +239,9 @@ func list[T any](r *shapeReader, dst *[]T, each func(*shapeReader, *T) bool) boo
 		return false
 	}
 	if r.lit("]") {
-		*dst = []T{}
+		if *dst = (*dst)[:0]; *dst == nil {
+			*dst = []T{}
+		}
 		return true
 	}
 	out := (*dst)[:0] // a scratch list's memory is used again

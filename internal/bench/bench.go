@@ -70,7 +70,7 @@ type Result struct {
 	AsOfReportMs       float64 `json:"as_of_report_ms"`
 	HTTPGetP99Ms       float64 `json:"http_get_p99_ms"`
 	HTTPGetPerSec      float64 `json:"http_get_per_sec"`   // the GET rate achieved, against GetRate offered
-	HTTPGetGCCycles    uint64  `json:"http_get_gc_cycles"` // collections completed during the GET phase
+	HTTPGetGCCycles    uint64  `json:"http_get_gc_cycles"` // collections completed during the GET phase (the process's: the in-process load generator's allocation included)
 	HTTPPostPerSec     float64 `json:"http_post_per_sec"`
 	RSSMB              float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
 	RSSAnonMB          float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
