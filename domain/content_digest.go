@@ -42,6 +42,19 @@ func digestContent(eventType string, data []byte) (d EventData, hash string, ok 
 	if d, err = DecodeEvent(eventType, data); err != nil {
 		return nil, "", false, err
 	}
+	if d, hash, err = dropContent(d); err != nil {
+		return nil, "", false, fmt.Errorf("%s: %w", eventType, err)
+	}
+	return d, hash, true, nil
+}
+
+// dropContent is d without its content, and the content's hash, for a submission or revision:
+// what DecodeEnvelopeDigest gives for one, by definition. Other events are returned as they are.
+func dropContent(d EventData) (EventData, string, error) {
+	var (
+		hash string
+		err  error
+	)
 	switch e := d.(type) {
 	case PlanSubmitted:
 		hash, err = ContentHash(e.Content)
@@ -52,10 +65,7 @@ func digestContent(eventType string, data []byte) (d EventData, hash string, ok 
 		e.Content = Content{}
 		d = e
 	}
-	if err != nil {
-		return nil, "", false, fmt.Errorf("%s: %w", eventType, err)
-	}
-	return d, hash, true, nil
+	return d, hash, err
 }
 
 var contentScratch = sync.Pool{New: func() any { return new(Content) }}

@@ -8,32 +8,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// withoutContent is d with its content left out, as DecodeEnvelopeDigest gives it, and the hash
-// of that content; other events are returned as they are.
+// withoutContent is dropContent, failing the test on an error.
 func withoutContent(t testing.TB, d EventData) (EventData, string) {
-	var (
-		hash string
-		err  error
-	)
-	switch e := d.(type) {
-	case PlanSubmitted:
-		hash, err = ContentHash(e.Content)
-		e.Content = Content{}
-		d = e
-	case PlanRevised:
-		hash, err = ContentHash(e.Content)
-		e.Content = Content{}
-		d = e
-	}
+	d, hash, err := dropContent(d)
 	require.NoError(t, err)
 	return d, hash
+}
+
+// digestTestMeta is the metadata the digest tests decode their events with.
+func digestTestMeta(t testing.TB) []byte {
+	meta, err := json.Marshal(Metadata{EventID: "e", CommandID: "c", Actor: commissionr, RecordedAt: t0, SchemaVersion: SchemaVersion})
+	require.NoError(t, err)
+	return meta
 }
 
 // Every plan event decodes the same with and without its content, and the digest is the content's
 // hash, whether the shape reader or the general decoder reads it.
 func TestDecodeEnvelopeDigest(t *testing.T) {
-	meta, err := json.Marshal(Metadata{EventID: "e", CommandID: "c", Actor: commissionr, RecordedAt: t0, SchemaVersion: SchemaVersion})
-	require.NoError(t, err)
+	meta := digestTestMeta(t)
 	for _, d := range planEventShapes(t) {
 		typ, raw, err := EncodeEvent(d)
 		require.NoError(t, err)
@@ -48,7 +40,7 @@ func TestDecodeEnvelopeDigest(t *testing.T) {
 			require.Equal(t, hash, got.contentHash, "%s", data)
 		}
 	}
-	_, err = DecodeEnvelopeDigest(TypePlanSubmitted, []byte(`{"content":{"clinical5":{}}}`), meta)
+	_, err := DecodeEnvelopeDigest(TypePlanSubmitted, []byte(`{"content":{"clinical5":{}}}`), meta)
 	require.Error(t, err, "what DecodeEnvelope refuses, so does the digest")
 }
 
@@ -102,8 +94,7 @@ func TestBorrowedContentIsNotInterned(t *testing.T) {
 // Nothing DecodeEnvelopeDigest returns shares the bytes it read: overwritten afterwards, the
 // event is still what a decode of a copy gave.
 func TestDigestKeepsNothingOfData(t *testing.T) {
-	meta, err := json.Marshal(Metadata{EventID: "e", CommandID: "c", Actor: commissionr, RecordedAt: t0, SchemaVersion: SchemaVersion})
-	require.NoError(t, err)
+	meta := digestTestMeta(t)
 	for _, d := range planEventShapes(t) {
 		typ, data, err := EncodeEvent(d)
 		require.NoError(t, err)
