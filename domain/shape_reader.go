@@ -100,26 +100,16 @@ func (r *shapeReader) sym(dst *string) bool {
 	return true
 }
 
-// digits is the length of the JSON integer at the reader (an optional minus, then 0 or a digit
-// string not starting with 0) if the number ends there, with at most 18 digits so that it fits an
-// int64; 0 if there is none such.
+// digits is the length of the JSON number at the reader if it is an integer (no fraction, no
+// exponent: encoding/json refuses those for an integer field) of at most 18 digits, so that it
+// fits an int64; 0 otherwise.
 func (r *shapeReader) digits() int {
-	i := 0
-	if i < len(r.b) && r.b[i] == '-' {
-		i++
-	}
-	start := i
-	for i < len(r.b) && r.b[i] >= '0' && r.b[i] <= '9' {
-		i++
-	}
-	switch n := i - start; {
-	case n == 0, n > 18, n > 1 && r.b[start] == '0':
+	n := numberLen(r.b)
+	num := r.b[:n]
+	if bytes.ContainsAny(num, ".eE") || len(bytes.TrimPrefix(num, []byte("-"))) > 18 {
 		return 0
 	}
-	if i < len(r.b) && (r.b[i] == '.' || r.b[i] == 'e' || r.b[i] == 'E') {
-		return 0 // not an integer: encoding/json refuses it for an integer field
-	}
-	return i
+	return n
 }
 
 func (r *shapeReader) int64(dst *int64) bool {
