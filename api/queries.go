@@ -120,7 +120,27 @@ func (s *server) getPlan(c echo.Context) error {
 		return newProblem(http.StatusNotFound, "plan_not_found", detail)
 	}
 	c.Response().Header().Set("ETag", strconv.Quote(strconv.FormatUint(st.Revision, 10)))
-	return c.JSON(http.StatusOK, toPlanJSON(st))
+	return writePlan(c, st)
+}
+
+// writePlan answers with st as c.JSON(http.StatusOK, toPlanJSON(st)) would, byte for byte, but
+// written directly into a pooled buffer (appendPlanJSON) unless the answer is to be indented.
+func writePlan(c echo.Context, st projections.PlanState) error {
+	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
+		return c.JSON(http.StatusOK, toPlanJSON(st))
+	}
+	buf := planBuffers.Get().(*[]byte)
+	b, ok := appendPlanJSON((*buf)[:0], st)
+	defer func() {
+		if cap(b) <= maxPooledPlanBuffer { // an outsized plan's buffer is not kept for every later one
+			*buf = b[:0]
+			planBuffers.Put(buf)
+		}
+	}()
+	if !ok {
+		return c.JSON(http.StatusOK, toPlanJSON(st))
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
 // AuditEntry is one event of a plan's audit trail or of the global feed.

@@ -1,0 +1,191 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/demo"
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/projections"
+)
+
+// encodeLikeEcho is what c.JSON(http.StatusOK, toPlanJSON(st)) writes.
+func encodeLikeEcho(t testing.TB, st projections.PlanState) ([]byte, error) {
+	t.Helper()
+	var buf bytes.Buffer
+	err := json.NewEncoder(&buf).Encode(toPlanJSON(st))
+	return buf.Bytes(), err
+}
+
+// requireSameAsEncode checks appendPlanJSON against encoding/json for st: the same bytes, or a
+// decline. mustWrite says st holds nothing appendPlanJSON may decline.
+func requireSameAsEncode(t testing.TB, st projections.PlanState, mustWrite bool) {
+	t.Helper()
+	want, err := encodeLikeEcho(t, st)
+	prefix := []byte("kept")
+	got, ok := appendPlanJSON(prefix, st)
+	if !ok {
+		require.False(t, mustWrite, "appendPlanJSON declined a plan it must write: %+v", st)
+		return
+	}
+	require.NoError(t, err, "appendPlanJSON wrote a plan encoding/json refuses")
+	require.Equal(t, "kept", string(got[:4]), "appendPlanJSON must append, not overwrite")
+	require.Equal(t, string(want), string(got[4:]))
+}
+
+func TestAppendPlanJSONIsEncodeForTheDemo(t *testing.T) {
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	_, err = demo.Seed(context.Background(), store, demo.Options{})
+	require.NoError(t, err)
+	proj := projections.New(store, nil)
+	require.NoError(t, proj.CatchUp(context.Background()))
+	plans := proj.Plans(projections.PlanFilter{})
+	require.NotEmpty(t, plans)
+	for _, s := range plans {
+		st, found, err := proj.Plan(context.Background(), s.PlanID)
+		require.NoError(t, err)
+		require.True(t, found)
+		requireSameAsEncode(t, st, true)
+		if st.Version > 1 {
+			past, found, err := proj.PlanAsOf(context.Background(), s.PlanID, st.Position-1)
+			require.NoError(t, err)
+			require.True(t, found)
+			requireSameAsEncode(t, past, true)
+		}
+	}
+}
+
+// TestAppendPlanJSONIsEncode fills every field of PlanState, however deep (a field added later
+// included), with values chosen to reach each branch of encoding/json's: escapes, invalid UTF-8,
+// absent and empty lists, floats in both notations, omitted members.
+func TestAppendPlanJSONIsEncode(t *testing.T) {
+	for seed := range uint64(2000) {
+		f := newFiller(seed, "", 0)
+		requireSameAsEncode(t, f.plan(), true)
+	}
+}
+
+func TestAppendPlanJSONDeclinesWhatEncodingJSONRefusesOrWritesOtherwise(t *testing.T) {
+	base := newFiller(1, "", 0).plan()
+	london, err := time.LoadLocation("Europe/London")
+	require.NoError(t, err)
+	for name, change := range map[string]func(*projections.PlanState){
+		"NaN":              func(st *projections.PlanState) { st.Content.NHSNumberAdoption.CurrentPct = math.NaN() },
+		"infinity":         func(st *projections.PlanState) { st.Content.NHSNumberAdoption.TargetPct = math.Inf(-1) },
+		"year 10000":       func(st *projections.PlanState) { st.SubmittedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) },
+		"not UTC":          func(st *projections.PlanState) { st.SubmittedAt = time.Date(2009, 6, 1, 12, 0, 0, 0, london) },
+		"sign-off not UTC": func(st *projections.PlanState) { st.SignOffs = []projections.SignOffView{{RecordedAt: time.Unix(0, 0).In(london)}} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := base
+			change(&st)
+			_, ok := appendPlanJSON(nil, st)
+			require.False(t, ok)
+		})
+	}
+}
+
+func FuzzAppendPlanJSONIsEncode(f *testing.F) {
+	f.Add(uint64(1), "plain", 12.5)
+	f.Add(uint64(2), "<&>\u2028\u2029\x00\x7f\xff é\"\\", 1e-7)
+	f.Add(uint64(3), "", 1e21)
+	f.Fuzz(func(t *testing.T, seed uint64, s string, x float64) {
+		fl := newFiller(seed, s, x)
+		requireSameAsEncode(t, fl.plan(), !math.IsNaN(x) && !math.IsInf(x, 0))
+	})
+}
+
+// filler gives values of any type PlanState holds, at random from seed; extra is one more string
+// and float to choose from (a fuzzer's).
+type filler struct {
+	r     *rand.Rand
+	extra string
+	x     float64
+}
+
+func newFiller(seed uint64, extra string, x float64) *filler {
+	return &filler{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), extra: extra, x: x}
+}
+
+func (f *filler) plan() projections.PlanState {
+	var st projections.PlanState
+	f.fill(reflect.ValueOf(&st).Elem())
+	return st
+}
+
+var fillerStrings = []string{"", "RGQ", "plan-1", "a \"quoted\" \\ line\n\t\r\b\f", "<script>&amp;</script>",
+	"\u2028\u2029", "\x00\x01\x1f\x7f", "é£–😀", "bad \xff\xfe utf-8 \xe2\x82", "sha256:0123abcd"}
+
+var fillerFloats = []float64{0, math.Copysign(0, -1), 1, -1, 12.5, 99.99, 1e-6, 9.99e-7, 1e-7, 1e20, 1e21, 1.5e300, -2.5e-300, 123456789.125, 0.1}
+
+func (f *filler) fill(v reflect.Value) {
+	switch v.Type() {
+	case reflect.TypeFor[time.Time]():
+		v.Set(reflect.ValueOf(time.Unix(f.r.Int64N(253402300799), f.r.Int64N(1e9)).UTC())) // years 1970-9999
+		return
+	case reflect.TypeFor[domain.Date]():
+		if f.r.IntN(4) > 0 {
+			d, err := domain.NewDate(f.r.IntN(10000), time.Month(1+f.r.IntN(12)), 1+f.r.IntN(28))
+			if err == nil {
+				v.Set(reflect.ValueOf(d))
+			}
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if f.r.IntN(len(fillerStrings)+1) == 0 {
+			v.SetString(f.extra)
+		} else {
+			v.SetString(fillerStrings[f.r.IntN(len(fillerStrings))])
+		}
+	case reflect.Bool:
+		v.SetBool(f.r.IntN(2) == 0)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(f.r.Int64N(1<<62) - 1<<61)
+	case reflect.Uint64:
+		if f.r.IntN(3) > 0 { // zero now and then, for omitempty
+			v.SetUint(f.r.Uint64())
+		}
+	case reflect.Float64:
+		if f.r.IntN(len(fillerFloats)+1) == 0 {
+			v.SetFloat(f.x)
+		} else {
+			v.SetFloat(fillerFloats[f.r.IntN(len(fillerFloats))])
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				f.fill(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		n := f.r.IntN(4) - 1 // -1: nil
+		if n < 0 {
+			return
+		}
+		v.Set(reflect.MakeSlice(v.Type(), n, n))
+		for i := range n {
+			f.fill(v.Index(i))
+		}
+	case reflect.Pointer:
+		if f.r.IntN(3) > 0 {
+			v.Set(reflect.New(v.Type().Elem()))
+			f.fill(v.Elem())
+		}
+	default:
+		panic("filler: no values for " + v.Type().String())
+	}
+}
