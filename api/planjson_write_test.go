@@ -82,11 +82,13 @@ func TestAppendPlanJSONDeclinesWhatEncodingJSONRefusesOrWritesOtherwise(t *testi
 	london, err := time.LoadLocation("Europe/London")
 	require.NoError(t, err)
 	for name, change := range map[string]func(*projections.PlanState){
-		"NaN":              func(st *projections.PlanState) { st.Content.NHSNumberAdoption.CurrentPct = math.NaN() },
-		"infinity":         func(st *projections.PlanState) { st.Content.NHSNumberAdoption.TargetPct = math.Inf(-1) },
-		"year 10000":       func(st *projections.PlanState) { st.SubmittedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) },
-		"not UTC":          func(st *projections.PlanState) { st.SubmittedAt = time.Date(2009, 6, 1, 12, 0, 0, 0, london) },
-		"sign-off not UTC": func(st *projections.PlanState) { st.SignOffs = []projections.SignOffView{{RecordedAt: time.Unix(0, 0).In(london)}} },
+		"NaN":        func(st *projections.PlanState) { st.Content.NHSNumberAdoption.CurrentPct = math.NaN() },
+		"infinity":   func(st *projections.PlanState) { st.Content.NHSNumberAdoption.TargetPct = math.Inf(-1) },
+		"year 10000": func(st *projections.PlanState) { st.SubmittedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) },
+		"not UTC":    func(st *projections.PlanState) { st.SubmittedAt = time.Date(2009, 6, 1, 12, 0, 0, 0, london) },
+		"sign-off not UTC": func(st *projections.PlanState) {
+			st.SignOffs = []projections.SignOffView{{RecordedAt: time.Unix(0, 0).In(london)}}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			st := base
