@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"assurance-ledger/internal/bench"
 )
 
 // exitError carries a specific exit status (verify uses 1 for "the ledger is not intact").
@@ -50,5 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func main() {
+	if bench.IsLoadGenerator() { // ledger bench started this process to send its GET phase's requests
+		os.Exit(bench.RunLoadGenerator(os.Stdin, os.Stdout))
+	}
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -70,7 +70,7 @@ type Result struct {
 	AsOfReportMs       float64 `json:"as_of_report_ms"`
 	HTTPGetP99Ms       float64 `json:"http_get_p99_ms"`
 	HTTPGetPerSec      float64 `json:"http_get_per_sec"`   // the GET rate achieved, against GetRate offered
-	HTTPGetGCCycles    uint64  `json:"http_get_gc_cycles"` // collections completed during the GET phase (the process's: the in-process load generator's allocation included)
+	HTTPGetGCCycles    uint64  `json:"http_get_gc_cycles"` // the server's collections during the GET phase (its load generator is another process)
 	HTTPPostPerSec     float64 `json:"http_post_per_sec"`
 	RSSMB              float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
 	RSSAnonMB          float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
@@ -286,11 +286,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	defer srv.close()
 	cycles := gcCycles()
-	get, err := srv.measureGets(run.planIDs, cfg.GetRate, cfg.GetDuration, cfg.Writers)
+	get, err := srv.measureGets(ctx, loadSpec{Plans: run.planIDs, Rate: cfg.GetRate, Duration: cfg.GetDuration, Conns: cfg.Writers})
 	if err != nil {
 		return res, err
 	}
-	res.HTTPGetP99Ms, res.HTTPGetPerSec, res.HTTPGetGCCycles = get.p99Ms, get.perSec, gcCycles()-cycles
+	res.HTTPGetP99Ms, res.HTTPGetPerSec, res.HTTPGetGCCycles = get.P99Ms, get.PerSec, gcCycles()-cycles
 	if res.HTTPPostPerSec, err = srv.measurePosts(proj, run.planIDs, cfg.HTTPDuration, cfg.Writers); err != nil {
 		return res, err
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,12 +19,12 @@ import (
 	"assurance-ledger/projections"
 )
 
-// httpServer is the real API handler served on a loopback port.
+// httpServer is the real API handler served on a loopback port, with a client of its own for the
+// POST phase (the GET phase's client is another process: load.go).
 type httpServer struct {
-	base   string
+	*client
 	srv    *http.Server
 	secret []byte
-	client *http.Client
 }
 
 // startHTTP serves api.New(cfg) with a fresh token secret, as ledger serve configures it except for
@@ -46,29 +45,43 @@ func startHTTP(cfg api.Config, conns int) (*httpServer, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() { _ = srv.Serve(ln) }()
-	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, IdleConnTimeout: time.Minute}
-	return &httpServer{base: "http://" + ln.Addr().String(), srv: srv, secret: secret,
-		client: &http.Client{Transport: tr, Timeout: 30 * time.Second}}, nil
+	return &httpServer{client: newClient("http://"+ln.Addr().String(), conns), srv: srv, secret: secret}, nil
 }
 
 func (s *httpServer) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = s.srv.Shutdown(ctx)
-	s.client.CloseIdleConnections()
+	s.client.close()
 }
+
+// benchAuditor is who the GET phase reads as.
+var benchAuditor = domain.Actor{PersonID: "bench-auditor", Name: "Bench Auditor", Role: domain.RoleAuditor, Org: "X26"}
 
 func (s *httpServer) token(a domain.Actor) (string, error) {
 	return auth.Mint(s.secret, a, time.Now(), time.Hour)
 }
 
+// client sends the bench's requests to base over at most conns connections.
+type client struct {
+	base string
+	http *http.Client
+}
+
+func newClient(base string, conns int) *client {
+	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, IdleConnTimeout: time.Minute}
+	return &client{base: base, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+}
+
+func (c *client) close() { c.http.CloseIdleConnections() }
+
 // do sends one request and drains the answer; an answer other than want is an error quoting it.
-func (s *httpServer) do(method, path, token string, body []byte, want int) error {
+func (c *client) do(method, path, token string, body []byte, want int) error {
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
 	}
-	req, err := http.NewRequest(method, s.base+path, r)
+	req, err := http.NewRequest(method, c.base+path, r)
 	if err != nil {
 		return err
 	}
@@ -76,7 +89,7 @@ func (s *httpServer) do(method, path, token string, body []byte, want int) error
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := s.client.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
 	}
@@ -87,62 +100,6 @@ func (s *httpServer) do(method, path, token string, body []byte, want int) error
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	return err
-}
-
-// getRun is GET /v1/plans/{id} issued at a fixed rate.
-type getRun struct {
-	p99Ms, perSec float64
-}
-
-// measureGets issues GET /v1/plans/{id} (random plans) at rate per second for d, from conns
-// connections. Each request is timed from when it was due, not from when a connection was free, so
-// that a server falling behind shows in the percentile instead of silently lowering the rate.
-func (s *httpServer) measureGets(plans []string, rate int, d time.Duration, conns int) (getRun, error) {
-	tok, err := s.token(domain.Actor{PersonID: "bench-auditor", Name: "Bench Auditor", Role: domain.RoleAuditor, Org: "X26"})
-	if err != nil {
-		return getRun{}, err
-	}
-	n := int(float64(rate) * d.Seconds())
-	due := make(chan time.Time, n)
-	lat := make([][]time.Duration, conns)
-	var failed atomic.Pointer[error] // the first failure; errors of any type
-	var wg sync.WaitGroup
-	for c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			k := c
-			for at := range due {
-				k += conns
-				if err := s.do(http.MethodGet, "/v1/plans/"+plans[(k*7919)%len(plans)], tok, nil, http.StatusOK); err != nil {
-					failed.CompareAndSwap(nil, &err)
-					continue
-				}
-				lat[c] = append(lat[c], time.Since(at))
-			}
-		}()
-	}
-	start := time.Now()
-	interval := time.Second / time.Duration(rate)
-	for i := range n {
-		at := start.Add(time.Duration(i) * interval)
-		if wait := time.Until(at); wait > 0 {
-			time.Sleep(wait)
-		}
-		due <- at
-	}
-	close(due)
-	wg.Wait()
-	elapsed := time.Since(start)
-	if errp := failed.Load(); errp != nil {
-		return getRun{}, fmt.Errorf("bench: %w", *errp)
-	}
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	slices.Sort(all)
-	return getRun{p99Ms: quantile(all, 0.99), perSec: float64(len(all)) / elapsed.Seconds()}, nil
 }
 
 // measurePosts has conns clients each POST contributions to a plan of its own (one still open to
