@@ -86,6 +86,17 @@ func recordChecksum(pos eventstore.Position, body []byte) uint32 {
 // decodeRecord decodes the record stored at pos. It copies everything it returns, because b
 // usually points into bbolt's memory map, which is only valid for the life of the transaction.
 func decodeRecord(pos eventstore.Position, b []byte) (eventstore.RecordedEvent, error) {
+	r, err := parseRecord(pos, b)
+	if err != nil {
+		return r, err
+	}
+	r.Data, r.Metadata = cloneBytes(r.Data), cloneBytes(r.Metadata)
+	return r, nil
+}
+
+// parseRecord is decodeRecord with Data and Metadata left in b, not copied: for a caller done with
+// them before b's transaction ends (lending).
+func parseRecord(pos eventstore.Position, b []byte) (eventstore.RecordedEvent, error) {
 	corrupt := func(format string, args ...any) (eventstore.RecordedEvent, error) {
 		return eventstore.RecordedEvent{}, &eventstore.CorruptError{Position: pos, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -129,8 +140,7 @@ func decodeRecord(pos eventstore.Position, b []byte) (eventstore.RecordedEvent, 
 	}
 	r.Stream = string(fields[0])
 	r.Type = string(fields[1])
-	r.Data = cloneBytes(fields[2])
-	r.Metadata = cloneBytes(fields[3])
+	r.Data, r.Metadata = fields[2], fields[3]
 	return r, nil
 }
 

@@ -95,6 +95,8 @@ func Run(t *testing.T, h Harness) {
 		{"StreamChanges", testStreamChanges},
 		{"StreamChangesConcurrent", testStreamChangesConcurrent},
 		{"StreamChangesAfterReopen", testStreamChangesAfterReopen},
+		{"LendStreamEvent", testLendStreamEvent},
+		{"LendStreamEventErrors", testLendStreamEventErrors},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })

@@ -1,0 +1,16 @@
+package eventstore
+
+import "context"
+
+// Lender is a Store that can lend an event's stored bytes instead of copying them out, for a reader
+// that decodes an event and keeps nothing of its bytes: the embedded store maps its file, and a
+// copy of each event read was most of what answering GET /v1/plans/{id} allocated. A store without
+// it is read with ReadStream.
+type Lender interface {
+	// LendStreamEvent calls fn with the event of stream at revision, and reports whether there is
+	// one (fn is not called if there is not). The event's Data and Metadata are the store's own
+	// memory, valid only until fn returns: fn must not keep or change them, nor anything that
+	// shares their memory. fn runs while the store holds a read snapshot, which some stores let
+	// writers wait on, so it must be quick and do no I/O. fn's error is returned as it is.
+	LendStreamEvent(ctx context.Context, stream string, revision uint64, fn func(RecordedEvent) error) (found bool, err error)
+}

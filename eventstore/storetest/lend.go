@@ -1,0 +1,89 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/eventstore"
+)
+
+// lenderOf returns s as an eventstore.Lender, skipping t for a store that does not offer it: the
+// interface is optional.
+func lenderOf(t *testing.T, s eventstore.Store) eventstore.Lender {
+	t.Helper()
+	l, ok := s.(eventstore.Lender)
+	if !ok {
+		t.Skipf("%T does not implement eventstore.Lender (optional: its events are read with ReadStream)", s)
+	}
+	return l
+}
+
+// lendCopy lends the event of stream at revision and returns a copy of it, taken inside fn.
+func lendCopy(t *testing.T, l eventstore.Lender, stream string, revision uint64) (eventstore.RecordedEvent, bool) {
+	t.Helper()
+	var got eventstore.RecordedEvent
+	calls := 0
+	found, err := l.LendStreamEvent(t.Context(), stream, revision, func(e eventstore.RecordedEvent) error {
+		calls++
+		got = e
+		got.Data = append([]byte(nil), e.Data...)
+		got.Metadata = append([]byte(nil), e.Metadata...)
+		return nil
+	})
+	require.NoError(t, err)
+	if !found {
+		require.Zero(t, calls, "fn was called for an event that is not there")
+		return eventstore.RecordedEvent{}, false
+	}
+	require.Equal(t, 1, calls, "fn is called once for an event that is there")
+	return got, true
+}
+
+// A lent event is the event ReadStream returns, field for field, at every revision; a revision or
+// stream that does not exist is not found.
+func testLendStreamEvent(t *testing.T, h Harness) {
+	s := open(t, h)
+	l := lenderOf(t, s)
+	mustAppend(t, s, "a", eventstore.NoStream, events("A", 3)...)
+	mustAppend(t, s, "b", eventstore.NoStream, events("B", 2)...)
+	mustAppend(t, s, "a", eventstore.Exact(2), event("A", 3))
+	for _, stream := range []string{"a", "b"} {
+		stored, err := s.ReadStream(t.Context(), stream, 0, 0)
+		require.NoError(t, err)
+		for _, want := range stored {
+			got, found := lendCopy(t, l, stream, want.Revision)
+			require.True(t, found, "%s revision %d", stream, want.Revision)
+			requireSameEvents(t, []eventstore.RecordedEvent{want}, []eventstore.RecordedEvent{got})
+		}
+		_, found := lendCopy(t, l, stream, uint64(len(stored)))
+		require.False(t, found, "%s has no revision %d", stream, len(stored))
+	}
+	_, found := lendCopy(t, l, "never-written", 0)
+	require.False(t, found)
+}
+
+// fn's error comes back as it is, and a done context or a closed store lends nothing.
+func testLendStreamEventErrors(t *testing.T, h Harness) {
+	s := open(t, h)
+	l := lenderOf(t, s)
+	mustAppend(t, s, "a", eventstore.NoStream, event("A", 0))
+	mine := errors.New("the reader's own failure")
+	found, err := l.LendStreamEvent(t.Context(), "a", 0, func(eventstore.RecordedEvent) error { return mine })
+	require.True(t, found)
+	require.ErrorIs(t, err, mine)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	called := false
+	_, err = l.LendStreamEvent(ctx, "a", 0, func(eventstore.RecordedEvent) error { called = true; return nil })
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, called)
+
+	require.NoError(t, s.Close())
+	_, err = l.LendStreamEvent(t.Context(), "a", 0, func(eventstore.RecordedEvent) error { called = true; return nil })
+	require.ErrorIs(t, err, eventstore.ErrClosed)
+	require.False(t, called)
+}
