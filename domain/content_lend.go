@@ -1,0 +1,68 @@
+package domain
+
+import "fmt"
+
+// LendContent decodes a stored plan submission or revision as DecodeEnvelope does and lends fn its
+// version number, its content and the content's hash (ContentHash). The content's strings may
+// borrow data's memory, and its lists are reused by the next call: both are valid only until fn
+// returns, and fn must keep nothing of them. Any other event type is an error.
+//
+// It is for a reader that turns a version's content straight into something else (an HTTP answer)
+// from bytes it was lent (eventstore.Lender): the content is never copied onto the heap.
+func LendContent(eventType string, data, metadata []byte, fn func(version int, c Content, hash string) error) error {
+	return LedgerSchema.lendContent(eventType, data, metadata, fn)
+}
+
+func (s *Schema) lendContent(eventType string, data, metadata []byte, fn func(version int, c Content, hash string) error) error {
+	if eventType != TypePlanSubmitted && eventType != TypePlanRevised {
+		return fmt.Errorf("%s carries no plan content", eventType)
+	}
+	var meta Metadata
+	if err := decodeMetadata(metadata, &meta); err != nil {
+		return fmt.Errorf("%s metadata: %w", eventType, err)
+	}
+	current, err := s.Upcast(eventType, meta.SchemaVersion, data)
+	if err != nil {
+		return err
+	}
+	t := internTables.Get().(*internTable)
+	sc := contentScratch.Get().(*Content)
+	defer func() {
+		clearScratch(sc)
+		contentScratch.Put(sc)
+		internTables.Put(t)
+	}()
+	d, fast := readContentEvent(t, eventType, current, sc)
+	if !fast { // not the shape EncodeEvent writes: the general decoder, into owned strings
+		if d, err = DecodeEvent(eventType, current); err != nil {
+			return err
+		}
+		*sc = contentOf(d)
+	}
+	hash, err := ContentHash(*sc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", eventType, err)
+	}
+	return fn(versionOf(d), *sc, hash)
+}
+
+// contentOf and versionOf are a submission's or revision's content and version number.
+func contentOf(d EventData) Content {
+	switch e := d.(type) {
+	case PlanSubmitted:
+		return e.Content
+	case PlanRevised:
+		return e.Content
+	}
+	return Content{}
+}
+
+func versionOf(d EventData) int {
+	switch e := d.(type) {
+	case PlanSubmitted:
+		return e.Version
+	case PlanRevised:
+		return e.Version
+	}
+	return 0
+}
