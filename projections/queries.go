@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -37,6 +38,64 @@ func (p *Projector) Plan(ctx context.Context, id string) (PlanState, bool, error
 	}
 	st.Content = c
 	return st, true, nil
+}
+
+// LendPlan calls fn with plan id's state as Plan returns it, except that the content is lent:
+// where the store lends its bytes (eventstore.Lender), the content is read in place and neither
+// copied nor cached, and a cached content is not cloned. The content is valid only until fn
+// returns and must not be kept or changed. fn may run while the store holds a read snapshot, so it
+// must be quick and do no I/O: encode the answer in fn, send it after. found is false, and fn is
+// not called, if there is no such plan.
+//
+// A GET of a plan outside the content cache (nearly every one, in a ledger of many plans) thus
+// allocates nothing for its content: Plan's copy of the record, decoded strings and two copies of
+// the content were most of what such a GET allocated, and so of how often the collector ran.
+func (p *Projector) LendPlan(ctx context.Context, id string, fn func(PlanState) error) (found bool, err error) {
+	p.mu.RLock()
+	v := p.plans[id]
+	if v == nil || !v.plan.Exists() {
+		p.mu.RUnlock()
+		return false, nil
+	}
+	st := planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position)
+	at := v.contentRevision
+	p.mu.RUnlock()
+	if c, ok := p.contents.Get(contentKey{id, st.Version}); ok {
+		st.Content = c
+		return true, fn(st)
+	}
+	l, ok := p.store.(eventstore.Lender)
+	if !ok {
+		c, err := p.content(ctx, id, st.Version, at, st.ContentHash)
+		if err != nil {
+			return false, err
+		}
+		st.Content = c
+		return true, fn(st)
+	}
+	var fnErr error
+	found, err = l.LendStreamEvent(ctx, planPrefix+id, at, func(rec eventstore.RecordedEvent) error {
+		return domain.LendContent(rec.Type, rec.Data, rec.Metadata, func(version int, c domain.Content, hash string) error {
+			if version != st.Version {
+				return fmt.Errorf("revision %d is version %d, not %d", at, version, st.Version)
+			}
+			if hash != st.ContentHash {
+				return fmt.Errorf("version %d's content hashes to %s in the log, but was %s when applied", version, hash, st.ContentHash)
+			}
+			st.Content = c
+			fnErr = fn(st)
+			return fnErr
+		})
+	})
+	switch {
+	case fnErr != nil:
+		return true, fnErr
+	case err != nil:
+		return false, fmt.Errorf("projections: plan %s revision %d, where version %d's content was: %w", id, at, st.Version, err)
+	case !found:
+		return false, fmt.Errorf("projections: plan %s has no event at revision %d, where version %d's content was", id, at, st.Version)
+	}
+	return true, nil
 }
 
 // PlanAsOf returns a plan as it stood once the event at pos had been recorded, refolding its stream

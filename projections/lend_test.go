@@ -1,0 +1,158 @@
+package projections_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/eventstore"
+	"assurance-ledger/projections"
+)
+
+// lender is a store that lends (the embedded one, underneath) and counts reads of both kinds; tamper
+// can change what it lends.
+type lender struct {
+	streamReads
+	inner  eventstore.Lender
+	lends  int
+	tamper func(stream string, rec eventstore.RecordedEvent) (eventstore.RecordedEvent, bool)
+}
+
+func newLender(t *testing.T, s eventstore.Store) *lender {
+	l, ok := s.(eventstore.Lender)
+	require.True(t, ok, "the embedded store lends")
+	return &lender{streamReads: streamReads{Store: s}, inner: l}
+}
+
+func (l *lender) LendStreamEvent(ctx context.Context, stream string, revision uint64, fn func(eventstore.RecordedEvent) error) (bool, error) {
+	l.lends++
+	return l.inner.LendStreamEvent(ctx, stream, revision, func(rec eventstore.RecordedEvent) error {
+		if l.tamper != nil {
+			var ok bool
+			if rec, ok = l.tamper(stream, rec); !ok {
+				return errGone
+			}
+		}
+		return fn(rec)
+	})
+}
+
+var errGone = errors.New("gone")
+
+// lendJSON is LendPlan's state encoded inside fn, while its content is valid.
+func lendJSON(t *testing.T, p *projections.Projector, id string) (string, bool) {
+	t.Helper()
+	var out []byte
+	found, err := p.LendPlan(context.Background(), id, func(st projections.PlanState) error {
+		var err error
+		out, err = json.Marshal(st)
+		return err
+	})
+	require.NoError(t, err)
+	return string(out), found
+}
+
+// LendPlan gives what Plan gives: lent from the store (no copy read, nothing cached), from the
+// cache once Plan has filled it, and from ReadStream where the store does not lend.
+func TestLendPlanIsPlan(t *testing.T) {
+	ctx := context.Background()
+	store := demoStore(t)
+	lending := newLender(t, store)
+	p := projections.New(lending, nil)
+	require.NoError(t, p.CatchUp(ctx))
+	hidden := projections.New(&streamReads{Store: store}, nil) // hides Lender
+	require.NoError(t, hidden.CatchUp(ctx))
+	plans := p.Plans(projections.PlanFilter{})
+	require.NotEmpty(t, plans)
+	for _, sum := range plans {
+		reads, lends := lending.n.Load(), lending.lends
+		lent, found := lendJSON(t, p, sum.PlanID)
+		require.True(t, found)
+		assert.Equal(t, reads, lending.n.Load(), "plan %s: lent, not read", sum.PlanID)
+		assert.Equal(t, lends+1, lending.lends, "plan %s: one lend of its content event", sum.PlanID)
+
+		want, found, err := p.Plan(ctx, sum.PlanID)
+		require.NoError(t, err)
+		require.True(t, found)
+		assert.Equal(t, reads+1, lending.n.Load(), "plan %s: LendPlan cached nothing, so Plan reads", sum.PlanID)
+		wantJSON, err := json.Marshal(want)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(wantJSON), lent, "plan %s lent", sum.PlanID)
+
+		cached, _ := lendJSON(t, p, sum.PlanID)
+		assert.Equal(t, lends+1, lending.lends, "plan %s: the second answer comes from the cache Plan filled", sum.PlanID)
+		assert.JSONEq(t, string(wantJSON), cached, "plan %s from the cache", sum.PlanID)
+
+		read, _ := lendJSON(t, hidden, sum.PlanID)
+		assert.JSONEq(t, string(wantJSON), read, "plan %s from a store that does not lend", sum.PlanID)
+	}
+
+	called := false
+	found, err := p.LendPlan(ctx, "no-such-plan", func(projections.PlanState) error { called = true; return nil })
+	require.NoError(t, err)
+	assert.False(t, found)
+	assert.False(t, called)
+
+	mine := errors.New("the caller's own failure")
+	found, err = p.LendPlan(ctx, plans[len(plans)-1].PlanID, func(projections.PlanState) error { return mine })
+	assert.True(t, found)
+	assert.Same(t, mine, err, "fn's error comes back as it is")
+}
+
+// If the event where the projections found a version's content no longer holds it, LendPlan says
+// so rather than lending other content, as Plan does.
+func TestLendPlanThatDisagreesWithTheLogIsAnError(t *testing.T) {
+	ctx := context.Background()
+	store := demoStore(t)
+	p0 := projections.New(store, nil)
+	require.NoError(t, p0.CatchUp(ctx))
+	plans := p0.Plans(projections.PlanFilter{})
+	require.GreaterOrEqual(t, len(plans), 2)
+	target, other := plans[0].PlanID, plans[1].PlanID
+	otherFirst, err := store.ReadStream(ctx, "plan-"+other, 0, 2)
+	require.NoError(t, err)
+	require.Len(t, otherFirst, 2)
+
+	tests := []struct {
+		name   string
+		tamper func(eventstore.RecordedEvent) (eventstore.RecordedEvent, bool)
+		want   string
+	}{
+		{"another plan's content is there", func(rec eventstore.RecordedEvent) (eventstore.RecordedEvent, bool) {
+			r := otherFirst[0]
+			r.Revision = rec.Revision
+			return r, true
+		}, "hashes to"},
+		{"a contribution is there", func(rec eventstore.RecordedEvent) (eventstore.RecordedEvent, bool) {
+			r := otherFirst[1]
+			r.Revision = rec.Revision
+			return r, true
+		}, "carries no plan content"},
+		{"the store fails", func(eventstore.RecordedEvent) (eventstore.RecordedEvent, bool) {
+			return eventstore.RecordedEvent{}, false
+		}, "gone"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lending := newLender(t, store)
+			p := projections.New(lending, nil)
+			require.NoError(t, p.CatchUp(ctx))
+			lending.tamper = func(stream string, rec eventstore.RecordedEvent) (eventstore.RecordedEvent, bool) {
+				if stream != "plan-"+target {
+					return rec, true
+				}
+				return tt.tamper(rec)
+			}
+			called := false
+			_, err := p.LendPlan(ctx, target, func(projections.PlanState) error { called = true; return nil })
+			require.Error(t, err)
+			assert.False(t, called, "fn was lent content that disagrees with the projections")
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Contains(t, err.Error(), target)
+		})
+	}
+}
