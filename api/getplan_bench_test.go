@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/require"
 
@@ -78,15 +80,17 @@ func TestGetPlanBodiesAreThePlanStateJSON(t *testing.T) {
 				found bool
 				err   error
 			)
+			if asOf != 0 {
+				path += fmt.Sprintf("?as_of=%d", asOf)
+			}
+			// Asked before Plan fills the content cache: the content is lent from the store.
+			rec := get(e, token, path)
 			if asOf == 0 {
 				st, found, err = proj.Plan(context.Background(), id)
-				require.NoError(t, err)
 			} else {
-				path += fmt.Sprintf("?as_of=%d", asOf)
 				st, found, err = proj.PlanAsOf(context.Background(), id, asOf)
-				require.NoError(t, err)
 			}
-			rec := get(e, token, path)
+			require.NoError(t, err)
 			if !found {
 				require.Equal(t, http.StatusNotFound, rec.Code, path)
 				continue
@@ -95,6 +99,16 @@ func TestGetPlanBodiesAreThePlanStateJSON(t *testing.T) {
 			var want bytes.Buffer
 			require.NoError(t, json.NewEncoder(&want).Encode(st))
 			require.Equal(t, want.String(), rec.Body.String(), path)
+			require.Equal(t, strconv.Quote(strconv.FormatUint(st.Revision, 10)), rec.Header().Get("ETag"), path)
+			require.Equal(t, echo.MIMEApplicationJSON, rec.Header().Get(echo.HeaderContentType), path)
+			if asOf == 0 { // and again from the cache Plan filled, and indented on request
+				require.Equal(t, want.String(), get(e, token, path).Body.String(), path)
+				var indented bytes.Buffer
+				enc := json.NewEncoder(&indented)
+				enc.SetIndent("", "  ")
+				require.NoError(t, enc.Encode(st))
+				require.Equal(t, indented.String(), get(e, token, path+"?pretty").Body.String(), path)
+			}
 		}
 	}
 }
@@ -110,5 +124,19 @@ func BenchmarkGetPlan(b *testing.B) {
 			b.Fatal(rec.Code)
 		}
 		i++
+	}
+}
+
+// A plan the projections do not hold is a 404 problem, now and as of a position, whichever way the
+// answer would have been read.
+func TestGetPlanNotFound(t *testing.T) {
+	e, token, _, proj := demoAPIWithProjector(t)
+	id := uuid.NewString()
+	for _, path := range []string{"/v1/plans/" + id, "/v1/plans/" + id + "?pretty", fmt.Sprintf("/v1/plans/%s?as_of=%d", id, proj.Applied())} {
+		rec := get(e, token, path)
+		require.Equal(t, http.StatusNotFound, rec.Code, path)
+		require.Equal(t, "application/problem+json", rec.Header().Get(echo.HeaderContentType), path)
+		require.Contains(t, rec.Body.String(), `"plan_not_found"`, path)
+		require.Empty(t, rec.Header().Get("ETag"), path)
 	}
 }

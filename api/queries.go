@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -100,6 +102,10 @@ func (s *server) getPlan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	_, pretty := c.QueryParams()["pretty"]
+	if !asOf && !pretty && !c.Echo().Debug {
+		return s.lendPlan(c, id)
+	}
 	var (
 		st    projections.PlanState
 		found bool
@@ -113,33 +119,77 @@ func (s *server) getPlan(c echo.Context) error {
 		return err
 	}
 	if !found {
-		detail := "no plan " + id
-		if asOf {
-			detail += fmt.Sprintf(" existed as of position %d", pos)
-		}
-		return newProblem(http.StatusNotFound, "plan_not_found", detail)
+		return planNotFound(id, asOf, pos)
 	}
-	c.Response().Header().Set("ETag", strconv.Quote(strconv.FormatUint(st.Revision, 10)))
-	return writePlan(c, st)
-}
-
-// writePlan answers with st as c.JSON(http.StatusOK, toPlanJSON(st)) would, byte for byte, but
-// written directly into a pooled buffer (appendPlanJSON) unless the answer is to be indented.
-func writePlan(c echo.Context, st projections.PlanState) error {
-	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
+	if pretty || c.Echo().Debug {
+		c.Response().Header().Set("ETag", planETag(st.Revision))
 		return c.JSON(http.StatusOK, toPlanJSON(st))
 	}
+	return writePlan(c, func(b []byte) ([]byte, uint64, error) {
+		b, err := encodePlan(b, st)
+		return b, st.Revision, err
+	})
+}
+
+// lendPlan answers GET /v1/plans/{id} for the plan as it stands now: the answer is written while
+// the projections lend the plan (Projector.LendPlan), into a pooled buffer, and sent once the lend
+// is over.
+func (s *server) lendPlan(c echo.Context, id string) error {
+	var found bool
+	err := writePlan(c, func(b []byte) ([]byte, uint64, error) {
+		var (
+			revision uint64
+			err      error
+		)
+		found, err = s.Projections.LendPlan(c.Request().Context(), id, func(st projections.PlanState) error {
+			revision = st.Revision
+			b, err = encodePlan(b, st)
+			return err
+		})
+		return b, revision, err
+	})
+	if err == nil && !found {
+		return planNotFound(id, false, 0)
+	}
+	return err
+}
+
+func planNotFound(id string, asOf bool, pos uint64) error {
+	detail := "no plan " + id
+	if asOf {
+		detail += fmt.Sprintf(" existed as of position %d", pos)
+	}
+	return newProblem(http.StatusNotFound, "plan_not_found", detail)
+}
+
+func planETag(revision uint64) string { return strconv.Quote(strconv.FormatUint(revision, 10)) }
+
+// encodePlan appends st's answer to b: what c.JSON(http.StatusOK, toPlanJSON(st)) writes, byte for
+// byte, by appendPlanJSON, or by encoding/json for what appendPlanJSON declines.
+func encodePlan(b []byte, st projections.PlanState) ([]byte, error) {
+	if out, ok := appendPlanJSON(b, st); ok {
+		return out, nil
+	}
+	w := bytes.NewBuffer(b)
+	err := json.NewEncoder(w).Encode(toPlanJSON(st))
+	return w.Bytes(), err
+}
+
+// writePlan answers 200 with the plan encode appends to a pooled buffer, and the plan's revision as
+// its ETag; nothing is sent if encode fails (or finds no plan: it then appends nothing).
+func writePlan(c echo.Context, encode func([]byte) ([]byte, uint64, error)) error {
 	buf := planBuffers.Get().(*[]byte)
-	b, ok := appendPlanJSON((*buf)[:0], st)
+	b, revision, err := encode((*buf)[:0])
 	defer func() {
 		if cap(b) <= maxPooledPlanBuffer { // an outsized plan's buffer is not kept for every later one
 			*buf = b[:0]
 			planBuffers.Put(buf)
 		}
 	}()
-	if !ok {
-		return c.JSON(http.StatusOK, toPlanJSON(st))
+	if err != nil || len(b) == 0 {
+		return err
 	}
+	c.Response().Header().Set("ETag", planETag(revision))
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 

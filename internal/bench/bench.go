@@ -71,16 +71,19 @@ type Result struct {
 	HTTPGetP99Ms       float64 `json:"http_get_p99_ms"`
 	HTTPGetPerSec      float64 `json:"http_get_per_sec"`   // the GET rate achieved, against GetRate offered
 	HTTPGetGCCycles    uint64  `json:"http_get_gc_cycles"` // the server's collections during the GET phase (its load generator is another process)
-	HTTPPostPerSec     float64 `json:"http_post_per_sec"`
-	RSSMB              float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
-	RSSAnonMB          float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
-	RSSPeakMB          float64 `json:"rss_peak_mb"` // VmHWM over the whole run, generator included
-	GoVersion          string  `json:"go_version"`
-	Events             int     `json:"events"`
-	Plans              int     `json:"plans"`
-	Writers            int     `json:"writers"`
-	Cores              int     `json:"cores"`
-	HeapBudgetMiB      uint64  `json:"heap_budget_mib"` // the collector's pacing (internal/gcpace); 0: Go's default (GOGC)
+	// HTTPGetAllocKBPerRequest is what the server process allocated during the GET phase, per
+	// request answered: what brings its collections, during which requests wait.
+	HTTPGetAllocKBPerRequest float64 `json:"http_get_alloc_kb_per_request"`
+	HTTPPostPerSec           float64 `json:"http_post_per_sec"`
+	RSSMB                    float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
+	RSSAnonMB                float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
+	RSSPeakMB                float64 `json:"rss_peak_mb"` // VmHWM over the whole run, generator included
+	GoVersion                string  `json:"go_version"`
+	Events                   int     `json:"events"`
+	Plans                    int     `json:"plans"`
+	Writers                  int     `json:"writers"`
+	Cores                    int     `json:"cores"`
+	HeapBudgetMiB            uint64  `json:"heap_budget_mib"` // the collector's pacing (internal/gcpace); 0: Go's default (GOGC)
 }
 
 func (c *Config) defaults() {
@@ -285,12 +288,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	defer srv.close()
-	cycles := gcCycles()
+	cycles, allocated := gcCycles(), heapAllocated()
 	get, err := srv.measureGets(ctx, loadSpec{Plans: run.planIDs, Rate: cfg.GetRate, Duration: cfg.GetDuration, Conns: cfg.Writers})
 	if err != nil {
 		return res, err
 	}
 	res.HTTPGetP99Ms, res.HTTPGetPerSec, res.HTTPGetGCCycles = get.P99Ms, get.PerSec, gcCycles()-cycles
+	res.HTTPGetAllocKBPerRequest = float64(heapAllocated()-allocated) / 1024 / float64(max(get.Requests, 1))
 	if res.HTTPPostPerSec, err = srv.measurePosts(proj, run.planIDs, cfg.HTTPDuration, cfg.Writers); err != nil {
 		return res, err
 	}

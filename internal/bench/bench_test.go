@@ -33,7 +33,7 @@ func TestRunReportsEveryFigure(t *testing.T) {
 	for _, key := range []string{
 		"fsync_per_sec", "append_events_per_sec", "append_p50_ms", "append_p99_ms", "events_per_fsync",
 		"replay_events_per_sec", "startup_to_ready_ms", "report_ms", "as_of_report_ms", "http_get_p99_ms",
-		"http_post_per_sec", "rss_mb",
+		"http_post_per_sec", "rss_mb", "http_get_alloc_kb_per_request",
 	} {
 		v, ok := got[key].(float64)
 		if assert.True(t, ok, "%s missing or not a number", key) {

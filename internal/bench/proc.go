@@ -48,8 +48,13 @@ func readMemory() memory {
 }
 
 // gcCycles is how many collections the process has completed.
-func gcCycles() uint64 {
-	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+func gcCycles() uint64 { return metricUint("/gc/cycles/total:gc-cycles") }
+
+// heapAllocated is how many bytes the process has allocated on the heap so far, freed or not.
+func heapAllocated() uint64 { return metricUint("/gc/heap/allocs:bytes") }
+
+func metricUint(name string) uint64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
 }
