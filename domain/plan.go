@@ -131,6 +131,15 @@ func (p *Plan) Versions() []Version {
 	return out
 }
 
+// VisitVersions calls fn with every version, oldest first, without copying them: fn must neither
+// keep nor change anything it is given. It is for a reader that copies out what it needs (the
+// projections' views of a plan), for which Versions' deep copies were a second copy of everything.
+func (p *Plan) VisitVersions(fn func(Version)) {
+	for _, v := range p.versions {
+		fn(v)
+	}
+}
+
 // SubmittedAt is when version 1 was recorded.
 func (p *Plan) SubmittedAt() time.Time {
 	if len(p.versions) == 0 {

@@ -156,3 +156,46 @@ func TestLendPlanThatDisagreesWithTheLogIsAnError(t *testing.T) {
 		})
 	}
 }
+
+// Plan's state is the caller's: changing anything in it, however deep, changes nothing the
+// projections hold (planState visits the versions in place and copies what it shows).
+func TestPlanStateSharesNothingWithTheProjections(t *testing.T) {
+	ctx := context.Background()
+	p := projections.New(demoStore(t), nil)
+	require.NoError(t, p.CatchUp(ctx))
+	scribbled := 0
+	for _, sum := range p.Plans(projections.PlanFilter{}) {
+		st, _, err := p.Plan(ctx, sum.PlanID)
+		require.NoError(t, err)
+		want, err := json.Marshal(st)
+		require.NoError(t, err)
+		scribble := func(v *projections.VersionView) {
+			for i := range v.Contributors {
+				v.Contributors[i] = "XXX"
+				scribbled++
+			}
+			for i := range v.SignOffs {
+				v.SignOffs[i].EventID = "XXX"
+			}
+			if a := v.Assurance; a != nil {
+				for i := range a.Criteria {
+					a.Criteria[i].Note = "XXX"
+					scribbled++
+				}
+				for i := range a.Conditions {
+					a.Conditions[i] = "XXX"
+				}
+			}
+		}
+		for i := range st.VersionsHistory {
+			scribble(&st.VersionsHistory[i])
+		}
+		scribble(&projections.VersionView{Contributors: st.Contributors, SignOffs: st.SignOffs, Assurance: st.Assurance})
+		again, _, err := p.Plan(ctx, sum.PlanID)
+		require.NoError(t, err)
+		got, err := json.Marshal(again)
+		require.NoError(t, err)
+		require.JSONEq(t, string(want), string(got), "plan %s", sum.PlanID)
+	}
+	require.NotZero(t, scribbled, "the demo has contributors and assurance criteria to scribble on")
+}

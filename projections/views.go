@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"slices"
 	"time"
 
 	"assurance-ledger/domain"
@@ -67,22 +68,30 @@ type VersionView struct {
 	Acknowledged bool           `json:"acknowledged"`
 }
 
+// planState is plan p as PlanState shows it, sharing no memory with p (callers get it to keep):
+// the versions are visited in place and only what the views hold is copied.
 func planState(id, sha, lead string, p *domain.Plan, revision uint64, position eventstore.Position) PlanState {
-	cur := p.Current()
 	st := PlanState{
 		PlanID: id, LHCID: p.LHCID(), SHACode: sha, Round: p.Round(), Status: p.Status(),
-		Version: p.Version(), Period: p.Period(), ContentHash: cur.ContentHash, Content: cur.Content,
-		SignOffs: []SignOffView{}, Contributors: nonNil(cur.Contributors), Outstanding: []string{},
+		Version: p.Version(), Period: p.Period(), SignOffs: []SignOffView{}, Outstanding: []string{},
 		Withdrawn: p.Withdrawn(), Revision: revision, Position: position,
+		VersionsHistory: make([]VersionView, 0, p.Version()),
 	}
-	for _, v := range p.Versions() {
+	var cur domain.Version
+	p.VisitVersions(func(v domain.Version) {
 		vv := versionView(v)
 		st.VersionsHistory = append(st.VersionsHistory, vv)
 		st.SignOffs = append(st.SignOffs, vv.SignOffs...)
 		if st.SubmittedAt.IsZero() {
 			st.SubmittedAt = v.SubmittedAt
 		}
+		cur = v
+	})
+	if len(st.VersionsHistory) == 0 {
+		st.VersionsHistory = nil // as appending to none gave before
 	}
+	st.ContentHash, st.Content = cur.ContentHash, cur.Content.Clone()
+	st.Contributors = cloneNonNil(cur.Contributors)
 	st.Assurance = assuranceView(cur.Assurance)
 	st.Acknowledged = cur.Acknowledgement != nil
 	if !p.Withdrawn() {
@@ -91,9 +100,10 @@ func planState(id, sha, lead string, p *domain.Plan, revision uint64, position e
 	return st
 }
 
+// versionView is v as VersionView shows it, sharing no memory with v.
 func versionView(v domain.Version) VersionView {
 	vv := VersionView{Version: v.Number, ContentHash: v.ContentHash, SubmittedAt: v.SubmittedAt, Reason: v.Reason,
-		Contributors: nonNil(v.Contributors), SignOffs: []SignOffView{}, Assurance: assuranceView(v.Assurance),
+		Contributors: cloneNonNil(v.Contributors), SignOffs: make([]SignOffView, 0, len(v.SignOffs)), Assurance: assuranceView(v.Assurance),
 		Acknowledged: v.Acknowledgement != nil}
 	for _, s := range v.SignOffs {
 		vv.SignOffs = append(vv.SignOffs, SignOffView{ODSCode: s.ODSCode, PersonID: s.PersonID, Version: s.Version,
@@ -102,12 +112,13 @@ func versionView(v domain.Version) VersionView {
 	return vv
 }
 
+// assuranceView is a as AssuranceView shows it, sharing no memory with a.
 func assuranceView(a *domain.Assurance) *AssuranceView {
 	if a == nil {
 		return nil
 	}
-	return &AssuranceView{Outcome: a.Outcome, Version: a.Version, SHACode: a.SHACode, Criteria: a.Criteria,
-		Conditions: nonNil(a.Conditions), ReflectedInPfITPlan: a.ReflectedInPfITPlan, PfIT: a.PfIT,
+	return &AssuranceView{Outcome: a.Outcome, Version: a.Version, SHACode: a.SHACode, Criteria: slices.Clone(a.Criteria),
+		Conditions: cloneNonNil(a.Conditions), ReflectedInPfITPlan: a.ReflectedInPfITPlan, PfIT: a.PfIT,
 		RecordedAt: a.RecordedAt, EventID: a.EventID}
 }
 
@@ -126,6 +137,14 @@ func outstanding(lead string, v domain.Version) []string {
 		}
 	}
 	return out
+}
+
+// cloneNonNil is a copy of s, empty rather than nil.
+func cloneNonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return slices.Clone(s)
 }
 
 func nonNil[T any](s []T) []T {
