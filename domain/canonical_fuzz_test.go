@@ -116,6 +116,13 @@ func FuzzDecodeMetadataMatchesJSON(f *testing.F) {
 	f.Add([]byte(`{"event_id":"e\u00e9","command_id":"c","actor":{"person_id":"p","name":"n","role":"r","org":"o"},"recorded_at":"bad","correlation_id":"c","schema_version":2,"prev_hash":"h"} `))
 	var table internTable // kept across inputs, as the decoder's are
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		// The schema version alone (read with borrowed strings) is decodeMetadata's, or both fail.
+		var whole Metadata
+		wholeErr := decodeMetadata(raw, &whole)
+		version, err := schemaVersionOf(raw)
+		if (err != nil) != (wholeErr != nil) || (err == nil && version != whole.SchemaVersion) {
+			t.Fatalf("%q: schemaVersionOf %d, %v; decodeMetadata %d, %v", raw, version, err, whole.SchemaVersion, wholeErr)
+		}
 		var fast Metadata
 		if !readMetadata(&table, raw, &fast) {
 			return

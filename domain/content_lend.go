@@ -17,11 +17,11 @@ func (s *Schema) lendContent(eventType string, data, metadata []byte, fn func(ve
 	if eventType != TypePlanSubmitted && eventType != TypePlanRevised {
 		return fmt.Errorf("%s carries no plan content", eventType)
 	}
-	var meta Metadata
-	if err := decodeMetadata(metadata, &meta); err != nil {
+	version, err := schemaVersionOf(metadata)
+	if err != nil {
 		return fmt.Errorf("%s metadata: %w", eventType, err)
 	}
-	current, err := s.Upcast(eventType, meta.SchemaVersion, data)
+	current, err := s.Upcast(eventType, version, data)
 	if err != nil {
 		return err
 	}

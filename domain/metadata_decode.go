@@ -24,6 +24,27 @@ func decodeMetadata(raw []byte, m *Metadata) error {
 // false if raw is anything else.
 func readMetadata(t *internTable, raw []byte, m *Metadata) bool {
 	r := shapeReader{b: raw, intern: t}
+	return r.metadata(m)
+}
+
+// schemaVersionOf is the schema version raw records: what upcasting an event's data needs of its
+// metadata. Its strings are read borrowed, as nothing of them is kept.
+func schemaVersionOf(raw []byte) (int, error) {
+	var m Metadata
+	t := internTables.Get().(*internTable)
+	r := shapeReader{b: raw, intern: t, borrow: true}
+	ok := r.metadata(&m)
+	internTables.Put(t)
+	if ok {
+		return m.SchemaVersion, nil
+	}
+	if err := decodeMetadata(raw, &m); err != nil {
+		return 0, err
+	}
+	return m.SchemaVersion, nil
+}
+
+func (r *shapeReader) metadata(m *Metadata) bool {
 	ok := r.lit(`{"event_id":`) && r.str(&m.EventID) &&
 		r.lit(`,"command_id":`) && r.str(&m.CommandID) &&
 		r.lit(`,"actor":{"person_id":`) && r.sym(&m.Actor.PersonID) &&
