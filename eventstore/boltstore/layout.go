@@ -68,6 +68,16 @@ func openBuckets(tx *bbolt.Tx) (buckets, error) {
 	return b, nil
 }
 
+// openReadBuckets opens what reads use, the events and the streams index: opening a bucket
+// allocates (an inline one is copied), and reads serve every GET of a plan.
+func openReadBuckets(tx *bbolt.Tx) (buckets, error) {
+	b := buckets{events: tx.Bucket(bucketEvents), names: tx.Bucket(bucketNames), streams: tx.Bucket(bucketStreams)}
+	if b.events == nil || b.names == nil || b.streams == nil {
+		return b, errors.New("a bucket of the ledger layout is missing")
+	}
+	return b, nil
+}
+
 // streamNumber returns the number of a stream; false if it has no event yet.
 func (b buckets) streamNumber(stream string) (uint64, bool, error) {
 	v := b.names.Get([]byte(stream))

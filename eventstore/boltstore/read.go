@@ -16,7 +16,8 @@ import (
 // ctxCheckEvery is how many records a long read decodes between looks at its context.
 const ctxCheckEvery = 256
 
-// view runs fn in a read-only transaction, after checking ctx and that the store is open.
+// view runs fn in a read-only transaction (with the buckets reads use: openReadBuckets), after
+// checking ctx and that the store is open.
 // A damaged page can make bbolt fault or panic; the read then fails with ErrCorrupt (bbolt rolls
 // the transaction back) instead of ending the process.
 func (s *Store) view(ctx context.Context, fn func(buckets) error) (err error) {
@@ -33,7 +34,7 @@ func (s *Store) view(ctx context.Context, fn func(buckets) error) (err error) {
 		}
 	}()
 	return closedErr(s.db.View(func(tx *bbolt.Tx) error {
-		b, err := openBuckets(tx)
+		b, err := openReadBuckets(tx)
 		if err != nil {
 			return err
 		}
