@@ -26,7 +26,7 @@ func digestContent(eventType string, data []byte) (d EventData, hash string, ok 
 	}
 	t := internTables.Get().(*internTable)
 	s := contentScratch.Get().(*Content)
-	d, fast := readContentEvent(t, eventType, data, s)
+	d, fast := readContentEvent(t, eventType, data, s, false)
 	if fast {
 		hash, err = ContentHash(*s)
 	}
@@ -81,9 +81,10 @@ func clearScratch(s *Content) {
 
 // readContentEvent is readEventData for a submission or revision, with the content read into c
 // instead of the event. c's strings are borrowed from data (see borrow): they are valid only until
-// data changes, and must not outlive the call that hashes them.
-func readContentEvent(t *internTable, eventType string, data []byte, c *Content) (EventData, bool) {
-	r := shapeReader{b: data, intern: t}
+// data changes, and must not outlive the call that hashes them. With borrowAll the event's own
+// strings are borrowed too, for a caller that keeps nothing of the event.
+func readContentEvent(t *internTable, eventType string, data []byte, c *Content, borrowAll bool) (EventData, bool) {
+	r := shapeReader{b: data, intern: t, borrow: borrowAll}
 	var (
 		d  EventData
 		ok bool
@@ -105,8 +106,9 @@ func readContentEvent(t *internTable, eventType string, data []byte, c *Content)
 
 // borrowed reads content into c with its strings borrowed from the input rather than copied.
 func (r *shapeReader) borrowed(c *Content) bool {
+	was := r.borrow
 	r.borrow = true
-	defer func() { r.borrow = false }()
+	defer func() { r.borrow = was }()
 	return r.content(c)
 }
 

@@ -80,7 +80,7 @@ func TestBorrowedContentIsNotInterned(t *testing.T) {
 		table   internTable
 		scratch Content
 	)
-	_, ok := readContentEvent(&table, TypePlanSubmitted, a, &scratch)
+	_, ok := readContentEvent(&table, TypePlanSubmitted, a, &scratch, false)
 	require.True(t, ok)
 	require.Equal(t, d.Content, scratch)
 	later, ok := readEventData(&table, TypePlanSubmitted, b)
@@ -116,7 +116,7 @@ func TestClearScratchDropsBorrowedStrings(t *testing.T) {
 	_, raw, err := EncodeEvent(d)
 	require.NoError(t, err)
 	var s Content
-	_, ok := readContentEvent(nil, TypePlanSubmitted, raw, &s)
+	_, ok := readContentEvent(nil, TypePlanSubmitted, raw, &s, false)
 	require.True(t, ok)
 	require.NotEmpty(t, s.Clinical5)
 	s.Clinical5 = s.Clinical5[:1] // as after a failed read
