@@ -33,7 +33,7 @@ func (s *Schema) lendContent(eventType string, data, metadata []byte, fn func(ve
 		internTables.Put(t)
 	}()
 	d, fast := readContentEvent(t, eventType, current, sc, true) // only its version is used
-	if !fast { // not the shape EncodeEvent writes: the general decoder, into owned strings
+	if !fast {                                                   // not the shape EncodeEvent writes: the general decoder, into owned strings
 		if d, err = DecodeEvent(eventType, current); err != nil {
 			return err
 		}
