@@ -32,8 +32,10 @@ func (s *Schema) lendContent(eventType string, data, metadata []byte, fn func(ve
 		contentScratch.Put(sc)
 		internTables.Put(t)
 	}()
-	d, fast := readContentEvent(t, eventType, current, sc, true) // only its version is used
-	if !fast {                                                   // not the shape EncodeEvent writes: the general decoder, into owned strings
+	// Of the event only its version is used: its strings are borrowed too. Data not in the shape
+	// EncodeEvent writes goes to the general decoder, into owned strings.
+	d, fast := readContentEvent(t, eventType, current, sc, true)
+	if !fast {
 		if d, err = DecodeEvent(eventType, current); err != nil {
 			return err
 		}
