@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"reflect"
 	"runtime/pprof"
@@ -29,6 +31,8 @@ docs/performance.md. Figures are only comparable within one run on one machine.`
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Progress = cmd.ErrOrStderr()
+			// serve's log, discarded: its cost is part of answering, its lines are not wanted.
+			cfg.Log = func(secret []byte) *slog.Logger { return newLogger(io.Discard, secret) }
 			budget, err := hb.bytes()
 			if err != nil {
 				return err

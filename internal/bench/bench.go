@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -43,6 +44,10 @@ type Config struct {
 	HeapBudget uint64
 	// Progress receives one line per phase; nil discards them.
 	Progress io.Writer
+	// Log, given the token secret the HTTP phases' server signs with, returns the logger it logs
+	// with (one access line per request among others): ledger bench gives serve's, writing to
+	// io.Discard, so that what serve spends on logging is measured too. nil: a discarding logger.
+	Log func(tokenSecret []byte) *slog.Logger
 }
 
 // Defaults of `ledger bench`: a size that runs in about a minute on a 2-core machine. The targets
@@ -283,7 +288,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	srv, err := startHTTP(api.Config{
 		Commands: command.NewHandler(store, command.Options{}), Projections: proj, Store: store,
 		Tree: tree.f, TreeSigner: signer, Heads: heads, BackupDir: dir,
-	}, cfg.Writers)
+	}, cfg.Writers, cfg.Log)
 	if err != nil {
 		return res, err
 	}

@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
 	"runtime"
 	"strings"
 	"testing"
@@ -18,9 +20,17 @@ func TestRunReportsEveryFigure(t *testing.T) {
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
 	var progress strings.Builder
+	var logged bytes.Buffer // the server logs as serve does, into what Log gives it
+	var secret []byte
 	res, err := Run(t.Context(), Config{Dir: t.TempDir(), Events: 800, Writers: 4, GetDuration: 200 * time.Millisecond, HTTPDuration: 200 * time.Millisecond, GetRate: 200,
-		HeapBudget: 256 << 20, Progress: &progress})
+		HeapBudget: 256 << 20, Progress: &progress, Log: func(s []byte) *slog.Logger {
+			secret = s
+			return slog.New(slog.NewJSONHandler(&logged, nil))
+		}})
 	require.NoError(t, err)
+	require.Len(t, secret, 32, "Log is given the token secret to redact")
+	assert.Regexp(t, `"msg":"request".*"method":"GET","path":"/v1/plans/[^"]+","route":"/v1/plans/:id","status":200`, logged.String())
+	assert.Regexp(t, `"msg":"request".*"method":"POST".*"status":201`, logged.String())
 	// Start-up is a restart of serve: the projections are restored from the snapshot saved after
 	// the replay and the tree resumes from the checkpoint the append phase left, both holding the
 	// whole log, instead of rebuilding.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -27,15 +28,18 @@ type httpServer struct {
 	secret []byte
 }
 
-// startHTTP serves api.New(cfg) with a fresh token secret, as ledger serve configures it except for
-// the per-person rate limit: serve's default (1,000 requests a second) would cap the GET phase,
-// whose requests all come from one bench person.
-func startHTTP(cfg api.Config, conns int) (*httpServer, error) {
+// startHTTP serves api.New(cfg) with a fresh token secret and the logger newLog gives for it (nil:
+// none), as ledger serve configures it except for the per-person rate limit: serve's default (1,000
+// requests a second) would cap the GET phase, whose requests all come from one bench person.
+func startHTTP(cfg api.Config, conns int, newLog func(secret []byte) *slog.Logger) (*httpServer, error) {
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
 	cfg.Tokens = auth.NewVerifier(secret, nil)
+	if newLog != nil {
+		cfg.Log = newLog(secret)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench: listen on loopback: %w", err)
