@@ -123,6 +123,19 @@ func FuzzDecodeMetadataMatchesJSON(f *testing.F) {
 		if (err != nil) != (wholeErr != nil) || (err == nil && version != whole.SchemaVersion) {
 			t.Fatalf("%q: schemaVersionOf %d, %v; decodeMetadata %d, %v", raw, version, err, whole.SchemaVersion, wholeErr)
 		}
+		// A fold's metadata is the whole metadata without the four it does not use, or both fail.
+		var fold Metadata
+		foldErr := decodeMetadataForFold(raw, &fold)
+		if (foldErr != nil) != (wholeErr != nil) {
+			t.Fatalf("%q: decodeMetadataForFold %v; decodeMetadata %v", raw, foldErr, wholeErr)
+		}
+		if foldErr == nil {
+			lean := whole
+			lean.CommandID, lean.CorrelationID, lean.PrevHash, lean.Hash = "", "", "", ""
+			if !reflect.DeepEqual(fold, lean) {
+				t.Fatalf("%q:\nfold  %+v\nwhole %+v", raw, fold, whole)
+			}
+		}
 		var fast Metadata
 		if !readMetadata(&table, raw, &fast) {
 			return

@@ -193,3 +193,37 @@ func FuzzDigestIsContentHash(f *testing.F) {
 		require.Equal(t, want, got, "%q", raw)
 	})
 }
+
+// A fold's event is the digest's without the metadata a fold does not use, and folding either gives
+// the same plan.
+func TestDecodeEnvelopeFold(t *testing.T) {
+	_, events := lifecycleEvents(t)
+	digested, folded := NewPlan(), NewPlan()
+	for _, e := range events {
+		typ, data, err := EncodeEvent(e.Data)
+		require.NoError(t, err)
+		e.Meta.PrevHash, e.Meta.Hash = GenesisHash, SHA256Hex(data) // as sealed events have them
+		meta, err := json.Marshal(e.Meta)
+		require.NoError(t, err)
+		for _, m := range [][]byte{meta, append([]byte(" "), meta...)} { // the shape reader's path and json's
+			dig, err := DecodeEnvelopeDigest(typ, data, m)
+			require.NoError(t, err)
+			fold, err := DecodeEnvelopeFold(typ, data, m)
+			require.NoError(t, err)
+			require.NotEmpty(t, dig.Meta.CommandID)
+			require.NotEmpty(t, dig.Meta.PrevHash)
+			want := dig
+			want.Meta.CommandID, want.Meta.CorrelationID, want.Meta.PrevHash, want.Meta.Hash = "", "", "", ""
+			require.Equal(t, want, fold, "%s", m)
+		}
+		dig, err := DecodeEnvelopeDigest(typ, data, meta)
+		require.NoError(t, err)
+		require.NoError(t, digested.Apply(dig))
+		fold, err := DecodeEnvelopeFold(typ, data, meta)
+		require.NoError(t, err)
+		require.NoError(t, folded.Apply(fold))
+	}
+	require.Equal(t, digested, folded)
+	_, err := DecodeEnvelopeFold(TypePlanSubmitted, []byte(`{}`), []byte(`{"event_id":"e","command_id":"\x"}`))
+	require.Error(t, err, "metadata DecodeEnvelope refuses, so does the fold")
+}

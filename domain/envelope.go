@@ -10,20 +10,33 @@ func DecodeEnvelope(eventType string, data, metadata []byte) (Event, error) {
 // DecodeEnvelope turns a stored event's type, data and metadata into an Event in the current shape.
 // Meta.SchemaVersion stays the version the event was written under: metadata is what was recorded.
 func (s *Schema) DecodeEnvelope(eventType string, data, metadata []byte) (Event, error) {
-	return s.decodeEnvelope(eventType, data, metadata, false)
+	return s.decodeEnvelope(eventType, data, metadata, decodeWhole)
 }
 
-// decodeEnvelope is DecodeEnvelope, or with digest DecodeEnvelopeDigest.
-func (s *Schema) decodeEnvelope(eventType string, data, metadata []byte, digest bool) (Event, error) {
+// decodeMode is how much of an event decodeEnvelope keeps.
+type decodeMode int
+
+const (
+	decodeWhole  decodeMode = iota // DecodeEnvelope
+	decodeDigest                   // DecodeEnvelopeDigest: a version's content hashed, not kept
+	decodeFold                     // DecodeEnvelopeFold: as digest, and metadata only as a fold uses it
+)
+
+// decodeEnvelope is DecodeEnvelope, DecodeEnvelopeDigest or DecodeEnvelopeFold, as mode says.
+func (s *Schema) decodeEnvelope(eventType string, data, metadata []byte, mode decodeMode) (Event, error) {
 	var meta Metadata
-	if err := decodeMetadata(metadata, &meta); err != nil {
+	decodeMeta := decodeMetadata
+	if mode == decodeFold {
+		decodeMeta = decodeMetadataForFold
+	}
+	if err := decodeMeta(metadata, &meta); err != nil {
 		return Event{}, fmt.Errorf("%s metadata: %w", eventType, err)
 	}
 	current, err := s.Upcast(eventType, meta.SchemaVersion, data)
 	if err != nil {
 		return Event{}, err
 	}
-	if digest {
+	if mode != decodeWhole {
 		d, hash, ok, err := digestContent(eventType, current)
 		if err != nil {
 			return Event{}, err

@@ -209,8 +209,14 @@ func decode(rec eventstore.RecordedEvent) decoded {
 	if rec.Stream != registryStream && !isPlan {
 		return decoded{foreign: true}
 	}
-	// The plans keep no content (applyLocked forgets it), so content is only hashed.
-	e, err := domain.DecodeEnvelopeDigest(rec.Type, rec.Data, rec.Metadata)
+	// The plans keep no content (applyLocked forgets it), so content is only hashed; nor any of
+	// their events' metadata but the event id, actor and time. The registry's events are kept
+	// whole (registryLog), with all their metadata.
+	decodeEnvelope := domain.DecodeEnvelopeDigest
+	if isPlan {
+		decodeEnvelope = domain.DecodeEnvelopeFold
+	}
+	e, err := decodeEnvelope(rec.Type, rec.Data, rec.Metadata)
 	if err != nil {
 		err = fmt.Errorf("projections: position %d (%s revision %d): %w", rec.Position, rec.Stream, rec.Revision, err)
 	}
