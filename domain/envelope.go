@@ -24,12 +24,16 @@ const (
 
 // decodeEnvelope is DecodeEnvelope, DecodeEnvelopeDigest or DecodeEnvelopeFold, as mode says.
 func (s *Schema) decodeEnvelope(eventType string, data, metadata []byte, mode decodeMode) (Event, error) {
-	var meta Metadata
-	decodeMeta := decodeMetadata
-	if mode == decodeFold {
-		decodeMeta = decodeMetadataForFold
+	var (
+		meta Metadata
+		err  error
+	)
+	if mode == decodeFold { // not through a func value, through which &meta would escape
+		err = decodeMetadataForFold(metadata, &meta)
+	} else {
+		err = decodeMetadata(metadata, &meta)
 	}
-	if err := decodeMeta(metadata, &meta); err != nil {
+	if err != nil {
 		return Event{}, fmt.Errorf("%s metadata: %w", eventType, err)
 	}
 	current, err := s.Upcast(eventType, meta.SchemaVersion, data)

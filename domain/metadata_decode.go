@@ -17,7 +17,16 @@ func decodeMetadata(raw []byte, m *Metadata) error {
 		*m = fast
 		return nil
 	}
-	return json.Unmarshal(raw, m)
+	return unmarshalMetadata(raw, m)
+}
+
+// unmarshalMetadata is json.Unmarshal(raw, m), through a variable of its own: a pointer given to
+// json.Unmarshal escapes, and m would then be put on the heap by every caller, on every call.
+func unmarshalMetadata(raw []byte, m *Metadata) error {
+	var slow Metadata
+	err := json.Unmarshal(raw, &slow)
+	*m = slow
+	return err
 }
 
 // readMetadata reads the shape json.Marshal(Metadata) writes, interning recurring values in t;
@@ -40,7 +49,7 @@ func decodeMetadataForFold(raw []byte, m *Metadata) error {
 		*m = fast
 		return nil
 	}
-	if err := json.Unmarshal(raw, m); err != nil {
+	if err := unmarshalMetadata(raw, m); err != nil {
 		return err
 	}
 	m.CommandID, m.CorrelationID, m.PrevHash, m.Hash = "", "", "", ""
@@ -67,10 +76,13 @@ func schemaVersionOf(raw []byte) (int, error) {
 // metadata reads the shape json.Marshal(Metadata) writes. forFold skips the command and correlation
 // ids and the chain hashes (decodeMetadataForFold), leaving them empty.
 func (r *shapeReader) metadata(m *Metadata, forFold bool) bool {
-	text, same := r.str, r.same
-	if forFold {
-		text = r.skip
-		same = func(*string, string) bool { return r.skip(nil) }
+	// Branches rather than a func value chosen once: through a func value, m would escape to the
+	// heap on every call.
+	text := func(dst *string) bool {
+		if forFold {
+			return r.skip()
+		}
+		return r.str(dst)
 	}
 	ok := r.lit(`{"event_id":`) && r.str(&m.EventID) &&
 		r.lit(`,"command_id":`) && text(&m.CommandID) &&
@@ -79,7 +91,7 @@ func (r *shapeReader) metadata(m *Metadata, forFold bool) bool {
 		r.lit(`,"role":`) && r.role(&m.Actor.Role) &&
 		r.lit(`,"org":`) && r.sym(&m.Actor.Org) &&
 		r.lit(`},"recorded_at":`) && r.time(m) &&
-		r.lit(`,"correlation_id":`) && same(&m.CorrelationID, m.CommandID) &&
+		r.lit(`,"correlation_id":`) && (forFold && r.skip() || !forFold && r.same(&m.CorrelationID, m.CommandID)) &&
 		r.lit(`,"schema_version":`) && r.int(&m.SchemaVersion) &&
 		r.lit(`,"prev_hash":`) && text(&m.PrevHash)
 	if !ok {
@@ -91,9 +103,8 @@ func (r *shapeReader) metadata(m *Metadata, forFold bool) bool {
 	return r.lit("}") && len(r.b) == 0
 }
 
-// skip passes over a plain string (no escapes, valid UTF-8: valid JSON whatever it holds) without
-// reading it into dst.
-func (r *shapeReader) skip(*string) bool {
+// skip passes over a plain string (no escapes, valid UTF-8: valid JSON whatever it holds).
+func (r *shapeReader) skip() bool {
 	_, ok := r.quoted()
 	return ok
 }

@@ -100,9 +100,13 @@ func (r *shapeReader) str(dst *string) bool {
 	case plain:
 		*dst = string(body)
 	default:
-		if jsonv1.Unmarshal(tok, dst) != nil {
+		// Into a string of its own, not dst: a pointer given to the decoder escapes, and dst is
+		// usually a field of a struct that would then be put on the heap on every call.
+		var s string
+		if jsonv1.Unmarshal(tok, &s) != nil {
 			return false
 		}
+		*dst = s
 	}
 	r.b = r.b[len(tok):]
 	return true
@@ -258,12 +262,14 @@ func list[T any](r *shapeReader, dst *[]T, each func(*shapeReader, *T) bool) boo
 	if cap(out) == 0 {
 		out = make([]T, 0, 8)
 	}
+	var zero T
 	for {
-		var v T
-		if !each(r, &v) {
+		// Read in place: a pointer to a variable of its own, given to each (a func value), would
+		// put that variable on the heap for every element.
+		out = append(out, zero)
+		if !each(r, &out[len(out)-1]) {
 			return false
 		}
-		out = append(out, v)
 		if r.lit("]") {
 			*dst = out
 			return true
