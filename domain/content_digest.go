@@ -93,7 +93,8 @@ func clearScratch(s *Content) {
 // data changes, and must not outlive the call that hashes them. With borrowAll the event's own
 // strings are borrowed too, for a caller that keeps nothing of the event.
 func readContentEvent(t *internTable, eventType string, data []byte, c *Content, borrowAll bool) (EventData, bool) {
-	r := shapeReader{b: data, intern: t, borrow: borrowAll}
+	r := t.readerFor(data, borrowAll)
+	defer r.done()
 	var (
 		d  EventData
 		ok bool

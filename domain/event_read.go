@@ -6,7 +6,8 @@ package domain
 // by reflection was most of a replay's work; wherever this accepts, it gives what encoding/json
 // gives (FuzzDecodeEventMatchesEncodingJSON).
 func readEventData(t *internTable, eventType string, data []byte) (d EventData, ok bool) {
-	r := shapeReader{b: data, intern: t}
+	r := t.readerFor(data, false)
+	defer r.done()
 	switch eventType {
 	case TypePlanSubmitted:
 		var e PlanSubmitted
@@ -39,8 +40,8 @@ func readEventData(t *internTable, eventType string, data []byte) (d EventData, 
 		ok = r.lit(`{"version":`) && r.int(&e.Version) &&
 			r.lit(`,"sha_code":`) && r.sym(&e.SHACode) &&
 			r.lit(`,"outcome":`) && r.sym((*string)(&e.Outcome)) &&
-			r.lit(`,"criteria":`) && list(&r, &e.Criteria, (*shapeReader).criterion) &&
-			r.lit(`,"conditions":`) && list(&r, &e.Conditions, (*shapeReader).str) &&
+			r.lit(`,"criteria":`) && list(r, &e.Criteria, (*shapeReader).criterion) &&
+			r.lit(`,"conditions":`) && list(r, &e.Conditions, (*shapeReader).str) &&
 			r.lit(`,"reflected_in_pfit_plan":`) && r.bool(&e.ReflectedInPfITPlan) &&
 			r.lit(`,"pfit":`) && r.sym(&e.PfIT) && r.end()
 		d = e
