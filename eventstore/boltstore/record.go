@@ -77,10 +77,15 @@ func appendField(b, field []byte) []byte {
 	return append(b, field...)
 }
 
+// recordChecksum is the CRC-32C of the position's eight big-endian bytes followed by body. The
+// position's bytes go through the table a byte at a time rather than crc32.Update, to which a slice
+// escapes: an array for them would be put on the heap for every record read.
 func recordChecksum(pos eventstore.Position, body []byte) uint32 {
-	var key [8]byte
-	binary.BigEndian.PutUint64(key[:], pos)
-	return crc32.Update(crc32.Update(0, castagnoli, key[:]), castagnoli, body)
+	crc := ^uint32(0)
+	for shift := 56; shift >= 0; shift -= 8 {
+		crc = castagnoli[byte(crc)^byte(pos>>shift)] ^ crc>>8
+	}
+	return crc32.Update(^crc, castagnoli, body)
 }
 
 // decodeRecord decodes the record stored at pos. It copies everything it returns, because b

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
+	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -168,5 +171,24 @@ func checkDecode(t *testing.T, pos eventstore.Position, b []byte) {
 	}
 	if again := encodeRecord(pos, &r); !bytes.Equal(again, b) {
 		t.Fatalf("re-encoding differs:\n got %x\nwant %x", again, b)
+	}
+}
+
+// The checksum of a record is CRC-32C over its position's big-endian bytes and then its body, as
+// crc32 computes it over the two together.
+func TestRecordChecksumIsCRC32COfPositionAndBody(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := range 2000 {
+		pos := r.Uint64()
+		if i < 3 {
+			pos = []uint64{0, 1, math.MaxUint64}[i]
+		}
+		body := make([]byte, r.IntN(300))
+		for j := range body {
+			body[j] = byte(r.Uint32())
+		}
+		want := crc32.Checksum(binary.BigEndian.AppendUint64(nil, pos), crc32.MakeTable(crc32.Castagnoli))
+		want = crc32.Update(want, crc32.MakeTable(crc32.Castagnoli), body)
+		require.Equal(t, want, recordChecksum(pos, body), "position %d, %d bytes", pos, len(body))
 	}
 }
