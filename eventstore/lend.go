@@ -4,8 +4,8 @@ import "context"
 
 // Lender is a Store that can lend an event's stored bytes instead of copying them out, for a reader
 // that decodes an event and keeps nothing of its bytes: the embedded store maps its file, and a
-// copy of each event read was most of what answering GET /v1/plans/{id} allocated. A store without
-// it is read with ReadStream.
+// copy of each event read was most of what answering GET /v1/plans/{id} allocated, and a third of
+// what a replay allocated. A store without it is read with ReadStream and ReadAll.
 type Lender interface {
 	// LendStreamEvent calls fn with the event of stream at revision, and reports whether there is
 	// one (fn is not called if there is not). The event's Data and Metadata are the store's own
@@ -13,4 +13,11 @@ type Lender interface {
 	// shares their memory. fn runs while the store holds a read snapshot, which some stores let
 	// writers wait on, so it must be quick and do no I/O. fn's error is returned as it is.
 	LendStreamEvent(ctx context.Context, stream string, revision uint64, fn func(RecordedEvent) error) (found bool, err error)
+
+	// LendAll calls fn with the events ReadAll(ctx, after, limit) would return, unless there are
+	// none, and returns how many there were. fn may keep the slice and the events' other fields,
+	// but their Data and Metadata are lent as by LendStreamEvent: valid only until fn returns. fn
+	// may take longer than LendStreamEvent's (decoding a batch on every core) but must do no I/O.
+	// fn's error is returned as it is.
+	LendAll(ctx context.Context, after Position, limit int, fn func([]RecordedEvent) error) (n int, err error)
 }

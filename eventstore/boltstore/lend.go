@@ -54,6 +54,31 @@ func (s *Store) LendStreamEvent(ctx context.Context, stream string, revision uin
 	return found, fnErr
 }
 
+// LendAll implements eventstore.Lender: the records are parsed where they lie in the memory map,
+// and fn runs inside the read transaction.
+func (s *Store) LendAll(ctx context.Context, after eventstore.Position, limit int, fn func([]eventstore.RecordedEvent) error) (n int, err error) {
+	var (
+		fnErr   error
+		fnPanic *lentPanic
+	)
+	err = s.view(ctx, func(b buckets) error {
+		var recs []eventstore.RecordedEvent
+		if err := s.scanAll(ctx, b, after, limit, parseRecord, &recs); err != nil || len(recs) == 0 {
+			return err
+		}
+		n = len(recs)
+		fnPanic, fnErr = callLent(func(eventstore.RecordedEvent) error { return fn(recs) }, eventstore.RecordedEvent{})
+		return nil
+	})
+	if fnPanic != nil {
+		panic(fnPanic.value)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n, fnErr
+}
+
 // lentPanic is a panic of a lending callback that did not come from reading the mapped file.
 type lentPanic struct{ value any }
 

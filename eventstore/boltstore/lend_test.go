@@ -13,7 +13,7 @@ import (
 
 // A panic of the lending callback is the callback's, raised again as it was once the transaction
 // has ended: not reported as a damaged file, and the store stays usable.
-func TestLendStreamEventRaisesTheCallbacksPanic(t *testing.T) {
+func TestLendRaisesTheCallbacksPanic(t *testing.T) {
 	s, err := Open(filepath.Join(t.TempDir(), "ledger.db"), Options{NoSync: true})
 	require.NoError(t, err)
 	defer s.Close()
@@ -22,6 +22,9 @@ func TestLendStreamEventRaisesTheCallbacksPanic(t *testing.T) {
 	mine := errors.New("a bug in the reader")
 	require.PanicsWithValue(t, mine, func() {
 		_, _ = s.LendStreamEvent(t.Context(), "a", 0, func(eventstore.RecordedEvent) error { panic(mine) })
+	})
+	require.PanicsWithValue(t, mine, func() {
+		_, _ = s.LendAll(t.Context(), 0, 0, func([]eventstore.RecordedEvent) error { panic(mine) })
 	})
 	got, err := s.ReadStream(t.Context(), "a", 0, 0)
 	require.NoError(t, err)

@@ -91,42 +91,48 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 // delivers everything up to a damaged record before reporting it.
 func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
 	var out []eventstore.RecordedEvent
-	err := s.view(ctx, func(b buckets) error {
-		if after == math.MaxUint64 {
-			return nil
+	err := s.view(ctx, func(b buckets) error { return s.scanAll(ctx, b, after, limit, decodeRecord, &out) })
+	return out, err
+}
+
+// scanAll appends to *out up to limit records after position after, read with read (decodeRecord to
+// copy them out, parseRecord to leave their bytes in the map). Those read before a failure stay in
+// *out, even one that panics (a fault in the map, which view turns into an error).
+func (s *Store) scanAll(ctx context.Context, b buckets, after eventstore.Position, limit int,
+	read func(eventstore.Position, []byte) (eventstore.RecordedEvent, error), out *[]eventstore.RecordedEvent) error {
+	if after == math.MaxUint64 {
+		return nil
+	}
+	// Positions are dense, so the head says how many there are to read: sized once rather
+	// than grown by copying (a catch-up reads batches of thousands). Only a hint: capped, in
+	// case a limitless read asks for the whole log.
+	if head := s.head.Load(); head > after {
+		n := min(head-after, maxReadHint)
+		if limit > 0 {
+			n = min(n, uint64(limit))
 		}
-		// Positions are dense, so the head says how many there are to read: sized once rather
-		// than grown by copying (a catch-up reads batches of thousands). Only a hint: capped, in
-		// case a limitless read asks for the whole log.
-		if head := s.head.Load(); head > after {
-			n := min(head-after, maxReadHint)
-			if limit > 0 {
-				n = min(n, uint64(limit))
-			}
-			out = make([]eventstore.RecordedEvent, 0, n)
+		*out = make([]eventstore.RecordedEvent, 0, n)
+	}
+	c := b.events.Cursor()
+	for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+		if limit > 0 && len(*out) >= limit {
+			break
 		}
-		c := b.events.Cursor()
-		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
-			if limit > 0 && len(out) >= limit {
-				break
-			}
-			if len(k) != 8 {
-				return fmt.Errorf("%w: an events key is %d bytes, not a position", eventstore.ErrCorrupt, len(k))
-			}
-			rec, err := decodeRecord(binary.BigEndian.Uint64(k), v)
-			if err != nil {
+		if len(k) != 8 {
+			return fmt.Errorf("%w: an events key is %d bytes, not a position", eventstore.ErrCorrupt, len(k))
+		}
+		rec, err := read(binary.BigEndian.Uint64(k), v)
+		if err != nil {
+			return err
+		}
+		*out = append(*out, rec)
+		if len(*out)%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-			out = append(out, rec)
-			if len(out)%ctxCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
 		}
-		return nil
-	})
-	return out, err
+	}
+	return nil
 }
 
 // maxReadHint caps the events readAll makes room for up front.

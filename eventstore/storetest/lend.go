@@ -87,3 +87,68 @@ func testLendStreamEventErrors(t *testing.T, h Harness) {
 	require.ErrorIs(t, err, eventstore.ErrClosed)
 	require.False(t, called)
 }
+
+// LendAll lends what ReadAll returns, for every starting point and limit, and calls fn not at all
+// where there is nothing.
+func testLendAll(t *testing.T, h Harness) {
+	s := open(t, h)
+	l := lenderOf(t, s)
+	mustAppend(t, s, "a", eventstore.NoStream, events("A", 3)...)
+	mustAppend(t, s, "b", eventstore.NoStream, events("B", 4)...)
+	mustAppend(t, s, "a", eventstore.Exact(2), events("A", 2)...)
+	all, err := s.ReadAll(t.Context(), 0, 0)
+	require.NoError(t, err)
+	require.Len(t, all, 9)
+	afters := []eventstore.Position{0}
+	for _, e := range all {
+		afters = append(afters, e.Position)
+	}
+	for _, after := range afters {
+		for _, limit := range []int{0, 1, 4, 100} {
+			want, err := s.ReadAll(t.Context(), after, limit)
+			require.NoError(t, err)
+			var got []eventstore.RecordedEvent
+			calls := 0
+			n, err := l.LendAll(t.Context(), after, limit, func(recs []eventstore.RecordedEvent) error {
+				calls++
+				for _, e := range recs {
+					e.Data = append([]byte(nil), e.Data...)
+					e.Metadata = append([]byte(nil), e.Metadata...)
+					got = append(got, e)
+				}
+				return nil
+			})
+			require.NoError(t, err)
+			require.Equal(t, len(want), n, "after %d limit %d", after, limit)
+			if len(want) == 0 {
+				require.Zero(t, calls, "fn was called with nothing to lend (after %d)", after)
+				continue
+			}
+			require.Equal(t, 1, calls)
+			requireSameEvents(t, want, got)
+		}
+	}
+}
+
+// LendAll's fn error comes back as it is, and a done context or a closed store lends nothing.
+func testLendAllErrors(t *testing.T, h Harness) {
+	s := open(t, h)
+	l := lenderOf(t, s)
+	mustAppend(t, s, "a", eventstore.NoStream, event("A", 0))
+	mine := errors.New("the reader's own failure")
+	n, err := l.LendAll(t.Context(), 0, 0, func([]eventstore.RecordedEvent) error { return mine })
+	require.ErrorIs(t, err, mine)
+	require.Equal(t, 1, n)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	called := false
+	_, err = l.LendAll(ctx, 0, 0, func([]eventstore.RecordedEvent) error { called = true; return nil })
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, called)
+
+	require.NoError(t, s.Close())
+	_, err = l.LendAll(t.Context(), 0, 0, func([]eventstore.RecordedEvent) error { called = true; return nil })
+	require.ErrorIs(t, err, eventstore.ErrClosed)
+	require.False(t, called)
+}

@@ -97,6 +97,8 @@ func Run(t *testing.T, h Harness) {
 		{"StreamChangesAfterReopen", testStreamChangesAfterReopen},
 		{"LendStreamEvent", testLendStreamEvent},
 		{"LendStreamEventErrors", testLendStreamEventErrors},
+		{"LendAll", testLendAll},
+		{"LendAllErrors", testLendAllErrors},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })
