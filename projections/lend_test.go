@@ -41,6 +41,10 @@ func (l *lender) LendStreamEvent(ctx context.Context, stream string, revision ui
 	})
 }
 
+func (l *lender) LendAll(ctx context.Context, after eventstore.Position, limit int, fn func([]eventstore.RecordedEvent) error) (int, error) {
+	return l.inner.LendAll(ctx, after, limit, fn)
+}
+
 var errGone = errors.New("gone")
 
 // lendJSON is LendPlan's state encoded inside fn, while its content is valid.
@@ -198,4 +202,33 @@ func TestPlanStateSharesNothingWithTheProjections(t *testing.T) {
 		require.JSONEq(t, string(want), string(got), "plan %s", sum.PlanID)
 	}
 	require.NotZero(t, scribbled, "the demo has contributors and assurance criteria to scribble on")
+}
+
+// A catch-up that decodes lent records builds the projections one that reads copies builds: every
+// plan, the report and the counts, over a log of several batches.
+func TestCatchUpFromLentRecordsIsFromCopies(t *testing.T) {
+	ctx := context.Background()
+	store := projections.SeededStore(t, 16)
+	lent := projections.New(store, nil)
+	require.NoError(t, lent.CatchUp(ctx))
+	copied := projections.New(&streamReads{Store: store}, nil) // hides Lender: ReadAll
+	require.NoError(t, copied.CatchUp(ctx))
+	require.Greater(t, lent.Events(), 2*4096, "several of CatchUp's batches")
+	require.Equal(t, copied.Events(), lent.Events())
+	require.Equal(t, copied.Applied(), lent.Applied())
+	jsonOf := func(v any) string {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		return string(b)
+	}
+	require.Equal(t, jsonOf(copied.Report(projections.ReportFilter{})), jsonOf(lent.Report(projections.ReportFilter{})))
+	plans := copied.Plans(projections.PlanFilter{})
+	require.Equal(t, jsonOf(plans), jsonOf(lent.Plans(projections.PlanFilter{})))
+	for _, sum := range plans {
+		want, _, err := copied.Plan(ctx, sum.PlanID)
+		require.NoError(t, err)
+		got, _, err := lent.Plan(ctx, sum.PlanID)
+		require.NoError(t, err)
+		require.Equal(t, jsonOf(want), jsonOf(got), "plan %s", sum.PlanID)
+	}
 }
