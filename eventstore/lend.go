@@ -11,7 +11,11 @@ type Lender interface {
 	// one (fn is not called if there is not). The event's Data and Metadata are the store's own
 	// memory, valid only until fn returns: fn must not keep or change them, nor anything that
 	// shares their memory. fn runs while the store holds a read snapshot, which some stores let
-	// writers wait on, so it must be quick and do no I/O. fn's error is returned as it is.
+	// writers wait on, so it must be quick, do no I/O and not read the store again (a second read
+	// may wait behind a writer that waits for this one). Reading lent bytes may fault where the
+	// store's file is damaged; the store reports a fault on fn's own goroutine as ErrCorrupt, and a
+	// reader that hands lent bytes to other goroutines must do the same on them. fn's error is
+	// returned as it is.
 	LendStreamEvent(ctx context.Context, stream string, revision uint64, fn func(RecordedEvent) error) (found bool, err error)
 
 	// LendAll calls fn with the events ReadAll(ctx, after, limit) would return, unless there are

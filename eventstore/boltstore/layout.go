@@ -68,8 +68,8 @@ func openBuckets(tx *bbolt.Tx) (buckets, error) {
 	return b, nil
 }
 
-// openReadBuckets opens what reads use, the events and the streams index: opening a bucket
-// allocates (an inline one is copied), and reads serve every GET of a plan.
+// openReadBuckets opens what reads use, the events, the stream names and the streams index:
+// opening a bucket allocates (an inline one is copied), and reads serve every GET of a plan.
 func openReadBuckets(tx *bbolt.Tx) (buckets, error) {
 	b := buckets{events: tx.Bucket(bucketEvents), names: tx.Bucket(bucketNames), streams: tx.Bucket(bucketStreams)}
 	if b.events == nil || b.names == nil || b.streams == nil {

@@ -2,10 +2,7 @@ package boltstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"runtime"
-	"strings"
 
 	"assurance-ledger/eventstore"
 )
@@ -83,13 +80,13 @@ func (s *Store) LendAll(ctx context.Context, after eventstore.Position, limit in
 type lentPanic struct{ value any }
 
 // callLent calls fn, catching a panic of its own so that the transaction ends and it can be raised
-// again outside. A memory fault is left to propagate: reading the map faults where the file is
-// damaged or truncated, which view reports as such.
+// again outside. A memory fault is left to propagate: view runs with SetPanicOnFault, under which
+// reading the map where the file is damaged or truncated panics with a value that has Addr (an
+// ordinary nil dereference has not), and view reports that as a damaged file.
 func callLent(fn func(eventstore.RecordedEvent) error, rec eventstore.RecordedEvent) (p *lentPanic, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			var re runtime.Error
-			if e, ok := r.(error); ok && errors.As(e, &re) && strings.Contains(re.Error(), "fault") {
+			if _, fault := r.(interface{ Addr() uintptr }); fault {
 				panic(r)
 			}
 			p = &lentPanic{r}
