@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -197,35 +198,59 @@ func (p *Projector) readDecoded(ctx context.Context, after eventstore.Position) 
 		if err != nil || len(recs) == 0 {
 			return decodedBatch{}, err
 		}
-		return decodedBatch{recs: recs, decoded: decodeAll(recs)}, nil
+		dec, err := decodeAll(recs)
+		return decodedBatch{recs: recs, decoded: dec}, err
 	}
 	var b decodedBatch
 	_, err := l.LendAll(ctx, after, catchUpBatch, func(recs []eventstore.RecordedEvent) error {
-		b = decodedBatch{recs: recs, decoded: decodeAll(recs)}
+		dec, err := decodeAll(recs)
+		b = decodedBatch{recs: recs, decoded: dec}
 		for i := range recs {
 			recs[i].Data, recs[i].Metadata = nil, nil
 		}
-		return nil
+		return err
 	})
 	return b, err
 }
 
-// decodeAll decodes recs on as many goroutines as there are cores.
-func decodeAll(recs []eventstore.RecordedEvent) []decoded {
+// decodeAll decodes recs on as many goroutines as there are cores. recs may be lent from the
+// store's memory map, where reading a damaged or truncated file faults: each worker turns such a
+// fault into ErrCorrupt, as the store does on its own goroutine (eventstore.Lender), rather than
+// let it end the process.
+func decodeAll(recs []eventstore.RecordedEvent) ([]decoded, error) {
 	out := make([]decoded, len(recs))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(recs)/64))
-	var wg sync.WaitGroup
+	var (
+		wg      sync.WaitGroup
+		faulted atomic.Pointer[error]
+	)
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < len(recs); i += workers {
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			i := w
+			defer func() {
+				if r := recover(); r != nil {
+					f, ok := r.(interface{ Addr() uintptr })
+					if !ok {
+						panic(r)
+					}
+					err := fmt.Errorf("%w: reading the record at position %d faulted at address %#x: %v",
+						eventstore.ErrCorrupt, recs[i].Position, f.Addr(), r)
+					faulted.CompareAndSwap(nil, &err)
+				}
+			}()
+			for ; i < len(recs); i += workers {
 				out[i] = decode(recs[i])
 			}
 		}()
 	}
 	wg.Wait()
-	return out
+	if errp := faulted.Load(); errp != nil {
+		return nil, *errp
+	}
+	return out, nil
 }
 
 func decode(rec eventstore.RecordedEvent) decoded {

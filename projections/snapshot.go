@@ -283,7 +283,11 @@ func (p *Projector) refoldRegistry(ctx context.Context, h snapshotHeader) error 
 	if uint64(len(recs)) != h.registry {
 		return fmt.Errorf("%w: the snapshot folded %d registry events up to position %d, the log has %d", ErrSnapshotOtherLog, h.registry, h.position, len(recs))
 	}
-	for i, d := range decodeAll(recs) {
+	decoded, err := decodeAll(recs)
+	if err != nil {
+		return err
+	}
+	for i, d := range decoded {
 		if d.err != nil {
 			return d.err
 		}
