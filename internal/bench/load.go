@@ -18,7 +18,7 @@ import (
 )
 
 // The GET phase's requests come from a second process: this executable again, run with
-// loadGeneratorEnv set. A load generator inside the server's process shares its collector and
+// loadGeneratorEnv and loadGeneratorArg. A load generator inside the server's process shares its collector and
 // scheduler, and while the collector marks, Go's idle mark workers give way to goroutines and
 // network readiness but not to timers (golang/go#45632): the generator's clock, which says when each
 // request is due, then wakes up to 10-20 ms late, and the server is charged with the delay. In one
@@ -26,14 +26,24 @@ import (
 // a p99 lateness of 13.9 ms. Load generators such as wrk and vegeta run apart from the server for
 // the same reason.
 
-// loadGeneratorEnv, set to "1" in a process's environment, makes it the GET phase's load generator
-// (RunLoadGenerator) instead of whatever it was started as.
-const loadGeneratorEnv = "LEDGER_BENCH_LOAD_GENERATOR"
+// A process is the GET phase's load generator when it was started with loadGeneratorEnv set to "1"
+// and loadGeneratorArg as its only argument. Both, so that the variable left in an environment
+// changes nothing else, and so that a test binary without the hand-over fails at once on a flag it
+// does not know instead of running its tests (and the bench, and another load generator) again.
+const (
+	loadGeneratorEnv = "LEDGER_BENCH_LOAD_GENERATOR"
+	loadGeneratorArg = "-ledger-bench-load-generator"
+)
 
 // IsLoadGenerator reports whether this process was started as the GET phase's load generator. A
 // program that runs Run (ledger, and the test binaries of packages that call it) must check it
 // first thing in main (or TestMain) and then exit with RunLoadGenerator's status.
-func IsLoadGenerator() bool { return os.Getenv(loadGeneratorEnv) == "1" }
+func IsLoadGenerator() bool {
+	return os.Getenv(loadGeneratorEnv) == "1" && len(os.Args) == 2 && os.Args[1] == loadGeneratorArg
+}
+
+// loadGeneratorExecutable is the program run as the load generator: this one.
+var loadGeneratorExecutable = os.Executable
 
 // loadSpec is what the load generator is told on its standard input.
 type loadSpec struct {
@@ -77,6 +87,10 @@ func RunLoadGenerator(in io.Reader, out io.Writer) int {
 // measureGets runs the load generator against s for spec (its Base and Token filled in here) and
 // returns what it measured.
 func (s *httpServer) measureGets(ctx context.Context, spec loadSpec) (loadResult, error) {
+	if IsLoadGenerator() {
+		return loadResult{}, errors.New("bench: this process was started as the GET phase's load generator but ran the bench: " +
+			"its main (or TestMain) must hand over to bench.RunLoadGenerator when bench.IsLoadGenerator()")
+	}
 	tok, err := s.token(benchAuditor)
 	if err != nil {
 		return loadResult{}, err
@@ -86,19 +100,20 @@ func (s *httpServer) measureGets(ctx context.Context, spec loadSpec) (loadResult
 	if err != nil {
 		return loadResult{}, err
 	}
-	exe, err := os.Executable()
+	exe, err := loadGeneratorExecutable()
 	if err != nil {
 		return loadResult{}, fmt.Errorf("bench: finding this executable to run the load generator: %w", err)
 	}
 	var out, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, exe)
+	cmd := exec.CommandContext(ctx, exe, loadGeneratorArg)
 	cmd.Env = append(os.Environ(), loadGeneratorEnv+"=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &out, &stderr
 	runErr := cmd.Run()
 	var res loadResult
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		return loadResult{}, fmt.Errorf("bench: the load generator (%s) answered no result: %v; %v; its stderr: %s",
-			exe, runErr, err, strings.TrimSpace(stderr.String()))
+		return loadResult{}, fmt.Errorf("bench: the load generator (%s %s) answered no result (%v; %v): does its main (or "+
+			"TestMain) hand over to bench.RunLoadGenerator when bench.IsLoadGenerator()? Its stderr: %s",
+			exe, loadGeneratorArg, runErr, err, strings.TrimSpace(stderr.String()))
 	}
 	if res.Error != "" {
 		return loadResult{}, errors.New("bench: load generator: " + res.Error)

@@ -64,3 +64,43 @@ func TestRunLoadGeneratorRefusesAnEmptySpec(t *testing.T) {
 		})
 	}
 }
+
+// The variable alone, or the argument alone, does not make a process the load generator.
+func TestIsLoadGeneratorNeedsTheVariableAndTheArgument(t *testing.T) {
+	args := os.Args
+	t.Cleanup(func() { os.Args = args })
+	for _, c := range []struct {
+		env  string
+		args []string
+		want bool
+	}{
+		{"1", []string{"x", loadGeneratorArg}, true},
+		{"", []string{"x", loadGeneratorArg}, false},
+		{"1", []string{"x"}, false},
+		{"1", []string{"x", "serve"}, false},
+		{"1", []string{"x", loadGeneratorArg, "more"}, false},
+		{"0", []string{"x", loadGeneratorArg}, false},
+	} {
+		t.Setenv(loadGeneratorEnv, c.env)
+		os.Args = c.args
+		assert.Equal(t, c.want, IsLoadGenerator(), "%q %q", c.env, c.args)
+	}
+}
+
+// A program that does not hand over to RunLoadGenerator fails the GET phase at once with a message
+// that says so, and one that finds itself the load generator in the bench refuses to run another.
+func TestMeasureGetsWithoutAHandOver(t *testing.T) {
+	exe := loadGeneratorExecutable
+	t.Cleanup(func() { loadGeneratorExecutable = exe })
+	loadGeneratorExecutable = func() (string, error) { return "/bin/true", nil } // answers nothing
+	s := &httpServer{client: newClient("http://127.0.0.1:1", 1), secret: []byte("0123456789abcdef0123456789abcdef")}
+	_, err := s.measureGets(t.Context(), loadSpec{Plans: []string{"p"}, Rate: 10, Duration: time.Second, Conns: 1})
+	require.ErrorContains(t, err, "hand over to bench.RunLoadGenerator")
+
+	args := os.Args
+	t.Cleanup(func() { os.Args = args })
+	t.Setenv(loadGeneratorEnv, "1")
+	os.Args = []string{"x", loadGeneratorArg}
+	_, err = s.measureGets(t.Context(), loadSpec{Plans: []string{"p"}, Rate: 10, Duration: time.Second, Conns: 1})
+	require.ErrorContains(t, err, "was started as the GET phase's load generator but ran the bench")
+}
