@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -139,4 +140,42 @@ func TestGetPlanNotFound(t *testing.T) {
 		require.Contains(t, rec.Body.String(), `"plan_not_found"`, path)
 		require.Empty(t, rec.Header().Get("ETag"), path)
 	}
+}
+
+// failingLender is the embedded store, whose lends of a single event fail.
+type failingLender struct {
+	eventstore.Store
+	l eventstore.Lender
+}
+
+func (f failingLender) LendStreamEvent(context.Context, string, uint64, func(eventstore.RecordedEvent) error) (bool, error) {
+	return false, errors.New("the disk went away")
+}
+
+func (f failingLender) LendAll(ctx context.Context, after eventstore.Position, limit int, fn func([]eventstore.RecordedEvent) error) (int, error) {
+	return f.l.LendAll(ctx, after, limit, fn)
+}
+
+// A plan that exists but whose content cannot be read is a 500 problem with nothing of the plan and
+// no ETag, not a partial answer.
+func TestGetPlanWhoseContentCannotBeReadIs500(t *testing.T) {
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	_, err = demo.Seed(context.Background(), store, demo.Options{})
+	require.NoError(t, err)
+	proj := projections.New(failingLender{Store: store, l: store}, nil)
+	require.NoError(t, proj.CatchUp(context.Background()))
+	e := api.New(api.Config{Commands: command.NewHandler(store, command.Options{}), Projections: proj, Store: store,
+		Tokens: auth.NewVerifier(secret, nil)})
+	token, err := auth.Mint(secret, domain.Actor{PersonID: "p-auditor", Name: "Audrey Auditor", Role: domain.RoleAuditor, Org: "X26"}, time.Now(), time.Hour)
+	require.NoError(t, err)
+	plans := proj.Plans(projections.PlanFilter{})
+	require.NotEmpty(t, plans)
+	rec := getPlan(e, token, plans[0].PlanID)
+	require.Equal(t, http.StatusInternalServerError, rec.Code, rec.Body.String())
+	require.Equal(t, "application/problem+json", rec.Header().Get(echo.HeaderContentType))
+	require.Empty(t, rec.Header().Get("ETag"))
+	require.Contains(t, rec.Body.String(), `"code":"internal_error"`)
+	require.NotContains(t, rec.Body.String(), `"lhc_id"`, "nothing of the plan")
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -226,4 +227,29 @@ func TestDecodeEnvelopeFold(t *testing.T) {
 	require.Equal(t, digested, folded)
 	_, err := DecodeEnvelopeFold(TypePlanSubmitted, []byte(`{}`), []byte(`{"event_id":"e","command_id":"\x"}`))
 	require.Error(t, err, "metadata DecodeEnvelope refuses, so does the fold")
+}
+
+// Reads that borrow everything (LendContent's event, schemaVersionOf's metadata) leave nothing that
+// shares their input's memory in the intern table, which later decodes use.
+func TestBorrowingReadsAreNotInterned(t *testing.T) {
+	_, data, err := EncodeEvent(sampleEvents(t)[4])
+	require.NoError(t, err)
+	meta := digestTestMeta(t)
+	var table internTable
+	var scratch Content
+	_, ok := readContentEvent(&table, TypePlanSubmitted, data, &scratch, true)
+	require.True(t, ok)
+	r := table.readerFor(meta, true)
+	var m Metadata
+	require.True(t, r.metadata(&m, false))
+	r.done()
+	within := func(s string, b []byte) bool {
+		p, lo := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(&b[0]))
+		return p >= lo && p < lo+uintptr(len(b))
+	}
+	for _, s := range table.slots {
+		if s != "" {
+			require.False(t, within(s, data) || within(s, meta), "%q shares the input's memory", s)
+		}
+	}
 }

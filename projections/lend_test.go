@@ -1,11 +1,13 @@
 package projections_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -230,5 +232,41 @@ func TestCatchUpFromLentRecordsIsFromCopies(t *testing.T) {
 		got, _, err := lent.Plan(ctx, sum.PlanID)
 		require.NoError(t, err)
 		require.Equal(t, jsonOf(want), jsonOf(got), "plan %s", sum.PlanID)
+	}
+}
+
+// Nothing the projections keep points into the store's memory map once a lend is over: after a
+// catch-up from lent records and a lent GET of every plan, the file grows until bbolt maps it
+// afresh (unmapping the old map, where anything still pointing would fault), and every plan, as
+// of now and of its own position, the report, the organisations and the LHCs are read in full.
+func TestNothingPointsIntoTheMapAfterARemap(t *testing.T) {
+	ctx := context.Background()
+	store := projections.SeededStore(t, 4)
+	p := projections.New(store, nil)
+	require.NoError(t, p.CatchUp(ctx))
+	plans := p.Plans(projections.PlanFilter{})
+	require.NotEmpty(t, plans)
+	for _, s := range plans {
+		_, err := p.LendPlan(ctx, s.PlanID, func(st projections.PlanState) error { _, err := json.Marshal(st); return err })
+		require.NoError(t, err)
+	}
+	big := append(append([]byte(`"`), bytes.Repeat([]byte("x"), 200<<10)...), '"')
+	for i := range 200 { // 40 MB: past the map's next size, so bbolt remaps
+		_, err := store.Append(ctx, "foreign-growth", eventstore.Any, eventstore.Event{ID: uuid.New(), Type: "Growth", Data: big})
+		require.NoError(t, err, "append %d", i)
+	}
+	for _, s := range plans {
+		st, _, err := p.Plan(ctx, s.PlanID)
+		require.NoError(t, err)
+		_, err = json.Marshal(st)
+		require.NoError(t, err)
+		past, _, err := p.PlanAsOf(ctx, s.PlanID, st.Position)
+		require.NoError(t, err)
+		_, err = json.Marshal(past)
+		require.NoError(t, err)
+	}
+	for _, v := range []any{p.Report(projections.ReportFilter{}), p.Organisations(), p.LHCs()} {
+		_, err := json.Marshal(v)
+		require.NoError(t, err)
 	}
 }

@@ -33,3 +33,27 @@ func TestLendRaisesTheCallbacksPanic(t *testing.T) {
 	_, err = s.Append(t.Context(), "a", eventstore.Exact(0), eventstore.Event{ID: uuid.New(), Type: "A", Data: []byte(`{}`)})
 	require.NoError(t, err)
 }
+
+// What a scan read before a panic (a fault in the map, which view turns into ErrCorrupt) stays in
+// its result: a subscription delivers everything up to a damaged record before reporting it.
+func TestScanAllKeepsWhatItReadBeforeAPanic(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "ledger.db"), Options{NoSync: true})
+	require.NoError(t, err)
+	defer s.Close()
+	for range 3 {
+		_, err := s.Append(t.Context(), "a", eventstore.Any, eventstore.Event{ID: uuid.New(), Type: "A", Data: []byte(`{}`)})
+		require.NoError(t, err)
+	}
+	var out []eventstore.RecordedEvent
+	n := 0
+	err = s.view(t.Context(), func(b buckets) error {
+		return s.scanAll(t.Context(), b, 0, 0, func(pos eventstore.Position, v []byte) (eventstore.RecordedEvent, error) {
+			if n++; n == 3 {
+				panic("a fault, as bbolt's map gives one")
+			}
+			return decodeRecord(pos, v)
+		}, &out)
+	})
+	require.ErrorIs(t, err, eventstore.ErrCorrupt)
+	require.Len(t, out, 2)
+}
