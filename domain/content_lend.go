@@ -17,11 +17,11 @@ func (s *Schema) lendContent(eventType string, data, metadata []byte, fn func(ve
 	if eventType != TypePlanSubmitted && eventType != TypePlanRevised {
 		return fmt.Errorf("%s carries no plan content", eventType)
 	}
-	version, err := schemaVersionOf(metadata)
+	schemaVersion, err := schemaVersionOf(metadata)
 	if err != nil {
 		return fmt.Errorf("%s metadata: %w", eventType, err)
 	}
-	current, err := s.Upcast(eventType, version, data)
+	current, err := s.Upcast(eventType, schemaVersion, data)
 	if err != nil {
 		return err
 	}
@@ -39,32 +39,23 @@ func (s *Schema) lendContent(eventType string, data, metadata []byte, fn func(ve
 		if d, err = DecodeEvent(eventType, current); err != nil {
 			return err
 		}
-		*sc = contentOf(d)
+		_, *sc = versionAndContent(d)
 	}
 	hash, err := ContentHash(*sc)
 	if err != nil {
 		return fmt.Errorf("%s: %w", eventType, err)
 	}
-	return fn(versionOf(d), *sc, hash)
+	version, _ := versionAndContent(d)
+	return fn(version, *sc, hash)
 }
 
-// contentOf and versionOf are a submission's or revision's content and version number.
-func contentOf(d EventData) Content {
+// versionAndContent is a submission's or revision's version number and content.
+func versionAndContent(d EventData) (int, Content) {
 	switch e := d.(type) {
 	case PlanSubmitted:
-		return e.Content
+		return e.Version, e.Content
 	case PlanRevised:
-		return e.Content
+		return e.Version, e.Content
 	}
-	return Content{}
-}
-
-func versionOf(d EventData) int {
-	switch e := d.(type) {
-	case PlanSubmitted:
-		return e.Version
-	case PlanRevised:
-		return e.Version
-	}
-	return 0
+	return 0, Content{}
 }

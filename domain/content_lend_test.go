@@ -25,13 +25,13 @@ func TestLendContentIsDecodeEnvelopes(t *testing.T) {
 		for _, data := range [][]byte{raw, append([]byte(" "), raw...)} {
 			full, err := DecodeEnvelope(typ, data, meta)
 			require.NoError(t, err)
-			want := contentOf(full.Data)
+			wantVersion, want := versionAndContent(full.Data)
 			wantHash, err := ContentHash(want)
 			require.NoError(t, err)
 			calls := 0
 			require.NoError(t, LendContent(typ, data, meta, func(version int, c Content, hash string) error {
 				calls++
-				require.Equal(t, versionOf(full.Data), version)
+				require.Equal(t, wantVersion, version)
 				require.Equal(t, want.plain(), c.plain(), "%s", data)
 				require.Equal(t, wantHash, hash)
 				return nil

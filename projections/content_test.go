@@ -29,6 +29,24 @@ func (s *streamReads) ReadStream(ctx context.Context, stream string, from uint64
 	return recs, err
 }
 
+// disagreement is the demo's store, a plan to be given what is not its content, and the first two
+// events of another plan (its submission and a contribution) to give it.
+func disagreement(t *testing.T) (store eventstore.Store, target string, otherFirst []eventstore.RecordedEvent) {
+	t.Helper()
+	ctx := context.Background()
+	store = demoStore(t)
+	p0 := projections.New(store, nil)
+	require.NoError(t, p0.CatchUp(ctx))
+	plans := p0.Plans(projections.PlanFilter{})
+	require.GreaterOrEqual(t, len(plans), 2)
+	otherFirst, err := store.ReadStream(ctx, "plan-"+plans[1].PlanID, 0, 2)
+	require.NoError(t, err)
+	require.Len(t, otherFirst, 2)
+	require.Equal(t, domain.TypePlanSubmitted, otherFirst[0].Type)
+	require.Equal(t, domain.TypeContributionRecorded, otherFirst[1].Type, "the demo's second event of a plan is a contribution")
+	return store, plans[0].PlanID, otherFirst
+}
+
 // The projections keep no content; Plan reads the current version's from the log, once.
 func TestPlanContentIsReadFromTheLogOnce(t *testing.T) {
 	ctx := context.Background()
@@ -70,16 +88,7 @@ func TestPlanContentIsReadFromTheLogOnce(t *testing.T) {
 // rather than answering with other content.
 func TestPlanContentThatDisagreesWithTheLogIsAnError(t *testing.T) {
 	ctx := context.Background()
-	store := demoStore(t)
-	p0 := projections.New(store, nil)
-	require.NoError(t, p0.CatchUp(ctx))
-	plans := p0.Plans(projections.PlanFilter{})
-	require.GreaterOrEqual(t, len(plans), 2)
-	target, other := plans[0].PlanID, plans[1].PlanID
-	otherFirst, err := store.ReadStream(ctx, "plan-"+other, 0, 2)
-	require.NoError(t, err)
-	require.Len(t, otherFirst, 2)
-	require.Equal(t, domain.TypeContributionRecorded, otherFirst[1].Type, "the demo's second event of a plan is a contribution")
+	store, target, otherFirst := disagreement(t)
 
 	tests := []struct {
 		name   string

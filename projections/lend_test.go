@@ -113,15 +113,7 @@ func TestLendPlanIsPlan(t *testing.T) {
 // so rather than lending other content, as Plan does.
 func TestLendPlanThatDisagreesWithTheLogIsAnError(t *testing.T) {
 	ctx := context.Background()
-	store := demoStore(t)
-	p0 := projections.New(store, nil)
-	require.NoError(t, p0.CatchUp(ctx))
-	plans := p0.Plans(projections.PlanFilter{})
-	require.GreaterOrEqual(t, len(plans), 2)
-	target, other := plans[0].PlanID, plans[1].PlanID
-	otherFirst, err := store.ReadStream(ctx, "plan-"+other, 0, 2)
-	require.NoError(t, err)
-	require.Len(t, otherFirst, 2)
+	store, target, otherFirst := disagreement(t)
 
 	tests := []struct {
 		name   string

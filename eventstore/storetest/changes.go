@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -10,15 +11,21 @@ import (
 	"assurance-ledger/eventstore"
 )
 
-// changesOf returns s as an eventstore.StreamChanges, skipping t for a store that does not offer it:
-// the interface is optional.
+// changesOf returns s as an eventstore.StreamChanges, skipping t for a store that does not offer it.
 func changesOf(t *testing.T, s eventstore.Store) eventstore.StreamChanges {
 	t.Helper()
-	c, ok := s.(eventstore.StreamChanges)
+	return optional[eventstore.StreamChanges](t, s, "its streams are read before each command")
+}
+
+// optional returns s as the optional interface T, skipping t for a store that does not offer it;
+// without says what the ledger does then.
+func optional[T any](t *testing.T, s eventstore.Store, without string) T {
+	t.Helper()
+	v, ok := s.(T)
 	if !ok {
-		t.Skipf("%T does not implement eventstore.StreamChanges (optional: its streams are read before each command)", s)
+		t.Skipf("%T does not implement %s (optional: %s)", s, reflect.TypeFor[T](), without)
 	}
-	return c
+	return v
 }
 
 // A store that offers StreamChanges never misses a change: every acknowledged append is at or

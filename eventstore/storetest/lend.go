@@ -10,15 +10,10 @@ import (
 	"assurance-ledger/eventstore"
 )
 
-// lenderOf returns s as an eventstore.Lender, skipping t for a store that does not offer it: the
-// interface is optional.
+// lenderOf returns s as an eventstore.Lender, skipping t for a store that does not offer it.
 func lenderOf(t *testing.T, s eventstore.Store) eventstore.Lender {
 	t.Helper()
-	l, ok := s.(eventstore.Lender)
-	if !ok {
-		t.Skipf("%T does not implement eventstore.Lender (optional: its events are read with ReadStream)", s)
-	}
-	return l
+	return optional[eventstore.Lender](t, s, "its events are read with ReadStream and ReadAll")
 }
 
 // lendCopy lends the event of stream at revision and returns a copy of it, taken inside fn.
