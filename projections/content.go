@@ -47,16 +47,26 @@ func (p *Projector) content(ctx context.Context, id string, version int, revisio
 	default:
 		return domain.Content{}, fmt.Errorf("projections: plan %s revision %d is %s, not version %d's content", id, revision, recs[0].Type, version)
 	}
-	if at != version {
-		return domain.Content{}, fmt.Errorf("projections: plan %s revision %d is version %d, not %d", id, revision, at, version)
-	}
 	got, err := domain.ContentHash(c)
 	if err != nil {
 		return domain.Content{}, fmt.Errorf("projections: plan %s version %d: %w", id, version, err)
 	}
-	if got != hash {
-		return domain.Content{}, fmt.Errorf("projections: plan %s version %d's content hashes to %s in the log, but was %s when applied", id, version, got, hash)
+	if err := contentAgrees(revision, version, hash, at, got); err != nil {
+		return domain.Content{}, fmt.Errorf("projections: plan %s: %w", id, err)
 	}
 	p.contents.Add(key, c)
 	return c.Clone(), nil
+}
+
+// contentAgrees says whether the event at revision, which holds version gotVersion's content with
+// hash gotHash, is version's content as the projections applied it (hash): anything else means the
+// log and the projections disagree, which is an error, not an answer.
+func contentAgrees(revision uint64, version int, hash string, gotVersion int, gotHash string) error {
+	if gotVersion != version {
+		return fmt.Errorf("revision %d is version %d, not %d", revision, gotVersion, version)
+	}
+	if gotHash != hash {
+		return fmt.Errorf("version %d's content hashes to %s in the log, but was %s when applied", version, gotHash, hash)
+	}
+	return nil
 }

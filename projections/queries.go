@@ -76,11 +76,8 @@ func (p *Projector) LendPlan(ctx context.Context, id string, fn func(PlanState) 
 	var fnErr error
 	found, err = l.LendStreamEvent(ctx, planPrefix+id, at, func(rec eventstore.RecordedEvent) error {
 		return domain.LendContent(rec.Type, rec.Data, rec.Metadata, func(version int, c domain.Content, hash string) error {
-			if version != st.Version {
-				return fmt.Errorf("revision %d is version %d, not %d", at, version, st.Version)
-			}
-			if hash != st.ContentHash {
-				return fmt.Errorf("version %d's content hashes to %s in the log, but was %s when applied", version, hash, st.ContentHash)
+			if err := contentAgrees(at, st.Version, st.ContentHash, version, hash); err != nil {
+				return err
 			}
 			st.Content = c
 			fnErr = fn(st)

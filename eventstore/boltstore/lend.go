@@ -10,80 +10,75 @@ import (
 // LendStreamEvent implements eventstore.Lender: fn is given the record as it lies in the memory
 // map, inside the read transaction.
 func (s *Store) LendStreamEvent(ctx context.Context, stream string, revision uint64, fn func(eventstore.RecordedEvent) error) (found bool, err error) {
-	var (
-		fnErr   error
-		fnPanic *lentPanic
-	)
-	err = s.view(ctx, func(b buckets) error {
+	return s.lend(ctx, func(b buckets) (func() error, error) {
 		number, ok, err := b.streamNumber(stream)
 		if err != nil || !ok {
-			return err
+			return nil, err
 		}
 		v := b.streams.Get(streamKey(number, revision))
 		if v == nil {
-			return nil
+			return nil, nil
 		}
-		if len(v) != 8 {
-			return fmt.Errorf("%w: an index entry is %d bytes, not a position", eventstore.ErrCorrupt, len(v))
-		}
-		pos := decodePosition(v)
-		stored := b.events.Get(v)
-		if stored == nil {
-			return &eventstore.CorruptError{Position: pos, Reason: "indexed but not stored"}
-		}
-		rec, err := parseRecord(pos, stored)
+		rec, err := loadIndexed(b, v, parseRecord)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if rec.Stream != stream || rec.Revision != revision {
-			return &eventstore.CorruptError{Position: pos, Reason: fmt.Sprintf("the streams index entry of stream %q revision %d points to a record of stream %q revision %d", stream, revision, rec.Stream, rec.Revision)}
+			return nil, &eventstore.CorruptError{Position: rec.Position, Reason: fmt.Sprintf("the streams index entry of stream %q revision %d points to a record of stream %q revision %d", stream, revision, rec.Stream, rec.Revision)}
 		}
-		found = true
-		fnPanic, fnErr = callLent(fn, rec)
-		return nil
+		return func() error { return fn(rec) }, nil
 	})
-	if fnPanic != nil {
-		panic(fnPanic.value) // fn's own, not the store's: view reports panics as a damaged file
-	}
-	if err != nil {
-		return false, err
-	}
-	return found, fnErr
 }
 
 // LendAll implements eventstore.Lender: the records are parsed where they lie in the memory map,
 // and fn runs inside the read transaction.
 func (s *Store) LendAll(ctx context.Context, after eventstore.Position, limit int, fn func([]eventstore.RecordedEvent) error) (n int, err error) {
-	var (
-		fnErr   error
-		fnPanic *lentPanic
-	)
-	err = s.view(ctx, func(b buckets) error {
+	_, err = s.lend(ctx, func(b buckets) (func() error, error) {
 		var recs []eventstore.RecordedEvent
 		if err := s.scanAll(ctx, b, after, limit, parseRecord, &recs); err != nil || len(recs) == 0 {
-			return err
+			return nil, err
 		}
 		n = len(recs)
-		fnPanic, fnErr = callLent(func(eventstore.RecordedEvent) error { return fn(recs) }, eventstore.RecordedEvent{})
+		return func() error { return fn(recs) }, nil
+	})
+	return n, err
+}
+
+// lend runs find in a read transaction and then, still inside it, the call find returns (nil when
+// there is nothing to lend), and reports whether it made the call. The call's error is returned as
+// it is, and its own panic is raised again once the transaction has ended: view would report it as
+// a damaged file.
+func (s *Store) lend(ctx context.Context, find func(buckets) (call func() error, err error)) (called bool, err error) {
+	var (
+		callErr   error
+		callPanic *lentPanic
+	)
+	err = s.view(ctx, func(b buckets) error {
+		call, err := find(b)
+		if err != nil || call == nil {
+			return err
+		}
+		called = true
+		callPanic, callErr = callLent(call)
 		return nil
 	})
-	if fnPanic != nil {
-		panic(fnPanic.value)
+	if callPanic != nil {
+		panic(callPanic.value)
 	}
 	if err != nil {
-		return 0, err
+		return false, err
 	}
-	return n, fnErr
+	return called, callErr
 }
 
 // lentPanic is a panic of a lending callback that did not come from reading the mapped file.
 type lentPanic struct{ value any }
 
-// callLent calls fn, catching a panic of its own so that the transaction ends and it can be raised
+// callLent calls call, catching a panic of its own so that the transaction ends and it can be raised
 // again outside. A memory fault is left to propagate: view runs with SetPanicOnFault, under which
 // reading the map where the file is damaged or truncated panics with a value that has Addr (an
 // ordinary nil dereference has not), and view reports that as a damaged file.
-func callLent(fn func(eventstore.RecordedEvent) error, rec eventstore.RecordedEvent) (p *lentPanic, err error) {
+func callLent(call func() error) (p *lentPanic, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if _, fault := r.(interface{ Addr() uintptr }); fault {
@@ -92,5 +87,5 @@ func callLent(fn func(eventstore.RecordedEvent) error, rec eventstore.RecordedEv
 			p = &lentPanic{r}
 		}
 	}()
-	return nil, fn(rec)
+	return nil, call()
 }

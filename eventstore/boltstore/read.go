@@ -56,7 +56,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 			if limit > 0 && len(out) >= limit {
 				break
 			}
-			rec, err := loadIndexed(b, v)
+			rec, err := loadIndexed(b, v, decodeRecord)
 			if err != nil {
 				return err
 			}
@@ -149,8 +149,9 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	return s.head.Load(), nil
 }
 
-// loadIndexed returns the record at the position an index entry v holds.
-func loadIndexed(b buckets, v []byte) (eventstore.RecordedEvent, error) {
+// loadIndexed returns the record at the position an index entry v holds, read with read
+// (decodeRecord to copy it out, parseRecord to leave its bytes in the map).
+func loadIndexed(b buckets, v []byte, read func(eventstore.Position, []byte) (eventstore.RecordedEvent, error)) (eventstore.RecordedEvent, error) {
 	if len(v) != 8 {
 		return eventstore.RecordedEvent{}, fmt.Errorf("%w: an index entry is %d bytes, not a position", eventstore.ErrCorrupt, len(v))
 	}
@@ -159,7 +160,7 @@ func loadIndexed(b buckets, v []byte) (eventstore.RecordedEvent, error) {
 	if rec == nil {
 		return eventstore.RecordedEvent{}, &eventstore.CorruptError{Position: pos, Reason: "indexed but not stored"}
 	}
-	return decodeRecord(pos, rec)
+	return read(pos, rec)
 }
 
 // decodePosition reads a position key or index value; 0, which no event has, if it is malformed.

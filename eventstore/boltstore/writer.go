@@ -275,7 +275,7 @@ func (w *batchWriter) replay(r *appendRequest) (res eventstore.AppendResult, rep
 		}
 		return res, false, nil
 	}
-	first, err := loadIndexed(w.b, firstPos)
+	first, err := loadIndexed(w.b, firstPos, decodeRecord)
 	if err != nil {
 		return res, false, err
 	}
