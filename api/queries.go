@@ -102,8 +102,10 @@ func (s *server) getPlan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Indented as c.JSON would indent it (?pretty, or Echo in debug mode): only c.JSON writes that.
 	_, pretty := c.QueryParams()["pretty"]
-	if !asOf && !pretty && !c.Echo().Debug {
+	indented := pretty || c.Echo().Debug
+	if !asOf && !indented {
 		return s.lendPlan(c, id)
 	}
 	var (
@@ -121,7 +123,7 @@ func (s *server) getPlan(c echo.Context) error {
 	if !found {
 		return planNotFound(id, asOf, pos)
 	}
-	if pretty || c.Echo().Debug {
+	if indented {
 		c.Response().Header().Set("ETag", planETag(st.Revision))
 		return c.JSON(http.StatusOK, toPlanJSON(st))
 	}
