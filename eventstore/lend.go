@@ -19,9 +19,10 @@ type Lender interface {
 	LendStreamEvent(ctx context.Context, stream string, revision uint64, fn func(RecordedEvent) error) (found bool, err error)
 
 	// LendAll calls fn with the events ReadAll(ctx, after, limit) would return, unless there are
-	// none, and returns how many there were. fn may keep the slice and the events' other fields,
-	// but their Data and Metadata are lent as by LendStreamEvent: valid only until fn returns. fn
-	// may take longer than LendStreamEvent's (decoding a batch on every core) but must do no I/O.
-	// fn's error is returned as it is.
+	// none, and returns how many there were. The events' Data and Metadata are lent as by
+	// LendStreamEvent, and so is the slice itself, which the store may reuse for its next call:
+	// both are valid only until fn returns. What fn copies out of an event (its position, id,
+	// stream, type and the rest) is its own to keep. fn may take longer than LendStreamEvent's
+	// (decoding a batch on every core) but must do no I/O. fn's error is returned as it is.
 	LendAll(ctx context.Context, after Position, limit int, fn func([]RecordedEvent) error) (n int, err error)
 }

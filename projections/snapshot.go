@@ -283,11 +283,11 @@ func (p *Projector) refoldRegistry(ctx context.Context, h snapshotHeader) error 
 	if uint64(len(recs)) != h.registry {
 		return fmt.Errorf("%w: the snapshot folded %d registry events up to position %d, the log has %d", ErrSnapshotOtherLog, h.registry, h.position, len(recs))
 	}
-	decoded, err := decodeAll(recs)
-	if err != nil {
+	var b decodedBatch
+	if err := decodeAll(recs, &b); err != nil {
 		return err
 	}
-	for i, d := range decoded {
+	for i, d := range b.decoded {
 		if d.err != nil {
 			return d.err
 		}

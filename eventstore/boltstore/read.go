@@ -106,12 +106,15 @@ func (s *Store) scanAll(ctx context.Context, b buckets, after eventstore.Positio
 	// Positions are dense, so the head says how many there are to read: sized once rather
 	// than grown by copying (a catch-up reads batches of thousands). Only a hint: capped, in
 	// case a limitless read asks for the whole log.
+	*out = (*out)[:0]
 	if head := s.head.Load(); head > after {
 		n := min(head-after, maxReadHint)
 		if limit > 0 {
 			n = min(n, uint64(limit))
 		}
-		*out = make([]eventstore.RecordedEvent, 0, n)
+		if uint64(cap(*out)) < n {
+			*out = make([]eventstore.RecordedEvent, 0, n)
+		}
 	}
 	c := b.events.Cursor()
 	for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
