@@ -162,7 +162,7 @@ func (p *Plan) Status() Status {
 		return StatusAcknowledged
 	case v.Assurance != nil:
 		return v.Assurance.Outcome.status()
-	case len(v.outstanding(p.leadPCT)) == 0:
+	case v.signedByAll(p.leadPCT):
 		return StatusSignedOff
 	}
 	return StatusSubmitted
@@ -224,7 +224,7 @@ func (p *Plan) current() *Version { return &p.versions[len(p.versions)-1] }
 
 // signatories are the organisations whose sign-off the version needs: the lead PCT and every
 // contributor.
-func (v Version) signatories(leadPCT string) []string {
+func (v *Version) signatories(leadPCT string) []string {
 	out := []string{leadPCT}
 	for _, c := range v.Contributors {
 		if c != leadPCT {
@@ -234,7 +234,7 @@ func (v Version) signatories(leadPCT string) []string {
 	return out
 }
 
-func (v Version) outstanding(leadPCT string) []string {
+func (v *Version) outstanding(leadPCT string) []string {
 	var out []string
 	for _, org := range v.signatories(leadPCT) {
 		if _, ok := v.signOff(org); !ok {
@@ -244,8 +244,22 @@ func (v Version) outstanding(leadPCT string) []string {
 	return out
 }
 
+// signedByAll reports whether every signatory has signed the version: outstanding is empty. The
+// projections ask after every event, so it builds no list.
+func (v *Version) signedByAll(leadPCT string) bool {
+	if _, ok := v.signOff(leadPCT); !ok {
+		return false
+	}
+	for _, c := range v.Contributors {
+		if _, ok := v.signOff(c); !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // signOff returns the version's sign-off by the organisation ods.
-func (v Version) signOff(ods string) (SignOff, bool) {
+func (v *Version) signOff(ods string) (SignOff, bool) {
 	for _, s := range v.SignOffs {
 		if s.ODSCode == ods {
 			return s, true

@@ -300,3 +300,45 @@ func TestForgetContentKeepsEverythingButTheContent(t *testing.T) {
 	assert.Equal(t, StatusAssured, p.Status())
 	NewPlan().ForgetContent() // nothing to forget, no panic
 }
+
+// A version is signed off once the lead PCT and every contributor have signed, in any order, and
+// not before: Status says so exactly when OutstandingSignOffs is empty.
+func TestStatusIsSignedOffOnceEverySignatoryHasSigned(t *testing.T) {
+	contribute := map[string]Actor{trust: provRJ1, trust2: provRXA}
+	chief := map[string]Actor{leadPCT: ceLead, trust: ceRJ1, trust2: ceRXA}
+	tests := []struct {
+		name         string
+		contributors []string
+		signers      []string // in order; the version is signed off after the last
+	}{
+		{"lead alone", nil, []string{leadPCT}},
+		{"lead first", []string{trust}, []string{leadPCT, trust}},
+		{"contributor first", []string{trust}, []string{trust, leadPCT}},
+		{"two contributors, lead last", []string{trust, trust2}, []string{trust2, trust, leadPCT}},
+		{"two contributors, lead between", []string{trust, trust2}, []string{trust, leadPCT, trust2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			p := w.plan
+			w.must(commissionr, submitCmd(t))
+			for _, c := range tt.contributors {
+				w.must(contribute[c], RecordContribution{Section: "clinical5", Summary: "timetable"})
+			}
+			w.now = rxaFrom // every chief executive in office, 5K5's first still
+			for i, org := range tt.signers {
+				require.Equal(t, StatusSubmitted, p.Status(), "before %s signs", org)
+				require.NotEmpty(t, p.OutstandingSignOffs())
+				w.must(chief[org], w.signOff())
+				if i < len(tt.signers)-1 {
+					assert.Contains(t, p.OutstandingSignOffs(), tt.signers[len(tt.signers)-1])
+				}
+			}
+			assert.Equal(t, StatusSignedOff, p.Status())
+			assert.Empty(t, p.OutstandingSignOffs())
+			required, signed := p.SignOffTally(leadPCT)
+			assert.Equal(t, len(tt.signers), required)
+			assert.Equal(t, required, signed)
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -21,7 +22,7 @@ type planView struct {
 	// contentRevision is the stream revision of the event that carries the current version's
 	// content: the plan holds no content (domain.Plan.ForgetContent), Projector.Plan reads it there.
 	contentRevision uint64
-	signers         map[string]struct{} // organisations that have ever signed this plan
+	signers         []string // organisations that have ever signed this plan: a handful, so a list
 	history         []summary
 	counted         contribution // what the report's aggregates hold for this plan
 }
@@ -97,13 +98,13 @@ func (c statusCode) status() domain.Status {
 	return domain.Statuses[c-1]
 }
 
+// signedBy reports whether ods had signed the plan before, and notes that it has.
 func (v *planView) signedBy(ods string) bool {
-	if v.signers == nil {
-		v.signers = map[string]struct{}{}
+	if slices.Contains(v.signers, ods) {
+		return true
 	}
-	_, seen := v.signers[ods]
-	v.signers[ods] = struct{}{}
-	return seen
+	v.signers = append(v.signers, ods)
+	return false
 }
 
 func (v *planView) record(pos eventstore.Position, e domain.Event) {
@@ -120,8 +121,16 @@ func (v *planView) record(pos eventstore.Position, e domain.Event) {
 	}
 	required, signed := v.plan.SignOffTally(v.lead)
 	s.required, s.signed = int32(required), int32(signed)
+	if v.history == nil {
+		v.history = make([]summary, 0, historyRoom)
+	}
 	v.history = append(v.history, s)
 }
+
+// historyRoom is the room a plan's history starts with: most plans of a round take about this many
+// events (submission, contributions, sign-offs, assurance, acknowledgement), and growing from one
+// by doubling allocated twice what the histories held.
+const historyRoom = 8
 
 // at returns the plan's summary as of pos, and false if the plan did not exist yet.
 func (v *planView) at(pos eventstore.Position) (summary, bool) {

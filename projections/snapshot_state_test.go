@@ -160,7 +160,7 @@ func stateOf(p *Projector) state {
 		s.Filed[id] = v.id
 	}
 	for _, v := range p.order {
-		signed := sortedKeys(v.signers)
+		signed := slices.Sorted(slices.Values(v.signers)) // restored in code order, replayed in signing order
 		s.Plans = append(s.Plans, viewState{Seq: v.seq, ID: v.id, SHA: v.sha, Lead: v.lead, Revision: v.revision, Position: v.position,
 			ContentRevision: v.contentRevision, Plan: v.plan.Record(), SignedBy: signed, History: v.history, Counted: v.counted})
 	}

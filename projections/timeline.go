@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -21,8 +22,18 @@ func (t *timeline) add(p eventstore.Position, at time.Time) {
 	if n := len(t.maxStamp); n > 0 && t.maxStamp[n-1] > stamp {
 		stamp = t.maxStamp[n-1]
 	}
+	if len(t.positions) == cap(t.positions) {
+		t.positions, t.maxStamp = doubled(t.positions), doubled(t.maxStamp)
+	}
 	t.positions = append(t.positions, p)
 	t.maxStamp = append(t.maxStamp, stamp)
+}
+
+// doubled is s with room for as many again. append grows a slice this large by a quarter at a
+// time, which for a timeline of a million events allocated five times its final size; doubling
+// allocates twice, and the room not yet used is never touched.
+func doubled[T any](s []T) []T {
+	return slices.Grow(s, max(len(s), 1024))
 }
 
 // positionAt returns the position of the last event of the prefix recorded at or before at, and false
