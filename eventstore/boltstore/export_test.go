@@ -8,3 +8,17 @@ func WithMaxSize(o Options, n int) Options {
 
 // FormatVersion is the layout version this build writes.
 const FormatVersion = formatVersion
+
+// SetPrefetchMinEvents sets how long a log must be for a read from its start to prefetch the file,
+// until the test ends.
+func SetPrefetchMinEvents(t interface{ Cleanup(func()) }, n uint64) {
+	was := prefetchMinEvents
+	prefetchMinEvents = n
+	t.Cleanup(func() { prefetchMinEvents = was })
+}
+
+// Prefetches waits for a running prefetch to finish and returns how many have.
+func (s *Store) Prefetches() uint64 {
+	s.background.Wait()
+	return s.prefetches.Load()
+}

@@ -116,6 +116,9 @@ func (s *Store) scanAll(ctx context.Context, b buckets, after eventstore.Positio
 			*out = make([]eventstore.RecordedEvent, 0, n)
 		}
 	}
+	if after == 0 && s.head.Load() >= prefetchMinEvents {
+		s.prefetch()
+	}
 	c := b.events.Cursor()
 	for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
 		if limit > 0 && len(*out) >= limit {
@@ -137,6 +140,10 @@ func (s *Store) scanAll(ctx context.Context, b buckets, after eventstore.Positio
 	}
 	return nil
 }
+
+// prefetchMinEvents is how long a log must be for a read of it from the start to have the file
+// read ahead (prefetch): a variable for tests.
+var prefetchMinEvents uint64 = 1 << 16
 
 // maxReadHint caps the events readAll makes room for up front.
 const maxReadHint = 1 << 16

@@ -49,6 +49,11 @@ type Store struct {
 	commitMu  sync.Mutex
 	committed chan struct{} // closed, then replaced, after each commit that wrote events
 
+	// A read of the log from its start has the file read ahead of it (prefetch.go).
+	prefetching atomic.Bool
+	prefetches  atomic.Uint64 // finished, for tests
+	background  sync.WaitGroup
+
 	head    atomic.Uint64 // last committed position
 	changes *changes      // per stream (by hash), the last position committed since Open
 	stats   struct {
@@ -135,6 +140,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		<-s.writerDone
+		s.background.Wait()
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr
