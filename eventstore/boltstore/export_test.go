@@ -17,8 +17,9 @@ func SetPrefetchMinEvents(t interface{ Cleanup(func()) }, n uint64) {
 	t.Cleanup(func() { prefetchMinEvents = was })
 }
 
-// Prefetches waits for a running prefetch to finish and returns how many have.
-func (s *Store) Prefetches() uint64 {
+// Prefetches waits for a running prefetch to finish and returns how many have, and how many chunks
+// of the file they asked the kernel for.
+func (s *Store) Prefetches() (prefetches, chunks uint64) {
 	s.background.Wait()
-	return s.prefetches.Load()
+	return s.prefetches.Load(), s.prefetchedChunks.Load()
 }

@@ -50,9 +50,10 @@ type Store struct {
 	committed chan struct{} // closed, then replaced, after each commit that wrote events
 
 	// A read of the log from its start has the file read ahead of it (prefetch.go).
-	prefetching atomic.Bool
-	prefetches  atomic.Uint64 // finished, for tests
-	background  sync.WaitGroup
+	prefetching      atomic.Bool
+	prefetches       atomic.Uint64 // finished, for tests
+	prefetchedChunks atomic.Uint64 // asked for, for tests
+	background       sync.WaitGroup
 
 	head    atomic.Uint64 // last committed position
 	changes *changes      // per stream (by hash), the last position committed since Open
