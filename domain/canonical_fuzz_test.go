@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gowebpki/jcs"
+	"github.com/stretchr/testify/require"
 )
 
 // canonicalSeeds are shapes the ledger stores plus the corners of RFC 8785: number formatting,
@@ -147,5 +149,31 @@ func FuzzDecodeMetadataMatchesJSON(f *testing.F) {
 		if !reflect.DeepEqual(fast, want) {
 			t.Fatalf("%q:\nfast %+v\njson %+v", raw, fast, want)
 		}
+	})
+}
+
+// appendQuotedByBytes is what appendQuoted was before it copied runs: a UTF-8 check, then the body
+// a byte at a time.
+func appendQuotedByBytes(dst []byte, s string) ([]byte, bool) {
+	if !utf8.ValidString(s) {
+		return dst, false
+	}
+	dst = append(dst, '"')
+	dst = appendQuotedBody(dst, s)
+	return append(dst, '"'), true
+}
+
+// FuzzAppendQuotedIsByBytes: appendQuoted writes what the byte-by-byte form writes, and refuses
+// what it refuses, leaving dst as it was.
+func FuzzAppendQuotedIsByBytes(f *testing.F) {
+	for _, s := range []string{"", "plain ascii text of some length", "A&E <b> \"q\" \\ \t\n\x01\x1f\x7f",
+		"café naïve – ‘quotes’ 😀", "\xff", "abcdefg\xc3", "\xed\xa0\x80 surrogate", "\xef\xbf\xbd replacement", "12345678\"12345678\\"} {
+		f.Add("prefix", s)
+	}
+	f.Fuzz(func(t *testing.T, prefix, s string) {
+		want, wantOK := appendQuotedByBytes([]byte(prefix), s)
+		got, gotOK := appendQuoted([]byte(prefix), s)
+		require.Equal(t, wantOK, gotOK, "%q", s)
+		require.Equal(t, string(want), string(got), "%q", s)
 	})
 }
