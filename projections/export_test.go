@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"slices"
 	"testing"
 
 	"assurance-ledger/eventstore"
@@ -19,3 +20,10 @@ const (
 
 // SeededStore is seededStore, for the external tests.
 func SeededStore(t *testing.T, scale int) eventstore.Store { return seededStore(t, scale) }
+
+// AppliedPositions is every position the projector has applied, in the order it applied them.
+func (p *Projector) AppliedPositions() []eventstore.Position {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return slices.Clone(p.timeline.positions)
+}

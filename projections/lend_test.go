@@ -198,35 +198,6 @@ func TestPlanStateSharesNothingWithTheProjections(t *testing.T) {
 	require.NotZero(t, scribbled, "the demo has contributors and assurance criteria to scribble on")
 }
 
-// A catch-up that decodes lent records builds the projections one that reads copies builds: every
-// plan, the report and the counts, over a log of several batches.
-func TestCatchUpFromLentRecordsIsFromCopies(t *testing.T) {
-	ctx := context.Background()
-	store := projections.SeededStore(t, 24)
-	lent := projections.New(store, nil)
-	require.NoError(t, lent.CatchUp(ctx))
-	copied := projections.New(&streamReads{Store: store}, nil) // hides Lender: ReadAll
-	require.NoError(t, copied.CatchUp(ctx))
-	require.Greater(t, lent.Events(), 4*4096, "more of CatchUp's batches than it keeps to reuse")
-	require.Equal(t, copied.Events(), lent.Events())
-	require.Equal(t, copied.Applied(), lent.Applied())
-	jsonOf := func(v any) string {
-		b, err := json.Marshal(v)
-		require.NoError(t, err)
-		return string(b)
-	}
-	require.Equal(t, jsonOf(copied.Report(projections.ReportFilter{})), jsonOf(lent.Report(projections.ReportFilter{})))
-	plans := copied.Plans(projections.PlanFilter{})
-	require.Equal(t, jsonOf(plans), jsonOf(lent.Plans(projections.PlanFilter{})))
-	for _, sum := range plans {
-		want, _, err := copied.Plan(ctx, sum.PlanID)
-		require.NoError(t, err)
-		got, _, err := lent.Plan(ctx, sum.PlanID)
-		require.NoError(t, err)
-		require.Equal(t, jsonOf(want), jsonOf(got), "plan %s", sum.PlanID)
-	}
-}
-
 // Nothing the projections keep points into the store's memory map once a lend is over: after a
 // catch-up from lent records and a lent GET of every plan, the file grows until bbolt maps it
 // afresh (unmapping the old map, where anything still pointing would fault), and every plan, as
