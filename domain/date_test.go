@@ -164,3 +164,23 @@ func TestDateJSONEscapedAndPlainAgree(t *testing.T) {
 	_, ok := plainString([]byte(`"2010\u002d03-31"`))
 	assert.False(t, ok, "escapes go to json.Unmarshal")
 }
+
+// NewDate accepts exactly the dates time.Date gives back unchanged, for every month and day that
+// could be asked for, over four centuries' leap rules.
+func TestNewDateIsWhatTimeDateKeeps(t *testing.T) {
+	for _, year := range []int{1, 4, 100, 1600, 1700, 1900, 2000, 2008, 2009, 2010, 2011, 2012, 2100, 2400, 9999} {
+		for month := time.Month(-1); month <= 14; month++ {
+			for day := -1; day <= 33; day++ {
+				tt := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+				exists := tt.Year() == year && tt.Month() == month && tt.Day() == day
+				d, err := NewDate(year, month, day)
+				if !exists {
+					require.Error(t, err, "%d-%d-%d", year, month, day)
+					continue
+				}
+				require.NoError(t, err, "%d-%d-%d", year, month, day)
+				require.Equal(t, [3]int{year, int(month), day}, [3]int{d.Year(), int(d.Month()), d.Day()})
+			}
+		}
+	}
+}

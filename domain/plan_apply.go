@@ -39,7 +39,7 @@ func (p *Plan) Apply(e Event) error {
 		if !slices.Contains(v.Contributors, d.ContributorODS) {
 			v.Contributors = append(v.Contributors, d.ContributorODS)
 		}
-		v.Contributions = append(v.Contributions, Contribution{
+		v.Contributions = append(roomFor(v.Contributions), Contribution{
 			Version: d.Version, ContributorODS: d.ContributorODS, Section: d.Section, Summary: d.Summary,
 			DocumentSHA256: d.DocumentSHA256, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
 		})
@@ -47,7 +47,7 @@ func (p *Plan) Apply(e Event) error {
 		v := p.current()
 		// fits has checked that the sign-off names the version's hash: keeping the version's own
 		// string rather than the event's makes a plan's sign-offs share one.
-		v.SignOffs = append(v.SignOffs, SignOff{
+		v.SignOffs = append(roomFor(v.SignOffs), SignOff{
 			Version: d.Version, ODSCode: d.ODSCode, PersonID: d.PersonID, Statement: d.Statement,
 			ContentHash: v.ContentHash, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
 		})
@@ -67,6 +67,16 @@ func (p *Plan) Apply(e Event) error {
 		p.withdrawal = &Withdrawal{Reason: d.Reason, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID}
 	}
 	return nil
+}
+
+// roomFor is s with room for at least one more, made for four the first time: a version of a
+// typical LHC gets a few contributions and sign-offs, and growing their lists from one by doubling
+// was two thirds of what folding them allocated.
+func roomFor[T any](s []T) []T {
+	if cap(s) == 0 {
+		return make([]T, 0, 4)
+	}
+	return s
 }
 
 func newVersion(n int, c Content, hash, reason string, m Metadata) Version {
