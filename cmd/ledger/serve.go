@@ -16,6 +16,7 @@ import (
 	"assurance-ledger/api"
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
+	"assurance-ledger/internal/settle"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 	"assurance-ledger/web"
@@ -126,7 +127,7 @@ func serveCmd() *cobra.Command {
 				}
 			}()
 			go func() { defer close(treeDone); _ = tree.Run(projCtx, store) }()
-			go releaseAfterCatchUp(projCtx, store, log, proj, tree)
+			go settle.AfterCatchUp(projCtx, store, log, proj, tree)
 			// A head is stored every minute the tree grew and one at shutdown, besides every head
 			// served, so that ledger verify has heads to compare with even if nobody asked.
 			headsDone := make(chan struct{})

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"sort"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"assurance-ledger/command"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/internal/gcpace"
+	"assurance-ledger/internal/settle"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
@@ -201,14 +201,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	replay := time.Since(t0)
 	res.Events = proj.Events()
 	res.ReplayEventsPerSec = float64(res.Events) / replay.Seconds()
-	// As ledger serve does once caught up, the store gives back the file pages the replay mapped
-	// (they stay in the page cache). Garbage of the replay is returned to the OS as the scavenger
-	// would over the next minutes: what is left is what the projections hold.
+	// As ledger serve does once caught up (settle.AfterCatchUp), the store gives back the file pages
+	// the replay mapped (they stay in the page cache), and the replay's garbage is collected and
+	// returned to the OS: what is left is what the projections hold.
 	if err := store.ReleaseMapped(); err != nil {
 		_ = store.Close()
 		return res, err
 	}
-	debug.FreeOSMemory()
+	settle.AfterCatchUp(ctx, store, nil, proj)
 	mem := readMemory()
 	res.RSSMB, res.RSSAnonMB = mem.rss, mem.anon
 
@@ -274,6 +274,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	say("ready in %.0f ms; the projections %s and read %d more events; the ledger tree resumed at %d leaves and read %d more",
 		res.StartupToReadyMs, projFrom, proj.Events()-restoredEvents, tree.f.Tree().Size()-tree.f.Read(), tree.f.Read())
 
+	// As serve does once its readers are ready, and before the measured requests (serve does it in
+	// the background, within a second or two of ready; its ready time above does not count it).
+	settle.AfterCatchUp(ctx, store, nil, proj, tree.f)
 	say("HTTP on loopback")
 	signer, err := ledgertree.LoadSigner(dir)
 	if err != nil {

@@ -1,10 +1,12 @@
-package main
+package settle_test
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"log/slog"
+	"path/filepath"
+	"runtime/metrics"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,10 +15,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"assurance-ledger/demo"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/internal/settle"
 	"assurance-ledger/projections"
 )
+
+// forcedCollections is how many collections the process has been made to run (runtime.GC,
+// debug.FreeOSMemory).
+func forcedCollections() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/forced:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
 
 // releaseRecorder is a store that notes, on ReleaseMapped, how far the projections had got.
 type releaseRecorder struct {
@@ -33,10 +45,15 @@ func (r *releaseRecorder) ReleaseMapped() error {
 	return r.err
 }
 
-func TestReleaseAfterCatchUp(t *testing.T) {
-	dir := t.TempDir()
-	events := demoLedger(t, dir)
-	head := events[len(events)-1].Position
+func TestAfterCatchUp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	s, err := boltstore.Open(path, boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	_, err = demo.Seed(context.Background(), s, demo.Options{})
+	require.NoError(t, err)
+	head, err := s.Head(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
 	tests := []struct {
 		name      string
 		run       bool  // the projections run
@@ -44,15 +61,16 @@ func TestReleaseAfterCatchUp(t *testing.T) {
 		err       error // what ReleaseMapped returns
 		calls     int32
 		warning   bool
+		settled   bool // and collected
 	}{
-		{"released once the head at start is applied", true, false, nil, 1, false},
-		{"a failed release is logged, nothing more", true, false, errors.New("madvise: no"), 1, true},
-		{"projections that never catch up: never released", false, false, nil, 0, false},
-		{"a tree that never catches up: never released", true, true, nil, 0, false},
+		{"released and collected once the head at start is applied", true, false, nil, 1, false, true},
+		{"a failed release is logged and the garbage still collected", true, false, errors.New("madvise: no"), 1, true, true},
+		{"projections that never catch up: nothing done", false, false, nil, 0, false, false},
+		{"a tree that never catches up: nothing done", true, true, nil, 0, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := boltstore.Open(storeFile(dir), boltstore.Options{NoSync: true})
+			s, err := boltstore.Open(path, boltstore.Options{NoSync: true})
 			require.NoError(t, err)
 			defer s.Close()
 			proj := projections.New(s, nil)
@@ -62,7 +80,7 @@ func TestReleaseAfterCatchUp(t *testing.T) {
 			if tt.run {
 				go func() { _ = proj.Run(ctx) }()
 			}
-			readers := []follower{proj}
+			readers := []settle.Follower{proj}
 			if tt.treeStuck {
 				readers = append(readers, stuck{})
 			}
@@ -70,7 +88,10 @@ func TestReleaseAfterCatchUp(t *testing.T) {
 				time.AfterFunc(200*time.Millisecond, cancel)
 			}
 			var logs bytes.Buffer
-			releaseAfterCatchUp(ctx, rec, slog.New(slog.NewTextHandler(&logs, nil)), readers...)
+			forced := forcedCollections()
+			settled := settle.AfterCatchUp(ctx, rec, slog.New(slog.NewTextHandler(&logs, nil)), readers...)
+			assert.Equal(t, tt.settled, settled)
+			assert.Equal(t, tt.settled, forcedCollections() > forced, "a collection forced")
 			assert.Equal(t, tt.calls, rec.calls.Load())
 			if tt.calls > 0 {
 				assert.Equal(t, uint64(head), rec.applied.Load(), "after the whole log is applied")
