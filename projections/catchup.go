@@ -226,4 +226,3 @@ func decode(rec eventstore.RecordedEvent) decoded {
 	}
 	return decoded{event: e, isPlan: isPlan, err: err}
 }
-
