@@ -1,10 +1,8 @@
 package boltstore_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -64,15 +62,7 @@ func TestReadFromTheStartPrefetchesWhatIsNotCached(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	s, err := boltstore.Open(path, boltstore.Options{NoSync: true})
 	require.NoError(t, err)
-	body := `{"note":"` + strings.Repeat("x", 2000) + `"}`
-	for i := range 100 {
-		evs := make([]eventstore.Event, 100)
-		for j := range evs {
-			evs[j] = newEvent("E", body)
-		}
-		_, err := s.Append(ctx, fmt.Sprintf("s-%d", i), eventstore.NoStream, evs...)
-		require.NoError(t, err)
-	}
+	appendBulky(t, s, 100)
 	require.NoError(t, s.Close())
 	info, err := os.Stat(path)
 	require.NoError(t, err)

@@ -46,15 +46,7 @@ func TestReleaseMappedGivesBackTheFilesPagesAndReadsGoOn(t *testing.T) {
 	s, err := boltstore.Open(path, boltstore.Options{NoSync: true})
 	require.NoError(t, err)
 	defer s.Close()
-	body := `{"note":"` + strings.Repeat("x", 2000) + `"}`
-	for i := range 40 {
-		evs := make([]eventstore.Event, 100)
-		for j := range evs {
-			evs[j] = newEvent("E", body)
-		}
-		_, err := s.Append(ctx, fmt.Sprintf("s-%d", i), eventstore.NoStream, evs...)
-		require.NoError(t, err)
-	}
+	appendBulky(t, s, 40)
 	before, err := s.ReadAll(ctx, 0, 0)
 	require.NoError(t, err)
 	require.Len(t, before, 4000)
@@ -67,9 +59,23 @@ func TestReleaseMappedGivesBackTheFilesPagesAndReadsGoOn(t *testing.T) {
 	after, err := s.ReadAll(ctx, 0, 0)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "reads fault the pages back in, unchanged")
-	_, err = s.Append(ctx, "s-more", eventstore.NoStream, newEvent("E", body))
+	_, err = s.Append(ctx, "s-more", eventstore.NoStream, newEvent("E", `{"note":"more"}`))
 	require.NoError(t, err, "and the store still takes appends")
 
 	require.NoError(t, s.Close())
 	require.ErrorIs(t, s.ReleaseMapped(), eventstore.ErrClosed)
+}
+
+// appendBulky appends streams streams of 100 events of ~2 KB each to s.
+func appendBulky(t *testing.T, s *boltstore.Store, streams int) {
+	t.Helper()
+	body := `{"note":"` + strings.Repeat("x", 2000) + `"}`
+	for i := range streams {
+		evs := make([]eventstore.Event, 100)
+		for j := range evs {
+			evs[j] = newEvent("E", body)
+		}
+		_, err := s.Append(t.Context(), fmt.Sprintf("s-%d", i), eventstore.NoStream, evs...)
+		require.NoError(t, err)
+	}
 }
