@@ -470,12 +470,19 @@ func appendQuotedBody[T string | []byte](dst []byte, text T) []byte {
 }
 
 // appendQuoted writes s as a canonical JSON string; false (and dst as it was) if s is not valid
-// UTF-8. It is appendQuotedBody after utf8.ValidString, in one pass that copies each run of bytes
-// needing no escape at once, found eight bytes at a time: hashing a version writes some forty
-// strings, and checking then appending them a byte at a time was a tenth of a replay's decoding.
-// FuzzAppendQuotedIsByBytes holds it to the two.
+// UTF-8. It is appendQuotedBody after utf8.ValidString, copying each run of bytes needing no escape
+// at once, found eight bytes at a time (a string of such bytes alone, most are, in one pass):
+// hashing a version writes some forty strings, and checking then appending them a byte at a time
+// was a tenth of a replay's decoding. FuzzAppendQuotedIsByBytes holds it to the two.
 func appendQuoted(dst []byte, s string) ([]byte, bool) {
-	out := append(dst, '"')
+	// Refused before anything is written, even beyond len(dst): a caller's spare capacity is left
+	// as it was. Past the first run, which is ASCII, the rest is checked once.
+	n := plainRun(s)
+	if n < len(s) && !utf8.ValidString(s[n:]) {
+		return dst, false
+	}
+	out := append(append(dst, '"'), s[:n]...)
+	s = s[n:]
 	for len(s) > 0 {
 		n := plainRun(s)
 		out = append(out, s[:n]...)
@@ -487,10 +494,7 @@ func appendQuoted(dst []byte, s string) ([]byte, bool) {
 			s = s[1:]
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s)
-		if r == utf8.RuneError && size == 1 {
-			return dst, false
-		}
+		_, size := utf8.DecodeRuneInString(s) // valid: checked above
 		out = append(out, s[:size]...)
 		s = s[size:]
 	}

@@ -164,7 +164,7 @@ func appendQuotedByBytes(dst []byte, s string) ([]byte, bool) {
 }
 
 // FuzzAppendQuotedIsByBytes: appendQuoted writes what the byte-by-byte form writes, and refuses
-// what it refuses, leaving dst as it was.
+// what it refuses, leaving dst as it was, its spare capacity included.
 func FuzzAppendQuotedIsByBytes(f *testing.F) {
 	for _, s := range []string{"", "plain ascii text of some length", "A&E <b> \"q\" \\ \t\n\x01\x1f\x7f",
 		"café naïve – ‘quotes’ 😀", "\xff", "abcdefg\xc3", "\xed\xa0\x80 surrogate", "\xef\xbf\xbd replacement", "12345678\"12345678\\"} {
@@ -172,8 +172,13 @@ func FuzzAppendQuotedIsByBytes(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, prefix, s string) {
 		want, wantOK := appendQuotedByBytes([]byte(prefix), s)
-		got, gotOK := appendQuoted([]byte(prefix), s)
+		spare := bytes.Repeat([]byte{'#'}, 2*len(s)+8)
+		dst := append(append(make([]byte, 0, len(prefix)+len(spare)), prefix...), spare...)[:len(prefix)]
+		got, gotOK := appendQuoted(dst, s)
 		require.Equal(t, wantOK, gotOK, "%q", s)
 		require.Equal(t, string(want), string(got), "%q", s)
+		if !gotOK {
+			require.Equal(t, string(spare), string(dst[len(prefix):cap(dst)]), "spare capacity written on refusing %q", s)
+		}
 	})
 }
