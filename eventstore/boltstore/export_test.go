@@ -1,5 +1,7 @@
 package boltstore
 
+import "sync"
+
 // WithMaxSize caps the store file at n bytes, so that a test can make commits fail as on a full disk.
 func WithMaxSize(o Options, n int) Options {
 	o.maxSize = n
@@ -22,4 +24,24 @@ func SetPrefetchMinEvents(t interface{ Cleanup(func()) }, n uint64) {
 func (s *Store) Prefetches() (prefetches, chunks uint64) {
 	s.background.Wait()
 	return s.prefetches.Load(), s.prefetchedChunks.Load()
+}
+
+// OrderPrefetchAfterClose makes a read that would prefetch wait, inside its read transaction,
+// until Close has waited for the prefetches running, until the test ends. The channel is closed
+// once a read waits so.
+func OrderPrefetchAfterClose(t interface{ Cleanup(func()) }) (reached <-chan struct{}) {
+	waited, in := make(chan struct{}), make(chan struct{})
+	var once, inOnce sync.Once
+	beforePrefetch = func() {
+		inOnce.Do(func() { close(in) })
+		<-waited
+	}
+	closeWaited = func() { once.Do(func() { close(waited) }) }
+	t.Cleanup(func() { beforePrefetch, closeWaited = func() {}, func() {} })
+	return in
+}
+
+// PrefetchesStarted is how many prefetches have finished, without waiting for a running one.
+func (s *Store) PrefetchesStarted() (running bool, finished uint64) {
+	return s.prefetching.Load(), s.prefetches.Load()
 }

@@ -37,6 +37,7 @@ func (s *Store) LendAll(ctx context.Context, after eventstore.Position, limit in
 	buf := lendBatches.Get().(*[]eventstore.RecordedEvent)
 	defer func() {
 		clear(*buf) // nothing kept of the map, nor of the caller's strings
+		*buf = (*buf)[:0]
 		lendBatches.Put(buf)
 	}()
 	_, err = s.lend(ctx, func(b buckets) (func() error, error) {

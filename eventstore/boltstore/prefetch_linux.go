@@ -24,7 +24,11 @@ const prefetchChunk = 8 << 20
 // in the background, unless a prefetch is running already. It is only a hint: a failure leaves the
 // scan to read by faults as before.
 func (s *Store) prefetch() {
-	if !s.prefetching.CompareAndSwap(false, true) {
+	// Under backgroundMu, as Close sees that the store is closing: a prefetch is either counted
+	// before Close waits for the background, or not started.
+	s.backgroundMu.Lock()
+	defer s.backgroundMu.Unlock()
+	if s.closed() || !s.prefetching.CompareAndSwap(false, true) {
 		return
 	}
 	s.background.Add(1)

@@ -74,15 +74,17 @@ func TestReadFromTheStartPrefetchesWhatIsNotCached(t *testing.T) {
 		name       string
 		minEvents  uint64
 		after      eventstore.Position
+		limit      int
 		drop       [2]int64 // offset and length dropped from the cache; 0, 0: all
 		prefetches uint64
 		chunks     uint64
 	}{
-		{"from the start of a long log, nothing cached", 1000, 0, [2]int64{0, 0}, 1, chunks},
-		{"from the start of a long log, all cached", 1000, 0, [2]int64{0, 1}, 1, 0}, // one byte: no whole page dropped
-		{"from the start of a long log, its second chunk not cached", 1000, 0, [2]int64{chunk, chunk}, 1, 1},
-		{"from further on", 1000, 10, [2]int64{0, 0}, 0, 0},
-		{"from the start of a short log", 20000, 0, [2]int64{0, 0}, 0, 0},
+		{"from the start of a long log, nothing cached", 1000, 0, 1024, [2]int64{0, 0}, 1, chunks},
+		{"from the start of a long log, all cached", 1000, 0, 1024, [2]int64{0, 1}, 1, 0}, // one byte: no whole page dropped
+		{"from the start of a long log, its second chunk not cached", 1000, 0, 1024, [2]int64{chunk, chunk}, 1, 1},
+		{"a look at the first events of a long log", 1000, 0, 64, [2]int64{0, 0}, 0, 0},
+		{"from further on", 1000, 10, 1024, [2]int64{0, 0}, 0, 0},
+		{"from the start of a short log", 20000, 0, 1024, [2]int64{0, 0}, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,9 +94,9 @@ func TestReadFromTheStartPrefetchesWhatIsNotCached(t *testing.T) {
 			s, err := boltstore.Open(path, boltstore.Options{})
 			require.NoError(t, err)
 			defer s.Close()
-			n, err := s.LendAll(ctx, tt.after, 1, func([]eventstore.RecordedEvent) error { return nil })
+			n, err := s.LendAll(ctx, tt.after, tt.limit, func([]eventstore.RecordedEvent) error { return nil })
 			require.NoError(t, err)
-			require.Equal(t, 1, n)
+			require.Equal(t, tt.limit, n)
 			prefetches, asked := s.Prefetches()
 			require.Equal(t, tt.prefetches, prefetches)
 			require.Equal(t, tt.chunks, asked, "chunks asked for")
@@ -107,4 +109,27 @@ func TestReadFromTheStartPrefetchesWhatIsNotCached(t *testing.T) {
 				"resident after the prefetch: %.2f", residentShare(t, path))
 		})
 	}
+}
+
+// A read that reaches its prefetch only once Close has waited for the running ones (it was inside
+// its read transaction, which Close then waits for) starts none: nothing outlives Close.
+func TestNoPrefetchStartsOnceCloseHasWaited(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	s, err := boltstore.Open(path, boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	appendBulky(t, s, 20)
+	boltstore.SetPrefetchMinEvents(t, 1)
+	reached := boltstore.OrderPrefetchAfterClose(t)
+	read := make(chan error)
+	go func() {
+		_, err := s.ReadAll(t.Context(), 0, 0)
+		read <- err
+	}()
+	<-reached
+	require.NoError(t, s.Close())
+	require.NoError(t, <-read, "the read began before Close and ends")
+	time.Sleep(50 * time.Millisecond) // what a prefetch started by then would take to be seen
+	running, finished := s.PrefetchesStarted()
+	require.False(t, running, "a prefetch running after Close returned")
+	require.Zero(t, finished, "a prefetch started after Close waited")
 }

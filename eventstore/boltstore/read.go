@@ -100,13 +100,13 @@ func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit in
 // *out, even one that panics (a fault in the map, which view turns into an error).
 func (s *Store) scanAll(ctx context.Context, b buckets, after eventstore.Position, limit int,
 	read func(eventstore.Position, []byte) (eventstore.RecordedEvent, error), out *[]eventstore.RecordedEvent) error {
+	*out = (*out)[:0]
 	if after == math.MaxUint64 {
 		return nil
 	}
 	// Positions are dense, so the head says how many there are to read: sized once rather
 	// than grown by copying (a catch-up reads batches of thousands). Only a hint: capped, in
 	// case a limitless read asks for the whole log.
-	*out = (*out)[:0]
 	if head := s.head.Load(); head > after {
 		n := min(head-after, maxReadHint)
 		if limit > 0 {
@@ -116,7 +116,8 @@ func (s *Store) scanAll(ctx context.Context, b buckets, after eventstore.Positio
 			*out = make([]eventstore.RecordedEvent, 0, n)
 		}
 	}
-	if after == 0 && s.head.Load() >= prefetchMinEvents {
+	if after == 0 && s.head.Load() >= prefetchMinEvents && (limit <= 0 || limit >= prefetchMinLimit) {
+		beforePrefetch()
 		s.prefetch()
 	}
 	c := b.events.Cursor()
@@ -142,8 +143,15 @@ func (s *Store) scanAll(ctx context.Context, b buckets, after eventstore.Positio
 }
 
 // prefetchMinEvents is how long a log must be for a read of it from the start to have the file
-// read ahead (prefetch): a variable for tests.
+// read ahead (prefetch): a variable for tests. prefetchMinLimit is the least a read must ask for:
+// a look at the log's first few events (the ledger tree's, on resuming) needs no file read in.
 var prefetchMinEvents uint64 = 1 << 16
+
+const prefetchMinLimit = 1024
+
+// beforePrefetch and closeWaited are for tests, which set them to order a read's prefetch against
+// Close: called as a read is about to start one, and once Close has waited for those running.
+var beforePrefetch, closeWaited = func() {}, func() {}
 
 // maxReadHint caps the events readAll makes room for up front.
 const maxReadHint = 1 << 16

@@ -50,6 +50,7 @@ type Store struct {
 	committed chan struct{} // closed, then replaced, after each commit that wrote events
 
 	// A read of the log from its start has the file read ahead of it (prefetch.go).
+	backgroundMu     sync.Mutex // orders a prefetch's start against Close
 	prefetching      atomic.Bool
 	prefetches       atomic.Uint64 // finished, for tests
 	prefetchedChunks atomic.Uint64 // asked for, for tests
@@ -141,7 +142,10 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		<-s.writerDone
+		s.backgroundMu.Lock() // a prefetch starting now sees closing; one started before is counted
+		s.backgroundMu.Unlock()
 		s.background.Wait()
+		closeWaited()
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -94,10 +95,13 @@ func testLendAll(t *testing.T, h Harness) {
 	all, err := s.ReadAll(t.Context(), 0, 0)
 	require.NoError(t, err)
 	require.Len(t, all, 9)
-	afters := []eventstore.Position{0}
+	// Each position is followed by the one no event can follow, read right after reads that lent
+	// records: a store that reuses what it lends must not lend them again. Then past the end.
+	afters := []eventstore.Position{0, math.MaxUint64}
 	for _, e := range all {
-		afters = append(afters, e.Position)
+		afters = append(afters, e.Position, math.MaxUint64)
 	}
+	afters = append(afters, all[len(all)-1].Position+1000)
 	for _, after := range afters {
 		for _, limit := range []int{0, 1, 4, 100} {
 			want, err := s.ReadAll(t.Context(), after, limit)
