@@ -162,7 +162,10 @@ func (p *Plan) Status() Status {
 		return StatusAcknowledged
 	case v.Assurance != nil:
 		return v.Assurance.Outcome.status()
-	case v.signedByAll(p.leadPCT):
+	}
+	// Every signatory has signed (outstanding is empty): counted, as the projections ask after
+	// every event and a list would be built only to be found empty.
+	if required, signed := p.SignOffTally(p.leadPCT); signed == required {
 		return StatusSignedOff
 	}
 	return StatusSubmitted
@@ -242,20 +245,6 @@ func (v *Version) outstanding(leadPCT string) []string {
 		}
 	}
 	return out
-}
-
-// signedByAll reports whether every signatory has signed the version: outstanding is empty. The
-// projections ask after every event, so it builds no list.
-func (v *Version) signedByAll(leadPCT string) bool {
-	if _, ok := v.signOff(leadPCT); !ok {
-		return false
-	}
-	for _, c := range v.Contributors {
-		if _, ok := v.signOff(c); !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // signOff returns the version's sign-off by the organisation ods.
