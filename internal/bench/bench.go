@@ -210,11 +210,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	// As ledger serve does once caught up (settle.AfterCatchUp), the store gives back the file pages
 	// the replay mapped (they stay in the page cache), and the replay's garbage is collected and
 	// returned to the OS: what is left is what the projections hold.
-	if err := store.ReleaseMapped(); err != nil {
+	if _, err := settle.AfterCatchUp(ctx, store, nil, proj); err != nil {
 		_ = store.Close()
 		return res, err
 	}
-	settle.AfterCatchUp(ctx, store, nil, proj)
 	mem := readMemory()
 	res.RSSMB, res.RSSAnonMB = mem.rss, mem.anon
 
@@ -282,7 +281,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 	// As serve does once its readers are ready, and before the measured requests (serve does it in
 	// the background, within a second or two of ready; its ready time above does not count it).
-	settle.AfterCatchUp(ctx, store, nil, proj, tree.f)
+	if _, err := settle.AfterCatchUp(ctx, store, nil, proj, tree.f); err != nil {
+		return res, err
+	}
 	say("HTTP on loopback")
 	signer, err := ledgertree.LoadSigner(dir)
 	if err != nil {

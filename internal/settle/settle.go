@@ -25,7 +25,7 @@ type Follower interface {
 // store give back the pages the catch-up mapped (a store that maps none: nothing to give) and
 // collects the catch-up's garbage, returning the memory it held to the operating system. It reports
 // whether it got that far: a failed catch-up or an ended ctx leaves everything as it is. A failed
-// release is logged (log may be nil) and the collection still made.
+// release is returned, and logged where log is not nil, and the collection still made.
 //
 // The collection is made now, while no request waits on it, for two reasons. The collector's pacing
 // (internal/gcpace) is set from the live heap each collection finds, and the last one before a
@@ -34,21 +34,21 @@ type Follower interface {
 // collection would otherwise sweep while serving. In the bench's GET phase at a million events
 // (10 s at 5,000 requests a second), this took collections from 2 to 1 and p99 from 4.8-6.9 ms to
 // 2.7-3.0 ms.
-func AfterCatchUp(ctx context.Context, store eventstore.Store, log *slog.Logger, readers ...Follower) bool {
+func AfterCatchUp(ctx context.Context, store eventstore.Store, log *slog.Logger, readers ...Follower) (settled bool, release error) {
 	head, err := store.Head(ctx)
 	if err != nil {
-		return false
+		return false, nil
 	}
 	for _, f := range readers {
 		if f.WaitFor(ctx, head) != nil {
-			return false
+			return false, nil
 		}
 	}
 	if r, ok := store.(MappedReleaser); ok {
-		if err := r.ReleaseMapped(); err != nil && log != nil {
-			log.Warn("could not release the store's mapped pages after catching up", "error", err.Error())
+		if release = r.ReleaseMapped(); release != nil && log != nil {
+			log.Warn("could not release the store's mapped pages after catching up", "error", release.Error())
 		}
 	}
 	debug.FreeOSMemory()
-	return true
+	return true, release
 }

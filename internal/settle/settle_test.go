@@ -89,8 +89,9 @@ func TestAfterCatchUp(t *testing.T) {
 			}
 			var logs bytes.Buffer
 			forced := forcedCollections()
-			settled := settle.AfterCatchUp(ctx, rec, slog.New(slog.NewTextHandler(&logs, nil)), readers...)
+			settled, release := settle.AfterCatchUp(ctx, rec, slog.New(slog.NewTextHandler(&logs, nil)), readers...)
 			assert.Equal(t, tt.settled, settled)
+			assert.Equal(t, tt.err, release, "the release's failure is returned")
 			assert.Equal(t, tt.settled, forcedCollections() > forced, "a collection forced")
 			assert.Equal(t, tt.calls, rec.calls.Load())
 			if tt.calls > 0 {
