@@ -144,7 +144,7 @@ func (r *shapeReader) time(m *Metadata) bool {
 // was a tenth of decoding an event's metadata. FuzzParseStampIsUnmarshalJSON holds the two together.
 func parseStampUTC(b []byte) (time.Time, bool) {
 	const whole = len("2006-01-02T15:04:05")
-	if len(b) < whole+1 || b[len(b)-1] != 'Z' || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+	if len(b) < whole+1 || b[len(b)-1] != 'Z' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
 		return time.Time{}, false
 	}
 	num := func(from, to int) (int, bool) {
@@ -157,14 +157,11 @@ func parseStampUTC(b []byte) (time.Time, bool) {
 		}
 		return n, true
 	}
-	year, ok1 := num(0, 4)
-	month, ok2 := num(5, 7)
-	day, ok3 := num(8, 10)
-	hour, ok4 := num(11, 13)
-	minute, ok5 := num(14, 16)
-	sec, ok6 := num(17, 19)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || day > daysIn(year, time.Month(month)) ||
-		hour > 23 || minute > 59 || sec > 59 {
+	date, err := ParseDate(borrow(b[:10])) // ParseDate keeps nothing of its argument
+	hour, ok1 := num(11, 13)
+	minute, ok2 := num(14, 16)
+	sec, ok3 := num(17, 19)
+	if err != nil || !(ok1 && ok2 && ok3) || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
 	nsec := 0
@@ -182,5 +179,5 @@ func parseStampUTC(b []byte) (time.Time, bool) {
 		}
 		nsec = n
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+	return time.Date(date.Year(), date.Month(), date.Day(), hour, minute, sec, nsec, time.UTC), true
 }
