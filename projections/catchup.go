@@ -157,8 +157,7 @@ func (p *Projector) readDecoded(ctx context.Context, after eventstore.Position, 
 	_, err := l.LendAll(ctx, after, catchUpBatch, func(recs []eventstore.RecordedEvent) error {
 		scanned(recs[len(recs)-1].Position)
 		err := decodeAll(recs, b)
-		b.recs = append(b.recs, recs...)
-		clear(recs) // the store's slice: the batch's copy is its own
+		b.recs = append(b.recs, recs...) // the store's slice is lent too: the batch keeps a copy
 		for i := range b.recs {
 			b.recs[i].Data, b.recs[i].Metadata = nil, nil
 		}
