@@ -49,7 +49,7 @@ type Store struct {
 	commitMu  sync.Mutex
 	committed chan struct{} // closed, then replaced, after each commit that wrote events
 
-	// A read of the log from its start has the file read ahead of it (prefetch.go).
+	// A read of the log from its start has the file read ahead of it (prefetch_linux.go).
 	backgroundMu     sync.Mutex // orders a prefetch's start against Close
 	prefetching      atomic.Bool
 	prefetches       atomic.Uint64 // finished, for tests
