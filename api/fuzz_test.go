@@ -16,6 +16,7 @@ import (
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/projections"
@@ -125,7 +126,7 @@ func contentHashOf(tb testing.TB) string {
 	if err := json.Unmarshal(fuzzContent(tb), &c); err != nil {
 		tb.Fatal(err)
 	}
-	h, err := domain.ContentHash(c)
+	h, err := eventcodec.ContentHash(c)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/ledgertree"
@@ -169,7 +170,7 @@ func contentHash(t *testing.T, c map[string]any) string {
 	require.NoError(t, err)
 	var dc domain.Content
 	require.NoError(t, json.Unmarshal(raw, &dc))
-	h, err := domain.ContentHash(dc)
+	h, err := eventcodec.ContentHash(dc)
 	require.NoError(t, err)
 	return h
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"assurance-ledger/eventstore"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"assurance-ledger/eventstore"
 )
 
 type metrics struct {

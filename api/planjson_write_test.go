@@ -19,11 +19,11 @@ import (
 	"assurance-ledger/projections"
 )
 
-// encodeLikeEcho is what c.JSON(http.StatusOK, toPlanJSON(st)) writes.
+// encodeLikeEcho is what c.JSON(http.StatusOK, planAnswer(st)) writes.
 func encodeLikeEcho(t testing.TB, st projections.PlanState) ([]byte, error) {
 	t.Helper()
 	var buf bytes.Buffer
-	err := json.NewEncoder(&buf).Encode(toPlanJSON(st))
+	err := json.NewEncoder(&buf).Encode(planAnswer(st))
 	return buf.Bytes(), err
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/projections"
 )
@@ -125,7 +126,7 @@ func (s *server) getPlan(c echo.Context) error {
 	}
 	if indented {
 		c.Response().Header().Set("ETag", planETag(st.Revision))
-		return c.JSON(http.StatusOK, toPlanJSON(st))
+		return c.JSON(http.StatusOK, planAnswer(st))
 	}
 	return writePlan(c, func(b []byte) ([]byte, uint64, error) {
 		b, err := encodePlan(b, st)
@@ -166,14 +167,14 @@ func planNotFound(id string, asOf bool, pos uint64) error {
 
 func planETag(revision uint64) string { return strconv.Quote(strconv.FormatUint(revision, 10)) }
 
-// encodePlan appends st's answer to b: what c.JSON(http.StatusOK, toPlanJSON(st)) writes, byte for
+// encodePlan appends st's answer to b: what c.JSON(http.StatusOK, planAnswer(st)) writes, byte for
 // byte, by appendPlanJSON, or by encoding/json for what appendPlanJSON declines.
 func encodePlan(b []byte, st projections.PlanState) ([]byte, error) {
 	if out, ok := appendPlanJSON(b, st); ok {
 		return out, nil
 	}
 	w := bytes.NewBuffer(b)
-	err := json.NewEncoder(w).Encode(toPlanJSON(st))
+	err := json.NewEncoder(w).Encode(planAnswer(st))
 	return w.Bytes(), err
 }
 
@@ -211,7 +212,7 @@ type AuditEntry struct {
 }
 
 func auditEntry(rec eventstore.RecordedEvent, withStream bool) (AuditEntry, error) {
-	e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+	e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
 	if err != nil {
 		return AuditEntry{}, fmt.Errorf("position %d: %w", rec.Position, err)
 	}
@@ -229,7 +230,7 @@ func (s *server) auditTrail(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	events, err := s.Store.ReadStream(c.Request().Context(), "plan-"+id, 0, 0)
+	events, err := s.Store.ReadStream(c.Request().Context(), domain.PlanStream(id), 0, 0)
 	if err != nil {
 		return err
 	}

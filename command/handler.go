@@ -12,14 +12,9 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 )
-
-// RegistryStream is the stream of the organisation registry.
-const RegistryStream = "registry"
-
-// PlanStream names the stream of a plan.
-func PlanStream(planID string) string { return "plan-" + planID }
 
 // Request carries what every command needs besides its own fields.
 type Request struct {
@@ -85,7 +80,7 @@ func NewHandler(store eventstore.Store, opts Options) *Handler {
 		store:    store,
 		clock:    opts.Clock,
 		seed:     maphash.MakeSeed(),
-		registry: newStream(RegistryStream, domain.NewRegistry()),
+		registry: newStream(domain.RegistryStream, domain.NewRegistry()),
 		plans:    plans,
 	}
 }
@@ -121,7 +116,7 @@ func (h *Handler) Plan(ctx context.Context, req Request, planID string, cmd doma
 		return Result{}, fmt.Errorf("%w: plan id %q is not a UUID", domain.ErrPlanNotFound, planID)
 	}
 	req = h.normalise(req)
-	name := PlanStream(planID)
+	name := domain.PlanStream(planID)
 	unlock := h.lock(name)
 	defer unlock()
 	plan, err := h.loadPlan(ctx, name)
@@ -151,7 +146,7 @@ func (h *Handler) Submit(ctx context.Context, req Request, cmd domain.SubmitPlan
 			return Result{}, err
 		}
 		planID := PlanID(cmd.LHCID, cmd.Round, n)
-		name := PlanStream(planID)
+		name := domain.PlanStream(planID)
 		res, next, err := func() (Result, bool, error) {
 			unlock := h.lock(name)
 			defer unlock()
@@ -186,8 +181,12 @@ func PlanID(lhcID, round string, n int) string {
 
 func (h *Handler) decidePlan(ctx context.Context, plan *stream[*domain.Plan], req Request, cmd domain.PlanCommand, planID string) (Result, error) {
 	at := h.clock()
+	cmd, err := withContentHash(cmd)
+	if err != nil {
+		return Result{}, err
+	}
 	h.registryMu.Lock()
-	err := h.registry.catchUp(ctx, h.store)
+	err = h.registry.catchUp(ctx, h.store)
 	var data domain.EventData
 	if err == nil {
 		data, err = plan.state.Decide(h.registry.state, req.Actor, at, cmd)
@@ -199,6 +198,25 @@ func (h *Handler) decidePlan(ctx context.Context, plan *stream[*domain.Plan], re
 	return h.recordAt(ctx, plan, req, data, planID, at)
 }
 
+// withContentHash is cmd with the hash of the content it carries, which the rules compare versions
+// by (domain.RevisePlan.ContentHash). Content that cannot be hashed (a number JSON cannot hold) is
+// left without one: the rules refuse such content, naming the field, before they look at the hash.
+func withContentHash(cmd domain.PlanCommand) (domain.PlanCommand, error) {
+	switch c := cmd.(type) {
+	case domain.RevisePlan:
+		c.ContentHash, _ = eventcodec.ContentHash(c.Content)
+		return c, nil
+	case *domain.RevisePlan:
+		if c == nil {
+			return cmd, nil
+		}
+		r := *c
+		r.ContentHash, _ = eventcodec.ContentHash(r.Content)
+		return r, nil
+	}
+	return cmd, nil
+}
+
 func (h *Handler) record(ctx context.Context, s streamState, req Request, data domain.EventData, planID string) (Result, error) {
 	return h.recordAt(ctx, s, req, data, planID, h.clock())
 }
@@ -206,17 +224,18 @@ func (h *Handler) record(ctx context.Context, s streamState, req Request, data d
 // recordAt seals data into the stream's chain, appends it at the revision the decision was made on,
 // and only then applies it to the cached state.
 func (h *Handler) recordAt(ctx context.Context, s streamState, req Request, data domain.EventData, planID string, at time.Time) (Result, error) {
-	ev, meta, err := seal(s.head(), req, data, at)
+	ev, folded, err := seal(s.head(), req, data, at)
 	if err != nil {
 		return Result{}, err
 	}
+	meta := folded.Meta
 	res, err := h.store.Append(ctx, s.name(), s.expected(), ev)
 	if err != nil {
 		s.appendFailed()
 		return Result{}, err
 	}
 	out := Result{PlanID: planID, EventID: meta.EventID, Stream: s.name(), Revision: res.NextRevision, Position: res.Position, Hash: meta.Hash}
-	s.applied(domain.Event{Data: data, Meta: meta}, out, req.CommandID)
+	s.applied(folded, out, req.CommandID)
 	return out, nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"assurance-ledger/command"
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/verify"
@@ -123,8 +124,8 @@ func TestLifecycleRecordsSealedEventsWithActors(t *testing.T) {
 	sub := f.submit(t, command.Request{})
 	require.NotEmpty(t, sub.PlanID)
 	assert.Equal(t, command.PlanID("lhc-brent", "2009-10", 1), sub.PlanID)
-	assert.Equal(t, command.PlanStream(sub.PlanID), sub.Stream)
-	hash, err := domain.ContentHash(sampleContent(t))
+	assert.Equal(t, domain.PlanStream(sub.PlanID), sub.Stream)
+	hash, err := eventcodec.ContentHash(sampleContent(t))
 	require.NoError(t, err)
 
 	steps := []struct {
@@ -152,14 +153,14 @@ func TestLifecycleRecordsSealedEventsWithActors(t *testing.T) {
 	events, err := f.store.ReadStream(context.Background(), sub.Stream, 0, 0)
 	require.NoError(t, err)
 	require.Len(t, events, len(actors))
-	prev := domain.GenesisHash
+	prev := eventcodec.GenesisHash
 	for i, rec := range events {
 		e, err := command.DecodeRecorded(rec)
 		require.NoError(t, err)
 		assert.Equal(t, actors[i], e.Meta.Actor, "event %d actor", i)
 		assert.Equal(t, rec.ID.String(), e.Meta.EventID)
 		assert.Equal(t, prev, e.Meta.PrevHash)
-		assert.Equal(t, domain.SchemaVersion, e.Meta.SchemaVersion)
+		assert.Equal(t, eventcodec.SchemaVersion, e.Meta.SchemaVersion)
 		assert.NotEmpty(t, e.Meta.CommandID)
 		assert.Equal(t, e.Meta.CommandID, e.Meta.CorrelationID, "correlation defaults to the command id")
 		assert.False(t, e.Meta.RecordedAt.IsZero())
@@ -177,7 +178,7 @@ func TestRepeatedCommandIDReturnsFirstResultAndWritesNothing(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	sub := f.submit(t, command.Request{CommandID: "11111111-1111-4111-8111-111111111111"})
-	hash, err := domain.ContentHash(sampleContent(t))
+	hash, err := eventcodec.ContentHash(sampleContent(t))
 	require.NoError(t, err)
 
 	tests := []struct {
@@ -223,7 +224,7 @@ func TestRepeatedCommandIDReturnsFirstResultAndWritesNothing(t *testing.T) {
 func TestRefusedCommandAppendsNothing(t *testing.T) {
 	f := newFixture(t)
 	sub := f.submit(t, command.Request{})
-	hash, err := domain.ContentHash(sampleContent(t))
+	hash, err := eventcodec.ContentHash(sampleContent(t))
 	require.NoError(t, err)
 	impostor := cePCT
 	impostor.PersonID = "someone-else"

@@ -7,14 +7,23 @@ import (
 	"github.com/google/uuid"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 )
 
-// seal encodes an event and its metadata and links it to the chain head prevHash.
-func seal(prevHash string, req Request, data domain.EventData, at time.Time) (eventstore.Event, domain.Metadata, error) {
-	eventType, raw, err := domain.EncodeEvent(data)
+// seal encodes an event and its metadata and links it to the chain head prevHash. It returns the
+// event as the store takes it and as a fold takes it (with its content's hash, for a version).
+func seal(prevHash string, req Request, data domain.EventData, at time.Time) (eventstore.Event, domain.Event, error) {
+	eventType, raw, err := eventcodec.EncodeEvent(data)
 	if err != nil {
-		return eventstore.Event{}, domain.Metadata{}, err
+		return eventstore.Event{}, domain.Event{}, err
+	}
+	folded := domain.Event{Data: data}
+	if v, ok := data.(domain.VersionEvent); ok {
+		_, c := v.VersionContent()
+		if folded.ContentHash, err = eventcodec.ContentHash(c); err != nil {
+			return eventstore.Event{}, domain.Event{}, fmt.Errorf("seal: %w", err)
+		}
 	}
 	id := newEventID()
 	meta := domain.Metadata{
@@ -23,15 +32,15 @@ func seal(prevHash string, req Request, data domain.EventData, at time.Time) (ev
 		Actor:         req.Actor,
 		RecordedAt:    at.UTC(),
 		CorrelationID: req.CorrelationID,
-		SchemaVersion: domain.SchemaVersion,
+		SchemaVersion: eventcodec.SchemaVersion,
 		PrevHash:      prevHash,
 	}
-	unsealed, err := domain.EncodeMetadata(meta)
+	unsealed, err := eventcodec.EncodeMetadata(meta)
 	if err != nil {
-		return eventstore.Event{}, domain.Metadata{}, fmt.Errorf("seal: %w", err)
+		return eventstore.Event{}, domain.Event{}, fmt.Errorf("seal: %w", err)
 	}
-	if meta.Hash, err = domain.SealHash(prevHash, data, raw, meta, unsealed); err != nil {
-		return eventstore.Event{}, domain.Metadata{}, err
+	if meta.Hash, err = eventcodec.SealHash(prevHash, data, raw, meta, unsealed); err != nil {
+		return eventstore.Event{}, domain.Event{}, err
 	}
 	// "hash" is Metadata's last field, so the sealed encoding is the unsealed one with the member
 	// appended: no second marshal. TestSealedMetadataIsMarshalled holds this to json.Marshal.
@@ -40,7 +49,8 @@ func seal(prevHash string, req Request, data domain.EventData, at time.Time) (ev
 	sealed = append(sealed, `,"hash":"`...)
 	sealed = append(sealed, meta.Hash...)
 	sealed = append(sealed, `"}`...)
-	return eventstore.Event{ID: id, Type: eventType, Data: raw, Metadata: sealed}, meta, nil
+	folded.Meta = meta
+	return eventstore.Event{ID: id, Type: eventType, Data: raw, Metadata: sealed}, folded, nil
 }
 
 // newEventID returns a UUID v7: time-ordered, so ids sort roughly in recording order.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 )
 
@@ -60,7 +61,7 @@ type streamState interface {
 }
 
 func newStream[S folder](name string, state S) *stream[S] {
-	return &stream[S]{streamName: name, state: state, lastHash: domain.GenesisHash, commands: map[string]Result{}}
+	return &stream[S]{streamName: name, state: state, lastHash: eventcodec.GenesisHash, commands: map[string]Result{}}
 }
 
 func (s *stream[S]) name() string { return s.streamName }
@@ -160,15 +161,15 @@ func resultOf(rec eventstore.RecordedEvent, e domain.Event) Result {
 	r := Result{EventID: e.Meta.EventID, Stream: rec.Stream, Revision: rec.Revision, Position: rec.Position, Hash: e.Meta.Hash, Replayed: true}
 	if p, ok := e.Data.(domain.PlanSubmitted); ok {
 		r.PlanID = p.PlanID
-	} else if len(rec.Stream) > len("plan-") && rec.Stream[:len("plan-")] == "plan-" {
-		r.PlanID = rec.Stream[len("plan-"):]
+	} else if agg, id, _ := domain.ParseStream(rec.Stream); agg == domain.AggregatePlan {
+		r.PlanID = id
 	}
 	return r
 }
 
 // DecodeRecorded turns a stored event into a domain event, naming where it is if it cannot.
 func DecodeRecorded(rec eventstore.RecordedEvent) (domain.Event, error) {
-	e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+	e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
 	if err != nil {
 		return domain.Event{}, fmt.Errorf("stream %s revision %d (position %d): %w", rec.Stream, rec.Revision, rec.Position, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"assurance-ledger/command"
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 )
 
 // The fixture scenario: three SHAs' worth of registry and seven plans, one ending in each status,
@@ -79,14 +80,14 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		_, err := h.Plan(ctx, command.Request{Actor: a}, command.PlanID(lhc, round, n), c)
 		return err
 	}
-	hash, err := domain.ContentHash(content)
+	hash, err := eventcodec.ContentHash(content)
 	if err != nil {
 		return err
 	}
 	revised := content
 	revised.NHSNumberAdoption.TargetPct = 99.9
 	revised.DataQuality = content.DataQuality + " Weekly from April 2010, as the SHA asked."
-	revisedHash, err := domain.ContentHash(revised)
+	revisedHash, err := eventcodec.ContentHash(revised)
 	if err != nil {
 		return err
 	}
@@ -174,7 +175,7 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		func() error { return submit(pctBrent, lhcBrent, round2010) },
 		func() error {
 			return plan(provRJ1, lhcBrent, round2010, 1, domain.RecordContribution{Section: "infrastructure", Summary: "N3 upgrade",
-				DocumentSHA256: domain.SHA256Hex([]byte("n3 upgrade business case"))})
+				DocumentSHA256: eventcodec.SHA256Hex([]byte("n3 upgrade business case"))})
 		},
 		func() error { return plan(ce5K5, lhcBrent, round2010, 1, signOff(1, hash)) },
 		func() error {

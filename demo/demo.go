@@ -145,7 +145,7 @@ func (s Step) Run(ctx context.Context, h *command.Handler) (command.Result, erro
 
 // String names the step for error messages.
 func (s Step) String() string {
-	target := "registry"
+	target := domain.RegistryStream
 	if s.Plan != "" {
 		target = "plan " + s.Plan
 	}

@@ -16,6 +16,7 @@ import (
 	"assurance-ledger/command"
 	"assurance-ledger/demo"
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/verify"
@@ -60,13 +61,13 @@ func fold(t *testing.T, store eventstore.Store, until time.Time) *ledger {
 		}
 		for _, rec := range page {
 			after = rec.Position
-			e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+			e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
 			require.NoError(t, err, "position %d", rec.Position)
 			if !until.IsZero() && e.Meta.RecordedAt.After(until) {
 				continue
 			}
 			l.checkActor(t, rec.Stream, e)
-			if rec.Stream == command.RegistryStream {
+			if rec.Stream == domain.RegistryStream {
 				require.NoError(t, l.reg.Apply(e), "registry event at position %d", rec.Position)
 			} else {
 				id := strings.TrimPrefix(rec.Stream, "plan-")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 )
 
 // PlanSteps returns the steps of one plan's history, in order, from its submission at p.Start along
@@ -129,7 +130,7 @@ func (b *planBuilder) wait(lo, hi time.Duration) {
 }
 
 func (b *planBuilder) rehash() error {
-	h, err := domain.ContentHash(b.content)
+	h, err := eventcodec.ContentHash(b.content)
 	b.hash = h
 	return err
 }
@@ -157,7 +158,7 @@ func (b *planBuilder) contribute() []string {
 			summaries := sectionSummaries[section]
 			c := domain.RecordContribution{Section: section, Summary: summaries[b.rng.IntN(len(summaries))]}
 			if b.rng.IntN(2) == 0 {
-				c.DocumentSHA256 = domain.SHA256Hex(fmt.Appendf(nil, "%s/%s/v%d/%s.pdf", b.id, org, b.version, section))
+				c.DocumentSHA256 = eventcodec.SHA256Hex(fmt.Appendf(nil, "%s/%s/v%d/%s.pdf", b.id, org, b.version, section))
 			}
 			b.emit(b.d.informatics[org], c)
 		}

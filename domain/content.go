@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -97,48 +96,6 @@ const Currency = "GBP"
 // maxMoney keeps sums exact in canonical JSON: RFC 8785 numbers are IEEE doubles, so an integer
 // beyond 2^53 would be hashed as a neighbouring value.
 const maxMoney = 1<<53 - 1
-
-// MarshalJSON writes absent lists as [] so that a version's JSON, and hence its hash, does not
-// depend on whether a list was nil or empty.
-func (c Content) MarshalJSON() ([]byte, error) {
-	return json.Marshal(c.plain())
-}
-
-// plainContent is Content without its MarshalJSON. encoding/json re-scans and compacts whatever a
-// MarshalJSON method returns, a second pass over a plan's largest part; a struct holding a
-// plainContent from plain() encodes to the same bytes in one pass (see encodable).
-type plainContent Content
-
-// plain is c as MarshalJSON writes it: absent lists as [].
-func (c Content) plain() plainContent {
-	p := plainContent(c)
-	p.Clinical5 = nonNil(p.Clinical5)
-	p.NationalProgrammes = nonNil(p.NationalProgrammes)
-	return p
-}
-
-// empty reports whether c is the zero Content (absent and empty lists alike).
-func (c Content) empty() bool {
-	return len(c.Clinical5) == 0 && len(c.NationalProgrammes) == 0 &&
-		c.CommunityIntegration == "" && c.Infrastructure == "" && c.InformationGovernance == "" &&
-		c.DataQuality == "" && c.NHSNumberAdoption == (NHSNumberAdoption{}) &&
-		c.CapacityAndFunding == (CapacityAndFunding{})
-}
-
-// ContentHash is the hex SHA-256 of the canonical JSON of c: what a sign-off names.
-func ContentHash(c Content) (string, error) {
-	bp := bodyPool.Get().(*[]byte)
-	defer bodyPool.Put(bp)
-	if b, ok := appendContentCanonical((*bp)[:0], c); ok {
-		*bp = b
-		return SHA256Hex(b), nil
-	}
-	b, err := Canonical(c)
-	if err != nil {
-		return "", fmt.Errorf("content hash: %w", err)
-	}
-	return SHA256Hex(b), nil
-}
 
 // Clone copies c's lists so that the copy shares no slice with c: state never shares one with an
 // event or a caller.

@@ -2,10 +2,8 @@ package domain
 
 import "time"
 
-// SchemaVersion is the version of event data shapes that this code writes.
-const SchemaVersion = 1
-
-// Metadata is carried by every event. Hash covers everything else in the event (see ChainHash).
+// Metadata is carried by every event. Hash covers everything else in the event (the chain hash, see
+// eventcodec.ChainHash).
 type Metadata struct {
 	EventID       string    `json:"event_id"`
 	CommandID     string    `json:"command_id"`

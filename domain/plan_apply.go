@@ -13,27 +13,19 @@ import (
 // refuse but that fits the history still folds, as old logs must. An event that does not fit is an
 // error and leaves the plan unchanged.
 func (p *Plan) Apply(e Event) error {
-	d := valueOf(e.Data)
-	if err := p.fits(d, e.Meta); err != nil {
+	d := e.Data
+	if err := p.fits(d, e); err != nil {
 		if d == nil {
 			return fmt.Errorf("apply: %w", err)
 		}
-		return fmt.Errorf("apply %s: %w", d.EventType(), err)
+		return fmt.Errorf("apply %T: %w", d, err)
 	}
 	switch d := d.(type) {
 	case PlanSubmitted:
-		hash, err := e.hashOf(d.Content)
-		if err != nil {
-			return fmt.Errorf("apply %s: %w", d.EventType(), err)
-		}
 		*p = Plan{exists: true, id: d.PlanID, lhcID: d.LHCID, round: d.Round, period: d.Period, leadPCT: e.Meta.Actor.Org}
-		p.versions = []Version{newVersion(1, d.Content, hash, "", e.Meta)}
+		p.versions = []Version{newVersion(1, d.Content, e.ContentHash, "", e.Meta)}
 	case PlanRevised:
-		hash, err := e.hashOf(d.Content)
-		if err != nil {
-			return fmt.Errorf("apply %s: %w", d.EventType(), err)
-		}
-		p.versions = append(p.versions, newVersion(d.Version, d.Content, hash, d.Reason, e.Meta))
+		p.versions = append(p.versions, newVersion(d.Version, d.Content, e.ContentHash, d.Reason, e.Meta))
 	case ContributionRecorded:
 		v := p.current()
 		if !slices.Contains(v.Contributors, d.ContributorODS) {
@@ -86,10 +78,14 @@ func newVersion(n int, c Content, hash, reason string, m Metadata) Version {
 	}
 }
 
-// fits says why d cannot follow the events folded so far, or nil if it can.
-func (p *Plan) fits(d EventData, m Metadata) error {
+// fits says why d, the data of e, cannot follow the events folded so far, or nil if it can.
+func (p *Plan) fits(d EventData, e Event) error {
+	m := e.Meta
 	if d == nil {
 		return fmt.Errorf("plan event has no data")
+	}
+	if _, ok := d.(VersionEvent); ok && !isSHA256Hex(e.ContentHash) {
+		return fmt.Errorf("the event carries no content hash (%q): its reader or sealer must set it", e.ContentHash)
 	}
 	if s, ok := d.(PlanSubmitted); ok {
 		switch {

@@ -27,6 +27,10 @@ type SubmitPlan struct {
 type RevisePlan struct {
 	Content Content `json:"content"`
 	Reason  string  `json:"reason"`
+	// ContentHash is Content's hash (the SHA-256 of its canonical JSON, what a sign-off names),
+	// which the caller computes: computing it is the wire format's business, and the rules only
+	// compare it with the current version's, refusing a revision that changes nothing.
+	ContentHash string `json:"-"`
 }
 
 // RecordContribution records a provider's contribution to the current version. The contributor is
@@ -174,12 +178,11 @@ func (p *Plan) decideRevise(reg *Registry, a Actor, c RevisePlan) (EventData, er
 		return nil, err
 	}
 	cur := p.current()
-	hash, err := ContentHash(c.Content)
-	if err != nil {
-		return nil, ErrInvalidContent.with("%v", err)
+	if !isSHA256Hex(c.ContentHash) {
+		return nil, ErrInvalidCommand.with("the revision's content hash %q is not a SHA-256: the caller must compute it", c.ContentHash)
 	}
-	if hash == cur.ContentHash {
-		return nil, ErrNoChange.with("the content is identical to version %d (content hash %s)", cur.Number, hash)
+	if c.ContentHash == cur.ContentHash {
+		return nil, ErrNoChange.with("the content is identical to version %d (content hash %s)", cur.Number, c.ContentHash)
 	}
 	return PlanRevised{Version: cur.Number + 1, Content: c.Content.Clone(), Reason: c.Reason}, nil
 }

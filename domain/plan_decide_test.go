@@ -30,7 +30,7 @@ func runPlanCases(t *testing.T, cases []planCase) {
 				w.now = c.at
 			}
 			beforeVersions, beforeStatus := w.plan.Versions(), w.plan.Status()
-			d, err := w.plan.Decide(w.reg, c.actor, w.now, c.cmd(w))
+			d, err := w.plan.Decide(w.reg, c.actor, w.now, hashed(c.cmd(w)))
 			assert.Equal(t, beforeVersions, w.plan.Versions(), "Decide must not change the plan")
 			assert.Equal(t, beforeStatus, w.plan.Status(), "Decide must not change the plan")
 			if c.want != nil {
@@ -46,7 +46,7 @@ func runPlanCases(t *testing.T, cases []planCase) {
 			}
 			require.NoError(t, err)
 			require.NotNil(t, d)
-			require.NoError(t, w.plan.Apply(Event{Data: d, Meta: w.meta(c.actor)}), "a decided event must fold")
+			require.NoError(t, w.plan.Apply(event(d, w.meta(c.actor))), "a decided event must fold")
 			if c.check != nil {
 				c.check(t, w, d)
 			}

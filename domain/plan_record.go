@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 )
 
@@ -24,7 +25,9 @@ type PlanRecord struct {
 // ErrInvalidPlanRecord is returned by RestorePlan for a record that is not the state of any plan.
 var ErrInvalidPlanRecord = errors.New("domain: not the state of a plan")
 
-// Record returns the plan's state. It copies each version but shares with the plan the lists and
+// Record returns the plan's state without any version's content: a record keeps what a holder of
+// many plans keeps (see ForgetContent), and content is read from the log. It copies each version but
+// shares with the plan the lists and
 // pointers a version holds (a snapshot takes records of many thousands of plans while their holder
 // waits): the plan only ever appends to those lists, past the lengths the record was given (and
 // clipped to, so that no append to either side reaches the other), and replaces what its pointers
@@ -37,6 +40,7 @@ func (p *Plan) Record() PlanRecord {
 	versions := make([]Version, len(p.versions))
 	for i, v := range p.versions {
 		v.Contributors, v.Contributions, v.SignOffs = slices.Clip(v.Contributors), slices.Clip(v.Contributions), slices.Clip(v.SignOffs)
+		v.Content = Content{}
 		versions[i] = v
 	}
 	return PlanRecord{
@@ -48,8 +52,8 @@ func (p *Plan) Record() PlanRecord {
 // RestorePlan returns the plan whose Record is r, after checking that r holds together as a fold
 // leaves a plan: versions numbered from 1, every contribution, sign-off, assurance and
 // acknowledgement naming its own version, sign-offs of exactly that version's content and at most
-// one per organisation, acknowledgements only of a positive assurance, and a version's content
-// (when kept: see ForgetContent) hashing to its content hash.
+// one per organisation, acknowledgements only of a positive assurance, and no version holding content: a record restores
+// a plan as a holder of many keeps it (see ForgetContent), with each version's content hash only.
 //
 // The plan takes r's slices and pointers rather than copying them (a snapshot restores many
 // thousands of plans), so the caller must not change r afterwards.
@@ -97,13 +101,7 @@ func (v *Version) restorable(number int) error {
 		return errors.New("has no content hash")
 	}
 	if !v.Content.IsZero() {
-		hash, err := ContentHash(v.Content)
-		if err != nil {
-			return err
-		}
-		if hash != v.ContentHash {
-			return fmt.Errorf("content hashes to %s, not its content hash %s", hash, v.ContentHash)
-		}
+		return errors.New("holds content, which a record never keeps (see Plan.ForgetContent)")
 	}
 	var contributors []string
 	for _, c := range v.Contributions {
@@ -144,8 +142,4 @@ func (v *Version) restorable(number int) error {
 }
 
 // IsZero reports whether c is the zero Content, as ForgetContent leaves it.
-func (c Content) IsZero() bool {
-	return len(c.Clinical5) == 0 && len(c.NationalProgrammes) == 0 && c.CommunityIntegration == "" &&
-		c.Infrastructure == "" && c.InformationGovernance == "" && c.DataQuality == "" &&
-		c.NHSNumberAdoption == (NHSNumberAdoption{}) && c.CapacityAndFunding == (CapacityAndFunding{})
-}
+func (c Content) IsZero() bool { return reflect.ValueOf(c).IsZero() }

@@ -57,8 +57,8 @@ func TestRestorePlanBehavesAsTheRecordedPlan(t *testing.T) {
 			assert.Equal(t, p.LeadPCT(), q.LeadPCT())
 			assert.Equal(t, p.Status(), q.Status())
 			assert.Equal(t, p.Version(), q.Version())
-			assert.Equal(t, p.Versions(), q.Versions())
-			assert.Equal(t, p.Current(), q.Current())
+			assert.Equal(t, contentless(p.Versions()), q.Versions())
+			assert.Equal(t, contentless([]Version{p.Current()}), []Version{q.Current()})
 			assert.Equal(t, p.CurrentContentHash(), q.CurrentContentHash())
 			assert.Equal(t, p.OutstandingSignOffs(), q.OutstandingSignOffs())
 			assert.Equal(t, p.SubmittedAt(), q.SubmittedAt())
@@ -71,8 +71,8 @@ func TestRestorePlanBehavesAsTheRecordedPlan(t *testing.T) {
 			}
 
 			for _, c := range nextCommands(w) {
-				want, wantErr := p.Decide(w.reg, c.actor, w.now, c.cmd)
-				got, gotErr := q.Decide(w.reg, c.actor, w.now, c.cmd)
+				want, wantErr := p.Decide(w.reg, c.actor, w.now, hashed(c.cmd))
+				got, gotErr := q.Decide(w.reg, c.actor, w.now, hashed(c.cmd))
 				assert.Equal(t, wantErr, gotErr, "%s by %s", c.name, c.actor.Org)
 				assert.Equal(t, want, got, "%s by %s", c.name, c.actor.Org)
 				if wantErr != nil {
@@ -82,7 +82,7 @@ func TestRestorePlanBehavesAsTheRecordedPlan(t *testing.T) {
 				orig := stage.setup(t)
 				again, err := RestorePlan(orig.plan.Record())
 				require.NoError(t, err)
-				e := Event{Data: want, Meta: orig.meta(c.actor)}
+				e := event(want, orig.meta(c.actor))
 				require.NoError(t, orig.plan.Apply(e), c.name)
 				require.NoError(t, again.Apply(e), c.name)
 				assert.Equal(t, orig.plan.Record(), again.Record(), "after %s by %s", c.name, c.actor.Org)
@@ -176,7 +176,7 @@ func TestRestorePlanRefusesAnImpossibleRecord(t *testing.T) {
 		{"no version", func(r *PlanRecord) { r.Versions = nil }, "no version"},
 		{"versions out of order", func(r *PlanRecord) { r.Versions[0].Number = 2 }, "numbered 2"},
 		{"no content hash", func(r *PlanRecord) { r.Versions[0].ContentHash = "" }, "no content hash"},
-		{"content not its hash", func(r *PlanRecord) { r.Versions[0].Content.DataQuality = "edited" }, "content hashes to"},
+		{"content kept", func(r *PlanRecord) { r.Versions[0].Content.DataQuality = "edited" }, "holds content"},
 		{"contribution to another version", func(r *PlanRecord) { r.Versions[0].Contributions[0].Version = 2 }, "contribution to version 2"},
 		{"contributors not the contributions'", func(r *PlanRecord) { r.Versions[0].Contributors = []string{trust2} }, "lists contributors"},
 		{"sign-off of another version", func(r *PlanRecord) { r.Versions[0].SignOffs[1].Version = 3 }, "sign-off of version 3"},
@@ -207,7 +207,7 @@ func TestRestorePlanRefusesAnImpossibleRecord(t *testing.T) {
 func TestRestorePlanTakesNilListsAsEmpty(t *testing.T) {
 	w := assured(t, OutcomeAssured)
 	w.must(commissionr, RevisePlan{Content: revisedContent(t), Reason: "Refresh"})
-	want := w.plan.Versions()
+	want := contentless(w.plan.Versions())
 	r := w.plan.Record()
 	require.Empty(t, r.Versions[0].Assurance.Conditions)
 	require.Empty(t, r.Versions[1].SignOffs)

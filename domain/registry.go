@@ -24,7 +24,7 @@ func NewRegistry() *Registry {
 // a code, an appointment that would rewrite history, a change to an unknown LHC) is an error and
 // leaves the state as it was: the log, not this code, is then wrong, and nobody should decide on it.
 func (r *Registry) Apply(e Event) error {
-	switch d := valueOf(e.Data).(type) {
+	switch d := e.Data.(type) {
 	case OrganisationRegistered:
 		return r.applyOrganisation(d)
 	case ChiefExecutiveAppointed:
@@ -45,7 +45,7 @@ func (r *Registry) Apply(e Event) error {
 	case nil:
 		return fmt.Errorf("apply: registry event has no data")
 	default:
-		return fmt.Errorf("apply %s: not a registry event", d.EventType())
+		return fmt.Errorf("apply: %T is not a registry event", d)
 	}
 }
 

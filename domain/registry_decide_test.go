@@ -38,7 +38,7 @@ func runRegistryCases(t *testing.T, setup func(testing.TB) *world, cases []regis
 				return
 			}
 			require.NoError(t, err)
-			require.NoError(t, w.reg.Apply(Event{Data: d, Meta: w.meta(a)}), "a decided event must fold")
+			require.NoError(t, w.reg.Apply(event(d, w.meta(a))), "a decided event must fold")
 			if c.check != nil {
 				c.check(t, w, d)
 			}

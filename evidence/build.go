@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"assurance-ledger/domain"
@@ -21,11 +20,6 @@ import (
 // ErrUnknownOrganisation is returned by Build for an organisation the ledger (up to the head) never
 // registered.
 var ErrUnknownOrganisation = errors.New("evidence: no such organisation in the ledger")
-
-const (
-	registryStream = "registry"
-	planPrefix     = "plan-"
-)
 
 // Source is what a bundle is built from: the log, the tree following it, and a signed head of that
 // tree. Events after the head are left out.
@@ -86,7 +80,7 @@ func Build(ctx context.Context, src Source, ods string, planIDs []string) (*Bund
 		return nil
 	}
 
-	registry, err := src.Store.ReadStream(ctx, registryStream, 0, 0)
+	registry, err := src.Store.ReadStream(ctx, domain.RegistryStream, 0, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +105,7 @@ func Build(ctx context.Context, src Source, ods string, planIDs []string) (*Bund
 		return nil, fmt.Errorf("%w: %s", ErrUnknownOrganisation, ods)
 	}
 	for _, id := range planIDs {
-		recs, err := src.Store.ReadStream(ctx, planPrefix+id, 0, 0)
+		recs, err := src.Store.ReadStream(ctx, domain.PlanStream(id), 0, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -143,13 +137,13 @@ func plansSignedBy(ctx context.Context, store eventstore.Store, ods string) ([]s
 			return ids, nil
 		}
 		for _, rec := range events {
-			if rec.Type != domain.TypeSROSignedOff || !strings.HasPrefix(rec.Stream, planPrefix) {
+			agg, id, _ := domain.ParseStream(rec.Stream)
+			if rec.Type != domain.TypeSROSignedOff || agg != domain.AggregatePlan {
 				continue
 			}
 			var d struct {
 				ODSCode string `json:"ods_code"`
 			}
-			id := strings.TrimPrefix(rec.Stream, planPrefix)
 			if json.Unmarshal(rec.Data, &d) == nil && d.ODSCode == ods && !seen[id] {
 				seen[id] = true
 				ids = append(ids, id)

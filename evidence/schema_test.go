@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/evidence"
 	"assurance-ledger/ledgertree"
 )
@@ -31,7 +31,7 @@ func TestBundleEventsAreReadThroughTheSchema(t *testing.T) {
 	meta := bytes.Replace(e.Metadata, []byte(`"schema_version":1`), []byte(`"schema_version":2`), 1)
 	require.NotEqual(t, []byte(e.Metadata), meta)
 	old := between(meta, `"hash":"`, `"`)
-	fresh, err := domain.ChainHash(between(meta, `"prev_hash":"`, `"`), e.Type, e.Data, meta)
+	fresh, err := eventcodec.ChainHash(between(meta, `"prev_hash":"`, `"`), e.Type, e.Data, meta)
 	require.NoError(t, err)
 	e.Metadata = bytes.Replace(meta, []byte(old), []byte(fresh), 1)
 

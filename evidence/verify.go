@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"strings"
 	"time"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/ledgertree"
 )
 
@@ -123,7 +123,7 @@ func checkEvent(e Event, size uint64, root []byte) (Finding, bool) {
 	if meta.EventID != e.EventID {
 		return findingAt(e, "metadata names event %s", meta.EventID), false
 	}
-	got, err := domain.ChainHash(meta.PrevHash, e.Type, e.Data, e.Metadata)
+	got, err := eventcodec.ChainHash(meta.PrevHash, e.Type, e.Data, e.Metadata)
 	if err != nil {
 		return findingAt(e, "%v", err), false
 	}
@@ -153,12 +153,12 @@ func checkPlanChains(events []Event) []Finding {
 	heads := map[string]*head{}
 	var out []Finding
 	for _, e := range events {
-		if !strings.HasPrefix(e.Stream, planPrefix) {
+		if agg, _, _ := domain.ParseStream(e.Stream); agg != domain.AggregatePlan {
 			continue
 		}
 		h := heads[e.Stream]
 		if h == nil {
-			h = &head{hash: domain.GenesisHash}
+			h = &head{hash: eventcodec.GenesisHash}
 			heads[e.Stream] = h
 		}
 		var meta domain.Metadata
@@ -192,7 +192,7 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 		// Read as the service reads its own log, upcast from the schema_version each event was
 		// written under: decoding old data in today's shape directly could misread it, and data from
 		// a newer ledger must be refused, not guessed at. Chain hashes were checked on the stored bytes.
-		env, err := domain.DecodeEnvelope(e.Type, e.Data, e.Metadata)
+		env, err := eventcodec.DecodeEnvelope(e.Type, e.Data, e.Metadata)
 		if err != nil {
 			return nil, findingAt(e, "%v", err)
 		}
@@ -205,7 +205,7 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 				appointments = append(appointments, appointment{e, d})
 			}
 		case domain.PlanSubmitted:
-			if planPrefix+d.PlanID != e.Stream {
+			if domain.PlanStream(d.PlanID) != e.Stream {
 				return nil, findingAt(e, "submits plan %s but is in stream %s", d.PlanID, e.Stream)
 			}
 			setContent(content, e, 1, d.Content)
@@ -219,7 +219,7 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 			if !ok {
 				return nil, findingAt(e, "signs version %d, whose content is not in the bundle", d.Version)
 			}
-			got, err := domain.ContentHash(c.content)
+			got, err := eventcodec.ContentHash(c.content)
 			if err != nil || got != d.ContentHash {
 				return nil, findingAt(e, "signs content_hash %s but the content of version %d (event %s) hashes to %s", d.ContentHash, d.Version, c.event.EventID, got)
 			}
@@ -235,7 +235,8 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 			if inForce == nil || inForce.data.PersonID != d.PersonID {
 				return nil, findingAt(e, "signed by %s at %s, who the bundle's appointments do not show as chief executive of %s then", d.PersonID, meta.RecordedAt.Format(time.RFC3339), b.ODSCode)
 			}
-			out = append(out, SignOff{EventID: e.EventID, PlanID: strings.TrimPrefix(e.Stream, planPrefix), Version: d.Version, PersonID: d.PersonID,
+			_, planID, _ := domain.ParseStream(e.Stream)
+			out = append(out, SignOff{EventID: e.EventID, PlanID: planID, Version: d.Version, PersonID: d.PersonID,
 				SignedAt: meta.RecordedAt.UTC().Format(time.RFC3339Nano), ContentHash: d.ContentHash, ContentEventID: c.event.EventID,
 				AppointmentEventID: inForce.event.EventID})
 		}

@@ -65,7 +65,7 @@ func TestFollowerOverBoltstore(t *testing.T) {
 	size := tree.Size()
 	var leaves uint64
 	for _, rec := range events {
-		if rec.Stream != command.RegistryStream {
+		if rec.Stream != domain.RegistryStream {
 			_, _, err := tree.IndexOf(rec.ID)
 			assert.ErrorIs(t, err, ledgertree.ErrUnknownEvent, "foreign events are not leaves")
 			continue

@@ -5,8 +5,8 @@ import (
 
 	"encoding/hex"
 	"fmt"
-	"strings"
 
+	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
 )
 
@@ -14,7 +14,7 @@ import (
 // streams only (the registry and the plans, as the projections do), so that another application's
 // streams in a shared EventStoreDB neither enter the tree nor stop it.
 func IsLedgerStream(stream string) bool {
-	return stream == "registry" || (strings.HasPrefix(stream, "plan-") && len(stream) > len("plan-"))
+	return domain.IsLedgerStream(stream)
 }
 
 // LeafOf returns the leaf of a recorded event, and false for an event of a foreign stream. A ledger
@@ -27,7 +27,7 @@ func LeafOf(rec eventstore.RecordedEvent) (Leaf, bool, error) {
 	var meta struct {
 		Hash string `json:"hash"`
 	}
-	// encoding/json's semantics on the JSON v2 engine, as domain.DecodeEvent: half the time and one
+	// encoding/json's semantics on the JSON v2 engine, as eventcodec.DecodeEvent: half the time and one
 	// allocation instead of seven, for every event the tree takes in.
 	if err := jsonv1.Unmarshal(rec.Metadata, &meta); err != nil {
 		return Leaf{}, false, fmt.Errorf("ledgertree: position %d (%s revision %d): metadata: %w", rec.Position, rec.Stream, rec.Revision, err)

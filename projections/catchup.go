@@ -6,11 +6,11 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 )
 
@@ -208,16 +208,17 @@ func decodeAll(recs []eventstore.RecordedEvent, b *decodedBatch) error {
 }
 
 func decode(rec eventstore.RecordedEvent) decoded {
-	isPlan := strings.HasPrefix(rec.Stream, planPrefix)
-	if rec.Stream != registryStream && !isPlan {
+	agg, _, ours := domain.ParseStream(rec.Stream)
+	if !ours {
 		return decoded{foreign: true}
 	}
+	isPlan := agg == domain.AggregatePlan
 	// The plans keep no content (applyLocked forgets it), so content is only hashed; nor any of
 	// their events' metadata but the event id, actor and time. The registry's events are kept
 	// whole (registryLog), with all their metadata.
-	decodeEnvelope := domain.DecodeEnvelopeDigest
+	decodeEnvelope := eventcodec.DecodeEnvelopeDigest
 	if isPlan {
-		decodeEnvelope = domain.DecodeEnvelopeFold
+		decodeEnvelope = eventcodec.DecodeEnvelopeFold
 	}
 	e, err := decodeEnvelope(rec.Type, rec.Data, rec.Metadata)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 )
 
 // contentCacheSize is how many versions' content Plan keeps decoded: a few MB, enough for the plans
@@ -24,34 +25,23 @@ func (p *Projector) content(ctx context.Context, id string, version int, revisio
 	if c, ok := p.contents.Get(key); ok {
 		return c.Clone(), nil
 	}
-	recs, err := p.store.ReadStream(ctx, planPrefix+id, revision, 1)
+	recs, err := p.store.ReadStream(ctx, domain.PlanStream(id), revision, 1)
 	if err != nil {
 		return domain.Content{}, fmt.Errorf("projections: reading plan %s version %d's content: %w", id, version, err)
 	}
 	if len(recs) == 0 || recs[0].Revision != revision {
 		return domain.Content{}, fmt.Errorf("projections: plan %s has no event at revision %d, where version %d's content was", id, revision, version)
 	}
-	e, err := domain.DecodeEnvelope(recs[0].Type, recs[0].Data, recs[0].Metadata)
+	e, err := eventcodec.DecodeEnvelope(recs[0].Type, recs[0].Data, recs[0].Metadata)
 	if err != nil {
 		return domain.Content{}, fmt.Errorf("projections: plan %s revision %d: %w", id, revision, err)
 	}
-	var (
-		c  domain.Content
-		at int
-	)
-	switch d := e.Data.(type) {
-	case domain.PlanSubmitted:
-		c, at = d.Content, d.Version
-	case domain.PlanRevised:
-		c, at = d.Content, d.Version
-	default:
+	v, ok := e.Data.(domain.VersionEvent)
+	if !ok {
 		return domain.Content{}, fmt.Errorf("projections: plan %s revision %d is %s, not version %d's content", id, revision, recs[0].Type, version)
 	}
-	got, err := domain.ContentHash(c)
-	if err != nil {
-		return domain.Content{}, fmt.Errorf("projections: plan %s version %d: %w", id, version, err)
-	}
-	if err := contentAgrees(revision, version, hash, at, got); err != nil {
+	at, c := v.VersionContent()
+	if err := contentAgrees(revision, version, hash, at, e.ContentHash); err != nil {
 		return domain.Content{}, fmt.Errorf("projections: plan %s: %w", id, err)
 	}
 	p.contents.Add(key, c)

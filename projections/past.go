@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 )
 
@@ -169,7 +170,7 @@ func (p *Projector) registryAt(pos eventstore.Position) (*domain.Registry, error
 
 func (p *Projector) planAt(ctx context.Context, id string, pos eventstore.Position) (*domain.Plan, error) {
 	plan := domain.NewPlan()
-	return plan, p.refold(ctx, planPrefix+id, pos, plan.Apply)
+	return plan, p.refold(ctx, domain.PlanStream(id), pos, plan.Apply)
 }
 
 // refold applies a stream's events up to pos.
@@ -182,7 +183,7 @@ func (p *Projector) refold(ctx context.Context, stream string, pos eventstore.Po
 		if rec.Position > pos {
 			break
 		}
-		e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+		e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
 		if err != nil {
 			return err
 		}

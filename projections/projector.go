@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -15,13 +14,6 @@ import (
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/internal/progress"
-)
-
-// Streams the projector understands; anything else in the log (another application's streams in a
-// shared EventStoreDB, say) is counted and skipped.
-const (
-	registryStream = "registry"
-	planPrefix     = "plan-"
 )
 
 // ErrNotReady is returned while the initial catch-up has not reached the log's head.
@@ -192,7 +184,7 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, is
 	if !isPlan {
 		return p.applyRegistryLocked(rec.Position, e)
 	}
-	id := strings.TrimPrefix(rec.Stream, planPrefix)
+	_, id, _ := domain.ParseStream(rec.Stream)
 	v := p.plans[id]
 	if v == nil {
 		v = &planView{seq: len(p.order), id: id, plan: domain.NewPlan()}
@@ -202,18 +194,18 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, is
 	if err := v.plan.Apply(e); err != nil {
 		return err
 	}
-	switch e.Data.(type) {
-	case domain.PlanSubmitted, domain.PlanRevised:
-		v.plan.ForgetContent()
-		v.contentRevision = rec.Revision
-	}
 	if v.sha == "" {
 		if lhc, ok := p.registry.LHC(v.plan.LHCID()); ok {
 			v.sha, v.lead = lhc.SHACode, lhc.LeadPCT
 		}
 	}
-	if s, ok := e.Data.(domain.SROSignedOff); ok && !v.signedBy(s.ODSCode) {
-		p.signers[s.ODSCode] = append(p.signers[s.ODSCode], v)
+	if _, ok := e.Data.(domain.VersionEvent); ok {
+		// Content is most of a plan's size: a query reads it from the log (Projector.Plan).
+		v.plan.ForgetContent()
+		v.contentRevision = rec.Revision
+	}
+	if also := planEffects[rec.Type]; also != nil {
+		also(p, v, rec, e)
 	}
 	v.revision, v.position = rec.Revision, rec.Position
 	v.record(rec.Position, e)
@@ -234,4 +226,33 @@ func (p *Projector) applyRegistryLocked(pos eventstore.Position, e domain.Event)
 		p.shaSince[o.ODSCode] = pos
 	}
 	return nil
+}
+
+// planEffects is what the projections do with each plan event besides folding it into its plan
+// (domain.Plan.Apply) and its plan's history of summaries, which every plan event gets. Every
+// registered plan event type has an entry, nil where there is nothing more to do:
+// TestEveryEventTypeIsProjected names a type without one, so that a new type is a decision about
+// the read models rather than an event they silently ignore.
+var planEffects = map[string]func(p *Projector, v *planView, rec eventstore.RecordedEvent, e domain.Event){
+	domain.TypePlanSubmitted:        nil, // content is dropped for every version event, above
+	domain.TypePlanRevised:          nil,
+	domain.TypeContributionRecorded: nil,
+	domain.TypeSROSignedOff:         indexSigner,
+	domain.TypeAssuranceRecorded:    nil,
+	domain.TypeCfHAcknowledged:      nil,
+	domain.TypePlanWithdrawn:        nil,
+}
+
+// registryEvents are the registry's event types the projections fold (into the registry, its log
+// and when each SHA was registered): TestEveryEventTypeIsProjected holds it to the registered ones.
+var registryEvents = []string{
+	domain.TypeOrganisationRegistered, domain.TypeChiefExecutiveAppointed,
+	domain.TypeLocalHealthCommunityFormed, domain.TypeLocalHealthCommunityMembersChanged,
+}
+
+// indexSigner records that the signing organisation has signed v, for its SRO evidence.
+func indexSigner(p *Projector, v *planView, _ eventstore.RecordedEvent, e domain.Event) {
+	if s := e.Data.(domain.SROSignedOff); !v.signedBy(s.ODSCode) {
+		p.signers[s.ODSCode] = append(p.signers[s.ODSCode], v)
+	}
 }

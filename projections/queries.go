@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 )
 
@@ -74,8 +75,8 @@ func (p *Projector) LendPlan(ctx context.Context, id string, fn func(PlanState) 
 		return true, fn(st)
 	}
 	var fnErr error
-	found, err = l.LendStreamEvent(ctx, planPrefix+id, at, func(rec eventstore.RecordedEvent) error {
-		return domain.LendContent(rec.Type, rec.Data, rec.Metadata, func(version int, c domain.Content, hash string) error {
+	found, err = l.LendStreamEvent(ctx, domain.PlanStream(id), at, func(rec eventstore.RecordedEvent) error {
+		return eventcodec.LendContent(rec.Type, rec.Data, rec.Metadata, func(version int, c domain.Content, hash string) error {
 			if err := contentAgrees(at, st.Version, st.ContentHash, version, hash); err != nil {
 				return err
 			}
@@ -108,7 +109,7 @@ func (p *Projector) PlanAsOf(ctx context.Context, id string, pos eventstore.Posi
 	if v == nil {
 		return PlanState{}, false, nil
 	}
-	events, err := p.store.ReadStream(ctx, planPrefix+id, 0, 0)
+	events, err := p.store.ReadStream(ctx, domain.PlanStream(id), 0, 0)
 	if err != nil {
 		return PlanState{}, false, err
 	}
@@ -119,7 +120,7 @@ func (p *Projector) PlanAsOf(ctx context.Context, id string, pos eventstore.Posi
 		if rec.Position > pos {
 			break
 		}
-		e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+		e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
 		if err != nil {
 			return PlanState{}, false, err
 		}

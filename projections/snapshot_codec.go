@@ -3,9 +3,12 @@ package projections
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
+
+	"assurance-ledger/domain"
 )
 
 // The snapshot's state is written by hand rather than with encoding/gob. Gob cannot encode
@@ -60,6 +63,65 @@ func (e *snapEncoder) id(s string) {
 		return
 	}
 	e.buf = append(e.buf, 0)
+	e.raw(s)
+}
+
+// list writes a list's length so that a nil list reads back nil and an empty one empty.
+func (e *snapEncoder) list(n int, isNil bool) {
+	if isNil {
+		e.uint(0)
+		return
+	}
+	e.uint(uint64(n) + 1)
+}
+
+func (e *snapEncoder) float(f float64) {
+	e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(f))
+}
+
+// date writes a calendar date as its year, month and day; the zero date as a year of 0, which no
+// date has.
+func (e *snapEncoder) date(d domain.Date) {
+	e.uint(uint64(d.Year()))
+	if !d.IsZero() {
+		e.uint(uint64(d.Month()))
+		e.uint(uint64(d.Day()))
+	}
+}
+
+// Kinds of text: new interned text follows, text not interned follows, a UUID's 16 bytes follow, or
+// (textInterned and above) the index of interned text written before.
+const (
+	textNew = iota
+	textRaw
+	textUUID
+	textInterned
+)
+
+// maxInternedText bounds the text worth interning: longer text (statements, reasons) rarely recurs.
+const maxInternedText = 96
+
+// text writes any string compactly: an event id as its 16 bytes, short text (codes, people, hashes)
+// once and then by reference, long text in full. The generated snap functions write every string so.
+func (e *snapEncoder) text(s string) {
+	if len(s) == 36 {
+		if u, err := uuid.Parse(s); err == nil && u.String() == s {
+			e.uint(textUUID)
+			e.buf = append(e.buf, u[:]...)
+			return
+		}
+	}
+	if len(s) > maxInternedText {
+		e.uint(textRaw)
+		e.raw(s)
+		return
+	}
+	if i, ok := e.strings[s]; ok {
+		e.uint(textInterned + i)
+		return
+	}
+	e.strings[s] = uint64(len(e.strings))
+	e.uint(textNew)
 	e.raw(s)
 }
 
@@ -186,6 +248,68 @@ func (d *snapDecoder) str() string {
 		return ""
 	}
 	return d.strings[i-1]
+}
+
+// list reads what snapEncoder.list wrote: a list's length, and whether it was nil. A list cannot hold
+// more items than there are bytes left.
+func (d *snapDecoder) list() (n int, isNil bool) {
+	v := d.uint()
+	if v == 0 {
+		return 0, true
+	}
+	if v-1 > uint64(len(d.buf)) {
+		d.fail("a list of %d items in %d bytes", v-1, len(d.buf))
+		return 0, false
+	}
+	return int(v - 1), false
+}
+
+func (d *snapDecoder) float() float64 {
+	b := d.bytes(8)
+	if b == nil {
+		return 0
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(b))
+}
+
+func (d *snapDecoder) date() domain.Date {
+	y := d.uint()
+	if y == 0 || d.err != nil {
+		return domain.Date{}
+	}
+	m, day := d.uint(), d.uint()
+	if y > 9999 || m > 12 || day > 31 {
+		d.fail("no date %d-%d-%d", y, m, day)
+		return domain.Date{}
+	}
+	v, err := domain.NewDate(int(y), time.Month(m), int(day))
+	if err != nil {
+		d.fail("%v", err)
+	}
+	return v
+}
+
+func (d *snapDecoder) text() string {
+	switch k := d.uint(); {
+	case d.err != nil:
+		return ""
+	case k == textNew:
+		s := d.raw()
+		d.strings = append(d.strings, s)
+		return s
+	case k == textRaw:
+		return d.raw()
+	case k == textUUID:
+		if b := d.bytes(16); b != nil {
+			return uuid.UUID(b).String()
+		}
+		return ""
+	case k-textInterned < uint64(len(d.strings)):
+		return d.strings[k-textInterned]
+	default:
+		d.fail("text %d referred to, %d read", k-textInterned, len(d.strings))
+		return ""
+	}
 }
 
 func (d *snapDecoder) id() string {

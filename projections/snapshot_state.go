@@ -53,20 +53,6 @@ func (p *Projector) captureLocked() snapState {
 	return s
 }
 
-// checkNoContent refuses a state in which a plan holds content: a snapshot does not save it (the
-// projector reads it from the log), so a plan holding some means a path that forgot
-// domain.Plan.ForgetContent, and a restore would lose what that path relies on.
-func (s snapState) checkNoContent() error {
-	for _, sp := range s.plans {
-		for _, v := range sp.record.Versions {
-			if !v.Content.IsZero() {
-				return fmt.Errorf("projections: no snapshot: plan %s version %d holds content, which a snapshot does not keep", sp.id, v.Number)
-			}
-		}
-	}
-	return nil
-}
-
 // encode writes the state.
 func (s snapState) encode(e *snapEncoder) {
 	e.len(len(s.positions))
@@ -87,7 +73,7 @@ func (s snapState) encode(e *snapEncoder) {
 		e.uint(v.revision)
 		e.uint(v.position)
 		e.uint(v.contentRevision)
-		encodePlan(e, v.record)
+		snapPlanRecord(e, &v.record)
 		encodeHistory(e, v.history)
 	}
 
@@ -125,7 +111,8 @@ func (p *Projector) decodeState(d *snapDecoder) error {
 	p.order = make([]*planView, 0, n)
 	for range n {
 		v := &planView{seq: len(p.order), id: d.raw(), sha: d.str(), lead: d.str(), revision: d.uint(), position: d.uint(), contentRevision: d.uint()}
-		rec := decodePlan(d)
+		var rec domain.PlanRecord
+		unsnapPlanRecord(d, &rec)
 		v.history = decodeHistory(d)
 		if d.err != nil {
 			return d.err
@@ -234,148 +221,4 @@ func decodeHistory(d *snapDecoder) []summary {
 		prev = s
 	}
 	return history
-}
-
-// encodePlan writes a plan's state without content, which the projector does not keep
-// (domain.Plan.ForgetContent): Plan reads it from the log.
-func encodePlan(e *snapEncoder, r domain.PlanRecord) {
-	e.bool(r.Exists)
-	if !r.Exists {
-		return
-	}
-	e.raw(r.ID)
-	e.str(r.LHCID)
-	e.str(r.Round)
-	e.int(int64(r.Period.FirstYear))
-	e.int(int64(r.Period.LastYear))
-	e.str(r.LeadPCT)
-	e.len(len(r.Versions))
-	for _, v := range r.Versions {
-		encodeVersion(e, v)
-	}
-	e.bool(r.Withdrawal != nil)
-	if w := r.Withdrawal; w != nil {
-		e.str(w.Reason)
-		e.time(w.RecordedAt)
-		e.id(w.EventID)
-	}
-}
-
-func decodePlan(d *snapDecoder) domain.PlanRecord {
-	if !d.bool() {
-		return domain.PlanRecord{}
-	}
-	r := domain.PlanRecord{Exists: true, ID: d.raw(), LHCID: d.str(), Round: d.str(),
-		Period: domain.Period{FirstYear: int(d.int()), LastYear: int(d.int())}, LeadPCT: d.str()}
-	n := d.count(11)
-	r.Versions = make([]domain.Version, 0, n)
-	for range n {
-		r.Versions = append(r.Versions, decodeVersion(d))
-	}
-	if d.bool() {
-		r.Withdrawal = &domain.Withdrawal{Reason: d.str(), RecordedAt: d.time(), EventID: d.id()}
-	}
-	return r
-}
-
-func encodeVersion(e *snapEncoder, v domain.Version) {
-	e.len(v.Number)
-	e.str(v.ContentHash)
-	e.time(v.SubmittedAt)
-	e.id(v.EventID)
-	e.str(v.Reason)
-	e.len(len(v.Contributors))
-	for _, c := range v.Contributors {
-		e.str(c)
-	}
-	e.len(len(v.Contributions))
-	for _, c := range v.Contributions {
-		e.len(c.Version)
-		e.str(c.ContributorODS)
-		e.str(c.Section)
-		e.str(c.Summary)
-		e.raw(c.DocumentSHA256)
-		e.time(c.RecordedAt)
-		e.id(c.EventID)
-	}
-	e.len(len(v.SignOffs))
-	for _, s := range v.SignOffs {
-		e.len(s.Version)
-		e.str(s.ODSCode)
-		e.str(s.PersonID)
-		e.str(s.Statement)
-		e.str(s.ContentHash)
-		e.time(s.RecordedAt)
-		e.id(s.EventID)
-	}
-	e.bool(v.Assurance != nil)
-	if a := v.Assurance; a != nil {
-		e.len(a.Version)
-		e.str(a.SHACode)
-		e.str(string(a.Outcome))
-		e.len(len(a.Criteria))
-		for _, c := range a.Criteria {
-			e.str(c.ID)
-			e.bool(c.Met)
-			e.str(c.Note)
-		}
-		e.len(len(a.Conditions))
-		for _, c := range a.Conditions {
-			e.str(c)
-		}
-		e.bool(a.ReflectedInPfITPlan)
-		e.str(a.PfIT)
-		e.time(a.RecordedAt)
-		e.id(a.EventID)
-	}
-	e.bool(v.Acknowledgement != nil)
-	if a := v.Acknowledgement; a != nil {
-		e.len(a.Version)
-		e.id(a.AssuranceEventID)
-		e.str(a.Note)
-		e.str(a.ODSCode)
-		e.time(a.RecordedAt)
-		e.id(a.EventID)
-	}
-}
-
-func decodeVersion(d *snapDecoder) domain.Version {
-	v := domain.Version{Number: int(d.uint()), ContentHash: d.str(), SubmittedAt: d.time(), EventID: d.id(), Reason: d.str()}
-	n := d.count(1)
-	v.Contributors = make([]string, 0, n)
-	for range n {
-		v.Contributors = append(v.Contributors, d.str())
-	}
-	n = d.count(7)
-	v.Contributions = make([]domain.Contribution, 0, n)
-	for range n {
-		v.Contributions = append(v.Contributions, domain.Contribution{Version: int(d.uint()), ContributorODS: d.str(),
-			Section: d.str(), Summary: d.str(), DocumentSHA256: d.raw(), RecordedAt: d.time(), EventID: d.id()})
-	}
-	n = d.count(7)
-	v.SignOffs = make([]domain.SignOff, 0, n)
-	for range n {
-		v.SignOffs = append(v.SignOffs, domain.SignOff{Version: int(d.uint()), ODSCode: d.str(), PersonID: d.str(),
-			Statement: d.str(), ContentHash: d.str(), RecordedAt: d.time(), EventID: d.id()})
-	}
-	if d.bool() {
-		a := &domain.Assurance{Version: int(d.uint()), SHACode: d.str(), Outcome: domain.Outcome(d.str())}
-		n = d.count(3)
-		a.Criteria = make([]domain.Criterion, 0, n)
-		for range n {
-			a.Criteria = append(a.Criteria, domain.Criterion{ID: d.str(), Met: d.bool(), Note: d.str()})
-		}
-		n = d.count(1)
-		a.Conditions = make([]string, 0, n)
-		for range n {
-			a.Conditions = append(a.Conditions, d.str())
-		}
-		a.ReflectedInPfITPlan, a.PfIT, a.RecordedAt, a.EventID = d.bool(), d.str(), d.time(), d.id()
-		v.Assurance = a
-	}
-	if d.bool() {
-		v.Acknowledgement = &domain.Acknowledgement{Version: int(d.uint()), AssuranceEventID: d.id(), Note: d.str(),
-			ODSCode: d.str(), RecordedAt: d.time(), EventID: d.id()}
-	}
-	return v
 }

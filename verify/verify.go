@@ -9,7 +9,7 @@ import (
 	"errors"
 	"fmt"
 
-	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 )
 
@@ -105,7 +105,7 @@ func (r *Report) checkAll(events []eventstore.RecordedEvent, heads map[string]*c
 		r.Head = ev.Position
 		h := heads[ev.Stream]
 		if h == nil {
-			h = &chainHead{hash: domain.GenesisHash}
+			h = &chainHead{hash: eventcodec.GenesisHash}
 			heads[ev.Stream] = h
 		}
 		if reason := check(ev, h); reason != "" {
@@ -140,7 +140,7 @@ func check(ev eventstore.RecordedEvent, h *chainHead) string {
 		// The previous event may have been rewritten with a recomputed hash: name both.
 		return fmt.Sprintf("prev_hash %s does not match hash %s of the stream's previous event (position %d): this event or that one was altered", meta.PrevHash, prevHash, prevPosition)
 	}
-	got, err := domain.ChainHash(prevHash, ev.Type, ev.Data, ev.Metadata)
+	got, err := eventcodec.ChainHash(prevHash, ev.Type, ev.Data, ev.Metadata)
 	if err != nil {
 		return err.Error()
 	}
@@ -148,7 +148,7 @@ func check(ev eventstore.RecordedEvent, h *chainHead) string {
 		return fmt.Sprintf("hash mismatch: stored %s, recomputed %s (the event was altered after it was recorded)", meta.Hash, got)
 	}
 	// Decoded as a reader would: upcast from the event's schema_version, after the hash is checked.
-	if _, err := domain.DecodeEnvelope(ev.Type, ev.Data, ev.Metadata); err != nil {
+	if _, err := eventcodec.DecodeEnvelope(ev.Type, ev.Data, ev.Metadata); err != nil {
 		return "event does not decode: " + err.Error()
 	}
 	return ""

@@ -12,6 +12,7 @@ import (
 
 	"assurance-ledger/command"
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/verify"
@@ -106,7 +107,7 @@ func TestEveryKindOfTamperingIsNamed(t *testing.T) {
 			meta := bytes.Clone(e.Metadata)
 			prev := between(meta, `"prev_hash":"`, `"`)
 			old := between(meta, `"hash":"`, `"`)
-			fresh, err := domain.ChainHash(prev, e.Type, e.Data, meta)
+			fresh, err := eventcodec.ChainHash(prev, e.Type, e.Data, meta)
 			if err != nil {
 				panic(err)
 			}
@@ -116,7 +117,7 @@ func TestEveryKindOfTamperingIsNamed(t *testing.T) {
 			// Intact as stored, hash and all: the finding is that this code cannot read it.
 			meta := bytes.Replace(e.Metadata, []byte(`"schema_version":1`), []byte(`"schema_version":2`), 1)
 			old := between(meta, `"hash":"`, `"`)
-			fresh, err := domain.ChainHash(between(meta, `"prev_hash":"`, `"`), e.Type, e.Data, meta)
+			fresh, err := eventcodec.ChainHash(between(meta, `"prev_hash":"`, `"`), e.Type, e.Data, meta)
 			if err != nil {
 				panic(err)
 			}

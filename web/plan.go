@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
 	"assurance-ledger/projections"
 )
 
@@ -80,7 +81,7 @@ func (d *dashboard) plan(c echo.Context) error {
 		return d.errorPage(c, http.StatusNotFound, "No such plan", "No plan "+id+" had been submitted"+asOfWords(p)+".")
 	}
 	// The timeline is read from the log, not a model of it, and stops where the plan's state does.
-	events, err := d.Store.ReadStream(ctx, "plan-"+id, 0, 0)
+	events, err := d.Store.ReadStream(ctx, domain.PlanStream(id), 0, 0)
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func (d *dashboard) plan(c echo.Context) error {
 		if rec.Position > st.Position {
 			break
 		}
-		e, err := domain.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+		e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
 		if err != nil {
 			return err
 		}
