@@ -156,6 +156,12 @@ func (f failingLender) LendAll(ctx context.Context, after eventstore.Position, l
 	return f.l.LendAll(ctx, after, limit, fn)
 }
 
+func (f failingLender) Spread(recs []eventstore.RecordedEvent, workers int, work func(int)) error {
+	return f.l.Spread(recs, workers, work)
+}
+
+var _ eventstore.Lender = failingLender{}
+
 // A plan that exists but whose content cannot be read is a 500 problem with nothing of the plan and
 // no ETag, not a partial answer.
 func TestGetPlanWhoseContentCannotBeReadIs500(t *testing.T) {

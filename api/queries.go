@@ -14,8 +14,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"assurance-ledger/domain"
-	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
+	"assurance-ledger/history"
 	"assurance-ledger/projections"
 )
 
@@ -211,17 +211,14 @@ type AuditEntry struct {
 	Data       domain.EventData `json:"data"`
 }
 
-func auditEntry(rec eventstore.RecordedEvent, withStream bool) (AuditEntry, error) {
-	e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
-	if err != nil {
-		return AuditEntry{}, fmt.Errorf("position %d: %w", rec.Position, err)
-	}
-	a := AuditEntry{Position: rec.Position, Revision: rec.Revision, Type: rec.Type, EventID: e.Meta.EventID,
+func auditEntry(h history.Entry, withStream bool) AuditEntry {
+	e := h.Event
+	a := AuditEntry{Position: h.Position, Revision: h.Revision, Type: h.Type, EventID: e.Meta.EventID,
 		RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, CommandID: e.Meta.CommandID, PrevHash: e.Meta.PrevHash, Hash: e.Meta.Hash, Data: e.Data}
 	if withStream {
-		a.Stream = rec.Stream
+		a.Stream = h.Stream
 	}
-	return a, nil
+	return a
 }
 
 // auditTrail reads the plan's stream from the store itself: the trail is the log, not a model of it.
@@ -230,7 +227,7 @@ func (s *server) auditTrail(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	events, err := s.Store.ReadStream(c.Request().Context(), domain.PlanStream(id), 0, 0)
+	events, _, err := s.history.Plan(c.Request().Context(), id, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -238,12 +235,8 @@ func (s *server) auditTrail(c echo.Context) error {
 		return newProblem(http.StatusNotFound, "plan_not_found", "no plan "+id)
 	}
 	entries := make([]AuditEntry, 0, len(events))
-	for _, rec := range events {
-		a, err := auditEntry(rec, false)
-		if err != nil {
-			return err
-		}
-		entries = append(entries, a)
+	for _, h := range events {
+		entries = append(entries, auditEntry(h, false))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"plan_id": id, "entries": entries})
 }
@@ -271,7 +264,7 @@ func (s *server) auditEvents(c echo.Context) error {
 		limit = n
 	}
 	ctx := c.Request().Context()
-	events, err := s.Store.ReadAll(ctx, from-1, limit)
+	events, last, err := s.history.Log(ctx, from-1, limit)
 	if err != nil {
 		return err
 	}
@@ -280,16 +273,12 @@ func (s *server) auditEvents(c echo.Context) error {
 		return err
 	}
 	entries := make([]AuditEntry, 0, len(events))
-	for _, rec := range events {
-		a, err := auditEntry(rec, true)
-		if err != nil {
-			return err
-		}
-		entries = append(entries, a)
+	for _, h := range events {
+		entries = append(entries, auditEntry(h, true))
 	}
 	body := map[string]any{"events": entries, "head_position": head}
-	if len(events) == limit {
-		body["next_from_position"] = events[len(events)-1].Position + 1
+	if last < head {
+		body["next_from_position"] = last + 1
 	} else {
 		body["next_from_position"] = nil
 	}

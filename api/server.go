@@ -12,6 +12,7 @@ import (
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
 	"assurance-ledger/eventstore"
+	"assurance-ledger/history"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
@@ -53,6 +54,7 @@ type Config struct {
 type server struct {
 	Config
 	limiter *limiter
+	history *history.Reader
 }
 
 // New returns the HTTP handler of the ledger.
@@ -72,7 +74,7 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Limit == nil {
 		cfg.Limit = NewRateLimit(cfg.RateLimit, cfg.RateBurst)
 	}
-	s := &server{Config: cfg, limiter: cfg.Limit.l}
+	s := &server{Config: cfg, limiter: cfg.Limit.l, history: history.New(cfg.Store)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(cfg.Log)

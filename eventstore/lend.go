@@ -23,6 +23,14 @@ type Lender interface {
 	// LendStreamEvent, and so is the slice itself, which the store may reuse for its next call:
 	// both are valid only until fn returns. What fn copies out of an event (its position, id,
 	// stream, type and the rest) is its own to keep. fn may take longer than LendStreamEvent's
-	// (decoding a batch on every core) but must do no I/O. fn's error is returned as it is.
+	// (decoding a batch on every core, through Spread) but must do no I/O. fn's error is returned
+	// as it is.
 	LendAll(ctx context.Context, after Position, limit int, fn func([]RecordedEvent) error) (n int, err error)
+
+	// Spread calls work(i) for every i in [0, len(recs)) on up to workers goroutines and returns
+	// once every call has returned, for fn of LendAll to read the records it was lent on every core.
+	// A fault reading lent bytes on any of them is the store's to handle: Spread returns it as
+	// ErrCorrupt naming the record's position, so that no caller handles the store's faults. Call
+	// it only inside fn, with the records fn was given.
+	Spread(recs []RecordedEvent, workers int, work func(i int)) error
 }

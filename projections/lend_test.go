@@ -47,6 +47,12 @@ func (l *lender) LendAll(ctx context.Context, after eventstore.Position, limit i
 	return l.inner.LendAll(ctx, after, limit, fn)
 }
 
+func (l *lender) Spread(recs []eventstore.RecordedEvent, workers int, work func(int)) error {
+	return l.inner.Spread(recs, workers, work)
+}
+
+var _ eventstore.Lender = (*lender)(nil)
+
 var errGone = errors.New("gone")
 
 // lendJSON is LendPlan's state encoded inside fn, while its content is valid.

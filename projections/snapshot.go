@@ -281,7 +281,7 @@ func (p *Projector) refoldRegistry(ctx context.Context, h snapshotHeader) error 
 		return fmt.Errorf("%w: the snapshot folded %d registry events up to position %d, the log has %d", ErrSnapshotOtherLog, h.registry, h.position, len(recs))
 	}
 	var b decodedBatch
-	if err := decodeAll(recs, &b); err != nil {
+	if err := decodeAll(recs, &b, inParallel); err != nil {
 		return err
 	}
 	for i, d := range b.decoded {

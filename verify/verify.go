@@ -23,11 +23,19 @@ type Finding struct {
 	Reason   string              `json:"reason"`
 }
 
+// String names the event as far as it is known: a record that cannot be read has no id or type.
 func (f Finding) String() string {
 	if f.Stream == "" {
 		return fmt.Sprintf("position %d: %s", f.Position, f.Reason)
 	}
-	return fmt.Sprintf("position %d, stream %s revision %d, event %s (%s): %s", f.Position, f.Stream, f.Revision, f.EventID, f.Type, f.Reason)
+	where := fmt.Sprintf("position %d, stream %s revision %d", f.Position, f.Stream, f.Revision)
+	if f.EventID != "" {
+		where += ", event " + f.EventID
+	}
+	if f.Type != "" {
+		where += " (" + f.Type + ")"
+	}
+	return where + ": " + f.Reason
 }
 
 // Report is the outcome of a verification.

@@ -147,3 +147,19 @@ func between(b []byte, start, end string) string {
 	rest := b[i+len(start):]
 	return string(rest[:bytes.Index(rest, []byte(end))])
 }
+
+// A finding names the event as far as it is known, without empty id or type: a record that
+// cannot be read has neither.
+func TestFindingNamesWhatIsKnown(t *testing.T) {
+	for _, c := range []struct {
+		f    verify.Finding
+		want string
+	}{
+		{verify.Finding{Position: 7, Reason: "gap"}, "position 7: gap"},
+		{verify.Finding{Position: 7, Stream: "plan-x", Revision: 2, Reason: "stored record unreadable: checksum"}, "position 7, stream plan-x revision 2: stored record unreadable: checksum"},
+		{verify.Finding{Position: 7, Stream: "plan-x", Revision: 2, EventID: "e", Type: "PlanRevised", Reason: "hash"}, "position 7, stream plan-x revision 2, event e (PlanRevised): hash"},
+	} {
+		assert.Equal(t, c.want, c.f.String())
+		assert.NotContains(t, c.f.String(), "()")
+	}
+}

@@ -6,12 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"assurance-ledger/domain"
-	"assurance-ledger/eventcodec"
 	"assurance-ledger/projections"
 )
 
@@ -81,7 +81,7 @@ func (d *dashboard) plan(c echo.Context) error {
 		return d.errorPage(c, http.StatusNotFound, "No such plan", "No plan "+id+" had been submitted"+asOfWords(p)+".")
 	}
 	// The timeline is read from the log, not a model of it, and stops where the plan's state does.
-	events, err := d.Store.ReadStream(ctx, domain.PlanStream(id), 0, 0)
+	events, _, err := d.history.Plan(ctx, id, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -94,21 +94,16 @@ func (d *dashboard) plan(c echo.Context) error {
 			page.LHCName = l.Name
 		}
 	}
-	for _, rec := range events {
-		if rec.Position > st.Position {
+	for _, h := range events {
+		if h.Position > st.Position {
 			break
 		}
-		e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
-		if err != nil {
-			return err
-		}
-		page.Timeline = append(page.Timeline, timelineEntry{Position: rec.Position, Revision: rec.Revision, Type: rec.Type,
+		e := h.Event
+		page.Timeline = append(page.Timeline, timelineEntry{Position: h.Position, Revision: h.Revision, Type: h.Type,
 			RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, PrevHash: e.Meta.PrevHash, Hash: e.Meta.Hash, Summary: summarise(e.Data)})
-		switch data := e.Data.(type) {
-		case domain.PlanSubmitted:
-			page.Versions = append(page.Versions, versionInfo{Number: 1, Content: data.Content})
-		case domain.PlanRevised:
-			page.Versions = append(page.Versions, versionInfo{Number: data.Version, Content: data.Content})
+		if v, ok := e.Data.(domain.VersionEvent); ok {
+			n, c := v.VersionContent()
+			page.Versions = append(page.Versions, versionInfo{Number: n, Content: c})
 		}
 	}
 	for _, vh := range st.VersionsHistory {
@@ -182,5 +177,19 @@ func summarise(data domain.EventData) string {
 	case domain.PlanWithdrawn:
 		return "Withdrawn: " + e.Reason
 	}
-	return ""
+	return humanise(data.EventType())
+}
+
+// humanise is an event type's name as words ("PlanWithdrawn": "Plan withdrawn"), the summary of an
+// event summarise has no words of its own for.
+func humanise(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte(' ')
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 
 	"assurance-ledger/auth"
 	"assurance-ledger/eventstore"
+	"assurance-ledger/history"
 	"assurance-ledger/projections"
 )
 
@@ -37,7 +38,8 @@ type dashboard struct {
 	Config
 	pages map[string]*template.Template
 	// api answers the requests the dashboard hands on to the API (the evidence bundle download).
-	api http.Handler
+	api     http.Handler
+	history *history.Reader
 }
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
@@ -49,7 +51,7 @@ func Mount(e *echo.Echo, cfg Config) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	d := &dashboard{Config: cfg, pages: parsePages(), api: e}
+	d := &dashboard{Config: cfg, pages: parsePages(), api: e, history: history.New(cfg.Store)}
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		panic(err)

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -15,11 +12,8 @@ import (
 
 	"assurance-ledger/api"
 	"assurance-ledger/auth"
-	"assurance-ledger/command"
-	"assurance-ledger/internal/settle"
+	"assurance-ledger/internal/service"
 	"assurance-ledger/ledgertree"
-	"assurance-ledger/projections"
-	"assurance-ledger/web"
 )
 
 func serveCmd() *cobra.Command {
@@ -68,90 +62,38 @@ func serveCmd() *cobra.Command {
 			} else if n > 0 {
 				log.Info("removed backup copies a stopped server left behind", "files", n)
 			}
-
-			handler := command.NewHandler(store, command.Options{})
-			if demo {
-				if err := seedDemo(ctx, store, handler, log); err != nil {
-					return err
-				}
-			}
-			// The projections start from their snapshot in the data directory when it is of this log,
-			// so that a restart reads only what was recorded since it was saved.
-			snapshot := filepath.Join(sf.data, projections.SnapshotFile)
-			proj, err := projections.RestoreOrNew(ctx, store, snapshot, log)
-			if err != nil {
-				return err
-			}
-			// The tree follows the log on its own subscription: it needs nothing the projections fold,
-			// and a failure of either leaves the other serving. A tree that stops logs why and makes
-			// /readyz and the /v1/ledger routes answer 503.
-			// The tree resumes from its checkpoint in the data directory (which exists whichever store
-			// holds the events), so a restart reads only what was recorded since the last save.
-			cp, err := ledgertree.OpenCheckpointOrSetAside(filepath.Join(sf.data, ledgertree.CheckpointFile), log)
-			if err != nil {
-				return err
-			}
-			defer cp.Close()
-			tree, err := ledgertree.Resume(ctx, cp, store, log)
-			if err != nil {
-				return err
-			}
-			heads, err := ledgertree.OpenHeadLog(filepath.Join(sf.data, ledgertree.HeadsFile), treeKey)
-			if err != nil {
-				return err
-			}
-			tokens := auth.NewVerifier(secret, nil)
-			limit := api.NewRateLimit(rateLimit, rateBurst) // one allowance per person, API and pages
-			e := api.New(api.Config{
-				Commands: handler, Projections: proj, Store: store,
-				Tokens: tokens, Log: log,
-				Tree: tree, TreeSigner: treeKey, Heads: heads, BackupDir: sf.data,
-				RequestTimeout: requestTimeout, Limit: limit,
-			})
-			web.Mount(e, web.Config{Projections: proj, Store: store, Tokens: tokens, Log: log, Limit: limit.TakePerson})
-			srv, err := newHTTPServer(e, hopts, log)
-			if err != nil {
-				return err
-			}
+			// Bound before anything is written: a port already taken must leave the store as it was.
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
-
-			projCtx, stopProj := context.WithCancel(context.Background())
-			projDone, treeDone := make(chan struct{}), make(chan struct{})
-			go func() {
-				defer close(projDone)
-				if err := proj.Run(projCtx); err != nil && projCtx.Err() == nil {
-					log.Error("projections stopped; the service keeps answering health checks and commands, queries report not ready", "error", err.Error())
+			defer ln.Close()
+			svc, err := service.Open(ctx, service.Options{
+				Store: store, DataDir: sf.data, Secret: secret, Signer: treeKey, Log: log,
+				RequestTimeout: requestTimeout, RateLimit: rateLimit, RateBurst: rateBurst,
+			})
+			if err != nil {
+				return err
+			}
+			// Stopped before the deferred Close of the store: the projections' snapshot is saved
+			// with everything they applied, and the tree's checkpoint closed.
+			defer svc.Stop()
+			if demo {
+				if err := seedDemo(ctx, store, svc.Commands, log); err != nil {
+					return err
 				}
-			}()
-			go func() { defer close(treeDone); _ = tree.Run(projCtx, store) }()
-			go settle.AfterCatchUp(projCtx, store, log, proj, tree)
-			// A head is stored every minute the tree grew and one at shutdown, besides every head
-			// served, so that ledger verify has heads to compare with even if nobody asked.
-			headsDone := make(chan struct{})
-			go func() { defer close(headsDone); heads.Keep(projCtx, tree, time.Minute) }()
-			snapsDone := make(chan struct{})
-			go func() {
-				defer close(snapsDone)
-				proj.KeepSnapshots(projCtx, snapshot, projections.DefaultSnapshotEvery)
-			}()
-
+			}
+			srv, err := newHTTPServer(svc.Handler, hopts, log)
+			if err != nil {
+				return err
+			}
+			svc.Start()
 			log.Info("serving", "addr", ln.Addr().String(), "tls", srv.TLSConfig != nil, "store", redact(sf.store), "data", sf.data,
 				"rate_limit", rateLimit, "rate_burst", rateBurst, "request_timeout", requestTimeout.String(),
 				"heap_budget_mib", pacedBudget(hb, paced))
-			// On SIGTERM or SIGINT: stop accepting and finish what is in flight; then the projections
-			// and the tree stop, the projections' snapshot is saved with everything they applied,
-			// and the deferred Close closes the store last.
-			err = serveHTTP(ctx, srv, ln, hopts.shutdownGrace, log)
-			stopProj()
-			<-projDone
-			<-treeDone
-			<-headsDone
-			<-snapsDone
-			saveSnapshot(proj, snapshot, log)
-			return err
+			// On SIGTERM or SIGINT: stop accepting and finish what is in flight; then the service
+			// stops (saving the projections' snapshot) and the deferred Close closes the store last.
+			return serveHTTP(ctx, srv, ln, hopts.shutdownGrace, log)
 		},
 	}
 	sf.register(cmd)
@@ -164,17 +106,4 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().IntVar(&rateBurst, "rate-burst", 2000, "requests each person may send at once before --rate-limit applies")
 	cmd.Flags().DurationVar(&requestTimeout, "request-timeout", 20*time.Second, "longest a request may be handled before it is answered 503")
 	return cmd
-}
-
-// saveSnapshot saves the projections' snapshot at shutdown. A failure is only logged: the next
-// start reads on from an older snapshot, or the whole log.
-func saveSnapshot(proj *projections.Projector, path string, log *slog.Logger) {
-	start := time.Now()
-	info, err := proj.SaveSnapshot(path)
-	if err != nil {
-		log.Warn("projections snapshot not saved at shutdown", "snapshot", path, "error", err.Error())
-		return
-	}
-	log.Info("projections snapshot saved", "snapshot", path, "position", info.Position, "events", info.Events,
-		"bytes", info.Bytes, "ms", time.Since(start).Milliseconds())
 }

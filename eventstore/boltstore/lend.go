@@ -3,7 +3,9 @@ package boltstore
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"assurance-ledger/eventstore"
 )
@@ -99,4 +101,40 @@ func callLent(call func() error) (p *lentPanic, err error) {
 		}
 	}()
 	return nil, call()
+}
+
+// Spread implements eventstore.Lender. Each goroutine reads the map with SetPanicOnFault, as view
+// does on its own, so that a fault where the file is damaged or truncated under the reader ends
+// that goroutine's work with ErrCorrupt, naming the record it was reading, instead of the process.
+func (s *Store) Spread(recs []eventstore.RecordedEvent, workers int, work func(i int)) error {
+	workers = max(1, min(workers, len(recs)))
+	var (
+		wg      sync.WaitGroup
+		faulted atomic.Pointer[error]
+	)
+	for w := range workers {
+		wg.Go(func() {
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			i := w
+			defer func() {
+				if r := recover(); r != nil {
+					f, ok := r.(interface{ Addr() uintptr })
+					if !ok {
+						panic(r)
+					}
+					err := fmt.Errorf("%w: reading the record at position %d faulted at address %#x: %v",
+						eventstore.ErrCorrupt, recs[i].Position, f.Addr(), r)
+					faulted.CompareAndSwap(nil, &err)
+				}
+			}()
+			for ; i < len(recs); i += workers {
+				work(i)
+			}
+		})
+	}
+	wg.Wait()
+	if errp := faulted.Load(); errp != nil {
+		return *errp
+	}
+	return nil
 }

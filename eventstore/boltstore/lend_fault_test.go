@@ -3,8 +3,10 @@
 package boltstore
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -50,4 +52,36 @@ func TestLendReportsAFaultInTheCallbackAsCorrupt(t *testing.T) {
 		return nil
 	})
 	require.ErrorIs(t, err, eventstore.ErrCorrupt)
+}
+
+// A fault while other goroutines read lent records through Spread stops the work with ErrCorrupt
+// naming the record, as a damaged record does, instead of ending the process: the store's faults
+// are the store's to handle, whoever reads its bytes.
+func TestSpreadReportsAFaultInLentRecordsAsCorrupt(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "ledger.db"), Options{NoSync: true})
+	require.NoError(t, err)
+	defer s.Close()
+	for i := range 200 {
+		_, err = s.Append(t.Context(), "a", eventstore.Any, eventstore.Event{ID: uuid.New(), Type: "A", Data: []byte(`{"n":` + fmt.Sprint(i) + `}`)})
+		require.NoError(t, err)
+	}
+	m := truncatedMapping(t)
+	var read atomic.Int64
+	_, err = s.LendAll(t.Context(), 0, 0, func(recs []eventstore.RecordedEvent) error {
+		bad := len(recs) / 2
+		return s.Spread(recs, 4, func(i int) {
+			if i == bad {
+				faultSink += m[8192]
+			}
+			read.Add(int64(len(recs[i].Data)))
+		})
+	})
+	require.ErrorIs(t, err, eventstore.ErrCorrupt)
+	require.ErrorContains(t, err, "faulted")
+	require.ErrorContains(t, err, "position 101")
+
+	_, err = s.LendAll(t.Context(), 0, 0, func(recs []eventstore.RecordedEvent) error {
+		return s.Spread(recs, 4, func(i int) { read.Add(1) })
+	})
+	require.NoError(t, err, "without a fault, every record is read")
 }

@@ -66,16 +66,28 @@ func prefetchMissing(path string, stop func() bool) (chunks uint64, err error) {
 		uintptr(unsafe.Pointer(unsafe.SliceData(resident)))); errno != 0 {
 		return 0, errno
 	}
-	perChunk := prefetchChunk / page
-	for first := 0; first < len(resident) && !stop(); first += perChunk {
-		if !allResident(resident[first:min(first+perChunk, len(resident))]) {
-			if err := unix.Fadvise(int(f.Fd()), int64(first*page), prefetchChunk, unix.FADV_WILLNEED); err != nil {
-				return chunks, err
-			}
-			chunks++
+	for _, first := range missingChunks(resident, prefetchChunk/page) {
+		if stop() {
+			break
 		}
+		if err := unix.Fadvise(int(f.Fd()), int64(first*page), prefetchChunk, unix.FADV_WILLNEED); err != nil {
+			return chunks, err
+		}
+		chunks++
 	}
 	return chunks, nil
+}
+
+// missingChunks is the first page of every chunk of perChunk pages with a page not resident, as
+// mincore reports residency (the low bit of each page's byte).
+func missingChunks(resident []byte, perChunk int) []int {
+	var out []int
+	for first := 0; first < len(resident); first += perChunk {
+		if !allResident(resident[first:min(first+perChunk, len(resident))]) {
+			out = append(out, first)
+		}
+	}
+	return out
 }
 
 func allResident(pages []byte) bool {

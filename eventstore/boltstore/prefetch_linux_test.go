@@ -79,9 +79,9 @@ func TestReadFromTheStartPrefetchesWhatIsNotCached(t *testing.T) {
 		prefetches uint64
 		chunks     uint64
 	}{
+		// Which chunks a prefetch asks for, of a file partly cached, is missingChunks's, tested
+		// without the kernel: this VM trims its page cache, so a file just read may not stay whole.
 		{"from the start of a long log, nothing cached", 1000, 0, 1024, [2]int64{0, 0}, 1, chunks},
-		{"from the start of a long log, all cached", 1000, 0, 1024, [2]int64{0, 1}, 1, 0}, // one byte: no whole page dropped
-		{"from the start of a long log, its second chunk not cached", 1000, 0, 1024, [2]int64{chunk, chunk}, 1, 1},
 		{"a look at the first events of a long log", 1000, 0, 64, [2]int64{0, 0}, 0, 0},
 		{"from further on", 1000, 10, 1024, [2]int64{0, 0}, 0, 0},
 		{"from the start of a short log", 20000, 0, 1024, [2]int64{0, 0}, 0, 0},
@@ -107,6 +107,28 @@ func TestReadFromTheStartPrefetchesWhatIsNotCached(t *testing.T) {
 			// The kernel's reads are asynchronous: the pages arrive shortly after they are asked for.
 			require.Eventually(t, func() bool { return residentShare(t, path) > 0.9 }, 10*time.Second, 10*time.Millisecond,
 				"resident after the prefetch: %.2f", residentShare(t, path))
+		})
+	}
+}
+
+// A prefetch asks for exactly the chunks with a page the page cache lacks.
+func TestMissingChunks(t *testing.T) {
+	const in, out = 1, 0
+	for _, c := range []struct {
+		name     string
+		resident []byte
+		perChunk int
+		want     []int
+	}{
+		{"all cached", []byte{in, in, in, in, in, in}, 2, nil},
+		{"nothing cached", []byte{out, out, out, out, out}, 2, []int{0, 2, 4}},
+		{"the second chunk not cached", []byte{in, in, out, in, in, in}, 2, []int{2}},
+		{"a short last chunk", []byte{in, in, in, in, out}, 2, []int{4}},
+		{"other bits of mincore's byte ignored", []byte{in | 2, 2, in, in}, 2, []int{0}},
+		{"an empty file", nil, 2, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			require.Equal(t, c.want, boltstore.MissingChunks(c.resident, c.perChunk))
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -126,6 +127,28 @@ func testLendAll(t *testing.T, h Harness) {
 			require.Equal(t, 1, calls)
 			requireSameEvents(t, want, got)
 		}
+	}
+}
+
+// Spread, inside LendAll's fn, calls work once for every record, on however many goroutines.
+func testLendSpread(t *testing.T, h Harness) {
+	s := open(t, h)
+	l := lenderOf(t, s)
+	mustAppend(t, s, "a", eventstore.NoStream, events("A", 37)...)
+	for _, workers := range []int{1, 3, 8, 100} {
+		_, err := l.LendAll(t.Context(), 0, 0, func(recs []eventstore.RecordedEvent) error {
+			seen := make([]atomic.Int32, len(recs))
+			err := l.Spread(recs, workers, func(i int) {
+				if len(recs[i].Data) > 0 {
+					seen[i].Add(1)
+				}
+			})
+			for i := range seen {
+				require.Equal(t, int32(1), seen[i].Load(), "record %d with %d workers", i, workers)
+			}
+			return err
+		})
+		require.NoError(t, err)
 	}
 }
 

@@ -99,6 +99,7 @@ func Run(t *testing.T, h Harness) {
 		{"LendStreamEventErrors", testLendStreamEventErrors},
 		{"LendAll", testLendAll},
 		{"LendAllErrors", testLendAllErrors},
+		{"LendSpread", testLendSpread},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })

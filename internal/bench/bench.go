@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -12,10 +13,10 @@ import (
 	"sort"
 	"time"
 
-	"assurance-ledger/api"
 	"assurance-ledger/command"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/internal/gcpace"
+	"assurance-ledger/internal/service"
 	"assurance-ledger/internal/settle"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
@@ -238,37 +239,34 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	runtime.GC()
 
 	say("start-up to ready (restoring the projections from their snapshot, resuming the ledger tree from its checkpoint)")
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return res, err
+	}
+	var log *slog.Logger
+	if cfg.Log != nil {
+		log = cfg.Log(secret)
+	}
 	t0 = time.Now()
 	store, err = boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		return res, err
 	}
-	servingCtx, stopServing := context.WithCancel(ctx)
-	if proj, err = projections.RestoreOrNew(servingCtx, store, snapshot, nil); err != nil {
-		stopServing()
-		_ = store.Close()
+	defer store.Close()
+	signer, err := ledgertree.LoadSigner(dir)
+	if err != nil {
 		return res, err
 	}
-	restoredAt, restoredEvents := proj.Applied(), proj.Events()
-	projDone := make(chan error, 1)
-	if tree, err = startTree(servingCtx, dir, store); err != nil {
-		stopServing()
-		_ = store.Close()
+	// Built as ledger serve builds it, but for the per-person rate limit: serve's default (1,000
+	// requests a second) would cap the GET phase, whose requests all come from one bench person.
+	svc, err := service.Open(ctx, service.Options{Store: store, DataDir: dir, Secret: secret, Signer: signer, Log: log})
+	if err != nil {
 		return res, err
 	}
-	go func() { projDone <- proj.Run(servingCtx); close(projDone) }() // closed too: waitReady may have taken the error
-	// Everything serving stops before the store closes: the projections, then the tree.
-	var headsDone chan struct{}
-	defer func() {
-		stopServing()
-		<-projDone
-		if headsDone != nil {
-			<-headsDone
-		}
-		_ = tree.stop(ctx, 0)
-		_ = store.Close()
-	}()
-	if err := waitReady(ctx, proj, tree, projDone); err != nil {
+	defer svc.Stop() // before the store closes
+	restoredAt, restoredEvents := svc.Projections.Applied(), svc.Projections.Events()
+	svc.Start()
+	if err := svc.WaitReady(ctx); err != nil {
 		return res, err
 	}
 	res.StartupToReadyMs = ms(time.Since(t0))
@@ -277,28 +275,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		projFrom = fmt.Sprintf("restored from their snapshot at position %d", restoredAt)
 	}
 	say("ready in %.0f ms; the projections %s and read %d more events; the ledger tree resumed at %d leaves and read %d more",
-		res.StartupToReadyMs, projFrom, proj.Events()-restoredEvents, tree.f.Tree().Size()-tree.f.Read(), tree.f.Read())
+		res.StartupToReadyMs, projFrom, svc.Projections.Events()-restoredEvents, svc.Tree.Tree().Size()-svc.Tree.Read(), svc.Tree.Read())
 
-	// As serve does once its readers are ready, and before the measured requests (serve does it in
-	// the background, within a second or two of ready; its ready time above does not count it).
-	if _, err := settle.AfterCatchUp(ctx, store, nil, proj, tree.f); err != nil {
+	// As serve does once its readers are ready (in the background, within a second or two of
+	// ready), here before the measured requests: its ready time above does not count it.
+	if _, err := settle.AfterCatchUp(ctx, store, nil, svc.Projections, svc.Tree); err != nil {
 		return res, err
 	}
 	say("HTTP on loopback")
-	signer, err := ledgertree.LoadSigner(dir)
-	if err != nil {
-		return res, err
-	}
-	heads, err := ledgertree.OpenHeadLog(filepath.Join(dir, ledgertree.HeadsFile), signer)
-	if err != nil {
-		return res, err
-	}
-	headsDone = make(chan struct{})
-	go func() { defer close(headsDone); heads.Keep(servingCtx, tree.f, time.Minute) }()
-	srv, err := startHTTP(api.Config{
-		Commands: command.NewHandler(store, command.Options{}), Projections: proj, Store: store,
-		Tree: tree.f, TreeSigner: signer, Heads: heads, BackupDir: dir,
-	}, cfg.Writers, cfg.Log)
+	srv, err := startHTTP(svc.Handler, secret, cfg.Writers)
 	if err != nil {
 		return res, err
 	}
@@ -310,7 +295,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	res.HTTPGetP99Ms, res.HTTPGetPerSec, res.HTTPGetGCCycles = get.P99Ms, get.PerSec, gcCycles()-cycles
 	res.HTTPGetAllocKBPerRequest = float64(heapAllocated()-allocated) / 1024 / float64(max(get.Requests, 1))
-	if res.HTTPPostPerSec, err = srv.measurePosts(proj, run.planIDs, cfg.HTTPDuration, cfg.Writers); err != nil {
+	if res.HTTPPostPerSec, err = srv.measurePosts(svc.Projections, run.planIDs, cfg.HTTPDuration, cfg.Writers); err != nil {
 		return res, err
 	}
 	res.RSSPeakMB = readMemory().peak
@@ -332,23 +317,6 @@ func setUpRegistry(ctx context.Context, path string, w *workload) error {
 		}
 	}
 	return store.Close()
-}
-
-func waitReady(ctx context.Context, proj *projections.Projector, tree *liveTree, projDone <-chan error) error {
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for proj.Ready() != nil || tree.f.Ready() != nil {
-		select {
-		case err := <-projDone:
-			return fmt.Errorf("bench: projections stopped: %w", err)
-		case <-tree.done:
-			return fmt.Errorf("bench: ledger tree stopped: %w", tree.err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-	return nil
 }
 
 func dataDir(dir string) (string, func(), error) {

@@ -3,18 +3,15 @@ package bench
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"assurance-ledger/api"
 	"assurance-ledger/auth"
 	"assurance-ledger/domain"
 	"assurance-ledger/projections"
@@ -28,26 +25,14 @@ type httpServer struct {
 	secret []byte
 }
 
-// startHTTP serves api.New(cfg) with a fresh token secret and the logger newLog gives for it (nil:
-// none), as ledger serve configures it except for the per-person rate limit: serve's default (1,000
-// requests a second) would cap the GET phase, whose requests all come from one bench person.
-func startHTTP(cfg api.Config, conns int, newLog func(secret []byte) *slog.Logger) (*httpServer, error) {
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, err
-	}
-	cfg.Tokens = auth.NewVerifier(secret, nil)
-	if newLog != nil {
-		cfg.Log = newLog(secret)
-	}
+// startHTTP serves h on a loopback port, with a client for the POST phase; secret signs the
+// bench's tokens.
+func startHTTP(h http.Handler, secret []byte, conns int) (*httpServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench: listen on loopback: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           api.New(cfg),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return &httpServer{client: newClient("http://"+ln.Addr().String(), conns), srv: srv, secret: secret}, nil
 }
