@@ -119,7 +119,6 @@ func TestPlanCopies(t *testing.T) {
 	assert.Equal(t, "LHC boundaries redrawn", wd.plan.Withdrawal().Reason)
 }
 
-
 // TestPlanApplyRejects feeds events that do not fit the plan's history; each must be refused and
 // leave the plan as it was.
 func TestPlanApplyRejects(t *testing.T) {
