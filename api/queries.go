@@ -15,6 +15,7 @@ import (
 
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
+	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
 
@@ -270,7 +271,13 @@ func (s *server) auditEvents(c echo.Context) error {
 		limit = n
 	}
 	ctx := c.Request().Context()
+	// Events from `from` on: after from-1, which a store with sparse positions (EventStoreDB) reads
+	// from the event at `from`.
 	events, err := s.Store.ReadAll(ctx, from-1, limit)
+	if errors.Is(err, eventstore.ErrInvalidPosition) {
+		return badRequest(fmt.Sprintf("from_position %d is not a position of this ledger's store: use 0, an event's position, or next_from_position", from),
+			field("from_position", "not an event's position in this store"))
+	}
 	if err != nil {
 		return err
 	}
@@ -280,6 +287,9 @@ func (s *server) auditEvents(c echo.Context) error {
 	}
 	entries := make([]AuditEntry, 0, len(events))
 	for _, rec := range events {
+		if !ledgertree.IsLedgerStream(rec.Stream) {
+			continue // another application's, in a shared EventStoreDB
+		}
 		a, err := auditEntry(rec, true)
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
+	"assurance-ledger/ledgertree"
 )
 
 // Finding names an event that failed a check.
@@ -38,6 +39,9 @@ type Report struct {
 	Findings []Finding `json:"findings"` // oldest first, at most MaxFindings
 	// Unreadable counts records the store could not read back intact; they are among the findings.
 	Unreadable int `json:"unreadable"`
+	// Foreign counts events of streams that are not the ledger's (another application's, in a
+	// shared EventStoreDB): skipped, as the tree and the projections skip them.
+	Foreign int `json:"foreign_events"`
 }
 
 // OK reports whether nothing failed.
@@ -101,8 +105,12 @@ func Chains(ctx context.Context, store eventstore.Store) (Report, error) {
 
 func (r *Report) checkAll(events []eventstore.RecordedEvent, heads map[string]*chainHead) {
 	for _, ev := range events {
-		r.Events++
 		r.Head = ev.Position
+		if !ledgertree.IsLedgerStream(ev.Stream) {
+			r.Foreign++
+			continue
+		}
+		r.Events++
 		h := heads[ev.Stream]
 		if h == nil {
 			h = &chainHead{hash: domain.GenesisHash}
