@@ -31,7 +31,8 @@
 // Every request asks for the leader (requires-leader, which the v4 client means to send but does
 // not), so a follower sends the client on to the leader instead of answering from its copy. Each
 // attempt is bounded by Options.RequestTimeout and the caller's deadline, the client's wait for a
-// node included. Requests that get no answer, or that a follower or a busy server turns away, are
+// node included; while the client looks for a node, one request at a time has it look (see
+// client in store.go). Requests that get no answer, or that a follower or a busy server turns away, are
 // retried a bounded number of times with back-off (Options.Retries); a size refusal never is. The
 // client is replaced when it has given up discovering a node, which the v4 client never recovers
 // from by itself, or after two requests in a row got no answer; the old one stays open for the

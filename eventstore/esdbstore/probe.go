@@ -30,17 +30,13 @@ func (s *Store) probe() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.ProbeTimeout)
 	defer cancel()
-	c, err := s.acquire()
-	if err != nil {
-		return // closed
-	}
-	err = s.attempt(ctx, c, readNewest)
+	c, err := s.attempt(ctx, readNewest)
 	switch {
 	case err == nil:
 		s.answered()
 	case s.isClosed():
 	case ctx.Err() != nil:
-		// The attempt had no answer before the probe's own time ran out.
+		// No answer before the probe's own time ran out.
 		s.unanswered(c, failTransient, fmt.Errorf("esdbstore: no answer to a probe within %s", s.opts.ProbeTimeout))
 	default:
 		s.observe(c, err)

@@ -124,13 +124,26 @@ type Store struct {
 
 // client is one esdb.Client and the requests using it. A client that is replaced is closed only
 // once the last of them has ended: closing it closes its connection under them.
+//
+// The client finds a node on the first request, and again after one failed unavailable; the
+// requests that come meanwhile queue inside it, whatever their contexts. If it gives up, it closes
+// itself and those requests wait for ever, unless the client is closed under them, which makes
+// them panic inside it. So while a client has no node (not found), one request at a time, the
+// pilot, has it find one; the others wait for it here, where their contexts apply.
 type client struct {
 	c    *esdb.Client
 	gen  uint64 // bumped with each new client, so that one failure replaces it only once
 	uses int    // requests and subscriptions running on it
-	// dead: it closed itself (its node discovery gave up). A request that was waiting for it to
-	// find a node then waits for ever, until Close makes it fail: a dead client is closed at once.
+	// found: it has a node. Else piloting tells whether a request is having it find one, and
+	// landed is closed when that request is done.
+	found, piloting bool
+	landed          chan struct{}
+	// dead: it closed itself (its node discovery gave up): closed at once when replaced.
 	dead, retired, closed bool
+}
+
+func newClient(c *esdb.Client, gen uint64) *client {
+	return &client{c: c, gen: gen, landed: make(chan struct{})}
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -155,7 +168,7 @@ func Open(connString string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("esdbstore: %s: %w", s.target, err)
 	}
-	s.cur = &client{c: c}
+	s.cur = newClient(c, 0)
 	return s, nil
 }
 
@@ -220,15 +233,60 @@ func (s *Store) check(ctx context.Context) error {
 	return nil
 }
 
-// acquire returns the current client, counted as used until release.
-func (s *Store) acquire() (*client, error) {
+// acquire returns the current client, counted as used until release, once it has a node or this
+// request is the pilot that has it find one (see client).
+func (s *Store) acquire(ctx context.Context) (c *client, pilot bool, err error) {
+	for {
+		s.mu.Lock()
+		if s.isClosed() || s.cur == nil {
+			s.mu.Unlock()
+			return nil, false, eventstore.ErrClosed
+		}
+		c = s.cur
+		if c.found || !c.piloting {
+			pilot = !c.found
+			c.piloting = c.piloting || pilot
+			c.uses++
+			s.mu.Unlock()
+			return c, pilot, nil
+		}
+		landed := c.landed
+		s.mu.Unlock()
+		select {
+		case <-landed:
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		case <-s.closing:
+			return nil, false, eventstore.ErrClosed
+		}
+	}
+}
+
+// findNode has the client find a node, for a pilot (it asks for the version of the node it is
+// connected to, which the client learns as it connects), and lets the requests waiting for it go
+// on. A client that fails to find one has closed itself.
+func (s *Store) findNode(c *client) error {
+	_, err := guardedValue(c.c.GetServerVersion)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.isClosed() || s.cur == nil {
-		return nil, eventstore.ErrClosed
+	c.found = err == nil
+	c.dead = c.dead || err != nil
+	c.piloting = false
+	close(c.landed)
+	if !c.found {
+		c.landed = make(chan struct{})
 	}
-	s.cur.uses++
-	return s.cur, nil
+	return err
+}
+
+// lost records that a request on c got no answer: the client may look for a node again, alone.
+func (s *Store) lost(c *client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.found {
+		c.found = false
+		c.landed = make(chan struct{})
+	}
 }
 
 // release ends a use of c, closing it if it was replaced and this was the last use.
@@ -277,7 +335,7 @@ func (s *Store) renew(gen uint64, why error) {
 		return
 	}
 	old := s.cur
-	s.cur = &client{c: c, gen: old.gen + 1}
+	s.cur = newClient(c, old.gen+1)
 	old.retired = true
 	s.retired[old] = struct{}{}
 	if old.uses == 0 || old.dead {
@@ -320,11 +378,7 @@ func errNoAnswer(d time.Duration) error {
 // event ids each time. It returns fn's last error unmapped: callers decide what it means.
 func (s *Store) call(ctx context.Context, op string, retries int, fn func(context.Context, *esdb.Client) error) error {
 	for attempt := 0; ; attempt++ {
-		c, err := s.acquire()
-		if err != nil {
-			return err
-		}
-		err = s.attempt(ctx, c, fn)
+		c, err := s.attempt(ctx, fn)
 		if err == nil {
 			s.answered()
 			return nil
@@ -344,29 +398,45 @@ func (s *Store) call(ctx context.Context, op string, retries int, fn func(contex
 	}
 }
 
-// attempt runs fn once on c, which it releases, for at most Options.RequestTimeout. The client
-// waits for a node without looking at any context (up to maxDiscoverAttempts × gossipTimeout), so
-// fn runs on its own goroutine, left behind when the time is up: with its context done, it ends as
-// soon as the client lets it.
-func (s *Store) attempt(ctx context.Context, c *client, fn func(context.Context, *esdb.Client) error) error {
+// attempt runs fn once on the current client, for at most Options.RequestTimeout, and returns
+// the client it ran on (nil if it got none in time). The client waits for a node without looking
+// at any context (up to maxDiscoverAttempts × gossipTimeout), so fn runs on its own goroutine,
+// left behind when the time is up: with its context done, it ends as soon as the client lets it.
+func (s *Store) attempt(ctx context.Context, fn func(context.Context, *esdb.Client) error) (*client, error) {
 	actx, cancel := context.WithTimeout(leaderContext(ctx), s.opts.RequestTimeout)
 	defer cancel()
+	c, pilot, err := s.acquire(actx)
+	if err != nil {
+		return nil, s.noAnswer(ctx)
+	}
 	done := make(chan error, 1)
 	go func() {
 		defer s.release(c)
+		if pilot {
+			if err := s.findNode(c); err != nil {
+				done <- err
+				return
+			}
+		}
 		done <- guarded(func() error { return fn(actx, c.c) })
 	}()
 	select {
 	case err := <-done:
-		return err
+		return c, err
 	case <-actx.Done():
 	case <-s.closing:
 	}
 	select {
 	case err := <-done: // finished as the time ran out: its answer stands
-		return err
+		return c, err
 	default:
 	}
+	return c, s.noAnswer(ctx)
+}
+
+// noAnswer is what an attempt that ran out of time returns: the caller's own error, ErrClosed, or
+// errNoAnswer.
+func (s *Store) noAnswer(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -382,8 +452,8 @@ func (s *Store) answered() {
 	s.status.reached()
 }
 
-// observe records what a failed request on c says of the connection, replaces the client when it
-// is of no more use, and returns what the failure is.
+// observe records what a failed request on c (nil: it got no client in time) says of the
+// connection, replaces the client when it is of no more use, and returns what the failure is.
 func (s *Store) observe(c *client, err error) failure {
 	f := classify(err)
 	if f.answered() {
@@ -394,18 +464,29 @@ func (s *Store) observe(c *client, err error) failure {
 	return f
 }
 
-// unanswered records a request that got no answer: the client is replaced when it closed itself,
-// or after a second such request in a row, since it may be stuck on a dead node.
+// unanswered records a request on c that got no answer: the client is replaced when it closed
+// itself, or after a second such request in a row, since it may be stuck on a dead node; else the
+// next request has it look for its node again, alone.
 func (s *Store) unanswered(c *client, f failure, err error) {
 	s.status.failed(err)
-	if f == failClientClosed {
+	if c == nil {
+		return // it waited for another request finding a node; that one tells
+	}
+	if f == failClientClosed || s.isDead(c) {
 		s.markDead(c)
 		s.renew(c.gen, err)
 		return
 	}
+	s.lost(c)
 	if s.misses.Add(1) >= 2 {
 		s.renew(c.gen, err)
 	}
+}
+
+func (s *Store) isDead(c *client) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return c.dead
 }
 
 // guarded runs fn, turning a panic of the client library into an error: a bug there should fail
@@ -417,6 +498,16 @@ func guarded(fn func() error) (err error) {
 		}
 	}()
 	return fn()
+}
+
+// guardedValue is guarded for a function with a result.
+func guardedValue[T any](fn func() (T, error)) (v T, err error) {
+	err = guarded(func() error {
+		var ferr error
+		v, ferr = fn()
+		return ferr
+	})
+	return v, err
 }
 
 // Ping reads the newest event of $all, which shows that the server answers and that the

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"sync"
-	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
@@ -49,8 +48,14 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position) iter.S
 // Options.RequestTimeout (the client gives a subscription no deadline, and waits for a node without
 // looking at its context); the subscription itself then runs for as long as ctx.
 func (s *Store) subscribeAll(ctx context.Context, after eventstore.Position) (source, error) {
-	c, err := s.acquire()
+	startCtx, cancelStart := context.WithTimeout(ctx, s.opts.RequestTimeout)
+	defer cancelStart()
+	c, pilot, err := s.acquire(startCtx)
 	if err != nil {
+		err = s.noAnswer(ctx)
+		if ctx.Err() == nil && !s.isClosed() {
+			s.unanswered(nil, failTransient, err)
+		}
 		return nil, err
 	}
 	subCtx, cancel := context.WithCancel(leaderContext(ctx))
@@ -61,6 +66,12 @@ func (s *Store) subscribeAll(ctx context.Context, after eventstore.Position) (so
 	done := make(chan started, 1)
 	go func() {
 		var st started
+		if pilot {
+			if st.err = s.findNode(c); st.err != nil {
+				done <- st
+				return
+			}
+		}
 		st.err = guarded(func() error {
 			var err error
 			st.sub, err = c.c.SubscribeToAll(subCtx, esdb.SubscribeToAllOptions{From: allAfter(after), Filter: esdb.ExcludeSystemEventsFilter()})
@@ -68,8 +79,6 @@ func (s *Store) subscribeAll(ctx context.Context, after eventstore.Position) (so
 		})
 		done <- st
 	}()
-	timer := time.NewTimer(s.opts.RequestTimeout)
-	defer timer.Stop()
 	select {
 	case st := <-done:
 		if st.err != nil {
@@ -82,8 +91,7 @@ func (s *Store) subscribeAll(ctx context.Context, after eventstore.Position) (so
 		}
 		s.answered()
 		return &subscription{sub: st.sub, cancel: cancel, release: func() { s.release(c) }}, nil
-	case <-timer.C:
-	case <-ctx.Done():
+	case <-startCtx.Done():
 	case <-s.closing:
 	}
 	cancel()
@@ -93,14 +101,10 @@ func (s *Store) subscribeAll(ctx context.Context, after eventstore.Position) (so
 		}
 		s.release(c)
 	}()
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	err = s.noAnswer(ctx)
+	if ctx.Err() == nil && !s.isClosed() {
+		s.unanswered(c, failTransient, err)
 	}
-	if s.isClosed() {
-		return nil, eventstore.ErrClosed
-	}
-	err = errNoAnswer(s.opts.RequestTimeout)
-	s.unanswered(c, failTransient, err)
 	return nil, err
 }
 
