@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The ledger service: a static binary built in a Go image, run as a non-root user on distroless.
 
-FROM golang:1.26-bookworm AS build
+# The Go release go.mod names, exactly: a build here is the build the tests ran with.
+FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 # Modules first, so that a change to the code does not download them again.
 COPY go.mod go.sum ./

@@ -82,6 +82,12 @@ func toProblem(err error) *Problem {
 		return pr
 	case errors.Is(err, auth.ErrInvalidToken):
 		return newProblem(http.StatusUnauthorized, "invalid_token", err.Error(), field("Authorization", err.Error()))
+	case errors.Is(err, eventstore.ErrTooLarge):
+		return newProblem(http.StatusRequestEntityTooLarge, "too_large_for_store",
+			"the event this request records is larger than the event store takes in one append; nothing was recorded",
+			field("body", "too large for the event store"))
+	case errors.Is(err, eventstore.ErrInvalidAppend):
+		return newProblem(http.StatusUnprocessableEntity, "refused_by_store", "the event store refused to record this request; nothing was recorded")
 	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, eventstore.ErrClosed):
 		pr := newProblem(http.StatusServiceUnavailable, "store_unavailable", "the event store cannot take or serve events right now; nothing was recorded by this request unless a retry with the same Idempotency-Key says so")
 		pr.retryAfter = 5

@@ -264,7 +264,13 @@ func (s *server) auditEvents(c echo.Context) error {
 		limit = n
 	}
 	ctx := c.Request().Context()
+	// Events from `from` on: after from-1, which a store with sparse positions (EventStoreDB) reads
+	// from the event at `from`. Other applications' events (a shared EventStoreDB) are passed over.
 	events, last, err := s.history.Log(ctx, from-1, limit)
+	if errors.Is(err, eventstore.ErrInvalidPosition) {
+		return badRequest(fmt.Sprintf("from_position %d is not a position of this ledger's store: use 0, an event's position, or next_from_position", from),
+			field("from_position", "not an event's position in this store"))
+	}
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,14 @@ var (
 	// ErrUnavailable is returned when the store cannot be reached or cannot write (disk full, server
 	// down); the caller may retry later.
 	ErrUnavailable = errors.New("eventstore: unavailable")
+	// ErrTooLarge is returned, besides ErrInvalidAppend, for an append larger than the store takes
+	// in one request (EventStoreDB refuses appends over its maximum append size). Nothing is
+	// written; sending it again gets the same answer.
+	ErrTooLarge = errors.New("eventstore: append too large for the store")
+	// ErrInvalidPosition is returned by ReadAll and Subscribe for a position that is no event's in
+	// this store's log (EventStoreDB refuses to start reading inside a record): a position carried
+	// over from another store, or made up.
+	ErrInvalidPosition = errors.New("eventstore: no event at that position")
 )
 
 // ConflictError reports an append refused because the stream was not at the expected revision.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -90,14 +91,14 @@ func TestResumeReadsOnlyEventsAfterTheCheckpoint(t *testing.T) {
 func TestResumeDiscardsACheckpointOfAnotherLog(t *testing.T) {
 	tests := []struct {
 		name   string
-		damage func(t *testing.T, cpPath, dir string) eventstore.Store
+		damage func(t *testing.T, cpPath, dir string, store eventstore.Store) eventstore.Store
 	}{
-		{"another ledger", func(t *testing.T, cpPath, dir string) eventstore.Store {
+		{"another ledger", func(t *testing.T, cpPath, dir string, _ eventstore.Store) eventstore.Store {
 			other := openStore(t, filepath.Join(dir, "other.db"))
 			register(t, command.NewHandler(other, command.Options{}), 500, 40)
 			return other
 		}},
-		{"log shorter than the checkpoint", func(t *testing.T, cpPath, dir string) eventstore.Store {
+		{"log shorter than the checkpoint", func(t *testing.T, cpPath, dir string, _ eventstore.Store) eventstore.Store {
 			other := openStore(t, filepath.Join(dir, "short.db"))
 			register(t, command.NewHandler(other, command.Options{}), 0, 10)
 			return other
@@ -107,7 +108,12 @@ func TestResumeDiscardsACheckpointOfAnotherLog(t *testing.T) {
 		// Neither is folded into the root at 40 or compared with the log, yet proofs are built from them.
 		{"corrupted interior node off the root's range", corruptNode(2, 3)}, // leaves 12-15, under the stored node of 0-31
 		{"corrupted leaf hash in the middle", corruptNode(0, 17)},
-		{"corrupted size", func(t *testing.T, cpPath, _ string) eventstore.Store {
+		// The same events in a store with other positions, which refuses to read from the
+		// checkpoint's (the data directory moved from the embedded store to EventStoreDB).
+		{"a store that has no event at the checkpoint's positions", func(_ *testing.T, _, _ string, store eventstore.Store) eventstore.Store {
+			return sparseStore{store}
+		}},
+		{"corrupted size", func(t *testing.T, cpPath, _ string, _ eventstore.Store) eventstore.Store {
 			editCheckpoint(t, cpPath, func(tx *bbolt.Tx) error {
 				return tx.Bucket([]byte("meta")).Put([]byte("size"), []byte{0, 0, 0, 0, 0, 0, 0, 41})
 			})
@@ -121,7 +127,7 @@ func TestResumeDiscardsACheckpointOfAnotherLog(t *testing.T) {
 			register(t, command.NewHandler(store, command.Options{}), 0, 40)
 			cpPath := filepath.Join(dir, ledgertree.CheckpointFile)
 			resume(t, cpPath, store, nil)
-			if other := tc.damage(t, cpPath, dir); other != nil {
+			if other := tc.damage(t, cpPath, dir, store); other != nil {
 				store = other
 			}
 			var logged bytes.Buffer
@@ -136,6 +142,28 @@ func TestResumeDiscardsACheckpointOfAnotherLog(t *testing.T) {
 	}
 }
 
+// sparseStore is store with every position multiplied by sparseStep, and, as EventStoreDB, it
+// refuses to read $all after a position that is not 0 or an event's.
+type sparseStore struct{ eventstore.Store }
+
+const sparseStep = 1000
+
+func (s sparseStore) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	if after%sparseStep != 0 {
+		return nil, fmt.Errorf("%w: %d", eventstore.ErrInvalidPosition, after)
+	}
+	evs, err := s.Store.ReadAll(ctx, after/sparseStep, limit)
+	for i := range evs {
+		evs[i].Position *= sparseStep
+	}
+	return evs, err
+}
+
+func (s sparseStore) Head(ctx context.Context) (eventstore.Position, error) {
+	h, err := s.Store.Head(ctx)
+	return h * sparseStep, err
+}
+
 func editCheckpoint(t *testing.T, path string, edit func(tx *bbolt.Tx) error) {
 	t.Helper()
 	db, err := bbolt.Open(path, 0o600, nil)
@@ -145,8 +173,8 @@ func editCheckpoint(t *testing.T, path string, edit func(tx *bbolt.Tx) error) {
 }
 
 // corruptNode overwrites one stored node hash of a 40-leaf checkpoint.
-func corruptNode(level byte, index uint64) func(t *testing.T, cpPath, _ string) eventstore.Store {
-	return func(t *testing.T, cpPath, _ string) eventstore.Store {
+func corruptNode(level byte, index uint64) func(t *testing.T, cpPath, _ string, _ eventstore.Store) eventstore.Store {
+	return func(t *testing.T, cpPath, _ string, _ eventstore.Store) eventstore.Store {
 		editCheckpoint(t, cpPath, func(tx *bbolt.Tx) error {
 			k := binary.BigEndian.AppendUint64([]byte{level}, index)
 			require.NotNil(t, tx.Bucket([]byte("nodes")).Get(k), "the node exists")

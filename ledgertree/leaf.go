@@ -10,18 +10,13 @@ import (
 	"assurance-ledger/eventstore"
 )
 
-// IsLedgerStream reports whether events of stream are leaves. The tree covers the ledger's own
-// streams only (the registry and the plans, as the projections do), so that another application's
-// streams in a shared EventStoreDB neither enter the tree nor stop it.
-func IsLedgerStream(stream string) bool {
-	return domain.IsLedgerStream(stream)
-}
-
-// LeafOf returns the leaf of a recorded event, and false for an event of a foreign stream. A ledger
+// LeafOf returns the leaf of a recorded event, and false for an event of a foreign stream: the tree
+// covers the ledger's own streams only (domain.IsLedgerStream, as the projections do), so that
+// another application's streams in a shared EventStoreDB neither enter the tree nor stop it. A ledger
 // event without a well-formed metadata hash is an error: it cannot be put in the tree, and leaving it
 // out would shift every later leaf.
 func LeafOf(rec eventstore.RecordedEvent) (Leaf, bool, error) {
-	if !IsLedgerStream(rec.Stream) {
+	if !domain.IsLedgerStream(rec.Stream) {
 		return Leaf{}, false, nil
 	}
 	var meta struct {

@@ -64,6 +64,10 @@ func checkLastLeaf(ctx context.Context, store eventstore.Store, tree *Tree) erro
 	// Foreign events may lie between the last two leaves, so read on until the position is passed.
 	for {
 		events, err := store.ReadAll(ctx, after, 64)
+		if errors.Is(err, eventstore.ErrInvalidPosition) {
+			// A checkpoint of another store's log (moved from the embedded store to EventStoreDB).
+			return fmt.Errorf("%w: leaf %d follows position %d, which this store's log has no event at: %w", errCheckpointMismatch, n-1, after, err)
+		}
 		if err != nil {
 			return fmt.Errorf("ledgertree: checking the checkpoint against the log: %w", err)
 		}

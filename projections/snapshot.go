@@ -251,6 +251,10 @@ func (h snapshotHeader) checkAgainst(ctx context.Context, store eventstore.Store
 	after := h.previous
 	for {
 		events, err := store.ReadAll(ctx, after, 64)
+		if errors.Is(err, eventstore.ErrInvalidPosition) {
+			// A snapshot of another store's log (moved from the embedded store to EventStoreDB).
+			return fmt.Errorf("%w: the log has no event at the snapshot's position %d: %w", ErrSnapshotOtherLog, after, err)
+		}
 		if err != nil {
 			return fmt.Errorf("projections: checking the snapshot against the log: %w", err)
 		}

@@ -3,6 +3,7 @@ package projections_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"assurance-ledger/eventstore"
 	"assurance-ledger/projections"
 )
 
@@ -100,4 +102,47 @@ func TestRestoreOrNewWithoutAUsableSnapshot(t *testing.T) {
 		assert.ErrorContains(t, err, "reading the snapshot")
 		assert.Nil(t, restored)
 	})
+}
+
+// sparseStore is store with every position multiplied by 1000, and, as EventStoreDB, it refuses
+// to read $all after a position that is not 0 or an event's.
+type sparseStore struct{ eventstore.Store }
+
+func (s sparseStore) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	if after%1000 != 0 {
+		return nil, fmt.Errorf("%w: %d", eventstore.ErrInvalidPosition, after)
+	}
+	evs, err := s.Store.ReadAll(ctx, after/1000, limit)
+	for i := range evs {
+		evs[i].Position *= 1000
+	}
+	return evs, err
+}
+
+func (s sparseStore) Head(ctx context.Context) (eventstore.Position, error) {
+	h, err := s.Store.Head(ctx)
+	return h * 1000, err
+}
+
+// TestRestoreOrNewOnAStoreWithOtherPositions: the data directory moved from the embedded store to
+// EventStoreDB brings a snapshot whose positions the new store has no event at. It is set aside
+// and the projections built from the new store's log, instead of stopping the start.
+func TestRestoreOrNewOnAStoreWithOtherPositions(t *testing.T) {
+	ctx := context.Background()
+	store, _, good := demoSnapshot(t)
+	path := filepath.Join(t.TempDir(), projections.SnapshotFile)
+	require.NoError(t, os.WriteFile(path, good, 0o600))
+	moved := sparseStore{store}
+
+	var logged bytes.Buffer
+	restored, err := projections.RestoreOrNew(ctx, moved, path, slog.New(slog.NewTextHandler(&logged, nil)))
+	require.NoError(t, err)
+	assert.Zero(t, restored.Applied())
+	assert.Contains(t, logged.String(), "snapshot of another log")
+	_, err = os.Stat(path + ".rejected")
+	require.NoError(t, err)
+	require.NoError(t, restored.CatchUp(ctx))
+	want := projections.New(moved, nil)
+	require.NoError(t, want.CatchUp(ctx))
+	assert.Equal(t, want.Report(projections.ReportFilter{}), restored.Report(projections.ReportFilter{}))
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 )
@@ -46,6 +47,9 @@ type Report struct {
 	Findings []Finding `json:"findings"` // oldest first, at most MaxFindings
 	// Unreadable counts records the store could not read back intact; they are among the findings.
 	Unreadable int `json:"unreadable"`
+	// Foreign counts events of streams that are not the ledger's (another application's, in a
+	// shared EventStoreDB): skipped, as the tree and the projections skip them.
+	Foreign int `json:"foreign_events"`
 }
 
 // OK reports whether nothing failed.
@@ -109,8 +113,12 @@ func Chains(ctx context.Context, store eventstore.Store) (Report, error) {
 
 func (r *Report) checkAll(events []eventstore.RecordedEvent, heads map[string]*chainHead) {
 	for _, ev := range events {
-		r.Events++
 		r.Head = ev.Position
+		if !domain.IsLedgerStream(ev.Stream) {
+			r.Foreign++
+			continue
+		}
+		r.Events++
 		h := heads[ev.Stream]
 		if h == nil {
 			h = &chainHead{hash: eventcodec.GenesisHash}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -162,4 +163,22 @@ func TestFindingNamesWhatIsKnown(t *testing.T) {
 		assert.Equal(t, c.want, c.f.String())
 		assert.NotContains(t, c.f.String(), "()")
 	}
+}
+
+// TestForeignStreamsAreSkipped: another application's events in a shared EventStoreDB are no
+// ledger's: not checked against a chain they never had, counted apart.
+func TestForeignStreamsAreSkipped(t *testing.T) {
+	s := ledger(t)
+	for _, stream := range []string{"orders-42", "plan-", "registry-copy"} {
+		_, err := s.Append(context.Background(), stream, eventstore.Any,
+			eventstore.Event{ID: uuid.New(), Type: "OrderPlaced", Data: []byte(`{"sku":"x"}`), Metadata: []byte(`not json`)})
+		require.NoError(t, err)
+	}
+	rep, err := verify.Chains(context.Background(), s)
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), "%v", rep.Findings)
+	assert.Equal(t, 7, rep.Events)
+	assert.Equal(t, 3, rep.Foreign)
+	assert.Equal(t, 1, rep.Streams)
+	assert.Equal(t, uint64(10), rep.Head)
 }

@@ -22,7 +22,7 @@ const progressEvery = 2 * time.Second
 
 func copyCmd() *cobra.Command {
 	var from, to string
-	var pageSize int
+	var pageSize, batchBytes int
 	cmd := &cobra.Command{
 		Use:   "copy --from DIR|esdb://... --to DIR|esdb://...",
 		Short: "Copy every event of one store into another, in global order; run it again to resume",
@@ -57,7 +57,7 @@ data directory's secrets stay where they are. Afterwards, run ledger verify on t
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "copying %s to %s\n", describe(from), describe(to))
 			last := time.Now()
-			rep, err := migrate.Copy(ctx, src, dst, migrate.Options{PageSize: pageSize, Progress: func(p migrate.Progress) {
+			rep, err := migrate.Copy(ctx, src, dst, migrate.Options{PageSize: pageSize, MaxBatchBytes: batchBytes, Progress: func(p migrate.Progress) {
 				if time.Since(last) >= progressEvery {
 					last = time.Now()
 					printProgress(out, p)
@@ -79,6 +79,8 @@ data directory's secrets stay where they are. Afterwards, run ledger verify on t
 	cmd.Flags().StringVar(&from, "from", "", "source: a data directory (embedded store) or an esdb:// connection string")
 	cmd.Flags().StringVar(&to, "to", "", "target: a data directory (created if missing) or an esdb:// connection string")
 	cmd.Flags().IntVar(&pageSize, "page", 1000, "source events read at a time")
+	cmd.Flags().IntVar(&batchBytes, "batch-bytes", migrate.DefaultMaxBatchBytes,
+		"largest append to the target, in bytes of data, metadata and twice the type (EventStoreDB refuses an append over its maximum append size, 1 MiB by default)")
 	return cmd
 }
 

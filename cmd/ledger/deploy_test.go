@@ -94,3 +94,40 @@ func TestDockerfile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(ignore), ".git")
 }
+
+// imageRef finds the images the compose file and the Dockerfile pull.
+var (
+	composeImage = regexp.MustCompile(`(?m)^\s*image:\s*(\S+)`)
+	fromImage    = regexp.MustCompile(`(?m)^FROM\s+(\S+)`)
+	exactTag     = regexp.MustCompile(`:\d+\.\d+\.\d+(-[a-z0-9.-]+)?$`)
+)
+
+// TestImagesArePinned: every image pulled is named by an exact release (a moving tag such as 24.10
+// or 1.26 changes under the same file), and the Go image is the release go.mod names.
+func TestImagesArePinned(t *testing.T) {
+	compose, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
+	require.NoError(t, err)
+	dockerfile, err := os.ReadFile(filepath.Join(repoRoot, "Dockerfile"))
+	require.NoError(t, err)
+	gomod, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
+	require.NoError(t, err)
+
+	images := map[string]bool{}
+	for _, m := range composeImage.FindAllStringSubmatch(string(compose), -1) {
+		if m[1] != "assurance-ledger:local" { // built here
+			images[m[1]] = true
+		}
+	}
+	require.Contains(t, images, "eventstore/eventstore:24.10.0-bookworm-slim")
+	for _, m := range fromImage.FindAllStringSubmatch(string(dockerfile), -1) {
+		if !strings.HasPrefix(m[1], "gcr.io/distroless/") { // distroless publishes no release tags
+			images[m[1]] = true
+		}
+	}
+	for img := range images {
+		assert.Regexp(t, exactTag, img, "%s is not pinned to an exact release", img)
+	}
+	goVersion := regexp.MustCompile(`(?m)^go (\S+)$`).FindStringSubmatch(string(gomod))
+	require.NotNil(t, goVersion)
+	assert.Contains(t, images, "golang:"+goVersion[1]+"-bookworm", "the Go image is go.mod's release")
+}

@@ -188,6 +188,9 @@ func verifyCmd() *cobra.Command {
 				}
 			} else {
 				fmt.Fprintf(out, "checked %d events in %d streams (head position %d)\n", rep.Events, rep.Streams, rep.Head)
+				if rep.Foreign > 0 {
+					fmt.Fprintf(out, "skipped %d events of streams that are not the ledger's\n", rep.Foreign)
+				}
 				for _, f := range rep.Findings {
 					fmt.Fprintln(out, "BAD", f)
 				}

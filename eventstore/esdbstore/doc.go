@@ -9,9 +9,12 @@
 //   - The global log is $all without the server's own events ($-prefixed types and streams). A
 //     position is the event's commit position: strictly increasing in commit order, never 0, but a
 //     byte offset, so not contiguous (see position.go). ReadAll and Subscribe take 0 or a position
-//     the store returned.
+//     the store returned; ReadAll also takes one less than an event's position ("from P on"). Any
+//     other position is eventstore.ErrInvalidPosition.
 //   - Expected revisions map one to one (Any, NoStream, StreamExists, Exact), and the server's
 //     wrong-expected-version answer becomes *eventstore.ConflictError with the stream's revision.
+//   - An append over Options.MaxAppendSize (AppendSize, as the server counts) is
+//     eventstore.ErrTooLarge, and so is the server's own refusal for size.
 //
 // # Idempotency
 //
@@ -25,14 +28,23 @@
 //
 // # Resilience
 //
-// Requests that fail without reaching the leader (not the leader, unavailable, too slow) are
-// retried a bounded number of times with back-off (Options.Retries); the client is replaced when
-// it has given up discovering a node, which the v4 client never recovers from by itself.
-// Subscriptions resume after drops for as long as their consumer wants events. Status reports the
-// connection for /readyz and /metrics.
+// Every request asks for the leader (requires-leader, which the v4 client means to send but does
+// not), so a follower sends the client on to the leader instead of answering from its copy. Each
+// attempt is bounded by Options.RequestTimeout and the caller's deadline, the client's wait for a
+// node included; while the client looks for a node, one request at a time has it look (see
+// client in store.go). Requests that get no answer, or that a follower or a busy server turns away, are
+// retried a bounded number of times with back-off (Options.Retries); a size refusal never is. The
+// client is replaced when it has given up discovering a node, which the v4 client never recovers
+// from by itself, or after two requests in a row got no answer; the old one stays open for the
+// requests and subscriptions running on it. Subscriptions resume after drops for as long as their
+// consumer wants events. Health reports the connection for /readyz and /metrics, asking the
+// server itself when nothing else has lately.
 //
 // # Tests
 //
-// Everything that needs no server is unit-tested here. The contract suite (storetest) runs against
-// a real server only when LEDGER_TEST_ESDB holds a connection string; without it those tests skip.
+// Everything that needs no server is tested here: the store's own logic directly, and its use of
+// the real client against an in-process stub of the server's gRPC API (stub_test.go; the tests
+// named TestStub…), which checks what the store sends and how it maps each answer, not how the
+// server behaves. The contract suite (storetest) runs against a real server only when
+// LEDGER_TEST_ESDB holds a connection string; without it those tests skip.
 package esdbstore

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"google.golang.org/grpc/codes"
@@ -15,40 +17,59 @@ import (
 )
 
 // failure is what a client error means to the store: whether to retry, replace the client, or give
-// up, and which port error to return.
+// up, whether the server took part, and which port error to return.
 type failure int
 
 const (
 	failOther        failure = iota
 	failConflict             // wrong expected version
 	failNotFound             // the stream does not exist (reads)
-	failTransient            // the node is not the leader, unavailable, or too slow: another try may do
-	failClientClosed         // the client gave up discovering a node and closed itself for good
+	failTransient            // no answer: unavailable, too slow, the connection went: another try may do
+	failClientClosed         // the client gave up discovering a node and closed itself, or failed inside
 	failDenied               // authentication or access control
 	failDeleted              // the stream was deleted on the server
 	failInvalidArg           // the server refused a request as malformed: for $all, a position that is not an event's
+	failNotLeader            // the node answered that it is not the leader; the client reconnects to the one it named
+	failBusy                 // the server answered that it timed out, is not ready or too busy
+	failTooLarge             // the server refused the append as larger than it takes
+	failCutShort             // the server ended an append before taking all of it (io.EOF while sending)
 )
 
+// An append cut short: the client's Send gets io.EOF, and the client does not ask for the status
+// that ended the request. The server's write path refuses (not ready, too busy, not the leader,
+// timed out) only once it has read the whole request (Streams.Append), so a request ended while
+// the client was still sending it is one refused while being read: for its size (or, on newer
+// servers, for access, which a small append, read whole, then reports as such). Nothing was
+// written, and the same request gets the same answer: it is not retried.
+
 func (f failure) String() string {
-	return [...]string{"other", "conflict", "not found", "transient", "client closed", "denied", "deleted", "invalid argument"}[f]
+	return [...]string{"other", "conflict", "not found", "transient", "client closed", "denied", "deleted",
+		"invalid argument", "not leader", "busy", "too large", "cut short"}[f]
 }
 
 // retryable reports whether sending the same request again may succeed.
-func (f failure) retryable() bool { return f == failTransient || f == failClientClosed }
-
-// answered reports whether the server took part in the failure, which shows it is reachable.
-func (f failure) answered() bool {
-	return f == failConflict || f == failNotFound || f == failDenied || f == failDeleted || f == failInvalidArg
+func (f failure) retryable() bool {
+	return f == failTransient || f == failClientClosed || f == failNotLeader || f == failBusy
 }
 
-// codeFailure maps the client's error codes.
+// answered reports whether the server took part in the failure, which shows it is reachable: every
+// failure but a request that got no answer at all.
+func (f failure) answered() bool { return f != failTransient && f != failClientClosed }
+
+// codeFailure maps the client's error codes. ErrorUnavailable and ErrorCodeDeadlineExceeded come
+// from the transport as well as from the server: statusFailure tells them apart by the status the
+// client wraps.
 func codeFailure(code esdb.ErrorCode) failure {
 	switch code {
 	case esdb.ErrorCodeWrongExpectedVersion:
 		return failConflict
 	case esdb.ErrorCodeResourceNotFound:
 		return failNotFound
-	case esdb.ErrorCodeNotLeader, esdb.ErrorUnavailable, esdb.ErrorCodeDeadlineExceeded, esdb.ErrorAborted:
+	case esdb.ErrorCodeNotLeader:
+		return failNotLeader
+	case esdb.ErrorAborted:
+		return failBusy // the server's "Operation timed out"
+	case esdb.ErrorUnavailable, esdb.ErrorCodeDeadlineExceeded:
 		return failTransient
 	case esdb.ErrorCodeConnectionClosed:
 		return failClientClosed
@@ -61,33 +82,68 @@ func codeFailure(code esdb.ErrorCode) failure {
 	}
 }
 
-// statusFailure maps gRPC status codes, which the client passes through unclassified in places
-// (ErrorCodeUnknown, or a bare status error from the first call of a read).
-func statusFailure(code codes.Code) failure {
-	switch code {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.ResourceExhausted:
+// statusFailure maps a gRPC status, which the client passes through unclassified in places
+// (ErrorCodeUnknown, or a bare status error from the first call of a read). The server's own
+// refusals are told from the transport's by their messages (RpcExceptions in the server).
+func statusFailure(s *status.Status) failure {
+	msg := s.Message()
+	switch s.Code() {
+	case codes.Unavailable:
+		if strings.Contains(msg, "Server Is Not Ready") || strings.Contains(msg, "Server Is Too Busy") {
+			return failBusy
+		}
 		return failTransient
+	case codes.DeadlineExceeded:
+		return failTransient
+	case codes.Canceled:
+		// Not the caller's cancellation (call checks that first): the connection was closed under
+		// the request ("grpc: the client connection is closing").
+		return failTransient
+	case codes.Aborted:
+		return failBusy
+	case codes.ResourceExhausted:
+		return failTooLarge // a message over the server's gRPC limit: the same again gets the same
 	case codes.Unauthenticated, codes.PermissionDenied:
 		return failDenied
 	case codes.NotFound:
 		return failNotFound
 	case codes.InvalidArgument:
+		if strings.Contains(msg, "Maximum Append") { // "Maximum Append Size of …", "… Maximum Append Event Size …"
+			return failTooLarge
+		}
 		return failInvalidArg
 	default:
 		return failOther
 	}
 }
 
+// clientPanic is a panic of the client library, recovered. The v4 client panics when a call runs
+// into a client closed under it (a send on its closed channel).
+type clientPanic struct{ value any }
+
+func (p clientPanic) Error() string {
+	return fmt.Sprintf("esdbstore: the EventStoreDB client failed: %v", p.value)
+}
+
 // classify tells what err, returned by the client, means.
 func classify(err error) failure {
+	if errors.As(err, new(clientPanic)) {
+		return failClientClosed
+	}
 	var e *esdb.Error
 	if errors.As(err, &e) {
-		if f := codeFailure(e.Code()); f != failOther {
+		if f := codeFailure(e.Code()); f != failOther && f != failTransient {
 			return f
 		}
 	}
 	if s, ok := status.FromError(err); ok && s != nil {
-		return statusFailure(s.Code())
+		return statusFailure(s)
+	}
+	if errors.Is(err, io.EOF) {
+		return failCutShort
+	}
+	if e != nil {
+		return codeFailure(e.Code())
 	}
 	return failOther
 }
@@ -111,8 +167,14 @@ func (s *Store) portError(ctx context.Context, op string, err error) error {
 // mapFailure is portError once the caller's context and the store's state are ruled out.
 func mapFailure(op string, f failure, err error) error {
 	switch f {
-	case failTransient, failClientClosed:
+	case failTransient, failClientClosed, failNotLeader, failBusy:
 		return fmt.Errorf("%w: EventStoreDB %s: %w", eventstore.ErrUnavailable, op, err)
+	case failTooLarge:
+		return fmt.Errorf("%w: %w: EventStoreDB refused %s as larger than it takes in one append (its maximum append size, 1 MiB unless configured); nothing was written: %w",
+			eventstore.ErrInvalidAppend, eventstore.ErrTooLarge, op, err)
+	case failCutShort:
+		return fmt.Errorf("%w: EventStoreDB ended %s before taking all of it, as it does with an append over its maximum append size; nothing was written: %w",
+			eventstore.ErrInvalidAppend, op, err)
 	case failDenied:
 		return fmt.Errorf("esdbstore: EventStoreDB refused %s (check the credentials and the stream ACLs): %w", op, err)
 	case failDeleted:

@@ -23,10 +23,10 @@ func TestCodeFailure(t *testing.T) {
 	}{
 		{esdb.ErrorCodeWrongExpectedVersion, failConflict},
 		{esdb.ErrorCodeResourceNotFound, failNotFound},
-		{esdb.ErrorCodeNotLeader, failTransient},
+		{esdb.ErrorCodeNotLeader, failNotLeader},
 		{esdb.ErrorUnavailable, failTransient},
 		{esdb.ErrorCodeDeadlineExceeded, failTransient},
-		{esdb.ErrorAborted, failTransient},
+		{esdb.ErrorAborted, failBusy},
 		{esdb.ErrorCodeConnectionClosed, failClientClosed},
 		{esdb.ErrorCodeUnauthenticated, failDenied},
 		{esdb.ErrorCodeAccessDenied, failDenied},
@@ -46,22 +46,27 @@ func TestCodeFailure(t *testing.T) {
 func TestStatusFailure(t *testing.T) {
 	cases := []struct {
 		code codes.Code
+		msg  string // the server's wording (RpcExceptions), or the transport's
 		want failure
 	}{
-		{codes.Unavailable, failTransient},
-		{codes.DeadlineExceeded, failTransient},
-		{codes.Aborted, failTransient},
-		{codes.ResourceExhausted, failTransient},
-		{codes.Unauthenticated, failDenied},
-		{codes.PermissionDenied, failDenied},
-		{codes.NotFound, failNotFound},
-		{codes.InvalidArgument, failInvalidArg},
-		{codes.Canceled, failOther},
-		{codes.Internal, failOther},
-		{codes.Unknown, failOther},
+		{codes.Unavailable, "connection error: desc = \"transport: Error while dialing: dial tcp: connection refused\"", failTransient},
+		{codes.Unavailable, "Server Is Not Ready", failBusy},
+		{codes.Unavailable, "Server Is Too Busy", failBusy},
+		{codes.DeadlineExceeded, "context deadline exceeded", failTransient},
+		{codes.Canceled, "grpc: the client connection is closing", failTransient},
+		{codes.Aborted, "Operation timed out", failBusy},
+		{codes.ResourceExhausted, "grpc: received message larger than max (5000000 vs. 4194304)", failTooLarge},
+		{codes.Unauthenticated, "bad password", failDenied},
+		{codes.PermissionDenied, "Access Denied", failDenied},
+		{codes.NotFound, "Event stream 'x' is not found.", failNotFound},
+		{codes.InvalidArgument, "Trying to read from an invalid position.", failInvalidArg},
+		{codes.InvalidArgument, "Maximum Append Size of 1048576 Exceeded.", failTooLarge},
+		{codes.InvalidArgument, "Event with Id: x, Size: 2000000, exceeds Maximum Append Event Size of 1048576.", failTooLarge},
+		{codes.Internal, "boom", failOther},
+		{codes.Unknown, "boom", failOther},
 	}
 	for _, tc := range cases {
-		assert.Equal(t, tc.want, statusFailure(tc.code), tc.code.String())
+		assert.Equal(t, tc.want, statusFailure(status.New(tc.code, tc.msg)), "%s %q", tc.code, tc.msg)
 	}
 }
 
@@ -78,9 +83,14 @@ func TestClassify(t *testing.T) {
 		{"unknown code around a status", unknownCode(status.Error(codes.InvalidArgument, "Trying to read from an invalid position.")), failInvalidArg},
 		{"unknown code around a plain error", unknownCode(errors.New("boom")), failOther},
 		{"plain error", errors.New("boom"), failOther},
-		{"EOF", io.EOF, failOther},
+		// The client's answer to an append the server ended while it was still sending.
+		{"EOF while sending", fmt.Errorf("could not send append request. Reason: %w", unknownCode(io.EOF)), failCutShort},
 		{"context cancelled", context.Canceled, failOther},
-		{"status cancelled", status.Error(codes.Canceled, "context canceled"), failOther},
+		// The caller's own cancellation never gets here (call checks the context first): this is
+		// the connection closed under the request.
+		{"connection closing", status.Error(codes.Canceled, "grpc: the client connection is closing"), failTransient},
+		{"a panic of the client", fmt.Errorf("append: %w", clientPanic{"send on closed channel"}), failClientClosed},
+		{"server timed out, wrapped", fmt.Errorf("x: %w", status.Error(codes.Aborted, "Operation timed out")), failBusy},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,13 +100,14 @@ func TestClassify(t *testing.T) {
 }
 
 func TestFailureProperties(t *testing.T) {
-	retryable := map[failure]bool{failTransient: true, failClientClosed: true}
-	answered := map[failure]bool{failConflict: true, failNotFound: true, failDenied: true, failDeleted: true, failInvalidArg: true}
-	for f := failOther; f <= failInvalidArg; f++ {
+	retryable := map[failure]bool{failTransient: true, failClientClosed: true, failNotLeader: true, failBusy: true}
+	unanswered := map[failure]bool{failTransient: true, failClientClosed: true}
+	for f := failOther; f <= failCutShort; f++ {
 		assert.Equal(t, retryable[f], f.retryable(), f.String())
-		assert.Equal(t, answered[f], f.answered(), f.String())
-		assert.False(t, f.retryable() && f.answered(), "%s cannot be both", f)
+		assert.Equal(t, !unanswered[f], f.answered(), f.String())
 	}
+	assert.False(t, failTooLarge.retryable(), "a size refusal gets the same answer again")
+	assert.False(t, failCutShort.retryable(), "a size refusal gets the same answer again")
 }
 
 func TestMapFailure(t *testing.T) {
@@ -112,11 +123,17 @@ func TestMapFailure(t *testing.T) {
 		{failDeleted, false, "deleted on the server"},
 		{failOther, false, "esdbstore: append to acct"},
 		{failInvalidArg, false, "esdbstore: append to acct"},
+		{failNotLeader, true, "EventStoreDB append to acct"},
+		{failBusy, true, "EventStoreDB append to acct"},
+		{failTooLarge, false, "maximum append size"},
+		{failCutShort, false, "before taking all of it"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.f.String(), func(t *testing.T) {
 			err := mapFailure("append to acct", tc.f, cause)
 			assert.Equal(t, tc.unavailable, errors.Is(err, eventstore.ErrUnavailable))
+			assert.Equal(t, tc.f == failTooLarge || tc.f == failCutShort, errors.Is(err, eventstore.ErrInvalidAppend))
+			assert.Equal(t, tc.f == failTooLarge, errors.Is(err, eventstore.ErrTooLarge))
 			assert.ErrorIs(t, err, cause, "the client's error stays in the chain")
 			assert.Contains(t, err.Error(), tc.text)
 		})

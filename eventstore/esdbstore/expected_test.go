@@ -65,8 +65,27 @@ func TestExpectedPlace(t *testing.T) {
 	}
 }
 
-func TestLookUpFrom(t *testing.T) {
-	assert.Equal(t, esdb.Revision(7), lookUpFrom(eventstore.Exact(7)), "exact: at the expected revision, the server checks above it")
-	assert.Equal(t, esdb.End{}, lookUpFrom(eventstore.Any))
-	assert.Equal(t, esdb.End{}, lookUpFrom(eventstore.StreamExists))
+func TestLookUpWindow(t *testing.T) {
+	s := newStore(esdb.Configuration{}, "esdb://test", Options{IdempotencyWindow: 16})
+	cases := []struct {
+		name     string
+		expected eventstore.ExpectedRevision
+		events   int
+		from     esdb.StreamPosition
+		count    uint64
+	}{
+		// Exact: at the expected revision (the server checks above it), only as many events as the
+		// append holds: what a refreshed retry of it finds at the top of the stream.
+		{"exact, one event", eventstore.Exact(7), 1, esdb.Revision(7), 1},
+		{"exact, three events", eventstore.Exact(7), 3, esdb.Revision(7), 3},
+		{"any", eventstore.Any, 1, esdb.End{}, 16},
+		{"stream exists", eventstore.StreamExists, 2, esdb.End{}, 16},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			from, count := s.lookUpWindow(tc.expected, tc.events)
+			assert.Equal(t, tc.from, from)
+			assert.Equal(t, tc.count, count)
+		})
+	}
 }

@@ -56,7 +56,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 // not exist gives no events: the server says so on the first receive, not on the call.
 func (s *Store) readStream(ctx context.Context, stream string, dir esdb.Direction, from esdb.StreamPosition, count uint64) ([]eventstore.RecordedEvent, error) {
 	var out []eventstore.RecordedEvent
-	err := s.call(ctx, "read "+stream, s.opts.Retries, func(c *esdb.Client) error {
+	err := s.call(ctx, "read "+stream, s.opts.Retries, func(ctx context.Context, c *esdb.Client) error {
 		out = out[:0]
 		rs, err := c.ReadStream(ctx, stream, esdb.ReadStreamOptions{Direction: dir, From: from}, count)
 		if err != nil {
@@ -88,6 +88,7 @@ func (s *Store) readStream(ctx context.Context, stream string, dir esdb.Directio
 	if err != nil {
 		return nil, s.portError(ctx, "read "+stream, err)
 	}
+	s.tops.sawRead(out)
 	return out, nil
 }
 
@@ -95,7 +96,7 @@ func (s *Store) readStream(ctx context.Context, stream string, dir esdb.Directio
 // included.
 func (s *Store) readAllRaw(ctx context.Context, dir esdb.Direction, from esdb.AllPosition, count uint64) ([]*esdb.RecordedEvent, error) {
 	var out []*esdb.RecordedEvent
-	err := s.call(ctx, "read $all", s.opts.Retries, func(c *esdb.Client) error {
+	err := s.call(ctx, "read $all", s.opts.Retries, func(ctx context.Context, c *esdb.Client) error {
 		out = out[:0]
 		rs, err := c.ReadAll(ctx, esdb.ReadAllOptions{Direction: dir, From: from}, count)
 		if err != nil {
@@ -119,9 +120,10 @@ func (s *Store) readAllRaw(ctx context.Context, dir esdb.Direction, from esdb.Al
 }
 
 // ReadAll implements eventstore.Store: the events of $all after `after`, the server's own left
-// out. after must be 0 or a position this store returned: the server refuses to start a read
-// inside a record, and such a position is then reported as an error, unless it lies beyond the
-// head (nothing to read).
+// out. The server starts a read only at an event's position (or 0): after is one the store
+// returned, or one less than an event's position (what "from position P on" comes to), which is
+// read from the event at after+1. Any other position is refused with eventstore.ErrInvalidPosition,
+// unless it lies beyond the head (nothing to read).
 func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
@@ -129,9 +131,19 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 	if after >= maxPosition {
 		return nil, nil
 	}
-	out, err := readAllPages(after, limit, func(from eventstore.Position, count uint64) ([]*esdb.RecordedEvent, error) {
-		return s.readAllRaw(ctx, esdb.Forwards, allAfter(from), count)
-	})
+	read := func(start eventstore.Position) pageReader {
+		return func(from eventstore.Position, count uint64) ([]*esdb.RecordedEvent, error) {
+			if from == after {
+				from = start
+			}
+			return s.readAllRaw(ctx, esdb.Forwards, allAfter(from), count)
+		}
+	}
+	out, err := readAllPages(after, limit, read(after))
+	if err != nil && after > 0 && after+1 < maxPosition && classify(err) == failInvalidArg && ctx.Err() == nil {
+		// Not an event's position: perhaps the one just before an event's.
+		out, err = readAllPages(after, limit, read(after+1))
+	}
 	if err != nil {
 		if classify(err) == failInvalidArg && ctx.Err() == nil {
 			return s.readAfterEnd(ctx, after, err)
@@ -197,7 +209,8 @@ func (s *Store) readAfterEnd(ctx context.Context, after eventstore.Position, cau
 	if after >= head {
 		return nil, nil
 	}
-	return nil, fmt.Errorf("esdbstore: %s refuses to read $all after position %d, which is no event's position (read from 0 or from a position the store returned): %w", s.target, after, cause)
+	return nil, fmt.Errorf("%w: %s refuses to read $all after position %d, which is neither an event's position nor one less (read from 0 or from a position this store returned): %w",
+		eventstore.ErrInvalidPosition, s.target, after, cause)
 }
 
 // Head implements eventstore.Store: the commit position of the newest event of $all that is not the

@@ -47,7 +47,7 @@ func TestOpenRefusesInvalidConnectionStrings(t *testing.T) {
 
 func TestEveryCallFailsUnavailableWithoutAServer(t *testing.T) {
 	s := openUnreachable(t, 1)
-	assert.Equal(t, eventstore.Health{}, s.Health(), "nothing tried yet")
+	assert.Equal(t, eventstore.Health{}, s.status.get(), "nothing tried yet")
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 
@@ -159,8 +159,7 @@ func TestCallsAnswerWithoutTheServerWhenTheyCan(t *testing.T) {
 	_, err = s.Head(cctx)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.True(t, errors.Is(s.Ping(cctx), context.Canceled))
-	assert.False(t, s.Health().Connected)
-	assert.Empty(t, s.Health().LastError, "none of these reached for the server")
+	assert.Equal(t, eventstore.Health{}, s.status.get(), "none of these reached for the server")
 }
 
 func TestVersionSupported(t *testing.T) {

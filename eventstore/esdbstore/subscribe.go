@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
@@ -42,18 +43,88 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position) iter.S
 	}
 }
 
-// subscribeAll starts a subscription on the current client.
+// subscribeAll starts a subscription on the current client, which it keeps in use until the
+// subscription is closed: a client replaced meanwhile stays open under it. The start is bounded by
+// Options.RequestTimeout (the client gives a subscription no deadline, and waits for a node without
+// looking at its context); the subscription itself then runs for as long as ctx.
 func (s *Store) subscribeAll(ctx context.Context, after eventstore.Position) (source, error) {
-	var sub *esdb.Subscription
-	err := s.call(ctx, "subscribe to $all", 0, func(c *esdb.Client) error {
-		var err error
-		sub, err = c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: allAfter(after), Filter: esdb.ExcludeSystemEventsFilter()})
-		return err
-	})
+	startCtx, cancelStart := context.WithTimeout(ctx, s.opts.RequestTimeout)
+	defer cancelStart()
+	c, pilot, err := s.acquire(startCtx)
 	if err != nil {
+		err = s.noAnswer(ctx)
+		if ctx.Err() == nil && !s.isClosed() {
+			s.unanswered(nil, failTransient, err)
+		}
 		return nil, err
 	}
-	return sub, nil
+	subCtx, cancel := context.WithCancel(leaderContext(ctx))
+	type started struct {
+		sub *esdb.Subscription
+		err error
+	}
+	done := make(chan started, 1)
+	go func() {
+		var st started
+		if pilot {
+			if st.err = s.findNode(c); st.err != nil {
+				done <- st
+				return
+			}
+		}
+		st.err = guarded(func() error {
+			var err error
+			st.sub, err = c.c.SubscribeToAll(subCtx, esdb.SubscribeToAllOptions{From: allAfter(after), Filter: esdb.ExcludeSystemEventsFilter()})
+			return err
+		})
+		done <- st
+	}()
+	select {
+	case st := <-done:
+		if st.err != nil {
+			cancel()
+			s.release(c)
+			if ctx.Err() == nil && !s.isClosed() {
+				s.observe(c, st.err)
+			}
+			return nil, st.err
+		}
+		s.answered()
+		return &subscription{sub: st.sub, cancel: cancel, release: func() { s.release(c) }}, nil
+	case <-startCtx.Done():
+	case <-s.closing:
+	}
+	cancel()
+	go func() { // left behind: it ends as soon as the client lets it
+		if st := <-done; st.sub != nil {
+			_ = st.sub.Close()
+		}
+		s.release(c)
+	}()
+	err = s.noAnswer(ctx)
+	if ctx.Err() == nil && !s.isClosed() {
+		s.unanswered(c, failTransient, err)
+	}
+	return nil, err
+}
+
+// subscription is a started subscription with the client it runs on.
+type subscription struct {
+	sub     *esdb.Subscription
+	cancel  context.CancelFunc
+	release func()
+	once    sync.Once
+}
+
+func (s *subscription) Recv() *esdb.SubscriptionEvent { return s.sub.Recv() }
+
+func (s *subscription) Close() error {
+	s.once.Do(func() {
+		_ = s.sub.Close()
+		s.cancel()
+		s.release()
+	})
+	return nil
 }
 
 // follow runs a subscription for Subscribe, resubscribing after each drop.
@@ -110,7 +181,11 @@ func (s *Store) follow(ctx context.Context, after eventstore.Position, subscribe
 			yield(eventstore.RecordedEvent{}, err)
 			return
 		}
-		s.status.failed(err)
+		if classify(err).answered() {
+			s.status.noted(err) // dropped by the server, which is there
+		} else {
+			s.status.failed(err)
+		}
 		d := backoff(failures, s.opts.MinBackoff, s.opts.MaxBackoff)
 		failures++
 		s.log.Warn("subscription to $all dropped, resuming", "after", after, "retry_in", d, "failures", failures, "err", err)
@@ -136,6 +211,7 @@ func (s *Store) pump(src source, after *eventstore.Position, failures *int, yiel
 			return false, ev.SubscriptionDropped.Error
 		case ev.EventAppeared != nil:
 			*failures = 0
+			s.status.reached() // an idle instance learns here that the server is back
 			rec := ev.EventAppeared.OriginalEvent()
 			// A resumed subscription may start with the last event delivered before the drop.
 			if rec == nil || isSystem(rec.StreamID, rec.EventType) || rec.Position.Commit <= *after {
@@ -167,7 +243,7 @@ func unresumable(err error, after eventstore.Position) error {
 	case failDenied:
 		return mapFailure("the subscription to $all", f, err)
 	case failInvalidArg:
-		return fmt.Errorf("esdbstore: the server refuses to subscribe to $all after position %d, which is no event's position: %w", after, err)
+		return fmt.Errorf("%w: the server refuses to subscribe to $all after position %d, which is no event's position: %w", eventstore.ErrInvalidPosition, after, err)
 	}
 	return nil
 }

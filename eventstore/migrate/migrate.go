@@ -34,6 +34,11 @@ type Options struct {
 	// MaxBatch bounds how many consecutive events of one stream go into one append (default 100).
 	// A batch is atomic, so a copy never stops inside one.
 	MaxBatch int
+	// MaxBatchBytes bounds the size of one append, measured as EventStoreDB measures it (data,
+	// metadata and twice the type of each event; BatchBytes), which refuses an append over its
+	// maximum append size, 1 MiB by default (DefaultMaxBatchBytes: half that). An event larger
+	// than the bound goes in an append of its own.
+	MaxBatchBytes int
 	// Progress, if set, is called after each page with the counts so far.
 	Progress func(Progress)
 }
@@ -45,7 +50,20 @@ func (o Options) withDefaults() Options {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 100
 	}
+	if o.MaxBatchBytes <= 0 {
+		o.MaxBatchBytes = DefaultMaxBatchBytes
+	}
 	return o
+}
+
+// DefaultMaxBatchBytes is Options.MaxBatchBytes by default: half of EventStoreDB's default maximum
+// append size, leaving room for a server that counts a little more than BatchBytes does.
+const DefaultMaxBatchBytes = 512 << 10
+
+// BatchBytes is what an event weighs in an append, as EventStoreDB counts it against its maximum
+// append size (its type in UTF-16 code units, two bytes each).
+func BatchBytes(e eventstore.RecordedEvent) int {
+	return len(e.Data) + len(e.Metadata) + 2*len(e.Type)
 }
 
 // Progress is how far a copy has got.
@@ -238,11 +256,12 @@ func (c *copier) inTarget(ctx context.Context, e eventstore.RecordedEvent) (bool
 }
 
 // appendAll appends events in order, each run of consecutive events of one stream (up to
-// MaxBatch) in one append.
+// MaxBatch events and MaxBatchBytes) in one append.
 func (c *copier) appendAll(ctx context.Context, events []eventstore.RecordedEvent) error {
 	for len(events) > 0 {
-		n := 1
-		for n < len(events) && n < c.opts.MaxBatch && events[n].Stream == events[0].Stream {
+		n, size := 1, BatchBytes(events[0])
+		for n < len(events) && n < c.opts.MaxBatch && events[n].Stream == events[0].Stream && size+BatchBytes(events[n]) <= c.opts.MaxBatchBytes {
+			size += BatchBytes(events[n])
 			n++
 		}
 		if err := c.appendRun(ctx, events[:n]); err != nil {

@@ -352,3 +352,53 @@ func TestCopyOfAnEmptyStore(t *testing.T) {
 	assert.Zero(t, rep.Read)
 	assert.Zero(t, rep.Streams)
 }
+
+// sizeLimitedTarget refuses, as EventStoreDB does, an append over limit bytes (as BatchBytes
+// counts them), and records the size of each append it takes.
+type sizeLimitedTarget struct {
+	eventstore.Store
+	limit   int
+	batches []int
+}
+
+func (s *sizeLimitedTarget) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.Event) (eventstore.AppendResult, error) {
+	size := 0
+	for _, e := range events {
+		size += migrate.BatchBytes(eventstore.RecordedEvent{Type: e.Type, Data: e.Data, Metadata: e.Metadata})
+	}
+	if size > s.limit {
+		return eventstore.AppendResult{}, fmt.Errorf("%w: %w: %d bytes", eventstore.ErrInvalidAppend, eventstore.ErrTooLarge, size)
+	}
+	s.batches = append(s.batches, size)
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// TestCopyBatchesByBytes: a stream of large events is copied in appends that each stay under
+// MaxBatchBytes, hence under EventStoreDB's maximum append size (1 MiB by default), however many
+// events MaxBatch would allow; an event larger than MaxBatchBytes goes alone.
+func TestCopyBatchesByBytes(t *testing.T) {
+	src, dst := newStore(t), newStore(t)
+	sizes := []int{200 << 10, 200 << 10, 200 << 10, 700 << 10, 100 << 10, 300 << 10, 300 << 10, 10, 10}
+	for i, n := range sizes {
+		expected := eventstore.NoStream
+		if i > 0 {
+			expected = eventstore.Exact(uint64(i - 1))
+		}
+		_, err := src.Append(context.Background(), "plan-big", expected, eventstore.Event{ID: uuid.New(), Type: "PlanRevised", Data: make([]byte, n)})
+		require.NoError(t, err)
+	}
+	target := &sizeLimitedTarget{Store: dst, limit: 1 << 20}
+	rep, err := migrate.Copy(context.Background(), src, target, migrate.Options{})
+	require.NoError(t, err)
+	assert.EqualValues(t, len(sizes), rep.Copied)
+	// 200+200 | 200 | 700 (alone) | 100+300 | 300+10+10 KiB, each type ("PlanRevised") counted twice.
+	const typ = 2 * len("PlanRevised")
+	want := []int{2 * (200<<10 + typ), 200<<10 + typ, 700<<10 + typ, 100<<10 + 300<<10 + 2*typ, 300<<10 + 10 + 10 + 3*typ}
+	assert.Equal(t, want, target.batches)
+	got := readAll(t, dst)
+	require.Len(t, got, len(sizes))
+	for i, e := range readAll(t, src) {
+		assert.Equal(t, e.ID, got[i].ID)
+		assert.Equal(t, e.Revision, got[i].Revision)
+	}
+}
