@@ -6,16 +6,14 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"assurance-ledger/demo"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/domain"
-	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/projections"
 )
 
@@ -44,11 +42,7 @@ func requireSameAsEncode(t testing.TB, st projections.PlanState, mustWrite bool)
 }
 
 func TestAppendPlanJSONIsEncodeForTheDemo(t *testing.T) {
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	_, err = demo.Seed(context.Background(), store, demo.Options{})
-	require.NoError(t, err)
+	store := demotest.Store(t, 0)
 	proj := projections.New(store, nil)
 	require.NoError(t, proj.CatchUp(context.Background()))
 	plans := proj.Plans(projections.PlanFilter{})

@@ -2,28 +2,28 @@ package history_test
 
 import (
 	"context"
-	"path/filepath"
+	"os"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"assurance-ledger/demo"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
-	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/history"
 )
 
 func demoStore(t *testing.T) eventstore.Store {
 	t.Helper()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	_, err = demo.Seed(context.Background(), store, demo.Options{})
-	require.NoError(t, err)
-	return store
+	return demotest.Store(t, 0)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	demotest.Cleanup()
+	os.Exit(code)
 }
 
 // A plan's events read in pages are its whole stream, in order, decoded, each page saying whether

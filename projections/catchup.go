@@ -12,8 +12,9 @@ import (
 	"assurance-ledger/eventstore"
 )
 
-// catchUpBatch is how many events CatchUp reads at a time.
-const catchUpBatch = 4096
+// catchUpBatch is how many events CatchUp reads at a time (a variable only so that tests can see
+// many batches in a small log).
+var catchUpBatch = 4096
 
 // decodedBatch is a batch of the log with every event decoded.
 type decodedBatch struct {

@@ -45,7 +45,10 @@ func (c cancelling) ReadAll(ctx context.Context, after eventstore.Position, limi
 
 // CatchUp over a log of more batches than it has in flight, one seeded store for all the cases.
 func TestCatchUpOverManyBatches(t *testing.T) {
-	store := projections.SeededStore(t, 24)
+	// Batches of 64 over the demo's 600-odd events: more batches than the catch-up keeps in flight,
+	// in a log small enough to fold quickly under the race detector.
+	projections.SetCatchUpBatch(t, 64)
+	store := projections.SeededStore(t, 0)
 	t.Run("every event once, in log order", func(t *testing.T) { testCatchUpAppliesEveryEventOnceInLogOrder(t, store) })
 	t.Run("from lent records as from copies", func(t *testing.T) { testCatchUpFromLentRecordsIsFromCopies(t, store) })
 	t.Run("stops at a failed read or a done context", func(t *testing.T) { testCatchUpStopsAtAFailedReadOrADoneContext(t, store) })
@@ -56,7 +59,7 @@ func TestCatchUpOverManyBatches(t *testing.T) {
 func testCatchUpAppliesEveryEventOnceInLogOrder(t *testing.T, store eventstore.Store) {
 	all, err := store.ReadAll(t.Context(), 0, 0)
 	require.NoError(t, err)
-	require.Greater(t, len(all), 4*4096, "more batches than the catch-up has in flight")
+	require.Greater(t, len(all), 4*projections.CatchUpBatch(), "more batches than the catch-up has in flight")
 	want := make([]eventstore.Position, len(all))
 	for i, r := range all {
 		want[i] = r.Position
@@ -76,7 +79,8 @@ func testCatchUpAppliesEveryEventOnceInLogOrder(t *testing.T, store eventstore.S
 func testCatchUpStopsAtAFailedReadOrADoneContext(t *testing.T, store eventstore.Store) {
 	head, err := store.Head(t.Context())
 	require.NoError(t, err)
-	for _, at := range []eventstore.Position{0, 4096, 3 * 4096, head - 1} {
+	batch := eventstore.Position(projections.CatchUpBatch())
+	for _, at := range []eventstore.Position{0, batch, 3 * batch, head - 1} {
 		t.Run(fmt.Sprintf("read fails past %d", at), func(t *testing.T) {
 			broken := errors.New("disk gone")
 			p := projections.New(failingAfter{Store: &streamReads{Store: store}, at: at, err: broken}, nil)
@@ -84,7 +88,7 @@ func testCatchUpStopsAtAFailedReadOrADoneContext(t *testing.T, store eventstore.
 			require.ErrorIs(t, err, broken)
 			applied := p.AppliedPositions()
 			require.LessOrEqual(t, len(applied), int(at), "nothing applied from the batch that failed")
-			require.Zero(t, len(applied)%4096, "whole batches only")
+			require.Zero(t, len(applied)%projections.CatchUpBatch(), "whole batches only")
 			require.ErrorIs(t, p.Ready(), projections.ErrNotReady)
 		})
 		t.Run(fmt.Sprintf("context done past %d", at), func(t *testing.T) {
@@ -105,7 +109,7 @@ func testCatchUpFromLentRecordsIsFromCopies(t *testing.T, store eventstore.Store
 	require.NoError(t, lent.CatchUp(ctx))
 	copied := projections.New(&streamReads{Store: store}, nil) // hides Lender: ReadAll
 	require.NoError(t, copied.CatchUp(ctx))
-	require.Greater(t, lent.Events(), 4*4096, "more of CatchUp's batches than it keeps to reuse")
+	require.Greater(t, lent.Events(), 4*projections.CatchUpBatch(), "more of CatchUp's batches than it keeps to reuse")
 	require.Equal(t, copied.Events(), lent.Events())
 	require.Equal(t, copied.Applied(), lent.Applied())
 	jsonOf := func(v any) string {

@@ -27,3 +27,14 @@ func (p *Projector) AppliedPositions() []eventstore.Position {
 	defer p.mu.RUnlock()
 	return slices.Clone(p.timeline.positions)
 }
+
+// CatchUpBatch is how many events CatchUp reads at a time.
+func CatchUpBatch() int { return catchUpBatch }
+
+// SetCatchUpBatch makes CatchUp read n events at a time until the test ends, so that a small log
+// is many batches.
+func SetCatchUpBatch(t *testing.T, n int) {
+	was := catchUpBatch
+	catchUpBatch = n
+	t.Cleanup(func() { catchUpBatch = was })
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/projections"
 )
@@ -71,7 +72,7 @@ func TestRestoreOrNewWithoutAUsableSnapshot(t *testing.T) {
 			}
 			s := store
 			if !c.store {
-				s = demoStore(t)
+				s = demotest.Fresh(t, 0) // another log of as many events
 			}
 			var logged bytes.Buffer
 			restored, err := projections.RestoreOrNew(ctx, s, path, slog.New(slog.NewTextHandler(&logged, nil)))

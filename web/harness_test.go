@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +15,9 @@ import (
 	"assurance-ledger/api"
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
-	"assurance-ledger/demo"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
-	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/projections"
 	"assurance-ledger/web"
 )
@@ -28,12 +27,13 @@ var secret = []byte("test-secret-test-secret-test-secret")
 // demoStore is an embedded store seeded with the demo data set at scale, closed when the test ends.
 func demoStore(tb testing.TB, scale int) eventstore.Store {
 	tb.Helper()
-	store, err := boltstore.Open(filepath.Join(tb.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(tb, err)
-	tb.Cleanup(func() { store.Close() })
-	_, err = demo.Seed(context.Background(), store, demo.Options{Scale: scale})
-	require.NoError(tb, err)
-	return store
+	return demotest.Store(tb, scale)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	demotest.Cleanup()
+	os.Exit(code)
 }
 
 // handler is the API with the dashboard mounted, as "ledger serve" builds it, over a store whose
