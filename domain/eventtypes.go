@@ -10,9 +10,10 @@ type EventSpec struct {
 	// Aggregate is the kind of stream the type's events belong to.
 	Aggregate Aggregate
 
-	zero   EventData
-	newPtr func() any
-	value  func(any) EventData
+	zero           EventData
+	newPtr         func() any
+	value          func(any) EventData
+	carriesVersion bool
 }
 
 // Zero is the type's zero value.
@@ -25,19 +26,18 @@ func (s EventSpec) New() any { return s.newPtr() }
 func (s EventSpec) Value(p any) EventData { return s.value(p) }
 
 // CarriesVersion reports whether the type starts a version of a plan (VersionEvent).
-func (s EventSpec) CarriesVersion() bool {
-	_, ok := s.zero.(VersionEvent)
-	return ok
-}
+func (s EventSpec) CarriesVersion() bool { return s.carriesVersion }
 
 func register[T EventData](a Aggregate) EventSpec {
 	var zero T
+	_, carries := any(zero).(VersionEvent)
 	return EventSpec{
-		Type:      zero.EventType(),
-		Aggregate: a,
-		zero:      zero,
-		newPtr:    func() any { return new(T) },
-		value:     func(p any) EventData { return *p.(*T) },
+		Type:           zero.EventType(),
+		Aggregate:      a,
+		zero:           zero,
+		newPtr:         func() any { return new(T) },
+		value:          func(p any) EventData { return *p.(*T) },
+		carriesVersion: carries,
 	}
 }
 

@@ -93,6 +93,12 @@ func DecodeEvent(eventType string, data []byte) (domain.EventData, error) {
 	if !ok {
 		return nil, fmt.Errorf("decode event: unknown event type %q", eventType)
 	}
+	return decodeEvent(spec, data)
+}
+
+// decodeEvent is DecodeEvent for the registered type spec.
+func decodeEvent(spec domain.EventSpec, data []byte) (domain.EventData, error) {
+	eventType := spec.Type
 	// The ledger's own shape first, read without reflection (decoding was most of a replay's work);
 	// wherever it accepts, it gives what encoding/json gives (FuzzDecodeEventMatchesEncodingJSON).
 	if len(data) > 0 && data[0] == '{' {

@@ -45,14 +45,17 @@ func (s *Schema) decodeEnvelope(eventType string, data, metadata []byte, mode de
 		return domain.Event{}, err
 	}
 	spec, ok := domain.Spec(eventType)
-	if ok && spec.CarriesVersion() && mode != decodeWhole {
+	if !ok {
+		return domain.Event{}, fmt.Errorf("decode event: unknown event type %q", eventType)
+	}
+	if spec.CarriesVersion() && mode != decodeWhole {
 		d, hash, err := digestContent(eventType, current)
 		if err != nil {
 			return domain.Event{}, err
 		}
 		return domain.Event{Data: d, Meta: meta, ContentHash: hash}, nil
 	}
-	d, err := DecodeEvent(eventType, current)
+	d, err := decodeEvent(spec, current)
 	if err != nil {
 		return domain.Event{}, err
 	}
