@@ -1,0 +1,35 @@
+package api_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// Any RFC 3339 time is an answer "as of": before the first event the empty ledger (position 0), after
+// the last the present. Times outside 1678-2262 used to wrap: 1425 gave the ledger of the day it was
+// asked, 9999 an empty one.
+func TestAsOfAnyTimeOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+	now := s.must(200, "GET", plan+"?min_position="+pos(sub), &auditor, nil)
+
+	for _, at := range []string{"0001-01-01T00:00:00Z", "1425-01-01T00:00:00Z", "1677-09-21T00:12:43Z"} {
+		p := s.must(404, "GET", plan+"?as_of="+at, &auditor, nil)
+		assert.Equal(t, "plan_not_found", p["code"], at)
+		assert.Contains(t, p["detail"], "as of position 0", at)
+		rep := s.must(200, "GET", "/v1/reports/transparency?as_of="+at, &auditor, nil)
+		assert.Equal(t, []any{}, rep["by_sha"], at)
+		assert.Equal(t, float64(0), rep["totals"].(map[string]any)["plans"], at)
+	}
+	for _, at := range []string{"2262-04-11T23:47:17Z", "9999-12-31T23:59:59.999999999Z", "9999-12-31T23:59:59%2B14:00"} {
+		st := s.must(200, "GET", plan+"?as_of="+at, &auditor, nil)
+		assert.Equal(t, now["revision"], st["revision"], at)
+		assert.Equal(t, now["content_hash"], st["content_hash"], at)
+		assert.Equal(t, float64(s.head()), st["as_of_position"], at)
+		rep := s.must(200, "GET", "/v1/reports/transparency?as_of="+at, &auditor, nil)
+		assert.Equal(t, float64(1), rep["totals"].(map[string]any)["plans"], at)
+	}
+}
