@@ -1,9 +1,12 @@
 package api_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"assurance-ledger/domain"
 )
 
 // Any RFC 3339 time is an answer "as of": before the first event the empty ledger (position 0), after
@@ -32,4 +35,35 @@ func TestAsOfAnyTimeOverHTTP(t *testing.T) {
 		rep := s.must(200, "GET", "/v1/reports/transparency?as_of="+at, &auditor, nil)
 		assert.Equal(t, float64(1), rep["totals"].(map[string]any)["plans"], at)
 	}
+}
+
+// Every signed-in role reads every governance fact, whatever organisation it acts for: a provider
+// of another region used to get 403 on an SHA's status and an organisation's SRO evidence, then
+// rebuild the same facts from /v1/plans?sha= and the audit trails. Writes keep their rules.
+func TestEveryRoleReadsEveryGovernanceFact(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+	s.must(201, "POST", plan+"/sro-signoffs", &cePCT, map[string]any{"version": 1, "statement": "As SRO I confirm", "content_hash": contentHash(t, sampleContent(t))})
+	reads := []string{
+		"/v1/shas/Q36/assurance-status?min_position=" + fmt.Sprint(s.head()),
+		"/v1/organisations/5K5/sro-evidence",
+		"/v1/organisations/5K5/sro-evidence?format=bundle",
+		"/v1/audit/events",
+		plan + "/audit-trail",
+		"/v1/plans?sha=Q36",
+		"/v1/reports/transparency",
+	}
+	for _, role := range domain.Roles {
+		outsider := domain.Actor{PersonID: "x-" + string(role), Name: "Olly Outsider", Role: role, Org: "RXX"}
+		for _, path := range reads {
+			r := s.do("GET", path, &outsider, nil)
+			assert.Equal(t, 200, r.status, "%s reads %s: %s", role, path, r.body)
+		}
+	}
+	other := domain.Actor{PersonID: "pr-9", Name: "Nora North", Role: domain.RoleProvider, Org: "RXX"}
+	p := s.must(403, "POST", plan+"/contributions", &other, map[string]any{"section": "clinical5", "summary": "Not ours to add"})
+	assert.Equal(t, "role_not_allowed", s.must(403, "POST", "/v1/lhcs", &other, map[string]any{})["code"])
+	assert.Equal(t, "organisation_not_allowed", p["code"])
 }
