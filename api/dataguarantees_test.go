@@ -67,3 +67,48 @@ func TestEveryRoleReadsEveryGovernanceFact(t *testing.T) {
 	assert.Equal(t, "role_not_allowed", s.must(403, "POST", "/v1/lhcs", &other, map[string]any{})["code"])
 	assert.Equal(t, "organisation_not_allowed", p["code"])
 }
+
+// Names and prose are recorded only as a reader will see them: no control, format or separator
+// characters (prose keeps line feeds and tabs), nothing blank when rendered, and no organisation
+// under a name that cannot be told from another's. A refusal writes nothing.
+func TestDisplaySpoofingIsRefusedOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+	head := s.head()
+	spoofed := func(edit func(map[string]any)) map[string]any {
+		c := sampleContent(t)
+		edit(c)
+		return map[string]any{"content": c, "reason": "spoofed"}
+	}
+	for _, tc := range []struct {
+		name, path string
+		actor      domain.Actor
+		body       any
+		status     int
+		code       string
+		field      string
+	}{
+		{"a look-alike name", "/v1/organisations", admin, map[string]any{"ods_code": "RZZ", "name": "NHS L\u043endon", "kind": "sha"}, 409, "organisation_name_taken", "name"},
+		{"the same name in capitals", "/v1/organisations", admin, map[string]any{"ods_code": "RZZ", "name": "NHS LONDON", "kind": "sha"}, 409, "organisation_name_taken", "name"},
+		{"a full-width name", "/v1/organisations", admin, map[string]any{"ods_code": "RZZ", "name": "ＮＨＳ London", "kind": "sha"}, 409, "organisation_name_taken", "name"},
+		{"a right-to-left override", "/v1/organisations", admin, map[string]any{"ods_code": "RZZ", "name": "Trust \u202eTSURT", "kind": "sha"}, 422, "invalid_command", "name"},
+		{"a name of fillers", "/v1/organisations", admin, map[string]any{"ods_code": "RZZ", "name": "\u3164\u3164", "kind": "sha"}, 422, "invalid_command", "name"},
+		{"a blank braille name", "/v1/organisations", admin, map[string]any{"ods_code": "RZZ", "name": "\u2800", "kind": "sha"}, 422, "invalid_command", "name"},
+		{"a zero-width chief executive", "/v1/organisations/RJ1/chief-executive", admin, map[string]any{"person_id": "ce-x", "name": "Ron\u200bChief", "effective_from": "2030-01-01"}, 422, "invalid_command", "name"},
+		{"an isolate in content", plan + "/revisions", pct, spoofed(func(c map[string]any) { c["infrastructure"] = "N3 \u2067upgrade\u2069" }), 422, "invalid_content", "content.infrastructure"},
+		{"a line separator in a summary", plan + "/contributions", provider, map[string]any{"section": "clinical5", "summary": "one\u2028two"}, 422, "invalid_command", "summary"},
+		{"a byte order mark in a reason", plan + "/withdrawal", pct, map[string]any{"reason": "\ufeffgone"}, 422, "invalid_command", "reason"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.do("POST", tc.path, &tc.actor, tc.body)
+			assert.Equal(t, tc.status, r.status, "%s", r.body)
+			p := r.json(t)
+			assert.Equal(t, tc.code, p["code"])
+			assert.Contains(t, fmt.Sprint(p["errors"]), "field:"+tc.field+" ")
+		})
+	}
+	assert.Equal(t, head, s.head(), "nothing refused was recorded")
+	s.must(201, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "Line one\n\tLine two: Zoë’s ✓"})
+}

@@ -115,6 +115,7 @@ var (
 
 	// Registry.
 	ErrOrganisationExists    = newError("organisation_exists", KindConflict, "the organisation is already registered")
+	ErrOrganisationNameTaken = newError("organisation_name_taken", KindConflict, "another organisation is registered under the same name or one that cannot be told from it")
 	ErrOrganisationNotFound  = newError("organisation_not_found", KindNotFound, "the organisation is not registered")
 	ErrUnknownOrganisation   = newError("unknown_organisation", KindRefused, "a referenced organisation is not registered")
 	ErrUnknownSHA            = newError("unknown_sha", KindRefused, "the referenced SHA is not registered")
@@ -151,7 +152,7 @@ var (
 var Errors = []*Error{
 	ErrRoleNotAllowed, ErrOrganisationNotAllowed, ErrWrongSHA, ErrNotLHCMember, ErrNotSignatory,
 	ErrInvalidCommand, ErrInvalidContent, ErrPeriodTooShort, ErrMissingCapability, ErrDateOutsidePeriod,
-	ErrOrganisationExists, ErrOrganisationNotFound, ErrUnknownOrganisation, ErrUnknownSHA, ErrWrongOrganisationKind,
+	ErrOrganisationExists, ErrOrganisationNameTaken, ErrOrganisationNotFound, ErrUnknownOrganisation, ErrUnknownSHA, ErrWrongOrganisationKind,
 	ErrCfHExists, ErrAppointmentOutOfOrder, ErrLHCExists, ErrLHCNotFound, ErrUnknownLHC, ErrLeadPCTNotInSHA,
 	ErrAlreadyMember, ErrUnknownMember, ErrCannotRemoveLeadPCT,
 	ErrPlanNotFound, ErrLivePlanExists, ErrPlanWithdrawn, ErrNoChange, ErrStaleVersion, ErrContributionsClosed,

@@ -93,6 +93,12 @@ func (r *Registry) decideRegister(c RegisterOrganisation) (EventData, error) {
 		return nil, ErrCfHExists.at("kind", "NHS Connecting for Health is already registered as %s; there is only one", r.cfh)
 	}
 	requiredShort.check(&ps, ErrInvalidCommand, "name", c.Name)
+	if len(ps) == 0 {
+		if other, taken := r.names[NameKey(c.Name)]; taken {
+			o := r.orgs[other]
+			return nil, ErrOrganisationNameTaken.at("name", "%q cannot be told from %q, the name of %s (%s): names are compared after Unicode compatibility normalisation, case folding and mapping look-alike characters to one", c.Name, o.Name, o.ODSCode, o.Kind)
+		}
+	}
 	switch {
 	case c.Kind == "":
 		ps.add(ErrInvalidCommand, "kind", "is required")
