@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -111,4 +112,32 @@ func TestDisplaySpoofingIsRefusedOverHTTP(t *testing.T) {
 	}
 	assert.Equal(t, head, s.head(), "nothing refused was recorded")
 	s.must(201, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "Line one\n\tLine two: Zoë’s ✓"})
+}
+
+// A chief executive appointment may not take effect before a sign-off another person already made
+// for the organisation: back-dated, it rewrote "who was chief executive on date D" under a sign-off
+// that still showed as valid. It is refused (422, nothing written), before and after a restart, and
+// one from after the sign-off is recorded.
+func TestBackdatedAppointmentIsRefusedOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+	s.must(201, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "Order comms"})
+	signed := s.must(201, "POST", plan+"/sro-signoffs", &ceRJ1, map[string]any{"version": 1, "statement": "As SRO I confirm", "content_hash": contentHash(t, sampleContent(t))})
+	backdated := map[string]any{"person_id": ceRJ1Next.PersonID, "name": ceRJ1Next.Name, "effective_from": "2009-01-01"}
+	refused := func(srv *ledgerServer) {
+		head := srv.head()
+		p := srv.must(422, "POST", "/v1/organisations/RJ1/chief-executive", &admin, backdated)
+		assert.Equal(t, "appointment_before_recorded_acts", p["code"])
+		assert.Contains(t, p["detail"], signed["event_id"])
+		assert.Equal(t, head, srv.head(), "nothing was written")
+	}
+	refused(s)
+	s = s.restart() // a handler that has read nothing of the log yet
+	refused(s)
+	ev := s.must(200, "GET", "/v1/organisations/RJ1/sro-evidence", &auditor, nil)
+	assert.Len(t, ev["chief_executives"], 1)
+	s.must(201, "POST", "/v1/organisations/RJ1/chief-executive", &admin, map[string]any{"person_id": ceRJ1Next.PersonID, "name": ceRJ1Next.Name,
+		"effective_from": time.Now().UTC().Format(time.RFC3339Nano)})
 }

@@ -60,6 +60,7 @@ type Handler struct {
 
 	registryMu sync.Mutex
 	registry   *stream[*domain.Registry]
+	acts       *acts // the sign-offs appointments are decided against; read under registryMu
 
 	plans *lru.Cache[string, *stream[*domain.Plan]] // guarded by the stream's stripe lock
 }
@@ -81,6 +82,7 @@ func NewHandler(store eventstore.Store, opts Options) *Handler {
 		clock:    opts.Clock,
 		seed:     maphash.MakeSeed(),
 		registry: newStream(domain.RegistryStream, domain.NewRegistry()),
+		acts:     newActs(),
 		plans:    plans,
 	}
 }
@@ -100,11 +102,28 @@ func (h *Handler) Registry(ctx context.Context, req Request, cmd domain.Registry
 	if err := reg.checkExpected(req.ExpectedRevision); err != nil {
 		return Result{}, err
 	}
-	data, err := reg.state.Decide(req.Actor, h.clock(), cmd)
+	// An appointment is decided knowing the sign-offs recorded, which it may not take effect before;
+	// the registry lock, held from here to the append, keeps sign-offs from being decided meanwhile.
+	var known domain.Acts
+	if isAppointment(cmd) {
+		if err := h.acts.catchUp(ctx, h.store); err != nil {
+			return Result{}, err
+		}
+		known = h.acts
+	}
+	data, err := reg.state.DecideKnowing(req.Actor, h.clock(), cmd, known)
 	if err != nil {
 		return Result{}, err
 	}
 	return h.record(ctx, reg, req, data, "")
+}
+
+func isAppointment(cmd domain.RegistryCommand) bool {
+	switch cmd.(type) {
+	case domain.AppointChiefExecutive, *domain.AppointChiefExecutive:
+		return true
+	}
+	return false
 }
 
 // Plan decides a command on an existing plan and records its event.
@@ -190,6 +209,12 @@ func (h *Handler) decidePlan(ctx context.Context, plan *stream[*domain.Plan], re
 	var data domain.EventData
 	if err == nil {
 		data, err = plan.state.Decide(h.registry.state, req.Actor, at, cmd)
+	}
+	// A sign-off is known to appointments from its decision on, while the registry lock that
+	// decided it is held: an appointment decided before it is appended still sees it.
+	if s, ok := data.(domain.SROSignedOff); ok && err == nil {
+		done := h.acts.pend(domain.SignedAct{ODSCode: s.ODSCode, PersonID: s.PersonID, RecordedAt: at.UTC(), PlanID: planID, Version: s.Version})
+		defer done()
 	}
 	h.registryMu.Unlock()
 	if err != nil {

@@ -122,6 +122,7 @@ var (
 	ErrWrongOrganisationKind = newError("wrong_organisation_kind", KindRefused, "a referenced organisation is of the wrong kind")
 	ErrCfHExists             = newError("cfh_exists", KindConflict, "NHS Connecting for Health is already registered")
 	ErrAppointmentOutOfOrder = newError("appointment_out_of_order", KindRefused, "an appointment must take effect after the organisation's latest one")
+	ErrAppointmentBeforeActs = newError("appointment_before_recorded_acts", KindRefused, "an appointment may not take effect before a sign-off another person already made for the organisation")
 	ErrLHCExists             = newError("lhc_exists", KindConflict, "the LHC already exists")
 	ErrLHCNotFound           = newError("lhc_not_found", KindNotFound, "the LHC does not exist")
 	ErrUnknownLHC            = newError("unknown_lhc", KindRefused, "the referenced LHC does not exist")
@@ -153,7 +154,7 @@ var Errors = []*Error{
 	ErrRoleNotAllowed, ErrOrganisationNotAllowed, ErrWrongSHA, ErrNotLHCMember, ErrNotSignatory,
 	ErrInvalidCommand, ErrInvalidContent, ErrPeriodTooShort, ErrMissingCapability, ErrDateOutsidePeriod,
 	ErrOrganisationExists, ErrOrganisationNameTaken, ErrOrganisationNotFound, ErrUnknownOrganisation, ErrUnknownSHA, ErrWrongOrganisationKind,
-	ErrCfHExists, ErrAppointmentOutOfOrder, ErrLHCExists, ErrLHCNotFound, ErrUnknownLHC, ErrLeadPCTNotInSHA,
+	ErrCfHExists, ErrAppointmentOutOfOrder, ErrAppointmentBeforeActs, ErrLHCExists, ErrLHCNotFound, ErrUnknownLHC, ErrLeadPCTNotInSHA,
 	ErrAlreadyMember, ErrUnknownMember, ErrCannotRemoveLeadPCT,
 	ErrPlanNotFound, ErrLivePlanExists, ErrPlanWithdrawn, ErrNoChange, ErrStaleVersion, ErrContributionsClosed,
 	ErrNotChiefExecutive, ErrAlreadySignedOff, ErrContentHashMismatch, ErrSignOffsOutstanding, ErrAlreadyAssured,
