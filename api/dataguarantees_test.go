@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/domain"
 )
@@ -140,4 +142,94 @@ func TestBackdatedAppointmentIsRefusedOverHTTP(t *testing.T) {
 	assert.Len(t, ev["chief_executives"], 1)
 	s.must(201, "POST", "/v1/organisations/RJ1/chief-executive", &admin, map[string]any{"person_id": ceRJ1Next.PersonID, "name": ceRJ1Next.Name,
 		"effective_from": time.Now().UTC().Format(time.RFC3339Nano)})
+}
+
+// An idempotency key is scoped to the person who sent it and to the request it came with; the
+// audit trail publishes nothing another person can replay, and authorisation runs before a repeat
+// is answered. Six unauthorised callers used to replay keys read from the trail and get someone
+// else's 201, even for another command type.
+func TestIdempotencyKeysAreThePersonsOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	const key = "5b0e8c1e-9a43-4d36-9d7e-2f1c0b7a6e11"
+	body := submitBody(t)
+	first := s.do("POST", "/v1/plans", &pct, body, "Idempotency-Key", key)
+	require.Equal(t, 201, first.status, "%s", first.body)
+	sub := first.json(t)
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+
+	// The trail shows a derived id, neither the key nor anything replayable.
+	trail := s.must(200, "GET", plan+"/audit-trail", &auditor, nil)
+	published := trail["entries"].([]any)[0].(map[string]any)["command_id"].(string)
+	assert.NotContains(t, published, key)
+	assert.Regexp(t, `^k1:[0-9a-f]{32}:[0-9a-f]{32}$`, published)
+
+	// The same person repeating the same request gets the first result, before and after a restart.
+	for i, srv := range []*ledgerServer{s, nil} {
+		if i == 1 {
+			srv = s.restart()
+			s = srv
+		}
+		again := srv.do("POST", "/v1/plans", &pct, body, "Idempotency-Key", key)
+		assert.Equal(t, 201, again.status, "%s", again.body)
+		assert.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
+		assert.Equal(t, sub["event_id"], again.json(t)["event_id"])
+	}
+	head := s.head()
+
+	// The same key with another body for the same plan is refused, and writes nothing.
+	other := submitBody(t)
+	other["content"].(map[string]any)["data_quality"] = "Weekly SUS data quality dashboard."
+	p := s.do("POST", "/v1/plans", &pct, other, "Idempotency-Key", key)
+	assert.Equal(t, 422, p.status, "%s", p.body)
+	assert.Equal(t, "idempotency_key_reused", p.json(t)["code"])
+
+	// Anyone else's use of the key, or of what the trail published, is a new key: decided on its
+	// own, never another's 201.
+	colleague := domain.Actor{PersonID: "pc-2", Name: "Paul Colleague", Role: domain.RolePCTCommissioner, Org: "5K5"}
+	for _, k := range []string{published, strings.Split(published, ":")[1], strings.Split(published, ":")[2]} {
+		for _, who := range []domain.Actor{colleague, pct} {
+			r := s.do("POST", "/v1/plans", &who, body, "Idempotency-Key", k)
+			assert.Contains(t, []int{400, 409}, r.status, "%s: %s", k, r.body)
+			assert.Empty(t, r.header.Get("Idempotent-Replayed"))
+		}
+	}
+	for _, tc := range []struct {
+		actor  domain.Actor
+		method string
+		path   string
+		body   any
+		status int
+		code   string
+	}{
+		{colleague, "POST", "/v1/plans", body, 409, "live_plan_exists"},
+		{auditor, "POST", "/v1/plans", body, 403, "role_not_allowed"},
+		{domain.Actor{PersonID: "pc-9", Name: "Far PCT", Role: domain.RolePCTCommissioner, Org: "5QA"}, "POST", "/v1/plans", body, 403, "organisation_not_allowed"},
+		{provider, "POST", plan + "/withdrawal", map[string]any{"reason": "mine now"}, 403, "role_not_allowed"},
+		{colleague, "POST", plan + "/withdrawal", map[string]any{"reason": "x"}, 201, ""},
+	} {
+		r := s.do(tc.method, tc.path, &tc.actor, tc.body, "Idempotency-Key", key)
+		assert.Equal(t, tc.status, r.status, "%s %s as %s: %s", tc.method, tc.path, tc.actor.PersonID, r.body)
+		assert.Empty(t, r.header.Get("Idempotent-Replayed"), "%s", tc.actor.PersonID)
+		if tc.code != "" {
+			assert.Equal(t, tc.code, r.json(t)["code"])
+		}
+	}
+	assert.Equal(t, head+1, s.head(), "only the colleague's own withdrawal was recorded")
+}
+
+// Authorisation runs before a repeat is answered: a provider whose organisation has left the LHC
+// is refused, not told its earlier result.
+func TestIdempotentRepeatIsAuthorisedFirst(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	path := "/v1/plans/" + sub["plan_id"].(string) + "/contributions"
+	const key = "0d9f3b59-3c0e-4f7a-a6d1-8d6e3f2b1c44"
+	body := map[string]any{"section": "clinical5", "summary": "Order comms"}
+	require.Equal(t, 201, s.do("POST", path, &provider, body, "Idempotency-Key", key).status)
+	s.must(201, "PATCH", "/v1/lhcs/lhc-brent/members", &admin, map[string]any{"removed": []string{"RJ1"}})
+	r := s.do("POST", path, &provider, body, "Idempotency-Key", key)
+	assert.Equal(t, 403, r.status, "%s", r.body)
+	assert.Equal(t, "not_lhc_member", r.json(t)["code"])
 }

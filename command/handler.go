@@ -19,7 +19,9 @@ import (
 // Request carries what every command needs besides its own fields.
 type Request struct {
 	Actor domain.Actor
-	// CommandID makes the command idempotent within its target stream. Empty: a fresh one is made.
+	// CommandID makes the command idempotent within its target stream: a repeat gets the first
+	// result. Empty: a fresh one is made. A client's idempotency key is never used as it is, but
+	// through KeyedCommandID, which scopes it to the person and the request.
 	CommandID string
 	// CorrelationID ties the event to the request that caused it. Empty: the command id is used.
 	CorrelationID string
@@ -96,8 +98,12 @@ func (h *Handler) Registry(ctx context.Context, req Request, cmd domain.Registry
 		return Result{}, err
 	}
 	req = h.normalise(req)
-	if r, ok := reg.commands[req.CommandID]; ok {
-		return r, nil
+	if r, ok, err := reg.prior(req); ok {
+		// Authorisation comes first: a repeat is answered only to whom the command is allowed.
+		if _, derr := reg.state.Decide(req.Actor, h.clock(), cmd); forbidden(derr) != nil {
+			return Result{}, derr
+		}
+		return r, err
 	}
 	if err := reg.checkExpected(req.ExpectedRevision); err != nil {
 		return Result{}, err
@@ -142,8 +148,11 @@ func (h *Handler) Plan(ctx context.Context, req Request, planID string, cmd doma
 	if err != nil {
 		return Result{}, err
 	}
-	if r, ok := plan.commands[req.CommandID]; ok {
-		return r, nil
+	if r, ok, err := plan.prior(req); ok {
+		if aerr := h.authorisePlan(ctx, plan, req, cmd); aerr != nil {
+			return Result{}, aerr
+		}
+		return r, err
 	}
 	if err := plan.checkExpected(req.ExpectedRevision); err != nil {
 		return Result{}, err
@@ -173,14 +182,17 @@ func (h *Handler) Submit(ctx context.Context, req Request, cmd domain.SubmitPlan
 			if err != nil {
 				return Result{}, false, err
 			}
-			if r, ok := plan.commands[req.CommandID]; ok {
-				return r, false, nil
+			c := cmd
+			c.PlanID = planID
+			if r, ok, err := plan.prior(req); ok {
+				if aerr := h.authorisePlan(ctx, plan, req, c); aerr != nil {
+					return Result{}, false, aerr
+				}
+				return r, false, err
 			}
 			if plan.exists && plan.state.Withdrawn() {
 				return Result{}, true, nil
 			}
-			c := cmd
-			c.PlanID = planID
 			r, err := h.decidePlan(ctx, plan, req, c, planID)
 			return r, false, err
 		}()
@@ -221,6 +233,22 @@ func (h *Handler) decidePlan(ctx context.Context, plan *stream[*domain.Plan], re
 		return Result{}, err
 	}
 	return h.recordAt(ctx, plan, req, data, planID, at)
+}
+
+// authorisePlan decides cmd for req's actor without recording it, and returns the refusal only if
+// it says the actor may not issue the command: a repeat is refused what the command would be.
+func (h *Handler) authorisePlan(ctx context.Context, plan *stream[*domain.Plan], req Request, cmd domain.PlanCommand) error {
+	cmd, err := withContentHash(cmd)
+	if err != nil {
+		return err
+	}
+	h.registryMu.Lock()
+	defer h.registryMu.Unlock()
+	if err := h.registry.catchUp(ctx, h.store); err != nil {
+		return err
+	}
+	_, err = plan.state.Decide(h.registry.state, req.Actor, h.clock(), cmd)
+	return forbidden(err)
 }
 
 // withContentHash is cmd with the hash of the content it carries, which the rules compare versions
