@@ -42,7 +42,7 @@ type stream[S folder] struct {
 	revision   uint64
 	lastHash   string
 	commands   map[string]recorded // by commandKey
-	broken     error // a fold failure: the cached state can no longer be trusted
+	broken     error               // a fold failure: the cached state can no longer be trusted
 
 	// With a store that tracks changes (eventstore.StreamChanges), tracked is set and every event
 	// of the stream at or before current is folded: catchUp reads only when the store reports a
