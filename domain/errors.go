@@ -112,6 +112,7 @@ var (
 	ErrPeriodTooShort    = newError("period_too_short", KindRefused, "a plan period must cover at least 3 financial years")
 	ErrMissingCapability = newError("missing_capability", KindRefused, "a Clinical 5 capability is missing")
 	ErrDateOutsidePeriod = newError("date_outside_period", KindRefused, "a date lies outside the plan period")
+	ErrContentTooLarge   = newError("content_too_large", KindRefused, "the plan content holds more text than a plan may")
 
 	// Registry.
 	ErrOrganisationExists    = newError("organisation_exists", KindConflict, "the organisation is already registered")
@@ -146,19 +147,25 @@ var (
 	ErrInvalidAssurance    = newError("invalid_assurance", KindRefused, "the assurance is inconsistent")
 	ErrNotAssured          = newError("not_assured", KindRefused, "the current version is not assured")
 	ErrAlreadyAcknowledged = newError("already_acknowledged", KindConflict, "the assurance has already been acknowledged")
+
+	// Limits on a plan's stream (limits.go).
+	ErrTooManyVersions      = newError("too_many_versions", KindRefused, "the plan has as many versions as a plan may")
+	ErrTooManyContributions = newError("too_many_contributions", KindRefused, "the organisation has made as many contributions to this version as it may")
+	ErrPlanStreamFull       = newError("plan_stream_full", KindRefused, "the plan's stream holds as many events as contributions and revisions may fill")
 	ErrNotMember           = ErrNotLHCMember // the same sentinel under a shorter name
 )
 
 // Errors lists every sentinel, for transports that document them.
 var Errors = []*Error{
 	ErrRoleNotAllowed, ErrOrganisationNotAllowed, ErrWrongSHA, ErrNotLHCMember, ErrNotSignatory,
-	ErrInvalidCommand, ErrInvalidContent, ErrPeriodTooShort, ErrMissingCapability, ErrDateOutsidePeriod,
+	ErrInvalidCommand, ErrInvalidContent, ErrPeriodTooShort, ErrMissingCapability, ErrDateOutsidePeriod, ErrContentTooLarge,
 	ErrOrganisationExists, ErrOrganisationNameTaken, ErrOrganisationNotFound, ErrUnknownOrganisation, ErrUnknownSHA, ErrWrongOrganisationKind,
 	ErrCfHExists, ErrAppointmentOutOfOrder, ErrAppointmentBeforeActs, ErrLHCExists, ErrLHCNotFound, ErrUnknownLHC, ErrLeadPCTNotInSHA,
 	ErrAlreadyMember, ErrUnknownMember, ErrCannotRemoveLeadPCT,
 	ErrPlanNotFound, ErrLivePlanExists, ErrPlanWithdrawn, ErrNoChange, ErrStaleVersion, ErrContributionsClosed,
 	ErrNotChiefExecutive, ErrAlreadySignedOff, ErrContentHashMismatch, ErrSignOffsOutstanding, ErrAlreadyAssured,
 	ErrInvalidAssurance, ErrNotAssured, ErrAlreadyAcknowledged,
+	ErrTooManyVersions, ErrTooManyContributions, ErrPlanStreamFull,
 }
 
 // problem is one field's fault found while validating, with the rule it breaks.

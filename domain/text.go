@@ -36,12 +36,14 @@ var (
 type textRule struct {
 	required bool
 	long     bool // prose may hold line breaks and tabs; short text may not
+	max      int  // characters; 0: maxShortText or maxLongText
 }
 
 var (
 	requiredShort = textRule{required: true}
 	requiredLong  = textRule{required: true, long: true}
 	optionalLong  = textRule{long: true}
+	summaryText   = textRule{required: true, long: true, max: MaxContributionSummary}
 )
 
 func (r textRule) check(ps *problems, code *Error, field, v string) {
@@ -70,6 +72,9 @@ func (r textRule) check(ps *problems, code *Error, field, v string) {
 	limit := maxShortText
 	if r.long {
 		limit = maxLongText
+	}
+	if r.max > 0 {
+		limit = r.max
 	}
 	if n := utf8.RuneCountInString(v); n > limit {
 		ps.add(code, field, "must be at most %d characters, has %d", limit, n)
