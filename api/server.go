@@ -49,6 +49,10 @@ type Config struct {
 	// Limit, when set, is the limit to apply instead of one made from RateLimit and RateBurst: one
 	// shared with the dashboard.
 	Limit *RateLimit
+	// Reads bounds the expensive reads (as-of refolds, evidence bundles) running at once, per person
+	// and in all; shared with the dashboard. nil: NewReadGate(DefaultExpensivePerPerson,
+	// DefaultExpensiveTotal).
+	Reads *ReadGate
 }
 
 type server struct {
@@ -73,6 +77,9 @@ func New(cfg Config) *echo.Echo {
 	}
 	if cfg.Limit == nil {
 		cfg.Limit = NewRateLimit(cfg.RateLimit, cfg.RateBurst)
+	}
+	if cfg.Reads == nil {
+		cfg.Reads = NewReadGate(DefaultExpensivePerPerson, DefaultExpensiveTotal)
 	}
 	s := &server{Config: cfg, limiter: cfg.Limit.l, history: history.New(cfg.Store)}
 	e := echo.New()

@@ -75,6 +75,11 @@ func (d *dashboard) sha(c echo.Context) error {
 		found bool
 	)
 	if p.AsOf {
+		release, refused := d.expensive(c)
+		if release == nil {
+			return refused
+		}
+		defer release()
 		st, found, err = d.Projections.SHAStatusAsOf(c.Request().Context(), code, p.Round, p.Position)
 		if err != nil {
 			return err

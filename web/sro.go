@@ -25,6 +25,11 @@ func (d *dashboard) sro(c echo.Context) error {
 		found bool
 	)
 	if p.AsOf {
+		release, refused := d.expensive(c)
+		if release == nil {
+			return refused
+		}
+		defer release()
 		ev, found, err = d.Projections.SROEvidenceAsOf(c.Request().Context(), ods, p.Position)
 		if err != nil {
 			return err

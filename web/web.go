@@ -32,6 +32,9 @@ type Config struct {
 	// Limit spends one of a signed-in person's requests, or says how long to wait: the API's
 	// per-person limit (api.RateLimit.TakePerson), so pages are no way round it. nil: no limit.
 	Limit func(personID string) (retryAfter time.Duration, ok bool)
+	// Expensive admits one of a person's expensive reads (a page as of a past time), or says no:
+	// the API's gate (api.ReadGate.Enter), shared so that pages are no way round it. nil: no bound.
+	Expensive func(personID string) (release func(), ok bool)
 }
 
 type dashboard struct {
