@@ -152,7 +152,7 @@ var (
 	ErrTooManyVersions      = newError("too_many_versions", KindRefused, "the plan has as many versions as a plan may")
 	ErrTooManyContributions = newError("too_many_contributions", KindRefused, "the organisation has made as many contributions to this version as it may")
 	ErrPlanStreamFull       = newError("plan_stream_full", KindRefused, "the plan's stream holds as many events as contributions and revisions may fill")
-	ErrNotMember           = ErrNotLHCMember // the same sentinel under a shorter name
+	ErrNotMember            = ErrNotLHCMember // the same sentinel under a shorter name
 )
 
 // Errors lists every sentinel, for transports that document them.

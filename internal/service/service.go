@@ -118,7 +118,7 @@ func Open(ctx context.Context, o Options) (*Service, error) {
 		_ = s.checkpoint.Close()
 		return nil, err
 	}
-	limit := api.NewRateLimit(o.RateLimit, o.RateBurst) // one allowance per person, API and pages
+	limit := api.NewRateLimit(o.RateLimit, o.RateBurst)                                // one allowance per person, API and pages
 	reads := api.NewReadGate(api.DefaultExpensivePerPerson, api.DefaultExpensiveTotal) // likewise
 	e := api.New(api.Config{
 		Commands: s.Commands, Projections: s.Projections, Store: o.Store, Tokens: s.Tokens, Log: o.Log,
