@@ -1,15 +1,27 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"assurance-ledger/api"
+	"assurance-ledger/auth"
+	"assurance-ledger/command"
 	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/ledgertree"
 )
 
 // Any RFC 3339 time is an answer "as of": before the first event the empty ledger (position 0), after
@@ -232,4 +244,131 @@ func TestIdempotentRepeatIsAuthorisedFirst(t *testing.T) {
 	r := s.do("POST", path, &provider, body, "Idempotency-Key", key)
 	assert.Equal(t, 403, r.status, "%s", r.body)
 	assert.Equal(t, "not_lhc_member", r.json(t)["code"])
+}
+
+// heldReads holds every read of the registry stream until release is closed.
+type heldReads struct {
+	eventstore.Store
+	arrived chan struct{} // told of each read held
+	release chan struct{}
+}
+
+func (h heldReads) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	if stream == domain.RegistryStream {
+		h.arrived <- struct{}{}
+		select {
+		case <-h.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return h.Store.ReadStream(ctx, stream, from, limit)
+}
+
+// Expensive reads (here evidence bundles, and a plan as of a time) run at most so many at once per
+// person and in all; beyond that they are answered 429 with Retry-After before anything is read.
+func TestExpensiveReadsAreBoundedPerPerson(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	s.must(201, "POST", "/v1/plans/"+sub["plan_id"].(string)+"/sro-signoffs", &cePCT, map[string]any{"version": 1, "statement": "As SRO", "content_hash": contentHash(t, sampleContent(t))})
+	s.waitForTree()
+	held := heldReads{Store: s.store, arrived: make(chan struct{}, 4), release: make(chan struct{})}
+	heads, err := ledgertree.OpenHeadLog(filepath.Join(t.TempDir(), ledgertree.HeadsFile), s.key)
+	require.NoError(t, err)
+	srv := httptest.NewServer(api.New(api.Config{Commands: command.NewHandler(s.store, command.Options{}), Projections: s.proj, Store: held,
+		Tokens: auth.NewVerifier(secret, nil), Tree: s.tree, TreeSigner: s.key, Heads: heads, Reads: api.NewReadGate(1, 2)}))
+	t.Cleanup(srv.Close)
+	bundle := "/v1/organisations/5K5/sro-evidence?format=bundle"
+	other := domain.Actor{PersonID: "au-2", Name: "Another Auditor", Role: domain.RoleAuditor, Org: "X26"}
+	third := domain.Actor{PersonID: "au-3", Name: "A Third", Role: domain.RoleAuditor, Org: "X26"}
+	statuses := make(chan int, 2)
+	for _, a := range []domain.Actor{auditor, other} { // each admitted, each held
+		go func() { statuses <- call(t, srv, "GET", bundle, token(t, a), nil).status }()
+	}
+	<-held.arrived
+	<-held.arrived // two bundles are running
+	for _, tc := range []struct {
+		who  domain.Actor
+		path string
+	}{
+		{auditor, bundle},
+		{auditor, "/v1/plans/" + sub["plan_id"].(string) + "?as_of=1"},
+		{third, bundle},
+	} {
+		r := call(t, srv, "GET", tc.path, token(t, tc.who), nil)
+		requireProblem(t, r, 429, "too_many_expensive_reads")
+		assert.Equal(t, "1", r.header.Get("Retry-After"))
+	}
+	assert.Equal(t, 200, call(t, srv, "GET", "/v1/plans/"+sub["plan_id"].(string), token(t, auditor), nil).status, "other reads go on")
+	close(held.release)
+	assert.Equal(t, 200, <-statuses)
+	assert.Equal(t, 200, <-statuses)
+	assert.Equal(t, 200, call(t, srv, "GET", bundle, token(t, auditor), nil).status, "a finished read leaves room")
+}
+
+// A plan's audit trail is paged: limit events at most (100 by default, 1000 at most), fewer when
+// the page reaches 4 MiB, with a cursor and a next link; following the links reads the whole stream
+// once, in order.
+func TestAuditTrailIsPagedOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	id := sub["plan_id"].(string)
+	plan := "/v1/plans/" + id
+	wide := strings.Repeat("\U0001D538", 20_000) // 80 KB of text
+	for v := 2; v <= 20; v++ { // 19 revisions of 240 KB: more than a page's 4 MiB
+		c := sampleContent(t)
+		c["community_integration"], c["infrastructure"], c["information_governance"] = wide, wide, fmt.Sprint(v)+strings.Repeat("\U0001D538", 19_990)
+		s.must(201, "POST", plan+"/revisions", &pct, map[string]any{"content": c, "reason": fmt.Sprint("revision ", v)})
+		for range 5 {
+			s.must(201, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "a note"})
+		}
+	}
+	total := 1 + 19*6
+
+	walk := func(query string) (pages []int) {
+		next := plan + "/audit-trail" + query
+		want := uint64(0)
+		for next != "" {
+			page := s.must(200, "GET", next, &auditor, nil)
+			entries := page["entries"].([]any)
+			require.NotEmpty(t, entries)
+			bytes := 0
+			for _, e := range entries {
+				m := e.(map[string]any)
+				require.Equal(t, float64(want), m["revision"], "every event once, in order")
+				raw, _ := json.Marshal(m["data"])
+				bytes += len(raw)
+				want++
+			}
+			assert.Less(t, bytes, 5<<20, "a page is bounded in bytes")
+			pages = append(pages, len(entries))
+			next = ""
+			if n, ok := page["next"].(string); ok {
+				next = n
+				assert.Equal(t, float64(want), page["next_from_revision"])
+			} else {
+				assert.Nil(t, page["next_from_revision"])
+			}
+		}
+		assert.Equal(t, uint64(total), want)
+		return pages
+	}
+	for _, p := range walk("") {
+		assert.LessOrEqual(t, p, 100, "100 by default")
+	}
+	tens := walk("?limit=10")
+	assert.Equal(t, slices.Repeat([]int{10}, total/10), tens[:len(tens)-1])
+	assert.Equal(t, total%10, tens[len(tens)-1])
+	big := walk("?limit=1000")
+	assert.Greater(t, len(big), 1, "a page of 1000 events is cut at 4 MiB: %v", big)
+
+	for _, q := range []string{"?limit=0", "?limit=1001", "?limit=x", "?from_revision=-1"} {
+		requireProblem(t, s.do("GET", plan+"/audit-trail"+q, &auditor, nil), 400, "malformed_request")
+	}
+	past := s.must(200, "GET", plan+"/audit-trail?from_revision=100000", &auditor, nil)
+	assert.Empty(t, past["entries"])
+	assert.Nil(t, past["next"])
+	s.must(404, "GET", "/v1/plans/"+uuid.NewString()+"/audit-trail", &auditor, nil)
 }
