@@ -1,15 +1,22 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"assurance-ledger/command"
 	"assurance-ledger/domain"
 	"assurance-ledger/projections"
 )
@@ -71,5 +78,83 @@ func TestEveryRoleReadsEveryPage(t *testing.T) {
 				assert.Equal(t, http.StatusOK, get(t, srv, p.page, tok).StatusCode, "%s %s: %s", role, org, p.page)
 			}
 		}
+	}
+}
+
+// The plan page's timeline shows a page of the plan's stream at a time, with links to the pages
+// before and after: a stream may hold thousands of events, and the page reads only what it shows.
+func TestPlanTimelineIsPaged(t *testing.T) {
+	store := demoStore(t, 1)
+	proj := projections.New(store, nil)
+	require.NoError(t, proj.CatchUp(context.Background()))
+	var (
+		st   projections.PlanSummary
+		lead string
+		prov string
+	)
+	for _, p := range proj.Plans(projections.PlanFilter{Status: domain.StatusSubmitted}) {
+		for _, l := range proj.LHCs() {
+			if l.ID != p.LHCID {
+				continue
+			}
+			for _, m := range l.Members {
+				if o, _ := proj.Organisation(m); o.Kind.Contributes() {
+					st, lead, prov = p, l.LeadPCT, m
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, prov, "a submitted plan with a provider member")
+	h := command.NewHandler(store, command.Options{})
+	ctx := context.Background()
+	provider := command.Request{Actor: domain.Actor{PersonID: "pr-x", Name: "Pat Provider", Role: domain.RoleProvider, Org: prov}}
+	for range 2 {
+		for i := 0; ; i++ { // as many as the organisation may add to this version
+			_, err := h.Plan(ctx, provider, st.PlanID, domain.RecordContribution{Section: "clinical5", Summary: fmt.Sprint("note ", i)})
+			if errors.Is(err, domain.ErrTooManyContributions) {
+				break
+			}
+			require.NoError(t, err)
+		}
+		cur, _, err := proj.Plan(ctx, st.PlanID)
+		require.NoError(t, err)
+		c := cur.Content
+		c.DataQuality += "."
+		_, err = h.Plan(ctx, command.Request{Actor: domain.Actor{PersonID: "pc-x", Name: "Pat PCT", Role: domain.RolePCTCommissioner, Org: lead}}, st.PlanID,
+			domain.RevisePlan{Content: c, Reason: "again"})
+		require.NoError(t, err)
+		require.NoError(t, proj.CatchUp(ctx))
+	}
+	e, _ := handler(t, store)
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	tok := token(t, auditor)
+	trail := apiGet(t, srv, "/v1/plans/"+st.PlanID+"/audit-trail?limit=1000", tok)
+	var all struct{ Entries []struct{ Hash string } }
+	require.NoError(t, json.NewDecoder(trail.Body).Decode(&all))
+	require.Greater(t, len(all.Entries), 100, "more than a page")
+
+	hashes := regexp.MustCompile(`<p class="hashes">hash <code class="hash">([0-9a-f]{64})</code>`)
+	later := regexp.MustCompile(`href="([^"]+)" rel="next"`)
+	next := "/plans/" + st.PlanID
+	var seen []string
+	for pages := 0; next != ""; pages++ {
+		require.Less(t, pages, 10)
+		body, err := io.ReadAll(get(t, srv, next, tok).Body)
+		require.NoError(t, err)
+		found := hashes.FindAllStringSubmatch(string(body), -1)
+		assert.LessOrEqual(t, len(found), 100, "a page of the timeline")
+		for _, m := range found {
+			seen = append(seen, m[1])
+		}
+		next = ""
+		if m := later.FindStringSubmatch(string(body)); m != nil {
+			next = html.UnescapeString(m[1])
+			assert.Contains(t, string(body), `id="versions"`)
+		}
+	}
+	require.Len(t, seen, len(all.Entries))
+	for i, e := range all.Entries {
+		assert.Equal(t, e.Hash, seen[i])
 	}
 }
