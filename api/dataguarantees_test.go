@@ -308,7 +308,7 @@ func TestExpensiveReadsAreBoundedPerPerson(t *testing.T) {
 }
 
 // A plan's audit trail is paged: limit events at most (100 by default, 1000 at most), fewer when
-// the page reaches 4 MiB, with a cursor and a next link; following the links reads the whole stream
+// the page reaches 1 MiB, with a cursor and a next link; following the links reads the whole stream
 // once, in order.
 func TestAuditTrailIsPagedOverHTTP(t *testing.T) {
 	s := startServer(t, t.TempDir())
@@ -317,7 +317,7 @@ func TestAuditTrailIsPagedOverHTTP(t *testing.T) {
 	id := sub["plan_id"].(string)
 	plan := "/v1/plans/" + id
 	wide := strings.Repeat("\U0001D538", 20_000) // 80 KB of text
-	for v := 2; v <= 20; v++ { // 19 revisions of 240 KB: more than a page's 4 MiB
+	for v := 2; v <= 20; v++ { // 19 revisions of 240 KB: more than a page holds
 		c := sampleContent(t)
 		c["community_integration"], c["infrastructure"], c["information_governance"] = wide, wide, fmt.Sprint(v)+strings.Repeat("\U0001D538", 19_990)
 		s.must(201, "POST", plan+"/revisions", &pct, map[string]any{"content": c, "reason": fmt.Sprint("revision ", v)})
@@ -342,7 +342,7 @@ func TestAuditTrailIsPagedOverHTTP(t *testing.T) {
 				bytes += len(raw)
 				want++
 			}
-			assert.Less(t, bytes, 5<<20, "a page is bounded in bytes")
+			assert.Less(t, bytes, 2<<20, "a page is bounded in bytes")
 			pages = append(pages, len(entries))
 			next = ""
 			if n, ok := page["next"].(string); ok {
@@ -362,7 +362,7 @@ func TestAuditTrailIsPagedOverHTTP(t *testing.T) {
 	assert.Equal(t, slices.Repeat([]int{10}, total/10), tens[:len(tens)-1])
 	assert.Equal(t, total%10, tens[len(tens)-1])
 	big := walk("?limit=1000")
-	assert.Greater(t, len(big), 1, "a page of 1000 events is cut at 4 MiB: %v", big)
+	assert.Greater(t, len(big), 1, "a page of 1000 events is cut at 1 MiB: %v", big)
 
 	for _, q := range []string{"?limit=0", "?limit=1001", "?limit=x", "?from_revision=-1"} {
 		requireProblem(t, s.do("GET", plan+"/audit-trail"+q, &auditor, nil), 400, "malformed_request")

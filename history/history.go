@@ -30,10 +30,11 @@ func New(store eventstore.Store) *Reader { return &Reader{store: store} }
 
 // MaxPageBytes bounds what one page holds: the stored bytes (data and metadata) of its events. A
 // page holds at least one event, and ends before the one that would take it past this. Events are
-// at most about 1 MiB (a command body's limit), so a page is at most about 5 MiB stored, whatever
+// at most about 1 MiB (a command body's limit), so a page is at most about 2 MiB stored, whatever
 // its limit in events: the audit trail of a plan whose stream is at the domain's limits is read in
-// pages of a few MiB, not all at once.
-const MaxPageBytes = 4 << 20
+// pages of a MiB or so, not all at once, and two dozen of them at once stay within a few hundred MiB
+// however they are decoded and encoded.
+const MaxPageBytes = 1 << 20
 
 // chunk is how many events a page reads from the store at a time, so that it stops near its byte
 // bound without having read many events past it.
