@@ -317,7 +317,7 @@ func TestAuditTrailIsPagedOverHTTP(t *testing.T) {
 	id := sub["plan_id"].(string)
 	plan := "/v1/plans/" + id
 	wide := strings.Repeat("\U0001D538", 20_000) // 80 KB of text
-	for v := 2; v <= 20; v++ { // 19 revisions of 240 KB: more than a page holds
+	for v := 2; v <= 20; v++ {                   // 19 revisions of 240 KB: more than a page holds
 		c := sampleContent(t)
 		c["community_integration"], c["infrastructure"], c["information_governance"] = wide, wide, fmt.Sprint(v)+strings.Repeat("\U0001D538", 19_990)
 		s.must(201, "POST", plan+"/revisions", &pct, map[string]any{"content": c, "reason": fmt.Sprint("revision ", v)})

@@ -179,7 +179,10 @@ func TestAttackOnOnePlansHistoryIsBounded(t *testing.T) {
 			return 200
 		},
 		func() int { s, _ := do("GET", plan+"?as_of="+strconv.Itoa(int(head)-1), auditor, nil); return s },
-		func() int { s, _ := do("GET", "/v1/organisations/5K5/sro-evidence?format=bundle", auditor, nil); return s },
+		func() int {
+			s, _ := do("GET", "/v1/organisations/5K5/sro-evidence?format=bundle", auditor, nil)
+			return s
+		},
 		func() int { s, _ := do("GET", "/v1/audit/events?limit=1000&from_position=1", auditor, nil); return s },
 	}
 	var mu sync.Mutex
@@ -222,7 +225,6 @@ func procStatusKiB(pid int, key string) (int64, error) {
 	}
 	return 0, fmt.Errorf("no %s in /proc/%d/status", key, pid)
 }
-
 
 // attackHeapBudget is the server's --heap-budget-mib in the attack test. The default budget (1024)
 // lets the heap grow to 1 GiB of garbage before the collector runs, by design, so the process
