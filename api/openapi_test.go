@@ -403,6 +403,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		response bool // required = the non-omitempty members
 	}{
 		{"Problem", typeOf[Problem](), true},
+		{"AuditTrail", typeOf[AuditTrailPage](), true},
 		{"FieldError", typeOf[domain.FieldError](), true},
 		{"CommandResult", typeOf[CommandResult](), true},
 		{"Receipt", typeOf[Receipt](), true},
