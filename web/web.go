@@ -63,7 +63,8 @@ func Mount(e *echo.Echo, cfg Config) {
 	e.GET("/login", d.loginForm, pagePolicy)
 	e.POST("/login", d.login, pagePolicy)
 	e.POST("/logout", d.logout, pagePolicy)
-	// Page routes take their middleware one by one: an Echo group on "/" would also claim every
+	// Every signed-in role may open every page, as it may call every read route of the API the
+	// pages show (api/server.go): only sign-in is checked. Page routes take their middleware one by one: an Echo group on "/" would also claim every
 	// unknown path, and the API's 404s must stay problem+json.
 	signedIn := []echo.MiddlewareFunc{pagePolicy, d.signedIn}
 	e.GET("/", d.overview, signedIn...)
