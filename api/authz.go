@@ -19,7 +19,6 @@ var (
 	ceRole       = domain.RoleChiefExecutive
 	shaRole      = domain.RoleSHAAssurer
 	cfhRole      = domain.RoleCfH
-	auditorRole  = domain.RoleAuditor
 )
 
 // authenticate requires a valid bearer token and puts its actor on the context. Failures are
@@ -76,14 +75,6 @@ func roleIs(roles ...domain.Role) rule {
 			}
 			return false
 		},
-	}
-}
-
-// orgIsParam lets through any role acting for the organisation the path names.
-func orgIsParam(param string) rule {
-	return rule{
-		describe: "acting for the organisation in the path",
-		ok:       func(c echo.Context, a domain.Actor) bool { return a.Org == c.Param(param) },
 	}
 }
 

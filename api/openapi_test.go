@@ -403,6 +403,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		response bool // required = the non-omitempty members
 	}{
 		{"Problem", typeOf[Problem](), true},
+		{"AuditTrail", typeOf[AuditTrailPage](), true},
 		{"FieldError", typeOf[domain.FieldError](), true},
 		{"CommandResult", typeOf[CommandResult](), true},
 		{"Receipt", typeOf[Receipt](), true},
@@ -547,10 +548,10 @@ var accessTable = []routeAccess{
 	{"GET", "/v1/plans", "/v1/plans?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/plans/{id}", "/v1/plans/not-a-uuid", "", nil, "", 404},
 	{"GET", "/v1/plans/{id}/audit-trail", "/v1/plans/not-a-uuid/audit-trail", "", nil, "", 404},
-	{"GET", "/v1/shas/{code}/assurance-status", "/v1/shas/Q36/assurance-status?min_position=x", "", []domain.Role{domain.RoleCfH, domain.RoleAuditor, domain.RoleAdmin}, "Q36", 400},
-	{"GET", "/v1/organisations/{ods}/sro-evidence", "/v1/organisations/RJ1/sro-evidence?min_position=x", "", []domain.Role{domain.RoleAuditor, domain.RoleAdmin}, "RJ1", 400},
+	{"GET", "/v1/shas/{code}/assurance-status", "/v1/shas/Q36/assurance-status?min_position=x", "", nil, "", 400},
+	{"GET", "/v1/organisations/{ods}/sro-evidence", "/v1/organisations/RJ1/sro-evidence?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/reports/transparency", "/v1/reports/transparency?min_position=x", "", nil, "", 400},
-	{"GET", "/v1/audit/events", "/v1/audit/events?limit=0", "", []domain.Role{domain.RoleAuditor, domain.RoleAdmin}, "", 400},
+	{"GET", "/v1/audit/events", "/v1/audit/events?limit=0", "", nil, "", 400},
 	// The ledger routes: a server without a tree answers 503, so the check stops before any tree.
 	{"GET", "/v1/ledger/tree-head", "/v1/ledger/tree-head", "", nil, "", 503},
 	{"GET", "/v1/ledger/public-key", "/v1/ledger/public-key", "", nil, "", 503},

@@ -13,11 +13,14 @@ type Registry struct {
 	orgs map[string]*Organisation
 	lhcs map[string]*LHC
 	cfh  string // ODS code of NHS Connecting for Health, once registered
+	// names maps each organisation name's NameKey to the first organisation registered under it, so
+	// that no other is registered under a name a reader could not tell from it.
+	names map[string]string
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{orgs: map[string]*Organisation{}, lhcs: map[string]*LHC{}}
+	return &Registry{orgs: map[string]*Organisation{}, lhcs: map[string]*LHC{}, names: map[string]string{}}
 }
 
 // Apply folds one registry event. An event that does not fit the state (a second registration of
@@ -63,6 +66,10 @@ func (r *Registry) applyOrganisation(d OrganisationRegistered) error {
 		return fmt.Errorf("apply %s: parent %q of %s is not a registered SHA", d.EventType(), d.SHACode, d.ODSCode)
 	}
 	r.orgs[d.ODSCode] = &Organisation{ODSCode: d.ODSCode, Name: d.Name, Kind: d.Kind, SHACode: d.SHACode}
+	// A log recorded before names were compared may hold two alike: the first keeps the name.
+	if key := NameKey(d.Name); r.names[key] == "" {
+		r.names[key] = d.ODSCode
+	}
 	if d.Kind == KindCfH {
 		r.cfh = d.ODSCode
 	}

@@ -32,6 +32,9 @@ type Config struct {
 	// Limit spends one of a signed-in person's requests, or says how long to wait: the API's
 	// per-person limit (api.RateLimit.TakePerson), so pages are no way round it. nil: no limit.
 	Limit func(personID string) (retryAfter time.Duration, ok bool)
+	// Expensive admits one of a person's expensive reads (a page as of a past time), or says no:
+	// the API's gate (api.ReadGate.Enter), shared so that pages are no way round it. nil: no bound.
+	Expensive func(personID string) (release func(), ok bool)
 }
 
 type dashboard struct {
@@ -60,7 +63,8 @@ func Mount(e *echo.Echo, cfg Config) {
 	e.GET("/login", d.loginForm, pagePolicy)
 	e.POST("/login", d.login, pagePolicy)
 	e.POST("/logout", d.logout, pagePolicy)
-	// Page routes take their middleware one by one: an Echo group on "/" would also claim every
+	// Every signed-in role may open every page, as it may call every read route of the API the
+	// pages show (api/server.go): only sign-in is checked. Page routes take their middleware one by one: an Echo group on "/" would also claim every
 	// unknown path, and the API's 404s must stay problem+json.
 	signedIn := []echo.MiddlewareFunc{pagePolicy, d.signedIn}
 	e.GET("/", d.overview, signedIn...)

@@ -118,13 +118,15 @@ func Open(ctx context.Context, o Options) (*Service, error) {
 		_ = s.checkpoint.Close()
 		return nil, err
 	}
-	limit := api.NewRateLimit(o.RateLimit, o.RateBurst) // one allowance per person, API and pages
+	limit := api.NewRateLimit(o.RateLimit, o.RateBurst)                                // one allowance per person, API and pages
+	reads := api.NewReadGate(api.DefaultExpensivePerPerson, api.DefaultExpensiveTotal) // likewise
 	e := api.New(api.Config{
 		Commands: s.Commands, Projections: s.Projections, Store: o.Store, Tokens: s.Tokens, Log: o.Log,
 		Tree: s.Tree, TreeSigner: o.Signer, Heads: s.Heads, BackupDir: o.DataDir,
-		RequestTimeout: o.RequestTimeout, Limit: limit,
+		RequestTimeout: o.RequestTimeout, Limit: limit, Reads: reads,
 	})
-	web.Mount(e, web.Config{Projections: s.Projections, Store: o.Store, Tokens: s.Tokens, Log: o.Log, Limit: limit.TakePerson})
+	web.Mount(e, web.Config{Projections: s.Projections, Store: o.Store, Tokens: s.Tokens, Log: o.Log, Limit: limit.TakePerson,
+		Expensive: reads.Enter})
 	s.Handler = e
 	return s, nil
 }
