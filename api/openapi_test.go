@@ -261,7 +261,7 @@ func TestOpenAPIMinPosition(t *testing.T) {
 	}
 	queryParams := map[string][]string{
 		"GET /v1/plans":                              {"sha", "lhc", "status", "round", "min_position"},
-		"GET /v1/plans/{id}":                         {"as_of", "min_position"},
+		"GET /v1/plans/{id}":                         {"as_of", "min_position", "pretty"},
 		"GET /v1/reports/transparency":               {"sha", "round", "as_of", "min_position"},
 		"GET /v1/shas/{code}/assurance-status":       {"round", "min_position"},
 		"GET /v1/audit/events":                       {"from_position", "limit"},

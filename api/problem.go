@@ -138,7 +138,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		p.Instance = c.Request().URL.Path
 		p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
 		if p.Status >= 500 {
-			log.Error("request failed", "request_id", p.RequestID, "method", c.Request().Method, "path", p.Instance, "status", p.Status, "error", err.Error())
+			log.Error("request failed", "request_id", p.RequestID, "method", methodLabel(c.Request().Method), "path", loggedPath(p.Instance), "status", p.Status, "error", err.Error())
 		}
 		if p.retryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(p.retryAfter))
