@@ -167,4 +167,3 @@ func (s *server) checkQuery(method, path string) echo.MiddlewareFunc {
 		}
 	}
 }
-
