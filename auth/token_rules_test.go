@@ -40,7 +40,7 @@ func TestVerifyRefusesUnboundedOrAmbiguousTokens(t *testing.T) {
 	hs := `{"alg":"HS256","typ":"JWT"}`
 	person := `"iss":"assurance-ledger","sub":"p-1","name":"Alice","role":"admin","org":"X26"`
 	iat, exp := `"iat":1243857600`, `"exp":1243872000` // now, now + 4 h
-	century := `"exp":4397472000`                       // 2109
+	century := `"exp":4397472000`                      // 2109
 	at := func() time.Time { return now.Add(time.Minute) }
 	tests := []struct {
 		name, token, want string
