@@ -3,17 +3,27 @@ package api_test
 import (
 	"context"
 	"encoding/csv"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"assurance-ledger/api"
+	"assurance-ledger/auth"
+	"assurance-ledger/command"
 	"assurance-ledger/eventcodec"
+	"assurance-ledger/eventstore/boltstore"
 )
 
 // Regression tests of issue 19 (security hardening), each against a running server over HTTP. The
@@ -136,3 +146,130 @@ func TestTransparencyCSVNeutralisesFormulas(t *testing.T) {
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
+
+// countingStore is an embedded store that counts (and can hold up) its hot backups.
+type countingStore struct {
+	*boltstore.Store
+	copies atomic.Int32
+	hold   atomic.Pointer[chan struct{}] // when set, a backup waits until it is closed
+}
+
+func (s *countingStore) Backup(w io.Writer) (int64, error) {
+	s.copies.Add(1)
+	if hold := s.hold.Load(); hold != nil {
+		<-*hold
+	}
+	return s.Store.Backup(w)
+}
+
+func TestBackupIsNotCopiedForEveryRequest(t *testing.T) {
+	dir := t.TempDir()
+	bolt, err := boltstore.Open(filepath.Join(dir, "ledger.db"), boltstore.Options{})
+	require.NoError(t, err)
+	defer bolt.Close()
+	store := &countingStore{Store: bolt}
+	srv := httptest.NewServer(api.New(api.Config{Store: store, Commands: command.NewHandler(store, command.Options{}),
+		Tokens: auth.NewVerifier(secret, nil), BackupDir: dir}))
+	defer srv.Close()
+	adminTok := token(t, admin)
+	get := func(headers ...string) response {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/admin/backup", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+adminTok)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return response{status: resp.StatusCode, header: resp.Header, body: body}
+	}
+
+	whole := get()
+	require.Equal(t, http.StatusOK, whole.status, string(whole.body))
+	assert.EqualValues(t, 1, store.copies.Load())
+	for range 20 {
+		one := get("Range", "bytes=0-0")
+		require.Equal(t, http.StatusPartialContent, one.status)
+		assert.Equal(t, whole.body[:1], one.body)
+	}
+	resumed := get("Range", "bytes=100-", "If-Range", whole.header.Get("ETag"))
+	require.Equal(t, http.StatusPartialContent, resumed.status)
+	assert.Equal(t, whole.body[100:], resumed.body, "a resumed download continues the same copy")
+	assert.Equal(t, whole.body, get().body)
+	assert.EqualValues(t, 1, store.copies.Load(), "nothing was recorded: the same copy is sent")
+
+	// Once something is recorded, the next request gets a new copy that holds it.
+	r := call(t, srv, "POST", "/v1/organisations", adminTok, strings.NewReader(`{"ods_code":"Q36","name":"NHS London","kind":"sha"}`))
+	require.Equal(t, http.StatusCreated, r.status, string(r.body))
+	stale := get("Range", "bytes=100-", "If-Range", whole.header.Get("ETag"))
+	assert.Equal(t, http.StatusOK, stale.status, "the old copy's range is not joined to the new copy")
+	assert.EqualValues(t, 2, store.copies.Load())
+
+	// One copy at a time: a request that would start a second while one is made is told to wait.
+	r = call(t, srv, "POST", "/v1/organisations", adminTok, strings.NewReader(`{"ods_code":"Q30","name":"North East SHA","kind":"sha"}`))
+	require.Equal(t, http.StatusCreated, r.status, string(r.body))
+	hold := make(chan struct{})
+	var release sync.Once
+	defer release.Do(func() { close(hold) }) // before the server closes, which waits for the copy
+	store.hold.Store(&hold)
+	copies := store.copies.Load()
+	first := make(chan response, 1)
+	go func() { first <- get() }()
+	require.Eventually(t, func() bool { return store.copies.Load() == copies+1 }, 5*time.Second, time.Millisecond)
+	busyc := make(chan response, 1)
+	go func() { busyc <- get() }()
+	var busy response
+	select {
+	case busy = <-busyc:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a second request started a second copy of the store")
+	}
+	requireProblem(t, busy, http.StatusTooManyRequests, "backup_in_progress")
+	assert.NotEmpty(t, busy.header.Get("Retry-After"))
+	release.Do(func() { close(hold) })
+	assert.Equal(t, http.StatusOK, (<-first).status)
+	assert.EqualValues(t, copies+1, store.copies.Load())
+}
+
+func TestConflictingCredentialsAreRefused(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	good, other := token(t, auditor), token(t, cfh)
+	for _, tc := range []struct {
+		name    string
+		headers []string // Authorization values, in order
+		cookie  string
+		status  int
+	}{
+		{"a valid token, then garbage", []string{"Bearer " + good, "Bearer garbage"}, "", http.StatusBadRequest},
+		{"garbage, then a valid token", []string{"Bearer garbage", "Bearer " + good}, "", http.StatusBadRequest},
+		{"two people's tokens", []string{"Bearer " + good, "Bearer " + other}, "", http.StatusBadRequest},
+		{"a header and a cookie naming different tokens", []string{"Bearer " + good}, other, http.StatusBadRequest},
+		{"the same token twice", []string{"Bearer " + good, "Bearer " + good}, "", http.StatusOK},
+		{"the same token in the header and the cookie", []string{"Bearer " + good}, good, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, s.http.URL+"/v1/organisations", nil)
+			require.NoError(t, err)
+			for _, h := range tc.headers {
+				req.Header.Add("Authorization", h)
+			}
+			if tc.cookie != "" {
+				req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: tc.cookie})
+			}
+			resp, err := s.http.Client().Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			r := response{status: resp.StatusCode, header: resp.Header, body: body}
+			if tc.status == http.StatusOK {
+				require.Equal(t, http.StatusOK, r.status, string(body))
+				return
+			}
+			requireProblem(t, r, tc.status, "conflicting_credentials")
+		})
+	}
+}

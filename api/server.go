@@ -56,6 +56,7 @@ type server struct {
 	limiter *limiter
 	history *history.Reader
 	routes  *routeTable
+	backups backupCache
 }
 
 // New returns the HTTP handler of the ledger.
