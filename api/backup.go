@@ -59,9 +59,46 @@ func (s *server) backup(c echo.Context) error {
 	// differ in their pages): If-Range with this ETag or the Last-Modified date resumes only the
 	// same copy.
 	h.Set("ETag", cp.etag)
-	http.ServeContent(c.Response(), c.Request(), name, cp.made, f)
-	return nil
+	w := &refusalCapture{ResponseWriter: c.Response()}
+	http.ServeContent(w, c.Request(), name, cp.made, f)
+	switch w.status {
+	case 0:
+		return nil
+	case http.StatusRequestedRangeNotSatisfiable:
+		return newProblem(http.StatusRequestedRangeNotSatisfiable, "range_not_satisfiable",
+			"the Range asked for lies outside the copy (its size is in Content-Range)", field("Range", "not satisfiable"))
+	case http.StatusPreconditionFailed:
+		return newProblem(http.StatusPreconditionFailed, "precondition_failed",
+			"the copy does not match If-Match or If-Unmodified-Since", field("If-Match", "does not match"))
+	default:
+		return fmt.Errorf("serving a backup: status %d", w.status)
+	}
 }
+
+// refusalCapture keeps http.ServeContent's refusals (a plain-text 412 or 416) from the client, so
+// that they are answered as problem+json like every other error.
+type refusalCapture struct {
+	http.ResponseWriter
+	status int // a refusal's status, once one was written
+}
+
+func (w *refusalCapture) WriteHeader(code int) {
+	if code >= 400 {
+		w.status = code
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *refusalCapture) Write(b []byte) (int, error) {
+	if w.status != 0 {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (SetWriteDeadline above).
+func (w *refusalCapture) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // backupIdle is how long a copy nobody asks for is kept before it is deleted.
 const backupIdle = 10 * time.Minute

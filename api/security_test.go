@@ -273,3 +273,35 @@ func TestConflictingCredentialsAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// Query parameters are those the operation declares, once each, matching their declared pattern
+// or enum; "?shaa=Q36" listed every plan and "?round=2009" answered an empty 200.
+func TestQueryParametersAreCheckedAgainstTheSpec(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	for _, tc := range []struct {
+		target, field string
+	}{
+		{"/v1/plans?shaa=Q36", "shaa"},
+		{"/v1/plans?round=2009", "round"},
+		{"/v1/plans?sha=q36", "sha"},
+		{"/v1/plans?sha=Q36&sha=Q30", "sha"},
+		{"/v1/plans?status=lost", "status"},
+		{"/v1/shas/Q36/assurance-status?round=2009", "round"},
+		{"/v1/reports/transparency?round=%3D1%2B1", "round"},
+		{"/v1/organisations?x=%zz", "query"},
+		{"/v1/plans/" + testPlanUUID + "?verbose=1", "verbose"},
+		{"/healthz?probe=1", "probe"},
+	} {
+		t.Run(tc.target, func(t *testing.T) {
+			r := s.do("GET", tc.target, &admin, nil)
+			requireProblem(t, r, http.StatusBadRequest, "malformed_request")
+			assert.Equal(t, tc.field, r.json(t)["errors"].([]any)[0].(map[string]any)["field"])
+		})
+	}
+	for _, ok := range []string{"/v1/plans?sha=Q36&round=2009-10&status=submitted", "/v1/plans?round=", "/v1/shas/Q36/assurance-status?round=2009-10"} {
+		assert.Equal(t, http.StatusOK, s.do("GET", ok, &admin, nil).status, ok)
+	}
+}
+
+const testPlanUUID = "0b5a8f4e-3c1d-4a2b-9e7f-1a2b3c4d5e6f"

@@ -101,10 +101,10 @@ func New(cfg Config) *echo.Echo {
 		ErrorHandler: func(err error, _ echo.Context) error { return err },
 	}))
 
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(metricsHandler(cfg.Metrics)))
-	e.GET("/openapi.json", serveOpenAPI)
+	e.GET("/healthz", s.healthz, s.checkQuery(http.MethodGet, "/healthz"))
+	e.GET("/readyz", s.readyz, s.checkQuery(http.MethodGet, "/readyz"))
+	e.GET("/metrics", echo.WrapHandler(metricsHandler(cfg.Metrics)), s.checkQuery(http.MethodGet, "/metrics"))
+	e.GET("/openapi.json", serveOpenAPI, s.checkQuery(http.MethodGet, "/openapi.json"))
 
 	// Each /v1 route takes its middleware itself rather than from a group: a group with middleware
 	// registers a catch-all under /v1 that answers a known path with a wrong method 404, where
