@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"assurance-ledger/auth"
 	"assurance-ledger/domain"
 )
 
@@ -38,6 +39,9 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *server) bearer(c echo.Context) (domain.Actor, error) {
+	if conflict := auth.ConflictingCredentials(c.Request()); conflict != "" {
+		return domain.Actor{}, newProblem(http.StatusBadRequest, "conflicting_credentials", conflict, field("Authorization", "conflicts with another credential"))
+	}
 	h := c.Request().Header.Get(echo.HeaderAuthorization)
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" {

@@ -208,13 +208,18 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 				assert.Equal(t, []any{}, sec)
 			}
 
-			// Every error response is problem+json.
+			// Every error response is problem+json: a Problem whose status is the response's.
 			responses := o.op["responses"].(map[string]any)
 			for code, r := range responses {
 				if code[0] == '4' || code[0] == '5' {
 					content := resolved(t, doc, r)["content"].(map[string]any)
 					require.Contains(t, content, ProblemContentType, "response %s", code)
-					assert.Equal(t, problem, content[ProblemContentType].(map[string]any)["schema"].(map[string]any)["$ref"], "response %s", code)
+					schema := resolved(t, doc, content[ProblemContentType].(map[string]any)["schema"])
+					parts := asSlice(schema["allOf"])
+					require.Len(t, parts, 2, "response %s: allOf Problem and its status", code)
+					assert.Equal(t, problem, parts[0].(map[string]any)["$ref"], "response %s", code)
+					status := asMap(asMap(parts[1].(map[string]any)["properties"])["status"])
+					assert.Equal(t, code, strconv.Itoa(int(status["const"].(float64))), "response %s", code)
 				}
 			}
 
@@ -261,7 +266,7 @@ func TestOpenAPIMinPosition(t *testing.T) {
 	}
 	queryParams := map[string][]string{
 		"GET /v1/plans":                              {"sha", "lhc", "status", "round", "min_position"},
-		"GET /v1/plans/{id}":                         {"as_of", "min_position"},
+		"GET /v1/plans/{id}":                         {"as_of", "min_position", "pretty"},
 		"GET /v1/reports/transparency":               {"sha", "round", "as_of", "min_position"},
 		"GET /v1/shas/{code}/assurance-status":       {"round", "min_position"},
 		"GET /v1/audit/events":                       {"from_position", "limit"},

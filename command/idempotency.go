@@ -33,6 +33,10 @@ var keyedPattern = regexp.MustCompile(`^k1:[0-9a-f]{32}:[0-9a-f]{32}$`)
 var ErrKeyReused = &domain.Error{Code: "idempotency_key_reused", Kind: domain.KindRefused,
 	Message: "this Idempotency-Key was already used for a different request (method, path or body); use a new key for a new request"}
 
+// Errors are the refusals command handling makes of its own, beside the domain's (domain.Errors):
+// what a transport must be able to answer.
+var Errors = []*domain.Error{ErrKeyReused}
+
 // KeyedCommandID is the command id recorded for a command person sent with idempotency key key in a
 // request whose fingerprint is fingerprint (hex; Fingerprint makes one).
 func KeyedCommandID(personID, key, fingerprint string) string {
