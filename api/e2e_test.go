@@ -152,7 +152,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	assert.Equal(t, "text/csv; charset=utf-8", csv.header.Get("Content-Type"))
 	lines := strings.Split(strings.TrimSpace(string(csv.body)), "\n")
 	require.Len(t, lines, 4, "header, two SHAs, totals")
-	assert.True(t, strings.HasPrefix(lines[0], "round,as_of,as_of_position,sha_code,name,plans,submitted,signed_off"))
+	assert.True(t, strings.HasPrefix(lines[0], "round,as_of,as_of_position,tree_size,sha_code,name,plans,submitted,signed_off"))
 	assert.Contains(t, lines[2], "Q36,NHS London,1,0,1,")
 
 	// A restart rebuilds the projections from the log: every view is identical.

@@ -257,6 +257,7 @@ func TestOpenAPIMinPosition(t *testing.T) {
 	doc := openAPIDoc(t)
 	awaiting := map[string]bool{
 		"GET /v1/organisations":                    true,
+		"GET /v1/organisations/{ods}":              true,
 		"GET /v1/lhcs":                             true,
 		"GET /v1/plans":                            true,
 		"GET /v1/plans/{id}":                       true,
@@ -265,11 +266,15 @@ func TestOpenAPIMinPosition(t *testing.T) {
 		"GET /v1/reports/transparency":             true,
 	}
 	queryParams := map[string][]string{
-		"GET /v1/plans":                              {"sha", "lhc", "status", "round", "min_position"},
+		"GET /v1/plans":                              {"sha", "lhc", "status", "round", "as_of", "min_position"},
 		"GET /v1/plans/{id}":                         {"as_of", "min_position", "pretty"},
 		"GET /v1/reports/transparency":               {"sha", "round", "as_of", "min_position"},
-		"GET /v1/shas/{code}/assurance-status":       {"round", "min_position"},
-		"GET /v1/audit/events":                       {"from_position", "limit"},
+		"GET /v1/shas/{code}/assurance-status":       {"round", "as_of", "min_position"},
+		"GET /v1/organisations/{ods}":                {"as_of", "min_position"},
+		"GET /v1/organisations/{ods}/sro-evidence":   {"format", "as_of", "min_position"},
+		"GET /v1/organisations":                      {"as_of", "min_position"},
+		"GET /v1/lhcs":                               {"as_of", "min_position"},
+		"GET /v1/audit/events":                       {"from_position", "limit", "view"},
 		"GET /v1/ledger/proofs/inclusion/{event_id}": {"tree_size"},
 		"GET /v1/ledger/proofs/consistency":          {"from", "to"},
 	}
@@ -454,6 +459,12 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"PlanVersion", typeOf[projections.VersionView](), true},
 		{"Plan", typeOf[projections.PlanState](), true},
 		{"AuditEntry", typeOf[AuditEntry](), true},
+		{"StoredEvent", typeOf[StoredEvent](), true},
+		{"StoredEventsPage", typeOf[StoredEventsPage](), true},
+		{"OrganisationList", typeOf[OrganisationList](), true},
+		{"OrganisationThen", typeOf[OrganisationAnswer](), true},
+		{"LHCList", typeOf[LHCList](), true},
+		{"PlanList", typeOf[PlanList](), true},
 		{"Outstanding", typeOf[projections.Outstanding](), true},
 		{"PlanProgress", typeOf[projections.PlanProgress](), true},
 		{"LHCAssurance", typeOf[projections.LHCAssurance](), true},
@@ -549,6 +560,7 @@ var accessTable = []routeAccess{
 	{"POST", "/v1/plans/{id}/acknowledgements", "/v1/plans/" + testPlanID + "/acknowledgements", unknownMember, []domain.Role{domain.RoleCfH}, "", 400},
 	{"POST", "/v1/plans/{id}/withdrawal", "/v1/plans/" + testPlanID + "/withdrawal", unknownMember, []domain.Role{domain.RolePCTCommissioner}, "", 400},
 	{"GET", "/v1/organisations", "/v1/organisations?min_position=x", "", nil, "", 400},
+	{"GET", "/v1/organisations/{ods}", "/v1/organisations/RJ1?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/lhcs", "/v1/lhcs?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/plans", "/v1/plans?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/plans/{id}", "/v1/plans/not-a-uuid", "", nil, "", 404},

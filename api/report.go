@@ -46,14 +46,14 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="transparency-report.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"round", "as_of", "as_of_position", "sha_code", "name", "plans", "submitted", "signed_off", "assured",
+	_ = w.Write([]string{"round", "as_of", "as_of_position", "tree_size", "sha_code", "name", "plans", "submitted", "signed_off", "assured",
 		"assured_with_conditions", "not_assured", "acknowledged", "withdrawn", "sro_signoff_rate", "median_days_submit_to_assurance"})
 	asOf := ""
 	if !rep.AsOf.IsZero() {
 		asOf = rep.AsOf.Format(time.RFC3339Nano)
 	}
 	row := func(code, name string, n projections.Counts, rate, days *float64) {
-		cells := []string{rep.Round, asOf, strconv.FormatUint(rep.AsOfPosition, 10), code, name,
+		cells := []string{rep.Round, asOf, strconv.FormatUint(rep.AsOfPosition, 10), strconv.FormatUint(rep.TreeSize, 10), code, name,
 			itoa(n.Plans), itoa(n.Submitted), itoa(n.SignedOff), itoa(n.Assured), itoa(n.AssuredWithConditions),
 			itoa(n.NotAssured), itoa(n.Acknowledged), itoa(n.Withdrawn), ftoa(rate), ftoa(days)}
 		for i, c := range cells {

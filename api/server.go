@@ -138,6 +138,7 @@ func New(cfg Config) *echo.Echo {
 	v1(http.MethodPost, "/plans/:id/withdrawal", s.withdraw, roleIs(pctRole))
 
 	v1(http.MethodGet, "/organisations", s.listOrganisations)
+	v1(http.MethodGet, "/organisations/:ods", s.getOrganisation)
 	v1(http.MethodGet, "/lhcs", s.listLHCs)
 	v1(http.MethodGet, "/plans", s.listPlans)
 	v1(http.MethodGet, "/plans/:id", s.getPlan)

@@ -30,6 +30,7 @@ func (p *Projector) Plan(ctx context.Context, id string) (PlanState, bool, error
 		return PlanState{}, false, nil
 	}
 	st := planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position)
+	st.Cut = p.cutLocked(Latest)
 	at := v.contentRevision
 	p.mu.RUnlock()
 	// A version's content never changes, so reading it outside the lock is safe.
@@ -59,6 +60,7 @@ func (p *Projector) LendPlan(ctx context.Context, id string, fn func(PlanState) 
 		return false, nil
 	}
 	st := planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position)
+	st.Cut = p.cutLocked(Latest)
 	at := v.contentRevision
 	p.mu.RUnlock()
 	if c, ok := p.contents.Get(contentKey{id, st.Version}); ok {
@@ -100,6 +102,9 @@ func (p *Projector) LendPlan(ctx context.Context, id string, fn func(PlanState) 
 // from the store up to that point. false: the plan did not exist then.
 func (p *Projector) PlanAsOf(ctx context.Context, id string, pos eventstore.Position) (PlanState, bool, error) {
 	p.mu.RLock()
+	// Never past what the projections have applied, so that the answer is of the cut it names.
+	cut := p.cutLocked(pos)
+	pos = cut.AsOfPosition
 	v := p.plans[id]
 	var sha, lead string
 	if v != nil {
@@ -126,7 +131,7 @@ func (p *Projector) PlanAsOf(ctx context.Context, id string, pos eventstore.Posi
 		return PlanState{}, false, nil
 	}
 	st := planState(id, sha, lead, plan, revision, last)
-	st.AsOfPosition = pos
+	st.Cut = cut
 	return st, true, nil
 }
 
@@ -155,15 +160,28 @@ func (p *Projector) Plans(f PlanFilter) []PlanSummary {
 	defer p.mu.RUnlock()
 	out := []PlanSummary{}
 	for _, v := range p.order {
-		pl := v.plan
-		if !pl.Exists() || (f.SHA != "" && v.sha != f.SHA) || (f.LHC != "" && pl.LHCID() != f.LHC) ||
-			(f.Round != "" && pl.Round() != f.Round) || (f.Status != "" && pl.Status() != f.Status) {
-			continue
+		if f.placed(v) && f.matches(v) {
+			out = append(out, summaryOf(v))
 		}
-		out = append(out, PlanSummary{PlanID: v.id, LHCID: pl.LHCID(), SHACode: v.sha, Round: pl.Round(), Status: pl.Status(),
-			Version: pl.Version(), ContentHash: pl.CurrentContentHash(), Revision: v.revision, Position: v.position})
 	}
 	return out
+}
+
+// placed reports whether v is where f looks: its SHA, LHC and round, which never change once it
+// is submitted.
+func (f PlanFilter) placed(v *planView) bool {
+	pl := v.plan
+	return pl.Exists() && (f.SHA == "" || v.sha == f.SHA) && (f.LHC == "" || pl.LHCID() == f.LHC) &&
+		(f.Round == "" || pl.Round() == f.Round)
+}
+
+// matches reports whether v has the status f asks for.
+func (f PlanFilter) matches(v *planView) bool { return f.Status == "" || v.plan.Status() == f.Status }
+
+func summaryOf(v *planView) PlanSummary {
+	pl := v.plan
+	return PlanSummary{PlanID: v.id, LHCID: pl.LHCID(), SHACode: v.sha, Round: pl.Round(), Status: pl.Status(),
+		Version: pl.Version(), ContentHash: pl.CurrentContentHash(), Revision: v.revision, Position: v.position}
 }
 
 // Organisations returns the registered organisations, by ODS code.
@@ -193,6 +211,7 @@ type SHAStatus struct {
 	Name    string         `json:"name"`
 	Round   string         `json:"round,omitempty"`
 	LHCs    []LHCAssurance `json:"lhcs"`
+	Cut
 }
 
 // LHCAssurance is where one LHC's plans stand.
@@ -231,7 +250,7 @@ func (p *Projector) SHAStatus(code, round string) (SHAStatus, bool) {
 		return SHAStatus{}, false
 	}
 	cfh := p.cfhCode()
-	out := SHAStatus{SHACode: code, Name: sha.Name, Round: round, LHCs: []LHCAssurance{}}
+	out := SHAStatus{SHACode: code, Name: sha.Name, Round: round, LHCs: []LHCAssurance{}, Cut: p.cutLocked(Latest)}
 	byLHC := map[string][]*planView{}
 	for _, v := range p.order {
 		if v.sha == code && !v.plan.Withdrawn() && (round == "" || v.plan.Round() == round) {
@@ -291,6 +310,7 @@ type SROEvidence struct {
 	Kind            domain.OrgKind       `json:"kind"`
 	ChiefExecutives []domain.Appointment `json:"chief_executives"`
 	SignOffs        []SROSignOff         `json:"signoffs"`
+	Cut
 }
 
 // SROSignOff is one sign-off with what became of it.
@@ -321,7 +341,8 @@ func (p *Projector) SROEvidence(ods string) (SROEvidence, bool) {
 	if !ok {
 		return SROEvidence{}, false
 	}
-	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{}}
+	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{},
+		Cut: p.cutLocked(Latest)}
 	for _, v := range p.signers[ods] {
 		ev.SignOffs = append(ev.SignOffs, signOffsOf(org, v.id, v.plan)...)
 	}

@@ -3,7 +3,6 @@ package projections
 import (
 	"math"
 	"sort"
-	"time"
 
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
@@ -60,11 +59,10 @@ type SHARow struct {
 
 // Report is the governance transparency report.
 type Report struct {
-	Round        string    `json:"round"` // "all" when not filtered
-	AsOf         time.Time `json:"as_of"`
-	AsOfPosition uint64    `json:"as_of_position"`
-	Totals       Counts    `json:"totals"`
-	BySHA        []SHARow  `json:"by_sha"`
+	Round string `json:"round"` // "all" when not filtered
+	Cut
+	Totals Counts   `json:"totals"`
+	BySHA  []SHARow `json:"by_sha"`
 }
 
 type shaAcc struct {
@@ -91,11 +89,10 @@ func (p *Projector) report(f ReportFilter, scan bool) Report {
 	if pos == 0 || pos > p.appliedPos {
 		pos = p.appliedPos
 	}
-	rep := Report{Round: f.Round, AsOfPosition: pos, BySHA: []SHARow{}}
+	rep := Report{Round: f.Round, Cut: p.cutLocked(pos), BySHA: []SHARow{}}
 	if rep.Round == "" {
 		rep.Round = "all"
 	}
-	rep.AsOf, _ = p.timeline.timeAt(pos)
 	accs := map[string]*shaAcc{}
 	for _, code := range sortedKeys(p.shaSince) {
 		if p.shaSince[code] > pos || (f.SHA != "" && code != f.SHA) {
