@@ -130,6 +130,17 @@ func (r *Report) checkAll(events []eventstore.RecordedEvent, heads map[string]*c
 	}
 }
 
+// Event checks one event as Chains does, against the end of its stream's chain as the reader has
+// it: the revision expected next and the stored hash of the stream's previous event (GenesisHash
+// before the first). It returns the event's stored hash, which the next event of the stream must
+// name as its prev_hash, and why the event fails, "" if it does not. ledger audit checks every
+// event it mirrors with it, so that a mirror is held to exactly what ledger verify holds a log to.
+func Event(ev eventstore.RecordedEvent, nextRevision uint64, prevHash string) (hash, reason string) {
+	h := &chainHead{next: nextRevision, hash: prevHash}
+	reason = check(ev, h)
+	return h.hash, reason
+}
+
 // check verifies one event and advances its stream's head. It chains on the stored hash, so a single
 // altered event is reported once rather than breaking every event after it.
 func check(ev eventstore.RecordedEvent, h *chainHead) string {

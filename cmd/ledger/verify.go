@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"assurance-ledger/audit"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/verify"
@@ -107,9 +108,14 @@ func divergence(dataDir string, tree *ledgertree.Tree, heads []ledgertree.TreeHe
 }
 
 // headKey returns the key stored heads are checked with: --public-key when given (a file holding
-// the key, or the key itself), else the ledger's own key from LEDGER_SIGNING_KEY or the data dir.
+// the key, or the key itself), else the key an auditor's mirror pinned, else the ledger's own key
+// from LEDGER_SIGNING_KEY or the data dir.
 func headKey(flag, dataDir string) (ed25519.PublicKey, error) {
 	if flag == "" {
+		// An auditor's mirror (ledger audit) holds the key its audits pinned, not the ledger's secret.
+		if k, ok, err := audit.PinnedKey(dataDir); ok || err != nil {
+			return k, err
+		}
 		s, err := ledgertree.ExistingSigner(dataDir)
 		if err != nil {
 			return nil, fmt.Errorf("%w (give --public-key)", err)
@@ -232,6 +238,7 @@ func verifyCmd() *cobra.Command {
 		},
 	}
 	sf.register(cmd)
+	sf.reads = "verify"
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().StringVar(&headsFile, "heads", "", "signed tree heads to check, one JSON object per line (default <data>/tree-heads.jsonl)")
 	cmd.Flags().StringVar(&pubKey, "public-key", "", "the ledger's Ed25519 public key (base64, hex or the /v1/ledger/public-key JSON), or a file holding it (default: the key of --data)")

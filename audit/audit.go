@@ -1,0 +1,276 @@
+package audit
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/ledgertree"
+)
+
+// Options are what an audit is run with.
+type Options struct {
+	// URL is the ledger's base address; Token a bearer token of any role (every role reads).
+	URL, Token string
+	// State is the auditor's directory: the mirror, its tree, the heads and what audits found.
+	State string
+	// PublicKey, when set, is the ledger's key as the auditor obtained it; it must be the key pinned
+	// in State, if one is. nil: the pinned key, or on a first audit the server's (pinned then).
+	PublicKey ed25519.PublicKey
+	// Page is how many events each request of the feed asks for (at most 1000; default 1000).
+	Page int
+	// Recheck re-reads every event mirrored by earlier audits and compares it, byte for byte, with
+	// the mirror: an event altered in place on the server, under a tree that still has it as it
+	// was, shows only this way.
+	Recheck bool
+	// NoCompare skips comparing the server's answers with the mirror's.
+	NoCompare bool
+	// Progress receives a line about once a second while the mirror runs, and the audit's steps;
+	// Differences a line per difference as it is found. nil: none.
+	Progress    io.Writer
+	Differences io.Writer
+	// HTTPClient talks to the server; nil: a default one.
+	HTTPClient *http.Client
+}
+
+// Run audits the ledger at o.URL into o.State: it mirrors and checks the log, holds the server's
+// signed heads to the mirror and to what earlier audits matched, and compares the server's
+// published answers with the mirror's own. The report says what was found; an error means the
+// audit could not be run (or finished), not that the ledger is at fault.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.State == "" {
+		return nil, errors.New("--state is required: the directory the auditor's copy of the log is kept in")
+	}
+	if o.Page <= 0 || o.Page > 1000 {
+		o.Page = 1000
+	}
+	say := func(format string, args ...any) {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "audit: "+format+"\n", args...)
+		}
+	}
+	c, err := newClient(o.URL, o.Token, o.HTTPClient)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.State, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory %s: %w", o.State, err)
+	}
+	st, err := readState(o.State)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{URL: o.URL, Findings: []Finding{}, Differences: []Difference{}}
+	key, err := pinnedKey(ctx, c, o, rep, say)
+	if err != nil || len(rep.Findings) > 0 {
+		return rep, err
+	}
+
+	store, err := boltstore.Open(filepath.Join(o.State, storeFileName), boltstore.Options{Timeout: 50 * time.Millisecond})
+	if errors.Is(err, boltstore.ErrLocked) {
+		return nil, fmt.Errorf("%s is in use by another process (another ledger audit on this --state?)", o.State)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the mirror in %s: %w", o.State, err)
+	}
+	defer store.Close()
+	cp, err := ledgertree.OpenCheckpointOrSetAside(filepath.Join(o.State, ledgertree.CheckpointFile), slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	defer cp.Close()
+	follower, err := ledgertree.Resume(ctx, cp, store, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := follower.CatchUp(ctx, store); err != nil {
+		return nil, fmt.Errorf("the mirror's tree: %w", err)
+	}
+	tree := follower.Tree()
+	held, err := store.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tree.Size() != held {
+		return nil, fmt.Errorf("the mirror in %s holds %d events but its tree %d leaves: it holds something other than a mirror's events", o.State, held, tree.Size())
+	}
+	pos, err := openPositions(o.State, held)
+	if err != nil {
+		return nil, err
+	}
+	defer pos.close()
+	hs := &heads{c: c, key: key, tree: tree, describe: describeLeaf(c, store, tree, pos)}
+	rep.PreviousHead = st.Head
+	finish := func() (*Report, error) {
+		rep.EventsHeld, rep.TreeSize, rep.ServerPosition = tree.Size(), tree.Size(), pos.last()
+		if root, err := tree.Root(tree.Size()); err == nil {
+			rep.RootHash = hex.EncodeToString(root)
+		}
+		if err := cp.Save(tree); err != nil {
+			return rep, fmt.Errorf("saving the mirror's tree: %w", err)
+		}
+		return rep, nil
+	}
+
+	// The server's head now must extend the one earlier audits matched.
+	head, bad, err := hs.current(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if bad != nil {
+		rep.Findings = append(rep.Findings, *bad)
+		return finish()
+	}
+	verified := uint64(0)
+	if st.Head != nil {
+		verified = st.Head.TreeSize
+		say("checking the server's head (%d leaves) against the head of %d leaves the last audit matched", head.TreeSize, st.Head.TreeSize)
+		f, err := hs.consistent(ctx, *st.Head, head)
+		if err != nil {
+			return rep, err
+		}
+		if f != nil {
+			rep.Findings = append(rep.Findings, *f)
+			return finish()
+		}
+	}
+
+	// The log itself, from where the mirror ends.
+	say("mirroring from server position %d (the mirror holds %d events)", pos.last()+1, held)
+	start := time.Now()
+	lastSaid := start
+	m := &mirror{c: c, store: store, tree: tree, pos: pos, page: o.Page, chains: map[string]link{},
+		progress: func(mirrored, at, headPos uint64) {
+			if now := time.Now(); now.Sub(lastSaid) >= time.Second {
+				lastSaid = now
+				say("mirrored %d events (server position %d of %d), %.0f events/s", mirrored, at, headPos, rate(mirrored, now.Sub(start)))
+			}
+		}}
+	bad, err = m.run(ctx)
+	rep.EventsMirrored = m.mirrored
+	rep.MirrorSeconds = time.Since(start).Seconds()
+	rep.MirrorEventsPerSec = rate(m.mirrored, time.Since(start))
+	if err != nil {
+		_, _ = finish()
+		return rep, err
+	}
+	if bad != nil {
+		rep.Findings = append(rep.Findings, *bad)
+		return finish()
+	}
+	say("mirrored %d events in %.1f s (%.0f events/s); the mirror holds %d", m.mirrored, rep.MirrorSeconds, rep.MirrorEventsPerSec, tree.Size())
+
+	// The head the audit began with, and the server's head now if the mirror holds all of it,
+	// must be the mirror's tree.
+	if f, err := hs.matches(ctx, verified, head); err != nil || f != nil {
+		if f != nil {
+			rep.Findings = append(rep.Findings, *f)
+		}
+		out, ferr := finish()
+		return out, errors.Join(err, ferr)
+	}
+	matched := head
+	if later, bad, err := hs.current(ctx); err == nil && bad == nil && later.TreeSize > head.TreeSize && later.TreeSize <= tree.Size() {
+		if f, err := hs.matches(ctx, head.TreeSize, later); err != nil || f != nil {
+			if f != nil {
+				rep.Findings = append(rep.Findings, *f)
+			}
+			out, ferr := finish()
+			return out, errors.Join(err, ferr)
+		}
+		matched = later
+	}
+	if err := keepHeads(o.State, matched); err != nil {
+		return rep, err
+	}
+	if st.Head == nil || matched.TreeSize >= st.Head.TreeSize {
+		st.Head = &matched
+	}
+	rep.Head = &matched
+	st.URL, st.KeyID, st.Audits, st.UpdatedAt = o.URL, ledgertree.KeyID(key), st.Audits+1, time.Now().UTC()
+	if err := writeState(o.State, st); err != nil {
+		return rep, err
+	}
+	say("the server's signed head of %d leaves (root %s) is the mirror's tree", matched.TreeSize, matched.RootHash)
+
+	if o.Recheck && held > 0 {
+		say("re-reading the %d events earlier audits mirrored", held)
+		f, n, err := recheck(ctx, c, store, pos, held, o.Page)
+		rep.Rechecked = n
+		if err != nil {
+			_, _ = finish()
+			return rep, err
+		}
+		if f != nil {
+			rep.Findings = append(rep.Findings, *f)
+			return finish()
+		}
+	}
+	if _, err := finish(); err != nil {
+		return rep, err
+	}
+
+	if !o.NoCompare && pos.last() > 0 {
+		start := time.Now()
+		err := compareAnswers(ctx, c, store, pos, o, rep, say)
+		rep.CompareSeconds = time.Since(start).Seconds()
+		if err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// pinnedKey is the key every head is checked with: the one pinned in the state directory, which
+// --public-key must equal; else --public-key; else, on a first audit, the server's own (trust on
+// first use). The server's key must be the pinned one: a server signing with another key is a
+// finding.
+func pinnedKey(ctx context.Context, c *client, o Options, rep *Report, say func(string, ...any)) (ed25519.PublicKey, error) {
+	pinned, ok, err := PinnedKey(o.State)
+	if err != nil {
+		return nil, err
+	}
+	var doc publicKeyDoc
+	if err := c.getJSON(ctx, "/v1/ledger/public-key", &doc); err != nil {
+		return nil, err
+	}
+	served, err := ledgertree.ParsePublicKey(doc.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("the server's public key: %w", err)
+	}
+	switch {
+	case ok && o.PublicKey != nil && !o.PublicKey.Equal(pinned):
+		return nil, fmt.Errorf("--public-key %s is not the key %s pinned in %s: audit this ledger with the pinned key, or another ledger in another --state directory",
+			ledgertree.KeyID(o.PublicKey), ledgertree.KeyID(pinned), o.State)
+	case ok:
+		rep.KeyPinned = "state"
+	case o.PublicKey != nil:
+		pinned, rep.KeyPinned = o.PublicKey, "flag"
+	default:
+		pinned, rep.KeyPinned = served, "first_use"
+	}
+	rep.KeyID = ledgertree.KeyID(pinned)
+	if !served.Equal(pinned) {
+		rep.Findings = append(rep.Findings, Finding{Kind: KindBadHead,
+			Reason: fmt.Sprintf("the server signs with key %s, not the ledger's key %s", ledgertree.KeyID(served), ledgertree.KeyID(pinned))})
+		return pinned, nil
+	}
+	if !ok {
+		if err := pinKey(o.State, pinned); err != nil {
+			return nil, err
+		}
+		if rep.KeyPinned == "first_use" {
+			say("pinned the server's key %s on first use: compare it with the key the ledger's operator publishes, or give --public-key", rep.KeyID)
+		}
+	}
+	return pinned, nil
+}
