@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	jsonv1 "github.com/go-json-experiment/json/v1"
+	"github.com/google/uuid"
 
 	"assurance-ledger/api"
 	"assurance-ledger/domain"
