@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -83,40 +82,24 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("the mirror in %s: %w", o.State, err)
 	}
 	defer store.Close()
-	cp, err := ledgertree.OpenCheckpointOrSetAside(filepath.Join(o.State, ledgertree.CheckpointFile), slog.New(slog.DiscardHandler))
-	if err != nil {
-		return nil, err
-	}
-	defer cp.Close()
-	follower, err := ledgertree.Resume(ctx, cp, store, nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := follower.CatchUp(ctx, store); err != nil {
-		return nil, fmt.Errorf("the mirror's tree: %w", err)
-	}
-	tree := follower.Tree()
 	held, err := store.Head(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if tree.Size() != held {
-		return nil, fmt.Errorf("the mirror in %s holds %d events but its tree %d leaves: it holds something other than a mirror's events", o.State, held, tree.Size())
-	}
-	pos, err := openPositions(o.State, held)
+	ix, tree, err := openIndex(o.State, held)
 	if err != nil {
 		return nil, err
 	}
-	defer pos.close()
-	hs := &heads{c: c, key: key, tree: tree, describe: describeLeaf(c, store, tree, pos)}
+	defer ix.close()
+	if err := checkLastLeaf(ctx, store, tree); err != nil {
+		return nil, fmt.Errorf("the mirror in %s: %w", o.State, err)
+	}
+	hs := &heads{c: c, key: key, tree: tree, describe: describeLeaf(c, store, tree, ix)}
 	rep.PreviousHead = st.Head
 	finish := func() (*Report, error) {
-		rep.EventsHeld, rep.TreeSize, rep.ServerPosition = tree.Size(), tree.Size(), pos.last()
+		rep.EventsHeld, rep.TreeSize, rep.ServerPosition = tree.Size(), tree.Size(), ix.last()
 		if root, err := tree.Root(tree.Size()); err == nil {
 			rep.RootHash = hex.EncodeToString(root)
-		}
-		if err := cp.Save(tree); err != nil {
-			return rep, fmt.Errorf("saving the mirror's tree: %w", err)
 		}
 		return rep, nil
 	}
@@ -145,10 +128,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	// The log itself, from where the mirror ends.
-	say("mirroring from server position %d (the mirror holds %d events)", pos.last()+1, held)
+	say("mirroring from server position %d (the mirror holds %d events)", ix.last()+1, held)
 	start := time.Now()
 	lastSaid := start
-	m := &mirror{c: c, store: store, tree: tree, pos: pos, page: o.Page, chains: map[string]link{},
+	m := &mirror{c: c, store: store, tree: tree, ix: ix, page: o.Page, chains: map[string]link{},
 		progress: func(mirrored, at, headPos uint64) {
 			if now := time.Now(); now.Sub(lastSaid) >= time.Second {
 				lastSaid = now
@@ -204,7 +187,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	if o.Recheck && held > 0 {
 		say("re-reading the %d events earlier audits mirrored", held)
-		f, n, err := recheck(ctx, c, store, pos, held, o.Page)
+		f, n, err := recheck(ctx, c, store, ix, held, o.Page)
 		rep.Rechecked = n
 		if err != nil {
 			_, _ = finish()
@@ -219,15 +202,38 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return rep, err
 	}
 
-	if !o.NoCompare && pos.last() > 0 {
+	if !o.NoCompare && ix.last() > 0 {
 		start := time.Now()
-		err := compareAnswers(ctx, c, store, pos, o, rep, say)
+		err := compareAnswers(ctx, c, store, ix, o, rep, say)
 		rep.CompareSeconds = time.Since(start).Seconds()
 		if err != nil {
 			return rep, err
 		}
 	}
 	return rep, nil
+}
+
+// checkLastLeaf checks the tree rebuilt from the index against the mirror's store: its last leaf
+// is the store's last event, with that event's hash.
+func checkLastLeaf(ctx context.Context, store *boltstore.Store, tree *ledgertree.Tree) error {
+	n := tree.Size()
+	if n == 0 {
+		return nil
+	}
+	recs, err := store.ReadAll(ctx, n-1, 1)
+	if err != nil {
+		return err
+	}
+	leaf, ok, err := ledgertree.LeafOf(recs[0])
+	id, _, _ := tree.Leaf(n - 1)
+	if err != nil || !ok || leaf.EventID != id {
+		return fmt.Errorf("its index does not match its store at event %d: the state directory is damaged; start a new --state directory", n)
+	}
+	want, _ := tree.LeafHash(n - 1)
+	if got := ledgertree.Hasher.HashLeaf(leaf.Hash[:]); string(got) != string(want) {
+		return fmt.Errorf("its index has another hash than its store for event %d: the state directory is damaged; start a new --state directory", n)
+	}
+	return nil
 }
 
 // pinnedKey is the key every head is checked with: the one pinned in the state directory, which

@@ -218,7 +218,7 @@ func (m *mirrorAPI) get(ctx context.Context, path string) (int, []byte) {
 // compareAnswers rebuilds the projections from the mirror (from the snapshot an earlier audit
 // left, then the events since), and asks the server and the mirror every question as of the
 // server position the mirror ends at.
-func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos *positions, o Options, rep *Report, say func(string, ...any)) error {
+func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos *index, o Options, rep *Report, say func(string, ...any)) error {
 	var local eventstore.Store = store
 	if !pos.identical {
 		local = &remapped{inner: store, pos: pos}

@@ -190,7 +190,7 @@ func (h *heads) departure(ctx context.Context, lo, hi, serverSize uint64, kind, 
 
 // describeLeaf names the mirror's leaf i (its event, read back from the mirror) and the event the
 // server now has at that event's position.
-func describeLeaf(c *client, store eventstore.Store, tree *ledgertree.Tree, pos *positions) func(context.Context, uint64) Finding {
+func describeLeaf(c *client, store eventstore.Store, tree *ledgertree.Tree, pos *index) func(context.Context, uint64) Finding {
 	return func(ctx context.Context, leaf uint64) Finding {
 		id, local, err := tree.Leaf(leaf)
 		if err != nil {

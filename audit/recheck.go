@@ -17,7 +17,7 @@ import (
 // server's tree is rebuilt from its log: a server that alters an event in place and keeps the
 // tree it had shows the altered event to every reader of its audit trail, and only a re-read finds
 // it. It returns the first event that differs and how many were compared.
-func recheck(ctx context.Context, c *client, store eventstore.Store, pos *positions, n uint64, page int) (*Finding, uint64, error) {
+func recheck(ctx context.Context, c *client, store eventstore.Store, pos *index, n uint64, page int) (*Finding, uint64, error) {
 	var checked uint64
 	from := uint64(1)
 	for checked < n {

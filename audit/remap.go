@@ -15,7 +15,7 @@ import (
 // server position means the same prefix on both sides. It is read-only.
 type remapped struct {
 	inner eventstore.Store
-	pos   *positions
+	pos   *index
 }
 
 var errReadOnly = errors.New("audit: the mirror is read through the server's positions, read-only")

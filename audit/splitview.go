@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
-	"path/filepath"
 
 	"assurance-ledger/ledgertree"
 )
@@ -66,13 +65,7 @@ func CompareHeads(fileA, fileB string, key ed25519.PublicKey, state string) (*Sp
 	}
 	var tree *ledgertree.Tree
 	if state != "" {
-		cp, err := ledgertree.OpenCheckpointReadOnly(filepath.Join(state, ledgertree.CheckpointFile))
-		if err != nil {
-			return nil, fmt.Errorf("the mirror's tree in %s: %w", state, err)
-		}
-		tree, err = cp.Load()
-		_ = cp.Close()
-		if err != nil {
+		if tree, err = MirrorTree(state); err != nil {
 			return nil, fmt.Errorf("the mirror's tree in %s: %w", state, err)
 		}
 	}

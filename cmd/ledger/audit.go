@@ -23,6 +23,7 @@ func auditCmd() *cobra.Command {
 		pubKey, heads string
 		asJSON        bool
 		compareHeads  bool
+		hb            heapBudget
 	)
 	cmd := &cobra.Command{
 		Use:   "audit --url URL --token TOKEN --state DIR | --compare-heads A B",
@@ -65,6 +66,11 @@ Exit status: 0 nothing found, 1 tampering or a difference, 2 the audit could not
 			if o.Token == "" {
 				o.Token = os.Getenv("LEDGER_TOKEN")
 			}
+			stopPacing, _, err := hb.start()
+			if err != nil {
+				return err
+			}
+			defer stopPacing()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			out := cmd.OutOrStdout()
@@ -102,6 +108,7 @@ Exit status: 0 nothing found, 1 tampering or a difference, 2 the audit could not
 	f.IntVar(&o.Page, "page", 1000, "events per request of the feed (1-1000)")
 	f.BoolVar(&o.Recheck, "recheck", false, "also re-read every event mirrored before and compare it byte for byte (finds an event altered in place under an unchanged tree)")
 	f.BoolVar(&o.NoCompare, "no-compare", false, "mirror and check the log only; do not compare the server's answers")
+	hb.register(cmd)
 	f.BoolVar(&compareHeads, "compare-heads", false, "compare two --heads files (arguments A B) for a split view; with --state, also against that mirror")
 	return cmd
 }
