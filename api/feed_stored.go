@@ -46,6 +46,7 @@ type StoredEventsPage struct {
 // storedEvents answers GET /v1/audit/events?view=stored, writing the page itself: a mirror reads
 // the whole log through it, and encoding/json would spend more than the read.
 func (s *server) storedEvents(c echo.Context, from uint64, limit int) error {
+	faultFeedPage()
 	ctx := c.Request().Context()
 	events, last, err := s.history.Stored(ctx, from-1, limit)
 	if err != nil {

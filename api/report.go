@@ -28,7 +28,9 @@ func (s *server) transparencyReport(c echo.Context) error {
 		}
 		f.AsOf = pos
 	}
-	return s.writeReport(c, s.Projections.Report(f))
+	rep := s.Projections.Report(f)
+	faultReport(&rep)
+	return s.writeReport(c, rep)
 }
 
 func roundLabel(r string) string {
