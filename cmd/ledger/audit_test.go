@@ -58,7 +58,9 @@ func faultBinary(t *testing.T) string {
 
 var auditSecret = strings.Repeat("a", auth.MinSecretLen)
 
-func auditEnv(extra ...string) []string { return append([]string{auth.SecretEnv + "=" + auditSecret}, extra...) }
+func auditEnv(extra ...string) []string {
+	return append([]string{auth.SecretEnv + "=" + auditSecret}, extra...)
+}
 
 // serveLedger starts the binary on dir (with the demo data set if seed) and waits until it is ready.
 func serveLedger(t *testing.T, binary, dir string, seed bool, env ...string) *ledgerProc {
