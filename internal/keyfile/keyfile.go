@@ -30,7 +30,7 @@ func LoadOrCreate(dir, name string, generate func() (string, error)) (string, er
 	if strings.TrimSpace(secret) == "" {
 		return "", fmt.Errorf("creating %s: the generated secret is empty", path)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := durable.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
