@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -14,6 +17,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/durable"
 )
 
 // ErrLocked is matched (errors.Is) by the error of Open on a file that another Store holds.
@@ -90,6 +94,8 @@ func Open(path string, opts Options) (_ *Store, err error) {
 	if timeout <= 0 {
 		timeout = time.Second
 	}
+	_, statErr := os.Stat(path)
+	creating := errors.Is(statErr, fs.ErrNotExist)
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
 		Timeout:      timeout,
 		NoSync:       opts.NoSync,
@@ -104,6 +110,14 @@ func Open(path string, opts Options) (_ *Store, err error) {
 		return nil, fmt.Errorf("%w: %s is not a bbolt file (%v)", ErrNotStore, path, err)
 	default:
 		return nil, fmt.Errorf("open store file %s: %w", path, err)
+	}
+	// bbolt syncs the file it creates but not its directory: until the directory is synced, a power
+	// cut can take the new file away with every append acknowledged in it.
+	if creating && !opts.NoSync {
+		if err := durable.SyncDir(filepath.Dir(path)); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("open store file %s: syncing its directory: %w", path, err)
+		}
 	}
 
 	last, format1Copy, err := prepare(db, path)
