@@ -8,15 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
+
+	"assurance-ledger/internal/durable"
 )
 
 // HeadsFile is the file under the data directory that keeps every tree head the service issued.
 const HeadsFile = "tree-heads.jsonl"
 
 // HeadLog keeps the signed tree heads the service gives out, one JSON object per line, oldest first,
-// each appended and fsynced before it is served. They are what the service has committed to:
+// each appended and fsynced (and the file's directory, the first time) before it is served. They are what the service has committed to:
 // ledger verify checks each against the tree it recomputes from the log, so a log rewritten after a
 // head was given out cannot go unnoticed. A head is signed once per tree size: asking again at the
 // same size returns the stored one, so the file grows with the log, not with the number of requests.
@@ -26,6 +29,9 @@ type HeadLog struct {
 	signer *Signer
 	latest *TreeHead
 	now    func() time.Time
+	// dirSynced: the directory was synced after a head was stored by this process, so that the
+	// file is there after a power cut even if this process created it.
+	dirSynced bool
 }
 
 // OpenHeadLog opens the head log at path (created on the first head) for heads signed by signer.
@@ -72,6 +78,10 @@ func (l *HeadLog) Head(tree *Tree) (TreeHead, error) {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && !l.dirSynced {
+		err = durable.SyncDir(filepath.Dir(l.path))
+		l.dirSynced = err == nil
 	}
 	if err != nil {
 		return TreeHead{}, fmt.Errorf("ledgertree: head log %s: %w", l.path, err)

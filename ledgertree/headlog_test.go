@@ -2,6 +2,7 @@ package ledgertree_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/command"
+	"assurance-ledger/internal/lazyfs"
 	"assurance-ledger/ledgertree"
 )
 
@@ -132,4 +134,28 @@ func TestHeadLogDropsALineACrashCutShort(t *testing.T) {
 	heads, err = ledgertree.ReadHeads(path)
 	require.NoError(t, err)
 	assert.Equal(t, []ledgertree.TreeHead{first, second}, heads)
+}
+
+// A head given out is in the head log after a power cut, the first one too, which created the file.
+func TestHeadLogSurvivesAPowerCut(t *testing.T) {
+	for _, mode := range lazyfs.Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			fs := lazyfs.MountForTest(t)
+			path := filepath.Join(fs.Dir(), ledgertree.HeadsFile)
+			log, err := ledgertree.OpenHeadLog(path, testSigner(t, 'k'))
+			require.NoError(t, err)
+			tree, leaves := buildTree(t, 3)
+			first, err := log.Head(tree)
+			require.NoError(t, err)
+			_, err = tree.Append(leaf(len(leaves)))
+			require.NoError(t, err)
+			second, err := log.Head(tree)
+			require.NoError(t, err)
+			fs.Crash(mode, rand.New(rand.NewPCG(uint64(mode), 1)))
+			require.NoError(t, fs.Remount())
+			stored, err := ledgertree.ReadHeads(path)
+			require.NoError(t, err)
+			assert.Equal(t, []ledgertree.TreeHead{first, second}, stored)
+		})
+	}
 }
