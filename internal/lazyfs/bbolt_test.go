@@ -109,7 +109,7 @@ func helper(t *testing.T, mode, path string) *exec.Cmd {
 func TestBboltKeepsEveryCommittedTransaction(t *testing.T) {
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
-			f := mountForTest(t)
+			f := MountForTest(t)
 			path := filepath.Join(f.Dir(), "db")
 			rng := rand.New(rand.NewPCG(uint64(mode), 1))
 			committed := uint64(0)

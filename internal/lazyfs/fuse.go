@@ -99,6 +99,7 @@ func (r *rawFS) SetAttr(_ <-chan struct{}, in *fuse.SetAttrIn, out *fuse.AttrOut
 		if errno := t.resize(n.ino, int64(in.Size), now); errno != 0 {
 			return status(errno)
 		}
+		r.fs.wrote(n.ino)
 	}
 	if in.Valid&fuse.FATTR_MODE != 0 {
 		n.mode = n.mode&syscall.S_IFMT | in.Mode&^syscall.S_IFMT
@@ -280,6 +281,7 @@ func (r *rawFS) Writev(_ <-chan struct{}, in *fuse.WriteIn, data [][]byte) (uint
 	if errno := t.write(in.NodeId, int64(in.Offset), all, time.Now()); errno != 0 {
 		return 0, status(errno)
 	}
+	r.fs.wrote(in.NodeId)
 	return uint32(len(all)), fuse.OK
 }
 

@@ -142,6 +142,16 @@ func (t *tree) change(d *inode, op dirOp, now time.Time) {
 	d.mtime, d.ctime = now, now
 }
 
+// named reports whether some directory names ino name.
+func (t *tree) named(ino uint64, name string) bool {
+	for _, d := range t.nodes {
+		if d.isDir() && d.entries[name] == ino {
+			return true
+		}
+	}
+	return false
+}
+
 // create makes a file or directory (by mode's type bits) named name in parent.
 func (t *tree) create(parent uint64, name string, mode, uid, gid uint32, now time.Time) (*inode, syscall.Errno) {
 	d, errno := t.dir(parent)

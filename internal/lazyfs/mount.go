@@ -20,7 +20,10 @@ type FS struct {
 
 	mu       sync.Mutex
 	t        *tree
-	frozen   bool   // crashed: every call fails until Remount
+	frozen   bool  // crashed: every call fails until Remount
+	crashed  Stats // what the crash that froze it did
+	armed    *armedCrash
+	onCrash  func()
 	epoch    uint64 // mounts so far
 	listings map[uint64][]fuse.DirEntry
 	nextFh   uint64
@@ -87,13 +90,73 @@ func (f *FS) mount() error {
 func (f *FS) Dir() string { return f.dir }
 
 // Crash is a power cut: from now on every call on the mount fails with EIO, and what survives is
-// what mode keeps, chosen with rng. Remount mounts what survived.
+// what mode keeps, chosen with rng. Remount mounts what survived. If the filesystem has already
+// crashed (CrashAfterWrites), Crash returns what that crash did.
 func (f *FS) Crash(mode Mode, rng *rand.Rand) Stats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	survived, st := f.t.crash(mode, rng)
-	f.t, f.frozen = survived, true
-	return st
+	return f.crashLocked(mode, rng)
+}
+
+func (f *FS) crashLocked(mode Mode, rng *rand.Rand) Stats {
+	if !f.frozen {
+		f.t, f.crashed = f.t.crash(mode, rng)
+		f.frozen = true
+		if f.onCrash != nil {
+			f.onCrash()
+		}
+	}
+	if a := f.armed; a != nil {
+		f.armed = nil
+		a.done <- f.crashed
+	}
+	return f.crashed
+}
+
+// OnCrash sets a function called at the instant of each crash, before the filesystem answers
+// anything more: a test kills the process under test there, so that it has no time to act on the
+// errors a crashed filesystem answers, as it would have none after a real power cut.
+func (f *FS) OnCrash(fn func()) {
+	f.mu.Lock()
+	f.onCrash = fn
+	f.mu.Unlock()
+}
+
+// armedCrash is a crash waiting for a number of writes.
+type armedCrash struct {
+	writes int
+	to     string // counting only writes to a file of this name; "": to any
+	mode   Mode
+	rng    *rand.Rand
+	done   chan Stats // buffered: the crash never waits for its reader
+}
+
+// CrashAfterWrites arms a power cut in mode right after the n-th write (or change of size) from now
+// on to a file named to (in any directory; "": to any file), before anything else reaches the
+// filesystem: a cut in the middle of whatever the program was writing, which a cut at a moment
+// chosen by the clock rarely hits. The channel yields what the crash did, once it happened; Crash
+// cuts the power at once instead.
+func (f *FS) CrashAfterWrites(n int, to string, mode Mode, rng *rand.Rand) <-chan Stats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := &armedCrash{writes: max(n, 1), to: to, mode: mode, rng: rng, done: make(chan Stats, 1)}
+	if f.frozen {
+		a.done <- f.crashed
+		return a.done
+	}
+	f.armed = a
+	return a.done
+}
+
+// wrote counts a write to file ino toward an armed crash; the caller holds f.mu.
+func (f *FS) wrote(ino uint64) {
+	a := f.armed
+	if a == nil || (a.to != "" && !f.t.named(ino, a.to)) {
+		return
+	}
+	if a.writes--; a.writes == 0 {
+		f.crashLocked(a.mode, a.rng)
+	}
 }
 
 // Remount unmounts the filesystem and mounts it again: after a Crash, what survived it, with
@@ -104,7 +167,7 @@ func (f *FS) Remount() error {
 		return err
 	}
 	f.mu.Lock()
-	f.frozen = false
+	f.frozen, f.crashed, f.armed = false, Stats{}, nil
 	f.mu.Unlock()
 	return f.mount()
 }

@@ -13,22 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// mountForTest mounts a lazyfs over a new directory for the test, unmounted at its end. Without
-// FUSE the test is skipped, loudly, except under CI, where it fails.
-func mountForTest(t *testing.T) *FS {
-	t.Helper()
-	if err := Available(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("FUSE is needed and CI is set: %v", err)
-		}
-		t.Skipf("SKIPPED, FUSE is not available here: %v", err)
-	}
-	f, err := Mount(t.TempDir())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = f.Unmount() })
-	return f
-}
-
 // step is one thing a program does to the mounted filesystem.
 type step func(t *testing.T, dir string)
 
@@ -155,7 +139,7 @@ func TestDropUnsyncedLeavesWhatWasSynced(t *testing.T) {
 			[]step{mkdir("d"), fsync("."), write("d/f", "x"), fsync("d/f")}, map[string]string{"d/": ""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := mountForTest(t)
+			f := MountForTest(t)
 			for _, s := range tc.steps {
 				s(t, f.Dir())
 			}
@@ -168,7 +152,7 @@ func TestDropUnsyncedLeavesWhatWasSynced(t *testing.T) {
 
 // Without a crash the mount is an ordinary filesystem: what the steps did is what is read.
 func TestWithoutACrashEverythingIsThere(t *testing.T) {
-	f := mountForTest(t)
+	f := MountForTest(t)
 	for _, s := range []step{write("f", "abc"), write("f", "def"), mkdir("d"), write("d/g", "x"), rename("d/g", "h"),
 		link("h", "d/i"), write("j", "gone"), remove("j"), truncate("f", 4), fsync(".")} {
 		s(t, f.Dir())
@@ -179,7 +163,7 @@ func TestWithoutACrashEverythingIsThere(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	f := mountForTest(t)
+	f := MountForTest(t)
 	dir := f.Dir()
 	write("f", "x")(t, dir)
 	mkdir("d")(t, dir)
@@ -197,7 +181,7 @@ func TestErrors(t *testing.T) {
 // Once crashed, the mount answers nothing but EIO until it is mounted again: a process still
 // running after the power cut changes nothing that survived.
 func TestCallsFailAfterACrash(t *testing.T) {
-	f := mountForTest(t)
+	f := MountForTest(t)
 	path := filepath.Join(f.Dir(), "f")
 	h, err := os.Create(path)
 	require.NoError(t, err)
@@ -220,7 +204,7 @@ func TestCallsFailAfterACrash(t *testing.T) {
 // bbolt takes an exclusive flock on its file so that two processes never write it: the kernel keeps
 // such locks for the mount.
 func TestFlockIsExclusive(t *testing.T) {
-	f := mountForTest(t)
+	f := MountForTest(t)
 	path := filepath.Join(f.Dir(), "db")
 	a, err := os.Create(path)
 	require.NoError(t, err)
@@ -241,7 +225,7 @@ func TestEveryModeKeepsWhatWasSynced(t *testing.T) {
 	for _, mode := range Modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			for seed := range uint64(5) {
-				f := mountForTest(t)
+				f := MountForTest(t)
 				for _, s := range []step{write("f", synced), fsync("f"), fsync("."), write("f", strings.Repeat("w", 2*pageSize))} {
 					s(t, f.Dir())
 				}
@@ -257,4 +241,38 @@ func TestEveryModeKeepsWhatWasSynced(t *testing.T) {
 			}
 		})
 	}
+}
+
+// CrashAfterWrites cuts the power right after the n-th write to the file named: the writes after
+// it fail, and what survives is what the mode keeps of the first n.
+func TestCrashAfterWrites(t *testing.T) {
+	f := MountForTest(t)
+	fsync(".")(t, f.Dir())
+	h, err := os.Create(filepath.Join(f.Dir(), "f"))
+	require.NoError(t, err)
+	defer h.Close()
+	require.NoError(t, h.Sync())
+	other, err := os.Create(filepath.Join(f.Dir(), "other"))
+	require.NoError(t, err)
+	defer other.Close()
+	fsync(".")(t, f.Dir())
+	fired := f.CrashAfterWrites(3, "f", KeepPrefix, rand.New(rand.NewPCG(2, 2)))
+	var failed []int
+	for i := range 5 {
+		_, err := other.WriteString("not counted")
+		if i < 3 {
+			require.NoError(t, err, "writes to another file do not count")
+		}
+		if _, err := h.WriteString(string(rune('a' + i))); err != nil {
+			assert.ErrorIs(t, err, syscall.EIO)
+			failed = append(failed, i)
+		}
+	}
+	assert.Equal(t, []int{3, 4}, failed, "the writes after the third fail")
+	st := <-fired
+	assert.Equal(t, 2, st.Files)
+	assert.Equal(t, st, f.Crash(DropUnsynced, nil), "a second Crash reports the first")
+	require.NoError(t, f.Remount())
+	got := contents(t, f.Dir())["f"]
+	assert.True(t, strings.HasPrefix("abc", got), "%q is a prefix of the three writes before the cut", got)
 }
