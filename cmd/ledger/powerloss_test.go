@@ -197,7 +197,7 @@ func powerCut(fs *lazyfs.FS, mode lazyfs.Mode, rng *rand.Rand) (lazyfs.Stats, st
 	}
 	at := fmt.Sprintf("at write %d to %s", n, cmp.Or(to, "any file"))
 	select {
-	case st := <-fs.CrashAfterWrites(n, to, mode, rng):
+	case st := <-fs.CrashAfter(n, to, mode, rng):
 		return st, at
 	case <-time.After(3 * time.Second):
 		return fs.Crash(mode, rng), "3s waiting " + at

@@ -146,6 +146,7 @@ func (r *rawFS) create(parent uint64, name string, mode uint32, c fuse.Caller, o
 	if errno != 0 {
 		return status(errno)
 	}
+	r.fs.changedEntry(name)
 	fillEntry(n, out)
 	return fuse.OK
 }
@@ -164,6 +165,7 @@ func (r *rawFS) Create(_ <-chan struct{}, in *fuse.CreateIn, name string, out *f
 		if errno != 0 {
 			return status(errno)
 		}
+		r.fs.changedEntry(name)
 	case errno != 0:
 		return status(errno)
 	case in.Flags&syscall.O_EXCL != 0:
@@ -174,6 +176,7 @@ func (r *rawFS) Create(_ <-chan struct{}, in *fuse.CreateIn, name string, out *f
 		if errno := t.resize(n.ino, 0, now); errno != 0 {
 			return status(errno)
 		}
+		r.fs.wrote(n.ino)
 	}
 	fillEntry(n, &out.EntryOut)
 	out.OpenFlags = fuse.FOPEN_KEEP_CACHE
@@ -186,7 +189,7 @@ func (r *rawFS) Unlink(_ <-chan struct{}, h *fuse.InHeader, name string) fuse.St
 		return fuse.EIO
 	}
 	defer r.unlock()
-	return status(t.unlink(h.NodeId, name, time.Now()))
+	return r.entryChanged(name, t.unlink(h.NodeId, name, time.Now()))
 }
 
 func (r *rawFS) Rmdir(_ <-chan struct{}, h *fuse.InHeader, name string) fuse.Status {
@@ -195,7 +198,7 @@ func (r *rawFS) Rmdir(_ <-chan struct{}, h *fuse.InHeader, name string) fuse.Sta
 		return fuse.EIO
 	}
 	defer r.unlock()
-	return status(t.rmdir(h.NodeId, name, time.Now()))
+	return r.entryChanged(name, t.rmdir(h.NodeId, name, time.Now()))
 }
 
 // renameNoReplace is RENAME_NOREPLACE; RENAME_EXCHANGE and RENAME_WHITEOUT are refused.
@@ -210,7 +213,7 @@ func (r *rawFS) Rename(_ <-chan struct{}, in *fuse.RenameIn, oldName, newName st
 		return fuse.EIO
 	}
 	defer r.unlock()
-	return status(t.rename(in.NodeId, oldName, in.Newdir, newName, in.Flags&renameNoReplace != 0, time.Now()))
+	return r.entryChanged(newName, t.rename(in.NodeId, oldName, in.Newdir, newName, in.Flags&renameNoReplace != 0, time.Now()))
 }
 
 func (r *rawFS) Link(_ <-chan struct{}, in *fuse.LinkIn, name string, out *fuse.EntryOut) fuse.Status {
@@ -223,8 +226,17 @@ func (r *rawFS) Link(_ <-chan struct{}, in *fuse.LinkIn, name string, out *fuse.
 	if errno != 0 {
 		return status(errno)
 	}
+	r.fs.changedEntry(name)
 	fillEntry(n, out)
 	return fuse.OK
+}
+
+// entryChanged counts a change to name in a directory, if errno says it was made.
+func (r *rawFS) entryChanged(name string, errno syscall.Errno) fuse.Status {
+	if errno == 0 {
+		r.fs.changedEntry(name)
+	}
+	return status(errno)
 }
 
 func (r *rawFS) Access(<-chan struct{}, *fuse.AccessIn) fuse.Status { return fuse.OK }

@@ -23,6 +23,7 @@ type FS struct {
 	frozen   bool  // crashed: every call fails until Remount
 	crashed  Stats // what the crash that froze it did
 	armed    *armedCrash
+	changes  uint64 // since Mount, as CrashAfter counts them
 	onCrash  func()
 	epoch    uint64 // mounts so far
 	listings map[uint64][]fuse.DirEntry
@@ -91,7 +92,7 @@ func (f *FS) Dir() string { return f.dir }
 
 // Crash is a power cut: from now on every call on the mount fails with EIO, and what survives is
 // what mode keeps, chosen with rng. Remount mounts what survived. If the filesystem has already
-// crashed (CrashAfterWrites), Crash returns what that crash did.
+// crashed (CrashAfter), Crash returns what that crash did.
 func (f *FS) Crash(mode Mode, rng *rand.Rand) Stats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -122,24 +123,25 @@ func (f *FS) OnCrash(fn func()) {
 	f.mu.Unlock()
 }
 
-// armedCrash is a crash waiting for a number of writes.
+// armedCrash is a crash waiting for a number of changes.
 type armedCrash struct {
-	writes int
-	to     string // counting only writes to a file of this name; "": to any
-	mode   Mode
-	rng    *rand.Rand
-	done   chan Stats // buffered: the crash never waits for its reader
+	changes int
+	to      string // counting only changes to a file of this name; "": to any
+	mode    Mode
+	rng     *rand.Rand
+	done    chan Stats // buffered: the crash never waits for its reader
 }
 
-// CrashAfterWrites arms a power cut in mode right after the n-th write (or change of size) from now
-// on to a file named to (in any directory; "": to any file), before anything else reaches the
-// filesystem: a cut in the middle of whatever the program was writing, which a cut at a moment
-// chosen by the clock rarely hits. The channel yields what the crash did, once it happened; Crash
-// cuts the power at once instead.
-func (f *FS) CrashAfterWrites(n int, to string, mode Mode, rng *rand.Rand) <-chan Stats {
+// CrashAfter arms a power cut in mode right after the n-th change from now on to a file named to
+// (in any directory; "": to any file), before anything else reaches the filesystem. A change is a
+// write, a change of size, or the name made or removed in a directory (creating, linking, renaming
+// to it, removing it). It is a cut in the middle of whatever the program was doing, where a cut
+// at a moment chosen by the clock rarely falls. The channel yields what the crash did, once it
+// happened; Crash cuts the power at once instead.
+func (f *FS) CrashAfter(n int, to string, mode Mode, rng *rand.Rand) <-chan Stats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	a := &armedCrash{writes: max(n, 1), to: to, mode: mode, rng: rng, done: make(chan Stats, 1)}
+	a := &armedCrash{changes: max(n, 1), to: to, mode: mode, rng: rng, done: make(chan Stats, 1)}
 	if f.frozen {
 		a.done <- f.crashed
 		return a.done
@@ -148,13 +150,31 @@ func (f *FS) CrashAfterWrites(n int, to string, mode Mode, rng *rand.Rand) <-cha
 	return a.done
 }
 
-// wrote counts a write to file ino toward an armed crash; the caller holds f.mu.
+// Changes returns the number of changes (as CrashAfter counts them) made since Mount: a test counts
+// what a program does, to aim CrashAfter anywhere in it.
+func (f *FS) Changes() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.changes
+}
+
+// wrote counts a write or change of size to file ino; the caller holds f.mu.
 func (f *FS) wrote(ino uint64) {
+	f.count(func(name string) bool { return f.t.named(ino, name) })
+}
+
+// changedEntry counts a name made or removed in a directory; the caller holds f.mu.
+func (f *FS) changedEntry(name string) {
+	f.count(func(to string) bool { return to == name })
+}
+
+func (f *FS) count(is func(name string) bool) {
+	f.changes++
 	a := f.armed
-	if a == nil || (a.to != "" && !f.t.named(ino, a.to)) {
+	if a == nil || (a.to != "" && !is(a.to)) {
 		return
 	}
-	if a.writes--; a.writes == 0 {
+	if a.changes--; a.changes == 0 {
 		f.crashLocked(a.mode, a.rng)
 	}
 }

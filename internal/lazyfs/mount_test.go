@@ -243,11 +243,10 @@ func TestEveryModeKeepsWhatWasSynced(t *testing.T) {
 	}
 }
 
-// CrashAfterWrites cuts the power right after the n-th write to the file named: the writes after
-// it fail, and what survives is what the mode keeps of the first n.
+// CrashAfter cuts the power right after the n-th change to the file named: the writes after it
+// fail, and what survives is what the mode keeps of the first n.
 func TestCrashAfterWrites(t *testing.T) {
 	f := MountForTest(t)
-	fsync(".")(t, f.Dir())
 	h, err := os.Create(filepath.Join(f.Dir(), "f"))
 	require.NoError(t, err)
 	defer h.Close()
@@ -256,7 +255,7 @@ func TestCrashAfterWrites(t *testing.T) {
 	require.NoError(t, err)
 	defer other.Close()
 	fsync(".")(t, f.Dir())
-	fired := f.CrashAfterWrites(3, "f", KeepPrefix, rand.New(rand.NewPCG(2, 2)))
+	fired := f.CrashAfter(3, "f", KeepPrefix, rand.New(rand.NewPCG(2, 2)))
 	var failed []int
 	for i := range 5 {
 		_, err := other.WriteString("not counted")
@@ -269,10 +268,28 @@ func TestCrashAfterWrites(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []int{3, 4}, failed, "the writes after the third fail")
+	assert.EqualValues(t, 8, f.Changes(), "two files created, three writes to other, three to f; none after the cut")
 	st := <-fired
 	assert.Equal(t, 2, st.Files)
 	assert.Equal(t, st, f.Crash(DropUnsynced, nil), "a second Crash reports the first")
 	require.NoError(t, f.Remount())
 	got := contents(t, f.Dir())["f"]
 	assert.True(t, strings.HasPrefix("abc", got), "%q is a prefix of the three writes before the cut", got)
+}
+
+// CrashAfter counts changes to directories by the name made or removed: a cut after a rename into
+// place, before the directory is synced, undoes it in DropUnsynced.
+func TestCrashAfterARename(t *testing.T) {
+	f := MountForTest(t)
+	for _, s := range []step{write("tmp", "new"), fsync("tmp"), write("final", "old"), fsync("final"), fsync(".")} {
+		s(t, f.Dir())
+	}
+	fired := f.CrashAfter(1, "final", DropUnsynced, nil)
+	require.NoError(t, os.Rename(filepath.Join(f.Dir(), "tmp"), filepath.Join(f.Dir(), "final")), "the rename itself is answered")
+	_, err := os.Create(filepath.Join(f.Dir(), "after"))
+	assert.ErrorIs(t, err, syscall.EIO)
+	st := <-fired
+	assert.Equal(t, 1, st.EntriesUndone)
+	require.NoError(t, f.Remount())
+	assert.Equal(t, map[string]string{"tmp": "new", "final": "old"}, contents(t, f.Dir()))
 }
