@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"assurance-ledger/internal/durable"
 )
 
 func restoreCmd() *cobra.Command {
@@ -38,7 +40,7 @@ func restoreCmd() *cobra.Command {
 			if st, err := src.Stat(); err != nil || st.Size() == 0 {
 				return fmt.Errorf("backup file %s is empty: not a backup", from)
 			}
-			if err := os.MkdirAll(data, 0o700); err != nil {
+			if err := durable.MkdirAll(data, 0o700); err != nil {
 				return fmt.Errorf("data directory %s: %w", data, err)
 			}
 			rep, _, err := writeChecked(cmd.Context(), storeFile(data), func(w io.Writer) error {
