@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,10 +28,8 @@ func restoreCmd() *cobra.Command {
 			if from == "" {
 				return errors.New("--from is required: the backup file to restore")
 			}
-			if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
-				return fmt.Errorf("%s is not empty: restore into an empty or new directory, never over a ledger", data)
-			} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("data directory %s: %w", data, err)
+			if err := emptyForRestore(data); err != nil {
+				return err
 			}
 			src, err := os.Open(from)
 			if err != nil {
@@ -58,4 +58,28 @@ func restoreCmd() *cobra.Command {
 	cmd.Flags().StringVar(&from, "from", "", "backup file to restore (required)")
 	cmd.Flags().StringVar(&data, "data", "./ledger-data", "empty data directory to restore into")
 	return cmd
+}
+
+// emptyForRestore checks that data is empty or missing. The temporary copies a restore cut short
+// (by a crash or a power cut) left there count as nothing and are removed: they are never a store,
+// and the restore must be able to run again.
+func emptyForRestore(data string) error {
+	entries, err := os.ReadDir(data)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", data, err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), checkedTempPrefix) {
+			return fmt.Errorf("%s is not empty: restore into an empty or new directory, never over a ledger", data)
+		}
+	}
+	for _, e := range entries {
+		if err := os.Remove(filepath.Join(data, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("data directory %s: removing what an interrupted restore left: %w", data, err)
+		}
+	}
+	return nil
 }
