@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
 	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/durable"
 )
 
 // Format 1 keyed the streams index, and a heads index of each stream's last revision, by stream
@@ -30,8 +32,8 @@ import (
 var bucketHeads1 = []byte("heads")
 
 // keepFormat1Copy writes the whole format 1 file, as it stands, to a new file beside it and syncs
-// it: an upgraded file cannot be opened by the builds that wrote format 1, so an operator who must
-// go back to one keeps this copy. It returns the copy's path.
+// it and its directory: an upgraded file cannot be opened by the builds that wrote format 1, so an
+// operator who must go back to one keeps this copy. It returns the copy's path.
 func keepFormat1Copy(db *bbolt.DB, path string, now time.Time) (string, error) {
 	copyPath := fmt.Sprintf("%s.format1-%s", path, now.UTC().Format("20060102T150405Z"))
 	f, err := os.OpenFile(copyPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -47,6 +49,10 @@ func keepFormat1Copy(db *bbolt.DB, path string, now time.Time) (string, error) {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		// The copy must outlast a power cut before the upgrade it makes up for commits.
+		err = durable.SyncDir(filepath.Dir(copyPath))
 	}
 	if err != nil {
 		_ = os.Remove(copyPath)
