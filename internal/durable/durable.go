@@ -46,3 +46,36 @@ func MkdirAll(dir string, perm os.FileMode) error {
 	}
 	return SyncDir(parent)
 }
+
+// WriteFile writes data to path whole or not at all, as far as a crash or a power cut can tell:
+// into a temporary file beside it, synced, renamed over path, and the directory synced. What path
+// held before stays there, whole, until the new content is.
+func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	err = tmp.Chmod(perm)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return SyncDir(dir)
+}
