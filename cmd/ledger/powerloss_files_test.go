@@ -30,10 +30,10 @@ import (
 // creates must be there after a cut or be rebuilt from the log, and a file a cut left half written
 // must never be taken for a good one.
 
-// powerLossRuns is how many cuts each of these tests makes: -powerloss.cycles, from 6 to 12, so
+// powerLossRuns is how many cuts each of these tests makes: -powerloss.cycles, from 3 to 12, so
 // that the long run in .ci/run makes more of them too. A multiple of three, for the three modes.
 func powerLossRuns() int {
-	return min(max(*powerLossCycles, 6), 12) / 3 * 3
+	return min(max(*powerLossCycles, 3), 12) / 3 * 3
 }
 
 // startCommand starts a ledger command (not serve) as a process of its own.

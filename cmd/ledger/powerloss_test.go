@@ -26,7 +26,7 @@ import (
 )
 
 var (
-	powerLossCycles = flag.Int("powerloss.cycles", 6, "power cuts of TestPowerLoss, and (6 to 12) of each power-loss test of the files beside the store; .ci/run runs 50 in a step of its own")
+	powerLossCycles = flag.Int("powerloss.cycles", 3, "power cuts of TestPowerLoss, and (3 to 12) of each power-loss test of the files beside the store; .ci/run runs 50 in a step of its own")
 	powerLossSeed   = flag.Uint64("powerloss.seed", 0, "seed of the power-loss tests' choices (0: a fresh one, logged)")
 )
 
