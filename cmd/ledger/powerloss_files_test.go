@@ -106,13 +106,13 @@ func TestPowerLossAtFirstStart(t *testing.T) {
 	}
 	fs := lazyfs.MountForTest(t)
 	rng := powerLossRand(t)
-	// How many writes a first start makes before it serves, to cut anywhere among them.
+	// How many changes a first start makes before it serves, to cut anywhere among them.
 	before := fs.Changes()
 	srv := startPowerServe(t, fs, filepath.Join(fs.Dir(), "uncut", "ledger-data"))
 	require.NoError(t, srv.waitReady(30*time.Second))
-	startWrites := int(fs.Changes() - before)
+	startChanges := int(fs.Changes() - before)
 	require.NoError(t, srv.stop(20*time.Second))
-	t.Logf("a first start writes %d times before it serves", startWrites)
+	t.Logf("a first start makes %d changes before it serves", startChanges)
 	for i := range powerLossRuns() {
 		mode := lazyfs.Modes[i%len(lazyfs.Modes)]
 		data := filepath.Join(fs.Dir(), fmt.Sprintf("first-%d", i), "ledger-data")
@@ -126,11 +126,11 @@ func TestPowerLossAtFirstStart(t *testing.T) {
 		)
 		if rng.IntN(3) > 0 {
 			// Anywhere in the first start, or while it lays out the store file.
-			n, to := 1+rng.IntN(startWrites), ""
+			n, to := 1+rng.IntN(startChanges), ""
 			if rng.IntN(2) == 0 {
 				n, to = 1+rng.IntN(3), "ledger.db"
 			}
-			at = fmt.Sprintf("at write %d to %s of the first start", n, cmp.Or(to, "any file"))
+			at = fmt.Sprintf("at change %d to %s of the first start", n, cmp.Or(to, "any file"))
 			select {
 			case <-fs.CrashAfter(n, to, mode, rng):
 			case <-time.After(5 * time.Second):

@@ -46,10 +46,10 @@ func powerLossRand(t *testing.T) *rand.Rand {
 // commands with Idempotency-Keys and another ask for signed tree heads, and at a random instant
 // cuts the power: the filesystem keeps only what was synced (or, by turns, a random part of the
 // rest, or that with a torn page) and the server is killed at that instant. The instant is a
-// moment of the clock, or the n-th write to the store, to the tree's checkpoint, to the head log
-// or to any file. The filesystem is mounted again on what survived and the server started again,
-// each cycle. The first start creates the data directory, the JWT secret and the ledger key on the
-// mount. After every power cut:
+// moment of the clock, or the n-th change (a write, a name made or removed) to the store, to the
+// tree's checkpoint, to the head log or to any file. The filesystem is mounted again on what
+// survived and the server started again, each cycle. The first start creates the data directory,
+// the JWT secret and the ledger key on the mount. After every power cut:
 //   - the JWT secret and the ledger key are those of the first start;
 //   - every tree head the server gave out is in its head log;
 //   - `ledger verify` passes (chains, Merkle tree, stored heads);
@@ -179,23 +179,24 @@ func startPowerServe(t *testing.T, fs *lazyfs.FS, data string, extra ...string) 
 	return srv
 }
 
-// powerCutTargets are the files a power cut may be aimed at, while they are being written: the
+// powerCutTargets are the files a power cut may be aimed at while they are being written: the
 // store, the tree's checkpoint (saved every second) and the head log ("": any file).
 var powerCutTargets = []string{"", "ledger.db", ledgertree.CheckpointFile, ledgertree.HeadsFile}
 
-// powerCut cuts the power now, or (as often) at one of the next writes to the mount or to one of
-// the files beside the store: a moment picked by the clock almost never falls between a write and
-// its fsync, where what the mode keeps matters. It returns what the crash did and when it came.
+// powerCut cuts the power now, or (as often) at one of the next changes (writes, names made or
+// removed) to the mount or to one of the files beside the store: a moment picked by the clock almost
+// never falls between a write and its fsync, where what the mode keeps matters. It returns what the
+// crash did and when it came.
 func powerCut(fs *lazyfs.FS, mode lazyfs.Mode, rng *rand.Rand) (lazyfs.Stats, string) {
 	if rng.IntN(3) == 0 {
 		return fs.Crash(mode, rng), "at once"
 	}
 	to := powerCutTargets[rng.IntN(len(powerCutTargets))]
-	n := 1 + rng.IntN(6) // the checkpoint is saved once a second in a few writes
+	n := 1 + rng.IntN(6) // the checkpoint is saved once a second in a few changes
 	if to == "" || to == "ledger.db" {
 		n = 1 + rng.IntN(20)
 	}
-	at := fmt.Sprintf("at write %d to %s", n, cmp.Or(to, "any file"))
+	at := fmt.Sprintf("at change %d to %s", n, cmp.Or(to, "any file"))
 	select {
 	case st := <-fs.CrashAfter(n, to, mode, rng):
 		return st, at
