@@ -16,6 +16,7 @@ import (
 
 	"assurance-ledger/api"
 	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/durable"
 	"assurance-ledger/ledgertree"
 )
 
@@ -238,6 +239,7 @@ func keepHeads(dir string, hs ...ledgertree.TreeHead) error {
 	if len(add) == 0 {
 		return nil
 	}
+	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
@@ -246,5 +248,8 @@ func keepHeads(dir string, hs ...ledgertree.TreeHead) error {
 	if err == nil {
 		err = f.Sync()
 	}
-	return errors.Join(err, f.Close())
+	if err = errors.Join(err, f.Close()); err == nil && os.IsNotExist(statErr) {
+		err = durable.SyncDir(dir) // a file made here is only there for good once its directory is synced
+	}
+	return err
 }

@@ -158,9 +158,16 @@ const indexRecord = 8 + 16 + ledgertree.HashSize
 // rebuilds the mirror's tree from it.
 func openIndex(dir string, n uint64) (*index, *ledgertree.Tree, error) {
 	path := filepath.Join(dir, IndexFile)
+	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, nil, err
+	}
+	if os.IsNotExist(statErr) {
+		if err := durable.SyncDir(dir); err != nil { // the new file survives a power cut
+			_ = f.Close()
+			return nil, nil, err
+		}
 	}
 	ix, tree, err := readIndex(f, path, n)
 	if err != nil {
