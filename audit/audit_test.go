@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -132,4 +133,39 @@ func TestCleanAudit(t *testing.T) {
 	assert.Equal(t, rep.AnswersCompared, again.AnswersCompared)
 }
 
-var _ eventstore.Store = (*boltstore.Store)(nil)
+// A ledger sharing its store with another application (an EventStoreDB's other streams) numbers
+// its events sparsely: the mirror's own positions are dense, yet every answer it gives names the
+// server's positions, and the comparison finds them equal.
+func TestAuditOfALedgerWithSparsePositions(t *testing.T) {
+	ctx := context.Background()
+	demoDir := seed(t)
+	src, err := boltstore.Open(filepath.Join(demoDir, "ledger.db"), boltstore.Options{})
+	require.NoError(t, err)
+	events, err := src.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	require.NoError(t, src.Close())
+	dir := t.TempDir()
+	dst, err := boltstore.Open(filepath.Join(dir, "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	for i, rec := range events {
+		if i%3 == 1 {
+			_, err := dst.Append(ctx, "billing-ledger", eventstore.Any, eventstore.Event{ID: uuid.New(), Type: "Invoiced", Data: []byte(`{}`), Metadata: []byte(`{}`)})
+			require.NoError(t, err)
+		}
+		_, err := dst.Append(ctx, rec.Stream, eventstore.Any, eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata})
+		require.NoError(t, err)
+	}
+	require.NoError(t, dst.Close())
+	l := serve(t, dir)
+	head, err := l.store.Head(ctx)
+	require.NoError(t, err)
+	require.Greater(t, head, uint64(len(events)))
+
+	rep, err := l.audit(t.TempDir(), func(o *audit.Options) { o.Page = 50 })
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), "%+v %v", rep.Findings, rep.Differences)
+	assert.EqualValues(t, len(events), rep.EventsMirrored)
+	assert.Equal(t, head, rep.ServerPosition, "the server's position of the last event")
+	assert.Greater(t, rep.AnswersCompared, 300)
+	assert.Equal(t, head, rep.ComparedAsOf)
+}
