@@ -13,6 +13,7 @@ import (
 	"sort"
 	"time"
 
+	"assurance-ledger/audit"
 	"assurance-ledger/command"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/internal/gcpace"
@@ -88,6 +89,11 @@ type Result struct {
 	// request answered: what brings its collections, during which requests wait.
 	HTTPGetAllocKBPerRequest float64 `json:"http_get_alloc_kb_per_request"`
 	HTTPPostPerSec           float64 `json:"http_post_per_sec"`
+	// AuditEventsPerSec is how fast ledger audit mirrors the whole log over loopback and checks
+	// every event as it goes (audit.Run without the comparison of answers, into a fresh directory);
+	// AuditEvents how many it mirrored.
+	AuditEventsPerSec float64 `json:"audit_events_per_sec"`
+	AuditEvents       uint64  `json:"audit_events"`
 	RSSMB                    float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
 	RSSAnonMB                float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
 	RSSPeakMB                float64 `json:"rss_peak_mb"` // VmHWM over the whole run, generator included
@@ -302,6 +308,20 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if res.HTTPPostPerSec, err = srv.measurePosts(svc.Projections, run.planIDs, cfg.HTTPDuration, cfg.Writers); err != nil {
 		return res, err
 	}
+	say("ledger audit: mirroring and checking the whole log over loopback")
+	tok, err := srv.token(benchAuditor)
+	if err != nil {
+		return res, err
+	}
+	rep, err := audit.Run(ctx, audit.Options{URL: srv.base, Token: tok, State: filepath.Join(dir, "audit"), NoCompare: true})
+	if err != nil {
+		return res, fmt.Errorf("bench: ledger audit: %w", err)
+	}
+	if !rep.OK() {
+		return res, fmt.Errorf("bench: ledger audit found the bench's own ledger at fault: %v", rep.Findings)
+	}
+	res.AuditEventsPerSec, res.AuditEvents = rep.MirrorEventsPerSec, rep.EventsMirrored
+	say("mirrored %d events in %.1f s", rep.EventsMirrored, rep.MirrorSeconds)
 	res.RSSPeakMB = readMemory().peak
 	return res, nil
 }
