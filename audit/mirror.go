@@ -81,8 +81,10 @@ type checked struct {
 func (m *mirror) run(ctx context.Context) (*Finding, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Pages are read two ahead, and sealed as far ahead as one commit holds, so that sealing goes on
+	// on one core while the store writes a commit on the other.
 	read := make(chan fetched, 2)
-	sealed := make(chan fetched, 2)
+	sealed := make(chan fetched, commitEvents/1000)
 	go m.fetch(ctx, m.ix.last()+1, read)
 	go m.seal(ctx, read, sealed)
 	head := uint64(0)
