@@ -61,6 +61,6 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 	assert.Equal(t, 1+2, count("/v1/reports/transparency", true), "the report, and for each of the demo's two rounds")
 	assert.Equal(t, 10*(1+2), count("/v1/shas/", false), "each of the ten SHAs, for every round and each")
 	for _, q := range qs {
-		assert.Contains(t, q, "as_of=606")
+		assert.Contains(t, q, "as_of=606&min_position=606", "the server is asked to have applied the position first")
 	}
 }

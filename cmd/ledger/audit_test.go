@@ -493,8 +493,8 @@ func TestAuditFindsAPublishedAnswerThatDiffersFromTheLog(t *testing.T) {
 	state := t.TempDir()
 	code, out, errOut := runBinary(t, nil, "audit", "--url", srv.base, "--token", bearerOf(t, domain.RoleAuditor, "X26"), "--state", state)
 	require.Equal(t, 1, code, out+errOut)
-	assert.Contains(t, out, "DIFF /v1/reports/transparency?as_of=606 /totals/plans: server 56, mirror 55")
-	assert.Contains(t, out, "DIFF /v1/reports/transparency?round=2009-10&as_of=606 /totals/plans:")
+	assert.Contains(t, out, "DIFF /v1/reports/transparency?as_of=606&min_position=606 /totals/plans: server 56, mirror 55")
+	assert.Contains(t, out, "DIFF /v1/reports/transparency?round=2009-10&as_of=606&min_position=606 /totals/plans:")
 	assert.NotContains(t, out, "TAMPERING", "the log itself is sound")
 	assert.Contains(t, errOut, "is NOT what its log says")
 
