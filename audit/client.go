@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -66,9 +67,15 @@ func (e *httpError) Error() string {
 // get fetches path (and query) and returns the body of a 200 answer, with its status for callers
 // that compare answers of other statuses too (want lists the statuses returned rather than failed).
 func (c *client) get(ctx context.Context, path string, want ...int) (status int, body []byte, err error) {
+	return c.getInto(ctx, nil, path, want...)
+}
+
+// getInto is get, reading the body into buf (when not nil), which the body then lends from: a
+// mirror reads a page of a MiB or so a thousand times over, into one buffer.
+func (c *client) getInto(ctx context.Context, buf *bytes.Buffer, path string, want ...int) (status int, body []byte, err error) {
 	deadline := time.Now().Add(c.retryFor)
 	for attempt := 0; ; attempt++ {
-		status, body, retry, err := c.once(ctx, path)
+		status, body, retry, err := c.once(ctx, buf, path)
 		if err == nil && retry == 0 {
 			if status == http.StatusOK {
 				return status, body, nil
@@ -102,7 +109,7 @@ func (c *client) get(ctx context.Context, path string, want ...int) (status int,
 }
 
 // once sends one request. retry > 0 says the server asked to come back after that long.
-func (c *client) once(ctx context.Context, path string) (status int, body []byte, retry time.Duration, err error) {
+func (c *client) once(ctx context.Context, buf *bytes.Buffer, path string) (status int, body []byte, retry time.Duration, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+path, nil)
 	if err != nil {
 		return 0, nil, 0, err
@@ -114,7 +121,13 @@ func (c *client) once(ctx context.Context, path string) (status int, body []byte
 		return 0, nil, 0, err
 	}
 	defer resp.Body.Close()
-	body, err = io.ReadAll(resp.Body)
+	if buf != nil {
+		buf.Reset()
+		_, err = buf.ReadFrom(resp.Body)
+		body = buf.Bytes()
+	} else {
+		body, err = io.ReadAll(resp.Body)
+	}
 	if err != nil {
 		return 0, nil, 0, err
 	}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -50,8 +51,10 @@ type mirror struct {
 	// position and head.
 	progress func(mirrored uint64, serverPosition, head uint64)
 	mirrored uint64
-	// pending are checked events not yet written.
+	// pending are checked events not yet written; lent are the buffers their bytes are in, given
+	// back once they are.
 	pending []checked
+	lent    []*[]byte
 	bytes   int
 }
 
@@ -64,6 +67,7 @@ const (
 // fetched is one page of the stored feed, decoded and sealed, or the error reading it.
 type fetched struct {
 	page   api.StoredEventsPage
+	buf    *[]byte // the page's data and metadata are in it (pageBuffers)
 	recs   []eventstore.RecordedEvent
 	sealed []verify.Sealed
 	bad    []string // why an event fails before its stream is known (its id, its place)
@@ -111,6 +115,7 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 			return nil, f.err
 		}
 		head = f.page.HeadPosition
+		m.lent = append(m.lent, f.buf)
 		if finding := m.take(ctx, f); finding != nil {
 			return finding, m.flush(ctx)
 		}
@@ -132,12 +137,13 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 // fetch reads the stored feed from position from until a page says it is the last.
 func (m *mirror) fetch(ctx context.Context, from uint64, out chan<- fetched) {
 	defer close(out)
+	var body bytes.Buffer // a page's body is done with once it is decoded
 	for {
 		path := fmt.Sprintf("/v1/audit/events?view=stored&from_position=%d&limit=%d", from, m.page)
-		_, body, err := m.c.get(ctx, path)
-		var f fetched
+		_, raw, err := m.c.getInto(ctx, &body, path)
+		f := fetched{buf: pageBuffers.Get().(*[]byte)}
 		if err == nil {
-			if f.page, err = decodePage(body); err != nil {
+			if f.page, err = decodePage(raw, f.buf); err != nil {
 				err = fmt.Errorf("GET %s: not a page of the stored feed: %w", path, err)
 			} else if f.page.Format != api.StoredEventsFormat {
 				err = fmt.Errorf("GET %s: the feed's stored view has format %q; this build reads %q", path, f.page.Format, api.StoredEventsFormat)
@@ -302,6 +308,13 @@ func (m *mirror) flush(ctx context.Context) error {
 	m.mirrored += uint64(len(entries))
 	clear(m.pending)
 	m.pending, m.bytes = m.pending[:0], 0
+	// The store and the tree copied what they keep: the pages' buffers are free again, but that of
+	// a page not yet taken in full (none: a page is taken whole before a flush).
+	for _, b := range m.lent {
+		pageBuffers.Put(b)
+	}
+	clear(m.lent)
+	m.lent = m.lent[:0]
 	return nil
 }
 

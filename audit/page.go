@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"strconv"
+	"sync"
 
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
@@ -15,14 +16,23 @@ import (
 // mirror decodes the whole log, and a general JSON decoder spent more on it than checking the
 // events did. Anything else (another server's spacing, an escaped string) goes to the JSON
 // decoder, which reads every valid layout the same way.
-func decodePage(body []byte) (api.StoredEventsPage, error) {
-	if p, ok := fastPage(body); ok {
+//
+// The page's data and metadata are decoded into buf (grown if need be), which they then lend from:
+// the caller gives buf back (pageBuffers) once it no longer needs them.
+func decodePage(body []byte, buf *[]byte) (api.StoredEventsPage, error) {
+	if n := base64.StdEncoding.DecodedLen(len(body)); cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	if p, ok := fastPage(body, (*buf)[:cap(*buf)]); ok {
 		return p, nil
 	}
 	var p api.StoredEventsPage
 	err := jsonv1.Unmarshal(body, &p)
 	return p, err
 }
+
+// pageBuffers are the buffers pages are decoded into.
+var pageBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 type cursor struct {
 	b  []byte
@@ -120,9 +130,8 @@ func (c *cursor) b64(buf []byte) (out, rest []byte) {
 	return buf[:n:n], buf[n:]
 }
 
-func fastPage(body []byte) (p api.StoredEventsPage, ok bool) {
+func fastPage(body, buf []byte) (p api.StoredEventsPage, ok bool) {
 	c := &cursor{b: body, ok: true}
-	buf := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
 	c.lit(`{"format":`)
 	p.Format = c.str()
 	c.lit(`,"events":[`)
