@@ -93,15 +93,15 @@ type Result struct {
 	// AuditEvents how many it mirrored.
 	AuditEventsPerSec float64 `json:"audit_events_per_sec"`
 	AuditEvents       uint64  `json:"audit_events"`
-	RSSMB                    float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
-	RSSAnonMB                float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
-	RSSPeakMB                float64 `json:"rss_peak_mb"` // VmHWM over the whole run, generator included
-	GoVersion                string  `json:"go_version"`
-	Events                   int     `json:"events"`
-	Plans                    int     `json:"plans"`
-	Writers                  int     `json:"writers"`
-	Cores                    int     `json:"cores"`
-	HeapBudgetMiB            uint64  `json:"heap_budget_mib"` // the collector's pacing (internal/gcpace); 0: Go's default (GOGC)
+	RSSMB             float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
+	RSSAnonMB         float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
+	RSSPeakMB         float64 `json:"rss_peak_mb"` // VmHWM over the whole run, generator included
+	GoVersion         string  `json:"go_version"`
+	Events            int     `json:"events"`
+	Plans             int     `json:"plans"`
+	Writers           int     `json:"writers"`
+	Cores             int     `json:"cores"`
+	HeapBudgetMiB     uint64  `json:"heap_budget_mib"` // the collector's pacing (internal/gcpace); 0: Go's default (GOGC)
 }
 
 func (c *Config) defaults() {
