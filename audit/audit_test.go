@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"net/http/httptest"
 	"os"
@@ -131,6 +132,30 @@ func TestCleanAudit(t *testing.T) {
 	assert.Zero(t, again.EventsMirrored)
 	assert.Equal(t, "state", again.KeyPinned)
 	assert.Equal(t, rep.AnswersCompared, again.AnswersCompared)
+}
+
+// The key the auditor was given is the one every head must verify with: a server signing with
+// another is tampering, and nothing is pinned or mirrored; a token the server refuses, or an
+// address that is not a ledger, is an audit that cannot run.
+func TestAuditHoldsTheServerToTheGivenKey(t *testing.T) {
+	l := serve(t, seed(t))
+	other, _, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	state := t.TempDir()
+	rep, err := l.audit(state, func(o *audit.Options) { o.PublicKey = other })
+	require.NoError(t, err)
+	require.Len(t, rep.Findings, 1)
+	assert.Equal(t, audit.KindBadHead, rep.Findings[0].Kind)
+	assert.Contains(t, rep.Findings[0].Reason, "the server signs with key")
+	assert.Zero(t, rep.EventsMirrored)
+	_, pinned, err := audit.PinnedKey(state)
+	require.NoError(t, err)
+	assert.False(t, pinned, "a key the server does not sign with is not pinned")
+
+	_, err = l.audit(t.TempDir(), func(o *audit.Options) { o.Token = "not-a-token" })
+	require.ErrorContains(t, err, "the server refused the token (401)")
+	_, err = l.audit(t.TempDir(), func(o *audit.Options) { o.URL = l.http.URL + "/elsewhere" })
+	require.ErrorContains(t, err, "is --url the ledger's address?")
 }
 
 // A ledger sharing its store with another application (an EventStoreDB's other streams) numbers

@@ -61,6 +61,12 @@ type httpError struct {
 }
 
 func (e *httpError) Error() string {
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return fmt.Sprintf("GET %s: the server refused the token (401): give a token of any role the ledger issued and has not revoked: %s", e.Path, e.Body)
+	case http.StatusNotFound:
+		return fmt.Sprintf("GET %s: 404: is --url the ledger's address? %s", e.Path, e.Body)
+	}
 	return fmt.Sprintf("GET %s: %d %s", e.Path, e.Status, e.Body)
 }
 
