@@ -16,6 +16,10 @@ import (
 	"assurance-ledger/ledgertree"
 )
 
+// mirrorPageSize is the page size of the mirror's store: it is written a few MiB a commit, and
+// bbolt writes each page with a call of its own.
+const mirrorPageSize = 64 << 10
+
 // Options are what an audit is run with.
 type Options struct {
 	// URL is the ledger's base address; Token a bearer token of any role (every role reads).
@@ -74,7 +78,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return rep, err
 	}
 
-	store, err := boltstore.Open(filepath.Join(o.State, storeFileName), boltstore.Options{Timeout: 50 * time.Millisecond})
+	store, err := boltstore.Open(filepath.Join(o.State, storeFileName), boltstore.Options{Timeout: 50 * time.Millisecond, PageSize: mirrorPageSize})
 	if errors.Is(err, boltstore.ErrLocked) {
 		return nil, fmt.Errorf("%s is in use by another process (another ledger audit on this --state?)", o.State)
 	}

@@ -3,11 +3,13 @@ package boltstore_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bbolt "go.etcd.io/bbolt"
 
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
@@ -78,4 +80,28 @@ func TestAppendSequence(t *testing.T) {
 	head, err = s.Head(ctx)
 	require.NoError(t, err)
 	assert.EqualValues(t, 7, head)
+}
+
+// A store created with a page size of its own keeps it: reopened without one, it reads and takes
+// appends as any other.
+func TestPageSizeOfANewStore(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	s, err := boltstore.Open(path, boltstore.Options{PageSize: 64 << 10})
+	require.NoError(t, err)
+	_, err = s.AppendSequence(ctx, []boltstore.Part{{Stream: "a", Expected: eventstore.NoStream, Events: []eventstore.Event{seqEvent(1), seqEvent(2)}}})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+	require.NoError(t, err)
+	assert.Equal(t, 64<<10, db.Info().PageSize)
+	require.NoError(t, db.Close())
+	s, err = boltstore.Open(path, boltstore.Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = s.Append(ctx, "a", eventstore.Exact(1), seqEvent(3))
+	require.NoError(t, err)
+	all, err := s.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, all, 3)
 }
