@@ -17,8 +17,10 @@ import (
 )
 
 // mirrorPageSize is the page size of the mirror's store: it is written a few MiB a commit, and
-// bbolt writes each page with a call of its own.
-const mirrorPageSize = 64 << 10
+// bbolt writes each page with a call of its own, but inserts into the middle of a page by moving
+// what follows. Mirroring the 1M-event bench log took 42.2 s of CPU with 4 KiB pages, 38.8 s with
+// 16 KiB and 43.6 s with 64 KiB (7 December 2026).
+const mirrorPageSize = 16 << 10
 
 // Options are what an audit is run with.
 type Options struct {

@@ -36,7 +36,7 @@ type Options struct {
 
 	// PageSize is the page size of a file Open creates (an existing file keeps its own); 0: the
 	// operating system's. Larger pages take fewer writes to commit a large transaction: ledger
-	// audit writes its mirror a few MiB a commit.
+	// audit writes its mirror several MiB a commit.
 	PageSize int
 
 	// maxSize caps the file size so that tests can make a commit fail as a full disk would.
