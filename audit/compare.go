@@ -234,7 +234,8 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 		return err
 	}
 	if err := proj.CatchUp(ctx); err != nil {
-		return fmt.Errorf("rebuilding the projections from the mirror: %w", err)
+		return fmt.Errorf("rebuilding the projections from the mirror (its events' hashes are the server's, checked; this build cannot fold them: "+
+			"compare with a build of the server's version): %w", err)
 	}
 	at := pos.last()
 	if proj.Applied() != at {

@@ -22,10 +22,12 @@ import (
 )
 
 // The mirror reads the server's log through the audit feed's stored view, a page at a time from
-// where the last audit stopped, checks every event as ledger verify does (verify.Seal and Link: its
-// stream's revision sequence and chain, its recomputed hash, that it decodes), and only then writes
-// it to the local store, in the server's order, and adds it to the local tree. Nothing the server
-// says is kept unchecked: an event that fails stops the mirror before it, and is reported.
+// where the last audit stopped, checks every event as ledger verify does (verify.SealHash and Link:
+// its stream's revision sequence and chain, its hash recomputed from its stored bytes), and only
+// then writes it to the local store, in the server's order, and adds it to the local tree. Nothing
+// the server says is kept unchecked: an event that fails stops the mirror before it, and is
+// reported. Decoding, which depends on the auditor's build rather than on the log, is left to the
+// comparison, which rebuilds every projection from the mirror (and to ledger verify on it).
 //
 // Three stages overlap: pages are read and decoded ahead; each page's events are sealed (the
 // checks that need nothing of their stream, most of the work) on every core; and the events are
@@ -180,7 +182,7 @@ func (m *mirror) seal(ctx context.Context, in <-chan fetched, out chan<- fetched
 					for i := lo; i < hi; i++ {
 						f.recs[i], f.bad[i] = record(f.page.Events[i])
 						if f.bad[i] == "" {
-							f.sealed[i] = verify.Seal(f.recs[i])
+							f.sealed[i] = verify.SealHash(f.recs[i])
 						}
 					}
 				})
