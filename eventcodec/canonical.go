@@ -331,6 +331,13 @@ func (c *canonicaliser) str(isKey bool) (off, n int, inInput bool, err error) {
 	start := c.i
 	// Fast path: printable ASCII and valid UTF-8 up to the closing quote are copied as they are.
 	for c.i < len(c.in) {
+		// Eight bytes at a time while none is a quote, a backslash, a control or a non-ASCII byte.
+		for c.i+8 <= len(c.in) && !needsLook(binary.LittleEndian.Uint64(c.in[c.i:])) {
+			c.i += 8
+		}
+		if c.i >= len(c.in) {
+			break
+		}
 		b := c.in[c.i]
 		if b == '"' {
 			c.out = append(c.out, c.in[start:c.i]...)
