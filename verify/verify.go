@@ -148,14 +148,20 @@ type Sealed struct {
 // that decodes later anyway (ledger audit, which rebuilds every projection from its mirror) keeps
 // the two apart.
 func SealHash(ev eventstore.RecordedEvent) Sealed {
-	var meta struct {
-		EventID  string `json:"event_id"`
-		PrevHash string `json:"prev_hash"`
-		Hash     string `json:"hash"`
-	}
-	// encoding/json's semantics on the JSON v2 engine, as ledgertree.LeafOf reads the hash.
-	if err := jsonv1.Unmarshal(ev.Metadata, &meta); err != nil {
-		return Sealed{metaErr: "metadata is not valid JSON: " + err.Error()}
+	// json.Unmarshal's reading of the metadata (eventcodec holds its fast path to it), so the chain
+	// members are those Seal reads.
+	meta, err := eventcodec.DecodeMetadata(ev.Metadata)
+	if err != nil {
+		// Not metadata's shape (a member of another type, or not JSON at all): read as Seal reads it.
+		var loose struct {
+			EventID  string `json:"event_id"`
+			PrevHash string `json:"prev_hash"`
+			Hash     string `json:"hash"`
+		}
+		if jerr := jsonv1.Unmarshal(ev.Metadata, &loose); jerr != nil {
+			return Sealed{metaErr: "metadata is not valid JSON: " + jerr.Error()}
+		}
+		meta.EventID, meta.PrevHash, meta.Hash = loose.EventID, loose.PrevHash, loose.Hash
 	}
 	s := Sealed{EventID: meta.EventID, PrevHash: meta.PrevHash, Hash: meta.Hash}
 	s.hashErr = hashFailure(s, ev)
