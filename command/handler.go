@@ -62,6 +62,8 @@ type Handler struct {
 	registry   *stream[*domain.Registry]
 
 	plans *lru.Cache[string, *stream[*domain.Plan]] // guarded by the stream's stripe lock
+
+	returns returnStreams // the SHAs' returns (returns.go)
 }
 
 // NewHandler returns a Handler over store.

@@ -69,3 +69,16 @@ func chainHashGolden(t *testing.T) []goldenEvent {
 	require.NoError(t, json.Unmarshal(raw, &cases))
 	return cases
 }
+
+// currentShape is a golden event's data in today's shape: upcast from the schema version its
+// metadata names, as every reader of the log reads it.
+func currentShape(t *testing.T, c goldenEvent) []byte {
+	t.Helper()
+	var m struct {
+		SchemaVersion int `json:"schema_version"`
+	}
+	require.NoError(t, json.Unmarshal(c.Metadata, &m), c.Type)
+	data, err := LedgerSchema.Upcast(c.Type, m.SchemaVersion, c.Data)
+	require.NoError(t, err, c.Type)
+	return data
+}
