@@ -20,15 +20,15 @@ type Plan struct {
 
 // Version is one version of a plan's content and everything recorded against it.
 type Version struct {
-	Number          int              `json:"version"`
-	Content         Content          `json:"content"`
-	ContentHash     string           `json:"content_hash"`
-	SubmittedAt     time.Time        `json:"submitted_at"`
-	EventID         string           `json:"event_id"`
-	Reason          string           `json:"reason,omitempty"` // why it was revised; empty for version 1
-	Contributors    []string         `json:"contributors"`     // distinct ODS codes, in order of first contribution
-	Contributions   []Contribution   `json:"contributions"`
-	SignOffs        []SignOff        `json:"signoffs"`
+	Number        int            `json:"version"`
+	Content       Content        `json:"content"`
+	ContentHash   string         `json:"content_hash"`
+	SubmittedAt   time.Time      `json:"submitted_at"`
+	EventID       string         `json:"event_id"`
+	Reason        string         `json:"reason,omitempty"` // why it was revised; empty for version 1
+	Contributors  []string       `json:"contributors"`     // distinct ODS codes, in order of first contribution
+	Contributions []Contribution `json:"contributions"`
+	SignOffs      []SignOff      `json:"signoffs"`
 	// SignedOffAt is when every SRO the version needed had first signed it (the lead PCT's and every
 	// contributor's then); zero until then.
 	SignedOffAt     time.Time        `json:"signed_off_at"`
@@ -90,9 +90,9 @@ type SignOff struct {
 
 // Assurance is an SHA's judgement of a version.
 type Assurance struct {
-	Version             int         `json:"version"`
-	SHACode             string      `json:"sha_code"`
-	Outcome             Outcome     `json:"outcome"`
+	Version             int               `json:"version"`
+	SHACode             string            `json:"sha_code"`
+	Outcome             Outcome           `json:"outcome"`
 	Criteria            []Criterion       `json:"criteria"`
 	Conditions          []ConditionRecord `json:"conditions"`
 	ReflectedInPfITPlan bool              `json:"reflected_in_pfit_plan"`

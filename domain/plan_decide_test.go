@@ -485,7 +485,9 @@ func TestDecideAssure(t *testing.T) {
 		{name: "a catalogue criterion not rated", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria = c.Criteria[:1] }),
 			want: ErrInvalidAssurance, field: "criteria", msg: []string{"also has ig"}},
 		{name: "a criterion not in the catalogue", setup: signedOff, actor: assurer,
-			cmd: assureWith(func(c *RecordAssurance) { c.Criteria = append(c.Criteria, Criterion{ID: "web-site", Rating: RatingGreen}) }),
+			cmd: assureWith(func(c *RecordAssurance) {
+				c.Criteria = append(c.Criteria, Criterion{ID: "web-site", Rating: RatingGreen})
+			}),
 			want: ErrInvalidAssurance, field: "criteria[2].id", msg: []string{"not a criterion of round 2009-10"}},
 		{name: "criterion without id", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria[1].ID = "" }), want: ErrInvalidAssurance, field: "criteria[1].id"},
 		{name: "duplicate criterion", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria[1].ID = c.Criteria[0].ID }), want: ErrInvalidAssurance, field: "criteria[1].id"},

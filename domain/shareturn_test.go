@@ -84,7 +84,9 @@ func TestDecideSubmitReturn(t *testing.T) {
 			want: ErrReturnMismatch, field: "plans[0].plan_id"},
 		{name: "another version", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) { c.Plans[0].Version = 2 },
 			want: ErrReturnMismatch, field: "plans[0]", msg: "at version 1"},
-		{name: "another assurance", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) { c.Plans[0].AssuranceEventID = "0190f0c4-0000-7000-8000-000000000001" },
+		{name: "another assurance", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) {
+			c.Plans[0].AssuranceEventID = "0190f0c4-0000-7000-8000-000000000001"
+		},
 			want: ErrReturnMismatch, field: "plans[0]"},
 		{name: "another outcome", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) { c.Plans[0].Outcome = OutcomeAssuredWithConditions },
 			want: ErrReturnMismatch, field: "plans[0]"},

@@ -184,7 +184,7 @@ func TestAssuranceRecordedV1IsUpcast(t *testing.T) {
 	assert.Equal(t, stored, v1, "upcasting works on a copy")
 	assert.Equal(t, 1, e.Meta.SchemaVersion, "metadata says what was recorded")
 	assert.Equal(t, domain.AssuranceRecorded{Version: 2, SHACode: "Q36", Outcome: domain.OutcomeAssuredWithConditions,
-		Criteria: []domain.Criterion{{ID: "clinical5", Rating: domain.RatingGreen}, {ID: "ig", Rating: domain.RatingRed, Note: "IG Toolkit level 2 not evidenced"}},
+		Criteria:   []domain.Criterion{{ID: "clinical5", Rating: domain.RatingGreen}, {ID: "ig", Rating: domain.RatingRed, Note: "IG Toolkit level 2 not evidenced"}},
 		Conditions: []domain.Condition{{ID: "c1", Text: "IG Toolkit level 2 evidenced by March 2011"}, {ID: "c2", Text: "Weekly <SUS> review"}},
 		PfIT:       "London PfIT 2010"}, e.Data)
 
