@@ -367,3 +367,12 @@ func (r *Registry) PfITOf(sha string) (PfIT, bool) {
 	p.SHAs = nil
 	return p, true
 }
+
+// LHCsPerSHA counts the LHCs of each SHA.
+func (r *Registry) LHCsPerSHA() map[string]int {
+	out := make(map[string]int, len(r.orgs))
+	for _, l := range r.lhcs {
+		out[l.SHACode]++
+	}
+	return out
+}

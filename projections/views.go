@@ -43,17 +43,28 @@ type SignOffView struct {
 	EventID     string    `json:"event_id"`
 }
 
-// AssuranceView is an SHA's assurance of one version.
+// AssuranceView is an SHA's assurance of one version. Conditions are the conditions' texts, as
+// the API has always given them; the conditions with their ids, criteria, due dates and follow-up
+// are the plan's (PlanState.Conditions).
 type AssuranceView struct {
-	Outcome             domain.Outcome     `json:"outcome"`
-	Version             int                `json:"version"`
-	SHACode             string             `json:"sha_code"`
-	Criteria            []domain.Criterion `json:"criteria"`
-	Conditions          []string           `json:"conditions"`
-	ReflectedInPfITPlan bool               `json:"reflected_in_pfit_plan"`
-	PfIT                string             `json:"pfit"`
-	RecordedAt          time.Time          `json:"recorded_at"`
-	EventID             string             `json:"event_id"`
+	Outcome             domain.Outcome  `json:"outcome"`
+	Version             int             `json:"version"`
+	SHACode             string          `json:"sha_code"`
+	Criteria            []CriterionView `json:"criteria"`
+	Conditions          []string        `json:"conditions"`
+	ReflectedInPfITPlan bool            `json:"reflected_in_pfit_plan"`
+	PfIT                string          `json:"pfit"`
+	RecordedAt          time.Time       `json:"recorded_at"`
+	EventID             string          `json:"event_id"`
+}
+
+// CriterionView is an assurance's rating of one criterion. Met is true for green: clients of the
+// API from before ratings read it as they did.
+type CriterionView struct {
+	ID     string        `json:"id"`
+	Rating domain.Rating `json:"rating"`
+	Met    bool          `json:"met"`
+	Note   string        `json:"note"`
 }
 
 // VersionView summarises one version of a plan, so earlier versions and their sign-offs stay visible.
@@ -117,9 +128,16 @@ func assuranceView(a *domain.Assurance) *AssuranceView {
 	if a == nil {
 		return nil
 	}
-	return &AssuranceView{Outcome: a.Outcome, Version: a.Version, SHACode: a.SHACode, Criteria: slices.Clone(a.Criteria),
-		Conditions: cloneNonNil(a.Conditions), ReflectedInPfITPlan: a.ReflectedInPfITPlan, PfIT: a.PfIT,
+	v := &AssuranceView{Outcome: a.Outcome, Version: a.Version, SHACode: a.SHACode, Criteria: make([]CriterionView, len(a.Criteria)),
+		Conditions: make([]string, len(a.Conditions)), ReflectedInPfITPlan: a.ReflectedInPfITPlan, PfIT: a.PfIT,
 		RecordedAt: a.RecordedAt, EventID: a.EventID}
+	for i, c := range a.Criteria {
+		v.Criteria[i] = CriterionView{ID: c.ID, Rating: c.Rating, Met: c.Rating == domain.RatingGreen, Note: c.Note}
+	}
+	for i, c := range a.Conditions {
+		v.Conditions[i] = c.Text
+	}
+	return v
 }
 
 // outstanding lists who must still sign the version: the lead PCT first, then contributors in the
