@@ -210,8 +210,12 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		func() error {
 			return reg(admin, domain.ChangeMilestone{Round: round2009, Milestone: domain.MilestoneSHAReturn, Due: date(2010, 1, 15), Reason: "four more weeks"})
 		},
-		func() error { return reg(admin, domain.RegisterPfIT{PfITID: "london", Name: "London Programme for IT"}) },
-		func() error { return reg(admin, domain.RegisterPfIT{PfITID: "nme", Name: "North, Midlands and East Programme for IT"}) },
+		func() error {
+			return reg(admin, domain.RegisterPfIT{PfITID: "london", Name: "London Programme for IT"})
+		},
+		func() error {
+			return reg(admin, domain.RegisterPfIT{PfITID: "nme", Name: "North, Midlands and East Programme for IT"})
+		},
 		func() error { return reg(admin, domain.AssignSHAToPfIT{SHACode: "Q36", PfITID: "london"}) },
 		func() error { return reg(admin, domain.AssignSHAToPfIT{SHACode: "Q30", PfITID: "nme"}) },
 

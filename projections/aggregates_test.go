@@ -2,10 +2,10 @@ package projections
 
 import (
 	"context"
-	"time"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -47,13 +47,13 @@ type Projector struct {
 	// event applied, for the returns as of a position: few, and refolded from the log on restore.
 	returns   map[string]*domain.SHAReturn
 	returnLog []positioned
-	plans       map[string]*planView           // by plan id
-	order       []*planView                    // in submission order
-	aggs        aggregates                     // the current report's sums, kept as events are applied
-	signers     map[string][]*planView         // ods code -> plans it has signed, in first-signature order
-	timeline    timeline
-	events      int
-	skipped     int
+	plans     map[string]*planView   // by plan id
+	order     []*planView            // in submission order
+	aggs      aggregates             // the current report's sums, kept as events are applied
+	signers   map[string][]*planView // ods code -> plans it has signed, in first-signature order
+	timeline  timeline
+	events    int
+	skipped   int
 	// appliedPos is the last position applied, moved under mu (progress moves just after), so that
 	// a reader holding mu knows whether aggs is exactly the state at a position.
 	appliedPos eventstore.Position
@@ -249,7 +249,7 @@ func (p *Projector) applyRegistryLocked(pos eventstore.Position, e domain.Event)
 // TestEveryEventTypeIsProjected names a type without one, so that a new type is a decision about
 // the read models rather than an event they silently ignore.
 var planEffects = map[string]func(p *Projector, v *planView, rec eventstore.RecordedEvent, e domain.Event){
-	domain.TypePlanSubmitted:              nil, // content is dropped for every version event, above
+	domain.TypePlanSubmitted:              nil,             // content is dropped for every version event, above
 	domain.TypePlanRevised:                closeConditions, // the conditions of earlier versions are superseded
 	domain.TypeContributionRecorded:       nil,
 	domain.TypeSROSignedOff:               indexSigner,

@@ -88,8 +88,8 @@ type Report struct {
 	// submission, an assurance, a condition overdue?): today (UTC) for the current report, the as-of
 	// day otherwise. What has been recorded is compared by its recorded time.
 	LatenessOn domain.Date `json:"lateness_on"`
-	Totals     Counts    `json:"totals"`
-	BySHA      []SHARow  `json:"by_sha"`
+	Totals     Counts      `json:"totals"`
+	BySHA      []SHARow    `json:"by_sha"`
 }
 
 type shaAcc struct {
