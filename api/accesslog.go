@@ -1,18 +1,22 @@
 package api
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
 
+// maxLoggedPath bounds the path a log line copies from the request: enough for every route's
+// longest path (a plan id and a suffix), not a 64 KB request line written once per request.
+const maxLoggedPath = 160
+
 // accessLog writes one structured line per request. It logs the path without the query (as_of and
 // filters are harmless, but nothing secret should ever be logged by accident) and never a header,
-// so tokens cannot reach the log.
-func accessLog(log *slog.Logger) echo.MiddlewareFunc {
+// so tokens cannot reach the log. What it copies from the request is bounded: the method as a
+// label (routes.go), the path cut at maxLoggedPath bytes, the request id as requestID accepted it.
+func accessLog(log *slog.Logger, routes *routeTable) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -20,9 +24,9 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 			status := statusOf(c, err)
 			attrs := []any{
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
-				"method", c.Request().Method,
-				"path", c.Request().URL.Path,
-				"route", c.Path(),
+				"method", methodLabel(c.Request().Method),
+				"path", loggedPath(c.Request().URL.Path),
+				"route", routes.routeLabel(c),
 				"status", status,
 				"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 				"remote", c.RealIP(),
@@ -36,8 +40,14 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 	}
 }
 
-func newRequestID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+// loggedPath is path cut to maxLoggedPath bytes (on a rune boundary), marked when cut.
+func loggedPath(path string) string {
+	if len(path) <= maxLoggedPath {
+		return path
+	}
+	cut := maxLoggedPath
+	for cut > 0 && !utf8.RuneStart(path[cut]) {
+		cut--
+	}
+	return path[:cut] + "…"
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"assurance-ledger/auth"
 	"assurance-ledger/domain"
 )
 
@@ -19,7 +20,6 @@ var (
 	ceRole       = domain.RoleChiefExecutive
 	shaRole      = domain.RoleSHAAssurer
 	cfhRole      = domain.RoleCfH
-	auditorRole  = domain.RoleAuditor
 )
 
 // authenticate requires a valid bearer token and puts its actor on the context. Failures are
@@ -39,6 +39,9 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *server) bearer(c echo.Context) (domain.Actor, error) {
+	if conflict := auth.ConflictingCredentials(c.Request()); conflict != "" {
+		return domain.Actor{}, newProblem(http.StatusBadRequest, "conflicting_credentials", conflict, field("Authorization", "conflicts with another credential"))
+	}
 	h := c.Request().Header.Get(echo.HeaderAuthorization)
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" {
@@ -76,14 +79,6 @@ func roleIs(roles ...domain.Role) rule {
 			}
 			return false
 		},
-	}
-}
-
-// orgIsParam lets through any role acting for the organisation the path names.
-func orgIsParam(param string) rule {
-	return rule{
-		describe: "acting for the organisation in the path",
-		ok:       func(c echo.Context, a domain.Actor) bool { return a.Org == c.Param(param) },
 	}
 }
 

@@ -12,7 +12,9 @@ import (
 	"assurance-ledger/domain"
 )
 
-// commandRequest reads what every command carries in its headers.
+// commandRequest reads what every command carries in its headers. It is called once the body has
+// been read (decodeBody): an idempotency key is scoped to the person and to the request's
+// fingerprint, its method, path and body (command.KeyedCommandID).
 func (s *server) commandRequest(c echo.Context) (command.Request, error) {
 	req := command.Request{Actor: actorOf(c), CorrelationID: c.Response().Header().Get(echo.HeaderXRequestID)}
 	if key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key")); key != "" {
@@ -20,7 +22,9 @@ func (s *server) commandRequest(c echo.Context) (command.Request, error) {
 		if err != nil {
 			return req, badRequest("Idempotency-Key must be a UUID", field("Idempotency-Key", "must be a UUID"))
 		}
-		req.CommandID = id.String()
+		body, _ := c.Get(bodyKey).([]byte)
+		fingerprint := command.Fingerprint(c.Request().Method, c.Request().URL.EscapedPath(), body)
+		req.CommandID = command.KeyedCommandID(req.Actor.PersonID, id.String(), fingerprint)
 	}
 	if m := strings.TrimSpace(c.Request().Header.Get("If-Match")); m != "" {
 		rev, err := strconv.ParseUint(strings.TrimPrefix(strings.Trim(m, `"`), "W/"), 10, 64)

@@ -37,8 +37,15 @@ func decodeBody(c echo.Context, dst any, required ...string) error {
 		}
 		return badRequest("could not read the request body: " + err.Error())
 	}
+	if p := checkBodyText(body); p != nil {
+		return p
+	}
+	c.Set(bodyKey, body) // the request's fingerprint, for its idempotency key, covers it
 	return decodeJSON(body, dst, required...)
 }
+
+// bodyKey holds a command's body as read, on its context.
+const bodyKey = "body"
 
 func decodeJSON(body []byte, dst any, required ...string) error {
 	if len(bytes.TrimSpace(body)) == 0 {

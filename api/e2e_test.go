@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -59,8 +60,9 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	assert.Equal(t, "acknowledged", st["status"])
 	assert.Equal(t, true, st["acknowledged"])
 
-	// A new chief executive at the provider, then a revision that needs fresh sign-offs.
-	s.must(201, "POST", "/v1/organisations/RJ1/chief-executive", &admin, map[string]any{"person_id": ceRJ1Next.PersonID, "name": ceRJ1Next.Name, "effective_from": "2009-01-01"})
+	// A new chief executive at the provider, from now (not before the sign-off the first made),
+	// then a revision that needs fresh sign-offs.
+	s.must(201, "POST", "/v1/organisations/RJ1/chief-executive", &admin, map[string]any{"person_id": ceRJ1Next.PersonID, "name": ceRJ1Next.Name, "effective_from": time.Now().UTC().Format(time.RFC3339Nano)})
 	revised := content
 	revised["data_quality"] = "Weekly SUS data quality dashboard reviewed by the informatics board."
 	hash2 := contentHash(t, revised)

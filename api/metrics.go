@@ -16,10 +16,12 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	routes   *routeTable
 }
 
-func newMetrics(reg *prometheus.Registry) *metrics {
+func newMetrics(reg *prometheus.Registry, routes *routeTable) *metrics {
 	m := &metrics{
+		routes: routes,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ledger_http_requests_total", Help: "HTTP requests by route, method and status.",
 		}, []string{"route", "method", "status"}),
@@ -55,18 +57,16 @@ func registerStoreHealth(reg *prometheus.Registry, store eventstore.Store) {
 	}, func() float64 { return float64(hr.Health().Reconnects) }))
 }
 
-// middleware labels by route pattern, not path, so plan ids do not explode the label space.
+// middleware labels by route template, not path, and by a method of HTTP's or "other": every
+// label comes from a closed set, so no request can add series without bound (routes.go).
 func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		err := next(c)
 		status := statusOf(c, err)
-		route := c.Path()
-		if route == "" {
-			route = "unmatched"
-		}
-		m.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(route, c.Request().Method).Observe(time.Since(start).Seconds())
+		route, method := m.routes.routeLabel(c), methodLabel(c.Request().Method)
+		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 		return err
 	}
 }

@@ -110,21 +110,24 @@ func conflictDetail(c *eventstore.ConflictError) string {
 	return fmt.Sprintf("expected %s, it is at revision %d", c.Expected, c.Actual)
 }
 
+// httpErrorProblem maps the errors Echo and the decoder raise. Each status is written out, so that
+// every code the server can answer is a constant that TestOpenAPINamesEveryProblemCode finds; an
+// HTTPError of any other status is not one this server raises, so it is answered as a fault.
 func httpErrorProblem(he *echo.HTTPError) *Problem {
 	msg := fmt.Sprint(he.Message)
 	switch he.Code {
 	case http.StatusNotFound:
-		return newProblem(he.Code, "not_found", "no such resource: "+msg)
+		return newProblem(http.StatusNotFound, "not_found", "no such resource: "+msg)
 	case http.StatusMethodNotAllowed:
-		return newProblem(he.Code, "method_not_allowed", msg)
+		return newProblem(http.StatusMethodNotAllowed, "method_not_allowed", msg+": the Allow header lists the methods this path answers")
 	case http.StatusRequestEntityTooLarge:
-		return newProblem(he.Code, "body_too_large", fmt.Sprintf("request body exceeds the limit of %d bytes", maxBodyBytes), field("body", "too large"))
+		return newProblem(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body exceeds the limit of %d bytes", maxBodyBytes), field("body", "too large"))
 	case http.StatusUnsupportedMediaType:
-		return newProblem(he.Code, "unsupported_media_type", msg, field("Content-Type", "must be application/json"))
+		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type", msg, field("Content-Type", "must be application/json"))
 	case http.StatusTooManyRequests:
-		return newProblem(he.Code, "rate_limited", msg)
+		return newProblem(http.StatusTooManyRequests, "rate_limited", msg)
 	default:
-		return newProblem(he.Code, "http_error", msg)
+		return newProblem(http.StatusInternalServerError, "internal_error", "an unexpected error occurred; it has been logged")
 	}
 }
 
@@ -138,7 +141,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		p.Instance = c.Request().URL.Path
 		p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
 		if p.Status >= 500 {
-			log.Error("request failed", "request_id", p.RequestID, "method", c.Request().Method, "path", p.Instance, "status", p.Status, "error", err.Error())
+			log.Error("request failed", "request_id", p.RequestID, "method", methodLabel(c.Request().Method), "path", loggedPath(p.Instance), "status", p.Status, "error", err.Error())
 		}
 		if p.retryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(p.retryAfter))

@@ -114,6 +114,11 @@ func (s *server) getPlan(c echo.Context) error {
 		found bool
 	)
 	if asOf {
+		release, busy := s.enterExpensive(c, "a plan as of a past time")
+		if busy != nil {
+			return busy
+		}
+		defer release()
 		st, found, err = s.Projections.PlanAsOf(c.Request().Context(), id, pos)
 	} else {
 		st, found, err = s.Projections.Plan(c.Request().Context(), id)
@@ -221,47 +226,97 @@ func auditEntry(h history.Entry, withStream bool) AuditEntry {
 	return a
 }
 
-// auditTrail reads the plan's stream from the store itself: the trail is the log, not a model of it.
+// AuditTrailPage is a page of a plan's audit trail.
+type AuditTrailPage struct {
+	PlanID  string       `json:"plan_id"`
+	Entries []AuditEntry `json:"entries"`
+	// NextFromRevision and Next say where the next page starts; nil on the last page.
+	NextFromRevision *uint64 `json:"next_from_revision"`
+	Next             *string `json:"next"`
+}
+
+// auditTrail reads the plan's stream from the store itself, a page at a time: the trail is the log,
+// not a model of it.
 func (s *server) auditTrail(c echo.Context) error {
 	id, err := planIDParam(c)
 	if err != nil {
 		return err
 	}
-	events, _, err := s.history.Plan(c.Request().Context(), id, 0, 0)
+	from, err := uintParam(c, "from_revision", 0)
+	if err != nil {
+		return err
+	}
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	events, more, err := s.history.Plan(ctx, id, from, limit)
 	if err != nil {
 		return err
 	}
 	if len(events) == 0 {
-		return newProblem(http.StatusNotFound, "plan_not_found", "no plan "+id)
+		// Past the end of a plan's stream is an empty page; no stream at all is no plan.
+		first, _, err := s.history.Plan(ctx, id, 0, 1)
+		if err != nil {
+			return err
+		}
+		if len(first) == 0 {
+			return newProblem(http.StatusNotFound, "plan_not_found", "no plan "+id)
+		}
 	}
-	entries := make([]AuditEntry, 0, len(events))
+	page := AuditTrailPage{PlanID: id, Entries: make([]AuditEntry, 0, len(events))}
 	for _, h := range events {
-		entries = append(entries, auditEntry(h, false))
+		page.Entries = append(page.Entries, auditEntry(h, false))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"plan_id": id, "entries": entries})
+	if more {
+		next := from + uint64(len(events))
+		link := fmt.Sprintf("/v1/plans/%s/audit-trail?from_revision=%d&limit=%d", id, next, limit)
+		page.NextFromRevision, page.Next = &next, &link
+	}
+	return c.JSON(http.StatusOK, page)
 }
 
+// Page sizes of the audit trail and the audit feed, in events; a page is also bounded in bytes
+// (history.MaxPageBytes), so it may hold fewer.
 const (
 	defaultPage = 100
 	maxPage     = 1000
 )
 
-func (s *server) auditEvents(c echo.Context) error {
-	from := uint64(1)
-	if raw := c.QueryParam("from_position"); raw != "" {
-		n, err := strconv.ParseUint(raw, 10, 64)
-		if err != nil {
-			return badRequest("from_position must be a non-negative integer", field("from_position", "must be a non-negative integer"))
-		}
-		from = max(n, 1)
+func pageLimit(c echo.Context) (int, error) {
+	raw := c.QueryParam("limit")
+	if raw == "" {
+		return defaultPage, nil
 	}
-	limit := defaultPage
-	if raw := c.QueryParam("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > maxPage {
-			return badRequest(fmt.Sprintf("limit must be between 1 and %d", maxPage), field("limit", fmt.Sprintf("must be 1-%d", maxPage)))
-		}
-		limit = n
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, badRequest(fmt.Sprintf("limit must be between 1 and %d", maxPage), field("limit", fmt.Sprintf("must be 1-%d", maxPage)))
+	}
+	return n, nil
+}
+
+func uintParam(c echo.Context, name string, def uint64) (uint64, error) {
+	raw := c.QueryParam(name)
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		return 0, badRequest(name+" must be a non-negative integer", field(name, "must be a non-negative integer"))
+	}
+	return n, nil
+}
+
+func (s *server) auditEvents(c echo.Context) error {
+	from, err := uintParam(c, "from_position", 1)
+	if err != nil {
+		return err
+	}
+	from = max(from, 1)
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
 	// Events from `from` on: after from-1, which a store with sparse positions (EventStoreDB) reads
@@ -282,11 +337,10 @@ func (s *server) auditEvents(c echo.Context) error {
 	for _, h := range events {
 		entries = append(entries, auditEntry(h, true))
 	}
-	body := map[string]any{"events": entries, "head_position": head}
+	body := map[string]any{"events": entries, "head_position": head, "next_from_position": nil, "next": nil}
 	if last < head {
 		body["next_from_position"] = last + 1
-	} else {
-		body["next_from_position"] = nil
+		body["next"] = fmt.Sprintf("/v1/audit/events?from_position=%d&limit=%d", last+1, limit)
 	}
 	return c.JSON(http.StatusOK, body)
 }
@@ -311,6 +365,11 @@ func (s *server) sroEvidence(c echo.Context) error {
 		return err
 	}
 	if format == "bundle" {
+		release, err := s.enterExpensive(c, "an evidence bundle")
+		if err != nil {
+			return err
+		}
+		defer release()
 		return s.sroBundle(c)
 	}
 	ev, ok := s.Projections.SROEvidence(c.Param("ods"))

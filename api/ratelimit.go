@@ -61,7 +61,19 @@ func (r *RateLimit) TakePerson(personID string) (retryAfter time.Duration, ok bo
 	return r.l.take(personKey(personID))
 }
 
+// TakeAddress spends one of the requests allowed to a client address that has not authenticated
+// (the same allowance as a failed authentication on /v1). When none is left it spends nothing and
+// says how long until one is.
+func (r *RateLimit) TakeAddress(ip string) (retryAfter time.Duration, ok bool) {
+	if r == nil || r.l == nil {
+		return 0, true
+	}
+	return r.l.take(addressKey(ip))
+}
+
 func personKey(personID string) string { return "person:" + personID }
+
+func addressKey(ip string) string { return "ip:" + ip }
 
 // take spends one token of key's bucket. When none is left it spends nothing and says how long
 // until one is.
@@ -115,5 +127,5 @@ func (s *server) limitPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 // limitAnonymous limits requests that failed to authenticate by client address; it returns the
 // 429, or nil to let the authentication failure be answered.
 func (s *server) limitAnonymous(c echo.Context) error {
-	return s.limiter.check("ip:"+c.RealIP(), "this address")
+	return s.limiter.check(addressKey(c.RealIP()), "this address")
 }

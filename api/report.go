@@ -53,9 +53,13 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 		asOf = rep.AsOf.Format(time.RFC3339Nano)
 	}
 	row := func(code, name string, n projections.Counts, rate, days *float64) {
-		_ = w.Write([]string{rep.Round, asOf, strconv.FormatUint(rep.AsOfPosition, 10), code, name,
+		cells := []string{rep.Round, asOf, strconv.FormatUint(rep.AsOfPosition, 10), code, name,
 			itoa(n.Plans), itoa(n.Submitted), itoa(n.SignedOff), itoa(n.Assured), itoa(n.AssuredWithConditions),
-			itoa(n.NotAssured), itoa(n.Acknowledged), itoa(n.Withdrawn), ftoa(rate), ftoa(days)})
+			itoa(n.NotAssured), itoa(n.Acknowledged), itoa(n.Withdrawn), ftoa(rate), ftoa(days)}
+		for i, c := range cells {
+			cells[i] = csvCell(c)
+		}
+		_ = w.Write(cells)
 	}
 	for _, r := range rep.BySHA {
 		row(r.SHACode, r.Name, r.Counts, r.SROSignOffRate, r.MedianDaysSubmitToAssurance)
@@ -77,6 +81,17 @@ func wantsCSV(accept string) bool {
 		}
 	}
 	return false
+}
+
+// csvCell keeps a spreadsheet from reading a cell as a formula (OWASP, "CSV Injection"): a cell
+// that begins with '=', '+', '-', '@', a tab or a carriage return gets a leading apostrophe, which
+// spreadsheets show as text and do not evaluate. The report's own figures are never negative, so
+// only text a person entered (an SHA's registered name) is ever changed.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

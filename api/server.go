@@ -49,12 +49,18 @@ type Config struct {
 	// Limit, when set, is the limit to apply instead of one made from RateLimit and RateBurst: one
 	// shared with the dashboard.
 	Limit *RateLimit
+	// Reads bounds the expensive reads (as-of refolds, evidence bundles) running at once, per person
+	// and in all; shared with the dashboard. nil: NewReadGate(DefaultExpensivePerPerson,
+	// DefaultExpensiveTotal).
+	Reads *ReadGate
 }
 
 type server struct {
 	Config
 	limiter *limiter
 	history *history.Reader
+	routes  *routeTable
+	backups backupCache
 }
 
 // New returns the HTTP handler of the ledger.
@@ -74,22 +80,27 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Limit == nil {
 		cfg.Limit = NewRateLimit(cfg.RateLimit, cfg.RateBurst)
 	}
+	if cfg.Reads == nil {
+		cfg.Reads = NewReadGate(DefaultExpensivePerPerson, DefaultExpensiveTotal)
+	}
 	s := &server{Config: cfg, limiter: cfg.Limit.l, history: history.New(cfg.Store)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(cfg.Log)
 	e.IPExtractor = echo.ExtractIPDirect()
-	m := newMetrics(cfg.Metrics)
+	s.routes = newRouteTable(e)
+	m := newMetrics(cfg.Metrics, s.routes)
 	registerStoreHealth(cfg.Metrics, cfg.Store)
 
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
-	e.Use(accessLog(cfg.Log))
+	e.Use(requestID)
+	e.Use(accessLog(cfg.Log, s.routes))
 	e.Use(m.middleware)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		cfg.Log.Error("panic", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err.Error(), "stack", string(stack))
 		return err
 	}}))
 	e.Use(securityHeaders)
+	e.Use(s.limitUnrouted)
 	// The deadline reaches the command handler and the store through the request context; the
 	// error it ends with is answered as 503 "timeout" by the error handler.
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
@@ -97,39 +108,51 @@ func New(cfg Config) *echo.Echo {
 		ErrorHandler: func(err error, _ echo.Context) error { return err },
 	}))
 
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(metricsHandler(cfg.Metrics)))
-	e.GET("/openapi.json", serveOpenAPI)
+	e.GET("/healthz", s.healthz, s.checkQuery(http.MethodGet, "/healthz"))
+	e.GET("/readyz", s.readyz, s.checkQuery(http.MethodGet, "/readyz"))
+	e.GET("/metrics", echo.WrapHandler(metricsHandler(cfg.Metrics)), s.checkQuery(http.MethodGet, "/metrics"))
+	e.GET("/openapi.json", serveOpenAPI, s.checkQuery(http.MethodGet, "/openapi.json"))
 
-	v1 := e.Group("/v1", s.authenticate, s.limitPrincipal)
-	admin := allow(roleIs(adminRole))
-	v1.POST("/organisations", s.registerOrganisation, admin)
-	v1.POST("/organisations/:ods/chief-executive", s.appointChiefExecutive, admin)
-	v1.POST("/lhcs", s.formLHC, admin)
-	v1.PATCH("/lhcs/:id/members", s.changeMembers, admin)
-	v1.POST("/plans", s.submitPlan, allow(roleIs(pctRole)))
-	v1.POST("/plans/:id/revisions", s.revisePlan, allow(roleIs(pctRole)))
-	v1.POST("/plans/:id/contributions", s.contribute, allow(roleIs(providerRole)))
-	v1.POST("/plans/:id/sro-signoffs", s.signOff, allow(roleIs(ceRole)))
-	v1.POST("/plans/:id/assurances", s.assure, allow(roleIs(shaRole)))
-	v1.POST("/plans/:id/acknowledgements", s.acknowledge, allow(roleIs(cfhRole)))
-	v1.POST("/plans/:id/withdrawal", s.withdraw, allow(roleIs(pctRole)))
+	// Each /v1 route takes its middleware itself rather than from a group: a group with middleware
+	// registers a catch-all under /v1 that answers a known path with a wrong method 404, where
+	// Echo's router answers 405 with an Allow header.
+	v1 := func(method, path string, h echo.HandlerFunc, rules ...rule) {
+		mw := []echo.MiddlewareFunc{s.authenticate, s.limitPrincipal}
+		if len(rules) > 0 {
+			mw = append(mw, allow(rules...))
+		}
+		mw = append(mw, s.checkQuery(method, "/v1"+path))
+		e.Add(method, "/v1"+path, h, mw...)
+	}
+	admin := roleIs(adminRole)
+	v1(http.MethodPost, "/organisations", s.registerOrganisation, admin)
+	v1(http.MethodPost, "/organisations/:ods/chief-executive", s.appointChiefExecutive, admin)
+	v1(http.MethodPost, "/lhcs", s.formLHC, admin)
+	v1(http.MethodPatch, "/lhcs/:id/members", s.changeMembers, admin)
+	v1(http.MethodPost, "/plans", s.submitPlan, roleIs(pctRole))
+	v1(http.MethodPost, "/plans/:id/revisions", s.revisePlan, roleIs(pctRole))
+	v1(http.MethodPost, "/plans/:id/contributions", s.contribute, roleIs(providerRole))
+	v1(http.MethodPost, "/plans/:id/sro-signoffs", s.signOff, roleIs(ceRole))
+	v1(http.MethodPost, "/plans/:id/assurances", s.assure, roleIs(shaRole))
+	v1(http.MethodPost, "/plans/:id/acknowledgements", s.acknowledge, roleIs(cfhRole))
+	v1(http.MethodPost, "/plans/:id/withdrawal", s.withdraw, roleIs(pctRole))
 
-	v1.GET("/organisations", s.listOrganisations)
-	v1.GET("/lhcs", s.listLHCs)
-	v1.GET("/plans", s.listPlans)
-	v1.GET("/plans/:id", s.getPlan)
-	v1.GET("/plans/:id/audit-trail", s.auditTrail)
-	v1.GET("/shas/:code/assurance-status", s.shaStatus, allow(orgIsParam("code"), roleIs(cfhRole, auditorRole, adminRole)))
-	v1.GET("/organisations/:ods/sro-evidence", s.sroEvidence, allow(orgIsParam("ods"), roleIs(auditorRole, adminRole)))
-	v1.GET("/reports/transparency", s.transparencyReport)
-	v1.GET("/audit/events", s.auditEvents, allow(roleIs(auditorRole, adminRole)))
-	v1.GET("/ledger/tree-head", s.treeHead)
-	v1.GET("/ledger/public-key", s.publicKey)
-	v1.GET("/ledger/proofs/inclusion/:event_id", s.inclusionProof)
-	v1.GET("/ledger/proofs/consistency", s.consistencyProof)
-	v1.GET("/admin/backup", s.backup, admin)
+	v1(http.MethodGet, "/organisations", s.listOrganisations)
+	v1(http.MethodGet, "/lhcs", s.listLHCs)
+	v1(http.MethodGet, "/plans", s.listPlans)
+	v1(http.MethodGet, "/plans/:id", s.getPlan)
+	v1(http.MethodGet, "/plans/:id/audit-trail", s.auditTrail)
+	// Every signed-in role reads every governance fact: the ledger is a transparency instrument,
+	// and what a route would hold back can be rebuilt from the plan list and the audit trails.
+	v1(http.MethodGet, "/shas/:code/assurance-status", s.shaStatus)
+	v1(http.MethodGet, "/organisations/:ods/sro-evidence", s.sroEvidence)
+	v1(http.MethodGet, "/reports/transparency", s.transparencyReport)
+	v1(http.MethodGet, "/audit/events", s.auditEvents)
+	v1(http.MethodGet, "/ledger/tree-head", s.treeHead)
+	v1(http.MethodGet, "/ledger/public-key", s.publicKey)
+	v1(http.MethodGet, "/ledger/proofs/inclusion/:event_id", s.inclusionProof)
+	v1(http.MethodGet, "/ledger/proofs/consistency", s.consistencyProof)
+	v1(http.MethodGet, "/admin/backup", s.backup, admin)
 	return e
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,8 @@ func checkVerified(t *testing.T, token string) {
 	var claims struct {
 		Iss string       `json:"iss"`
 		Exp *json.Number `json:"exp"`
+		Iat *json.Number `json:"iat"`
+		JTI string       `json:"jti"`
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil || json.Unmarshal(raw, &claims) != nil {
@@ -64,6 +67,14 @@ func checkVerified(t *testing.T, token string) {
 	}
 	if claims.Iss != Issuer || claims.Exp == nil || err != nil || time.Unix(int64(exp), 0).Before(fuzzNow.Add(-time.Minute)) {
 		t.Fatalf("accepted a token with issuer %q and expiry %v at %s: %q", claims.Iss, claims.Exp, fuzzNow, token)
+	}
+	var iat float64
+	if claims.Iat != nil {
+		iat, err = claims.Iat.Float64()
+	}
+	// Whole seconds, as golang-jwt keeps a NumericDate (jwt.TimePrecision).
+	if strings.TrimSpace(claims.JTI) == "" || claims.Iat == nil || err != nil || math.Floor(exp)-math.Floor(iat) > DefaultMaxTTL.Seconds() {
+		t.Fatalf("accepted a token without a jti, or living longer than %s (iat %v, exp %v): %q", DefaultMaxTTL, claims.Iat, claims.Exp, token)
 	}
 }
 
@@ -95,19 +106,23 @@ func FuzzVerify(f *testing.F) {
 // secret (a bug in minting, another service sharing it) could put in one.
 func FuzzVerifySignedClaims(f *testing.F) {
 	hs := `{"alg":"HS256","typ":"JWT"}`
-	exp := `,"exp":1243872000` // 2009-06-01T16:00:00Z, after fuzzNow
+	exp := `,"jti":"t-1","iat":1243857600,"exp":1243872000` // issued at now, expires 2009-06-01T16:00:00Z, after fuzzNow
 	for _, s := range [][2]string{
 		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"Alice","role":"admin","org":"X26"` + exp + `}`},
 		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"Alice","role":"admin","org":"X26"}`},
 		{hs, `{"iss":"assurance-ledger","sub":" ","name":"Alice","role":"admin","org":"X26"` + exp + `}`},
 		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"Alice","role":"root","org":"X26"` + exp + `}`},
 		{hs, `{"iss":["assurance-ledger"],"sub":"p-1","name":"A","role":"cfh","org":"X09"` + exp + `}`},
-		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09","exp":"1243872000"}`},
-		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09","exp":1e400}`},
+		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09","jti":"t-1","iat":1243857600,"exp":"1243872000"}`},
+		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09","jti":"t-1","iat":1243857600,"exp":1e400}`},
+		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09","jti":"t-1","iat":1243857600,"exp":4397472000}`},
+		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09","iat":1243857600,"exp":1243872000}`},
 		{hs, `{"iss":"assurance-ledger","sub":"p-1","sub":"p-2","name":"A","role":"cfh","org":"X09"` + exp + `}`},
 		{`{"alg":"none"}`, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09"` + exp + `}`},
 		{`{"alg":"HS512"}`, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09"` + exp + `}`},
 		{`{"alg":"HS256","crit":["b64"],"b64":false}`, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09"` + exp + `}`},
+		{`{"alg":"HS256","crit":["exp"]}`, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09"` + exp + `}`},
+		{`{"alg":"HS256","alg":"HS256"}`, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09"` + exp + `}`},
 		{hs, `null`},
 		{hs, `[]`},
 	} {
@@ -119,6 +134,11 @@ func FuzzVerifySignedClaims(f *testing.F) {
 		mac.Write([]byte(signing))
 		token := signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 		checkVerified(t, token)
+		if crit, _ := hasMember(header, "crit"); crit {
+			if _, err := NewVerifier(secret, func() time.Time { return fuzzNow }).Verify(token); err == nil {
+				t.Fatalf("accepted a header with crit: %s", header)
+			}
+		}
 		if bytes.Contains(header, []byte("none")) && !bytes.Contains(header, []byte("HS256")) {
 			if _, err := NewVerifier(secret, func() time.Time { return fuzzNow }).Verify(token); err == nil {
 				t.Fatalf("accepted alg none: %s", header)

@@ -42,7 +42,7 @@ func TestRememberedTokensExpireAsFreshOnes(t *testing.T) {
 	nbf := now.Add(10 * time.Minute)
 	exp := now.Add(time.Hour)
 	withNbf, err := jwt.NewWithClaims(jwt.SigningMethodHS256, Claims{Name: alice.Name, Role: alice.Role, Org: alice.Org,
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: Issuer, Subject: alice.PersonID,
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: Issuer, Subject: alice.PersonID, ID: "t-1", IssuedAt: jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(nbf), ExpiresAt: jwt.NewNumericDate(exp)}}).SignedString(secret)
 	require.NoError(t, err)
 	minted, err := Mint(secret, alice, now, time.Hour)

@@ -19,7 +19,9 @@ import (
 // Request carries what every command needs besides its own fields.
 type Request struct {
 	Actor domain.Actor
-	// CommandID makes the command idempotent within its target stream. Empty: a fresh one is made.
+	// CommandID makes the command idempotent within its target stream: a repeat gets the first
+	// result. Empty: a fresh one is made. A client's idempotency key is never used as it is, but
+	// through KeyedCommandID, which scopes it to the person and the request.
 	CommandID string
 	// CorrelationID ties the event to the request that caused it. Empty: the command id is used.
 	CorrelationID string
@@ -60,6 +62,7 @@ type Handler struct {
 
 	registryMu sync.Mutex
 	registry   *stream[*domain.Registry]
+	acts       *acts // the sign-offs appointments are decided against; read under registryMu
 
 	plans *lru.Cache[string, *stream[*domain.Plan]] // guarded by the stream's stripe lock
 
@@ -83,6 +86,7 @@ func NewHandler(store eventstore.Store, opts Options) *Handler {
 		clock:    opts.Clock,
 		seed:     maphash.MakeSeed(),
 		registry: newStream(domain.RegistryStream, domain.NewRegistry()),
+		acts:     newActs(),
 		plans:    plans,
 	}
 }
@@ -96,17 +100,38 @@ func (h *Handler) Registry(ctx context.Context, req Request, cmd domain.Registry
 		return Result{}, err
 	}
 	req = h.normalise(req)
-	if r, ok := reg.commands[req.CommandID]; ok {
-		return r, nil
+	if r, ok, err := reg.prior(req); ok {
+		// Authorisation comes first: a repeat is answered only to whom the command is allowed.
+		if _, derr := reg.state.Decide(req.Actor, h.clock(), cmd); forbidden(derr) != nil {
+			return Result{}, derr
+		}
+		return r, err
 	}
 	if err := reg.checkExpected(req.ExpectedRevision); err != nil {
 		return Result{}, err
 	}
-	data, err := reg.state.Decide(req.Actor, h.clock(), cmd)
+	// An appointment is decided knowing the sign-offs recorded, which it may not take effect before;
+	// the registry lock, held from here to the append, keeps sign-offs from being decided meanwhile.
+	var known domain.Acts
+	if isAppointment(cmd) {
+		if err := h.acts.catchUp(ctx, h.store); err != nil {
+			return Result{}, err
+		}
+		known = h.acts
+	}
+	data, err := reg.state.DecideKnowing(req.Actor, h.clock(), cmd, known)
 	if err != nil {
 		return Result{}, err
 	}
 	return h.record(ctx, reg, req, data, "")
+}
+
+func isAppointment(cmd domain.RegistryCommand) bool {
+	switch cmd.(type) {
+	case domain.AppointChiefExecutive, *domain.AppointChiefExecutive:
+		return true
+	}
+	return false
 }
 
 // Plan decides a command on an existing plan and records its event.
@@ -125,8 +150,11 @@ func (h *Handler) Plan(ctx context.Context, req Request, planID string, cmd doma
 	if err != nil {
 		return Result{}, err
 	}
-	if r, ok := plan.commands[req.CommandID]; ok {
-		return r, nil
+	if r, ok, err := plan.prior(req); ok {
+		if aerr := h.authorisePlan(ctx, plan, req, cmd); aerr != nil {
+			return Result{}, aerr
+		}
+		return r, err
 	}
 	if err := plan.checkExpected(req.ExpectedRevision); err != nil {
 		return Result{}, err
@@ -156,14 +184,17 @@ func (h *Handler) Submit(ctx context.Context, req Request, cmd domain.SubmitPlan
 			if err != nil {
 				return Result{}, false, err
 			}
-			if r, ok := plan.commands[req.CommandID]; ok {
-				return r, false, nil
+			c := cmd
+			c.PlanID = planID
+			if r, ok, err := plan.prior(req); ok {
+				if aerr := h.authorisePlan(ctx, plan, req, c); aerr != nil {
+					return Result{}, false, aerr
+				}
+				return r, false, err
 			}
 			if plan.exists && plan.state.Withdrawn() {
 				return Result{}, true, nil
 			}
-			c := cmd
-			c.PlanID = planID
 			r, err := h.decidePlan(ctx, plan, req, c, planID)
 			return r, false, err
 		}()
@@ -193,11 +224,33 @@ func (h *Handler) decidePlan(ctx context.Context, plan *stream[*domain.Plan], re
 	if err == nil {
 		data, err = plan.state.Decide(h.registry.state, req.Actor, at, cmd)
 	}
+	// A sign-off is known to appointments from its decision on, while the registry lock that
+	// decided it is held: an appointment decided before it is appended still sees it.
+	if s, ok := data.(domain.SROSignedOff); ok && err == nil {
+		done := h.acts.pend(domain.SignedAct{ODSCode: s.ODSCode, PersonID: s.PersonID, RecordedAt: at.UTC(), PlanID: planID, Version: s.Version})
+		defer done()
+	}
 	h.registryMu.Unlock()
 	if err != nil {
 		return Result{}, err
 	}
 	return h.recordAt(ctx, plan, req, data, planID, at)
+}
+
+// authorisePlan decides cmd for req's actor without recording it, and returns the refusal only if
+// it says the actor may not issue the command: a repeat is refused what the command would be.
+func (h *Handler) authorisePlan(ctx context.Context, plan *stream[*domain.Plan], req Request, cmd domain.PlanCommand) error {
+	cmd, err := withContentHash(cmd)
+	if err != nil {
+		return err
+	}
+	h.registryMu.Lock()
+	defer h.registryMu.Unlock()
+	if err := h.registry.catchUp(ctx, h.store); err != nil {
+		return err
+	}
+	_, err = plan.state.Decide(h.registry.state, req.Actor, h.clock(), cmd)
+	return forbidden(err)
 }
 
 // withContentHash is cmd with the hash of the content it carries, which the rules compare versions

@@ -62,8 +62,12 @@ func (h *Handler) SubmitReturn(ctx context.Context, req Request, cmd domain.Subm
 	if err != nil {
 		return Result{}, err
 	}
-	if r, ok := ret.commands[req.CommandID]; ok {
-		return r, nil
+	if r, ok, err := ret.prior(req); ok {
+		// Authorisation comes first: a repeat is answered only to whom the command is allowed.
+		if aerr := h.authoriseReturn(ctx, ret, req, cmd); aerr != nil {
+			return Result{}, aerr
+		}
+		return r, err
 	}
 	if err := ret.checkExpected(req.ExpectedRevision); err != nil {
 		return Result{}, err
@@ -123,8 +127,11 @@ func (h *Handler) AcknowledgeReturn(ctx context.Context, req Request, sha, retur
 			if err != nil {
 				return Result{}, false, err
 			}
-			if r, ok := ret.commands[req.CommandID]; ok {
-				return r, true, nil
+			if r, ok, err := ret.prior(req); ok {
+				if aerr := h.authoriseReturn(ctx, ret, req, cmd); aerr != nil {
+					return Result{}, true, aerr
+				}
+				return r, true, err
 			}
 			if !slices.ContainsFunc(ret.state.Returns(), func(x domain.ReturnRecord) bool { return x.EventID == returnEventID }) {
 				return Result{}, false, nil
@@ -158,6 +165,18 @@ func (h *Handler) AcknowledgeReturn(ctx context.Context, req Request, sha, retur
 	return Result{}, &domain.Error{Code: domain.ErrReturnNotFound.Code, Kind: domain.ErrReturnNotFound.Kind,
 		Message: "SHA " + sha + " has recorded no return " + returnEventID,
 		Fields:  []domain.FieldError{{Field: "event_id", Message: "no such return of SHA " + sha}}}
+}
+
+// authoriseReturn refuses a repeat of cmd that the actor may not make: what the rules say of it,
+// if that is a refusal of who acts.
+func (h *Handler) authoriseReturn(ctx context.Context, ret *stream[*domain.SHAReturn], req Request, cmd domain.ReturnCommand) error {
+	h.registryMu.Lock()
+	defer h.registryMu.Unlock()
+	if err := h.registry.catchUp(ctx, h.store); err != nil {
+		return err
+	}
+	_, err := ret.state.Decide(h.registry.state, func(string) (*domain.Plan, bool) { return nil, false }, req.Actor, h.clock(), cmd)
+	return forbidden(err)
 }
 
 // LatestReturn is the return in force of SHA sha for round, as recorded.

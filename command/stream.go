@@ -41,8 +41,8 @@ type stream[S folder] struct {
 	exists     bool
 	revision   uint64
 	lastHash   string
-	commands   map[string]Result
-	broken     error // a fold failure: the cached state can no longer be trusted
+	commands   map[string]recorded // by commandKey
+	broken     error               // a fold failure: the cached state can no longer be trusted
 
 	// With a store that tracks changes (eventstore.StreamChanges), tracked is set and every event
 	// of the stream at or before current is folded: catchUp reads only when the store reports a
@@ -61,7 +61,7 @@ type streamState interface {
 }
 
 func newStream[S folder](name string, state S) *stream[S] {
-	return &stream[S]{streamName: name, state: state, lastHash: eventcodec.GenesisHash, commands: map[string]Result{}}
+	return &stream[S]{streamName: name, state: state, lastHash: eventcodec.GenesisHash, commands: map[string]recorded{}}
 }
 
 func (s *stream[S]) name() string { return s.streamName }
@@ -122,9 +122,7 @@ func (s *stream[S]) fold(rec eventstore.RecordedEvent) error {
 		return fmt.Errorf("stream %s revision %d (%s): %w", rec.Stream, rec.Revision, rec.Type, err)
 	}
 	s.exists, s.revision, s.lastHash = true, rec.Revision, e.Meta.Hash
-	if _, seen := s.commands[e.Meta.CommandID]; !seen && e.Meta.CommandID != "" {
-		s.commands[e.Meta.CommandID] = resultOf(rec, e)
-	}
+	s.remember(e.Meta.CommandID, resultOf(rec, e))
 	return nil
 }
 
@@ -140,7 +138,7 @@ func (s *stream[S]) applied(e domain.Event, r Result, commandID string) {
 	// stream holds up to its position.
 	s.current = max(s.current, r.Position)
 	r.Replayed = true // what a repeat of this command will be told
-	s.commands[commandID] = r
+	s.remember(commandID, r)
 }
 
 // appendFailed makes the next catchUp read the stream whatever the store reports: a conflict means

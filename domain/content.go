@@ -124,6 +124,9 @@ func (c Content) check(ps *problems, p Period, datesInPeriod bool) {
 	requiredLong.check(ps, ErrInvalidContent, root+".data_quality", c.DataQuality)
 	c.NHSNumberAdoption.check(ps, root+".nhs_number_adoption", p, datesInPeriod)
 	c.CapacityAndFunding.check(ps, root+".capacity_and_funding")
+	if n := c.TextBytes(); n > MaxContentBytes {
+		ps.add(ErrContentTooLarge, root, "holds %d bytes of text, more than the %d a plan's content may", n, MaxContentBytes)
+	}
 }
 
 func (c Content) checkClinical5(ps *problems, field string, p Period, datesInPeriod bool) {

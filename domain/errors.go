@@ -112,15 +112,18 @@ var (
 	ErrPeriodTooShort    = newError("period_too_short", KindRefused, "a plan period must cover at least 3 financial years")
 	ErrMissingCapability = newError("missing_capability", KindRefused, "a Clinical 5 capability is missing")
 	ErrDateOutsidePeriod = newError("date_outside_period", KindRefused, "a date lies outside the plan period")
+	ErrContentTooLarge   = newError("content_too_large", KindRefused, "the plan content holds more text than a plan may")
 
 	// Registry.
 	ErrOrganisationExists    = newError("organisation_exists", KindConflict, "the organisation is already registered")
+	ErrOrganisationNameTaken = newError("organisation_name_taken", KindConflict, "another organisation is registered under the same name or one that cannot be told from it")
 	ErrOrganisationNotFound  = newError("organisation_not_found", KindNotFound, "the organisation is not registered")
 	ErrUnknownOrganisation   = newError("unknown_organisation", KindRefused, "a referenced organisation is not registered")
 	ErrUnknownSHA            = newError("unknown_sha", KindRefused, "the referenced SHA is not registered")
 	ErrWrongOrganisationKind = newError("wrong_organisation_kind", KindRefused, "a referenced organisation is of the wrong kind")
 	ErrCfHExists             = newError("cfh_exists", KindConflict, "NHS Connecting for Health is already registered")
 	ErrAppointmentOutOfOrder = newError("appointment_out_of_order", KindRefused, "an appointment must take effect after the organisation's latest one")
+	ErrAppointmentBeforeActs = newError("appointment_before_recorded_acts", KindRefused, "an appointment may not take effect before a sign-off another person already made for the organisation")
 	ErrLHCExists             = newError("lhc_exists", KindConflict, "the LHC already exists")
 	ErrLHCNotFound           = newError("lhc_not_found", KindNotFound, "the LHC does not exist")
 	ErrUnknownLHC            = newError("unknown_lhc", KindRefused, "the referenced LHC does not exist")
@@ -144,7 +147,12 @@ var (
 	ErrInvalidAssurance    = newError("invalid_assurance", KindRefused, "the assurance is inconsistent")
 	ErrNotAssured          = newError("not_assured", KindRefused, "the current version is not assured")
 	ErrAlreadyAcknowledged = newError("already_acknowledged", KindConflict, "the assurance has already been acknowledged")
-	ErrNotMember           = ErrNotLHCMember // the same sentinel under a shorter name
+
+	// Limits on a plan's stream (limits.go).
+	ErrTooManyVersions      = newError("too_many_versions", KindRefused, "the plan has as many versions as a plan may")
+	ErrTooManyContributions = newError("too_many_contributions", KindRefused, "the organisation has made as many contributions to this version as it may")
+	ErrPlanStreamFull       = newError("plan_stream_full", KindRefused, "the plan's stream holds as many events as contributions and revisions may fill")
+	ErrNotMember            = ErrNotLHCMember // the same sentinel under a shorter name
 
 	// Planning rounds and programmes for IT.
 	ErrRoundExists        = newError("round_exists", KindConflict, "the planning round is already published")
@@ -177,13 +185,14 @@ var (
 // Errors lists every sentinel, for transports that document them.
 var Errors = []*Error{
 	ErrRoleNotAllowed, ErrOrganisationNotAllowed, ErrWrongSHA, ErrNotLHCMember, ErrNotSignatory,
-	ErrInvalidCommand, ErrInvalidContent, ErrPeriodTooShort, ErrMissingCapability, ErrDateOutsidePeriod,
-	ErrOrganisationExists, ErrOrganisationNotFound, ErrUnknownOrganisation, ErrUnknownSHA, ErrWrongOrganisationKind,
-	ErrCfHExists, ErrAppointmentOutOfOrder, ErrLHCExists, ErrLHCNotFound, ErrUnknownLHC, ErrLeadPCTNotInSHA,
+	ErrInvalidCommand, ErrInvalidContent, ErrPeriodTooShort, ErrMissingCapability, ErrDateOutsidePeriod, ErrContentTooLarge,
+	ErrOrganisationExists, ErrOrganisationNameTaken, ErrOrganisationNotFound, ErrUnknownOrganisation, ErrUnknownSHA, ErrWrongOrganisationKind,
+	ErrCfHExists, ErrAppointmentOutOfOrder, ErrAppointmentBeforeActs, ErrLHCExists, ErrLHCNotFound, ErrUnknownLHC, ErrLeadPCTNotInSHA,
 	ErrAlreadyMember, ErrUnknownMember, ErrCannotRemoveLeadPCT,
 	ErrPlanNotFound, ErrLivePlanExists, ErrPlanWithdrawn, ErrNoChange, ErrStaleVersion, ErrContributionsClosed,
 	ErrNotChiefExecutive, ErrAlreadySignedOff, ErrContentHashMismatch, ErrSignOffsOutstanding, ErrAlreadyAssured,
 	ErrInvalidAssurance, ErrNotAssured, ErrAlreadyAcknowledged,
+	ErrTooManyVersions, ErrTooManyContributions, ErrPlanStreamFull,
 	ErrRoundExists, ErrRoundNotFound, ErrRoundNotPublished, ErrPeriodOutsideRound, ErrPfITExists, ErrUnknownPfIT,
 	ErrAlreadyAssigned, ErrWrongPfIT,
 	ErrMembersUnaccounted, ErrMemberAccounted, ErrConditionNotFound, ErrConditionClosed, ErrNoConditionEvidence,

@@ -215,6 +215,12 @@ func (p *Plan) decideRevise(reg *Registry, a Actor, c RevisePlan) (EventData, er
 		return nil, err
 	}
 	cur := p.current()
+	if cur.Number >= MaxVersions {
+		return nil, ErrTooManyVersions.with("plan %s has %d versions, the most a plan may; withdraw it and submit a new one", p.id, cur.Number)
+	}
+	if err := p.checkStreamRoom("revision"); err != nil {
+		return nil, err
+	}
 	if !isSHA256Hex(c.ContentHash) {
 		return nil, ErrInvalidCommand.with("the revision's content hash %q is not a SHA-256: the caller must compute it", c.ContentHash)
 	}
@@ -241,7 +247,7 @@ func (p *Plan) decideContribute(reg *Registry, a Actor, c RecordContribution) (E
 	case !slices.Contains(Sections, c.Section):
 		ps.add(ErrInvalidCommand, "section", "unknown section %q; want one of %s", c.Section, strings.Join(Sections, ", "))
 	}
-	requiredLong.check(&ps, ErrInvalidCommand, "summary", c.Summary)
+	summaryText.check(&ps, ErrInvalidCommand, "summary", c.Summary)
 	if c.DocumentSHA256 != "" && !isSHA256Hex(c.DocumentSHA256) {
 		ps.add(ErrInvalidCommand, "document_sha256", "must be 64 lower-case hex digits (a SHA-256 digest)")
 	}
@@ -251,6 +257,18 @@ func (p *Plan) decideContribute(reg *Registry, a Actor, c RecordContribution) (E
 	cur := p.current()
 	if cur.Assurance != nil {
 		return nil, ErrContributionsClosed.with("version %d was assured (%s) by %s; revise the plan before contributing", cur.Number, cur.Assurance.Outcome, cur.Assurance.SHACode)
+	}
+	made := 0
+	for _, x := range cur.Contributions {
+		if x.ContributorODS == a.Org {
+			made++
+		}
+	}
+	if made >= MaxContributionsPerOrgVersion {
+		return nil, ErrTooManyContributions.with("%s has made %d contributions to version %d, the most an organisation may make to one version", a.Org, made, cur.Number)
+	}
+	if err := p.checkStreamRoom("contribution"); err != nil {
+		return nil, err
 	}
 	return ContributionRecorded{Version: cur.Number, ContributorODS: a.Org, Section: c.Section, Summary: c.Summary, DocumentSHA256: c.DocumentSHA256}, nil
 }
@@ -439,8 +457,11 @@ func checkAssurance(c RecordAssurance, rd *Round, today Date) error {
 		}
 	}
 	if c.Outcome == OutcomeAssuredWithConditions {
-		if len(c.Conditions) == 0 {
+		switch {
+		case len(c.Conditions) == 0:
 			ps.add(ErrInvalidAssurance, "conditions", "at least one condition is required for outcome %s", OutcomeAssuredWithConditions)
+		case len(c.Conditions) > MaxConditions:
+			ps.add(ErrInvalidAssurance, "conditions", "%d conditions; an assurance attaches at most %d", len(c.Conditions), MaxConditions)
 		}
 		ids := map[string]int{}
 		named := map[string]bool{}

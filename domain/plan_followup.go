@@ -62,6 +62,12 @@ func (p *Plan) decideConditionEvidence(reg *Registry, a Actor, c SubmitCondition
 	if err != nil {
 		return nil, err
 	}
+	if len(cond.Evidence) >= MaxEvidencePerCondition {
+		return nil, ErrConditionClosed.at("condition_id", "condition %q has had evidence submitted %d times, the most it may; the SHA discharges it or lets it lapse", cond.ID, len(cond.Evidence))
+	}
+	if err := p.checkStreamRoom("condition evidence"); err != nil {
+		return nil, err
+	}
 	return ConditionEvidenceSubmitted{Version: c.Version, ConditionID: cond.ID, Summary: c.Summary, DocumentSHA256: c.DocumentSHA256}, nil
 }
 

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -216,4 +217,28 @@ func TestPlanApplyRefusesFollowUpThatDoesNotFit(t *testing.T) {
 			assert.Equal(t, before, w.plan.Versions())
 		})
 	}
+}
+
+// Nothing of the follow-up grows a plan's stream without bound: evidence is limited per condition,
+// and every event of it counts towards the stream's limit.
+func TestFollowUpIsBounded(t *testing.T) {
+	w := withConditions(t)
+	before := w.plan.Events()
+	for range MaxEvidencePerCondition {
+		w.must(commissionr, SubmitConditionEvidence{Version: 1, ConditionID: "ig-l2", Summary: "more"})
+	}
+	assert.Equal(t, before+MaxEvidencePerCondition, w.plan.Events())
+	_, err := w.do(commissionr, SubmitConditionEvidence{Version: 1, ConditionID: "ig-l2", Summary: "more"})
+	assertRefused(t, err, ErrConditionClosed)
+	w.must(assurer, DischargeCondition{Version: 1, ConditionID: "ig-l2", Note: "n"})
+	w.must(cfhActor, AcknowledgeAssurance{Version: 1})
+	assert.Equal(t, len(w.events)-len(newWorld(t).events), w.plan.Events(), "every plan event is counted")
+
+	c := assureCmd(1, OutcomeAssuredWithConditions)
+	for i := range MaxConditions {
+		c.Conditions = append(c.Conditions, Condition{ID: fmt.Sprintf("x%d", i), Text: "t", Criterion: "ig", Due: date("2009-12-31")})
+	}
+	_, err = signedOff(t).do(assurer, c)
+	e := assertRefused(t, err, ErrInvalidAssurance)
+	assert.True(t, hasField(e, "conditions"))
 }

@@ -17,11 +17,14 @@ type Registry struct {
 	rounds  map[string]*Round // published planning rounds, by name
 	pfits   map[string]*PfIT  // programmes for IT, by id
 	shaPfIT map[string]string // SHA code -> the programme for IT it is assigned to
+	// names maps each organisation name's NameKey to the first organisation registered under it, so
+	// that no other is registered under a name a reader could not tell from it.
+	names map[string]string
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{orgs: map[string]*Organisation{}, lhcs: map[string]*LHC{},
+	return &Registry{orgs: map[string]*Organisation{}, lhcs: map[string]*LHC{}, names: map[string]string{},
 		rounds: map[string]*Round{}, pfits: map[string]*PfIT{}, shaPfIT: map[string]string{}}
 }
 
@@ -71,6 +74,10 @@ func (r *Registry) applyOrganisation(d OrganisationRegistered) error {
 		return fmt.Errorf("apply %s: parent %q of %s is not a registered SHA", d.EventType(), d.SHACode, d.ODSCode)
 	}
 	r.orgs[d.ODSCode] = &Organisation{ODSCode: d.ODSCode, Name: d.Name, Kind: d.Kind, SHACode: d.SHACode}
+	// A log recorded before names were compared may hold two alike: the first keeps the name.
+	if key := NameKey(d.Name); r.names[key] == "" {
+		r.names[key] = d.ODSCode
+	}
 	if d.Kind == KindCfH {
 		r.cfh = d.ODSCode
 	}

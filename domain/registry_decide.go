@@ -49,9 +49,36 @@ func (AppointChiefExecutive) registryCommand() {}
 func (FormLHC) registryCommand()               {}
 func (ChangeLHCMembers) registryCommand()      {}
 
+// SignedAct is an SRO sign-off recorded for an organisation: by whom and when. Who was chief
+// executive at that moment is what the sign-off rests on, so no later appointment may change it.
+type SignedAct struct {
+	ODSCode    string
+	PersonID   string
+	RecordedAt time.Time
+	PlanID     string
+	Version    int
+	EventID    string
+}
+
+// Acts are the sign-offs recorded for each organisation, which the plans' streams hold and the
+// registry does not: the caller, which reads the log, supplies them.
+type Acts interface {
+	// SignedActs lists the sign-offs recorded for ods, in any order.
+	SignedActs(ods string) []SignedAct
+}
+
 // Decide decides a registry command for actor a at instant at. It returns the event to record, or
 // a *Error saying why not. It does not change r: the caller applies the event once it is stored.
+//
+// A chief executive appointment is decided knowing no act of the organisation: use DecideKnowing
+// with the acts recorded, or it may take effect before another person's sign-off.
 func (r *Registry) Decide(a Actor, at time.Time, cmd RegistryCommand) (EventData, error) {
+	return r.DecideKnowing(a, at, cmd, nil)
+}
+
+// DecideKnowing is Decide knowing the acts already recorded for each organisation (nil: none),
+// which an appointment may not take effect before when another person did them.
+func (r *Registry) DecideKnowing(a Actor, at time.Time, cmd RegistryCommand, acts Acts) (EventData, error) {
 	if a.Role != RoleAdmin {
 		return nil, ErrRoleNotAllowed.with("role %q may not change the registry; only %q may", a.Role, RoleAdmin)
 	}
@@ -66,10 +93,10 @@ func (r *Registry) Decide(a Actor, at time.Time, cmd RegistryCommand) (EventData
 			return r.decideRegister(*c)
 		}
 	case AppointChiefExecutive:
-		return r.decideAppoint(c)
+		return r.decideAppoint(c, acts)
 	case *AppointChiefExecutive:
 		if c != nil {
-			return r.decideAppoint(*c)
+			return r.decideAppoint(*c, acts)
 		}
 	case FormLHC:
 		return r.decideFormLHC(c)
@@ -96,6 +123,12 @@ func (r *Registry) decideRegister(c RegisterOrganisation) (EventData, error) {
 		return nil, ErrCfHExists.at("kind", "NHS Connecting for Health is already registered as %s; there is only one", r.cfh)
 	}
 	requiredShort.check(&ps, ErrInvalidCommand, "name", c.Name)
+	if len(ps) == 0 {
+		if other, taken := r.names[NameKey(c.Name)]; taken {
+			o := r.orgs[other]
+			return nil, ErrOrganisationNameTaken.at("name", "%q cannot be told from %q, the name of %s (%s): names are compared after Unicode compatibility normalisation, case folding and mapping look-alike characters to one", c.Name, o.Name, o.ODSCode, o.Kind)
+		}
+	}
 	switch {
 	case c.Kind == "":
 		ps.add(ErrInvalidCommand, "kind", "is required")
@@ -114,7 +147,7 @@ func (r *Registry) decideRegister(c RegisterOrganisation) (EventData, error) {
 	return OrganisationRegistered(c), nil
 }
 
-func (r *Registry) decideAppoint(c AppointChiefExecutive) (EventData, error) {
+func (r *Registry) decideAppoint(c AppointChiefExecutive, acts Acts) (EventData, error) {
 	var ps problems
 	if !checkODS(&ps, "ods_code", c.ODSCode, true) {
 		return nil, ps.err()
@@ -133,6 +166,9 @@ func (r *Registry) decideAppoint(c AppointChiefExecutive) (EventData, error) {
 			c.EffectiveFrom.UTC().Format(time.RFC3339), last.EffectiveFrom.UTC().Format(time.RFC3339), last.Name, last.PersonID, c.ODSCode)
 	}
 	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	if err := appointmentRewritesActs(c, acts); err != nil {
 		return nil, err
 	}
 	// UTC names the same instant; it keeps recorded times in one form.
@@ -225,6 +261,35 @@ func (r *Registry) decideChangeMembers(c ChangeLHCMembers) (EventData, error) {
 		return nil, err
 	}
 	return LocalHealthCommunityMembersChanged{LHCID: c.LHCID, Added: slices.Clone(nonNil(c.Added)), Removed: slices.Clone(nonNil(c.Removed))}, nil
+}
+
+// appointmentRewritesActs refuses an appointment that would take effect at or before a sign-off
+// another person already made for the organisation: from its effective date on it would make the
+// appointee the chief executive at that sign-off, and the sign-off one by somebody not in office.
+// The earliest such sign-off is named, since an appointment after it is what is acceptable.
+func appointmentRewritesActs(c AppointChiefExecutive, acts Acts) error {
+	if acts == nil {
+		return nil
+	}
+	var first *SignedAct
+	for _, act := range acts.SignedActs(c.ODSCode) {
+		if act.PersonID == c.PersonID || act.RecordedAt.Before(c.EffectiveFrom) {
+			continue
+		}
+		if first == nil || act.RecordedAt.Before(first.RecordedAt) {
+			first = &act
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	event := "being recorded"
+	if first.EventID != "" {
+		event = "event " + first.EventID
+	}
+	return ErrAppointmentBeforeActs.at("effective_from", "%s is not after %s, when %s signed off version %d of plan %s as SRO of %s (%s): "+
+		"an appointment taking effect then would say another person was chief executive when that sign-off was made; appoint from a later time",
+		c.EffectiveFrom.UTC().Format(time.RFC3339Nano), first.RecordedAt.UTC().Format(time.RFC3339Nano), first.PersonID, first.Version, first.PlanID, c.ODSCode, event)
 }
 
 // checkKind records a problem unless ods is a registered organisation of kind k; unknown is the

@@ -150,6 +150,9 @@ func (r *SHAReturn) decideSubmit(reg *Registry, plans PlanLookup, a Actor, c Sub
 	if r.exists && (r.sha != c.SHACode || r.round != c.Round) {
 		return nil, ErrInvalidCommand.with("this stream holds %s's returns for %s, not %s's for %s", r.sha, r.round, c.SHACode, c.Round)
 	}
+	if len(r.returns) >= MaxReturnsPerRound {
+		return nil, ErrInvalidCommand.with("%s has submitted %d returns for %s, the most it may", c.SHACode, len(r.returns), c.Round)
+	}
 	if _, ok := reg.shaPfIT[c.SHACode]; !ok {
 		return nil, ErrWrongPfIT.at("pfit_plan_ref", "%s is assigned to no programme for IT, so has no PfIT plan to return against", c.SHACode)
 	}

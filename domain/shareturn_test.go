@@ -200,3 +200,12 @@ func TestSHAReturnApplyRefusesWhatDoesNotFit(t *testing.T) {
 	_, err := r.Decide(nil, nil, assurer, t0, nil)
 	assertRefused(t, err, ErrInvalidCommand)
 }
+
+func TestReturnsPerRoundAreBounded(t *testing.T) {
+	w := newReturnWorld(t, OutcomeAssured)
+	for range MaxReturnsPerRound {
+		w.mustReturn(assurer, w.returnCmd())
+	}
+	_, err := w.decide(assurer, w.returnCmd())
+	assertRefused(t, err, ErrInvalidCommand)
+}

@@ -5,6 +5,10 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mtibben/confusables"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits on free text. They are generous; they exist so that one command cannot bloat a stream.
@@ -23,15 +27,23 @@ var (
 // textRule checks a free-text value. Text is never trimmed or otherwise altered, because what is
 // recorded is signed and hashed as given: a value with invisible leading or trailing white space is
 // refused rather than silently changed.
+//
+// What a reader sees must be what was recorded: text holds no control characters (prose keeps line
+// breaks and tabs), no format characters (bidirectional overrides and isolates, zero-width spaces
+// and joiners, the byte order mark, soft hyphens...), no line or paragraph separators and no
+// invisible fillers (the default-ignorable code points, such as the Hangul fillers), and it shows at
+// least one visible character: a name made of blank-looking characters would render as nothing.
 type textRule struct {
 	required bool
 	long     bool // prose may hold line breaks and tabs; short text may not
+	max      int  // characters; 0: maxShortText or maxLongText
 }
 
 var (
 	requiredShort = textRule{required: true}
 	requiredLong  = textRule{required: true, long: true}
 	optionalLong  = textRule{long: true}
+	summaryText   = textRule{required: true, long: true, max: MaxContributionSummary}
 )
 
 func (r textRule) check(ps *problems, code *Error, field, v string) {
@@ -45,7 +57,11 @@ func (r textRule) check(ps *problems, code *Error, field, v string) {
 		ps.add(code, field, "must be valid UTF-8")
 		return
 	}
-	if strings.TrimSpace(v) == "" {
+	if i, c, ok := firstHidden(v, r.long); ok {
+		ps.add(code, field, "must not contain %s (U+%04X at character %d)", hiddenKind(c), c, i+1)
+		return
+	}
+	if !showsSomething(v) {
 		ps.add(code, field, "must not be blank")
 		return
 	}
@@ -57,16 +73,74 @@ func (r textRule) check(ps *problems, code *Error, field, v string) {
 	if r.long {
 		limit = maxLongText
 	}
+	if r.max > 0 {
+		limit = r.max
+	}
 	if n := utf8.RuneCountInString(v); n > limit {
 		ps.add(code, field, "must be at most %d characters, has %d", limit, n)
-		return
 	}
+}
+
+// firstHidden finds the first character of v that a reader would not see as itself: a control,
+// format or separator character, or an invisible filler. Prose may hold line feeds and tabs.
+func firstHidden(v string, prose bool) (index int, c rune, found bool) {
+	i := 0
 	for _, c := range v {
-		if unicode.IsControl(c) && !(r.long && (c == '\n' || c == '\r' || c == '\t')) {
-			ps.add(code, field, "must not contain control characters")
-			return
+		if !(prose && (c == '\n' || c == '\t')) && isHidden(c) {
+			return i, c, true
+		}
+		i++
+	}
+	return 0, 0, false
+}
+
+func isHidden(c rune) bool {
+	return unicode.IsControl(c) || unicode.In(c, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point)
+}
+
+func hiddenKind(c rune) string {
+	switch {
+	case unicode.IsControl(c):
+		return "control characters"
+	case unicode.In(c, unicode.Zl, unicode.Zp):
+		return "line or paragraph separators"
+	case unicode.Is(unicode.Cf, c):
+		return "invisible formatting characters"
+	}
+	return "invisible filler characters"
+}
+
+// blankLooking are visible characters by their category that render as empty space.
+var blankLooking = map[rune]bool{
+	'\u2800': true, // BRAILLE PATTERN BLANK
+}
+
+// showsSomething reports whether v has a character that renders as a mark on the page: a letter,
+// digit, punctuation or symbol that does not look blank. White space and combining marks alone
+// render as nothing, or as marks floating over nothing.
+func showsSomething(v string) bool {
+	for _, c := range v {
+		if unicode.In(c, unicode.L, unicode.N, unicode.P, unicode.S) && !blankLooking[c] && !isHidden(c) {
+			return true
 		}
 	}
+	return false
+}
+
+// NameKey is what two organisation names are compared by: equal keys are names a reader cannot
+// tell apart. The name is brought to its compatibility form (NFKC: full-width letters, ligatures
+// and the like become the plain ones), its runs of white space made one space, then mapped to its
+// confusable skeleton (Unicode TS #39: Cyrillic "о" and Latin "o", "0" and "O", "rn" and "m" share
+// one) and case-folded, twice: the confusable data pairs capitals with capitals and small letters
+// with small ones (Cyrillic "Т" looks like "T", "т" like no Latin letter), so the first skeleton
+// is of the name as written and the second of its folded form.
+func NameKey(name string) string {
+	s := norm.NFKC.String(name)
+	s = strings.Join(strings.FieldsFunc(s, func(c rune) bool { return unicode.IsSpace(c) || isHidden(c) }), " ")
+	for range 2 {
+		s = cases.Fold().String(confusables.Skeleton(s))
+	}
+	return s
 }
 
 // checkODS checks an ODS code's form; it reports whether the code is well formed.

@@ -56,6 +56,9 @@ func Build(ctx context.Context, src Source, ods string, planIDs []string) (*Bund
 	// inHead keeps the events that are leaves of the head's tree, with their leaf index.
 	inHead := func(recs []eventstore.RecordedEvent, keep func(eventstore.RecordedEvent) bool) error {
 		for _, rec := range recs {
+			if err := ctx.Err(); err != nil {
+				return err // the request that asked is over
+			}
 			index, err := src.Tree.IndexAt(rec.Position)
 			if errors.Is(err, ledgertree.ErrUnknownEvent) || index >= size {
 				continue // recorded after the head

@@ -28,64 +28,115 @@ type Reader struct{ store eventstore.Store }
 // New returns a reader of store's log.
 func New(store eventstore.Store) *Reader { return &Reader{store: store} }
 
+// MaxPageBytes bounds what one page holds: the stored bytes (data and metadata) of its events. A
+// page holds at least one event, and ends before the one that would take it past this. Events are
+// at most about 1 MiB (a command body's limit), so a page is at most about 2 MiB stored, whatever
+// its limit in events: the audit trail of a plan whose stream is at the domain's limits is read in
+// pages of a MiB or so, not all at once, and two dozen of them at once stay within a few hundred MiB
+// however they are decoded and encoded.
+const MaxPageBytes = 1 << 20
+
+// chunk is how many events a page reads from the store at a time, so that it stops near its byte
+// bound without having read many events past it.
+const chunk = 16
+
 // Plan returns up to limit events of plan id's stream from revision from, oldest first, and
-// whether the stream goes on after them. limit <= 0 reads to the end of the stream. A plan that was
-// never submitted has no events.
+// whether the stream goes on after them; fewer than limit when the page reaches MaxPageBytes.
+// limit <= 0 bounds the page by MaxPageBytes alone. A plan that was never submitted has no events.
 func (r *Reader) Plan(ctx context.Context, id string, from uint64, limit int) (entries []Entry, more bool, err error) {
-	n := limit
-	if limit > 0 {
-		n = limit + 1 // one more, to tell whether there is more
+	stream := domain.PlanStream(id)
+	var p page
+	for {
+		want := chunk
+		if limit > 0 {
+			want = min(chunk, limit-p.read+1) // one more than the page takes: does the stream go on?
+		}
+		recs, err := r.store.ReadStream(ctx, stream, from, want)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, rec := range recs {
+			if p.full(limit, rec) {
+				return p.entries, true, nil
+			}
+			if err := p.take(ctx, rec, true); err != nil {
+				return nil, false, err
+			}
+			from = rec.Revision + 1
+		}
+		if len(recs) < want {
+			return p.entries, false, nil
+		}
 	}
-	recs, err := r.store.ReadStream(ctx, domain.PlanStream(id), from, n)
-	if err != nil {
-		return nil, false, err
-	}
-	if limit > 0 && len(recs) > limit {
-		recs, more = recs[:limit], true
-	}
-	entries, err = decodeAll(ctx, recs)
-	return entries, more, err
 }
 
 // Log returns up to limit events of the global log after position after, in commit order, and the
-// position of the last record read (after, if none). Streams that are not the ledger's (another
+// position of the last record read (after, if none); fewer when the page reaches MaxPageBytes.
+// limit <= 0 bounds the page by MaxPageBytes alone. Streams that are not the ledger's (another
 // application's, in a shared EventStoreDB) are passed over: they are counted in the page but not
 // returned, so that a page of them still moves a reader on.
 func (r *Reader) Log(ctx context.Context, after eventstore.Position, limit int) (entries []Entry, last eventstore.Position, err error) {
-	recs, err := r.store.ReadAll(ctx, after, limit)
-	if err != nil {
-		return nil, after, err
-	}
+	var p page
 	last = after
-	if len(recs) > 0 {
-		last = recs[len(recs)-1].Position
-	}
-	ours := recs[:0:0]
-	for _, rec := range recs {
-		if domain.IsLedgerStream(rec.Stream) {
-			ours = append(ours, rec)
-		}
-	}
-	entries, err = decodeAll(ctx, ours)
-	return entries, last, err
-}
-
-// decodeAll decodes recs, stopping when ctx ends.
-func decodeAll(ctx context.Context, recs []eventstore.RecordedEvent) ([]Entry, error) {
-	entries := make([]Entry, 0, len(recs))
-	for i, rec := range recs {
-		if i%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	for {
+		want := chunk
+		if limit > 0 {
+			if want = min(chunk, limit-p.read); want <= 0 {
+				return p.entries, last, nil
 			}
 		}
-		e, err := Decode(rec)
+		recs, err := r.store.ReadAll(ctx, last, want)
 		if err != nil {
-			return nil, err
+			return nil, after, err
 		}
-		entries = append(entries, e)
+		for _, rec := range recs {
+			if p.full(limit, rec) {
+				return p.entries, last, nil
+			}
+			if err := p.take(ctx, rec, domain.IsLedgerStream(rec.Stream)); err != nil {
+				return nil, after, err
+			}
+			last = rec.Position
+		}
+		if len(recs) < want {
+			return p.entries, last, nil
+		}
 	}
-	return entries, nil
+}
+
+// page is a page being read.
+type page struct {
+	entries []Entry
+	read    int // records taken, returned or passed over
+	bytes   int // stored bytes of the entries
+}
+
+// full reports whether the page is done before rec: it has taken limit records (limit > 0), or rec
+// would take it past MaxPageBytes (a page always takes its first record).
+func (p *page) full(limit int, rec eventstore.RecordedEvent) bool {
+	if limit > 0 && p.read >= limit {
+		return true
+	}
+	return p.read > 0 && p.bytes+len(rec.Data)+len(rec.Metadata) > MaxPageBytes
+}
+
+// take counts rec into the page and, if keep, decodes it onto it; it stops with ctx's error once
+// the request is over (a timeout, or the client gone).
+func (p *page) take(ctx context.Context, rec eventstore.RecordedEvent, keep bool) error {
+	p.read++
+	if !keep {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e, err := Decode(rec)
+	if err != nil {
+		return err
+	}
+	p.entries = append(p.entries, e)
+	p.bytes += len(rec.Data) + len(rec.Metadata)
+	return nil
 }
 
 // Decode is one stored event as an Entry, or an error naming where it stands.

@@ -106,3 +106,45 @@ func TestDecodeNamesWhereAnEventIs(t *testing.T) {
 	_, err := history.Decode(eventstore.RecordedEvent{Position: 42, Stream: "plan-x", Revision: 3, Type: domain.TypePlanWithdrawn, Data: []byte(`{`), Metadata: []byte(`{}`)})
 	assert.ErrorContains(t, err, "position 42 (plan-x revision 3)")
 }
+
+// A page of a plan's stream stops when its request does, and is bounded in bytes however many
+// events it may hold.
+func TestPlanPagesStopWithTheirContextAndAreBoundedInBytes(t *testing.T) {
+	ctx := context.Background()
+	store := demoStore(t)
+	all, err := store.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	var id string
+	for _, rec := range all {
+		if agg, pid, _ := domain.ParseStream(rec.Stream); agg == domain.AggregatePlan {
+			id = pid
+			break
+		}
+	}
+	r := history.New(store)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, _, err = r.Plan(cancelled, id, 0, 1000)
+	assert.ErrorIs(t, err, context.Canceled)
+
+	// A stream of events of 300 KB each: a page of up to 1000 holds what fits in MaxPageBytes.
+	big := make([]byte, 300<<10)
+	for i := range big {
+		big[i] = 'a'
+	}
+	stream := domain.PlanStream(uuid.NewString())
+	for i := range 10 {
+		exp := eventstore.ExpectedRevision(eventstore.Exact(uint64(i - 1)))
+		if i == 0 {
+			exp = eventstore.NoStream
+		}
+		_, err := store.Append(ctx, stream, exp, eventstore.Event{ID: uuid.New(), Type: domain.TypePlanWithdrawn,
+			Data: append(append([]byte(`{"reason":"`), big...), `"}`...), Metadata: []byte(`{"schema_version":1}`)})
+		require.NoError(t, err)
+	}
+	id = stream[len("plan-"):]
+	page, more, err := r.Plan(ctx, id, 0, 1000)
+	require.NoError(t, err)
+	assert.True(t, more)
+	assert.Len(t, page, history.MaxPageBytes/(300<<10+40))
+}

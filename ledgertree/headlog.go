@@ -8,15 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
+
+	"assurance-ledger/internal/durable"
 )
 
 // HeadsFile is the file under the data directory that keeps every tree head the service issued.
 const HeadsFile = "tree-heads.jsonl"
 
 // HeadLog keeps the signed tree heads the service gives out, one JSON object per line, oldest first,
-// each appended and fsynced before it is served. They are what the service has committed to:
+// each appended and fsynced (and the file's directory, the first time) before it is served. They are what the service has committed to:
 // ledger verify checks each against the tree it recomputes from the log, so a log rewritten after a
 // head was given out cannot go unnoticed. A head is signed once per tree size: asking again at the
 // same size returns the stored one, so the file grows with the log, not with the number of requests.
@@ -26,6 +29,9 @@ type HeadLog struct {
 	signer *Signer
 	latest *TreeHead
 	now    func() time.Time
+	// dirSynced: the directory was synced after a head was stored by this process, so that the
+	// file is there after a power cut even if this process created it.
+	dirSynced bool
 }
 
 // OpenHeadLog opens the head log at path (created on the first head) for heads signed by signer.
@@ -73,6 +79,10 @@ func (l *HeadLog) Head(tree *Tree) (TreeHead, error) {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil && !l.dirSynced {
+		err = durable.SyncDir(filepath.Dir(l.path))
+		l.dirSynced = err == nil
+	}
 	if err != nil {
 		return TreeHead{}, fmt.Errorf("ledgertree: head log %s: %w", l.path, err)
 	}
@@ -104,9 +114,9 @@ func (l *HeadLog) Keep(ctx context.Context, f *Follower, every time.Duration) {
 	}
 }
 
-// dropTornLine cuts off a last line without its newline: a write a crash interrupted. Head returns a
-// head only after its whole line is synced, so that line was never given to anyone; cutting it lets
-// the next head start on a line of its own.
+// dropTornLine cuts off an unfinished last line (finished): a write a crash interrupted. Head
+// returns a head only after its whole line is synced, so that line was never given to anyone;
+// cutting it lets the next head start on a line of its own.
 func dropTornLine(path string) error {
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -115,18 +125,36 @@ func dropTornLine(path string) error {
 	if err != nil {
 		return fmt.Errorf("ledgertree: head log: %w", err)
 	}
-	if len(raw) == 0 || raw[len(raw)-1] == '\n' {
+	keep := finished(raw)
+	if keep == len(raw) {
 		return nil
 	}
-	if err := os.Truncate(path, int64(bytes.LastIndexByte(raw, '\n')+1)); err != nil {
+	if err := os.Truncate(path, int64(keep)); err != nil {
 		return fmt.Errorf("ledgertree: head log %s: cutting off an unfinished last line: %w", path, err)
 	}
 	return nil
 }
 
+// finished returns the length of raw's finished lines. A last line is unfinished when it has no
+// newline, or when it holds a NUL byte, which no head's JSON can: a power cut during its append
+// can leave the file its new size with only some of the line's sectors written, the others zero.
+// Every line before the last was synced before the last was written, so only the last can be torn.
+func finished(raw []byte) int {
+	end := bytes.LastIndexByte(raw, '\n') + 1
+	if end < len(raw) {
+		return end
+	}
+	last := bytes.LastIndexByte(raw[:max(end-1, 0)], '\n') + 1
+	if bytes.IndexByte(raw[last:end], 0) >= 0 {
+		return last
+	}
+	return end
+}
+
 // ReadHeads returns the heads stored at path, oldest first; none if there is no such file. A line
 // that is not a tree head is an error naming it: the file is evidence and is not skipped over. Only
-// an unfinished last line (no newline: a write a crash interrupted, never acknowledged) is ignored.
+// an unfinished last line (without its newline, or torn: a write a crash interrupted, never
+// acknowledged) is ignored.
 func ReadHeads(path string) ([]TreeHead, error) {
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -135,7 +163,7 @@ func ReadHeads(path string) ([]TreeHead, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledgertree: head log: %w", err)
 	}
-	raw = raw[:bytes.LastIndexByte(raw, '\n')+1]
+	raw = raw[:finished(raw)]
 	var heads []TreeHead
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)

@@ -2,8 +2,10 @@ package ledgertree_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/command"
+	"assurance-ledger/internal/lazyfs"
 	"assurance-ledger/ledgertree"
 )
 
@@ -83,6 +86,8 @@ func TestReadHeadsRefusesAMalformedLine(t *testing.T) {
 	}{
 		{"missing file", "", ""},
 		{"unfinished last line", "{\"tree_si", ""},
+		{"torn last line", "{\"tree_si\x00\x00\x00\x00:1}\n", ""},
+		{"a NUL before the last line", "{\"tree_size\":1\x00}\n{\"tree_size\":1}\n", "line 1"},
 		{"not json", "{\"tree_size\":1}\nnope\n", "line 2"},
 		{"unknown member", "{\"tree_size\":1,\"extra\":true}\n", "line 1"},
 	}
@@ -132,4 +137,61 @@ func TestHeadLogDropsALineACrashCutShort(t *testing.T) {
 	heads, err = ledgertree.ReadHeads(path)
 	require.NoError(t, err)
 	assert.Equal(t, []ledgertree.TreeHead{first, second}, heads)
+}
+
+// A head line a power cut tore (the file grown to its end, some of its sectors never written, so
+// zero) is dropped when the log is reopened, as a line without its newline is; a head before it is
+// kept, and the next head is appended after it.
+func TestHeadLogDropsALineAPowerCutTore(t *testing.T) {
+	for _, tail := range []string{"\n", ""} {
+		path := filepath.Join(t.TempDir(), ledgertree.HeadsFile)
+		s := testSigner(t, 'k')
+		tree, _ := buildTree(t, 3)
+		log, err := ledgertree.OpenHeadLog(path, s)
+		require.NoError(t, err)
+		first, err := log.Head(tree)
+		require.NoError(t, err)
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		require.NoError(t, err)
+		_, err = f.WriteString(strings.Repeat("\x00", 512) + `a","timestamp":"2026-01-01T00:00:00Z"}` + tail)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+
+		heads, err := ledgertree.ReadHeads(path)
+		require.NoError(t, err)
+		assert.Equal(t, []ledgertree.TreeHead{first}, heads)
+		log, err = ledgertree.OpenHeadLog(path, s)
+		require.NoError(t, err)
+		_, err = tree.Append(leaf(3))
+		require.NoError(t, err)
+		second, err := log.Head(tree)
+		require.NoError(t, err)
+		heads, err = ledgertree.ReadHeads(path)
+		require.NoError(t, err)
+		assert.Equal(t, []ledgertree.TreeHead{first, second}, heads)
+	}
+}
+
+// A head given out is in the head log after a power cut, the first one too, which created the file.
+func TestHeadLogSurvivesAPowerCut(t *testing.T) {
+	for _, mode := range lazyfs.Modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			fs := lazyfs.MountForTest(t)
+			path := filepath.Join(fs.Dir(), ledgertree.HeadsFile)
+			log, err := ledgertree.OpenHeadLog(path, testSigner(t, 'k'))
+			require.NoError(t, err)
+			tree, leaves := buildTree(t, 3)
+			first, err := log.Head(tree)
+			require.NoError(t, err)
+			_, err = tree.Append(leaf(len(leaves)))
+			require.NoError(t, err)
+			second, err := log.Head(tree)
+			require.NoError(t, err)
+			fs.Crash(mode, rand.New(rand.NewPCG(uint64(mode), 1)))
+			require.NoError(t, fs.Remount())
+			stored, err := ledgertree.ReadHeads(path)
+			require.NoError(t, err)
+			assert.Equal(t, []ledgertree.TreeHead{first, second}, stored)
+		})
+	}
 }

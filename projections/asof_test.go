@@ -78,3 +78,27 @@ func TestPositionAtTime(t *testing.T) {
 	rep := p.Report(projections.ReportFilter{AsOf: mid})
 	assert.False(t, rep.AsOf.After(time.Date(2009, 6, 1, 0, 0, 0, 0, time.UTC)), "as_of %s", rep.AsOf)
 }
+
+// Times outside what Unix nanoseconds hold (before 1677-09-21, after 2262-04-11) used to wrap:
+// 1425 answered a position in 2009 and 9999 no position at all.
+func TestPositionAtAnyTime(t *testing.T) {
+	store := demoStore(t)
+	p := projections.New(store, nil)
+	require.NoError(t, p.CatchUp(context.Background()))
+	for _, tc := range []struct {
+		at   time.Time
+		want eventstore.Position // 0: before the first event
+	}{
+		{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), 0},
+		{time.Date(1425, 1, 1, 0, 0, 0, 0, time.UTC), 0},
+		{time.Date(1677, 9, 21, 0, 12, 43, 145224191, time.UTC), 0}, // the earliest UnixNano holds, and one before
+		{time.Date(1677, 9, 21, 0, 12, 43, 145224192, time.UTC), 0},
+		{time.Date(2262, 4, 11, 23, 47, 16, 854775807, time.UTC), p.Applied()}, // the latest, and one after
+		{time.Date(2262, 4, 11, 23, 47, 16, 854775808, time.UTC), p.Applied()},
+		{time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), p.Applied()},
+	} {
+		got, ok := p.PositionAt(tc.at)
+		assert.Equal(t, tc.want, got, "%s", tc.at)
+		assert.Equal(t, tc.want != 0, ok, "%s", tc.at)
+	}
+}

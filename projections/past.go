@@ -200,21 +200,39 @@ func (p *Projector) planAt(ctx context.Context, id string, pos eventstore.Positi
 
 // refold applies a stream's events up to pos.
 func (p *Projector) refold(ctx context.Context, stream string, pos eventstore.Position, apply func(domain.Event) error) error {
-	events, err := p.store.ReadStream(ctx, stream, 0, 0)
-	if err != nil {
-		return err
-	}
-	for _, rec := range events {
-		if rec.Position > pos {
-			break
-		}
-		e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+	return p.foldStream(ctx, stream, pos, func(_ eventstore.RecordedEvent, e domain.Event) error { return apply(e) })
+}
+
+// refoldPage is how many events a refold reads from the store at a time: a stream at the domain's
+// limits holds tens of MB, which a refold need never hold at once besides what it folds them into.
+const refoldPage = 32
+
+// foldStream calls apply with each event of stream up to pos, in order, reading a page at a time
+// and stopping with ctx's error when the request that asked is over.
+func (p *Projector) foldStream(ctx context.Context, stream string, pos eventstore.Position, apply func(eventstore.RecordedEvent, domain.Event) error) error {
+	for from := uint64(0); ; {
+		recs, err := p.store.ReadStream(ctx, stream, from, refoldPage)
 		if err != nil {
 			return err
 		}
-		if err := apply(e); err != nil {
-			return err
+		for _, rec := range recs {
+			if rec.Position > pos {
+				return nil
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+			if err != nil {
+				return err
+			}
+			if err := apply(rec, e); err != nil {
+				return err
+			}
+			from = rec.Revision + 1
+		}
+		if len(recs) < refoldPage {
+			return nil
 		}
 	}
-	return nil
 }

@@ -124,25 +124,18 @@ func (p *Projector) PlanAsOfAt(ctx context.Context, id string, pos eventstore.Po
 	if v == nil {
 		return PlanState{}, false, nil
 	}
-	events, err := p.store.ReadStream(ctx, domain.PlanStream(id), 0, 0)
-	if err != nil {
-		return PlanState{}, false, err
-	}
 	plan := domain.NewPlan()
 	var revision uint64
 	var last eventstore.Position
-	for _, rec := range events {
-		if rec.Position > pos {
-			break
-		}
-		e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
-		if err != nil {
-			return PlanState{}, false, err
-		}
-		if err := plan.Apply(e); err != nil {
-			return PlanState{}, false, err
-		}
+	err = p.foldStream(ctx, domain.PlanStream(id), pos, func(rec eventstore.RecordedEvent, e domain.Event) error {
 		revision, last = rec.Revision, rec.Position
+		if _, ok := e.Data.(domain.VersionEvent); ok {
+			plan.ForgetContent() // only the last version's content is shown
+		}
+		return plan.Apply(e)
+	})
+	if err != nil {
+		return PlanState{}, false, err
 	}
 	if !plan.Exists() {
 		return PlanState{}, false, nil

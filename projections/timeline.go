@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -18,7 +19,7 @@ type timeline struct {
 }
 
 func (t *timeline) add(p eventstore.Position, at time.Time) {
-	stamp := at.UnixNano()
+	stamp := unixNanoClamped(at)
 	if n := len(t.maxStamp); n > 0 && t.maxStamp[n-1] > stamp {
 		stamp = t.maxStamp[n-1]
 	}
@@ -39,7 +40,7 @@ func doubled[T any](s []T) []T {
 // positionAt returns the position of the last event of the prefix recorded at or before at, and false
 // if no event was.
 func (t *timeline) positionAt(at time.Time) (eventstore.Position, bool) {
-	stamp := at.UnixNano()
+	stamp := unixNanoClamped(at)
 	n := sort.Search(len(t.maxStamp), func(i int) bool { return t.maxStamp[i] > stamp })
 	if n == 0 {
 		return 0, false
@@ -54,4 +55,25 @@ func (t *timeline) timeAt(p eventstore.Position) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, t.maxStamp[i]).UTC(), true
+}
+
+// The instants UnixNano can represent: about 1677-09-21 to 2262-04-11.
+var (
+	earliestNano = time.Unix(0, math.MinInt64)
+	latestNano   = time.Unix(0, math.MaxInt64)
+)
+
+// unixNanoClamped is at as Unix nanoseconds, with an instant outside what those can hold taken as
+// the nearest they can: UnixNano's result is undefined there (it wraps), which turned 1425 into a
+// date in 2009 and 9999 into one before any event. Clamping keeps the order, which is all the
+// search needs: a time before 1677 comes before every event and one after 2262 after every event
+// (events are stamped by the ledger's clock, well inside the range).
+func unixNanoClamped(at time.Time) int64 {
+	switch {
+	case at.Before(earliestNano):
+		return math.MinInt64
+	case at.After(latestNano):
+		return math.MaxInt64
+	}
+	return at.UnixNano()
 }

@@ -3,6 +3,7 @@ package verify_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -116,7 +117,7 @@ func TestEveryKindOfTamperingIsNamed(t *testing.T) {
 		}), 4, "position 3"}, // the next event's prev_hash no longer matches: both are named
 		{"written by a newer ledger", edit(6, func(e *eventstore.RecordedEvent) {
 			// Intact as stored, hash and all: the finding is that this code cannot read it.
-			meta := bytes.Replace(e.Metadata, []byte(`"schema_version":1`), []byte(`"schema_version":2`), 1)
+			meta := bytes.Replace(e.Metadata, fmt.Appendf(nil, `"schema_version":%d`, eventcodec.SchemaVersion), fmt.Appendf(nil, `"schema_version":%d`, eventcodec.SchemaVersion+1), 1)
 			old := between(meta, `"hash":"`, `"`)
 			fresh, err := eventcodec.ChainHash(between(meta, `"prev_hash":"`, `"`), e.Type, e.Data, meta)
 			if err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"html/template"
-	"net/http"
 	"strings"
 	"time"
 
@@ -27,10 +26,6 @@ func (d *dashboard) base(c echo.Context, title string, p params) base {
 	return base{Title: title, Actor: actorOf(c), Params: p, Path: c.Request().URL.Path}
 }
 
-// CanSeeSHA and CanSeeSRO let a page link only to what the reader may open.
-func (b base) CanSeeSHA(code string) bool { return canSeeSHA(b.Actor, code) }
-func (b base) CanSeeSRO(ods string) bool  { return canSeeSRO(b.Actor, ods) }
-
 // OwnSHA is the SHA page of a reader acting for an SHA, for the navigation.
 func (b base) OwnSHA() bool { return b.Actor.Role == domain.RoleSHAAssurer }
 
@@ -52,12 +47,6 @@ type errorPage struct {
 func (d *dashboard) errorPage(c echo.Context, status int, heading, message string) error {
 	b := base{Title: heading, Actor: actorOf(c), Path: c.Request().URL.Path}
 	return d.render(c, status, "error", errorPage{base: b, Heading: heading, Message: message})
-}
-
-func (d *dashboard) forbidden(c echo.Context, what string) error {
-	a := actorOf(c)
-	return d.errorPage(c, http.StatusForbidden, "Not available to you",
-		fmt.Sprintf("%s is for %s. You are signed in as %s, %s for %s.", "This page", what, a.Name, roleLabel(a.Role), a.Org))
 }
 
 var statusLabels = map[domain.Status]string{

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -20,10 +21,16 @@ type planPage struct {
 	Plan             projections.PlanState
 	LHCName, SHAName string
 	Timeline         []timelineEntry
-	Versions         []versionInfo
-	From, To         versionInfo
-	Changes          []change
+	// Earlier and Later link to the timeline's neighbouring pages; empty at either end.
+	Earlier, Later string
+	Versions       []versionInfo
+	From, To       versionInfo
+	Changes        []change
 }
+
+// timelinePage is how many events the plan page's timeline shows at once: a plan's stream may hold
+// thousands (domain.MaxPlanEvents), and the page reads only what it shows.
+const timelinePage = 100
 
 // timelineEntry is one event of the plan's stream, read from the log itself.
 type timelineEntry struct {
@@ -70,6 +77,11 @@ func (d *dashboard) plan(c echo.Context) error {
 		found bool
 	)
 	if p.AsOf {
+		release, refused := d.expensive(c)
+		if release == nil {
+			return refused
+		}
+		defer release()
 		st, found, err = d.Projections.PlanAsOf(ctx, id, p.Position)
 	} else {
 		st, found, err = d.Projections.Plan(ctx, id)
@@ -80,11 +92,6 @@ func (d *dashboard) plan(c echo.Context) error {
 	if !found {
 		return d.errorPage(c, http.StatusNotFound, "No such plan", "No plan "+id+" had been submitted"+asOfWords(p)+".")
 	}
-	// The timeline is read from the log, not a model of it, and stops where the plan's state does.
-	events, _, err := d.history.Plan(ctx, id, 0, 0)
-	if err != nil {
-		return err
-	}
 	page := planPage{base: d.base(c, "Plan "+st.LHCID+" "+st.Round, p), Plan: st}
 	if o, ok := d.Projections.Organisation(st.SHACode); ok {
 		page.SHAName = o.Name
@@ -94,38 +101,98 @@ func (d *dashboard) plan(c echo.Context) error {
 			page.LHCName = l.Name
 		}
 	}
-	for _, h := range events {
-		if h.Position > st.Position {
-			break
-		}
-		e := h.Event
-		page.Timeline = append(page.Timeline, timelineEntry{Position: h.Position, Revision: h.Revision, Type: h.Type,
-			RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, PrevHash: e.Meta.PrevHash, Hash: e.Meta.Hash, Summary: summarise(e.Data)})
-		if v, ok := e.Data.(domain.VersionEvent); ok {
-			n, c := v.VersionContent()
-			page.Versions = append(page.Versions, versionInfo{Number: n, Content: c})
-		}
+	if err := d.timeline(c, &page); err != nil {
+		return err
 	}
 	for _, vh := range st.VersionsHistory {
-		if i := vh.Version - 1; i >= 0 && i < len(page.Versions) {
-			for _, s := range vh.SignOffs {
-				page.Versions[i].Signed = append(page.Versions[i].Signed, s.ODSCode)
-			}
-			if vh.Assurance != nil {
-				page.Versions[i].Assured = vh.Assurance.Outcome
-			}
+		v := versionInfo{Number: vh.Version}
+		for _, s := range vh.SignOffs {
+			v.Signed = append(v.Signed, s.ODSCode)
 		}
+		if vh.Assurance != nil {
+			v.Assured = vh.Assurance.Outcome
+		}
+		page.Versions = append(page.Versions, v)
 	}
 	from, to := defaultComparison(page.Versions)
 	from = versionParam(c.QueryParam("from"), len(page.Versions), from)
 	to = versionParam(c.QueryParam("to"), len(page.Versions), to)
 	if len(page.Versions) > 0 {
+		if err := d.versionContents(ctx, id, st, page.Versions, from, to); err != nil {
+			return err
+		}
 		page.From, page.To = page.Versions[from-1], page.Versions[to-1]
 		if page.Changes, err = diffContent(page.From.Content, page.To.Content); err != nil {
 			return err
 		}
 	}
 	return d.render(c, http.StatusOK, "plan", page)
+}
+
+// timeline reads one page of the plan's stream, from the log itself (not a model of it), from
+// revision timeline_from, ending where the plan's state does (its as-of position).
+func (d *dashboard) timeline(c echo.Context, page *planPage) error {
+	st := page.Plan
+	from := uint64(0)
+	if n, err := strconv.ParseUint(c.QueryParam("timeline_from"), 10, 64); err == nil && n <= st.Revision {
+		from = n
+	}
+	events, more, err := d.history.Plan(c.Request().Context(), st.PlanID, from, timelinePage)
+	if err != nil {
+		return err
+	}
+	for _, h := range events {
+		if h.Position > st.Position {
+			more = false
+			break
+		}
+		e := h.Event
+		page.Timeline = append(page.Timeline, timelineEntry{Position: h.Position, Revision: h.Revision, Type: h.Type,
+			RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, PrevHash: e.Meta.PrevHash, Hash: e.Meta.Hash, Summary: summarise(e.Data)})
+	}
+	link := func(rev uint64) string {
+		q := c.Request().URL.Query()
+		q.Set("timeline_from", strconv.FormatUint(rev, 10))
+		return c.Request().URL.Path + "?" + q.Encode() + "#timeline-h"
+	}
+	if from > 0 {
+		page.Earlier = link(from - min(from, timelinePage))
+	}
+	if more && len(page.Timeline) > 0 && page.Timeline[len(page.Timeline)-1].Revision < st.Revision {
+		page.Later = link(page.Timeline[len(page.Timeline)-1].Revision + 1)
+	}
+	return nil
+}
+
+// versionContents fills in the content of versions from and to (numbers from 1), reading the
+// plan's stream a page at a time up to the later of them and keeping only those two: what the
+// comparison needs, whatever the number and size of the versions. The state's own version is
+// taken from the state.
+func (d *dashboard) versionContents(ctx context.Context, id string, st projections.PlanState, vs []versionInfo, from, to int) error {
+	want := map[int]bool{from: true, to: true}
+	if want[st.Version] {
+		vs[st.Version-1].Content = st.Content
+		delete(want, st.Version)
+	}
+	for rev := uint64(0); len(want) > 0; {
+		events, more, err := d.history.Plan(ctx, id, rev, 0)
+		if err != nil {
+			return err
+		}
+		for _, h := range events {
+			if v, ok := h.Event.Data.(domain.VersionEvent); ok {
+				if n, c := v.VersionContent(); want[n] {
+					vs[n-1].Content = c
+					delete(want, n)
+				}
+			}
+			rev = h.Revision + 1
+		}
+		if !more || len(events) == 0 {
+			break
+		}
+	}
+	return nil
 }
 
 // defaultComparison answers "what changed between what was signed and what was assured": the

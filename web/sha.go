@@ -66,9 +66,6 @@ type waitingItem struct {
 
 func (d *dashboard) sha(c echo.Context) error {
 	code := c.Param("code")
-	if !canSeeSHA(actorOf(c), code) {
-		return d.forbidden(c, "the SHA "+code+", NHS Connecting for Health, auditors and administrators")
-	}
 	p, err := readParams(c, d.Projections)
 	if err != nil {
 		return d.errorPage(c, http.StatusBadRequest, "Cannot read “as of”", err.Error())
@@ -78,6 +75,11 @@ func (d *dashboard) sha(c echo.Context) error {
 		found bool
 	)
 	if p.AsOf {
+		release, refused := d.expensive(c)
+		if release == nil {
+			return refused
+		}
+		defer release()
 		st, found, err = d.Projections.SHAStatusAsOf(c.Request().Context(), code, p.Round, p.Position)
 		if err != nil {
 			return err

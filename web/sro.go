@@ -16,9 +16,6 @@ type sroPage struct {
 
 func (d *dashboard) sro(c echo.Context) error {
 	ods := c.Param("ods")
-	if !canSeeSRO(actorOf(c), ods) {
-		return d.forbidden(c, "the organisation "+ods+", auditors and administrators")
-	}
 	p, err := readParams(c, d.Projections)
 	if err != nil {
 		return d.errorPage(c, http.StatusBadRequest, "Cannot read “as of”", err.Error())
@@ -28,6 +25,11 @@ func (d *dashboard) sro(c echo.Context) error {
 		found bool
 	)
 	if p.AsOf {
+		release, refused := d.expensive(c)
+		if release == nil {
+			return refused
+		}
+		defer release()
 		ev, found, err = d.Projections.SROEvidenceAsOf(c.Request().Context(), ods, p.Position)
 		if err != nil {
 			return err
@@ -45,9 +47,6 @@ func (d *dashboard) sro(c echo.Context) error {
 // the API alone decides what the bundle holds and who may have it.
 func (d *dashboard) bundle(c echo.Context) error {
 	ods := c.Param("ods")
-	if !canSeeSRO(actorOf(c), ods) {
-		return d.forbidden(c, "the organisation "+ods+", auditors and administrators")
-	}
 	ck, err := c.Cookie(sessionCookie)
 	if err != nil {
 		return c.Redirect(http.StatusSeeOther, "/login")

@@ -7,6 +7,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -32,6 +35,19 @@ type Config struct {
 	// Limit spends one of a signed-in person's requests, or says how long to wait: the API's
 	// per-person limit (api.RateLimit.TakePerson), so pages are no way round it. nil: no limit.
 	Limit func(personID string) (retryAfter time.Duration, ok bool)
+	// Expensive admits one of a person's expensive reads (a page as of a past time), or says no:
+	// the API's gate (api.ReadGate.Enter), shared so that pages are no way round it. nil: no bound.
+	Expensive func(personID string) (release func(), ok bool)
+	// LimitAddress does the same for a client address that is not signed in (the sign-in form,
+	// the stylesheet and script, a page that sends the visitor to sign in):
+	// api.RateLimit.TakeAddress. nil: no limit.
+	LimitAddress func(ip string) (retryAfter time.Duration, ok bool)
+	// PublicURL is where people reach the dashboard when a proxy ending TLS stands in front of
+	// it: an https URL makes the session cookie Secure whatever the connection to this server.
+	PublicURL *url.URL
+	// TrustedProxies are the addresses (of such a proxy) whose X-Forwarded-Proto: https is
+	// believed; from any other address the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 type dashboard struct {
@@ -56,11 +72,13 @@ func Mount(e *echo.Echo, cfg Config) {
 	if err != nil {
 		panic(err)
 	}
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(static))), pagePolicy)
-	e.GET("/login", d.loginForm, pagePolicy)
-	e.POST("/login", d.login, pagePolicy)
-	e.POST("/logout", d.logout, pagePolicy)
-	// Page routes take their middleware one by one: an Echo group on "/" would also claim every
+	e.GET("/static/*", staticFiles(static), pagePolicy, d.limitAddress)
+	e.GET("/login", d.loginForm, pagePolicy, d.limitAddress)
+	e.POST("/login", d.login, pagePolicy, d.limitAddress)
+	e.POST("/logout", d.logout, pagePolicy, d.limitAddress)
+	// Every signed-in role may open every page, as it may call every read route of the API the
+	// pages show (api/server.go): only sign-in is checked. Page routes take their middleware one by
+	// one: an Echo group on "/" would also claim every
 	// unknown path, and the API's 404s must stay problem+json.
 	signedIn := []echo.MiddlewareFunc{pagePolicy, d.signedIn}
 	e.GET("/", d.overview, signedIn...)
@@ -76,6 +94,20 @@ func parsePages() map[string]*template.Template {
 		pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return pages
+}
+
+// staticFiles serves the files under static/ and nothing else: a directory (the folder itself
+// included) is 404, where http.FileServer would list it.
+func staticFiles(static fs.FS) echo.HandlerFunc {
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	return func(c echo.Context) error {
+		name := c.Param("*")
+		if fi, err := fs.Stat(static, name); err != nil || fi.IsDir() || name == "" || strings.HasSuffix(name, "/") {
+			return echo.ErrNotFound
+		}
+		files.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
 }
 
 // pagePolicy replaces the API's "nothing at all" content security policy with one that lets a page

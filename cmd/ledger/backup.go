@@ -108,12 +108,15 @@ func download(ctx context.Context, base, token string, w io.Writer) error {
 	return nil
 }
 
+// checkedTempPrefix begins the names of writeChecked's temporary files.
+const checkedTempPrefix = ".ledger-backup-"
+
 // writeChecked writes a store file to path through fill: into a temporary file beside it, which
 // must open as a ledger store whose every chain verifies, then synced and renamed into place. A
 // failure leaves path as it was.
 func writeChecked(ctx context.Context, path string, fill func(io.Writer) error) (verify.Report, int64, error) {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".ledger-backup-*")
+	tmp, err := os.CreateTemp(dir, checkedTempPrefix+"*")
 	if err != nil {
 		return verify.Report{}, 0, fmt.Errorf("cannot write beside %s: %w", path, err)
 	}

@@ -92,6 +92,34 @@ func TestBackupWhileWritingIsAConsistentPrefix(t *testing.T) {
 	require.Greater(t, len(final), prev, "writes went on after the last backup")
 }
 
+// A restore cut short leaves its temporary copy in the data directory: the restore run again takes
+// the directory for empty and removes it, while anything else there still makes it refuse.
+func TestRestoreRunsAgainAfterAnInterruptedRestore(t *testing.T) {
+	dir := t.TempDir()
+	writeLedger(t, dir)
+	out := filepath.Join(t.TempDir(), "ledger-backup.db")
+	code, _, stderr := runCLI(t, "backup", "--data", dir, "--out", out)
+	require.Equal(t, 0, code, stderr)
+
+	restored := t.TempDir()
+	left := filepath.Join(restored, checkedTempPrefix+"123456")
+	require.NoError(t, os.WriteFile(left, []byte("half a copy"), 0o600))
+	other := filepath.Join(restored, "notes.txt")
+	require.NoError(t, os.WriteFile(other, nil, 0o600))
+	code, _, stderr = runCLI(t, "restore", "--from", out, "--data", restored)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "is not empty")
+	assert.FileExists(t, left, "nothing is removed from a directory the restore refuses")
+
+	require.NoError(t, os.Remove(other))
+	code, _, stderr = runCLI(t, "restore", "--from", out, "--data", restored)
+	require.Equal(t, 0, code, stderr)
+	entries, err := os.ReadDir(restored)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "ledger.db", entries[0].Name())
+}
+
 func TestBackupAndRestoreCommands(t *testing.T) {
 	dir := t.TempDir()
 	writeLedger(t, dir)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"assurance-ledger/evidence"
+	"assurance-ledger/internal/durable"
 	"assurance-ledger/ledgertree"
 )
 
@@ -60,7 +61,9 @@ func evidenceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(out, append(raw, '\n'), 0o644); err != nil {
+			// Whole or not at all: a bundle torn by a crash would not verify, and an earlier bundle
+			// under the same name would be lost with it.
+			if err := durable.WriteFile(out, append(raw, '\n'), 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %s, %d sign-offs, %d events, tree head %d leaves, root %s\n",

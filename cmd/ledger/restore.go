@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"assurance-ledger/internal/durable"
 )
 
 func restoreCmd() *cobra.Command {
@@ -24,10 +28,8 @@ func restoreCmd() *cobra.Command {
 			if from == "" {
 				return errors.New("--from is required: the backup file to restore")
 			}
-			if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
-				return fmt.Errorf("%s is not empty: restore into an empty or new directory, never over a ledger", data)
-			} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("data directory %s: %w", data, err)
+			if err := emptyForRestore(data); err != nil {
+				return err
 			}
 			src, err := os.Open(from)
 			if err != nil {
@@ -38,7 +40,7 @@ func restoreCmd() *cobra.Command {
 			if st, err := src.Stat(); err != nil || st.Size() == 0 {
 				return fmt.Errorf("backup file %s is empty: not a backup", from)
 			}
-			if err := os.MkdirAll(data, 0o700); err != nil {
+			if err := durable.MkdirAll(data, 0o700); err != nil {
 				return fmt.Errorf("data directory %s: %w", data, err)
 			}
 			rep, _, err := writeChecked(cmd.Context(), storeFile(data), func(w io.Writer) error {
@@ -56,4 +58,28 @@ func restoreCmd() *cobra.Command {
 	cmd.Flags().StringVar(&from, "from", "", "backup file to restore (required)")
 	cmd.Flags().StringVar(&data, "data", "./ledger-data", "empty data directory to restore into")
 	return cmd
+}
+
+// emptyForRestore checks that data is empty or missing. The temporary copies a restore cut short
+// (by a crash or a power cut) left there count as nothing and are removed: they are never a store,
+// and the restore must be able to run again.
+func emptyForRestore(data string) error {
+	entries, err := os.ReadDir(data)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", data, err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), checkedTempPrefix) {
+			return fmt.Errorf("%s is not empty: restore into an empty or new directory, never over a ledger", data)
+		}
+	}
+	for _, e := range entries {
+		if err := os.Remove(filepath.Join(data, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("data directory %s: removing what an interrupted restore left: %w", data, err)
+		}
+	}
+	return nil
 }

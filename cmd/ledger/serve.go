@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,6 +29,9 @@ func serveCmd() *cobra.Command {
 		rateBurst      int
 		requestTimeout time.Duration
 		hb             heapBudget
+		maxTokenTTL    time.Duration
+		publicURL      string
+		trustedProxies []string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -37,6 +43,13 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			defer stopPacing()
+			front, err := parseFront(publicURL, trustedProxies)
+			if err != nil {
+				return err
+			}
+			if maxTokenTTL <= 0 {
+				return fmt.Errorf("--max-token-ttl %s must be positive", maxTokenTTL)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := checkDataDir(sf.data); err != nil {
@@ -71,6 +84,7 @@ func serveCmd() *cobra.Command {
 			svc, err := service.Open(ctx, service.Options{
 				Store: store, DataDir: sf.data, Secret: secret, Signer: treeKey, Log: log,
 				RequestTimeout: requestTimeout, RateLimit: rateLimit, RateBurst: rateBurst,
+				MaxTokenTTL: maxTokenTTL, PublicURL: front.publicURL, TrustedProxies: front.proxies,
 			})
 			if err != nil {
 				return err
@@ -90,7 +104,8 @@ func serveCmd() *cobra.Command {
 			svc.Start()
 			log.Info("serving", "addr", ln.Addr().String(), "tls", srv.TLSConfig != nil, "store", redact(sf.store), "data", sf.data,
 				"rate_limit", rateLimit, "rate_burst", rateBurst, "request_timeout", requestTimeout.String(),
-				"heap_budget_mib", pacedBudget(hb, paced))
+				"heap_budget_mib", pacedBudget(hb, paced), "max_token_ttl", maxTokenTTL.String(), "public_url", publicURL,
+				"trusted_proxies", strings.Join(trustedProxies, ","))
 			// On SIGTERM or SIGINT: stop accepting and finish what is in flight; then the service
 			// stops (saving the projections' snapshot) and the deferred Close closes the store last.
 			return serveHTTP(ctx, srv, ln, hopts.shutdownGrace, log)
@@ -105,5 +120,37 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().Float64Var(&rateLimit, "rate-limit", 1000, "requests a second allowed to each person (anonymous: each client address) on /v1; 0 for no limit")
 	cmd.Flags().IntVar(&rateBurst, "rate-burst", 2000, "requests each person may send at once before --rate-limit applies")
 	cmd.Flags().DurationVar(&requestTimeout, "request-timeout", 20*time.Second, "longest a request may be handled before it is answered 503")
+	cmd.Flags().DurationVar(&maxTokenTTL, "max-token-ttl", auth.DefaultMaxTTL, "longest lifetime (exp - iat) of a token the server accepts")
+	cmd.Flags().StringVar(&publicURL, "public-url", "", "the address people reach the service at, behind a proxy (https://...: the dashboard's cookie is Secure)")
+	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil, "address or CIDR of a proxy whose X-Forwarded-Proto is believed (repeatable)")
 	return cmd
+}
+
+// front is how the service is reached when a proxy stands in front of it.
+type front struct {
+	publicURL *url.URL
+	proxies   []netip.Prefix
+}
+
+func parseFront(publicURL string, proxies []string) (front, error) {
+	var f front
+	if publicURL != "" {
+		u, err := url.Parse(publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return front{}, fmt.Errorf("--public-url %q must be an http or https URL such as https://ledger.example.org", publicURL)
+		}
+		f.publicURL = u
+	}
+	for _, p := range proxies {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return front{}, fmt.Errorf("--trusted-proxy %q must be an IP address or a CIDR such as 10.0.0.0/24", p)
+			}
+			prefix = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
+		}
+		f.proxies = append(f.proxies, prefix.Masked())
+	}
+	return f, nil
 }

@@ -18,6 +18,7 @@ import (
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/eventstore/esdbstore"
+	"assurance-ledger/internal/durable"
 )
 
 // storeFlags are the flags every command that opens the ledger shares.
@@ -45,7 +46,7 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 			if _, err := os.Stat(path); err != nil {
 				return nil, fmt.Errorf("no ledger store at %s (is --data right?)", path)
 			}
-		} else if err := os.MkdirAll(f.data, 0o700); err != nil {
+		} else if err := durable.MkdirAll(f.data, 0o700); err != nil {
 			return nil, fmt.Errorf("data directory %s: %w", f.data, err)
 		}
 		s, err := boltstore.Open(path, boltstore.Options{})

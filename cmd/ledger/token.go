@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -18,6 +20,8 @@ func tokenCmd() *cobra.Command {
 		a    domain.Actor
 		role string
 		ttl  time.Duration
+		// maxTTL is the server's --max-token-ttl: a longer token would be refused, so none is minted.
+		maxTTL time.Duration
 		// loginURL is the dashboard's address; when set, the command prints a sign-in link instead.
 		loginURL string
 	)
@@ -25,9 +29,13 @@ func tokenCmd() *cobra.Command {
 		Use:   "token",
 		Short: "Mint a bearer token for this store (development and operations)",
 		Long: "Mint an HS256 bearer token signed with the store's secret (LEDGER_JWT_SECRET, else <data>/jwt-secret,\n" +
-			"generated on first use). The ledger trusts the claims it carries, so keep minted tokens as you would the secret.",
+			"generated on first use), with a random jti that `ledger token revoke` can name it by. The ledger trusts the\n" +
+			"claims it carries, so keep minted tokens as you would the secret.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if ttl > maxTTL {
+				return fmt.Errorf("--ttl %s is longer than --max-token-ttl %s: the server would refuse the token", ttl, maxTTL)
+			}
 			a.Role = domain.Role(role)
 			secret, err := auth.LoadSecret(data)
 			if err != nil {
@@ -55,12 +63,80 @@ func tokenCmd() *cobra.Command {
 	f.StringVar(&a.Name, "name", "", "person's name (required)")
 	f.StringVar(&role, "role", "", "admin, pct_commissioner, provider, chief_executive, sha_assurer, cfh or auditor (required)")
 	f.StringVar(&a.Org, "org", "", "ODS code of the organisation acted for (required)")
-	f.DurationVar(&ttl, "ttl", 24*time.Hour, "lifetime")
+	f.DurationVar(&ttl, "ttl", 24*time.Hour, "lifetime, at most --max-token-ttl")
+	f.DurationVar(&maxTTL, "max-token-ttl", auth.DefaultMaxTTL, "the server's --max-token-ttl")
 	f.StringVar(&loginURL, "login-url", "", "print a one-click dashboard sign-in link for the service at this base URL (e.g. http://127.0.0.1:8080)")
 	f.Lookup("login-url").NoOptDefVal = "http://127.0.0.1:8080"
 	for _, name := range []string{"sub", "name", "role", "org"} {
 		_ = cmd.MarkFlagRequired(name)
 	}
+	cmd.AddCommand(tokenRevokeCmd())
+	return cmd
+}
+
+func tokenRevokeCmd() *cobra.Command {
+	var (
+		data   string
+		jti    string
+		maxTTL time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "revoke [token]",
+		Short: "Revoke a token: refused from now on, across restarts, until it would have expired",
+		Long: "Record in <data>/" + auth.RevocationsFile + " that a token may no longer be used. Give the token itself (as the\n" +
+			"argument, or on standard input), or only its id with --jti when the token is lost: an id alone is kept for\n" +
+			"--max-token-ttl, the longest any token can live. A running server reading the same data directory refuses\n" +
+			"the token within a second. The dashboard's \"Sign out\" revokes the signed-in token the same way.",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			revs, err := auth.OpenRevocations(data, nil)
+			if err != nil {
+				return err
+			}
+			if jti != "" {
+				if len(args) > 0 {
+					return errors.New("give a token or --jti, not both")
+				}
+				if _, err := revs.Revoke(jti, time.Now().Add(maxTTL)); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "revoked token %s\n", jti)
+				return nil
+			}
+			tok := ""
+			if len(args) > 0 {
+				tok = args[0]
+			} else {
+				raw, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), 64<<10))
+				if err != nil {
+					return err
+				}
+				tok = string(raw)
+			}
+			tok = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(tok), "Bearer "))
+			if tok == "" {
+				return errors.New("give the token to revoke (argument or standard input), or its id with --jti")
+			}
+			secret, err := auth.LoadSecret(data)
+			if err != nil {
+				return err
+			}
+			recorded, err := auth.NewVerifier(secret, nil, auth.WithRevocations(revs)).Revoke(tok)
+			if err != nil {
+				return err
+			}
+			if !recorded {
+				fmt.Fprintln(cmd.OutOrStdout(), "the token has already expired: nothing to revoke")
+				return nil
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "revoked")
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&data, "data", "./ledger-data", "data directory of the server that must refuse the token")
+	f.StringVar(&jti, "jti", "", "revoke by token id (the jti claim) instead of by the token")
+	f.DurationVar(&maxTTL, "max-token-ttl", auth.DefaultMaxTTL, "the server's --max-token-ttl: how long an id given with --jti is kept")
 	return cmd
 }
 

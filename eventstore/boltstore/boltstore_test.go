@@ -69,6 +69,31 @@ func TestOpenCreatesPrivateFile(t *testing.T) {
 	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
 }
 
+// A new store file is laid out under a temporary name and linked into place (a power cut must
+// never leave a torn store under its name: TestPowerLossAtFirstStart); what a cut left under the
+// temporary name is never taken for it, and is gone once the store is open.
+func TestOpenLaysOutANewFileUnderATemporaryName(t *testing.T) {
+	for _, existing := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "ledger.db")
+		if existing {
+			s, err := boltstore.Open(path, boltstore.Options{})
+			require.NoError(t, err)
+			require.NoError(t, s.Close())
+		}
+		require.NoError(t, os.WriteFile(path+".new", []byte("torn by a power cut"), 0o600))
+		s, err := boltstore.Open(path, boltstore.Options{})
+		require.NoError(t, err)
+		_, err = s.Append(t.Context(), "acct", eventstore.NoStream, newEvent("E", "x"))
+		require.NoError(t, err)
+		require.NoError(t, s.Close())
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		require.Len(t, entries, 1, "existing store: %v", existing)
+		assert.Equal(t, "ledger.db", entries[0].Name())
+	}
+}
+
 func TestOpenAcceptsEmptyFiles(t *testing.T) {
 	cases := map[string]func(t *testing.T, path string){
 		"zero bytes": func(t *testing.T, path string) { require.NoError(t, os.WriteFile(path, nil, 0o600)) },

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -14,6 +17,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/durable"
 )
 
 // ErrLocked is matched (errors.Is) by the error of Open on a file that another Store holds.
@@ -90,6 +94,14 @@ func Open(path string, opts Options) (_ *Store, err error) {
 	if timeout <= 0 {
 		timeout = time.Second
 	}
+	switch _, err := os.Stat(path); {
+	case errors.Is(err, fs.ErrNotExist) && !opts.NoSync:
+		if err := createFile(path, timeout); err != nil {
+			return nil, fmt.Errorf("create store file %s: %w", path, err)
+		}
+	case err == nil:
+		_ = os.Remove(path + ".new") // left by a cut after the store was linked into place
+	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
 		Timeout:      timeout,
 		NoSync:       opts.NoSync,
@@ -131,6 +143,32 @@ func Open(path string, opts Options) (_ *Store, err error) {
 	}
 	go s.write()
 	return s, nil
+}
+
+// createFile lays out an empty bbolt file at path whole or not at all: under a temporary name,
+// synced by bbolt, then linked to path (which fails if another process made path meanwhile, whose
+// file is then used), and the directory synced. bbolt creating path itself would give it its name
+// before its first pages are synced: a power cut could leave path torn (a store no start would
+// open again) or, its directory never synced, take it away with every append acknowledged in it.
+func createFile(path string, timeout time.Duration) error {
+	tmp := path + ".new"
+	// What a cut left under this name was never the store: it is laid out anew.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	db, err := bbolt.Open(tmp, 0o600, &bbolt.Options{Timeout: timeout, FreelistType: bbolt.FreelistMapType})
+	if err != nil {
+		return err
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	err = os.Link(tmp, path)
+	_ = os.Remove(tmp)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return durable.SyncDir(filepath.Dir(path))
 }
 
 // Path returns the file the store was opened on.

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
 	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/durable"
 )
 
 // Format 1 keyed the streams index, and a heads index of each stream's last revision, by stream
@@ -30,11 +32,15 @@ import (
 var bucketHeads1 = []byte("heads")
 
 // keepFormat1Copy writes the whole format 1 file, as it stands, to a new file beside it and syncs
-// it: an upgraded file cannot be opened by the builds that wrote format 1, so an operator who must
-// go back to one keeps this copy. It returns the copy's path.
+// it and its directory: an upgraded file cannot be opened by the builds that wrote format 1, so an
+// operator who must go back to one keeps this copy. It returns the copy's path. The copy is written
+// under a temporary name and renamed, so that a file under the copy's name is always whole: one a
+// cut interrupted is never taken for the copy, and an upgrade tried again in the same second (after
+// a cut before it committed) replaces its copy with the same bytes.
 func keepFormat1Copy(db *bbolt.DB, path string, now time.Time) (string, error) {
 	copyPath := fmt.Sprintf("%s.format1-%s", path, now.UTC().Format("20060102T150405Z"))
-	f, err := os.OpenFile(copyPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp := copyPath + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return "", err
 	}
@@ -48,7 +54,15 @@ func keepFormat1Copy(db *bbolt.DB, path string, now time.Time) (string, error) {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Rename(tmp, copyPath)
+	}
+	if err == nil {
+		// The copy must outlast a power cut before the upgrade it makes up for commits.
+		err = durable.SyncDir(filepath.Dir(copyPath))
+	}
 	if err != nil {
+		_ = os.Remove(tmp)
 		_ = os.Remove(copyPath)
 		return "", err
 	}

@@ -265,3 +265,33 @@ func TestUpgradeLeavesTheCurrentLayout(t *testing.T) {
 	assert.Equal(t, bucketsOf(fresh), bucketsOf(s))
 	assert.NotContains(t, bucketsOf(s), "heads")
 }
+
+// The format 1 copy is written under a temporary name and renamed: what a cut left under either name
+// (a torn temporary file, or the whole copy of an upgrade that did not commit, in the same second)
+// does not stop the next upgrade, which leaves one whole copy and no temporary file.
+func TestFormat1CopyReplacesWhatAnInterruptedUpgradeLeft(t *testing.T) {
+	path := writeFormat1(t, interleaved(), nil)
+	now := time.Date(2026, 12, 7, 15, 17, 17, 0, time.UTC)
+	copyPath := path + ".format1-20261207T151717Z"
+	require.NoError(t, os.WriteFile(copyPath+".tmp", []byte("torn by a power cut"), 0o600))
+	db, err := bbolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	defer db.Close()
+	for range 2 { // the second as after a cut before the upgrade committed
+		kept, err := keepFormat1Copy(db, path, now)
+		require.NoError(t, err)
+		assert.Equal(t, copyPath, kept)
+	}
+	copies, err := filepath.Glob(path + ".format1-*")
+	require.NoError(t, err)
+	assert.Equal(t, []string{copyPath}, copies)
+	require.NoError(t, db.Close())
+	copyDB, err := bbolt.Open(copyPath, 0o600, &bbolt.Options{ReadOnly: true})
+	require.NoError(t, err)
+	defer copyDB.Close()
+	require.NoError(t, copyDB.View(func(tx *bbolt.Tx) error {
+		assert.Equal(t, u64(1), tx.Bucket(bucketMeta).Get(keyVersion), "the copy is the format 1 file, whole")
+		assert.Equal(t, len(interleaved()), tx.Bucket(bucketEvents).Stats().KeyN)
+		return nil
+	}))
+}

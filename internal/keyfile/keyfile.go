@@ -30,7 +30,7 @@ func LoadOrCreate(dir, name string, generate func() (string, error)) (string, er
 	if strings.TrimSpace(secret) == "" {
 		return "", fmt.Errorf("creating %s: the generated secret is empty", path)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := durable.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
@@ -57,7 +57,11 @@ func LoadOrCreate(dir, name string, generate func() (string, error)) (string, er
 	case err != nil:
 		return "", fmt.Errorf("creating %s: %w", path, err)
 	}
-	_ = durable.SyncDir(dir) // best effort: the secret is in place, and a crash now loses only its name
+	// Until the directory is synced a power cut can take the name away, and the next start would
+	// make another secret, silently invalidating everything signed with this one: not best effort.
+	if err := durable.SyncDir(dir); err != nil {
+		return "", fmt.Errorf("creating %s: syncing its directory: %w", path, err)
+	}
 	return strings.TrimSpace(secret), nil
 }
 

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
@@ -52,6 +54,14 @@ type Options struct {
 	HeadEvery time.Duration
 	// Clock is the command handler's clock; nil: time.Now.
 	Clock func() time.Time
+	// MaxTokenTTL is the longest token lifetime accepted; 0: auth.DefaultMaxTTL. Revoked tokens are
+	// kept in DataDir (auth.RevocationsFile).
+	MaxTokenTTL time.Duration
+	// PublicURL is the address people reach the service at, when a proxy stands in front of it;
+	// an https URL marks the dashboard's cookie Secure. TrustedProxies are the addresses whose
+	// X-Forwarded-Proto is believed. Both are the dashboard's (web.Config).
+	PublicURL      *url.URL
+	TrustedProxies []netip.Prefix
 }
 
 // Service is a ledger built from Options: open Handler to serve it, Start to have it follow the log.
@@ -96,9 +106,15 @@ func Open(ctx context.Context, o Options) (*Service, error) {
 		Store: o.Store, Signer: o.Signer, log: o.Log, snapEvery: o.SnapshotEvery, headEvery: o.HeadEvery,
 		snapshotPath: filepath.Join(o.DataDir, projections.SnapshotFile),
 		Commands:     command.NewHandler(o.Store, command.Options{Clock: o.Clock}),
-		Tokens:       auth.NewVerifier(o.Secret, nil),
 	}
-	var err error
+	if o.MaxTokenTTL <= 0 {
+		o.MaxTokenTTL = auth.DefaultMaxTTL
+	}
+	revoked, err := auth.OpenRevocations(o.DataDir, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.Tokens = auth.NewVerifier(o.Secret, nil, auth.WithMaxTTL(o.MaxTokenTTL), auth.WithRevocations(revoked))
 	// The projections start from their snapshot when it is of this log, so that a restart reads
 	// only what was recorded since it was saved.
 	if s.Projections, err = projections.RestoreOrNew(ctx, o.Store, s.snapshotPath, o.Log); err != nil {
@@ -118,13 +134,15 @@ func Open(ctx context.Context, o Options) (*Service, error) {
 		_ = s.checkpoint.Close()
 		return nil, err
 	}
-	limit := api.NewRateLimit(o.RateLimit, o.RateBurst) // one allowance per person, API and pages
+	limit := api.NewRateLimit(o.RateLimit, o.RateBurst)                                // one allowance per person, API and pages
+	reads := api.NewReadGate(api.DefaultExpensivePerPerson, api.DefaultExpensiveTotal) // likewise
 	e := api.New(api.Config{
 		Commands: s.Commands, Projections: s.Projections, Store: o.Store, Tokens: s.Tokens, Log: o.Log,
 		Tree: s.Tree, TreeSigner: o.Signer, Heads: s.Heads, BackupDir: o.DataDir,
-		RequestTimeout: o.RequestTimeout, Limit: limit,
+		RequestTimeout: o.RequestTimeout, Limit: limit, Reads: reads,
 	})
-	web.Mount(e, web.Config{Projections: s.Projections, Store: o.Store, Tokens: s.Tokens, Log: o.Log, Limit: limit.TakePerson})
+	web.Mount(e, web.Config{Projections: s.Projections, Store: o.Store, Tokens: s.Tokens, Log: o.Log, Limit: limit.TakePerson,
+		Expensive: reads.Enter, LimitAddress: limit.TakeAddress, PublicURL: o.PublicURL, TrustedProxies: o.TrustedProxies})
 	s.Handler = e
 	return s, nil
 }
