@@ -14,13 +14,14 @@ import (
 // The current report comes from running sums; it must equal a walk over every plan's summary at
 // every point of a realistic log, for every kind of filter.
 func TestReportCellsEqualAScanOfThePlans(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name  string
 		scale int
 		every int
 	}{
 		{"demo round", 0, 1},
-		{"demo at scale 5", 5, 7},
+		{"demo at scale 2", 2, 5},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()

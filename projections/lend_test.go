@@ -209,6 +209,7 @@ func TestPlanStateSharesNothingWithTheProjections(t *testing.T) {
 // afresh (unmapping the old map, where anything still pointing would fault), and every plan, as
 // of now and of its own position, the report, the organisations and the LHCs are read in full.
 func TestNothingPointsIntoTheMapAfterARemap(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := projections.SeededStore(t, 4)
 	p := projections.New(store, nil)

@@ -27,12 +27,13 @@ import (
 // query exactly as one that folded the whole log, for P at the end of the registry, on a foreign
 // event, on an event of ours just after a foreign one, in the middle and at the head.
 func TestSnapshotThenCatchUpEqualsAFullReplay(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, marks := demoStoreWithForeignEvents(t)
 	full := projections.New(store, nil)
 	require.NoError(t, full.CatchUp(ctx))
 	head := full.Applied()
-	asOf := []eventstore.Position{1, marks.registryEnd, head / 3, head / 2, head - 1, head}
+	asOf := []eventstore.Position{1, marks.registryEnd, head / 2, head - 1, head}
 	want := collectAnswers(t, store, full, asOf)
 	require.NotEmpty(t, want.Plan)
 	require.NotZero(t, want.Foreign, "the log should hold foreign events")
@@ -47,13 +48,14 @@ func TestSnapshotThenCatchUpEqualsAFullReplay(t *testing.T) {
 			assert.Equal(t, at, info.Position)
 			assert.Equal(t, snap.Len(), info.Bytes)
 
-			// As it stood at P, against the log as it stood then...
+			// As it stood at P, against the log as it stood then (its views now: "as of" earlier
+			// points is the same refold of the log for both, and is compared below)...
 			restored, err := projections.Restore(ctx, projections.Prefix(store, at), nil, bytes.NewReader(snap.Bytes()))
 			require.NoError(t, err)
 			assert.Equal(t, at, restored.Applied())
 			assert.ErrorIs(t, restored.Ready(), projections.ErrNotReady, "restored, not yet caught up")
 			require.NoError(t, restored.CatchUp(ctx))
-			assert.Equal(t, collectAnswers(t, store, then, asOf), collectAnswers(t, store, restored, asOf), "the state at %d", at)
+			assert.Equal(t, collectAnswers(t, store, then, nil), collectAnswers(t, store, restored, nil), "the state at %d", at)
 
 			// ... and caught up with the whole log.
 			restored, err = projections.Restore(ctx, store, nil, bytes.NewReader(snap.Bytes()))

@@ -237,8 +237,9 @@ func TestDashboardInABrowser(t *testing.T) {
 	t.Logf("screenshots in %s", b.dir)
 }
 
-// TestRefusedPageInABrowser: a page the token may not see is a readable 403 page, not JSON.
-func TestRefusedPageInABrowser(t *testing.T) {
+// TestErrorPageInABrowser: a page that cannot be answered (here, no such plan) is a readable page
+// saying why, not JSON. (Every signed-in role may open every page: none is refused for its role.)
+func TestErrorPageInABrowser(t *testing.T) {
 	findBrowser(t)
 	h, _ := handler(t, demoStore(t, 1))
 	srv := httptest.NewServer(h)
@@ -246,9 +247,9 @@ func TestRefusedPageInABrowser(t *testing.T) {
 	b := newBrowser(t, srv.URL)
 	b.do(chromedp.Navigate(srv.URL+"/login#token="+token(t, londonSA)), chromedp.WaitVisible(chromedp.CSS("#token-holder")),
 		chromedp.Click(chromedp.CSS("#login button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#chart")))
-	b.do(chromedp.Navigate(srv.URL+"/shas/Q30"), chromedp.WaitVisible(chromedp.CSS("#error-message")))
+	b.do(chromedp.Navigate(srv.URL+"/plans/not-a-plan"), chromedp.WaitVisible(chromedp.CSS("#error-message")))
 	msg, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("#error-message")))
 	require.NoError(t, err)
-	assert.Contains(t, msg, "sha assurer for Q36")
-	b.checkLayout("refused")
+	assert.Contains(t, msg, "is not a plan id")
+	b.checkLayout("error")
 }

@@ -21,6 +21,7 @@ func benchCmd() *cobra.Command {
 		asJSON     bool
 		cpuProfile string
 		hb         heapBudget
+		servingMiB uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -38,6 +39,7 @@ docs/performance.md. Figures are only comparable within one run on one machine.`
 				return err
 			}
 			cfg.HeapBudget = budget
+			cfg.ServingHeapBudget = min(servingMiB, maxHeapBudgetMiB) << 20
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)
 				if err != nil {
@@ -76,5 +78,6 @@ docs/performance.md. Figures are only comparable within one run on one machine.`
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	hb.register(cmd)
+	registerServing(cmd, &servingMiB)
 	return cmd
 }

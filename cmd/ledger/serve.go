@@ -29,6 +29,7 @@ func serveCmd() *cobra.Command {
 		rateBurst      int
 		requestTimeout time.Duration
 		hb             heapBudget
+		servingMiB     uint64
 		maxTokenTTL    time.Duration
 		publicURL      string
 		trustedProxies []string
@@ -85,6 +86,7 @@ func serveCmd() *cobra.Command {
 				Store: store, DataDir: sf.data, Secret: secret, Signer: treeKey, Log: log,
 				RequestTimeout: requestTimeout, RateLimit: rateLimit, RateBurst: rateBurst,
 				MaxTokenTTL: maxTokenTTL, PublicURL: front.publicURL, TrustedProxies: front.proxies,
+				ServingHeapBudget: min(servingMiB, maxHeapBudgetMiB) << 20,
 			})
 			if err != nil {
 				return err
@@ -113,6 +115,7 @@ func serveCmd() *cobra.Command {
 	}
 	sf.register(cmd)
 	hb.register(cmd)
+	registerServing(cmd, &servingMiB)
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&demo, "demo", false, "seed a realistic demo data set into an empty store before serving")
 	cmd.Flags().StringVar(&hopts.certFile, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with, TLS 1.2 or later; needs --tls-key")

@@ -43,6 +43,9 @@ type Config struct {
 	// HeapBudget paces the collector for the whole run (internal/gcpace), as ledger serve's
 	// --heap-budget-mib does; 0: Go's default pacing.
 	HeapBudget uint64
+	// ServingHeapBudget is the budget once the service under test has caught up, as ledger serve's
+	// --serving-heap-budget-mib (0: HeapBudget throughout).
+	ServingHeapBudget uint64
 	// Progress receives one line per phase; nil discards them.
 	Progress io.Writer
 	// Log, given the token secret the HTTP phases' server signs with, returns the logger it logs
@@ -259,7 +262,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	// Built as ledger serve builds it, but for the per-person rate limit: serve's default (1,000
 	// requests a second) would cap the GET phase, whose requests all come from one bench person.
-	svc, err := service.Open(ctx, service.Options{Store: store, DataDir: dir, Secret: secret, Signer: signer, Log: log})
+	svc, err := service.Open(ctx, service.Options{Store: store, DataDir: dir, Secret: secret, Signer: signer, Log: log,
+		ServingHeapBudget: cfg.ServingHeapBudget})
 	if err != nil {
 		return res, err
 	}

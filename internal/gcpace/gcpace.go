@@ -53,7 +53,7 @@ var (
 )
 
 type pacer struct {
-	budget  uint64
+	budget  atomic.Uint64
 	stopped atomic.Bool
 	prev    int // GOGC before Start
 }
@@ -78,10 +78,25 @@ func Start(budget uint64) (stop func(), started bool) {
 		active.stopped.Store(true)
 		prev = active.prev
 	}
-	p := &pacer{budget: budget, prev: prev}
+	p := &pacer{prev: prev}
+	p.budget.Store(budget)
 	active = p
 	p.arm()
 	return p.stop, true
+}
+
+// SetBudget changes the budget of the pacing Start began, from now on (a service that has caught up
+// with its log and now serves wants less garbage kept than its catch-up did). It reports false,
+// changing nothing, when no pacing is running.
+func SetBudget(budget uint64) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	if active == nil || budget == 0 {
+		return false
+	}
+	active.budget.Store(budget)
+	debug.SetGCPercent(percentNow(budget))
+	return true
 }
 
 func (p *pacer) stop() {
@@ -103,7 +118,7 @@ func (p *pacer) arm() {
 		}
 		mu.Lock()
 		if active == p && !p.stopped.Load() {
-			debug.SetGCPercent(percentNow(p.budget))
+			debug.SetGCPercent(percentNow(p.budget.Load()))
 		}
 		mu.Unlock()
 		p.arm()

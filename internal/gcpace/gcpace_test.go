@@ -112,3 +112,31 @@ func TestSecondStartReplacesTheFirst(t *testing.T) {
 	stop2()
 	require.Equal(t, before, gogc())
 }
+
+// SetBudget moves a running pacer to a new budget, for this collection and the next; without one
+// running it changes nothing.
+func TestSetBudgetChangesTheRunningPacersBudget(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	before := gogc()
+	require.False(t, SetBudget(1<<29), "no pacer running")
+	require.Equal(t, before, gogc())
+
+	stop, started := Start(1 << 30)
+	require.True(t, started)
+	defer stop()
+	keep := make([][]byte, 0, 64)
+	for range 64 {
+		keep = append(keep, make([]byte, 1<<20))
+	}
+	runtime.GC()
+	require.Eventually(t, func() bool { return gogc() == percentNow(1<<30) }, 5*time.Second, time.Millisecond)
+	large := gogc()
+	require.True(t, SetBudget(1<<28))
+	require.Less(t, gogc(), large, "a smaller budget collects sooner, at once")
+	runtime.GC()
+	require.Eventually(t, func() bool { return gogc() == percentNow(1<<28) }, 5*time.Second, time.Millisecond,
+		"and after the next collection too")
+	runtime.KeepAlive(keep)
+	require.False(t, SetBudget(0), "a budget of 0 is not one")
+}

@@ -24,6 +24,7 @@ import (
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
 	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/gcpace"
 	"assurance-ledger/internal/settle"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
@@ -54,6 +55,11 @@ type Options struct {
 	HeadEvery time.Duration
 	// Clock is the command handler's clock; nil: time.Now.
 	Clock func() time.Time
+	// ServingHeapBudget is the collector's heap budget (internal/gcpace) once the followers have
+	// caught up, where one is pacing the process: a catch-up's garbage goes at once, but a serving
+	// process's is its clients', and a few heavy readers must not hold a gigabyte of it. 0: the
+	// budget is left as it is.
+	ServingHeapBudget uint64
 	// MaxTokenTTL is the longest token lifetime accepted; 0: auth.DefaultMaxTTL. Revoked tokens are
 	// kept in DataDir (auth.RevocationsFile).
 	MaxTokenTTL time.Duration
@@ -77,6 +83,7 @@ type Service struct {
 	Handler http.Handler
 
 	log          *slog.Logger
+	servingHeap  uint64
 	snapshotPath string
 	snapEvery    projections.SnapshotEvery
 	headEvery    time.Duration
@@ -104,6 +111,7 @@ func Open(ctx context.Context, o Options) (*Service, error) {
 	}
 	s := &Service{
 		Store: o.Store, Signer: o.Signer, log: o.Log, snapEvery: o.SnapshotEvery, headEvery: o.HeadEvery,
+		servingHeap:  o.ServingHeapBudget,
 		snapshotPath: filepath.Join(o.DataDir, projections.SnapshotFile),
 		Commands:     command.NewHandler(o.Store, command.Options{Clock: o.Clock}),
 	}
@@ -160,7 +168,11 @@ func (s *Service) Start() {
 		}
 	})
 	s.running.Go(func() { _ = s.Tree.Run(ctx, s.Store) })
-	s.running.Go(func() { _, _ = settle.AfterCatchUp(ctx, s.Store, s.log, s.Projections, s.Tree) })
+	s.running.Go(func() {
+		if settled, _ := settle.AfterCatchUp(ctx, s.Store, s.log, s.Projections, s.Tree); settled && s.servingHeap > 0 {
+			gcpace.SetBudget(s.servingHeap)
+		}
+	})
 	// A head is stored every interval the tree grew and one at Stop, besides every head served, so
 	// that ledger verify has heads to compare with even if nobody asked.
 	s.running.Go(func() { s.Heads.Keep(ctx, s.Tree, s.headEvery) })
