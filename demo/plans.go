@@ -175,14 +175,13 @@ func (b *planBuilder) rehash() error {
 }
 
 // contribute records the members' contributions to the current version (silent's aside) and
-// returns who contributed. Version 1 often has every member; a revision is contributed to by at
-// least one.
+// returns who contributed: some of the members, at least one; the others decline or are excused.
 func (b *planBuilder) contribute(silent string) []string {
 	members := slices.DeleteFunc(b.d.membersAt(b.lhc.ID, b.t), func(m string) bool { return m == silent })
 	var who []string
 	switch {
 	case len(members) == 0:
-	case b.version == 1 && (len(members) == 1 || b.rng.IntN(2) == 0):
+	case len(members) == 1:
 		who = members
 	default:
 		who = slices.Clone(members)
@@ -222,7 +221,7 @@ func (b *planBuilder) declines(contributors []string, silent string) []string {
 		if slices.Contains(contributors, org) || org == silent {
 			continue
 		}
-		if b.rng.IntN(2) == 0 {
+		if b.rng.IntN(5) < 2 {
 			b.wait(24*time.Hour, 10*24*time.Hour)
 			b.emit(b.d.speaksFor(org), domain.DeclineContribution{Version: b.version, Reason: declineReasons[b.rng.IntN(len(declineReasons))]})
 			continue
