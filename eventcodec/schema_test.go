@@ -207,3 +207,37 @@ func TestAssuranceRecordedV1IsUpcast(t *testing.T) {
 		assert.ErrorContains(t, err, "from schema_version 1 to 2", bad)
 	}
 }
+
+// The fast path of the AssuranceRecorded upcaster, where it accepts, gives what encoding/json's
+// gives, byte for byte; where it declines, encoding/json's path decides.
+func FuzzUpcastAssuranceV1FastPathMatches(f *testing.F) {
+	for _, seed := range []string{
+		`{"version":2,"sha_code":"Q36","outcome":"assured_with_conditions","criteria":[{"id":"clinical5","met":true,"note":""},{"id":"ig","met":false,"note":"IG Toolkit level 2 not evidenced"}],"conditions":["IG Toolkit level 2 evidenced by March 2011","Weekly \u003cSUS\u003e review"],"reflected_in_pfit_plan":false,"pfit":"London PfIT 2010"}`,
+		`{"version":1,"sha_code":"Q30","outcome":"assured","criteria":[],"conditions":[],"reflected_in_pfit_plan":true,"pfit":"p"}`,
+		`{"version":1,"sha_code":"Q30","outcome":"assured","criteria":[{"id":"a","met":null,"note":""}],"conditions":[],"reflected_in_pfit_plan":true,"pfit":"p"}`,
+		`{"version":1,"sha_code":"Q\xff","outcome":"assured","criteria":[{"id":"\u00e9","met":true,"note":"x"}],"conditions":["\ud800"],"reflected_in_pfit_plan":true,"pfit":"p"}`,
+		`{"version":1, "sha_code":"Q30"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := upcastAssuranceV1Fast(data)
+		slow, err := upcastAssuranceV1JSON(data)
+		if !ok {
+			return
+		}
+		require.NoError(t, err, "the fast path accepted what encoding/json refuses: %q", data)
+		assert.Equal(t, string(slow), string(fast), "%q", data)
+	})
+}
+
+// An old log's assurance is upcast in a handful of allocations, not encoding/json's dozens.
+func TestAssuranceV1UpcastAllocations(t *testing.T) {
+	v1 := []byte(`{"version":2,"sha_code":"Q36","outcome":"assured_with_conditions","criteria":[{"id":"clinical5","met":true,"note":""},{"id":"ig","met":false,"note":"IG Toolkit level 2 not evidenced"}],"conditions":["IG Toolkit level 2 evidenced by March 2011"],"reflected_in_pfit_plan":false,"pfit":"London PfIT 2010"}`)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := upcastAssuranceV1(v1); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.LessOrEqual(t, allocs, 8.0)
+}

@@ -32,6 +32,17 @@ type assuranceV1 struct {
 // rated green, one not met red; the i-th condition (from 1) becomes condition "c<i>" with its text
 // and no criterion or due date, which version 1 did not record. Everything else is kept.
 func upcastAssuranceV1(data []byte) ([]byte, error) {
+	// The ledger's own version 1 JSON, read by a shape reader and written by the generated writer:
+	// an old log replays an assurance in a few allocations. Anything else takes encoding/json's path
+	// (FuzzUpcastAssuranceV1FastPathMatches holds the two together).
+	if out, ok := upcastAssuranceV1Fast(data); ok {
+		return out, nil
+	}
+	return upcastAssuranceV1JSON(data)
+}
+
+// upcastAssuranceV1JSON is upcastAssuranceV1 by encoding/json, for any JSON of version 1's shape.
+func upcastAssuranceV1JSON(data []byte) ([]byte, error) {
 	var v1 assuranceV1
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields() // a member this does not know would be lost
@@ -56,4 +67,54 @@ func upcastAssuranceV1(data []byte) ([]byte, error) {
 	}
 	_, out, err := EncodeEvent(v2)
 	return out, err
+}
+
+// criterionV1 is a criterion as schema version 1 wrote it.
+type criterionV1 struct {
+	ID   string
+	Met  bool
+	Note string
+}
+
+func readCriterionV1(r *shapeReader, v *criterionV1) bool {
+	return r.lit(`{"id":`) && r.str(&v.ID) &&
+		r.lit(`,"met":`) && r.bool(&v.Met) &&
+		r.lit(`,"note":`) && r.str(&v.Note) &&
+		r.lit("}")
+}
+
+// upcastAssuranceV1Fast is upcastAssuranceV1 for version 1 data in the shape the ledger wrote it
+// (members in declaration order, no white space); false for anything else. Its strings borrow
+// data's memory only until the version 2 JSON is written.
+func upcastAssuranceV1Fast(data []byte) ([]byte, bool) {
+	r := shapeReader{b: data, borrow: true}
+	var (
+		v2       domain.AssuranceRecorded
+		criteria []criterionV1
+		texts    []string
+	)
+	if !(r.lit(`{"version":`) && r.int(&v2.Version) &&
+		r.lit(`,"sha_code":`) && r.str(&v2.SHACode) &&
+		r.lit(`,"outcome":`) && r.str((*string)(&v2.Outcome)) &&
+		r.lit(`,"criteria":`) && list(&r, &criteria, readCriterionV1) &&
+		r.lit(`,"conditions":`) && list(&r, &texts, (*shapeReader).str) &&
+		r.lit(`,"reflected_in_pfit_plan":`) && r.bool(&v2.ReflectedInPfITPlan) &&
+		r.lit(`,"pfit":`) && r.str(&v2.PfIT) &&
+		r.end()) {
+		return nil, false
+	}
+	v2.Criteria = make([]domain.Criterion, len(criteria))
+	for i, c := range criteria {
+		v2.Criteria[i] = domain.Criterion{ID: c.ID, Rating: domain.RatingRed, Note: c.Note}
+		if c.Met {
+			v2.Criteria[i].Rating = domain.RatingGreen
+		}
+	}
+	v2.Conditions = make([]domain.Condition, len(texts))
+	for i, text := range texts {
+		v2.Conditions[i] = domain.Condition{ID: "c" + strconv.Itoa(i+1), Text: text}
+	}
+	w := jsonWriter{b: make([]byte, 0, len(data)+8*len(criteria)+48*len(texts)+16), ok: true}
+	jsonAssuranceRecorded(&w, &v2)
+	return w.b, w.ok
 }
