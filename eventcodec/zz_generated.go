@@ -302,7 +302,7 @@ func canonCatalogueCriterion(w *canonWriter, v *domain.CatalogueCriterion) {
 
 func readRoundMilestoneChanged(r *shapeReader, v *domain.RoundMilestoneChanged) bool {
 	return r.lit(`{"round":`) && r.sym(&v.Round) &&
-		r.lit(`,"milestone":`) && r.str(&v.Milestone) &&
+		r.lit(`,"milestone":`) && r.sym(&v.Milestone) &&
 		r.lit(`,"due":`) && r.date(&v.Due) &&
 		r.lit(`,"reason":`) && r.str(&v.Reason) &&
 		r.lit("}")
@@ -333,7 +333,7 @@ func canonRoundMilestoneChanged(w *canonWriter, v *domain.RoundMilestoneChanged)
 }
 
 func readPfITRegistered(r *shapeReader, v *domain.PfITRegistered) bool {
-	return r.lit(`{"pfit_id":`) && r.str(&v.PfITID) &&
+	return r.lit(`{"pfit_id":`) && r.sym(&v.PfITID) &&
 		r.lit(`,"name":`) && r.str(&v.Name) &&
 		r.lit("}")
 }
@@ -356,7 +356,7 @@ func canonPfITRegistered(w *canonWriter, v *domain.PfITRegistered) {
 
 func readSHAAssignedToPfIT(r *shapeReader, v *domain.SHAAssignedToPfIT) bool {
 	return r.lit(`{"sha_code":`) && r.sym(&v.SHACode) &&
-		r.lit(`,"pfit_id":`) && r.str(&v.PfITID) &&
+		r.lit(`,"pfit_id":`) && r.sym(&v.PfITID) &&
 		r.lit("}")
 }
 
@@ -756,7 +756,7 @@ func readAssuranceRecorded(r *shapeReader, v *domain.AssuranceRecorded) bool {
 
 func readCriterion(r *shapeReader, v *domain.Criterion) bool {
 	return r.lit(`{"id":`) && r.sym(&v.ID) &&
-		r.lit(`,"rating":`) && r.str((*string)(&v.Rating)) &&
+		r.lit(`,"rating":`) && r.sym((*string)(&v.Rating)) &&
 		r.lit(`,"note":`) && r.str(&v.Note) &&
 		r.lit("}")
 }
@@ -764,7 +764,7 @@ func readCriterion(r *shapeReader, v *domain.Criterion) bool {
 func readCondition(r *shapeReader, v *domain.Condition) bool {
 	return r.lit(`{"id":`) && r.sym(&v.ID) &&
 		r.lit(`,"text":`) && r.str(&v.Text) &&
-		r.lit(`,"criterion":`) && r.str(&v.Criterion) &&
+		r.lit(`,"criterion":`) && r.sym(&v.Criterion) &&
 		r.lit(`,"due":`) && r.date(&v.Due) &&
 		r.lit("}")
 }
@@ -977,7 +977,7 @@ func canonMemberExcused(w *canonWriter, v *domain.MemberExcused) {
 
 func readConditionEvidenceSubmitted(r *shapeReader, v *domain.ConditionEvidenceSubmitted) bool {
 	return r.lit(`{"version":`) && r.int(&v.Version) &&
-		r.lit(`,"condition_id":`) && r.str(&v.ConditionID) &&
+		r.lit(`,"condition_id":`) && r.sym(&v.ConditionID) &&
 		r.lit(`,"summary":`) && r.str(&v.Summary) &&
 		(!r.lit(`,"document_sha256":`) || r.str(&v.DocumentSHA256)) &&
 		r.lit("}")
@@ -1013,7 +1013,7 @@ func canonConditionEvidenceSubmitted(w *canonWriter, v *domain.ConditionEvidence
 
 func readConditionDischarged(r *shapeReader, v *domain.ConditionDischarged) bool {
 	return r.lit(`{"version":`) && r.int(&v.Version) &&
-		r.lit(`,"condition_id":`) && r.str(&v.ConditionID) &&
+		r.lit(`,"condition_id":`) && r.sym(&v.ConditionID) &&
 		r.lit(`,"note":`) && r.str(&v.Note) &&
 		r.lit("}")
 }
@@ -1040,7 +1040,7 @@ func canonConditionDischarged(w *canonWriter, v *domain.ConditionDischarged) {
 
 func readConditionLapsed(r *shapeReader, v *domain.ConditionLapsed) bool {
 	return r.lit(`{"version":`) && r.int(&v.Version) &&
-		r.lit(`,"condition_id":`) && r.str(&v.ConditionID) &&
+		r.lit(`,"condition_id":`) && r.sym(&v.ConditionID) &&
 		r.lit(`,"note":`) && r.str(&v.Note) &&
 		r.lit("}")
 }
