@@ -64,7 +64,7 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 		}
 		_ = w.Write(cells)
 	}
-	var total [5]int
+	var total [4]int
 	for _, r := range rep.BySHA {
 		row(r.SHACode, r.Name, r.Counts, r.SROSignOffRate, r.MedianDaysSubmitToAssurance, []string{ftoa(r.OnTimeSubmissionRate),
 			itoa(r.OverdueSubmissions), itoa(r.OverdueAssurances), itoa(r.OpenConditions), itoa(r.OverdueConditions), ftoa(r.MedianDaysToDischarge)})
