@@ -201,10 +201,17 @@ func (s *server) shaStatus(c echo.Context) error {
 		}
 		defer release()
 	}
-	code := c.Param("code")
-	st, ok, err := s.Projections.SHAStatusAsOf(c.Request().Context(), code, c.QueryParam("round"), pos)
-	if err != nil {
-		return err
+	code, round := c.Param("code"), c.QueryParam("round")
+	var (
+		st projections.SHAStatus
+		ok bool
+	)
+	if asOf {
+		if st, ok, err = s.Projections.SHAStatusAsOfAt(c.Request().Context(), code, round, pos, asOfTime(c)); err != nil {
+			return err
+		}
+	} else {
+		st, ok = s.Projections.SHAStatus(code, round) // lateness measured today
 	}
 	if !ok {
 		detail := "no SHA " + code + " is registered"

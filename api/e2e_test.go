@@ -52,8 +52,9 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	assert.Equal(t, "Q36", waiting[0].(map[string]any)["from"])
 
 	record("assured", s.must(201, "POST", plan+"/assurances", &assurer, map[string]any{
-		"version": 1, "outcome": "assured_with_conditions", "criteria": []map[string]any{{"id": "c5-roadmap", "met": true, "note": "clear"}},
-		"conditions": []string{"Confirm EPS R2 dates by Q3"}, "reflected_in_pfit_plan": true, "pfit": "London Programme for IT"}))
+		"version": 1, "outcome": "assured_with_conditions", "criteria": []map[string]any{{"id": "c5", "rating": "green", "note": "clear"}, {"id": "ig", "rating": "amber"}},
+		"conditions":             []map[string]any{{"id": "ig-l2", "text": "Confirm IG Toolkit level 2 by Q3", "criterion": "ig", "due": "2099-12-31"}},
+		"reflected_in_pfit_plan": true, "pfit": "london"}))
 	assert.Equal(t, "assured_with_conditions", get("?min_position=" + positions["assured"])["status"])
 	record("acknowledged", s.must(201, "POST", plan+"/acknowledgements", &cfh, map[string]any{"version": 1, "note": "Noted by CfH"}))
 	st = get("?min_position=" + positions["acknowledged"])
@@ -152,7 +153,8 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	assert.Equal(t, "text/csv; charset=utf-8", csv.header.Get("Content-Type"))
 	lines := strings.Split(strings.TrimSpace(string(csv.body)), "\n")
 	require.Len(t, lines, 4, "header, two SHAs, totals")
-	assert.True(t, strings.HasPrefix(lines[0], "round,as_of,as_of_position,tree_size,sha_code,name,plans,submitted,signed_off"))
+	assert.True(t, strings.HasPrefix(lines[0], "round,as_of,as_of_position,sha_code,name,plans,submitted,signed_off"))
+	assert.True(t, strings.HasSuffix(lines[0], ",tree_size"), "the cut's tree size is the last column: %s", lines[0])
 	assert.Contains(t, lines[2], "Q36,NHS London,1,0,1,")
 
 	// A restart rebuilds the projections from the log: every view is identical.

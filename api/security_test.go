@@ -121,7 +121,7 @@ func TestTransparencyCSVNeutralisesFormulas(t *testing.T) {
 	require.NoError(t, err)
 	names := map[string]string{}
 	for _, row := range rows[1:] {
-		names[row[4]] = row[5]
+		names[row[3]] = row[4]
 		assert.Equal(t, "2009-10", row[0])
 		for _, cell := range row {
 			if cell != "" {

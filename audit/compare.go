@@ -32,8 +32,8 @@ import (
 // operation filters by round.
 
 // pathValues lists, for a path parameter of the API, every value the mirror's projections know at
-// a cut: every organisation, every SHA, every plan. A new path parameter on an operation with
-// as_of must be added here (TestEveryAsOfQueryIsCompared fails until it is).
+// a cut: every organisation, every SHA, every published round, every plan. A new path parameter on
+// an operation with as_of must be added here (TestEveryAsOfQueryIsCompared fails until it is).
 var pathValues = map[string]func(ctx context.Context, p *projections.Projector, at eventstore.Position) ([]string, error){
 	"ods": func(_ context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
 		orgs, _, err := p.OrganisationsAsOf(at)
@@ -42,6 +42,14 @@ var pathValues = map[string]func(ctx context.Context, p *projections.Projector, 
 	"code": func(_ context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
 		orgs, _, err := p.OrganisationsAsOf(at)
 		return codesOf(orgs, func(o domain.Organisation) bool { return o.Kind == domain.KindSHA }), err
+	},
+	"round": func(_ context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
+		rounds, _, err := p.PublishedRoundsAsOf(at)
+		names := make([]string, len(rounds))
+		for i, r := range rounds {
+			names[i] = r.Round
+		}
+		return names, err
 	},
 	"id": func(ctx context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
 		plans, _, err := p.PlansAsOf(ctx, projections.PlanFilter{}, at)

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,7 +40,8 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"/v1/reports/transparency", "/v1/organisations", "/v1/organisations/{ods}", "/v1/lhcs", "/v1/plans",
-		"/v1/plans/{id}", "/v1/shas/{code}/assurance-status", "/v1/organisations/{ods}/sro-evidence"} {
+		"/v1/plans/{id}", "/v1/shas/{code}/assurance-status", "/v1/organisations/{ods}/sro-evidence",
+		"/v1/reports/criteria", "/v1/reports/sro-coverage", "/v1/reports/cfh-returns", "/v1/shas/{code}/returns", "/v1/rounds", "/v1/rounds/{round}", "/v1/pfits"} {
 		assert.Contains(t, paths, want, "a governance query the issue names is compared")
 	}
 
@@ -59,8 +61,19 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 	assert.Equal(t, 2*orgs, count("/v1/organisations/", false), "each organisation and its SRO evidence")
 	assert.Equal(t, plans, count("/v1/plans/", false), "each plan")
 	assert.Equal(t, 1+2, count("/v1/reports/transparency", true), "the report, and for each of the demo's two rounds")
-	assert.Equal(t, 10*(1+2), count("/v1/shas/", false), "each of the ten SHAs, for every round and each")
+	shaStatus := 0
 	for _, q := range qs {
-		assert.Contains(t, q, "as_of=606&min_position=606", "the server is asked to have applied the position first")
+		if path, _, _ := strings.Cut(q, "?"); strings.HasSuffix(path, "/assurance-status") {
+			shaStatus++
+		}
+	}
+	assert.Equal(t, 10*(1+2), shaStatus, "each of the ten SHAs' status, for every round and each")
+	rounds, _, err := p.PublishedRoundsAsOf(at)
+	require.NoError(t, err)
+	require.NotEmpty(t, rounds)
+	assert.Equal(t, len(rounds), count("/v1/rounds/", false), "each published round")
+	want := fmt.Sprintf("as_of=%d&min_position=%d", at, at)
+	for _, q := range qs {
+		assert.Contains(t, q, want, "the server is asked to have applied the position first")
 	}
 }

@@ -65,6 +65,8 @@ type Handler struct {
 	acts       *acts // the sign-offs appointments are decided against; read under registryMu
 
 	plans *lru.Cache[string, *stream[*domain.Plan]] // guarded by the stream's stripe lock
+
+	returns returnStreams // the SHAs' returns (returns.go)
 }
 
 // NewHandler returns a Handler over store.

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"sort"
+	"time"
 
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
@@ -14,17 +15,22 @@ import (
 // registry events the projector keeps in memory (they are few); a plan with no event after the
 // position is its live view, and only a plan that has changed since is refolded from the store.
 
-// SHAStatusAsOf is SHAStatus as the ledger stood once the event at pos had been recorded. false: no
-// such SHA was registered by then.
+// SHAStatusAsOf is SHAStatus as the ledger stood once the event at pos had been recorded, lateness
+// measured on that day. false: no such SHA was registered by then.
 func (p *Projector) SHAStatusAsOf(ctx context.Context, code, round string, pos eventstore.Position) (SHAStatus, bool, error) {
-	cut, now := p.cutOf(pos)
-	if now {
-		// The present, unless an event was applied meanwhile: an SHA not registered now was not then.
-		if st, ok := p.SHAStatus(code, round); !ok || st.AsOfPosition <= pos {
-			return st, ok, nil
-		}
-	}
+	return p.SHAStatusAsOfAt(ctx, code, round, pos, time.Time{})
+}
+
+// SHAStatusAsOfAt is SHAStatusAsOf with lateness measured on the day of at (an "as of" asked for
+// by time), or, if at is zero, of the cut's as_of: when the last event by pos was recorded, whether
+// or not pos is the present, so that an answer as of a position does not change with the day it is
+// asked on.
+func (p *Projector) SHAStatusAsOfAt(ctx context.Context, code, round string, pos eventstore.Position, at time.Time) (SHAStatus, bool, error) {
+	cut := p.CutAt(pos) // never past what the projections have applied
 	pos = cut.AsOfPosition
+	if at.IsZero() {
+		at = cut.AsOf
+	}
 	reg, err := p.registryAt(pos)
 	if err != nil {
 		return SHAStatus{}, false, err
@@ -41,6 +47,10 @@ func (p *Projector) SHAStatusAsOf(ctx context.Context, code, round string, pos e
 		}
 	}
 	p.mu.RUnlock()
+	returns, err := p.returnsAt(pos)
+	if err != nil {
+		return SHAStatus{}, false, err
+	}
 	past, err := p.viewsAt(ctx, views, pos)
 	if err != nil {
 		return SHAStatus{}, false, err
@@ -51,30 +61,33 @@ func (p *Projector) SHAStatusAsOf(ctx context.Context, code, round string, pos e
 	if past, err = p.settle(ctx, past, pos); err != nil {
 		return SHAStatus{}, false, err
 	}
-	byLHC := map[string][]*planView{}
-	for _, v := range past {
-		if v.plan.Withdrawn() || (round != "" && v.plan.Round() != round) {
-			continue
-		}
-		byLHC[v.plan.LHCID()] = append(byLHC[v.plan.LHCID()], v)
+	st, ok := p.shaStatusLocked(reg, returns, past, code, round, domain.DateOf(at.UTC()))
+	if ok {
+		st.Cut = cut
 	}
-	cfh, _ := reg.CfH()
-	out := SHAStatus{SHACode: code, Name: sha.Name, Round: round, LHCs: []LHCAssurance{}, Cut: cut}
-	for _, lhc := range reg.LHCs() {
-		if lhc.SHACode != code {
-			continue
+	return st, ok, nil
+}
+
+// returnsAt folds the return events the projector holds up to pos.
+func (p *Projector) returnsAt(pos eventstore.Position) (map[string]*domain.SHAReturn, error) {
+	p.mu.RLock()
+	events := p.returnLog
+	p.mu.RUnlock()
+	out := map[string]*domain.SHAReturn{}
+	for _, e := range events {
+		if e.position > pos {
+			break
 		}
-		la := LHCAssurance{LHCID: lhc.ID, Name: lhc.Name, LeadPCT: lhc.LeadPCT, Plans: []PlanProgress{}, Outstanding: []Outstanding{}}
-		for _, v := range byLHC[lhc.ID] {
-			la.Plans = append(la.Plans, PlanProgress{PlanID: v.id, Round: v.plan.Round(), Status: v.plan.Status(),
-				Version: v.plan.Version(), Outstanding: p.waitingFor(v, code, cfh.ODSCode)})
+		r := out[e.id]
+		if r == nil {
+			r = domain.NewSHAReturn()
+			out[e.id] = r
 		}
-		if round != "" && len(la.Plans) == 0 {
-			la.Outstanding = append(la.Outstanding, p.named(Outstanding{Action: "plan_submission", From: lhc.LeadPCT}))
+		if err := r.Apply(e.event); err != nil {
+			return nil, err
 		}
-		out.LHCs = append(out.LHCs, la)
 	}
-	return out, true, nil
+	return out, nil
 }
 
 // SROEvidenceAsOf is SROEvidence as the ledger stood once the event at pos had been recorded. false:
@@ -171,6 +184,17 @@ func (p *Projector) registryAt(pos eventstore.Position) (*domain.Registry, error
 	p.mu.RLock()
 	events := p.registryLog
 	p.mu.RUnlock()
+	return foldRegistry(events, pos)
+}
+
+// registryAtLocked is registryAt for a caller holding p.mu. The registry's events were each
+// folded once already, so none can fail to fold again.
+func (p *Projector) registryAtLocked(pos eventstore.Position) *domain.Registry {
+	reg, _ := foldRegistry(p.registryLog, pos)
+	return reg
+}
+
+func foldRegistry(events []positioned, pos eventstore.Position) (*domain.Registry, error) {
 	reg := domain.NewRegistry()
 	for _, e := range events {
 		if e.position > pos {

@@ -139,11 +139,11 @@ type Sealed struct {
 	EventID, PrevHash, Hash string
 	metaErr                 string // the metadata is not JSON
 	hashErr                 string // the hash does not recompute
-	decodeErr               string // the event does not decode
+	decodeErr               string // the event does not decode, or is in a stream of another kind
 }
 
-// SealHash makes ev's own checks but decoding: its metadata's chain members, and its hash
-// recomputed from its stored bytes. The hash is the reader's to check whatever the reader's code;
+// SealHash makes ev's own checks but decoding: its metadata's chain members, its hash recomputed
+// from its stored bytes, and, for a type this build knows, that it is in a stream of its kind. The hash is the reader's to check whatever the reader's code;
 // decoding depends on it (a newer ledger's event types are unknown to an older build), so a reader
 // that decodes later anyway (ledger audit, which rebuilds every projection from its mirror) keeps
 // the two apart.
@@ -164,7 +164,9 @@ func SealHash(ev eventstore.RecordedEvent) Sealed {
 		meta.EventID, meta.PrevHash, meta.Hash = loose.EventID, loose.PrevHash, loose.Hash
 	}
 	s := Sealed{EventID: meta.EventID, PrevHash: meta.PrevHash, Hash: meta.Hash}
-	s.hashErr = hashFailure(s, ev)
+	if s.hashErr = hashFailure(s, ev); s.hashErr == "" {
+		s.decodeErr = misplacedType(ev.Stream, ev.Type)
+	}
 	return s
 }
 
@@ -200,8 +202,12 @@ func Seal(ev eventstore.RecordedEvent) Sealed {
 		}
 		s = Sealed{EventID: meta.EventID, PrevHash: meta.PrevHash, Hash: meta.Hash}
 	}
-	if s.hashErr = hashFailure(s, ev); s.hashErr == "" && decodeErr != nil {
+	switch s.hashErr = hashFailure(s, ev); {
+	case s.hashErr != "":
+	case decodeErr != nil:
 		s.decodeErr = "event does not decode: " + decodeErr.Error()
+	default:
+		s.decodeErr = misplaced(ev.Stream, e.Data)
 	}
 	return s
 }
@@ -238,6 +244,31 @@ func check(ev eventstore.RecordedEvent, h *chainHead) string {
 		h.hash = s.Hash
 	}
 	return s.Link(ev, wantRevision, prevHash, prevPosition)
+}
+
+// misplaced says why an intact event is in a stream it does not belong to, or "": each type has one
+// kind of stream (domain.Events), and a return's submission names its stream's SHA and round.
+// Written only by a ledger with a bug, or by someone able to recompute hashes; the projections
+// would refuse to fold it.
+func misplaced(stream string, data domain.EventData) string {
+	if reason := misplacedType(stream, data.EventType()); reason != "" {
+		return reason
+	}
+	_, id, _ := domain.ParseStream(stream)
+	if d, ok := data.(domain.SHAReturnSubmitted); ok && domain.ReturnID(d.SHACode, d.Round) != id {
+		return fmt.Sprintf("the return is for %s's round %s but is in stream %s", d.SHACode, d.Round, stream)
+	}
+	return ""
+}
+
+// misplacedType is misplaced as far as the type alone tells, for a type this build knows.
+func misplacedType(stream, eventType string) string {
+	agg, _, _ := domain.ParseStream(stream)
+	spec, ok := domain.Spec(eventType)
+	if ok && spec.Aggregate != agg {
+		return fmt.Sprintf("a %s event belongs in a %s stream, not a %s stream", spec.Type, spec.Aggregate, agg)
+	}
+	return ""
 }
 
 func (r *Report) add(f Finding) {

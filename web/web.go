@@ -59,7 +59,7 @@ type dashboard struct {
 }
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"overview", "sha", "plan", "sro", "login", "error"}
+var pageNames = []string{"overview", "sha", "plan", "sro", "criteria", "returns", "login", "error"}
 
 // Mount adds the dashboard's routes to the API's Echo instance, so that one binary and one port
 // serve both, with the API's middleware (request ids, access log, metrics, recovery) in front.
@@ -82,6 +82,8 @@ func Mount(e *echo.Echo, cfg Config) {
 	// unknown path, and the API's 404s must stay problem+json.
 	signedIn := []echo.MiddlewareFunc{pagePolicy, d.signedIn}
 	e.GET("/", d.overview, signedIn...)
+	e.GET("/criteria", d.criteria, signedIn...)
+	e.GET("/returns", d.returns, signedIn...)
 	e.GET("/shas/:code", d.sha, signedIn...)
 	e.GET("/plans/:id", d.plan, signedIn...)
 	e.GET("/organisations/:ods/sro", d.sro, signedIn...)

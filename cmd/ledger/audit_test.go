@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -57,6 +59,19 @@ func faultBinary(t *testing.T) string {
 }
 
 var auditSecret = strings.Repeat("a", auth.MinSecretLen)
+
+var (
+	demoOnce  sync.Once
+	demoCount uint64
+)
+
+// demoSize is how many events `ledger serve --demo` records.
+func demoSize(t *testing.T) uint64 {
+	t.Helper()
+	demoOnce.Do(func() { demoCount = uint64(len(demoLedger(t, t.TempDir()))) })
+	require.Positive(t, demoCount)
+	return demoCount
+}
 
 func auditEnv(extra ...string) []string {
 	return append([]string{auth.SecretEnv + "=" + auditSecret}, extra...)
@@ -172,13 +187,14 @@ func TestAuditOfARunningServer(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "audit")
 	heads := filepath.Join(t.TempDir(), "heads.jsonl")
 
+	n := demoSize(t)
 	code, rep, stderr := auditWith(t, srv.base, state, "--heads", heads)
 	require.Equal(t, 0, code, stderr)
 	assert.True(t, rep.OK())
-	assert.EqualValues(t, 606, rep.EventsMirrored)
-	assert.EqualValues(t, 606, rep.ServerPosition)
+	assert.Equal(t, n, rep.EventsMirrored)
+	assert.Equal(t, n, rep.ServerPosition)
 	require.NotNil(t, rep.Head)
-	assert.EqualValues(t, 606, rep.Head.TreeSize)
+	assert.Equal(t, n, rep.Head.TreeSize)
 	assert.Equal(t, rep.RootHash, rep.Head.RootHash)
 	assert.Equal(t, "first_use", rep.KeyPinned)
 	assert.Greater(t, rep.AnswersCompared, 300, "reports, registry, plans, SHA status and SRO evidence")
@@ -200,7 +216,7 @@ func TestAuditOfARunningServer(t *testing.T) {
 	assert.Contains(t, out, "tree heads: 1 stored head matches the log")
 	code, out, errOut = runBinary(t, nil, "replay", "--data", state)
 	require.Equal(t, 0, code, errOut)
-	assert.Contains(t, out, "events: 606\n")
+	assert.Contains(t, out, fmt.Sprintf("events: %d\n", n))
 	bundle := filepath.Join(t.TempDir(), "5K5.json")
 	code, _, errOut = runBinary(t, nil, "evidence", "--data", state, "--org", "5K5", "--out", bundle)
 	require.Equal(t, 0, code, errOut)
@@ -213,18 +229,18 @@ func TestAuditOfARunningServer(t *testing.T) {
 	code, out, errOut = runBinary(t, nil, "audit", "--url", srv.base, "--token", bearerOf(t, domain.RoleProvider, "RJ1"), "--state", state)
 	require.Equal(t, 0, code, out+errOut)
 	assert.Contains(t, out, "ok: the ledger's log, signed heads and published answers agree with the mirror")
-	assert.Contains(t, out, "mirror: 606 events held (0 new)")
+	assert.Contains(t, out, fmt.Sprintf("mirror: %d events held (0 new)", n))
 
 	// What is recorded after an audit is what the next one reads.
 	registerOrgs(t, srv.base, "ZU", 7)
 	code, rep, stderr = auditWith(t, srv.base, state)
 	require.Equal(t, 0, code, stderr)
 	assert.EqualValues(t, 7, rep.EventsMirrored)
-	assert.EqualValues(t, 613, rep.EventsHeld)
-	assert.EqualValues(t, 606, rep.PreviousHead.TreeSize)
-	assert.EqualValues(t, 613, rep.Head.TreeSize)
+	assert.Equal(t, n+7, rep.EventsHeld)
+	assert.Equal(t, n, rep.PreviousHead.TreeSize)
+	assert.Equal(t, n+7, rep.Head.TreeSize)
 	assert.Equal(t, "state", rep.KeyPinned)
-	assert.Contains(t, stderr, "mirroring from server position 607")
+	assert.Contains(t, stderr, fmt.Sprintf("mirroring from server position %d", n+1))
 }
 
 // verify, replay and evidence on the data directory of a running server fail at once, in one line
@@ -276,9 +292,9 @@ func TestAuditResumesAfterInterruption(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	held := rep.EventsHeld - rep.EventsMirrored
 	assert.Positive(t, held, "the interrupted audit kept what it had checked")
-	assert.Less(t, held, uint64(606), "and was interrupted before the end")
+	assert.Less(t, held, demoSize(t), "and was interrupted before the end")
 	assert.Contains(t, errOut, fmt.Sprintf("mirroring from server position %d", held+1))
-	assert.EqualValues(t, 606, rep.EventsHeld)
+	assert.Equal(t, demoSize(t), rep.EventsHeld)
 	assert.True(t, rep.OK(), "%+v %v", rep.Findings, rep.Differences)
 	srv.kill()
 	code, out, errOut := runBinary(t, nil, "verify", "--data", state)
@@ -307,7 +323,7 @@ func TestAuditFindsATruncatedAndRegrownLog(t *testing.T) {
 		removed  bool
 		leafWant uint64
 	}{
-		{"cut back to 400 and grown to 656", 400, 256, audit.KindDeparture, false, 400},
+		{"cut back to 400 and grown again beyond it", 400, int(demoSize(t)) - 400 + 50, audit.KindDeparture, false, 400},
 		{"cut back to 500", 500, 0, audit.KindTruncated, true, 500},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -448,8 +464,8 @@ func TestAuditFindsAForkAndASplitView(t *testing.T) {
 	f := rep.Findings[0]
 	assert.Equal(t, audit.KindDeparture, f.Kind)
 	require.NotNil(t, f.Leaf)
-	assert.EqualValues(t, 606, *f.Leaf, f.Reason)
-	assert.EqualValues(t, 607, f.Position)
+	assert.Equal(t, demoSize(t), *f.Leaf, f.Reason)
+	assert.Equal(t, demoSize(t)+1, f.Position)
 	assert.NotEmpty(t, f.ServerEventID)
 	assert.NotEqual(t, f.EventID, f.ServerEventID, "the server has another event there now")
 
@@ -463,7 +479,7 @@ func TestAuditFindsAForkAndASplitView(t *testing.T) {
 	// Comparing what they were shown finds it: two heads of one size, one key, different roots.
 	code, out, errOut := runBinary(t, nil, "audit", "--compare-heads", filepath.Join(stateA, "exported.jsonl"), headsB, "--state", stateA)
 	require.Equal(t, 1, code, out+errOut)
-	assert.Contains(t, out, "SPLIT VIEW split view: the ledger's key signed two trees of 626 leaves with different roots")
+	assert.Contains(t, out, fmt.Sprintf("SPLIT VIEW split view: the ledger's key signed two trees of %d leaves with different roots", demoSize(t)+20))
 	// A head smaller than the other's is held to that auditor's mirror.
 	smaller := filepath.Join(t.TempDir(), "smaller.jsonl")
 	line, err := json.Marshal(repB.Head)
@@ -493,8 +509,13 @@ func TestAuditFindsAPublishedAnswerThatDiffersFromTheLog(t *testing.T) {
 	state := t.TempDir()
 	code, out, errOut := runBinary(t, nil, "audit", "--url", srv.base, "--token", bearerOf(t, domain.RoleAuditor, "X26"), "--state", state)
 	require.Equal(t, 1, code, out+errOut)
-	assert.Contains(t, out, "DIFF /v1/reports/transparency?as_of=606&min_position=606 /totals/plans: server 56, mirror 55")
-	assert.Contains(t, out, "DIFF /v1/reports/transparency?round=2009-10&as_of=606&min_position=606 /totals/plans:")
+	n := demoSize(t)
+	m := regexp.MustCompile(fmt.Sprintf(`DIFF /v1/reports/transparency\?as_of=%d&min_position=%d /totals/plans: server (\d+), mirror (\d+)`, n, n)).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	server, _ := strconv.Atoi(m[1])
+	mirror, _ := strconv.Atoi(m[2])
+	assert.Equal(t, mirror+1, server, "the fault counts a plan twice")
+	assert.Contains(t, out, fmt.Sprintf("DIFF /v1/reports/transparency?round=2009-10&as_of=%d&min_position=%d /totals/plans:", n, n))
 	assert.NotContains(t, out, "TAMPERING", "the log itself is sound")
 	assert.Contains(t, errOut, "is NOT what its log says")
 
