@@ -128,6 +128,39 @@ func TestDisplaySpoofingIsRefusedOverHTTP(t *testing.T) {
 	s.must(201, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "Line one\n\tLine two: Zoë’s ✓"})
 }
 
+// A name may not hold what a reader of it cannot see: variation selectors, a braille blank, a
+// noncharacter or a private-use character after or inside an existing organisation's name were
+// registered (201) beside it. Each is refused naming the character, nothing is written, and prose
+// keeps the variation selector an emoji takes.
+func TestInvisibleCharactersInNamesAreRefusedOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	head := s.head()
+	for i, name := range []string{
+		"Brent Teaching PCT\ufe0f", "Brent Teaching P\ufe00CT", "Brent\u180b Teaching PCT", "Brent Teaching PCT\U000e0100",
+		"Brent Teaching PCT\u2800", "Brent\u2800Teaching PCT", "Brent Teaching PCT\uffff", "Brent Teaching PCT\ue000",
+		"Brent Teaching PCT\ufdd0", "Brent Teaching PCT\u0378",
+	} {
+		t.Run(fmt.Sprintf("%+q", name), func(t *testing.T) {
+			r := s.do("POST", "/v1/organisations", &admin, map[string]any{"ods_code": fmt.Sprintf("ZZR%02d", i), "name": name, "kind": "pct", "sha_code": "Q36"})
+			require.Equal(t, 422, r.status, "%s", r.body)
+			p := r.json(t)
+			assert.Equal(t, "invalid_command", p["code"])
+			assert.Contains(t, fmt.Sprint(p["errors"]), "field:name ")
+			assert.Regexp(t, `U\+[0-9A-F]{4,5} at character`, fmt.Sprint(p["errors"]))
+		})
+	}
+	p := s.must(422, "POST", "/v1/organisations/RJ1/chief-executive", &admin, map[string]any{"person_id": "ce-x\ufe0f", "name": "Rex Chief", "effective_from": "2030-01-01"})
+	assert.Contains(t, fmt.Sprint(p["errors"]), "field:person_id ")
+	assert.Equal(t, head, s.head(), "nothing refused was recorded")
+
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+	p = s.must(422, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "Order comms\uffff"})
+	assert.Contains(t, fmt.Sprint(p["errors"]), "field:summary ")
+	s.must(201, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "Order comms live \u2714\ufe0f"})
+}
+
 // A chief executive appointment may not take effect before a sign-off another person already made
 // for the organisation: back-dated, it rewrote "who was chief executive on date D" under a sign-off
 // that still showed as valid. It is refused (422, nothing written), before and after a restart, and
