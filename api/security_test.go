@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -272,6 +275,44 @@ func TestConflictingCredentialsAreRefused(t *testing.T) {
 			requireProblem(t, r, tc.status, "conflicting_credentials")
 		})
 	}
+}
+
+// signRaw signs header and claims, given as JSON text, with the test secret: a token as a holder of
+// the secret could make it, which Mint never would.
+func signRaw(t *testing.T, header, claims string) string {
+	t.Helper()
+	signing := base64.RawURLEncoding.EncodeToString([]byte(header)) + "." + base64.RawURLEncoding.EncodeToString([]byte(claims))
+	sig, err := jwt.SigningMethodHS256.Sign(signing, secret)
+	require.NoError(t, err)
+	return signing + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// Claims are read by their exact names: {"role":"auditor","ROLE":"admin"} was read as an admin's
+// (encoding/json matches names whatever their case and keeps the last), and so was a lone "Role".
+// Such a token is refused (401; the dashboard's sign-in uses the same verifier); the same claims
+// spelt once each work.
+func TestClaimsAreReadByTheirExactNames(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	now := time.Now().Unix()
+	hs := `{"alg":"HS256","typ":"JWT"}`
+	life := fmt.Sprintf(`"jti":"t-%d","iat":%d,"exp":%d`, now, now, now+3600)
+	person := `"iss":"assurance-ledger","sub":"au-9","name":"Audrey Auditor","org":"X26"`
+	for _, tc := range []struct{ name, header, claims string }{
+		{"role, then ROLE", hs, `{` + person + `,"role":"auditor","ROLE":"admin",` + life + `}`},
+		{"ROLE, then role", hs, `{` + person + `,"ROLE":"admin","role":"auditor",` + life + `}`},
+		{"only Role", hs, `{` + person + `,"Role":"admin",` + life + `}`},
+		{"sub in a long s", hs, `{` + person + `,"\u017fub":"adm-1","role":"admin",` + life + `}`},
+		{"alg in two cases", `{"alg":"HS256","ALG":"none"}`, `{` + person + `,"role":"admin",` + life + `}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := signRaw(t, tc.header, tc.claims)
+			r := call(t, s.http, "GET", "/v1/admin/backup", tok, nil)
+			requireProblem(t, r, http.StatusUnauthorized, "invalid_token")
+			assert.Contains(t, r.json(t)["detail"], "case")
+		})
+	}
+	good := signRaw(t, hs, `{`+person+`,"role":"admin",`+life+`}`)
+	assert.Equal(t, http.StatusOK, call(t, s.http, "GET", "/v1/organisations", good, nil).status)
 }
 
 // Query parameters are those the operation declares, once each, matching their declared pattern
