@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,6 +27,7 @@ import (
 	"assurance-ledger/api"
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
+	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore/boltstore"
 )
@@ -313,6 +316,64 @@ func TestClaimsAreReadByTheirExactNames(t *testing.T) {
 	}
 	good := signRaw(t, hs, `{`+person+`,"role":"admin",`+life+`}`)
 	assert.Equal(t, http.StatusOK, call(t, s.http, "GET", "/v1/organisations", good, nil).status)
+}
+
+// The person a token names follows the rules of the names a command records: a bidirectional
+// override or zero-width space in sub or name, 15,000 characters of sub, or an org that is no ODS
+// code were recorded into the audit trail for good (a contribution answered 201) and copied into
+// every access-log line. Such a token is refused (401 naming the claim) and nothing is recorded;
+// the person id an access-log line copies is cut short.
+func TestTokenActorsFollowTheTextRules(t *testing.T) {
+	var logs syncBuffer
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+	srv := httptest.NewServer(api.New(api.Config{Commands: command.NewHandler(s.store, command.Options{}), Projections: s.proj,
+		Store: s.store, Tokens: auth.NewVerifier(secret, nil), Log: slog.New(slog.NewJSONHandler(&logs, nil))}))
+	defer srv.Close()
+	now := time.Now().Unix()
+	forge := func(sub, name, org string) string {
+		claims, err := json.Marshal(map[string]any{"iss": "assurance-ledger", "sub": sub, "name": name, "role": "provider", "org": org,
+			"jti": fmt.Sprintf("t-%d-%d", now, len(sub)+len(name)), "iat": now, "exp": now + 3600})
+		require.NoError(t, err)
+		return signRaw(t, `{"alg":"HS256","typ":"JWT"}`, string(claims))
+	}
+	head := s.head()
+	for _, tc := range []struct{ name, sub, person, org, claim string }{
+		{"an override in sub", "eve\u202e", "Eve Forger", "RJ1", "sub"},
+		{"an override and a zero-width space in name", "eve", "Eve\u202eForger\u200b", "RJ1", "name"},
+		{"15,000 characters of sub", strings.Repeat("e", 15_000), "Eve Forger", "RJ1", "sub"},
+		{"201 characters of name", "eve", strings.Repeat("E", 201), "RJ1", "name"},
+		{"a blank name", "eve", "\u2800", "RJ1", "name"},
+		{"an org that is no ODS code", "eve", "Eve Forger", "RJ1\u200b", "org"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := forge(tc.sub, tc.person, tc.org)
+			body := strings.NewReader(`{"section":"clinical5","summary":"Order comms"}`)
+			r := call(t, srv, "POST", plan+"/contributions", tok, body)
+			requireProblem(t, r, http.StatusUnauthorized, "invalid_token")
+			assert.Contains(t, r.json(t)["detail"], "claim "+tc.claim)
+			_, err := auth.Mint(secret, domain.Actor{PersonID: tc.sub, Name: tc.person, Role: domain.RoleProvider, Org: tc.org}, time.Now(), time.Hour)
+			assert.Error(t, err, "nor is such a token minted")
+		})
+	}
+	assert.Equal(t, head, s.head(), "nothing was recorded")
+
+	// The longest person id allowed, of four-byte characters: 800 bytes, of which a log line keeps 64.
+	long := strings.Repeat("\U0001d4d4", 200)
+	r := call(t, srv, "POST", plan+"/contributions", forge(long, "Eve Forger", "RJ1"), strings.NewReader(`{"section":"clinical5","summary":"Order comms"}`))
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	var longest int
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		longest = max(longest, len(line))
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry))
+		if a, ok := entry["actor"].(string); ok {
+			assert.LessOrEqual(t, len(a), 64+len("…"), "the actor a log line copies")
+		}
+	}
+	assert.Less(t, longest, 500, "the longest access-log line")
 }
 
 // Query parameters are those the operation declares, once each, matching their declared pattern
