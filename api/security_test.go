@@ -255,6 +255,8 @@ func TestConflictingCredentialsAreRefused(t *testing.T) {
 		{"a header and a cookie naming different tokens", []string{"Bearer " + good}, other, http.StatusBadRequest},
 		{"the same token twice", []string{"Bearer " + good, "Bearer " + good}, "", http.StatusOK},
 		{"the same token in the header and the cookie", []string{"Bearer " + good}, good, http.StatusOK},
+		{"a header, and two cookies of which one is garbage", []string{"Bearer " + good}, good + "; ledger_session=garbage", http.StatusBadRequest},
+		{"two cookies holding different tokens", nil, good + "; ledger_session=" + other, http.StatusBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequest(http.MethodGet, s.http.URL+"/v1/organisations", nil)
@@ -263,7 +265,7 @@ func TestConflictingCredentialsAreRefused(t *testing.T) {
 				req.Header.Add("Authorization", h)
 			}
 			if tc.cookie != "" {
-				req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: tc.cookie})
+				req.Header.Set("Cookie", auth.SessionCookie+"="+tc.cookie)
 			}
 			resp, err := s.http.Client().Do(req)
 			require.NoError(t, err)
