@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
@@ -261,6 +263,77 @@ func TestIdempotencyKeysAreThePersonsOverHTTP(t *testing.T) {
 		}
 	}
 	assert.Equal(t, head+1, s.head(), "only the colleague's own withdrawal was recorded")
+}
+
+// A person's idempotency key names one request across the ledger: the same key and body withdrew
+// plan A and then plan B (201 twice). The same key with another method, path or body is refused on
+// whichever stream it lands (422, nothing written), after authorisation, and also after a restart;
+// the first request's repeat still gets its result; another person's use is a new key. Two
+// different Idempotency-Key headers are refused rather than the first one used.
+func TestIdempotencyKeyNamesOneRequestLedgerWide(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	const key = "7c4f2a9e-1b3d-4e5f-8a6b-9c0d1e2f3a4b"
+	withdrawal := map[string]any{"reason": "Superseded by the LHC's joint plan"}
+	a := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	first := s.do("POST", "/v1/plans/"+a["plan_id"].(string)+"/withdrawal", &pct, withdrawal, "Idempotency-Key", key)
+	require.Equal(t, 201, first.status, "%s", first.body)
+	b := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	planB := "/v1/plans/" + b["plan_id"].(string)
+
+	refused := func(srv *ledgerServer) {
+		t.Helper()
+		head := srv.head()
+		for _, tc := range []struct {
+			method, path string
+			body         any
+		}{
+			{"POST", planB + "/withdrawal", withdrawal},                                                // the same body, another plan
+			{"POST", planB + "/revisions", map[string]any{"content": sampleContent(t), "reason": "r"}}, // another command
+			{"POST", "/v1/plans", submitBody(t)},                                                       // a submission
+		} {
+			r := srv.do(tc.method, tc.path, &pct, tc.body, "Idempotency-Key", key)
+			assert.Equal(t, 422, r.status, "%s %s: %s", tc.method, tc.path, r.body)
+			assert.Equal(t, "idempotency_key_reused", r.json(t)["code"], "%s", r.body)
+			assert.Empty(t, r.header.Get("Idempotent-Replayed"))
+		}
+		// Authorisation comes first: the same person acting as an auditor is refused the role, not
+		// told of the key.
+		r := srv.do("POST", planB+"/withdrawal", &domain.Actor{PersonID: pct.PersonID, Name: pct.Name, Role: domain.RoleAuditor, Org: "5K5"}, withdrawal, "Idempotency-Key", key)
+		assert.Equal(t, 403, r.status, "%s", r.body)
+		// The first request's repeat is answered as before.
+		again := srv.do("POST", "/v1/plans/"+a["plan_id"].(string)+"/withdrawal", &pct, withdrawal, "Idempotency-Key", key)
+		assert.Equal(t, 201, again.status, "%s", again.body)
+		assert.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
+		assert.Equal(t, first.json(t)["event_id"], again.json(t)["event_id"])
+		assert.Equal(t, head, srv.head(), "nothing was written")
+		live := srv.must(200, "GET", planB+"?min_position="+fmt.Sprint(srv.head()), &auditor, nil)
+		assert.NotEqual(t, "withdrawn", live["status"], "plan B was not withdrawn")
+	}
+	refused(s)
+	s = s.restart() // a handler that has read no key from the log yet
+	refused(s)
+
+	// Another person's use of the key is a new key.
+	s.must(201, "POST", planB+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "x"}, "Idempotency-Key", key)
+
+	// Two different keys on one request: refused before anything is decided.
+	head := s.head()
+	req, err := http.NewRequest("POST", s.http.URL+planB+"/contributions", strings.NewReader(`{"section":"clinical5","summary":"y"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token(t, provider))
+	req.Header.Add("Idempotency-Key", "2f1e0d9c-8b7a-4655-a4b3-c2d1e0f9a8b7")
+	req.Header.Add("Idempotency-Key", "3a2b1c0d-9e8f-4766-b5a4-d3c2b1a0f9e8")
+	resp, err := s.http.Client().Do(req)
+	require.NoError(t, err)
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	r := response{status: resp.StatusCode, header: resp.Header, body: raw}
+	requireProblem(t, r, http.StatusBadRequest, "malformed_request")
+	assert.Equal(t, "Idempotency-Key", r.json(t)["errors"].([]any)[0].(map[string]any)["field"])
+	assert.Equal(t, head, s.head())
 }
 
 // Authorisation runs before a repeat is answered: a provider whose organisation has left the LHC
