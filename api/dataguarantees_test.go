@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -51,6 +52,40 @@ func TestAsOfAnyTimeOverHTTP(t *testing.T) {
 		assert.Equal(t, float64(s.head()), st["as_of_position"], at)
 		rep := s.must(200, "GET", "/v1/reports/transparency?as_of="+at, &auditor, nil)
 		assert.Equal(t, float64(1), rep["totals"].(map[string]any)["plans"], at)
+	}
+}
+
+// "As of" takes every valid RFC 3339 time, a leap second included (2016-12-31T23:59:60Z was 400),
+// and a position the contract's int64 can hold, digits only: 18446744073709551615 was accepted and
+// echoed back as as_of_position, and "+5" (a query's "+" is a space) read as 5. A position past
+// the head answers the present and names the head.
+func TestAsOfLeapSecondsAndPositionsOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+	now := s.must(200, "GET", plan+"?min_position="+pos(sub), &auditor, nil)
+	head := float64(s.head())
+
+	for _, at := range []string{"2016-12-31T23:59:60Z", "2016-12-31T23:59:60.5Z", "2016-12-31T18:59:60-05:00"} {
+		p := s.must(404, "GET", plan+"?as_of="+url.QueryEscape(at), &auditor, nil)
+		assert.Contains(t, p["detail"], "as of position 0", at)
+		rep := s.must(200, "GET", "/v1/reports/transparency?as_of="+url.QueryEscape(at), &auditor, nil)
+		assert.Equal(t, float64(0), rep["as_of_position"], at)
+	}
+	for _, at := range []string{"9998-12-31T23:59:60Z", "9223372036854775807", fmt.Sprint(s.head() + 1)} {
+		st := s.must(200, "GET", plan+"?as_of="+url.QueryEscape(at), &auditor, nil)
+		assert.Equal(t, now["revision"], st["revision"], at)
+		assert.Equal(t, head, st["as_of_position"], at)
+		rep := s.must(200, "GET", "/v1/reports/transparency?as_of="+url.QueryEscape(at), &auditor, nil)
+		assert.Equal(t, head, rep["as_of_position"], at)
+	}
+	for _, raw := range []string{"18446744073709551615", "9223372036854775808", "+5", "%205", "5%20", "-1", "0", "", "2016-12-31T23:58:60Z", "2016-12-31T23:59:61Z"} {
+		for _, path := range []string{plan, "/v1/reports/transparency"} {
+			r := s.do("GET", path+"?as_of="+raw, &auditor, nil)
+			requireProblem(t, r, http.StatusBadRequest, "malformed_request")
+			assert.Equal(t, "as_of", r.json(t)["errors"].([]any)[0].(map[string]any)["field"], "%s?as_of=%s", path, raw)
+		}
 	}
 }
 
