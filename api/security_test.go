@@ -378,8 +378,10 @@ func TestTokenActorsFollowTheTextRules(t *testing.T) {
 	assert.Less(t, longest, 500, "the longest access-log line")
 }
 
-// Query parameters are those the operation declares, once each, matching their declared pattern
-// or enum; "?shaa=Q36" listed every plan and "?round=2009" answered an empty 200.
+// Query parameters are those the operation declares, once each, matching their declared schema;
+// "?shaa=Q36" listed every plan, "?round=2009" answered an empty 200, "?sha=" listed every plan,
+// "?round=2009-09" passed the pattern though no round names two years that way, and
+// from_revision=18446744073709551615 was answered although the contract says int64.
 func TestQueryParametersAreCheckedAgainstTheSpec(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	s.setUpRegistry()
@@ -396,6 +398,24 @@ func TestQueryParametersAreCheckedAgainstTheSpec(t *testing.T) {
 		{"/v1/organisations?x=%zz", "query"},
 		{"/v1/plans/" + testPlanUUID + "?verbose=1", "verbose"},
 		{"/healthz?probe=1", "probe"},
+		// An empty value breaks a pattern like any other; a round names consecutive years; an
+		// integer is digits within its declared range and format.
+		{"/v1/plans?sha=", "sha"},
+		{"/v1/plans?round=", "round"},
+		{"/v1/plans?round=2009-09", "round"},
+		{"/v1/shas/Q36/assurance-status?round=2009-11", "round"},
+		{"/v1/reports/transparency?round=2099-01", "round"},
+		{"/v1/plans/" + testPlanUUID + "/audit-trail?from_revision=18446744073709551615", "from_revision"},
+		{"/v1/plans/" + testPlanUUID + "/audit-trail?from_revision=9223372036854775808", "from_revision"},
+		{"/v1/plans/" + testPlanUUID + "/audit-trail?from_revision=+5", "from_revision"},
+		{"/v1/plans/" + testPlanUUID + "/audit-trail?limit=1001", "limit"},
+		{"/v1/plans/" + testPlanUUID + "/audit-trail?limit=", "limit"},
+		{"/v1/audit/events?from_position=-1", "from_position"},
+		{"/v1/organisations?min_position=0x10", "min_position"},
+		{"/v1/ledger/proofs/consistency?from=0&to=1", "from"},
+		{"/v1/plans/" + testPlanUUID + "?as_of=18446744073709551615", "as_of"},
+		{"/v1/plans/" + testPlanUUID + "?as_of=%2B5", "as_of"},
+		{"/v1/organisations/RJ1/sro-evidence?format=", "format"},
 	} {
 		t.Run(tc.target, func(t *testing.T) {
 			r := s.do("GET", tc.target, &admin, nil)
@@ -403,7 +423,8 @@ func TestQueryParametersAreCheckedAgainstTheSpec(t *testing.T) {
 			assert.Equal(t, tc.field, r.json(t)["errors"].([]any)[0].(map[string]any)["field"])
 		})
 	}
-	for _, ok := range []string{"/v1/plans?sha=Q36&round=2009-10&status=submitted", "/v1/plans?round=", "/v1/shas/Q36/assurance-status?round=2009-10"} {
+	for _, ok := range []string{"/v1/plans?sha=Q36&round=2009-10&status=submitted", "/v1/plans?round=2099-00", "/v1/shas/Q36/assurance-status?round=2009-10",
+		"/v1/audit/events?from_position=0&limit=1000", "/v1/organisations?min_position=0"} {
 		assert.Equal(t, http.StatusOK, s.do("GET", ok, &admin, nil).status, ok)
 	}
 }

@@ -148,20 +148,28 @@ func (p *Plan) decideSubmit(reg *Registry, a Actor, c SubmitPlan) (EventData, er
 }
 
 func checkRound(ps *problems, round string) {
-	m := roundPattern.FindStringSubmatch(round)
 	if round == "" {
 		ps.add(ErrInvalidCommand, "round", "is required")
 		return
 	}
+	if err := RoundError(round); err != nil {
+		ps.add(ErrInvalidCommand, "round", "%s", err.Error())
+	}
+}
+
+// RoundError says why round is not a planning round, YYYY-YY naming two consecutive years (2009-10),
+// or nil: what a plan's round must be, and so what a query for plans of a round may ask.
+func RoundError(round string) error {
+	m := roundPattern.FindStringSubmatch(round)
 	if m == nil {
-		ps.add(ErrInvalidCommand, "round", "%q is not a planning round of the form YYYY-YY, e.g. 2009-10", round)
-		return
+		return fmt.Errorf("%.32q is not a planning round of the form YYYY-YY, e.g. 2009-10", round)
 	}
 	first, _ := strconv.Atoi(m[1])
 	second, _ := strconv.Atoi(m[2])
 	if second != (first+1)%100 {
-		ps.add(ErrInvalidCommand, "round", "%q does not name consecutive years; did you mean %d-%02d?", round, first, (first+1)%100)
+		return fmt.Errorf("%q does not name consecutive years; did you mean %d-%02d?", round, first, (first+1)%100)
 	}
+	return nil
 }
 
 func (p *Plan) decideRevise(reg *Registry, a Actor, c RevisePlan) (EventData, error) {
