@@ -274,7 +274,7 @@ func TestOpenAPIMinPosition(t *testing.T) {
 		"GET /v1/ledger/proofs/consistency":          {"from", "to"},
 	}
 	for _, o := range operations(t, doc) {
-		key := o.method + " " + o.path
+		key := strings.Replace(o.method, http.MethodHead, http.MethodGet, 1) + " " + o.path // HEAD is GET without the body
 		ps := params(t, doc, o.op)
 		assert.Equal(t, awaiting[key], ps["query:min_position"] != nil, "%s: min_position documented iff the handler awaits the projections", key)
 		if want, ok := queryParams[key]; ok {
@@ -651,11 +651,30 @@ func TestOpenAPIDocumentsWhoMayCall(t *testing.T) {
 	}
 	var v1 int
 	for route := range byRoute {
-		if strings.Contains(route, " /v1/") {
+		// HEAD is GET without the body (TestOpenAPIHeadMirrorsGet).
+		if strings.Contains(route, " /v1/") && !strings.HasPrefix(route, http.MethodHead+" ") {
 			v1++
 		}
 	}
 	assert.Equal(t, v1, covered, "every /v1 operation is in accessTable")
+}
+
+// Every GET operation has a HEAD operation that mirrors it, as RFC 9110 has every server that
+// answers GET answer HEAD: the same parameters, security, and responses; and every HEAD has its GET.
+func TestOpenAPIHeadMirrorsGet(t *testing.T) {
+	doc := openAPIDoc(t)
+	for path, item := range doc["paths"].(map[string]any) {
+		get, hasGet := item.(map[string]any)["get"].(map[string]any)
+		head, hasHead := item.(map[string]any)["head"].(map[string]any)
+		require.Equal(t, hasGet, hasHead, "%s: GET and HEAD go together", path)
+		if !hasGet {
+			continue
+		}
+		assert.Equal(t, get["parameters"], head["parameters"], "%s: parameters", path)
+		assert.Equal(t, get["security"], head["security"], "%s: security", path)
+		assert.Equal(t, get["responses"], head["responses"], "%s: responses", path)
+		assert.Equal(t, "head"+strings.ToUpper(get["operationId"].(string)[:1])+get["operationId"].(string)[1:], head["operationId"], path)
+	}
 }
 
 // The required members of each request body are exactly those decodeBody insists on: an empty

@@ -108,21 +108,34 @@ func New(cfg Config) *echo.Echo {
 		ErrorHandler: func(err error, _ echo.Context) error { return err },
 	}))
 
-	e.GET("/healthz", s.healthz, s.checkQuery(http.MethodGet, "/healthz"))
-	e.GET("/readyz", s.readyz, s.checkQuery(http.MethodGet, "/readyz"))
-	e.GET("/metrics", echo.WrapHandler(metricsHandler(cfg.Metrics)), s.checkQuery(http.MethodGet, "/metrics"))
-	e.GET("/openapi.json", serveOpenAPI, s.checkQuery(http.MethodGet, "/openapi.json"))
+	// Every GET route answers HEAD as RFC 9110 (section 9.3.2) requires: the same handler, whose
+	// body net/http does not send.
+	operational := func(path string, h echo.HandlerFunc) {
+		for _, m := range []string{http.MethodGet, http.MethodHead} {
+			e.Add(m, path, h, s.checkQuery(m, path))
+		}
+	}
+	operational("/healthz", s.healthz)
+	operational("/readyz", s.readyz)
+	operational("/metrics", echo.WrapHandler(metricsHandler(cfg.Metrics)))
+	operational("/openapi.json", serveOpenAPI)
 
 	// Each /v1 route takes its middleware itself rather than from a group: a group with middleware
 	// registers a catch-all under /v1 that answers a known path with a wrong method 404, where
 	// Echo's router answers 405 with an Allow header.
 	v1 := func(method, path string, h echo.HandlerFunc, rules ...rule) {
-		mw := []echo.MiddlewareFunc{s.authenticate, s.limitPrincipal}
-		if len(rules) > 0 {
-			mw = append(mw, allow(rules...))
+		methods := []string{method}
+		if method == http.MethodGet {
+			methods = append(methods, http.MethodHead)
 		}
-		mw = append(mw, s.checkQuery(method, "/v1"+path))
-		e.Add(method, "/v1"+path, h, mw...)
+		for _, m := range methods {
+			mw := []echo.MiddlewareFunc{s.authenticate, s.limitPrincipal}
+			if len(rules) > 0 {
+				mw = append(mw, allow(rules...))
+			}
+			mw = append(mw, s.checkQuery(m, "/v1"+path))
+			e.Add(m, "/v1"+path, h, mw...)
+		}
 	}
 	admin := roleIs(adminRole)
 	v1(http.MethodPost, "/organisations", s.registerOrganisation, admin)

@@ -195,3 +195,31 @@ func TestAnonymousPagesAreRateLimited(t *testing.T) {
 		})
 	}
 }
+
+// Every page answers HEAD as it answers GET, without the body: RFC 9110 requires HEAD of every
+// server that answers GET, and it was 405.
+func TestPagesAnswerHead(t *testing.T) {
+	srv, _ := secureServer(t, t.TempDir(), web.Config{}, nil)
+	tok := token(t, auditor)
+	for _, path := range []string{"/", "/shas/Q36", "/organisations/5K5/sro", "/login", "/static/style.css", "/plans/not-a-plan"} {
+		statuses := map[string]int{}
+		types := map[string]string{}
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			req, err := http.NewRequest(method, srv.URL+path, nil)
+			require.NoError(t, err)
+			req.AddCookie(&http.Cookie{Name: "ledger_session", Value: tok})
+			resp, err := noRedirects().Do(req)
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			statuses[method], types[method] = resp.StatusCode, resp.Header.Get("Content-Type")
+			if method == http.MethodHead {
+				assert.Empty(t, body, path)
+			}
+		}
+		assert.NotEqual(t, http.StatusMethodNotAllowed, statuses[http.MethodHead], path)
+		assert.Equal(t, statuses[http.MethodGet], statuses[http.MethodHead], path)
+		assert.Equal(t, types[http.MethodGet], types[http.MethodHead], path)
+	}
+}
