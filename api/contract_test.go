@@ -191,8 +191,6 @@ func TestOpenAPINamesEveryProblemCode(t *testing.T) {
 		assert.ElementsMatch(t, byStatus[status], declared, "codes of %s (%d)", name, status)
 		delete(byStatus, status)
 	}
-	// A wrong method belongs to no operation; its code is named in Problem.code and the overview.
-	delete(byStatus, http.StatusMethodNotAllowed)
 	assert.Empty(t, byStatus, "statuses the server answers that no response of the document describes")
 }
 
@@ -267,8 +265,15 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 		requireProblem(t, r, status, code)
 	}
 
+	// The methods of each path besides OPTIONS, and its OPTIONS operation, which declares the 405
+	// every other method gets.
 	methodsOf := map[string][]string{}
+	optionsOf := map[string]specOp{}
 	for _, o := range s.operations() {
+		if o.method == http.MethodOptions {
+			optionsOf[o.path] = o
+			continue
+		}
 		methodsOf[o.path] = append(methodsOf[o.path], o.method)
 	}
 	for _, o := range s.operations() {
@@ -276,7 +281,13 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 			target := concrete(o.path, planID, eventID)
 			// A person whose role passes the route's own rules, so that what follows reaches the checks.
 			var bearer string
-			if strings.HasPrefix(o.path, "/v1/") {
+			if o.method == http.MethodOptions {
+				// No token is needed, and none is looked at.
+				r := send(t, o.method, target, "", nil)
+				checkDeclared(t, o, r)
+				require.Equal(t, http.StatusNoContent, r.status)
+				assert.ElementsMatch(t, append([]string{http.MethodOptions}, methodsOf[o.path]...), strings.Split(r.header.Get("Allow"), ", "))
+			} else if strings.HasPrefix(o.path, "/v1/") {
 				for _, a := range testActors() {
 					tok := token(t, a)
 					if r := send(t, o.method, target+"?no_such_parameter=1", tok, nil); r.status != http.StatusForbidden {
@@ -304,8 +315,9 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 				assert.Equal(t, "no_such_parameter", r.json(t)["errors"].([]any)[0].(map[string]any)["field"])
 			}
 
-			// Every method the path does not take: 405 naming the ones it does.
-			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead} {
+			// Every method the path does not take: 405 naming the ones it does, as the path's
+			// OPTIONS operation declares.
+			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodTrace, "FROBNICATE"} {
 				if slices.Contains(methodsOf[o.path], m) {
 					continue
 				}
@@ -314,6 +326,7 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 				allow := strings.Split(r.header.Get("Allow"), ", ")
 				assert.ElementsMatch(t, append([]string{http.MethodOptions}, methodsOf[o.path]...), allow, "Allow on %s", target)
 				if m != http.MethodHead {
+					checkDeclared(t, optionsOf[o.path], r)
 					requireProblem(t, r, http.StatusMethodNotAllowed, "method_not_allowed")
 				}
 			}
@@ -346,6 +359,7 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 	defer limited.Close()
 	tok := token(t, admin)
 	require.Equal(t, http.StatusOK, call(t, limited, "GET", "/v1/organisations", tok, nil).status)
+	require.Equal(t, http.StatusNoContent, call(t, limited, "OPTIONS", "/v1/organisations", "", nil).status, "spends the address's allowance")
 	for _, o := range s.operations() {
 		if !strings.HasPrefix(o.path, "/v1/") {
 			continue

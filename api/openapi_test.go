@@ -200,7 +200,7 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 
 			// /v1 is authenticated (the default security); the operational routes are open.
 			sec, overridden := o.op["security"]
-			if strings.HasPrefix(o.path, "/v1/") {
+			if strings.HasPrefix(o.path, "/v1/") && o.method != http.MethodOptions { // OPTIONS needs no token
 				assert.False(t, overridden, "a /v1 operation must keep the bearer security requirement")
 				assert.Contains(t, o.op["responses"], "401")
 			} else {
@@ -244,6 +244,9 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 				for _, code := range []string{"400", "401", "403", "409", "413", "415", "422", "503"} {
 					assert.Contains(t, responses, code)
 				}
+			} else if o.method == http.MethodOptions {
+				assert.Contains(t, resolved(t, doc, responses["204"])["headers"], "Allow")
+				assert.Contains(t, resolved(t, doc, responses["405"])["headers"], "Allow", "the 405 a method the path does not take gets")
 			} else {
 				assert.Contains(t, responses, "200")
 				assert.NotContains(t, ps, "header:Idempotency-Key")
@@ -651,8 +654,8 @@ func TestOpenAPIDocumentsWhoMayCall(t *testing.T) {
 	}
 	var v1 int
 	for route := range byRoute {
-		// HEAD is GET without the body (TestOpenAPIHeadMirrorsGet).
-		if strings.Contains(route, " /v1/") && !strings.HasPrefix(route, http.MethodHead+" ") {
+		// HEAD is GET without the body (TestOpenAPIHeadMirrorsGet); OPTIONS needs no token.
+		if strings.Contains(route, " /v1/") && !strings.HasPrefix(route, http.MethodHead+" ") && !strings.HasPrefix(route, http.MethodOptions+" ") {
 			v1++
 		}
 	}
@@ -667,6 +670,7 @@ func TestOpenAPIHeadMirrorsGet(t *testing.T) {
 		get, hasGet := item.(map[string]any)["get"].(map[string]any)
 		head, hasHead := item.(map[string]any)["head"].(map[string]any)
 		require.Equal(t, hasGet, hasHead, "%s: GET and HEAD go together", path)
+		assert.Contains(t, item, "options", "%s: every path declares OPTIONS", path)
 		if !hasGet {
 			continue
 		}
