@@ -176,11 +176,14 @@ func TestOpenAPINamesEveryProblemCode(t *testing.T) {
 	}
 	assert.ElementsMatch(t, codes, named, "Problem.code names exactly the codes the server answers")
 
-	// Each status's response lists the codes answered with that status, and only those.
+	// The responses of each status list, together, the codes answered with that status, and each
+	// only codes of its status (an operation's response lists those it can answer: the 429 of a
+	// route that reads nothing expensive does not name too_many_expensive_reads).
 	byStatus := map[int][]string{}
 	for code, status := range answered {
 		byStatus[status] = append(byStatus[status], code)
 	}
+	declaredByStatus := map[int][]string{}
 	for name, r := range s["components"].(map[string]any)["responses"].(map[string]any) {
 		declared := s.problemCodes(t, r)
 		if declared == nil {
@@ -188,7 +191,15 @@ func TestOpenAPINamesEveryProblemCode(t *testing.T) {
 		}
 		schema := s.resolve(t, s.resolve(t, r)["content"].(map[string]any)[api.ProblemContentType].(map[string]any)["schema"])
 		status := int(schema["allOf"].([]any)[1].(map[string]any)["properties"].(map[string]any)["status"].(map[string]any)["const"].(float64))
-		assert.ElementsMatch(t, byStatus[status], declared, "codes of %s (%d)", name, status)
+		assert.Subset(t, byStatus[status], declared, "codes of %s (%d)", name, status)
+		for _, c := range declared {
+			if !slices.Contains(declaredByStatus[status], c) {
+				declaredByStatus[status] = append(declaredByStatus[status], c)
+			}
+		}
+	}
+	for status, declared := range declaredByStatus {
+		assert.ElementsMatch(t, byStatus[status], declared, "codes of status %d", status)
 		delete(byStatus, status)
 	}
 	assert.Empty(t, byStatus, "statuses the server answers that no response of the document describes")
@@ -389,3 +400,46 @@ func TestOpenAPIDeclaresResponseHeaders(t *testing.T) {
 }
 
 func readAll(resp *http.Response) ([]byte, error) { return io.ReadAll(resp.Body) }
+
+// An operation's 429 names too_many_expensive_reads exactly where its handler gates an expensive
+// read, and backup_in_progress only on the backup: every route's 429 used to list both. With the
+// gate full, every read is sent with each parameter that can make it expensive; the operations
+// that answer too_many_expensive_reads must declare it, and no other may.
+func TestTooManyRequestsNamesWhatEachRouteCanAnswer(t *testing.T) {
+	s := loadSpec(t)
+	srv := startServer(t, t.TempDir())
+	srv.setUpRegistry()
+	plan := srv.must(http.StatusCreated, "POST", "/v1/plans", &pct, submitBody(t))
+	planID, eventID := plan["plan_id"].(string), plan["event_id"].(string)
+	srv.waitForTree()
+	gate := api.NewReadGate(1, 1)
+	_, ok := gate.Enter("someone-else")
+	require.True(t, ok)
+	full := httptest.NewServer(api.New(api.Config{Commands: command.NewHandler(srv.store, command.Options{}), Projections: srv.proj,
+		Store: srv.store, Tokens: auth.NewVerifier(secret, nil), Tree: srv.tree, TreeSigner: srv.key, Reads: gate}))
+	defer full.Close()
+	tok := token(t, auditor)
+	for _, o := range s.operations() {
+		if o.method != http.MethodGet || !strings.HasPrefix(o.path, "/v1/") || o.path == "/v1/admin/backup" {
+			continue
+		}
+		var declared []string
+		if r, ok := o.op["responses"].(map[string]any)["429"]; ok {
+			declared = s.problemCodes(t, r)
+		}
+		answered := false
+		for _, q := range []string{"", "?as_of=1", "?format=bundle"} {
+			r := call(t, full, o.method, concrete(o.path, planID, eventID)+q, tok, nil)
+			if r.status == http.StatusTooManyRequests && r.json(t)["code"] == "too_many_expensive_reads" {
+				answered = true
+			}
+		}
+		assert.Equal(t, answered, slices.Contains(declared, "too_many_expensive_reads"), "%s %s: declares too_many_expensive_reads iff it answers it", o.method, o.path)
+		assert.NotContains(t, declared, "backup_in_progress", "%s %s", o.method, o.path)
+	}
+	for _, o := range s.operations() {
+		if r, ok := o.op["responses"].(map[string]any)["429"]; ok && slices.Contains(s.problemCodes(t, r), "backup_in_progress") {
+			assert.Equal(t, "/v1/admin/backup", o.path, "%s %s declares backup_in_progress", o.method, o.path)
+		}
+	}
+}
