@@ -282,6 +282,42 @@ func TestConflictingCredentialsAreRefused(t *testing.T) {
 	}
 }
 
+// A command says it sends JSON in UTF-8: a POST without Content-Type, or with charset=iso-8859-1,
+// was decoded and recorded (201) all the same. Each is 415 and writes nothing.
+func TestCommandsRequireJSONInUTF8(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	head := s.head()
+	body := `{"ods_code":"RZZ","name":"Zeta NHS Trust","kind":"provider","sha_code":"Q36"}`
+	for _, tc := range []struct {
+		name  string
+		types []string
+	}{
+		{"no Content-Type", nil},
+		{"ISO-8859-1", []string{"application/json; charset=iso-8859-1"}},
+		{"UTF-16", []string{"application/json; charset=utf-16"}},
+		{"text", []string{"text/plain"}},
+		{"two types", []string{"application/json", "text/plain"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, s.http.URL+"/v1/organisations", strings.NewReader(body))
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+token(t, admin))
+			for _, ct := range tc.types {
+				req.Header.Add("Content-Type", ct)
+			}
+			resp, err := s.http.Client().Do(req)
+			require.NoError(t, err)
+			raw, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			requireProblem(t, response{status: resp.StatusCode, header: resp.Header, body: raw}, http.StatusUnsupportedMediaType, "unsupported_media_type")
+		})
+	}
+	assert.Equal(t, head, s.head(), "nothing was recorded")
+	s.must(201, "POST", "/v1/organisations", &admin, body, "Content-Type", "application/json; charset=UTF-8")
+}
+
 // signRaw signs header and claims, given as JSON text, with the test secret: a token as a holder of
 // the secret could make it, which Mint never would.
 func signRaw(t *testing.T, header, claims string) string {
