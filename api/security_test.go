@@ -282,6 +282,42 @@ func TestConflictingCredentialsAreRefused(t *testing.T) {
 	}
 }
 
+// The report's form follows the Accept header's qualities: "text/csv;q=0, application/json" got
+// CSV, the first type named winning whatever its quality.
+func TestReportFormFollowsAcceptQualities(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	for _, tc := range []struct {
+		accept string
+		csv    bool
+	}{
+		{"", false},
+		{"text/csv", true},
+		{"text/csv;q=0, application/json", false},
+		{"application/json, text/csv;q=0", false},
+		{"text/csv;q=0", false},
+		{"text/csv;q=0.4, application/json;q=0.5", false},
+		{"application/json;q=0.5, text/csv;q=0.9", true},
+		{"text/csv, application/json", true},
+		{"application/json, text/csv", false},
+		{"*/*", false},
+		{"text/*", true},
+		{"text/*;q=0.8, */*;q=0.5", true},
+		{"*/*;q=0.9, text/csv;q=0", false},
+		{"TEXT/CSV; Q=1", true},
+		{"text/csv;q=2, application/json", false},
+		{"application/xml", false},
+	} {
+		r := s.do("GET", "/v1/reports/transparency", &auditor, nil, "Accept", tc.accept)
+		require.Equal(t, http.StatusOK, r.status, "%q: %s", tc.accept, r.body)
+		if tc.csv {
+			assert.Equal(t, "text/csv; charset=utf-8", r.header.Get("Content-Type"), "Accept: %q", tc.accept)
+		} else {
+			assert.Equal(t, "application/json", r.header.Get("Content-Type"), "Accept: %q", tc.accept)
+		}
+	}
+}
+
 // A command says it sends JSON in UTF-8: a POST without Content-Type, or with charset=iso-8859-1,
 // was decoded and recorded (201) all the same. Each is 415 and writes nothing.
 func TestCommandsRequireJSONInUTF8(t *testing.T) {
