@@ -32,6 +32,12 @@ func (s *server) commandRequest(c echo.Context) (command.Request, error) {
 		fingerprint := command.Fingerprint(c.Request().Method, c.Request().URL.EscapedPath(), body)
 		req.CommandID = command.KeyedCommandID(req.Actor.PersonID, id.String(), fingerprint)
 	}
+	// If-Match names one revision; as a list (two headers, which RFC 9110 reads as one list, or
+	// commas) it would need a rule for "any of these", and the first of two headers silently won.
+	if len(c.Request().Header.Values("If-Match")) > 1 {
+		return req, badRequest(`If-Match takes one quoted stream revision, e.g. "3"; the request has more than one If-Match header`,
+			field("If-Match", "given more than once"))
+	}
 	if m := strings.TrimSpace(c.Request().Header.Get("If-Match")); m != "" {
 		rev, err := strconv.ParseUint(strings.TrimPrefix(strings.Trim(m, `"`), "W/"), 10, 64)
 		if err != nil || !strings.HasPrefix(m, `"`) || !strings.HasSuffix(m, `"`) {

@@ -318,6 +318,41 @@ func TestReportFormFollowsAcceptQualities(t *testing.T) {
 	}
 }
 
+// A command's If-Match names one revision: with two If-Match headers the first silently won. Two
+// headers, or a list in one, are 400 and write nothing, whichever comes first.
+func TestIfMatchNamesOneRevision(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	path := "/v1/plans/" + sub["plan_id"].(string) + "/contributions"
+	current := sub["revision"]
+	head := s.head()
+	for _, values := range [][]string{
+		{fmt.Sprintf(`"%v"`, current), `"99"`},
+		{`"99"`, fmt.Sprintf(`"%v"`, current)},
+		{fmt.Sprintf(`"%v"`, current), fmt.Sprintf(`"%v"`, current)},
+		{fmt.Sprintf(`"%v", "99"`, current)},
+	} {
+		req, err := http.NewRequest(http.MethodPost, s.http.URL+path, strings.NewReader(`{"section":"clinical5","summary":"Order comms"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token(t, provider))
+		for _, v := range values {
+			req.Header.Add("If-Match", v)
+		}
+		resp, err := s.http.Client().Do(req)
+		require.NoError(t, err)
+		raw, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		r := response{status: resp.StatusCode, header: resp.Header, body: raw}
+		requireProblem(t, r, http.StatusBadRequest, "malformed_request")
+		assert.Equal(t, "If-Match", r.json(t)["errors"].([]any)[0].(map[string]any)["field"], "%q", values)
+	}
+	assert.Equal(t, head, s.head(), "nothing was recorded")
+	s.must(201, "POST", path, &provider, map[string]any{"section": "clinical5", "summary": "Order comms"}, "If-Match", fmt.Sprintf(`"%v"`, current))
+}
+
 // A command says it sends JSON in UTF-8: a POST without Content-Type, or with charset=iso-8859-1,
 // was decoded and recorded (201) all the same. Each is 415 and writes nothing.
 func TestCommandsRequireJSONInUTF8(t *testing.T) {
