@@ -216,7 +216,7 @@ func testActors() []domain.Actor {
 
 // concrete fills a path template with values that exist in the setUpRegistry world.
 func concrete(path, planID, eventID string) string {
-	return strings.NewReplacer("{ods}", "RJ1", "{code}", "Q36", "{event_id}", eventID).Replace(
+	return strings.NewReplacer("{ods}", "RJ1", "{code}", "Q36", "{event_id}", eventID, "{round}", "2009-10", "{condition_id}", "c1").Replace(
 		strings.Replace(strings.Replace(path, "/lhcs/{id}", "/lhcs/lhc-brent", 1), "{id}", planID, 1))
 }
 

@@ -52,8 +52,9 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	assert.Equal(t, "Q36", waiting[0].(map[string]any)["from"])
 
 	record("assured", s.must(201, "POST", plan+"/assurances", &assurer, map[string]any{
-		"version": 1, "outcome": "assured_with_conditions", "criteria": []map[string]any{{"id": "c5-roadmap", "met": true, "note": "clear"}},
-		"conditions": []string{"Confirm EPS R2 dates by Q3"}, "reflected_in_pfit_plan": true, "pfit": "London Programme for IT"}))
+		"version": 1, "outcome": "assured_with_conditions", "criteria": []map[string]any{{"id": "c5", "rating": "green", "note": "clear"}, {"id": "ig", "rating": "amber"}},
+		"conditions":             []map[string]any{{"id": "ig-l2", "text": "Confirm IG Toolkit level 2 by Q3", "criterion": "ig", "due": "2099-12-31"}},
+		"reflected_in_pfit_plan": true, "pfit": "london"}))
 	assert.Equal(t, "assured_with_conditions", get("?min_position=" + positions["assured"])["status"])
 	record("acknowledged", s.must(201, "POST", plan+"/acknowledgements", &cfh, map[string]any{"version": 1, "note": "Noted by CfH"}))
 	st = get("?min_position=" + positions["acknowledged"])

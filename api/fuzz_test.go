@@ -82,6 +82,9 @@ func newFuzzLedger(f *testing.F) *fuzzLedger {
 		{"/v1/organisations/5K5/chief-executive", admin, map[string]any{"person_id": cePCT.PersonID, "name": cePCT.Name, "effective_from": "2008-04-01"}},
 		{"/v1/organisations/RJ1/chief-executive", admin, map[string]any{"person_id": ceRJ1.PersonID, "name": ceRJ1.Name, "effective_from": "2008-04-01"}},
 		{"/v1/lhcs", admin, map[string]any{"lhc_id": "lhc-brent", "name": "Brent LHC", "lead_pct": "5K5", "sha_code": "Q36", "members": []string{"RJ1"}}},
+		{"/v1/rounds", admin, roundBody("2009-10")},
+		{"/v1/pfits", admin, map[string]any{"pfit_id": "london", "name": "London Programme for IT"}},
+		{"/v1/shas/Q36/pfit", admin, map[string]any{"pfit_id": "london"}},
 		{"/v1/plans", pct, fuzzSubmitBody(f)},
 	}
 	for _, s := range setUp {
@@ -175,7 +178,7 @@ func FuzzCommandBodies(f *testing.F) {
 		{2, `{"lhc_id":"lhc-x","name":"X LHC","lead_pct":"5LA","sha_code":"Q36","members":[]}`},
 		{4, string(mustMarshal(f, fuzzSubmitBody(f)))},
 		{7, `{"version":1,"statement":"I confirm","content_hash":"` + hash + `"}`},
-		{8, `{"version":1,"outcome":"assured","criteria":[{"id":"c","met":true}],"conditions":[],"reflected_in_pfit_plan":true,"pfit":"p"}`},
+		{8, `{"version":1,"outcome":"assured","criteria":[{"id":"c5","rating":"green"},{"id":"ig","rating":"green"}],"conditions":[],"reflected_in_pfit_plan":true,"pfit":"london"}`},
 		{9, `{"version":1,"note":"n"}`},
 		{5, `{"content":` + revised + `,"reason":"weekly data quality review"}`},
 		{6, `{"section":"clinical5","summary":"s","document_sha256":"` + strings.Repeat("ab", 32) + `"}`},

@@ -42,6 +42,12 @@ type ledgerServer struct {
 
 func startServer(t *testing.T, dir string) *ledgerServer {
 	t.Helper()
+	return startServerWith(t, dir, command.Options{})
+}
+
+// startServerWith is startServer with its command handler's options (a clock of the test's own).
+func startServerWith(t *testing.T, dir string, opts command.Options) *ledgerServer {
+	t.Helper()
 	store, err := boltstore.Open(filepath.Join(dir, "ledger.db"), boltstore.Options{})
 	require.NoError(t, err)
 	proj := projections.New(store, nil)
@@ -59,7 +65,7 @@ func startServer(t *testing.T, dir string) *ledgerServer {
 	heads, err := ledgertree.OpenHeadLog(filepath.Join(dir, ledgertree.HeadsFile), key)
 	require.NoError(t, err)
 	srv := httptest.NewServer(api.New(api.Config{
-		Commands: command.NewHandler(store, command.Options{}), Projections: proj, Store: store,
+		Commands: command.NewHandler(store, opts), Projections: proj, Store: store,
 		Tokens: auth.NewVerifier(secret, nil), ReadWait: 2 * time.Second, Tree: tree, TreeSigner: key, Heads: heads,
 	}))
 	s := &ledgerServer{t: t, dir: dir, store: store, proj: proj, tree: tree, key: key, http: srv}
@@ -201,6 +207,18 @@ func (s *ledgerServer) setUpRegistry() {
 	s.must(201, "POST", "/v1/organisations/5K5/chief-executive", &admin, map[string]any{"person_id": cePCT.PersonID, "name": cePCT.Name, "effective_from": "2008-04-01"})
 	s.must(201, "POST", "/v1/organisations/RJ1/chief-executive", &admin, map[string]any{"person_id": ceRJ1.PersonID, "name": ceRJ1.Name, "effective_from": "2008-04-01"})
 	s.must(201, "POST", "/v1/lhcs", &admin, map[string]any{"lhc_id": "lhc-brent", "name": "Brent LHC", "lead_pct": "5K5", "sha_code": "Q36", "members": []string{"RJ1"}})
+	s.must(201, "POST", "/v1/rounds", &admin, roundBody("2009-10"))
+	s.must(201, "POST", "/v1/pfits", &admin, map[string]any{"pfit_id": "london", "name": "London Programme for IT"})
+	s.must(201, "POST", "/v1/shas/Q36/pfit", &admin, map[string]any{"pfit_id": "london"})
+}
+
+// roundBody publishes round 2009-10 with two criteria, c5 and ig, and the deadlines of the demo.
+func roundBody(round string) map[string]any {
+	return map[string]any{"round": round, "title": "Informatics Planning " + round, "guidance_ref": "IP " + round, "published_on": "2009-01-16",
+		"first_financial_year": 2009, "min_years": 3,
+		"milestones": []map[string]string{{"id": "plan_submission", "due": "2009-07-31"}, {"id": "sro_signoff", "due": "2009-09-30"},
+			{"id": "sha_assurance", "due": "2009-11-30"}, {"id": "sha_return", "due": "2009-12-18"}, {"id": "cfh_acknowledgement", "due": "2010-02-26"}},
+		"criteria": []map[string]string{{"id": "c5", "title": "Clinical 5"}, {"id": "ig", "title": "Information governance"}}}
 }
 
 func submitBody(t *testing.T) map[string]any {

@@ -74,8 +74,143 @@ func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 		}
 		w.raw("]")
 	}
+	w.raw(`,"submitted_on_time":`)
+	if !w.null(st.SubmittedOnTime == nil) {
+		w.bool(*st.SubmittedOnTime)
+	}
+	w.raw(`,"milestones":`)
+	if !w.null(st.Milestones == nil) {
+		w.raw("[")
+		for i, m := range st.Milestones {
+			if i > 0 {
+				w.raw(",")
+			}
+			w.milestone(m)
+		}
+		w.raw("]")
+	}
+	w.raw(`,"conditions":`)
+	if !w.null(st.Conditions == nil) {
+		w.raw("[")
+		for i, c := range st.Conditions {
+			if i > 0 {
+				w.raw(",")
+			}
+			w.condition(c)
+		}
+		w.raw("]")
+	}
+	w.raw(`,"members":`)
+	if !w.null(st.Members == nil) {
+		w.raw("[")
+		for i, m := range st.Members {
+			if i > 0 {
+				w.raw(",")
+			}
+			w.raw(`{"ods_code":`)
+			w.str(m.ODSCode)
+			w.raw(`,"state":`)
+			w.str(string(m.State))
+			if m.Reason != "" {
+				w.raw(`,"reason":`)
+				w.str(m.Reason)
+			}
+			w.raw("}")
+		}
+		w.raw("]")
+	}
+	w.raw(`,"members_unaccounted":`)
+	w.strs(st.MembersUnaccounted)
+	w.raw(`,"cfh_note":`)
+	w.note(st.CfHNote)
+	w.raw(`,"lateness_on":`)
+	w.date(st.LatenessOn)
 	w.raw("}\n")
 	return w.b, w.ok
+}
+
+func (w *jsonWriter) optTime(t *time.Time) {
+	if !w.null(t == nil) {
+		w.time(*t)
+	}
+}
+
+func (w *jsonWriter) milestone(m projections.MilestoneView) {
+	w.raw(`{"milestone":`)
+	w.str(m.Milestone)
+	w.raw(`,"due":`)
+	w.date(m.Due)
+	w.raw(`,"done_at":`)
+	w.optTime(m.DoneAt)
+	w.raw(`,"status":`)
+	w.str(m.Status)
+	w.raw(`,"days_late":`)
+	w.int(int64(m.DaysLate))
+	w.raw("}")
+}
+
+func (w *jsonWriter) condition(c projections.ConditionView) {
+	w.raw(`{"id":`)
+	w.str(c.ID)
+	w.raw(`,"text":`)
+	w.str(c.Text)
+	w.raw(`,"criterion":`)
+	w.str(c.Criterion)
+	w.raw(`,"due":`)
+	w.date(c.Due)
+	w.raw(`,"version":`)
+	w.int(int64(c.Version))
+	w.raw(`,"state":`)
+	w.str(string(c.State))
+	w.raw(`,"overdue":`)
+	w.bool(c.Overdue)
+	w.raw(`,"days_overdue":`)
+	w.int(int64(c.DaysLate))
+	w.raw(`,"evidence":`)
+	if !w.null(c.Evidence == nil) {
+		w.raw("[")
+		for i, e := range c.Evidence {
+			if i > 0 {
+				w.raw(",")
+			}
+			w.raw(`{"summary":`)
+			w.str(e.Summary)
+			if e.DocumentSHA256 != "" {
+				w.raw(`,"document_sha256":`)
+				w.str(e.DocumentSHA256)
+			}
+			w.raw(`,"recorded_at":`)
+			w.time(e.RecordedAt)
+			w.raw(`,"event_id":`)
+			w.str(e.EventID)
+			w.raw("}")
+		}
+		w.raw("]")
+	}
+	w.raw(`,"note":`)
+	w.str(c.Note)
+	w.raw(`,"closed_at":`)
+	w.optTime(c.ClosedAt)
+	if c.ClosedBy != "" {
+		w.raw(`,"closed_event_id":`)
+		w.str(c.ClosedBy)
+	}
+	w.raw("}")
+}
+
+func (w *jsonWriter) note(n *projections.NoteView) {
+	if w.null(n == nil) {
+		return
+	}
+	w.raw(`{"version":`)
+	w.int(int64(n.Version))
+	w.raw(`,"note":`)
+	w.str(n.Note)
+	w.raw(`,"recorded_at":`)
+	w.time(n.RecordedAt)
+	w.raw(`,"event_id":`)
+	w.str(n.EventID)
+	w.raw("}")
 }
 
 // planBuffers holds the buffers GET /v1/plans/{id} answers are written into; a plan's answer is a
@@ -196,6 +331,8 @@ func (w *jsonWriter) assurance(a *projections.AssuranceView) {
 			}
 			w.raw(`{"id":`)
 			w.str(c.ID)
+			w.raw(`,"rating":`)
+			w.str(string(c.Rating))
 			w.raw(`,"met":`)
 			w.bool(c.Met)
 			w.raw(`,"note":`)
@@ -236,5 +373,7 @@ func (w *jsonWriter) version(v projections.VersionView) {
 	w.assurance(v.Assurance)
 	w.raw(`,"acknowledged":`)
 	w.bool(v.Acknowledged)
+	w.raw(`,"cfh_note":`)
+	w.note(v.CfHNote)
 	w.raw("}")
 }

@@ -117,7 +117,7 @@ func (s *server) getPlan(c echo.Context) error {
 			return busy
 		}
 		defer release()
-		st, found, err = s.Projections.PlanAsOf(c.Request().Context(), id, pos)
+		st, found, err = s.Projections.PlanAsOfAt(c.Request().Context(), id, pos, asOfTime(c))
 	} else {
 		st, found, err = s.Projections.Plan(c.Request().Context(), id)
 	}

@@ -50,10 +50,14 @@ func TestCommandRoutesByRole(t *testing.T) {
 			func() any { return map[string]any{"version": 1, "statement": "I confirm", "content_hash": hash} }},
 		{"sign off (provider)", "POST", func() string { return "/v1/plans/" + plan + "/sro-signoffs" }, ceRJ1,
 			func() any { return map[string]any{"version": 1, "statement": "I confirm", "content_hash": hash} }},
+		{"excuse the member that joined", "POST", func() string { return "/v1/plans/" + plan + "/excusals" }, assurer,
+			func() any {
+				return map[string]any{"version": 1, "ods_code": "RKE", "reason": "Joined the LHC after the plan was drafted."}
+			}},
 		{"assure", "POST", func() string { return "/v1/plans/" + plan + "/assurances" }, assurer,
 			func() any {
-				return map[string]any{"version": 1, "outcome": "assured", "criteria": []map[string]any{{"id": "c1", "met": true, "note": ""}},
-					"conditions": []string{}, "reflected_in_pfit_plan": true, "pfit": "London Programme for IT"}
+				return map[string]any{"version": 1, "outcome": "assured", "criteria": []map[string]any{{"id": "c5", "rating": "green", "note": ""}, {"id": "ig", "rating": "green"}},
+					"conditions": []map[string]any{}, "reflected_in_pfit_plan": true, "pfit": "london"}
 			}},
 		{"acknowledge", "POST", func() string { return "/v1/plans/" + plan + "/acknowledgements" }, cfh,
 			func() any { return map[string]any{"version": 1, "note": "noted"} }},

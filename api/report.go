@@ -20,7 +20,7 @@ func (s *server) transparencyReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := projections.ReportFilter{SHA: c.QueryParam("sha"), Round: c.QueryParam("round")}
+	f := projections.ReportFilter{SHA: c.QueryParam("sha"), Round: c.QueryParam("round"), At: asOfTime(c)}
 	if asOf {
 		if pos == 0 {
 			// Before the first event: an empty ledger, not "now".
@@ -46,25 +46,33 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="transparency-report.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
+	// The lateness columns come last, after the columns the report has always had.
 	_ = w.Write([]string{"round", "as_of", "as_of_position", "sha_code", "name", "plans", "submitted", "signed_off", "assured",
-		"assured_with_conditions", "not_assured", "acknowledged", "withdrawn", "sro_signoff_rate", "median_days_submit_to_assurance"})
+		"assured_with_conditions", "not_assured", "acknowledged", "withdrawn", "sro_signoff_rate", "median_days_submit_to_assurance",
+		"lateness_on", "on_time_submission_rate", "overdue_submissions", "overdue_assurances", "open_conditions", "overdue_conditions",
+		"median_days_to_discharge"})
 	asOf := ""
 	if !rep.AsOf.IsZero() {
 		asOf = rep.AsOf.Format(time.RFC3339Nano)
 	}
-	row := func(code, name string, n projections.Counts, rate, days *float64) {
-		cells := []string{rep.Round, asOf, strconv.FormatUint(rep.AsOfPosition, 10), code, name,
+	row := func(code, name string, n projections.Counts, rate, days *float64, late []string) {
+		cells := append([]string{rep.Round, asOf, strconv.FormatUint(rep.AsOfPosition, 10), code, name,
 			itoa(n.Plans), itoa(n.Submitted), itoa(n.SignedOff), itoa(n.Assured), itoa(n.AssuredWithConditions),
-			itoa(n.NotAssured), itoa(n.Acknowledged), itoa(n.Withdrawn), ftoa(rate), ftoa(days)}
+			itoa(n.NotAssured), itoa(n.Acknowledged), itoa(n.Withdrawn), ftoa(rate), ftoa(days), rep.LatenessOn.String()}, late...)
 		for i, c := range cells {
 			cells[i] = csvCell(c)
 		}
 		_ = w.Write(cells)
 	}
+	var total [4]int
 	for _, r := range rep.BySHA {
-		row(r.SHACode, r.Name, r.Counts, r.SROSignOffRate, r.MedianDaysSubmitToAssurance)
+		row(r.SHACode, r.Name, r.Counts, r.SROSignOffRate, r.MedianDaysSubmitToAssurance, []string{ftoa(r.OnTimeSubmissionRate),
+			itoa(r.OverdueSubmissions), itoa(r.OverdueAssurances), itoa(r.OpenConditions), itoa(r.OverdueConditions), ftoa(r.MedianDaysToDischarge)})
+		for i, n := range []int{r.OverdueSubmissions, r.OverdueAssurances, r.OpenConditions, r.OverdueConditions} {
+			total[i] += n
+		}
 	}
-	row("TOTAL", "All SHAs", rep.Totals, nil, nil)
+	row("TOTAL", "All SHAs", rep.Totals, nil, nil, []string{"", itoa(total[0]), itoa(total[1]), itoa(total[2]), itoa(total[3]), ""})
 	w.Flush()
 	return w.Error()
 }

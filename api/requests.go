@@ -66,7 +66,7 @@ type assuranceBody struct {
 	Version             int                `json:"version"`
 	Outcome             domain.Outcome     `json:"outcome"`
 	Criteria            []domain.Criterion `json:"criteria"`
-	Conditions          []string           `json:"conditions"`
+	Conditions          []domain.Condition `json:"conditions"`
 	ReflectedInPfITPlan *bool              `json:"reflected_in_pfit_plan"`
 	PfIT                string             `json:"pfit"`
 }

@@ -68,6 +68,8 @@ type Handler struct {
 	plans *lru.Cache[string, *stream[*domain.Plan]] // guarded by the stream's stripe lock
 
 	keys *keyIndex // every idempotency key recorded in the log, ledger-wide
+
+	returns returnStreams // the SHAs' returns (returns.go)
 }
 
 // NewHandler returns a Handler over store.

@@ -85,7 +85,30 @@ func (f *fixture) setUpRegistry(t testing.TB) {
 	f.reg(t, domain.AppointChiefExecutive{ODSCode: "5K5", PersonID: cePCT.PersonID, Name: cePCT.Name, EffectiveFrom: effective})
 	f.reg(t, domain.AppointChiefExecutive{ODSCode: "RJ1", PersonID: ceRJ1.PersonID, Name: ceRJ1.Name, EffectiveFrom: effective})
 	f.reg(t, domain.FormLHC{LHCID: "lhc-brent", Name: "Brent LHC", LeadPCT: "5K5", SHACode: "Q36", Members: []string{"RJ1"}})
+	f.reg(t, round2009)
+	f.reg(t, domain.RegisterPfIT{PfITID: "london", Name: "London Programme for IT"})
+	f.reg(t, domain.AssignSHAToPfIT{SHACode: "Q36", PfITID: "london"})
 }
+
+// round2009 is the round the fixture's plans are submitted to, with a catalogue of one criterion.
+var round2009 = domain.PublishRound{Round: "2009-10", Title: "Informatics Planning 2009/10", GuidanceRef: "Gateway 11278",
+	PublishedOn: civil(2009, 1, 15), FirstFinancialYear: 2009, MinYears: 3,
+	Milestones: []domain.Milestone{{ID: domain.MilestonePlanSubmission, Due: civil(2009, 7, 31)}, {ID: domain.MilestoneSROSignOff, Due: civil(2009, 9, 30)},
+		{ID: domain.MilestoneSHAAssurance, Due: civil(2009, 11, 30)}, {ID: domain.MilestoneSHAReturn, Due: civil(2009, 12, 18)},
+		{ID: domain.MilestoneCfHAcknowledgement, Due: civil(2010, 1, 29)}},
+	Criteria: []domain.CatalogueCriterion{{ID: "c1", Title: "Clinical 5 timetabled"}}}
+
+func civil(y int, m time.Month, d int) domain.Date {
+	v, err := domain.NewDate(y, m, d)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// assured is the assurance the fixture's plans get.
+var assured = domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeAssured, Criteria: []domain.Criterion{{ID: "c1", Rating: domain.RatingGreen}},
+	ReflectedInPfITPlan: true, PfIT: "london"}
 
 func sampleContent(t testing.TB) domain.Content {
 	t.Helper()
@@ -135,8 +158,7 @@ func TestLifecycleRecordsSealedEventsWithActors(t *testing.T) {
 		{provider, domain.RecordContribution{Section: "clinical5", Summary: "Order comms roll-out at both sites"}},
 		{cePCT, domain.SignOffPlan{Version: 1, Statement: "I sign as SRO", ContentHash: hash}},
 		{ceRJ1, domain.SignOffPlan{Version: 1, Statement: "I sign as SRO", ContentHash: hash}},
-		{assurer, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeAssured, Criteria: []domain.Criterion{{ID: "c1", Met: true}},
-			ReflectedInPfITPlan: true, PfIT: "London Programme for IT"}},
+		{assurer, assured},
 		{cfh, domain.AcknowledgeAssurance{Version: 1, Note: "noted"}},
 	}
 	actors := []domain.Actor{pct}
@@ -237,8 +259,7 @@ func TestRefusedCommandAppendsNothing(t *testing.T) {
 		want  error
 	}{
 		{"not the appointed chief executive", impostor, domain.SignOffPlan{Version: 1, Statement: "x", ContentHash: hash}, domain.ErrNotChiefExecutive},
-		{"assurance before sign-off", assurer, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeAssured,
-			Criteria: []domain.Criterion{{ID: "c1", Met: true}}, ReflectedInPfITPlan: true, PfIT: "London"}, domain.ErrSignOffsOutstanding},
+		{"assurance before every member is accounted for", assurer, assured, domain.ErrMembersUnaccounted},
 		{"acknowledge unassured", cfh, domain.AcknowledgeAssurance{Version: 1}, domain.ErrNotAssured},
 	}
 	for _, tc := range tests {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"assurance-ledger/command"
@@ -15,7 +16,9 @@ import (
 // The fixture scenario: three SHAs' worth of registry and seven plans, one ending in each status,
 // so that every event type and every transition is in the log. It runs only when a fixture is
 // written (-write-fixture); afterwards the log it wrote is the record, and planStatuses is what that
-// log must always mean.
+// log must always mean. It has grown with the rules: fixture-v1 was written before rounds were
+// published, criteria rated and members accounted for, by the scenario as it then was (in the
+// history of this file); fixture-v2 by the one below, which records every type of its day.
 
 const (
 	lhcBrent     = "lhc-brent"
@@ -84,7 +87,12 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 	if err != nil {
 		return err
 	}
-	revised := content
+	content2010 := shifted(content, 1)
+	hash2010, err := eventcodec.ContentHash(content2010)
+	if err != nil {
+		return err
+	}
+	revised := content2010
 	revised.NHSNumberAdoption.TargetPct = 99.9
 	revised.DataQuality = content.DataQuality + " Weekly from April 2010, as the SHA asked."
 	revisedHash, err := eventcodec.ContentHash(revised)
@@ -94,9 +102,50 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 	signOff := func(v int, h string) domain.SignOffPlan {
 		return domain.SignOffPlan{Version: v, Statement: "I confirm this plan as Senior Responsible Owner.", ContentHash: h}
 	}
-	met := []domain.Criterion{{ID: "clinical5", Met: true, Note: "all five timetabled"}, {ID: "ig", Met: true}}
-	unmet := []domain.Criterion{{ID: "clinical5", Met: true}, {ID: "ig", Met: false, Note: "IG Toolkit level 2 not evidenced"}}
+	rated := func(clinical5, ig domain.Rating, note string) []domain.Criterion {
+		return []domain.Criterion{{ID: "clinical5", Rating: clinical5, Note: "all five timetabled"}, {ID: "ig", Rating: ig, Note: note}}
+	}
+	met := rated(domain.RatingGreen, domain.RatingGreen, "")
+	unmet := rated(domain.RatingGreen, domain.RatingRed, "IG Toolkit level 2 not evidenced")
+	amber := rated(domain.RatingGreen, domain.RatingAmber, "IG Toolkit level 2 not yet evidenced for every member")
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	date := func(y int, m time.Month, d int) domain.Date { return domain.DateOf(day(y, m, d)) }
+	round := func(r string, y int) domain.PublishRound {
+		return domain.PublishRound{Round: r, Title: "Informatics Planning " + r, GuidanceRef: "Informatics Planning " + r, PublishedOn: date(y, 1, 15),
+			FirstFinancialYear: y, MinYears: 3, Criteria: []domain.CatalogueCriterion{{ID: "clinical5", Title: "Clinical 5 roadmap"}, {ID: "ig", Title: "Information governance"}},
+			Milestones: []domain.Milestone{{ID: domain.MilestonePlanSubmission, Due: date(y, 7, 31)}, {ID: domain.MilestoneSROSignOff, Due: date(y, 9, 30)},
+				{ID: domain.MilestoneSHAAssurance, Due: date(y, 11, 30)}, {ID: domain.MilestoneSHAReturn, Due: date(y, 12, 18)},
+				{ID: domain.MilestoneCfHAcknowledgement, Due: date(y+1, 2, 26)}}}
+	}
+	submit2010 := func(a domain.Actor, lhc string) error {
+		tick()
+		_, err := h.Submit(ctx, command.Request{Actor: a}, domain.SubmitPlan{LHCID: lhc, Round: round2010,
+			Period: domain.Period{FirstYear: 2010, LastYear: 2012}, Content: content2010})
+		return err
+	}
+	ret := func(a domain.Actor, c domain.SubmitReturn) error {
+		tick()
+		for i, p := range c.Plans {
+			rec, _, err := h.PlanRecord(ctx, p.PlanID)
+			if err != nil {
+				return err
+			}
+			v := rec.Versions[len(rec.Versions)-1]
+			c.Plans[i] = domain.ReturnedPlan{PlanID: p.PlanID, Version: v.Number, AssuranceEventID: v.Assurance.EventID, Outcome: v.Assurance.Outcome,
+				ReflectedInPfITPlan: v.Assurance.ReflectedInPfITPlan}
+		}
+		_, err := h.SubmitReturn(ctx, command.Request{Actor: a}, c)
+		return err
+	}
+	ackReturn := func(sha, round string, c domain.AcknowledgeReturn) error {
+		tick()
+		latest, _, err := h.LatestReturn(ctx, sha, round)
+		if err != nil {
+			return err
+		}
+		_, err = h.AcknowledgeReturn(ctx, command.Request{Actor: cfh}, sha, latest.EventID, c)
+		return err
+	}
 
 	steps := []func() error{
 		func() error {
@@ -156,6 +205,19 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		func() error {
 			return reg(admin, domain.ChangeLHCMembers{LHCID: lhcGateshead, Added: []string{"NTP01"}})
 		},
+		func() error { return reg(admin, round(round2009, 2009)) },
+		func() error { return reg(admin, round(round2010, 2010)) },
+		func() error {
+			return reg(admin, domain.ChangeMilestone{Round: round2009, Milestone: domain.MilestoneSHAReturn, Due: date(2010, 1, 15), Reason: "four more weeks"})
+		},
+		func() error {
+			return reg(admin, domain.RegisterPfIT{PfITID: "london", Name: "London Programme for IT"})
+		},
+		func() error {
+			return reg(admin, domain.RegisterPfIT{PfITID: "nme", Name: "North, Midlands and East Programme for IT"})
+		},
+		func() error { return reg(admin, domain.AssignSHAToPfIT{SHACode: "Q36", PfITID: "london"}) },
+		func() error { return reg(admin, domain.AssignSHAToPfIT{SHACode: "Q30", PfITID: "nme"}) },
 
 		// Brent 2009-10: the whole way to CfH's acknowledgement.
 		func() error { return submit(pctBrent, lhcBrent, round2009) },
@@ -165,33 +227,51 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		func() error { return plan(ce5K5, lhcBrent, round2009, 1, signOff(1, hash)) },
 		func() error { return plan(ceRJ1, lhcBrent, round2009, 1, signOff(1, hash)) },
 		func() error {
-			return plan(assurerQ36, lhcBrent, round2009, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeAssured, Criteria: met, ReflectedInPfITPlan: true, PfIT: "London PfIT 2009"})
+			return plan(assurerQ36, lhcBrent, round2009, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeAssured, Criteria: met, ReflectedInPfITPlan: true, PfIT: "london"})
 		},
 		func() error {
 			return plan(cfh, lhcBrent, round2009, 1, domain.AcknowledgeAssurance{Version: 1, Note: "noted"})
 		},
 
-		// Brent 2010-11: not assured, a new chief executive at RJ1, revised, assured with conditions.
-		func() error { return submit(pctBrent, lhcBrent, round2010) },
+		// Brent 2010-11: not assured, a new chief executive at RJ1, revised, assured with conditions
+		// not yet reflected in the PfIT plan, which CfH notes; one condition discharged, one lapsed.
+		func() error { return submit2010(pctBrent, lhcBrent) },
 		func() error {
 			return plan(provRJ1, lhcBrent, round2010, 1, domain.RecordContribution{Section: "infrastructure", Summary: "N3 upgrade",
 				DocumentSHA256: eventcodec.SHA256Hex([]byte("n3 upgrade business case"))})
 		},
-		func() error { return plan(ce5K5, lhcBrent, round2010, 1, signOff(1, hash)) },
+		func() error { return plan(ce5K5, lhcBrent, round2010, 1, signOff(1, hash2010)) },
 		func() error {
 			return reg(admin, domain.AppointChiefExecutive{ODSCode: "RJ1", PersonID: ceRJ1Next.PersonID, Name: ceRJ1Next.Name, EffectiveFrom: clock.Add(30 * time.Minute)})
 		},
-		func() error { return plan(ceRJ1Next, lhcBrent, round2010, 1, signOff(1, hash)) },
+		func() error { return plan(ceRJ1Next, lhcBrent, round2010, 1, signOff(1, hash2010)) },
 		func() error {
-			return plan(assurerQ36, lhcBrent, round2010, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeNotAssured, Criteria: unmet, PfIT: "London PfIT 2010"})
+			return plan(assurerQ36, lhcBrent, round2010, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeNotAssured, Criteria: unmet, PfIT: "london"})
+		},
+		func() error {
+			return plan(cfh, lhcBrent, round2010, 1, domain.NoteAssurance{Version: 1, Note: "Not assured; CfH awaits the revised plan."})
 		},
 		func() error {
 			return plan(pctBrent, lhcBrent, round2010, 1, domain.RevisePlan{Content: revised, Reason: "IG evidence and weekly data quality review added"})
 		},
+		func() error {
+			return plan(provRJ1, lhcBrent, round2010, 1, domain.DeclineContribution{Version: 2, Reason: "Nothing to add to the revision"})
+		},
 		func() error { return plan(ce5K5, lhcBrent, round2010, 1, signOff(2, revisedHash)) },
 		func() error {
-			return plan(assurerQ36, lhcBrent, round2010, 1, domain.RecordAssurance{Version: 2, Outcome: domain.OutcomeAssuredWithConditions, Criteria: unmet,
-				Conditions: []string{"IG Toolkit level 2 evidenced by March 2011"}, PfIT: "London PfIT 2010"})
+			return plan(assurerQ36, lhcBrent, round2010, 1, domain.RecordAssurance{Version: 2, Outcome: domain.OutcomeAssuredWithConditions, Criteria: amber,
+				Conditions: []domain.Condition{{ID: "ig-l2", Text: "IG Toolkit level 2 evidenced by every member", Criterion: "ig", Due: date(2009, 12, 31)},
+					{ID: "ig-audit", Text: "IG audit reported to the board", Criterion: "ig", Due: date(2009, 12, 31)}}, PfIT: "london"})
+		},
+		func() error {
+			return plan(cfh, lhcBrent, round2010, 1, domain.NoteAssurance{Version: 2, Note: "Assured with conditions, not yet reflected in the PfIT plan."})
+		},
+		func() error {
+			return plan(pctBrent, lhcBrent, round2010, 1, domain.SubmitConditionEvidence{Version: 2, ConditionID: "ig-l2", Summary: "IG Toolkit returns at level 2",
+				DocumentSHA256: eventcodec.SHA256Hex([]byte("ig toolkit returns"))})
+		},
+		func() error {
+			return plan(assurerQ36, lhcBrent, round2010, 1, domain.DischargeCondition{Version: 2, ConditionID: "ig-l2", Note: "Level 2 confirmed"})
 		},
 
 		// Ealing: a plan withdrawn and submitted again; a plan signed off and waiting.
@@ -200,8 +280,8 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 			return plan(pctEaling, lhcEaling, round2009, 1, domain.WithdrawPlan{Reason: "superseded by the joint plan"})
 		},
 		func() error { return submit(pctEaling, lhcEaling, round2009) },
-		func() error { return submit(pctEaling, lhcEaling, round2010) },
-		func() error { return plan(ce5HX, lhcEaling, round2010, 1, signOff(1, hash)) },
+		func() error { return submit2010(pctEaling, lhcEaling) },
+		func() error { return plan(ce5HX, lhcEaling, round2010, 1, signOff(1, hash2010)) },
 
 		// Gateshead: not assured, and assured; a non-NHS provider contributes.
 		func() error { return submit(pctGates, lhcGateshead, round2009) },
@@ -211,12 +291,37 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		func() error { return plan(ce5KF, lhcGateshead, round2009, 1, signOff(1, hash)) },
 		func() error { return plan(ceNNP, lhcGateshead, round2009, 1, signOff(1, hash)) },
 		func() error {
-			return plan(assurerQ30, lhcGateshead, round2009, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeNotAssured, Criteria: unmet, PfIT: "North East PfIT 2009"})
+			return plan(provRR7, lhcGateshead, round2009, 1, domain.DeclineContribution{Version: 1, Reason: "Covered by the trust's own plan"})
 		},
-		func() error { return submit(pctGates, lhcGateshead, round2010) },
-		func() error { return plan(ce5KF, lhcGateshead, round2010, 1, signOff(1, hash)) },
 		func() error {
-			return plan(assurerQ30, lhcGateshead, round2010, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeAssured, Criteria: met, ReflectedInPfITPlan: true, PfIT: "North East PfIT 2010"})
+			return plan(assurerQ30, lhcGateshead, round2009, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeNotAssured, Criteria: unmet, PfIT: "nme"})
+		},
+		func() error { return submit2010(pctGates, lhcGateshead) },
+		func() error { return plan(ce5KF, lhcGateshead, round2010, 1, signOff(1, hash2010)) },
+		func() error {
+			return plan(assurerQ30, lhcGateshead, round2010, 1, domain.ExcuseMember{Version: 1, ODSCode: "RR7", Reason: "Joined the community trust"})
+		},
+		func() error {
+			return plan(assurerQ30, lhcGateshead, round2010, 1, domain.ExcuseMember{Version: 1, ODSCode: "NTP01", Reason: "Contract ending"})
+		},
+		func() error {
+			return plan(assurerQ30, lhcGateshead, round2010, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeAssured, Criteria: met, ReflectedInPfITPlan: true, PfIT: "nme"})
+		},
+
+		// London's return for 2009-10, queried by CfH; and, once the second Brent condition is
+		// past due, the SHA lets it lapse.
+		func() error {
+			return ret(assurerQ36, domain.SubmitReturn{SHACode: "Q36", Round: round2009,
+				Plans:       []domain.ReturnedPlan{{PlanID: command.PlanID(lhcBrent, round2009, 1)}},
+				Exceptions:  []domain.ReturnException{{LHCID: lhcEaling, Reason: "Resubmitted after withdrawal; awaiting sign-off"}},
+				PfITPlanRef: domain.PfITPlanRef{Title: "London PfIT deployment plan", Version: "3", DocumentSHA256: eventcodec.SHA256Hex([]byte("london pfit plan v3"))}})
+		},
+		func() error {
+			return ackReturn("Q36", round2009, domain.AcknowledgeReturn{Note: "Received", Queries: []string{"When will Ealing's plan be signed off?"}})
+		},
+		func() error {
+			*clock = day(2010, 1, 4).Add(9 * time.Hour)
+			return plan(assurerQ36, lhcBrent, round2010, 1, domain.LapseCondition{Version: 2, ConditionID: "ig-audit", Note: "No audit report by the due date"})
 		},
 	}
 	for i, step := range steps {
@@ -234,4 +339,28 @@ func sampleContent() (domain.Content, error) {
 	}
 	var c domain.Content
 	return c, json.Unmarshal(raw, &c)
+}
+
+// shifted is c with every date moved on by years, for a plan of a later round.
+func shifted(c domain.Content, years int) domain.Content {
+	shift := func(d domain.Date) domain.Date {
+		if d.IsZero() {
+			return d
+		}
+		v, err := domain.NewDate(d.Year()+years, d.Month(), d.Day())
+		if err != nil { // 29 February
+			v, _ = domain.NewDate(d.Year()+years, d.Month(), d.Day()-1)
+		}
+		return v
+	}
+	c.Clinical5 = slices.Clone(c.Clinical5)
+	for i := range c.Clinical5 {
+		c.Clinical5[i].InterimDate, c.Clinical5[i].StrategicDate = shift(c.Clinical5[i].InterimDate), shift(c.Clinical5[i].StrategicDate)
+	}
+	c.NationalProgrammes = slices.Clone(c.NationalProgrammes)
+	for i := range c.NationalProgrammes {
+		c.NationalProgrammes[i].PlannedDate = shift(c.NationalProgrammes[i].PlannedDate)
+	}
+	c.NHSNumberAdoption.TargetDate = shift(c.NHSNumberAdoption.TargetDate)
+	return c
 }

@@ -46,7 +46,10 @@ type LHC struct {
 	LeadPCT   string
 	SHACode   string
 	Providers []string // member providers when the LHC is formed, the lead PCT not included
-	Synthetic bool     // added by Options.Scale
+	// Partners are the PCTs other than the lead that are members when the LHC is formed: they
+	// contribute and sign like providers.
+	Partners  []string
+	Synthetic bool // added by Options.Scale
 }
 
 // Path is where a plan's history goes.
@@ -59,6 +62,9 @@ type Path struct {
 	Conditions bool
 	// PartlySigned, with Status submitted: the lead PCT has signed off, a contributor has not.
 	PartlySigned bool
+	// Noted, with Status not_assured or assured_with_conditions: CfH notes the assurance, which it
+	// cannot acknowledge (an assurance with conditions noted is one not reflected in the PfIT plan).
+	Noted bool
 }
 
 // PlanSpec describes one plan to drive through its lifecycle.
@@ -70,6 +76,9 @@ type PlanSpec struct {
 	N     int
 	Path  Path
 	Start time.Time // when the plan is submitted; later steps follow at seeded gaps
+	// NoLapse leaves conditions open rather than let them lapse: a lapse is decided after the
+	// condition's due date, which steps run on the real clock (a benchmark's) never reach.
+	NoLapse bool
 }
 
 // PlanID is the id the command handler gives the plan.
@@ -126,7 +135,9 @@ func Generate(opts Options) (*Dataset, error) {
 	d.Admin = d.person(rng, cfhCode, domain.RoleAdmin, "admin")
 	d.CfH = d.person(rng, cfhCode, domain.RoleCfH, "cfh")
 	d.reference(rng, opts.Scale)
+	d.jointLHC()
 	d.initialRegistry(rng)
+	d.registry = append(d.registry, d.roundSteps(d.registry[len(d.registry)-1].At.Add(time.Hour))...)
 	// Membership changes come before plans are allocated: a plan's timeline depends on who
 	// contributes. Chief executive changes come after: they are timed by plans' timelines, which
 	// do not depend on who is in office.
@@ -247,13 +258,25 @@ func (d *Dataset) initialRegistry(rng *rand.Rand) {
 	register(cfhCode)
 	done := map[string]bool{}
 	for _, l := range d.LHCs {
-		for _, code := range append([]string{l.LeadPCT}, l.Providers...) {
+		members := slices.Concat(l.Providers, l.Partners)
+		for _, code := range append([]string{l.LeadPCT}, members...) {
 			if !done[code] {
 				done[code] = true
 				register(code)
 			}
 		}
-		emit(domain.FormLHC{LHCID: l.ID, Name: l.Name, LeadPCT: l.LeadPCT, SHACode: l.SHACode, Members: slices.Clone(l.Providers)})
+		emit(domain.FormLHC{LHCID: l.ID, Name: l.Name, LeadPCT: l.LeadPCT, SHACode: l.SHACode, Members: members})
+	}
+}
+
+// jointLHC makes Southwark PCT a member of the Lambeth LHC, which shares its acute trusts: a PCT
+// that is a member of an LHC it does not lead contributes to that LHC's plan and signs it.
+// Illustrative, like every LHC's membership.
+func (d *Dataset) jointLHC() {
+	for i := range d.LHCs {
+		if d.places[d.LHCs[i].ID] == partnerLHC {
+			d.LHCs[i].Partners = []string{partnerPCT}
+		}
 	}
 }
 
@@ -272,7 +295,8 @@ var (
 		{path: Path{Status: domain.StatusAcknowledged, Conditions: true}},
 		{path: Path{Status: domain.StatusAssured}},
 		{path: Path{Status: domain.StatusAssuredWithConditions}},
-		{path: Path{Status: domain.StatusNotAssured}},
+		{path: Path{Status: domain.StatusNotAssured, Noted: true}},
+		{path: Path{Status: domain.StatusAssuredWithConditions, Noted: true}},
 		{path: Path{Status: domain.StatusSignedOff}},
 		{path: Path{Status: domain.StatusSubmitted, PartlySigned: true}},
 		{path: Path{Status: domain.StatusSubmitted}},
@@ -287,8 +311,10 @@ var (
 		{14, Path{Status: domain.StatusAcknowledged, Conditions: true}},
 		{8, Path{Status: domain.StatusAcknowledged, Revisions: 1}},
 		{9, Path{Status: domain.StatusAssured}},
-		{8, Path{Status: domain.StatusAssuredWithConditions}},
-		{5, Path{Status: domain.StatusNotAssured}},
+		{5, Path{Status: domain.StatusAssuredWithConditions}},
+		{3, Path{Status: domain.StatusAssuredWithConditions, Noted: true}},
+		{3, Path{Status: domain.StatusNotAssured, Noted: true}},
+		{2, Path{Status: domain.StatusNotAssured}},
 		{7, Path{Status: domain.StatusSignedOff}},
 		{3, Path{Status: domain.StatusSignedOff, Revisions: 1}},
 		{6, Path{Status: domain.StatusSubmitted, PartlySigned: true}},
@@ -489,6 +515,11 @@ func (d *Dataset) Steps() ([]Step, error) {
 		}
 		all = append(all, steps...)
 	}
+	returns, err := d.ReturnSteps()
+	if err != nil {
+		return nil, err
+	}
+	all = append(all, returns...)
 	slices.SortStableFunc(all, func(a, b Step) int { return a.At.Compare(b.At) })
 	return all, nil
 }
@@ -507,6 +538,7 @@ func (d *Dataset) Summary() Summary {
 		s.ByStatus[p.Path.Status]++
 		s.ByRound[p.Round]++
 	}
+	s.Rounds = len(demoRounds)
 	return s
 }
 
@@ -537,9 +569,10 @@ func (d *Dataset) Organisation(ods string) (Organisation, bool) {
 
 func (d *Dataset) lhc(id string) LHC { return d.LHCs[d.lhcs[id]] }
 
-// providersAt are the LHC's member providers at instant at.
-func (d *Dataset) providersAt(id string, at time.Time) []string {
-	out := slices.Clone(d.lhc(id).Providers)
+// membersAt are the LHC's members other than its lead PCT at instant at: providers, then partner
+// PCTs, then those that joined since it was formed.
+func (d *Dataset) membersAt(id string, at time.Time) []string {
+	out := slices.Concat(d.lhc(id).Providers, d.lhc(id).Partners)
 	for _, c := range d.changes {
 		if c.lhc != id || c.at.After(at) {
 			continue
@@ -549,6 +582,8 @@ func (d *Dataset) providersAt(id string, at time.Time) []string {
 	}
 	return out
 }
+
+func (d *Dataset) pfitID(sha string) string { return pfitID(d.pfit(sha)) }
 
 func (d *Dataset) pfit(sha string) string {
 	for _, s := range shaRefs {

@@ -56,8 +56,10 @@ type Summary struct {
 	ByRound       map[string]int
 	// ChiefExecutiveChanges counts appointments that replaced a chief executive in office.
 	ChiefExecutiveChanges int
-	Events                int
-	First, Last           time.Time // recorded_at of the first and last event
+	// Rounds counts the rounds published; Returns the SHAs' returns, resubmissions included.
+	Rounds, Returns int
+	Events          int
+	First, Last     time.Time // recorded_at of the first and last event
 }
 
 // Seed writes the generated history into store, which must be empty, through a command handler of
@@ -98,6 +100,11 @@ func Seed(ctx context.Context, store eventstore.Store, opts Options) (Summary, e
 	}
 	sum := d.Summary()
 	sum.Events = len(steps)
+	for _, s := range steps {
+		if _, ok := s.Cmd.(ReturnDraft); ok {
+			sum.Returns++
+		}
+	}
 	if len(steps) > 0 {
 		sum.First, sum.Last = steps[0].At, steps[len(steps)-1].At
 	}
@@ -121,7 +128,8 @@ type Step struct {
 	// Plan is the plan's id for plan commands. For a SubmitPlan it is the id the handler derives,
 	// command.PlanID(lhc, round, n); Run checks it. Empty for registry commands.
 	Plan string
-	// Cmd is a domain.RegistryCommand or a domain.PlanCommand (value, not pointer).
+	// Cmd is a domain.RegistryCommand or a domain.PlanCommand (value, not pointer), or a
+	// ReturnDraft or ReturnAcknowledgement, which name what they act on by what Run reads.
 	Cmd any
 }
 
@@ -139,6 +147,14 @@ func (s Step) Run(ctx context.Context, h *command.Handler) (command.Result, erro
 		return h.Plan(ctx, req, s.Plan, c)
 	case domain.RegistryCommand:
 		return h.Registry(ctx, req, c)
+	case ReturnDraft:
+		cmd, err := c.command(ctx, h)
+		if err != nil {
+			return command.Result{}, err
+		}
+		return h.SubmitReturn(ctx, req, cmd)
+	case ReturnAcknowledgement:
+		return c.run(ctx, h, req)
 	}
 	return command.Result{}, fmt.Errorf("demo: %T is neither a registry nor a plan command", s.Cmd)
 }
@@ -146,6 +162,12 @@ func (s Step) Run(ctx context.Context, h *command.Handler) (command.Result, erro
 // String names the step for error messages.
 func (s Step) String() string {
 	target := domain.RegistryStream
+	switch c := s.Cmd.(type) {
+	case ReturnDraft:
+		target = domain.ReturnStream(c.SHA, c.Round)
+	case ReturnAcknowledgement:
+		target = domain.ReturnStream(c.SHA, c.Round)
+	}
 	if s.Plan != "" {
 		target = "plan " + s.Plan
 	}

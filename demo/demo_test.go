@@ -40,10 +40,11 @@ func seeded(t *testing.T, opts demo.Options) (eventstore.Store, demo.Summary) {
 
 // ledger is the log folded with the domain's own Apply, in global order.
 type ledger struct {
-	events []domain.Event
-	stream []string
-	reg    *domain.Registry
-	plans  map[string]*domain.Plan // by plan id
+	events  []domain.Event
+	stream  []string
+	reg     *domain.Registry
+	plans   map[string]*domain.Plan      // by plan id
+	returns map[string]*domain.SHAReturn // by return id (domain.ReturnID)
 }
 
 // fold reads every event and folds those recorded at or before until (zero: all of them). Along the
@@ -51,7 +52,7 @@ type ledger struct {
 // require, the chief executive in office for a sign-off included.
 func fold(t *testing.T, store eventstore.Store, until time.Time) *ledger {
 	t.Helper()
-	l := &ledger{reg: domain.NewRegistry(), plans: map[string]*domain.Plan{}}
+	l := &ledger{reg: domain.NewRegistry(), plans: map[string]*domain.Plan{}, returns: map[string]*domain.SHAReturn{}}
 	var after eventstore.Position
 	for {
 		page, err := store.ReadAll(context.Background(), after, 500)
@@ -67,16 +68,25 @@ func fold(t *testing.T, store eventstore.Store, until time.Time) *ledger {
 				continue
 			}
 			l.checkActor(t, rec.Stream, e)
-			if rec.Stream == domain.RegistryStream {
+			agg, id, ok := domain.ParseStream(rec.Stream)
+			require.True(t, ok, rec.Stream)
+			switch agg {
+			case domain.AggregateRegistry:
 				require.NoError(t, l.reg.Apply(e), "registry event at position %d", rec.Position)
-			} else {
-				id := strings.TrimPrefix(rec.Stream, "plan-")
+			case domain.AggregatePlan:
 				p := l.plans[id]
 				if p == nil {
 					p = domain.NewPlan()
 					l.plans[id] = p
 				}
 				require.NoError(t, p.Apply(e), "plan event at position %d", rec.Position)
+			case domain.AggregateReturn:
+				r := l.returns[id]
+				if r == nil {
+					r = domain.NewSHAReturn()
+					l.returns[id] = r
+				}
+				require.NoError(t, r.Apply(e), "return event at position %d", rec.Position)
 			}
 			l.events = append(l.events, e)
 			l.stream = append(l.stream, rec.Stream)
@@ -92,20 +102,22 @@ func (l *ledger) checkActor(t *testing.T, stream string, e domain.Event) {
 	if plan != nil {
 		lhc, _ = l.reg.LHC(plan.LHCID())
 	}
+	cfh, _ := l.reg.CfH()
 	switch d := e.Data.(type) {
-	case domain.OrganisationRegistered, domain.ChiefExecutiveAppointed, domain.LocalHealthCommunityFormed, domain.LocalHealthCommunityMembersChanged:
+	case domain.OrganisationRegistered, domain.ChiefExecutiveAppointed, domain.LocalHealthCommunityFormed, domain.LocalHealthCommunityMembersChanged,
+		domain.PlanningRoundPublished, domain.RoundMilestoneChanged, domain.PfITRegistered, domain.SHAAssignedToPfIT:
 		assert.Equal(t, domain.RoleAdmin, a.Role)
 	case domain.PlanSubmitted:
 		want, _ := l.reg.LHC(d.LHCID)
 		assert.Equal(t, domain.RolePCTCommissioner, a.Role)
 		assert.Equal(t, want.LeadPCT, a.Org)
-	case domain.PlanRevised, domain.PlanWithdrawn:
+	case domain.PlanRevised, domain.PlanWithdrawn, domain.ConditionEvidenceSubmitted:
 		assert.Equal(t, domain.RolePCTCommissioner, a.Role)
 		assert.Equal(t, lhc.LeadPCT, a.Org)
 	case domain.ContributionRecorded:
-		assert.Equal(t, domain.RoleProvider, a.Role)
-		assert.Equal(t, d.ContributorODS, a.Org)
-		assert.True(t, lhc.HasMember(a.Org), "%s contributes to a plan of %s, which it is not a member of", a.Org, lhc.ID)
+		l.checkMember(t, a, d.ContributorODS, lhc)
+	case domain.ContributionDeclined:
+		l.checkMember(t, a, d.ODSCode, lhc)
 	case domain.SROSignedOff:
 		assert.Equal(t, domain.RoleChiefExecutive, a.Role)
 		assert.Equal(t, d.ODSCode, a.Org)
@@ -116,13 +128,32 @@ func (l *ledger) checkActor(t *testing.T, stream string, e domain.Event) {
 		assert.Equal(t, domain.RoleSHAAssurer, a.Role)
 		assert.Equal(t, lhc.SHACode, a.Org)
 		assert.Equal(t, lhc.SHACode, d.SHACode)
-	case domain.CfHAcknowledged:
-		cfh, _ := l.reg.CfH()
+	case domain.MemberExcused, domain.ConditionDischarged, domain.ConditionLapsed:
+		assert.Equal(t, domain.RoleSHAAssurer, a.Role)
+		assert.Equal(t, lhc.SHACode, a.Org)
+	case domain.CfHAcknowledged, domain.CfHNoted, domain.CfHReturnAcknowledged:
 		assert.Equal(t, domain.RoleCfH, a.Role)
 		assert.Equal(t, cfh.ODSCode, a.Org)
+	case domain.SHAReturnSubmitted:
+		assert.Equal(t, domain.RoleSHAAssurer, a.Role)
+		assert.Equal(t, d.SHACode, a.Org)
 	default:
 		t.Errorf("unexpected event %T", d)
 	}
+}
+
+// checkMember checks that a member's contribution or decline is recorded by someone acting for it
+// in the role its kind acts in.
+func (l *ledger) checkMember(t *testing.T, a domain.Actor, ods string, lhc domain.LHC) {
+	t.Helper()
+	assert.Equal(t, ods, a.Org)
+	assert.True(t, lhc.HasMember(a.Org) && a.Org != lhc.LeadPCT, "%s acts on a plan of %s, which it is not a member of", a.Org, lhc.ID)
+	o, _ := l.reg.Organisation(ods)
+	want := domain.RoleProvider
+	if o.Kind == domain.KindPCT {
+		want = domain.RolePCTCommissioner
+	}
+	assert.Equal(t, want, a.Role, ods)
 }
 
 func (l *ledger) statuses() map[domain.Status]int {
@@ -351,9 +382,19 @@ func TestSeedIsDeterministic(t *testing.T) {
 	// Event ids are fresh UUIDs, so an acknowledgement names a different assurance event id; the rest
 	// of every event is the same.
 	withoutIDs := func(d domain.EventData) domain.EventData {
-		if ack, ok := d.(domain.CfHAcknowledged); ok {
-			ack.AssuranceEventID = ""
-			return ack
+		switch x := d.(type) {
+		case domain.CfHAcknowledged:
+			x.AssuranceEventID = ""
+			return x
+		case domain.SHAReturnSubmitted:
+			x.Plans = slices.Clone(x.Plans)
+			for i := range x.Plans {
+				x.Plans[i].AssuranceEventID = ""
+			}
+			return x
+		case domain.CfHReturnAcknowledged:
+			x.ReturnEventID = ""
+			return x
 		}
 		return d
 	}
@@ -473,6 +514,10 @@ func TestStepsDriveConcurrentPlans(t *testing.T) {
 		_, err := s.Run(ctx, h)
 		require.NoError(t, err, "%s", s)
 	}
+	round, err := demo.PublishRound("2011-12")
+	require.NoError(t, err)
+	_, err = h.Registry(ctx, command.Request{Actor: d.Admin}, round)
+	require.NoError(t, err)
 
 	paths := []demo.Path{
 		{Status: domain.StatusAcknowledged, Revisions: 1},
@@ -487,7 +532,7 @@ func TestStepsDriveConcurrentPlans(t *testing.T) {
 	lhcs := append(slices.Clone(d.LHCs[:9]), d.LHCs[len(d.LHCs)-9:]...)
 	for i, l := range lhcs {
 		specs = append(specs, demo.PlanSpec{LHC: l.ID, Round: "2011-12", Period: domain.Period{FirstYear: 2011, LastYear: 2013},
-			Path: paths[i%len(paths)], Start: now})
+			Path: paths[i%len(paths)], Start: now, NoLapse: true})
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(specs))
@@ -533,10 +578,239 @@ func TestPlanStepsRefuseImpossiblePaths(t *testing.T) {
 		{"negative revisions", demo.PlanSpec{LHC: "lhc-brent", Path: demo.Path{Status: domain.StatusSubmitted, Revisions: -1}}, "negative"},
 		{"conditions without acknowledgement", demo.PlanSpec{LHC: "lhc-brent", Path: demo.Path{Status: domain.StatusAssured, Conditions: true}}, "conditions"},
 		{"partly signed but signed off", demo.PlanSpec{LHC: "lhc-brent", Path: demo.Path{Status: domain.StatusSignedOff, PartlySigned: true}}, "partly signed"},
+		{"noted but acknowledged", demo.PlanSpec{LHC: "lhc-brent", Path: demo.Path{Status: domain.StatusAcknowledged, Noted: true}}, "notes only"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := d.PlanSteps(tc.spec)
 			assert.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+// The demo runs the assurance process as the guidance sets it out: published rounds with a
+// timetable (one deadline moved), a catalogue every assurance rates, conditions followed up, every
+// member accounted for, notes where CfH cannot acknowledge, and every SHA's return to CfH, some
+// late, one answered with a second.
+func TestSeedRecordsTheAssuranceProcess(t *testing.T) {
+	t.Parallel()
+	store, sum := seeded(t, demo.Options{})
+	l := fold(t, store, time.Time{})
+
+	t.Run("every event type is recorded", func(t *testing.T) {
+		seen := map[string]bool{}
+		for _, e := range l.events {
+			seen[e.Data.EventType()] = true
+		}
+		for _, typ := range domain.EventTypes {
+			assert.True(t, seen[typ], "the demo records no %s", typ)
+		}
+	})
+
+	t.Run("two rounds, a timetable and a catalogue", func(t *testing.T) {
+		rounds := l.reg.Rounds()
+		require.Len(t, rounds, 2)
+		assert.Equal(t, sum.Rounds, len(rounds))
+		for _, r := range rounds {
+			assert.Len(t, r.Criteria, 12, r.Round)
+			assert.Len(t, r.Milestones, len(domain.Milestones), r.Round)
+		}
+		due, _ := l.reg.MilestoneDue(demo.Round2009, domain.MilestoneSHAReturn)
+		assert.Equal(t, "2010-01-15", due.String(), "the 2009-10 returns' deadline was moved")
+		for _, p := range l.plans {
+			r, ok := l.reg.Round(p.Round())
+			require.True(t, ok)
+			assert.Equal(t, r.FirstFinancialYear, p.Period().FirstYear, "plan %s covers its round's years", p.ID())
+		}
+	})
+
+	t.Run("some plans late, most on time", func(t *testing.T) {
+		late, onTime := 0, 0
+		for _, p := range l.plans {
+			due, _ := l.reg.MilestoneDue(p.Round(), domain.MilestonePlanSubmission)
+			if domain.DaysLate(due, p.SubmittedAt()) > 0 {
+				late++
+			} else {
+				onTime++
+			}
+		}
+		assert.Positive(t, late)
+		assert.Greater(t, onTime, late)
+	})
+
+	t.Run("assurances rate the catalogue against the SHA's PfIT; CfH acknowledges only what is reflected", func(t *testing.T) {
+		notes := 0
+		for _, p := range l.plans {
+			lhc, _ := l.reg.LHC(p.LHCID())
+			pfit, ok := l.reg.PfITOf(lhc.SHACode)
+			require.True(t, ok)
+			for _, v := range p.Versions() {
+				a := v.Assurance
+				if a == nil {
+					continue
+				}
+				assert.Equal(t, pfit.PfITID, a.PfIT)
+				r, _ := l.reg.Round(p.Round())
+				assert.Len(t, a.Criteria, len(r.Criteria))
+				for _, c := range a.Criteria {
+					if c.ID == "pfit_reflection" {
+						assert.Equal(t, c.Rating == domain.RatingGreen, a.ReflectedInPfITPlan, "the flag follows the PfIT criterion")
+					}
+				}
+				if k := v.Acknowledgement; k != nil {
+					assert.True(t, a.ReflectedInPfITPlan, "plan %s version %d: CfH acknowledged an assurance not reflected in the PfIT plan", p.ID(), v.Number)
+					assert.Contains(t, k.Note, "is reflected in the")
+				}
+				if n := v.CfHNote; n != nil {
+					notes++
+					if a.Outcome == domain.OutcomeNotAssured {
+						assert.Contains(t, n.Note, "not assured")
+					} else {
+						assert.False(t, a.ReflectedInPfITPlan)
+						assert.Contains(t, n.Note, "not yet reflected")
+					}
+				}
+			}
+		}
+		assert.Positive(t, notes, "CfH notes what it cannot acknowledge")
+	})
+
+	t.Run("conditions discharged, lapsed, awaiting review and untouched", func(t *testing.T) {
+		kinds := map[string]int{}
+		for _, p := range l.plans {
+			for _, v := range p.Versions() {
+				if v.Assurance == nil {
+					continue
+				}
+				for _, c := range v.Assurance.Conditions {
+					assert.NotEmpty(t, c.Criterion)
+					assert.False(t, c.Due.IsZero())
+					switch {
+					case c.State == domain.ConditionStateDischarged:
+						kinds["discharged"]++
+						assert.NotEmpty(t, c.Evidence, "discharged on evidence")
+					case c.State == domain.ConditionStateLapsed:
+						kinds["lapsed"]++
+						assert.True(t, domain.DateOf(c.ClosedAt).After(c.Due))
+					case len(c.Evidence) > 0:
+						kinds["awaiting review"]++
+					default:
+						kinds["open"]++
+					}
+				}
+			}
+		}
+		for _, k := range []string{"discharged", "lapsed", "awaiting review", "open"} {
+			assert.Positive(t, kinds[k], "no condition %s", k)
+		}
+	})
+
+	t.Run("every member accounted for before assurance; a PCT that does not lead contributes and signs", func(t *testing.T) {
+		declines, excusals, partner := 0, 0, false
+		for _, p := range l.plans {
+			for _, v := range p.Versions() {
+				declines += len(v.Declines)
+				excusals += len(v.Excusals)
+				if slices.Contains(v.Contributors, "5LE") {
+					partner = partner || slices.ContainsFunc(v.SignOffs, func(s domain.SignOff) bool { return s.ODSCode == "5LE" })
+				}
+			}
+		}
+		assert.Positive(t, declines)
+		assert.Positive(t, excusals)
+		assert.True(t, partner, "Southwark PCT contributes to and signs the Lambeth plan")
+		unaccounted := 0
+		for _, p := range l.plans {
+			lhc, _ := l.reg.LHC(p.LHCID())
+			if p.Status() == domain.StatusSignedOff {
+				unaccounted += len(p.MembersUnaccounted(lhc))
+			}
+		}
+		assert.Positive(t, unaccounted, "a signed-off plan still waits for a member")
+	})
+
+	t.Run("every SHA returns for every round, CfH acknowledges; some late, one resubmitted", func(t *testing.T) {
+		late, resubmitted := 0, 0
+		for _, r := range l.reg.Rounds() {
+			due, _ := l.reg.MilestoneDue(r.Round, domain.MilestoneSHAReturn)
+			for _, o := range l.reg.Organisations() {
+				if o.Kind != domain.KindSHA {
+					continue
+				}
+				ret := l.returns[domain.ReturnID(o.ODSCode, r.Round)]
+				require.NotNil(t, ret, "%s has no return for %s", o.ODSCode, r.Round)
+				rs := ret.Returns()
+				if domain.DaysLate(due, rs[0].RecordedAt) > 0 {
+					late++
+				}
+				if len(rs) > 1 {
+					resubmitted++
+					assert.NotEmpty(t, rs[0].Acknowledgement.Queries, "the first return was queried")
+				}
+				latest, _ := ret.Latest()
+				assert.NotNil(t, latest.Acknowledgement, "CfH acknowledged %s's return for %s", o.ODSCode, r.Round)
+				lhcs := 0
+				for _, lhc := range l.reg.LHCs() {
+					if lhc.SHACode == o.ODSCode {
+						lhcs++
+					}
+				}
+				assert.Equal(t, lhcs, len(latest.Plans)+len(latest.Exceptions), "every LHC accounted for")
+			}
+		}
+		assert.Positive(t, late)
+		assert.Equal(t, 2, resubmitted)
+		assert.Equal(t, sum.Returns, 22)
+	})
+
+	t.Run("no Clinical 5 date already past when it was submitted", func(t *testing.T) {
+		for _, p := range l.plans {
+			for _, v := range p.Versions() {
+				day := domain.DateOf(v.SubmittedAt)
+				for _, c := range versionContent(t, l, p.ID(), v.Number).Clinical5 {
+					assert.False(t, c.InterimDate.Before(day), "plan %s v%d %s interim %s before %s", p.ID(), v.Number, c.Capability, c.InterimDate, day)
+					assert.False(t, c.StrategicDate.Before(day), "plan %s v%d %s strategic %s", p.ID(), v.Number, c.Capability, c.StrategicDate)
+				}
+			}
+		}
+	})
+
+	t.Run("a 2010-11 plan says where the LHC stands a year on", func(t *testing.T) {
+		compared := 0
+		for _, p := range l.plans {
+			if p.Round() != demo.Round2010 {
+				continue
+			}
+			now := versionContent(t, l, p.ID(), 1)
+			for _, q := range l.plans {
+				if q.LHCID() != p.LHCID() || q.Round() != demo.Round2009 {
+					continue
+				}
+				compared++
+				before := versionContent(t, l, q.ID(), q.Version())
+				assert.NotEqual(t, before.CommunityIntegration, now.CommunityIntegration)
+				assert.NotEqual(t, before.Infrastructure, now.Infrastructure)
+				assert.NotEqual(t, before.InformationGovernance, now.InformationGovernance)
+				assert.NotEqual(t, before.DataQuality, now.DataQuality)
+				assert.Contains(t, now.CommunityIntegration, "Building on the 2009/10 plan")
+			}
+		}
+		assert.Positive(t, compared)
+	})
+}
+
+// versionContent is the content of version n of plan id, from the event that carries it.
+func versionContent(t *testing.T, l *ledger, id string, n int) domain.Content {
+	t.Helper()
+	for i, e := range l.events {
+		if l.stream[i] != domain.PlanStream(id) {
+			continue
+		}
+		if v, ok := e.Data.(domain.VersionEvent); ok {
+			if version, c := v.VersionContent(); version == n {
+				return c
+			}
+		}
+	}
+	t.Fatalf("plan %s has no version %d", id, n)
+	return domain.Content{}
 }

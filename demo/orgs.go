@@ -121,6 +121,8 @@ var communityRefs = []communityRef{
 // that LHC membership changes between the 2009-10 and 2010-11 rounds. Both changes are illustrative.
 var (
 	joiner       = orgRef{"ZCA01", "Camden Provider Services", false}
+	partnerLHC   = "Lambeth"
+	partnerPCT   = "5LE" // Southwark PCT
 	joinerLHC    = "Camden"
 	leaverLHC    = "Surrey"
 	leaverCode   = "ZNA03"

@@ -25,7 +25,11 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 	}
 	rng := d.planRand(p)
 	b := &planBuilder{d: d, rng: rng, spec: p, lhc: d.lhc(p.LHC), id: p.PlanID(), t: p.Start.UTC()}
-	b.content = d.content(rng, b.lhc, p.Period)
+	content, err := d.planContent(rng, p, b.lhc)
+	if err != nil {
+		return nil, err
+	}
+	b.content = content
 	b.version = 1
 	if err := b.rehash(); err != nil {
 		return nil, err
@@ -41,7 +45,12 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 				return nil, err
 			}
 		}
-		contributors := b.contribute()
+		// A plan left waiting for the SHA waits, too, for a member that has not answered.
+		silent := ""
+		if members := d.membersAt(b.lhc.ID, b.t); final && status == domain.StatusSignedOff && len(members) > 1 {
+			silent = members[len(members)-1]
+		}
+		contributors := b.contribute(silent)
 		switch {
 		case final && status == domain.StatusSubmitted:
 			if p.Path.PartlySigned {
@@ -52,7 +61,7 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 					return nil, err
 				}
 			}
-			return b.steps, nil
+			return b.done(), nil
 		case final && status == domain.StatusWithdrawn:
 			if rng.IntN(2) == 0 {
 				if err := b.signOff(b.lhc.LeadPCT, 2*24*time.Hour, 20*24*time.Hour); err != nil {
@@ -61,8 +70,9 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 			}
 			b.wait(7*24*time.Hour, 45*24*time.Hour)
 			b.emit(d.commissioners[b.lhc.LeadPCT], domain.WithdrawPlan{Reason: withdrawReasons[rng.IntN(len(withdrawReasons))]})
-			return b.steps, nil
+			return b.done(), nil
 		}
+		others := b.declines(contributors, silent)
 		if err := b.signOff(b.lhc.LeadPCT, 2*24*time.Hour, 20*24*time.Hour); err != nil {
 			return nil, err
 		}
@@ -71,25 +81,49 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 				return nil, err
 			}
 		}
+		if final && status == domain.StatusSignedOff {
+			b.excuse(others)
+			return b.done(), nil
+		}
+		b.excuse(others)
 		switch {
-		case final && status == domain.StatusSignedOff:
-			return b.steps, nil
 		case !final:
-			b.assure(domain.OutcomeNotAssured)
+			b.assure(domain.OutcomeNotAssured, false)
 		case status == domain.StatusAcknowledged:
 			outcome := domain.OutcomeAssured
 			if p.Path.Conditions {
 				outcome = domain.OutcomeAssuredWithConditions
 			}
-			b.assure(outcome)
+			at := b.assure(outcome, false)
 			b.wait(7*24*time.Hour, 45*24*time.Hour) // CfH's review
 			b.emit(d.CfH, domain.AcknowledgeAssurance{Version: b.version,
-				Note: fmt.Sprintf("Assurance of version %d noted; the plan is reflected in the %s deployment schedule.", b.version, d.pfit(b.lhc.SHACode))})
+				Note: fmt.Sprintf("Assurance of version %d acknowledged: the plan is reflected in the %s deployment plan.", b.version, d.pfit(b.lhc.SHACode))})
+			b.followUp(at)
 		default: // assured, assured_with_conditions, not_assured
-			b.assure(domain.Outcome(status))
+			at := b.assure(domain.Outcome(status), p.Path.Noted)
+			if p.Path.Noted {
+				b.wait(7*24*time.Hour, 45*24*time.Hour)
+				b.emit(d.CfH, domain.NoteAssurance{Version: b.version, Note: b.noteText(domain.Outcome(status))})
+			}
+			b.followUp(at)
 		}
 	}
-	return b.steps, nil
+	return b.done(), nil
+}
+
+// done is the plan's steps in time order: the conditions' follow-up runs beside CfH's review.
+func (b *planBuilder) done() []Step {
+	slices.SortStableFunc(b.steps, func(x, y Step) int { return x.At.Compare(y.At) })
+	return b.steps
+}
+
+func (b *planBuilder) noteText(o domain.Outcome) string {
+	sha, _ := b.d.Organisation(b.lhc.SHACode)
+	if o == domain.OutcomeNotAssured {
+		return fmt.Sprintf("Noted: %s judged version %d not assured; CfH awaits the revised plan before it can be acknowledged.", sha.Name, b.version)
+	}
+	return fmt.Sprintf("Noted: version %d is assured with conditions but not yet reflected in the %s deployment plan; CfH will acknowledge it once the deployment dates are agreed.",
+		b.version, b.d.pfit(b.lhc.SHACode))
 }
 
 func (p Path) check() error {
@@ -102,6 +136,8 @@ func (p Path) check() error {
 		return fmt.Errorf("demo: path conditions apply to status %s only (use %s for an assurance with conditions)", domain.StatusAcknowledged, domain.StatusAssuredWithConditions)
 	case p.PartlySigned && p.Status != domain.StatusSubmitted:
 		return fmt.Errorf("demo: a partly signed plan has status %s, not %s", domain.StatusSubmitted, p.Status)
+	case p.Noted && p.Status != domain.StatusNotAssured && p.Status != domain.StatusAssuredWithConditions:
+		return fmt.Errorf("demo: CfH notes only an assurance it cannot acknowledge (%s or %s), not %s", domain.StatusNotAssured, domain.StatusAssuredWithConditions, p.Status)
 	}
 	return nil
 }
@@ -118,6 +154,9 @@ type planBuilder struct {
 	content domain.Content
 	hash    string
 	steps   []Step
+	// conditions of the last assurance, and their due date
+	conditions []domain.Condition
+	due        domain.Date
 }
 
 func (b *planBuilder) emit(actor domain.Actor, cmd domain.PlanCommand) {
@@ -135,15 +174,14 @@ func (b *planBuilder) rehash() error {
 	return err
 }
 
-// contribute records the providers' contributions to the current version and returns who
-// contributed. Version 1 usually has every member provider; a revision is contributed to by at least
-// one of them.
-func (b *planBuilder) contribute() []string {
-	members := b.d.providersAt(b.lhc.ID, b.t)
+// contribute records the members' contributions to the current version (silent's aside) and
+// returns who contributed: some of the members, at least one; the others decline or are excused.
+func (b *planBuilder) contribute(silent string) []string {
+	members := slices.DeleteFunc(b.d.membersAt(b.lhc.ID, b.t), func(m string) bool { return m == silent })
 	var who []string
 	switch {
 	case len(members) == 0:
-	case b.version == 1 && (len(members) == 1 || b.rng.IntN(4) != 0):
+	case len(members) == 1:
 		who = members
 	default:
 		who = slices.Clone(members)
@@ -160,10 +198,45 @@ func (b *planBuilder) contribute() []string {
 			if b.rng.IntN(2) == 0 {
 				c.DocumentSHA256 = eventcodec.SHA256Hex(fmt.Appendf(nil, "%s/%s/v%d/%s.pdf", b.id, org, b.version, section))
 			}
-			b.emit(b.d.informatics[org], c)
+			b.emit(b.d.speaksFor(org), c)
 		}
 	}
 	return who
+}
+
+// speaksFor is who records a member's contribution or decline: a provider's informatics lead, a
+// PCT's commissioner.
+func (d *Dataset) speaksFor(org string) domain.Actor {
+	if a, ok := d.informatics[org]; ok {
+		return a
+	}
+	return d.commissioners[org]
+}
+
+// declines has some of the members that did not contribute to the current version say so, and
+// returns the others, but silent, for the SHA to excuse.
+func (b *planBuilder) declines(contributors []string, silent string) []string {
+	var others []string
+	for _, org := range b.d.membersAt(b.lhc.ID, b.t) {
+		if slices.Contains(contributors, org) || org == silent {
+			continue
+		}
+		if b.rng.IntN(5) < 2 {
+			b.wait(24*time.Hour, 10*24*time.Hour)
+			b.emit(b.d.speaksFor(org), domain.DeclineContribution{Version: b.version, Reason: declineReasons[b.rng.IntN(len(declineReasons))]})
+			continue
+		}
+		others = append(others, org)
+	}
+	return others
+}
+
+// excuse has the SHA excuse members that neither contributed nor declined, as it reviews the plan.
+func (b *planBuilder) excuse(orgs []string) {
+	for _, org := range orgs {
+		b.wait(24*time.Hour, 7*24*time.Hour)
+		b.emit(b.d.assurers[b.lhc.SHACode], domain.ExcuseMember{Version: b.version, ODSCode: org, Reason: excuseReasons[b.rng.IntN(len(excuseReasons))]})
+	}
 }
 
 func (b *planBuilder) signOff(org string, lo, hi time.Duration) error {
@@ -179,57 +252,92 @@ func (b *planBuilder) signOff(org string, lo, hi time.Duration) error {
 	return nil
 }
 
-// The criteria an SHA assures a plan against, with the note for met and unmet, and the condition set
-// when an unmet one does not stop assurance.
-var criteria = []struct{ id, met, unmet, condition string }{
-	{"clinical5", "Interim and strategic solutions with dates for each Clinical 5 capability.",
-		"Clinical 5 strategic dates are not aligned with the programme's deployment schedule.",
-		"Re-phase the Clinical 5 strategic dates with the programme's deployment schedule by the end of the next quarter."},
-	{"national_programmes", "SCR, EPS Release 2, GP2GP and NHS Choices positions are dated.",
-		"EPS Release 2 deployment is not planned within the period.",
-		"Confirm EPS Release 2 deployment dates with the local programme by the end of Q3."},
-	{"nhs_number", "NHS Number adoption trajectory to at least 98%.",
-		"No NHS Number adoption trajectory for community services.",
-		"Add an NHS Number adoption trajectory for community services to the next monthly return."},
-	{"information_governance", "IG Toolkit level 2 committed across the LHC.",
-		"IG Toolkit level 2 is not committed for every member organisation.",
-		"Every member organisation to commit to IG Toolkit level 2 in its next submission."},
-	{"capacity_and_funding", "Capital and revenue identified and approved by the boards.",
-		"Revenue consequences of the strategic solutions are not funded.",
-		"Confirm the revenue funding of the strategic solutions in the PCT's operating plan."},
-	{"sro_signoff", "Chief executives of the lead PCT and every contributor signed off as SROs.", "", ""},
-}
-
-func (b *planBuilder) assure(outcome domain.Outcome) {
+// assure records the SHA's assurance of the current version with outcome and returns when. Every
+// criterion of the catalogue is rated: all green for assured; one or two amber, each with its
+// condition, for assured with conditions (the PfIT criterion among them when CfH is to note the
+// assurance rather than acknowledge it); two or three red for not assured. The plan is reflected in
+// the PfIT plan when the PfIT criterion is green.
+func (b *planBuilder) assure(outcome domain.Outcome, noted bool) time.Time {
 	b.wait(14*24*time.Hour, 70*24*time.Hour) // the SHA's review
-	unmet := map[int]bool{}
-	switch outcome {
-	case domain.OutcomeAssuredWithConditions:
-		for range 1 + b.rng.IntN(2) {
-			unmet[b.rng.IntN(len(criteria)-1)] = true
-		}
-	case domain.OutcomeNotAssured:
-		for n := 2 + b.rng.IntN(2); len(unmet) < n; {
-			unmet[b.rng.IntN(len(criteria)-1)] = true
+	rating := make([]domain.Rating, len(catalogue))
+	for i := range rating {
+		rating[i] = domain.RatingGreen
+	}
+	pick := func(r domain.Rating, n int, withPfIT bool) {
+		for set := 0; set < n; {
+			i := b.rng.IntN(ratable)
+			if rating[i] != domain.RatingGreen || (i == pfitCriterion && !withPfIT) {
+				continue
+			}
+			rating[i] = r
+			set++
 		}
 	}
-	cmd := domain.RecordAssurance{Version: b.version, Outcome: outcome, PfIT: b.d.pfit(b.lhc.SHACode),
-		ReflectedInPfITPlan: outcome == domain.OutcomeAssured || (outcome == domain.OutcomeAssuredWithConditions && b.rng.IntN(2) == 0)}
-	for i, c := range criteria {
-		cr := domain.Criterion{ID: c.id, Met: !unmet[i], Note: c.met}
-		if unmet[i] {
-			cr.Note = c.unmet
+	switch outcome {
+	case domain.OutcomeAssuredWithConditions:
+		if noted {
+			rating[pfitCriterion] = domain.RatingAmber
+			pick(domain.RatingAmber, b.rng.IntN(2), false)
+		} else {
+			pick(domain.RatingAmber, 1+b.rng.IntN(2), false)
+		}
+	case domain.OutcomeNotAssured:
+		pick(domain.RatingRed, 2+b.rng.IntN(2), true)
+		pick(domain.RatingAmber, b.rng.IntN(2), true)
+	}
+	due := monthEnd(b.t, 3) // conditions are met within the quarter after next
+	cmd := domain.RecordAssurance{Version: b.version, Outcome: outcome, PfIT: b.d.pfitID(b.lhc.SHACode),
+		ReflectedInPfITPlan: rating[pfitCriterion] == domain.RatingGreen, Criteria: []domain.Criterion{}, Conditions: []domain.Condition{}}
+	for i, c := range catalogue {
+		cr := domain.Criterion{ID: c.id, Rating: rating[i], Note: c.green}
+		switch rating[i] {
+		case domain.RatingAmber:
+			cr.Note = c.amber
 			if outcome == domain.OutcomeAssuredWithConditions {
-				cmd.Conditions = append(cmd.Conditions, c.condition)
+				cmd.Conditions = append(cmd.Conditions, domain.Condition{ID: c.id, Text: c.cond, Criterion: c.id, Due: due})
 			}
+		case domain.RatingRed:
+			cr.Note = c.red
 		}
 		cmd.Criteria = append(cmd.Criteria, cr)
 	}
 	b.emit(b.d.assurers[b.lhc.SHACode], cmd)
+	b.conditions, b.due = cmd.Conditions, due
+	return b.t
+}
+
+// followUp is what becomes of the conditions of the assurance recorded at: about half evidenced
+// and discharged, some let lapse once due, some evidenced and awaiting the SHA's review, some with
+// nothing done yet. It runs on its own clock, beside CfH's review.
+func (b *planBuilder) followUp(at time.Time) {
+	lead := b.d.commissioners[b.lhc.LeadPCT]
+	sha := b.d.assurers[b.lhc.SHACode]
+	for _, c := range b.conditions {
+		t := at
+		step := func(lo, hi time.Duration, actor domain.Actor, cmd domain.PlanCommand) {
+			t = officeHours(t.Add(randDuration(b.rng, lo, hi)))
+			b.steps = append(b.steps, Step{At: t, Actor: actor, Plan: b.id, Cmd: cmd})
+		}
+		evidence := func() {
+			step(20*24*time.Hour, 60*24*time.Hour, lead, domain.SubmitConditionEvidence{Version: b.version, ConditionID: c.ID,
+				Summary: evidenceSummaries[b.rng.IntN(len(evidenceSummaries))], DocumentSHA256: eventcodec.SHA256Hex(fmt.Appendf(nil, "%s/condition/%s.pdf", b.id, c.ID))})
+		}
+		switch n := b.rng.IntN(100); {
+		case n < 40:
+			evidence()
+			step(5*24*time.Hour, 20*24*time.Hour, sha, domain.DischargeCondition{Version: b.version, ConditionID: c.ID, Note: "The evidence shows the condition is met."})
+		case n < 60 && !b.spec.NoLapse:
+			t = b.due.Time().Add(24 * time.Hour)
+			step(24*time.Hour, 20*24*time.Hour, sha, domain.LapseCondition{Version: b.version, ConditionID: c.ID,
+				Note: "No evidence by the due date; to be carried into next year's assurance."})
+		case n < 75:
+			evidence()
+		}
+	}
 }
 
 func (b *planBuilder) revise() error {
-	b.content = b.d.revised(b.rng, b.content, b.spec.Period, b.version+1)
+	b.content = b.d.revised(b.rng, b.content, b.spec.Period, b.version+1, b.t)
 	b.emit(b.d.commissioners[b.lhc.LeadPCT], domain.RevisePlan{Content: b.content, Reason: reviseReasons[b.rng.IntN(len(reviseReasons))]})
 	b.version++
 	return b.rehash()
@@ -267,6 +375,21 @@ var (
 	withdrawReasons = []string{
 		"The LHC is being reconfigured with a neighbouring community; a joint plan will follow.",
 		"Withdrawn at the PCT board's request pending the outcome of the acute services review; a new plan will be submitted.",
+	}
+	declineReasons = []string{
+		"Our services and systems are unchanged this year; the lead PCT's plan covers them.",
+		"Our informatics plan is agreed with our own commissioners; we have nothing to add to the LHC's.",
+		"We provide a single service under contract; the PCT's plan reflects it.",
+	}
+	excuseReasons = []string{
+		"The member's contract with the PCT ends during the plan's first year.",
+		"The member joined the LHC after the plan was drafted; it contributes to the next version.",
+		"Asked twice without an answer; the plan does not depend on its systems.",
+	}
+	evidenceSummaries = []string{
+		"Board paper and action log showing the condition met, with the informatics board's minute.",
+		"Revised plan section agreed with the SHA's informatics lead, with the supporting schedule.",
+		"Returns from every member organisation showing the requirement met.",
 	}
 	reviseReasons = []string{
 		"Responds to the SHA's findings: Clinical 5 dates re-phased and the NHS Number adoption trajectory extended.",

@@ -153,6 +153,33 @@ var (
 	ErrTooManyContributions = newError("too_many_contributions", KindRefused, "the organisation has made as many contributions to this version as it may")
 	ErrPlanStreamFull       = newError("plan_stream_full", KindRefused, "the plan's stream holds as many events as contributions and revisions may fill")
 	ErrNotMember            = ErrNotLHCMember // the same sentinel under a shorter name
+
+	// Planning rounds and programmes for IT.
+	ErrRoundExists        = newError("round_exists", KindConflict, "the planning round is already published")
+	ErrRoundNotFound      = newError("round_not_found", KindNotFound, "the planning round is not published")
+	ErrRoundNotPublished  = newError("round_not_published", KindRefused, "the planning round has not been published")
+	ErrPeriodOutsideRound = newError("period_outside_round", KindRefused, "the plan's period does not start in the round's first financial year")
+	ErrPfITExists         = newError("pfit_exists", KindConflict, "the programme for IT is already registered")
+	ErrUnknownPfIT        = newError("unknown_pfit", KindRefused, "the programme for IT is not registered")
+	ErrAlreadyAssigned    = newError("already_assigned", KindConflict, "the SHA is already assigned to that programme for IT")
+	ErrWrongPfIT          = newError("wrong_pfit", KindRefused, "the programme for IT is not the SHA's")
+
+	// Members, conditions and CfH.
+	ErrMembersUnaccounted     = newError("members_unaccounted", KindRefused, "not every member of the LHC has contributed, declined or been excused")
+	ErrMemberAccounted        = newError("member_already_accounted", KindConflict, "the member has already contributed, declined or been excused for this version")
+	ErrConditionNotFound      = newError("condition_not_found", KindNotFound, "the current version's assurance has no such condition")
+	ErrConditionClosed        = newError("condition_closed", KindConflict, "the condition has already been discharged or has lapsed")
+	ErrNoConditionEvidence    = newError("no_condition_evidence", KindRefused, "no evidence has been submitted for the condition")
+	ErrConditionNotDue        = newError("condition_not_due", KindRefused, "the condition's due date has not passed")
+	ErrNotReflectedInPfITPlan = newError("not_reflected_in_pfit_plan", KindRefused, "the assurance says the plan is not reflected in the PfIT plan")
+	ErrAcknowledgeInstead     = newError("acknowledge_instead", KindRefused, "the assurance can be acknowledged, not only noted")
+	ErrAlreadyNoted           = newError("already_noted", KindConflict, "CfH has already noted this version's assurance")
+
+	// SHA returns.
+	ErrReturnIncomplete = newError("return_incomplete", KindRefused, "the return does not account for every LHC of the SHA")
+	ErrReturnMismatch   = newError("return_mismatch", KindRefused, "the return says something of a plan that its stream does not")
+	ErrReturnNotFound   = newError("return_not_found", KindNotFound, "the SHA has no such return")
+	ErrReturnSuperseded = newError("return_superseded", KindConflict, "a later return of the SHA for the round supersedes this one")
 )
 
 // Errors lists every sentinel, for transports that document them.
@@ -166,6 +193,11 @@ var Errors = []*Error{
 	ErrNotChiefExecutive, ErrAlreadySignedOff, ErrContentHashMismatch, ErrSignOffsOutstanding, ErrAlreadyAssured,
 	ErrInvalidAssurance, ErrNotAssured, ErrAlreadyAcknowledged,
 	ErrTooManyVersions, ErrTooManyContributions, ErrPlanStreamFull,
+	ErrRoundExists, ErrRoundNotFound, ErrRoundNotPublished, ErrPeriodOutsideRound, ErrPfITExists, ErrUnknownPfIT,
+	ErrAlreadyAssigned, ErrWrongPfIT,
+	ErrMembersUnaccounted, ErrMemberAccounted, ErrConditionNotFound, ErrConditionClosed, ErrNoConditionEvidence,
+	ErrConditionNotDue, ErrNotReflectedInPfITPlan, ErrAcknowledgeInstead, ErrAlreadyNoted,
+	ErrReturnIncomplete, ErrReturnMismatch, ErrReturnNotFound, ErrReturnSuperseded,
 }
 
 // problem is one field's fault found while validating, with the rule it breaks.

@@ -42,6 +42,19 @@ const (
 	TypeAssuranceRecorded                  = "AssuranceRecorded"
 	TypeCfHAcknowledged                    = "CfHAcknowledged"
 	TypePlanWithdrawn                      = "PlanWithdrawn"
+
+	TypePlanningRoundPublished     = "PlanningRoundPublished"
+	TypeRoundMilestoneChanged      = "RoundMilestoneChanged"
+	TypePfITRegistered             = "PfITRegistered"
+	TypeSHAAssignedToPfIT          = "SHAAssignedToPfIT"
+	TypeContributionDeclined       = "ContributionDeclined"
+	TypeMemberExcused              = "MemberExcused"
+	TypeConditionEvidenceSubmitted = "ConditionEvidenceSubmitted"
+	TypeConditionDischarged        = "ConditionDischarged"
+	TypeConditionLapsed            = "ConditionLapsed"
+	TypeCfHNoted                   = "CfHNoted"
+	TypeSHAReturnSubmitted         = "SHAReturnSubmitted"
+	TypeCfHReturnAcknowledged      = "CfHReturnAcknowledged"
 )
 
 // Registry stream events.
@@ -107,21 +120,33 @@ type SROSignedOff struct {
 	ContentHash string `json:"content_hash"`
 }
 
+// AssuranceRecorded is the SHA's judgement of a version. Schema version 2 rates each criterion of
+// the round's catalogue (schema 1 said met or not, and gave conditions as bare text: upcast, see
+// eventcodec.Shapes).
 type AssuranceRecorded struct {
 	Version             int         `json:"version"`
 	SHACode             string      `json:"sha_code"`
 	Outcome             Outcome     `json:"outcome"`
 	Criteria            []Criterion `json:"criteria"`
-	Conditions          []string    `json:"conditions"`
+	Conditions          []Condition `json:"conditions"`
 	ReflectedInPfITPlan bool        `json:"reflected_in_pfit_plan"`
-	PfIT                string      `json:"pfit"` // the regional NPfIT programme the plan is reflected in
+	PfIT                string      `json:"pfit"` // the SHA's PfIT (PfITRegistered.pfit_id); free text before schema 2
 }
 
-// Criterion is one assurance criterion and whether the plan meets it.
+// Criterion is the rating of one criterion of the round's catalogue.
 type Criterion struct {
-	ID   string `json:"id"`
-	Met  bool   `json:"met"`
-	Note string `json:"note"`
+	ID     string `json:"id"`
+	Rating Rating `json:"rating"`
+	Note   string `json:"note"`
+}
+
+// Condition is a condition an assurance attaches, naming the criterion rated amber that it answers.
+// Conditions upcast from schema 1 have no criterion and no due date.
+type Condition struct {
+	ID        string `json:"id"`
+	Text      string `json:"text"`
+	Criterion string `json:"criterion"`
+	Due       Date   `json:"due"`
 }
 
 type CfHAcknowledged struct {
@@ -132,6 +157,140 @@ type CfHAcknowledged struct {
 
 type PlanWithdrawn struct {
 	Reason string `json:"reason"`
+}
+
+// ContributionDeclined: a member of the LHC says it will not contribute to a version.
+type ContributionDeclined struct {
+	Version int    `json:"version"`
+	ODSCode string `json:"ods_code"`
+	Reason  string `json:"reason"`
+}
+
+// MemberExcused: the SHA excuses a member of the LHC from contributing to a version.
+type MemberExcused struct {
+	Version int    `json:"version"`
+	ODSCode string `json:"ods_code"`
+	Reason  string `json:"reason"`
+}
+
+// ConditionEvidenceSubmitted: the lead PCT gives evidence that a condition of the version's
+// assurance is met.
+type ConditionEvidenceSubmitted struct {
+	Version        int    `json:"version"`
+	ConditionID    string `json:"condition_id"`
+	Summary        string `json:"summary"`
+	DocumentSHA256 string `json:"document_sha256,omitempty"`
+}
+
+// ConditionDischarged: the SHA accepts that a condition is met.
+type ConditionDischarged struct {
+	Version     int    `json:"version"`
+	ConditionID string `json:"condition_id"`
+	Note        string `json:"note"`
+}
+
+// ConditionLapsed: the SHA records that a condition was not met by its due date.
+type ConditionLapsed struct {
+	Version     int    `json:"version"`
+	ConditionID string `json:"condition_id"`
+	Note        string `json:"note"`
+}
+
+// CfHNoted: CfH notes an assurance it cannot acknowledge (not assured, or not reflected in the PfIT
+// plan).
+type CfHNoted struct {
+	Version int    `json:"version"`
+	Note    string `json:"note"`
+}
+
+// Registry events of the assurance process: planning rounds and the programmes for IT.
+
+// PlanningRoundPublished publishes a planning round: its guidance, the financial years its plans
+// cover, its timetable and its catalogue of assurance criteria.
+type PlanningRoundPublished struct {
+	Round              string               `json:"round"`
+	Title              string               `json:"title"`
+	GuidanceRef        string               `json:"guidance_ref"`
+	PublishedOn        Date                 `json:"published_on"`
+	FirstFinancialYear int                  `json:"first_financial_year"`
+	MinYears           int                  `json:"min_years"`
+	Milestones         []Milestone          `json:"milestones"`
+	Criteria           []CatalogueCriterion `json:"criteria"`
+}
+
+// Milestone is one deadline of a round's timetable.
+type Milestone struct {
+	ID  string `json:"id"`
+	Due Date   `json:"due"`
+}
+
+// CatalogueCriterion is one criterion every assurance of the round rates.
+type CatalogueCriterion struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// RoundMilestoneChanged moves one deadline of a published round.
+type RoundMilestoneChanged struct {
+	Round     string `json:"round"`
+	Milestone string `json:"milestone"`
+	Due       Date   `json:"due"`
+	Reason    string `json:"reason"`
+}
+
+// PfITRegistered registers a regional programme for IT (an NPfIT local programme).
+type PfITRegistered struct {
+	PfITID string `json:"pfit_id"`
+	Name   string `json:"name"`
+}
+
+// SHAAssignedToPfIT says which programme for IT an SHA's plans are reflected in, from now on.
+type SHAAssignedToPfIT struct {
+	SHACode string `json:"sha_code"`
+	PfITID  string `json:"pfit_id"`
+}
+
+// SHA return stream events.
+
+// SHAReturnSubmitted is an SHA's return to CfH for a round: every LHC of the SHA accounted for by
+// an assured plan or an exception, and the PfIT plan they are reflected in. A later return of the
+// same SHA and round supersedes it.
+type SHAReturnSubmitted struct {
+	SHACode      string            `json:"sha_code"`
+	Round        string            `json:"round"`
+	AsOfPosition uint64            `json:"as_of_position"`
+	Plans        []ReturnedPlan    `json:"plans"`
+	Exceptions   []ReturnException `json:"exceptions"`
+	PfITPlanRef  PfITPlanRef       `json:"pfit_plan_ref"`
+}
+
+// ReturnedPlan is one assured plan in a return, as its assurance stood.
+type ReturnedPlan struct {
+	PlanID              string  `json:"plan_id"`
+	Version             int     `json:"version"`
+	AssuranceEventID    string  `json:"assurance_event_id"`
+	Outcome             Outcome `json:"outcome"`
+	ReflectedInPfITPlan bool    `json:"reflected_in_pfit_plan"`
+}
+
+// ReturnException is an LHC a return accounts for without an assured plan, and why.
+type ReturnException struct {
+	LHCID  string `json:"lhc_id"`
+	Reason string `json:"reason"`
+}
+
+// PfITPlanRef names the PfIT plan document the return's plans are reflected in.
+type PfITPlanRef struct {
+	Title          string `json:"title"`
+	Version        string `json:"version"`
+	DocumentSHA256 string `json:"document_sha256"`
+}
+
+// CfHReturnAcknowledged is CfH's acknowledgement of an SHA's return, with any queries it raises.
+type CfHReturnAcknowledged struct {
+	ReturnEventID string   `json:"return_event_id"`
+	Note          string   `json:"note"`
+	Queries       []string `json:"queries"`
 }
 
 func (OrganisationRegistered) EventType() string     { return TypeOrganisationRegistered }
@@ -147,6 +306,19 @@ func (SROSignedOff) EventType() string         { return TypeSROSignedOff }
 func (AssuranceRecorded) EventType() string    { return TypeAssuranceRecorded }
 func (CfHAcknowledged) EventType() string      { return TypeCfHAcknowledged }
 func (PlanWithdrawn) EventType() string        { return TypePlanWithdrawn }
+
+func (PlanningRoundPublished) EventType() string     { return TypePlanningRoundPublished }
+func (RoundMilestoneChanged) EventType() string      { return TypeRoundMilestoneChanged }
+func (PfITRegistered) EventType() string             { return TypePfITRegistered }
+func (SHAAssignedToPfIT) EventType() string          { return TypeSHAAssignedToPfIT }
+func (ContributionDeclined) EventType() string       { return TypeContributionDeclined }
+func (MemberExcused) EventType() string              { return TypeMemberExcused }
+func (ConditionEvidenceSubmitted) EventType() string { return TypeConditionEvidenceSubmitted }
+func (ConditionDischarged) EventType() string        { return TypeConditionDischarged }
+func (ConditionLapsed) EventType() string            { return TypeConditionLapsed }
+func (CfHNoted) EventType() string                   { return TypeCfHNoted }
+func (SHAReturnSubmitted) EventType() string         { return TypeSHAReturnSubmitted }
+func (CfHReturnAcknowledged) EventType() string      { return TypeCfHReturnAcknowledged }
 
 func (e PlanSubmitted) VersionContent() (int, Content) { return e.Version, e.Content }
 func (e PlanRevised) VersionContent() (int, Content)   { return e.Version, e.Content }

@@ -41,12 +41,17 @@ func register[T EventData](a Aggregate) EventSpec {
 	}
 }
 
-// Events is every event type the ledger records, registry first, in the order DESIGN.md lists them.
+// Events is every event type the ledger records, registry first, then plans, then SHA returns, in
+// the order docs/design.md lists them.
 var Events = []EventSpec{
 	register[OrganisationRegistered](AggregateRegistry),
 	register[ChiefExecutiveAppointed](AggregateRegistry),
 	register[LocalHealthCommunityFormed](AggregateRegistry),
 	register[LocalHealthCommunityMembersChanged](AggregateRegistry),
+	register[PlanningRoundPublished](AggregateRegistry),
+	register[RoundMilestoneChanged](AggregateRegistry),
+	register[PfITRegistered](AggregateRegistry),
+	register[SHAAssignedToPfIT](AggregateRegistry),
 	register[PlanSubmitted](AggregatePlan),
 	register[PlanRevised](AggregatePlan),
 	register[ContributionRecorded](AggregatePlan),
@@ -54,6 +59,14 @@ var Events = []EventSpec{
 	register[AssuranceRecorded](AggregatePlan),
 	register[CfHAcknowledged](AggregatePlan),
 	register[PlanWithdrawn](AggregatePlan),
+	register[ContributionDeclined](AggregatePlan),
+	register[MemberExcused](AggregatePlan),
+	register[ConditionEvidenceSubmitted](AggregatePlan),
+	register[ConditionDischarged](AggregatePlan),
+	register[ConditionLapsed](AggregatePlan),
+	register[CfHNoted](AggregatePlan),
+	register[SHAReturnSubmitted](AggregateReturn),
+	register[CfHReturnAcknowledged](AggregateReturn),
 }
 
 // EventTypes lists every event type name, in the order of Events.

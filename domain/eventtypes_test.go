@@ -17,7 +17,7 @@ func TestEventRegistrations(t *testing.T) {
 	assert.Len(t, slices.Compact(sorted), len(Events), "type names are distinct")
 	for _, s := range Events {
 		assert.Equal(t, s.Type, s.Zero().EventType(), "%T is registered under its own name", s.Zero())
-		assert.Contains(t, []Aggregate{AggregateRegistry, AggregatePlan}, s.Aggregate, s.Type)
+		assert.Contains(t, []Aggregate{AggregateRegistry, AggregatePlan, AggregateReturn}, s.Aggregate, s.Type)
 		p := s.New()
 		assert.Equal(t, reflect.PointerTo(reflect.TypeOf(s.Zero())), reflect.TypeOf(p), s.Type)
 		assert.Equal(t, s.Zero(), s.Value(p), s.Type)
@@ -49,6 +49,12 @@ func TestStreamNames(t *testing.T) {
 		{"registry2", 0, "", false},
 		{"$stats-127.0.0.1:2113", 0, "", false},
 		{"orders-1", 0, "", false},
+		{ReturnStream("Q36", "2009-10"), AggregateReturn, "Q36-2009-10", true},
+		{"sha-return-Q36-2009-10", AggregateReturn, "Q36-2009-10", true},
+		{"sha-return-", 0, "", false},
+		{"sha-return-q36-2009-10", 0, "", false},
+		{"sha-return-Q36-2009", 0, "", false},
+		{"sha-return-Q36", 0, "", false},
 	} {
 		agg, id, ok := ParseStream(c.name)
 		assert.Equal(t, c.ok, ok, c.name)
@@ -58,6 +64,11 @@ func TestStreamNames(t *testing.T) {
 	}
 	assert.Equal(t, "plan", AggregatePlan.String())
 	assert.Equal(t, "registry", AggregateRegistry.String())
+	assert.Equal(t, "sha_return", AggregateReturn.String())
+	sha, rd, ok := ParseReturnID(ReturnID("Q36", "2010-11"))
+	assert.True(t, ok)
+	assert.Equal(t, "Q36", sha)
+	assert.Equal(t, "2010-11", rd)
 }
 
 // The rules compare versions by the content hash the caller computed; they do not accept a

@@ -48,6 +48,7 @@ var (
 	commissionr = Actor{PersonID: "pc-1", Name: "Pat Commissioner", Role: RolePCTCommissioner, Org: leadPCT}
 	provRJ1     = Actor{PersonID: "pr-rj1", Name: "Rita Provider", Role: RoleProvider, Org: trust}
 	provRXA     = Actor{PersonID: "pr-rxa", Name: "Rex Provider", Role: RoleProvider, Org: trust2}
+	provNNP     = Actor{PersonID: "pr-nnp", Name: "Nia Provider", Role: RoleProvider, Org: nonNHS}
 	ceLead      = Actor{PersonID: personCE1, Name: "Ann Chief", Role: RoleChiefExecutive, Org: leadPCT}
 	ceLead2     = Actor{PersonID: personCE2, Name: "Ben Chief", Role: RoleChiefExecutive, Org: leadPCT}
 	ceRJ1       = Actor{PersonID: personRJ1, Name: "Cat Chief", Role: RoleChiefExecutive, Org: trust}
@@ -210,8 +211,29 @@ func newWorld(tb testing.TB) *world {
 	w.registry(AppointChiefExecutive{ODSCode: trust, PersonID: personRJ1, Name: "Cat Chief", EffectiveFrom: rj1From})
 	w.registry(AppointChiefExecutive{ODSCode: trust2, PersonID: personRXA, Name: "Dan Chief", EffectiveFrom: rxaFrom})
 	w.registry(FormLHC{LHCID: lhcID, Name: "Northtown LHC", LeadPCT: leadPCT, SHACode: sha, Members: []string{trust, trust2, nonNHS}})
+	w.registry(publishRound(round))
+	w.registry(RegisterPfIT{PfITID: pfitID, Name: "North, Midlands and East Programme for IT"})
+	w.registry(AssignSHAToPfIT{SHACode: sha, PfITID: pfitID})
 	w.now = t0
 	return w
+}
+
+// pfitID is the programme for IT the test world's SHA is assigned to.
+const pfitID = "nme"
+
+// catalogue is the test round's catalogue of criteria.
+var catalogue = []CatalogueCriterion{{ID: "c5-coverage", Title: "Clinical 5 timetabled"}, {ID: "ig", Title: "Information governance"}}
+
+// publishRound is the publication of round r (2009-10 or a later one) with a plausible timetable.
+func publishRound(r string) PublishRound {
+	y, _ := roundFirstYear(r)
+	d := func(yy int, mm time.Month, dd int) Date { return Date{yy, mm, dd} }
+	return PublishRound{Round: r, Title: "Informatics Planning " + r, GuidanceRef: "Gateway 11278", PublishedOn: d(y, 1, 1),
+		FirstFinancialYear: y, MinYears: MinPlanYears, Criteria: slices.Clone(catalogue), Milestones: []Milestone{
+			{ID: MilestonePlanSubmission, Due: d(y, 7, 31)}, {ID: MilestoneSROSignOff, Due: d(y, 9, 30)},
+			{ID: MilestoneSHAAssurance, Due: d(y, 11, 30)}, {ID: MilestoneSHAReturn, Due: d(y, 12, 18)},
+			{ID: MilestoneCfHAcknowledgement, Due: d(y+1, 1, 29)},
+		}}
 }
 
 func submitCmd(tb testing.TB) SubmitPlan {
@@ -233,12 +255,31 @@ func contributed(tb testing.TB) *world {
 	return w
 }
 
-// signedOff: the lead PCT and RJ1 have signed off version 1.
+// signedOff: the lead PCT and RJ1 have signed off version 1; RXA declined to contribute and the SHA
+// excused NTV01, so every member is accounted for.
 func signedOff(tb testing.TB) *world {
 	w := contributed(tb)
 	w.must(ceLead, w.signOff())
 	w.must(ceRJ1, w.signOff())
+	w.accountForOthers()
 	return w
+}
+
+// excuseAll has the SHA excuse every member not yet accounted for on the current version.
+func (w *world) excuseAll() {
+	w.tb.Helper()
+	l, _ := w.reg.LHC(lhcID)
+	for _, m := range w.plan.MembersUnaccounted(l) {
+		w.must(assurer, ExcuseMember{Version: w.plan.Version(), ODSCode: m, Reason: "Not involved in this version."})
+	}
+}
+
+// accountForOthers has RXA decline and the SHA excuse NTV01 from the current version.
+func (w *world) accountForOthers() {
+	w.tb.Helper()
+	v := w.plan.Version()
+	w.must(provRXA, DeclineContribution{Version: v, Reason: "Community services are covered by the PCT's own contribution this year."})
+	w.must(assurer, ExcuseMember{Version: v, ODSCode: nonNHS, Reason: "The hospice joined the LHC after the plan was drafted."})
 }
 
 func assured(tb testing.TB, outcome Outcome) *world {
@@ -266,15 +307,15 @@ func (w *world) signOff() SignOffPlan {
 
 func assureCmd(version int, outcome Outcome) RecordAssurance {
 	c := RecordAssurance{
-		Version: version, Outcome: outcome, ReflectedInPfITPlan: true, PfIT: "North, Midlands and East",
-		Criteria: []Criterion{{ID: "c5-coverage", Met: true, Note: "All five capabilities timetabled"}, {ID: "ig", Met: true}},
+		Version: version, Outcome: outcome, ReflectedInPfITPlan: true, PfIT: pfitID,
+		Criteria: []Criterion{{ID: "c5-coverage", Rating: RatingGreen, Note: "All five capabilities timetabled"}, {ID: "ig", Rating: RatingGreen}},
 	}
 	switch outcome {
 	case OutcomeAssuredWithConditions:
-		c.Conditions = []string{"Confirm e-prescribing funding by Q3"}
-		c.Criteria[1].Met = false
+		c.Conditions = []Condition{{ID: "ig-l2", Text: "Evidence IG Toolkit level 2 across the LHC", Criterion: "ig", Due: date("2009-12-31")}}
+		c.Criteria[1].Rating = RatingAmber
 	case OutcomeNotAssured:
-		c.Criteria[0].Met = false
+		c.Criteria[0].Rating = RatingRed
 		c.ReflectedInPfITPlan = false
 	}
 	return c
@@ -308,4 +349,24 @@ func hasField(e *Error, field string) bool {
 		}
 	}
 	return false
+}
+
+// shiftContent is c with every date moved on by years, for a period that many years later.
+func shiftContent(c Content, years int) Content {
+	shift := func(d Date) Date {
+		if d.IsZero() {
+			return d
+		}
+		return Date{d.year + years, d.month, min(d.day, daysIn(d.year+years, d.month))}
+	}
+	c.Clinical5 = slices.Clone(c.Clinical5)
+	for i := range c.Clinical5 {
+		c.Clinical5[i].InterimDate, c.Clinical5[i].StrategicDate = shift(c.Clinical5[i].InterimDate), shift(c.Clinical5[i].StrategicDate)
+	}
+	c.NationalProgrammes = slices.Clone(c.NationalProgrammes)
+	for i := range c.NationalProgrammes {
+		c.NationalProgrammes[i].PlannedDate = shift(c.NationalProgrammes[i].PlannedDate)
+	}
+	c.NHSNumberAdoption.TargetDate = shift(c.NHSNumberAdoption.TargetDate)
+	return c
 }

@@ -12,10 +12,13 @@ package domain
 //     referenced by document_sha256, not carried);
 //   - contributions, 50 per organisation per version (eight sections, several times each);
 //   - versions, 50 per plan (49 revisions);
-//   - events, 2,000 per plan stream: contributions and revisions are refused once the stream holds
-//     that many; sign-offs, the assurance, its acknowledgement and a withdrawal, which the rules
-//     already allow at most once per organisation or per version, are never refused for it, so a
-//     member that filled the stream cannot stop a plan being signed, assured or withdrawn.
+//   - events, 2,000 per plan stream: contributions, revisions and evidence for conditions are
+//     refused once the stream holds that many; sign-offs, declines and excusals, the assurance, its
+//     acknowledgement or note, a condition's discharge or lapse and a withdrawal, which the rules
+//     already allow at most once per organisation, version or condition, are never refused for it,
+//     so a member that filled the stream cannot stop a plan being signed, assured or withdrawn;
+//   - conditions, 50 per assurance, and evidence, 20 submissions per condition;
+//   - an SHA's returns, 50 per round (each resubmission supersedes the one before).
 //
 // Together they bound a plan's stream to about 2,000 events and 45 MB of text at worst (50 versions
 // of 256 KiB, 2,000 summaries of 4,000 characters of up to four bytes), plus one sign-off per
@@ -26,6 +29,9 @@ const (
 	MaxContributionsPerOrgVersion = 50
 	MaxVersions                   = 50
 	MaxPlanEvents                 = 2_000
+	MaxConditions                 = 50
+	MaxEvidencePerCondition       = 20
+	MaxReturnsPerRound            = 50
 )
 
 // TextBytes is the size of the text c holds: the UTF-8 bytes of every string in it.
@@ -49,11 +55,20 @@ func (p *Plan) Events() int {
 	n := 0
 	for i := range p.versions {
 		v := &p.versions[i]
-		n += 1 + len(v.Contributions) + len(v.SignOffs)
+		n += 1 + len(v.Contributions) + len(v.SignOffs) + len(v.Declines) + len(v.Excusals)
 		if v.Assurance != nil {
 			n++
+			for _, c := range v.Assurance.Conditions {
+				n += len(c.Evidence)
+				if c.State != ConditionStateOpen {
+					n++
+				}
+			}
 		}
 		if v.Acknowledgement != nil {
+			n++
+		}
+		if v.CfHNote != nil {
 			n++
 		}
 	}

@@ -20,17 +20,50 @@ type Plan struct {
 
 // Version is one version of a plan's content and everything recorded against it.
 type Version struct {
-	Number          int              `json:"version"`
-	Content         Content          `json:"content"`
-	ContentHash     string           `json:"content_hash"`
-	SubmittedAt     time.Time        `json:"submitted_at"`
-	EventID         string           `json:"event_id"`
-	Reason          string           `json:"reason,omitempty"` // why it was revised; empty for version 1
-	Contributors    []string         `json:"contributors"`     // distinct ODS codes, in order of first contribution
-	Contributions   []Contribution   `json:"contributions"`
-	SignOffs        []SignOff        `json:"signoffs"`
+	Number        int            `json:"version"`
+	Content       Content        `json:"content"`
+	ContentHash   string         `json:"content_hash"`
+	SubmittedAt   time.Time      `json:"submitted_at"`
+	EventID       string         `json:"event_id"`
+	Reason        string         `json:"reason,omitempty"` // why it was revised; empty for version 1
+	Contributors  []string       `json:"contributors"`     // distinct ODS codes, in order of first contribution
+	Contributions []Contribution `json:"contributions"`
+	SignOffs      []SignOff      `json:"signoffs"`
+	// SignedOffAt is when every SRO the version needed had first signed it (the lead PCT's and every
+	// contributor's then); zero until then.
+	SignedOffAt     time.Time        `json:"signed_off_at"`
+	Declines        []Decline        `json:"declines"` // members that declined to contribute, in order
+	Excusals        []Excusal        `json:"excusals"` // members the SHA excused, in order
 	Assurance       *Assurance       `json:"assurance"`
 	Acknowledgement *Acknowledgement `json:"acknowledgement"`
+	CfHNote         *CfHNote         `json:"cfh_note"` // CfH's note of an assurance it could not acknowledge
+}
+
+// Decline is a member's refusal to contribute to a version.
+type Decline struct {
+	Version    int       `json:"version"`
+	ODSCode    string    `json:"ods_code"`
+	Reason     string    `json:"reason"`
+	RecordedAt time.Time `json:"recorded_at"`
+	EventID    string    `json:"event_id"`
+}
+
+// Excusal is the SHA's excusing a member from contributing to a version.
+type Excusal struct {
+	Version    int       `json:"version"`
+	ODSCode    string    `json:"ods_code"`
+	Reason     string    `json:"reason"`
+	RecordedAt time.Time `json:"recorded_at"`
+	EventID    string    `json:"event_id"`
+}
+
+// CfHNote is CfH's note of an assurance it cannot acknowledge.
+type CfHNote struct {
+	Version    int       `json:"version"`
+	Note       string    `json:"note"`
+	ODSCode    string    `json:"ods_code"`
+	RecordedAt time.Time `json:"recorded_at"`
+	EventID    string    `json:"event_id"`
 }
 
 // Contribution is a provider's contribution to one section of a version.
@@ -57,15 +90,61 @@ type SignOff struct {
 
 // Assurance is an SHA's judgement of a version.
 type Assurance struct {
-	Version             int         `json:"version"`
-	SHACode             string      `json:"sha_code"`
-	Outcome             Outcome     `json:"outcome"`
-	Criteria            []Criterion `json:"criteria"`
-	Conditions          []string    `json:"conditions"`
-	ReflectedInPfITPlan bool        `json:"reflected_in_pfit_plan"`
-	PfIT                string      `json:"pfit"`
-	RecordedAt          time.Time   `json:"recorded_at"`
-	EventID             string      `json:"event_id"`
+	Version             int               `json:"version"`
+	SHACode             string            `json:"sha_code"`
+	Outcome             Outcome           `json:"outcome"`
+	Criteria            []Criterion       `json:"criteria"`
+	Conditions          []ConditionRecord `json:"conditions"`
+	ReflectedInPfITPlan bool              `json:"reflected_in_pfit_plan"`
+	PfIT                string            `json:"pfit"`
+	RecordedAt          time.Time         `json:"recorded_at"`
+	EventID             string            `json:"event_id"`
+}
+
+// ConditionState is where a condition stands.
+type ConditionState string
+
+const (
+	ConditionStateOpen       ConditionState = "open"
+	ConditionStateDischarged ConditionState = "discharged" // the SHA accepted the evidence
+	ConditionStateLapsed     ConditionState = "lapsed"     // the SHA recorded it was not met in time
+)
+
+// ConditionRecord is a condition of an assurance and its follow-up.
+type ConditionRecord struct {
+	ID        string              `json:"id"`
+	Text      string              `json:"text"`
+	Criterion string              `json:"criterion"`
+	Due       Date                `json:"due"`
+	State     ConditionState      `json:"state"`
+	Evidence  []ConditionEvidence `json:"evidence"`
+	// Note, ClosedAt and ClosedEventID are the SHA's, once it discharged the condition or let it lapse.
+	Note          string    `json:"note"`
+	ClosedAt      time.Time `json:"closed_at"`
+	ClosedEventID string    `json:"closed_event_id"`
+}
+
+// ConditionEvidence is what the lead PCT submitted to show a condition is met.
+type ConditionEvidence struct {
+	Summary        string    `json:"summary"`
+	DocumentSHA256 string    `json:"document_sha256,omitempty"`
+	RecordedAt     time.Time `json:"recorded_at"`
+	EventID        string    `json:"event_id"`
+}
+
+// Overdue reports whether the condition is open after its due date on day.
+func (c ConditionRecord) Overdue(day Date) bool {
+	return c.State == ConditionStateOpen && !c.Due.IsZero() && day.After(c.Due)
+}
+
+// condition returns the index of the assurance's condition id.
+func (a *Assurance) condition(id string) int {
+	for i, c := range a.Conditions {
+		if c.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // Acknowledgement is NHS Connecting for Health's acknowledgement of an assurance.
@@ -247,6 +326,20 @@ func (v *Version) outstanding(leadPCT string) []string {
 	return out
 }
 
+// accounted says how member ods stands towards version v: contributed, declined, excused, or not
+// at all.
+func (v *Version) accounted(ods string) MemberState {
+	switch {
+	case slices.Contains(v.Contributors, ods):
+		return MemberStateContributed
+	case slices.ContainsFunc(v.Declines, func(d Decline) bool { return d.ODSCode == ods }):
+		return MemberStateDeclined
+	case slices.ContainsFunc(v.Excusals, func(x Excusal) bool { return x.ODSCode == ods }):
+		return MemberStateExcused
+	}
+	return MemberStateUnaccounted
+}
+
 // signOff returns the version's sign-off by the organisation ods.
 func (v *Version) signOff(ods string) (SignOff, bool) {
 	for _, s := range v.SignOffs {
@@ -265,12 +358,26 @@ func (v Version) clone() Version {
 	if v.Assurance != nil {
 		a := *v.Assurance
 		a.Criteria = slices.Clone(a.Criteria)
-		a.Conditions = slices.Clone(a.Conditions)
+		a.Conditions = cloneConditions(a.Conditions)
 		v.Assurance = &a
 	}
 	if v.Acknowledgement != nil {
 		a := *v.Acknowledgement
 		v.Acknowledgement = &a
 	}
+	v.Declines, v.Excusals = slices.Clone(v.Declines), slices.Clone(v.Excusals)
+	if v.CfHNote != nil {
+		n := *v.CfHNote
+		v.CfHNote = &n
+	}
 	return v
+}
+
+// cloneConditions is a deep copy of the conditions.
+func cloneConditions(cs []ConditionRecord) []ConditionRecord {
+	out := slices.Clone(cs)
+	for i := range out {
+		out[i].Evidence = slices.Clone(out[i].Evidence)
+	}
+	return out
 }

@@ -43,10 +43,19 @@ func (p *Plan) Apply(e Event) error {
 			Version: d.Version, ODSCode: d.ODSCode, PersonID: d.PersonID, Statement: d.Statement,
 			ContentHash: v.ContentHash, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
 		})
+		if v.SignedOffAt.IsZero() {
+			if required, signed := p.SignOffTally(p.leadPCT); signed == required {
+				v.SignedOffAt = e.Meta.RecordedAt
+			}
+		}
 	case AssuranceRecorded:
+		conditions := make([]ConditionRecord, len(d.Conditions))
+		for i, c := range d.Conditions {
+			conditions[i] = ConditionRecord{ID: c.ID, Text: c.Text, Criterion: c.Criterion, Due: c.Due, State: ConditionStateOpen, Evidence: []ConditionEvidence{}}
+		}
 		p.current().Assurance = &Assurance{
 			Version: d.Version, SHACode: d.SHACode, Outcome: d.Outcome, Criteria: slices.Clone(nonNil(d.Criteria)),
-			Conditions: slices.Clone(nonNil(d.Conditions)), ReflectedInPfITPlan: d.ReflectedInPfITPlan, PfIT: d.PfIT,
+			Conditions: conditions, ReflectedInPfITPlan: d.ReflectedInPfITPlan, PfIT: d.PfIT,
 			RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
 		}
 	case CfHAcknowledged:
@@ -57,8 +66,42 @@ func (p *Plan) Apply(e Event) error {
 		}
 	case PlanWithdrawn:
 		p.withdrawal = &Withdrawal{Reason: d.Reason, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID}
+	case ContributionDeclined:
+		v := p.current()
+		v.Declines = append(v.Declines, Decline{Version: d.Version, ODSCode: d.ODSCode, Reason: d.Reason, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID})
+	case MemberExcused:
+		v := p.current()
+		v.Excusals = append(v.Excusals, Excusal{Version: d.Version, ODSCode: d.ODSCode, Reason: d.Reason, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID})
+	case ConditionEvidenceSubmitted:
+		p.changeCondition(d.ConditionID, func(c *ConditionRecord) {
+			c.Evidence = append(c.Evidence, ConditionEvidence{Summary: d.Summary, DocumentSHA256: d.DocumentSHA256, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID})
+		})
+	case ConditionDischarged:
+		p.changeCondition(d.ConditionID, func(c *ConditionRecord) {
+			c.State, c.Note, c.ClosedAt, c.ClosedEventID = ConditionStateDischarged, d.Note, e.Meta.RecordedAt, e.Meta.EventID
+		})
+	case ConditionLapsed:
+		p.changeCondition(d.ConditionID, func(c *ConditionRecord) {
+			c.State, c.Note, c.ClosedAt, c.ClosedEventID = ConditionStateLapsed, d.Note, e.Meta.RecordedAt, e.Meta.EventID
+		})
+	case CfHNoted:
+		p.current().CfHNote = &CfHNote{Version: d.Version, Note: d.Note, ODSCode: e.Meta.Actor.Org, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID}
 	}
 	return nil
+}
+
+// changeCondition changes one condition of the current version's assurance on a copy of the
+// assurance, which then replaces it: a plan's record shares the assurance (Plan.Record).
+func (p *Plan) changeCondition(id string, change func(*ConditionRecord)) {
+	v := p.current()
+	a := *v.Assurance
+	a.Conditions = slices.Clone(a.Conditions)
+	i := a.condition(id)
+	c := a.Conditions[i]
+	c.Evidence = slices.Clip(c.Evidence)
+	change(&c)
+	a.Conditions[i] = c
+	v.Assurance = &a
 }
 
 // roomFor is s with room for at least one more, made for four the first time: a version of a
@@ -161,8 +204,65 @@ func (p *Plan) fits(d EventData, e Event) error {
 			return fmt.Errorf("acknowledges assurance %q, but version %d's assurance is %q", d.AssuranceEventID, cur.Number, a.EventID)
 		}
 	case PlanWithdrawn:
+	case ContributionDeclined:
+		return cur.fitsAccount(d.Version, d.ODSCode, wrongVersion)
+	case MemberExcused:
+		return cur.fitsAccount(d.Version, d.ODSCode, wrongVersion)
+	case ConditionEvidenceSubmitted:
+		return cur.fitsCondition(d.Version, d.ConditionID, wrongVersion)
+	case ConditionDischarged:
+		return cur.fitsCondition(d.Version, d.ConditionID, wrongVersion)
+	case ConditionLapsed:
+		return cur.fitsCondition(d.Version, d.ConditionID, wrongVersion)
+	case CfHNoted:
+		if err := wrongVersion(d.Version); err != nil {
+			return err
+		}
+		switch {
+		case cur.Assurance == nil:
+			return fmt.Errorf("version %d is not assured", cur.Number)
+		case cur.CfHNote != nil:
+			return fmt.Errorf("version %d is already noted", cur.Number)
+		}
 	default:
 		return fmt.Errorf("not a plan event")
+	}
+	return nil
+}
+
+// fitsAccount says why a member's decline or excusal cannot follow: the version, the member, and
+// nothing recorded for it on the version before.
+func (v *Version) fitsAccount(version int, ods string, wrongVersion func(int) error) error {
+	if err := wrongVersion(version); err != nil {
+		return err
+	}
+	switch {
+	case ods == "":
+		return fmt.Errorf("no ods_code")
+	case v.Assurance != nil:
+		return fmt.Errorf("version %d is already assured", v.Number)
+	}
+	if st := v.accounted(ods); st != MemberStateUnaccounted {
+		return fmt.Errorf("%s has already %s for version %d", ods, st, v.Number)
+	}
+	return nil
+}
+
+// fitsCondition says why an event about condition id cannot follow: it names the current version,
+// whose assurance has the condition, open.
+func (v *Version) fitsCondition(version int, id string, wrongVersion func(int) error) error {
+	if err := wrongVersion(version); err != nil {
+		return err
+	}
+	if v.Assurance == nil {
+		return fmt.Errorf("version %d is not assured", v.Number)
+	}
+	i := v.Assurance.condition(id)
+	switch {
+	case i < 0:
+		return fmt.Errorf("version %d's assurance has no condition %q", v.Number, id)
+	case v.Assurance.Conditions[i].State != ConditionStateOpen:
+		return fmt.Errorf("condition %q is %s", id, v.Assurance.Conditions[i].State)
 	}
 	return nil
 }

@@ -38,6 +38,7 @@ func TestPlanLifecycle(t *testing.T) {
 	step(ceLead, w.signOff(), StatusSubmitted)
 	step(ceRJ1, w.signOff(), StatusSignedOff)
 	assert.Empty(t, p.OutstandingSignOffs())
+	w.accountForOthers()
 	step(assurer, assureCmd(1, OutcomeAssuredWithConditions), StatusAssuredWithConditions)
 	step(cfhActor, AcknowledgeAssurance{Version: 1, Note: "Noted"}, StatusAcknowledged)
 
@@ -63,10 +64,12 @@ func TestPlanLifecycle(t *testing.T) {
 	step(provRXA, RecordContribution{Section: "infrastructure", Summary: "Community N3"}, StatusSubmitted)
 	step(ceRXA, w.signOff(), StatusSignedOff)
 	assert.Equal(t, []string{trust2}, p.Current().Contributors)
+	w.excuseAll()
 	step(assurer, assureCmd(2, OutcomeNotAssured), StatusNotAssured)
 	step(commissionr, RevisePlan{Content: sampleContent(t), Reason: "Back to the original"}, StatusSubmitted)
 	assert.Equal(t, 3, p.Version())
 	step(ceLead2, w.signOff(), StatusSignedOff)
+	w.excuseAll()
 	step(assurer, assureCmd(3, OutcomeAssured), StatusAssured)
 	step(cfhActor, AcknowledgeAssurance{Version: 3}, StatusAcknowledged)
 	step(commissionr, WithdrawPlan{Reason: "Superseded by the 2010-11 round"}, StatusWithdrawn)
@@ -89,11 +92,8 @@ func TestPlanLifecycle(t *testing.T) {
 }
 
 func isPlanEvent(d EventData) bool {
-	switch d.(type) {
-	case PlanSubmitted, PlanRevised, ContributionRecorded, SROSignedOff, AssuranceRecorded, CfHAcknowledged, PlanWithdrawn:
-		return true
-	}
-	return false
+	s, ok := Spec(d.EventType())
+	return ok && s.Aggregate == AggregatePlan
 }
 
 func TestPlanCopies(t *testing.T) {

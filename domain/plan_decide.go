@@ -49,12 +49,13 @@ type SignOffPlan struct {
 	ContentHash string `json:"content_hash"`
 }
 
-// RecordAssurance records the SHA's assurance of a version.
+// RecordAssurance records the SHA's assurance of a version: a rating of every criterion of the
+// round's catalogue, the outcome they allow, and the conditions attached.
 type RecordAssurance struct {
 	Version             int         `json:"version"`
 	Outcome             Outcome     `json:"outcome"`
 	Criteria            []Criterion `json:"criteria"`
-	Conditions          []string    `json:"conditions"`
+	Conditions          []Condition `json:"conditions"`
 	ReflectedInPfITPlan bool        `json:"reflected_in_pfit_plan"`
 	PfIT                string      `json:"pfit"`
 }
@@ -103,11 +104,23 @@ func (p *Plan) Decide(reg *Registry, a Actor, at time.Time, cmd PlanCommand) (Ev
 	case SignOffPlan:
 		return p.decideSignOff(reg, a, at, c)
 	case RecordAssurance:
-		return p.decideAssure(reg, a, c)
+		return p.decideAssure(reg, a, at, c)
 	case AcknowledgeAssurance:
 		return p.decideAcknowledge(reg, a, c)
 	case WithdrawPlan:
 		return p.decideWithdraw(reg, a, c)
+	case DeclineContribution:
+		return p.decideDecline(reg, a, c)
+	case ExcuseMember:
+		return p.decideExcuse(reg, a, c)
+	case SubmitConditionEvidence:
+		return p.decideConditionEvidence(reg, a, c)
+	case DischargeCondition:
+		return p.decideDischarge(reg, a, c)
+	case LapseCondition:
+		return p.decideLapse(reg, a, at, c)
+	case NoteAssurance:
+		return p.decideNote(reg, a, c)
 	}
 	return nil, ErrInvalidCommand.with("unknown plan command %T", cmd)
 }
@@ -139,22 +152,34 @@ func (p *Plan) decideSubmit(reg *Registry, a Actor, c SubmitPlan) (EventData, er
 	case !planIDPattern.MatchString(c.PlanID):
 		ps.add(ErrInvalidCommand, "plan_id", "%q is not a plan id (1 to 64 letters, digits and hyphens)", c.PlanID)
 	}
-	checkRound(&ps, c.Round)
-	c.Content.check(&ps, c.Period, c.Period.check(&ps, "period"))
+	var rd *Round
+	if checkRound(&ps, c.Round) {
+		if rd = reg.rounds[c.Round]; rd == nil {
+			ps.add(ErrRoundNotPublished, "round", "round %s has not been published; plans are submitted to a published round", c.Round)
+		}
+	}
+	periodOK := c.Period.check(&ps, "period")
+	if rd != nil && periodOK {
+		checkRoundPeriod(&ps, rd, c.Period)
+	}
+	c.Content.check(&ps, c.Period, periodOK)
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
 	return PlanSubmitted{PlanID: c.PlanID, LHCID: c.LHCID, Round: c.Round, Version: 1, Period: c.Period, Content: c.Content.Clone()}, nil
 }
 
-func checkRound(ps *problems, round string) {
+// checkRound records what is wrong with a round's name; it reports whether the name is well formed.
+func checkRound(ps *problems, round string) bool {
 	if round == "" {
 		ps.add(ErrInvalidCommand, "round", "is required")
-		return
+		return false
 	}
 	if err := RoundError(round); err != nil {
 		ps.add(ErrInvalidCommand, "round", "%s", err.Error())
+		return false
 	}
+	return true
 }
 
 // RoundError says why round is not a planning round, YYYY-YY naming two consecutive years (2009-10),
@@ -170,6 +195,18 @@ func RoundError(round string) error {
 		return fmt.Errorf("%q does not name consecutive years; did you mean %d-%02d?", round, first, (first+1)%100)
 	}
 	return nil
+}
+
+// checkRoundPeriod records a problem unless a valid period fits round rd: starting in the round's
+// first financial year and covering at least the years the round asks for.
+func checkRoundPeriod(ps *problems, rd *Round, period Period) {
+	if period.FirstYear != rd.FirstFinancialYear {
+		ps.add(ErrPeriodOutsideRound, "period.first_year", "%d is not %d: plans of round %s cover financial years from %d/%02d",
+			period.FirstYear, rd.FirstFinancialYear, rd.Round, rd.FirstFinancialYear, (rd.FirstFinancialYear+1)%100)
+	}
+	if n := period.Years(); n >= MinPlanYears && n < rd.MinYears {
+		ps.add(ErrPeriodTooShort, "period", "covers %d financial years; round %s asks for at least %d", n, rd.Round, rd.MinYears)
+	}
 }
 
 func (p *Plan) decideRevise(reg *Registry, a Actor, c RevisePlan) (EventData, error) {
@@ -202,18 +239,14 @@ func (p *Plan) decideRevise(reg *Registry, a Actor, c RevisePlan) (EventData, er
 }
 
 func (p *Plan) decideContribute(reg *Registry, a Actor, c RecordContribution) (EventData, error) {
-	if err := p.requireLive(a, RoleProvider); err != nil {
+	if err := requireContributorRole(a, "contribute to"); err != nil {
 		return nil, err
 	}
-	org, ok := reg.orgs[a.Org]
-	switch {
-	case !ok:
-		return nil, ErrOrganisationNotAllowed.with("%q is not a registered organisation", a.Org)
-	case !org.Kind.Contributes():
-		return nil, ErrOrganisationNotAllowed.with("%s (%s) is a %s; only providers contribute to plans", org.ODSCode, org.Name, org.Kind)
+	if err := p.requireLive(a, a.Role); err != nil {
+		return nil, err
 	}
-	if lhc, ok := reg.lhcs[p.lhcID]; !ok || !lhc.HasMember(a.Org) {
-		return nil, ErrNotLHCMember.with("%s is not a member of LHC %q", a.Org, p.lhcID)
+	if _, err := p.requireContributor(reg, a, "contribute to"); err != nil {
+		return nil, err
 	}
 	var ps problems
 	switch {
@@ -254,8 +287,11 @@ func (p *Plan) decideSignOff(reg *Registry, a Actor, at time.Time, c SignOffPlan
 	}
 	cur := p.current()
 	signatories := cur.signatories(p.leadPCT)
-	if a.Org == "" || !slices.Contains(signatories, a.Org) {
-		return nil, ErrNotSignatory.with("%q is neither the lead PCT nor a contributor to version %d; its signatories are %s", a.Org, cur.Number, strings.Join(signatories, ", "))
+	lhc, known := reg.lhcs[p.lhcID]
+	member := known && lhc.HasMember(a.Org)
+	if a.Org == "" || (!slices.Contains(signatories, a.Org) && !member) {
+		return nil, ErrNotSignatory.with("%q is neither the lead PCT, a contributor to version %d nor a member of LHC %q; the signatories it needs are %s",
+			a.Org, cur.Number, p.lhcID, strings.Join(signatories, ", "))
 	}
 	if err := requireChiefExecutive(reg, a, at); err != nil {
 		return nil, err
@@ -310,16 +346,13 @@ func requireChiefExecutive(reg *Registry, a Actor, at time.Time) error {
 		a.PersonID, a.Org, when, appt.Name, appt.PersonID, appt.EffectiveFrom.UTC().Format(time.RFC3339), own)
 }
 
-func (p *Plan) decideAssure(reg *Registry, a Actor, c RecordAssurance) (EventData, error) {
+func (p *Plan) decideAssure(reg *Registry, a Actor, at time.Time, c RecordAssurance) (EventData, error) {
 	if err := p.requireLive(a, RoleSHAAssurer); err != nil {
 		return nil, err
 	}
-	lhc, ok := reg.lhcs[p.lhcID]
-	if !ok {
-		return nil, ErrUnknownLHC.with("the plan's LHC %q is not in the registry", p.lhcID)
-	}
-	if a.Org != lhc.SHACode {
-		return nil, ErrWrongSHA.with("%q is not the SHA of LHC %q; %s is", a.Org, lhc.ID, lhc.SHACode)
+	lhc, err := p.requireSHA(reg, a)
+	if err != nil {
+		return nil, err
 	}
 	var ps problems
 	if checkVersion(&ps, c.Version); len(ps) > 0 {
@@ -332,10 +365,29 @@ func (p *Plan) decideAssure(reg *Registry, a Actor, c RecordAssurance) (EventDat
 	if x := cur.Assurance; x != nil {
 		return nil, ErrAlreadyAssured.with("version %d was assured %s by %s at %s; a new assurance needs a new version", cur.Number, x.Outcome, x.SHACode, x.RecordedAt.UTC().Format(time.RFC3339))
 	}
+	if missing := cur.unaccounted(p.leadPCT, *lhc); len(missing) > 0 {
+		e := ErrMembersUnaccounted.with("version %d: %s of LHC %q %s neither contributed, declined nor been excused",
+			cur.Number, strings.Join(missing, ", "), lhc.ID, map[bool]string{true: "has", false: "have"}[len(missing) == 1])
+		for _, m := range missing {
+			e.Fields = append(e.Fields, FieldError{Field: "members_unaccounted", Message: m})
+		}
+		return nil, e
+	}
 	if out := cur.outstanding(p.leadPCT); len(out) > 0 {
 		return nil, ErrSignOffsOutstanding.with("version %d still needs sign-off by %s", cur.Number, strings.Join(out, ", "))
 	}
-	if err := checkAssurance(c); err != nil {
+	rd, ok := reg.rounds[p.round]
+	if !ok {
+		return nil, ErrRoundNotPublished.with("round %s has not been published, so it has no catalogue of criteria to assure against; the registry's administrator publishes it", p.round)
+	}
+	pfit, assigned := reg.shaPfIT[lhc.SHACode]
+	switch {
+	case !assigned:
+		return nil, ErrWrongPfIT.at("pfit", "%s is assigned to no programme for IT; the registry's administrator assigns it", lhc.SHACode)
+	case c.PfIT != pfit:
+		return nil, ErrWrongPfIT.at("pfit", "%q is not %s's programme for IT, %s (%s)", c.PfIT, lhc.SHACode, pfit, reg.pfits[pfit].Name)
+	}
+	if err := checkAssurance(c, rd, DateOf(at.UTC())); err != nil {
 		return nil, err
 	}
 	return AssuranceRecorded{
@@ -344,8 +396,13 @@ func (p *Plan) decideAssure(reg *Registry, a Actor, c RecordAssurance) (EventDat
 	}, nil
 }
 
-// checkAssurance checks that an assurance is consistent with its own outcome.
-func checkAssurance(c RecordAssurance) error {
+// checkAssurance checks an assurance against the round's catalogue and its own outcome: every
+// criterion rated once; any red makes it not assured; any amber (and no red) makes it assured with
+// conditions, with a condition naming each amber criterion; assured needs every criterion green
+// and the plan reflected in the PfIT plan; not assured needs a red criterion or a plan not
+// reflected. Conditions name a criterion of the catalogue not rated red and fall due on or after
+// today.
+func checkAssurance(c RecordAssurance, rd *Round, today Date) error {
 	var ps problems
 	switch {
 	case c.Outcome == "":
@@ -353,38 +410,112 @@ func checkAssurance(c RecordAssurance) error {
 	case !c.Outcome.Valid():
 		ps.add(ErrInvalidAssurance, "outcome", "unknown outcome %q; want one of %s, %s, %s", c.Outcome, OutcomeAssured, OutcomeAssuredWithConditions, OutcomeNotAssured)
 	}
-	if len(c.Criteria) == 0 {
-		ps.add(ErrInvalidAssurance, "criteria", "at least one criterion is required")
-	}
-	ids := map[string]int{}
+	rated := map[string]Rating{}
+	var reds, ambers []string
+	hasRed := slices.ContainsFunc(c.Criteria, func(x Criterion) bool { return x.Rating == RatingRed })
 	for i, cr := range c.Criteria {
 		field := fmt.Sprintf("criteria[%d]", i)
-		if j, dup := ids[cr.ID]; dup && cr.ID != "" {
-			ps.add(ErrInvalidAssurance, field+".id", "duplicate criterion %q, already at criteria[%d]", cr.ID, j)
-		} else {
-			ids[cr.ID] = i
-			requiredShort.check(&ps, ErrInvalidAssurance, field+".id", cr.ID)
+		if _, dup := rated[cr.ID]; dup && cr.ID != "" {
+			ps.add(ErrInvalidAssurance, field+".id", "criterion %q is rated twice", cr.ID)
+			continue
+		}
+		switch {
+		case cr.ID == "":
+			ps.add(ErrInvalidAssurance, field+".id", "is required")
+		case !rd.HasCriterion(cr.ID):
+			ps.add(ErrInvalidAssurance, field+".id", "%q is not a criterion of round %s; its catalogue is %s", cr.ID, rd.Round, catalogueIDs(rd))
+		default:
+			rated[cr.ID] = cr.Rating
+		}
+		switch {
+		case cr.Rating == "":
+			ps.add(ErrInvalidAssurance, field+".rating", "is required")
+		case !cr.Rating.Valid():
+			ps.add(ErrInvalidAssurance, field+".rating", "unknown rating %q; want green, amber or red", cr.Rating)
+		case cr.Rating == RatingRed:
+			reds = append(reds, cr.ID)
+			if c.Outcome.Valid() && c.Outcome != OutcomeNotAssured {
+				ps.add(ErrInvalidAssurance, field+".rating", "criterion %q is rated red, so the outcome must be %s", cr.ID, OutcomeNotAssured)
+			}
+		case cr.Rating == RatingAmber:
+			ambers = append(ambers, cr.ID)
+			if !hasRed && c.Outcome.Valid() && c.Outcome != OutcomeAssuredWithConditions {
+				ps.add(ErrInvalidAssurance, field+".rating", "criterion %q is rated amber, so the outcome must be %s", cr.ID, OutcomeAssuredWithConditions)
+			}
 		}
 		optionalLong.check(&ps, ErrInvalidAssurance, field+".note", cr.Note)
-		if c.Outcome == OutcomeAssured && !cr.Met {
-			ps.add(ErrInvalidAssurance, field+".met", "criterion %q is not met, so the outcome cannot be %s", cr.ID, OutcomeAssured)
+	}
+	var missing []string
+	for _, k := range rd.Criteria {
+		if _, ok := rated[k.ID]; !ok {
+			missing = append(missing, k.ID)
 		}
 	}
-	if c.Outcome == OutcomeAssured && !c.ReflectedInPfITPlan {
-		ps.add(ErrInvalidAssurance, "reflected_in_pfit_plan", "must be true for outcome %s: an assured plan is reflected in the PfIT plan", OutcomeAssured)
+	if len(missing) > 0 {
+		ps.add(ErrInvalidAssurance, "criteria", "round %s's catalogue also has %s: every criterion is rated", rd.Round, strings.Join(missing, ", "))
+	}
+	switch c.Outcome {
+	case OutcomeAssured:
+		if !c.ReflectedInPfITPlan {
+			ps.add(ErrInvalidAssurance, "reflected_in_pfit_plan", "must be true for outcome %s: an assured plan is reflected in the PfIT plan", OutcomeAssured)
+		}
+	case OutcomeNotAssured:
+		if len(reds) == 0 && c.ReflectedInPfITPlan {
+			ps.add(ErrInvalidAssurance, "outcome", "no criterion is rated red and the plan is reflected in the PfIT plan: nothing says it is %s", OutcomeNotAssured)
+		}
 	}
 	if c.Outcome == OutcomeAssuredWithConditions {
-		if len(c.Conditions) == 0 {
+		switch {
+		case len(c.Conditions) == 0:
 			ps.add(ErrInvalidAssurance, "conditions", "at least one condition is required for outcome %s", OutcomeAssuredWithConditions)
+		case len(c.Conditions) > MaxConditions:
+			ps.add(ErrInvalidAssurance, "conditions", "%d conditions; an assurance attaches at most %d", len(c.Conditions), MaxConditions)
 		}
+		ids := map[string]int{}
+		named := map[string]bool{}
 		for i, cond := range c.Conditions {
-			requiredLong.check(&ps, ErrInvalidAssurance, fmt.Sprintf("conditions[%d]", i), cond)
+			field := fmt.Sprintf("conditions[%d]", i)
+			if j, dup := ids[cond.ID]; dup && cond.ID != "" {
+				ps.add(ErrInvalidAssurance, field+".id", "condition %q is also at conditions[%d]", cond.ID, j)
+			} else if checkSlug(&ps, ErrInvalidAssurance, field+".id", "condition id", cond.ID) {
+				ids[cond.ID] = i
+			}
+			requiredLong.check(&ps, ErrInvalidAssurance, field+".text", cond.Text)
+			switch r, ok := rated[cond.Criterion]; {
+			case cond.Criterion == "":
+				ps.add(ErrInvalidAssurance, field+".criterion", "is required: the criterion the condition answers")
+			case !rd.HasCriterion(cond.Criterion):
+				ps.add(ErrInvalidAssurance, field+".criterion", "%q is not a criterion of round %s", cond.Criterion, rd.Round)
+			case ok && r == RatingRed:
+				ps.add(ErrInvalidAssurance, field+".criterion", "criterion %q is rated red: a condition cannot make up for it", cond.Criterion)
+			default:
+				named[cond.Criterion] = true
+			}
+			switch {
+			case cond.Due.IsZero():
+				ps.add(ErrInvalidAssurance, field+".due", "is required: the date the condition must be met by")
+			case cond.Due.Before(today):
+				ps.add(ErrInvalidAssurance, field+".due", "%s has passed (today is %s)", cond.Due, today)
+			}
+		}
+		for _, id := range ambers {
+			if !named[id] {
+				ps.add(ErrInvalidAssurance, "conditions", "criterion %q is rated amber but no condition names it", id)
+			}
 		}
 	} else if len(c.Conditions) > 0 && c.Outcome.Valid() {
 		ps.add(ErrInvalidAssurance, "conditions", "must be empty for outcome %s; conditions belong to %s", c.Outcome, OutcomeAssuredWithConditions)
 	}
 	requiredShort.check(&ps, ErrInvalidAssurance, "pfit", c.PfIT)
 	return ps.err()
+}
+
+func catalogueIDs(rd *Round) string {
+	ids := make([]string, len(rd.Criteria))
+	for i, c := range rd.Criteria {
+		ids[i] = c.ID
+	}
+	return strings.Join(ids, ", ")
 }
 
 func (p *Plan) decideAcknowledge(reg *Registry, a Actor, c AcknowledgeAssurance) (EventData, error) {
@@ -408,7 +539,10 @@ func (p *Plan) decideAcknowledge(reg *Registry, a Actor, c AcknowledgeAssurance)
 	case x == nil:
 		return nil, ErrNotAssured.with("version %d has no assurance yet", cur.Number)
 	case !x.Outcome.Positive():
-		return nil, ErrNotAssured.with("version %d was judged %s by %s; only an assured plan is acknowledged", cur.Number, x.Outcome, x.SHACode)
+		return nil, ErrNotAssured.with("version %d was judged %s by %s; only an assured plan is acknowledged (CfH may note it instead)", cur.Number, x.Outcome, x.SHACode)
+	case cur.Acknowledgement == nil && !x.ReflectedInPfITPlan:
+		return nil, ErrNotReflectedInPfITPlan.with("%s's assurance of version %d (event %s) says the plan is not reflected in the PfIT plan %s; CfH may note it, not acknowledge it",
+			x.SHACode, cur.Number, x.EventID, x.PfIT)
 	case cur.Acknowledgement != nil:
 		return nil, ErrAlreadyAcknowledged.with("the assurance of version %d (event %s) was acknowledged at %s", cur.Number, x.EventID, cur.Acknowledgement.RecordedAt.UTC().Format(time.RFC3339))
 	default:
@@ -495,6 +629,18 @@ func planCommandValue(cmd PlanCommand) PlanCommand {
 	case *AcknowledgeAssurance:
 		return derefCommand(c)
 	case *WithdrawPlan:
+		return derefCommand(c)
+	case *DeclineContribution:
+		return derefCommand(c)
+	case *ExcuseMember:
+		return derefCommand(c)
+	case *SubmitConditionEvidence:
+		return derefCommand(c)
+	case *DischargeCondition:
+		return derefCommand(c)
+	case *LapseCondition:
+		return derefCommand(c)
+	case *NoteAssurance:
 		return derefCommand(c)
 	}
 	return cmd

@@ -93,7 +93,32 @@ func TestDecideSubmit(t *testing.T) {
 		{name: "no round", setup: newWorld, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) { s.Round = "" }), want: ErrInvalidCommand, field: "round"},
 		{name: "malformed round", setup: newWorld, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) { s.Round = "2009/10" }), want: ErrInvalidCommand, field: "round"},
 		{name: "round of non-consecutive years", setup: newWorld, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) { s.Round = "2009-11" }), want: ErrInvalidCommand, field: "round", msg: []string{"2009-10"}},
-		{name: "round across a century", setup: newWorld, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) { s.Round = "2099-00" })},
+		{name: "round across a century", setup: newWorld, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) { s.Round = "2099-00" }),
+			want: ErrRoundNotPublished, field: "round", msg: []string{"2099-00 has not been published"}},
+		{name: "round not published", setup: newWorld, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) { s.Round = "2010-11" }),
+			want: ErrRoundNotPublished, field: "round"},
+		{name: "period outside the round", setup: func(tb testing.TB) *world {
+			w := newWorld(tb)
+			w.registry(publishRound("2010-11"))
+			return w
+		}, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) { s.Round = "2010-11" }),
+			want: ErrPeriodOutsideRound, field: "period.first_year", msg: []string{"2009 is not 2010"}},
+		{name: "a 2009-10 plan covering 2015-2017", setup: newWorld, actor: commissionr,
+			cmd: submitWith(func(s *SubmitPlan) {
+				s.Period = Period{FirstYear: 2015, LastYear: 2017}
+				s.Content = shiftContent(s.Content, 6)
+			}), want: ErrPeriodOutsideRound, field: "period.first_year"},
+		{name: "period shorter than the round asks", setup: func(tb testing.TB) *world {
+			w := newWorld(tb)
+			r := publishRound("2010-11")
+			r.MinYears = 4
+			w.registry(r)
+			return w
+		}, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) {
+			s.Round = "2010-11"
+			s.Period = Period{FirstYear: 2010, LastYear: 2012}
+			s.Content = shiftContent(s.Content, 1)
+		}), want: ErrPeriodTooShort, field: "period", msg: []string{"at least 4"}},
 		{name: "period of 2 years", setup: newWorld, actor: commissionr,
 			cmd: submitWith(func(s *SubmitPlan) {
 				s.Period = Period{FirstYear: 2009, LastYear: 2010}
@@ -262,7 +287,23 @@ func TestDecideContribute(t *testing.T) {
 				assert.Equal(t, StatusSubmitted, w.plan.Status(), "the new contributor must sign off")
 				assert.Equal(t, []string{trust2}, w.plan.OutstandingSignOffs())
 			}},
-		{name: "wrong role", setup: submitted, actor: commissionr, cmd: contribution, want: ErrRoleNotAllowed},
+		{name: "wrong role", setup: submitted, actor: ceRJ1, cmd: contribution, want: ErrRoleNotAllowed},
+		{name: "the lead PCT", setup: submitted, actor: commissionr, cmd: contribution, want: ErrOrganisationNotAllowed, msg: []string{"writes the plan"}},
+		{name: "a non-lead PCT of the LHC", setup: withOtherPCT(submitted), actor: otherCommissioner, cmd: contribution,
+			check: func(t *testing.T, w *world, _ EventData) {
+				assert.Equal(t, []string{otherPCT}, w.plan.Current().Contributors)
+				assert.Equal(t, []string{leadPCT, otherPCT}, w.plan.OutstandingSignOffs(), "its SRO must now sign off")
+			}},
+		{name: "a PCT outside the LHC", setup: submitted, actor: otherCommissioner, cmd: contribution, want: ErrNotLHCMember},
+		{name: "a provider acting as commissioner", setup: submitted, actor: Actor{PersonID: "x", Role: RolePCTCommissioner, Org: trust}, cmd: contribution, want: ErrOrganisationNotAllowed},
+		{name: "after declining", setup: func(tb testing.TB) *world {
+			w := submitted(tb)
+			w.must(provRXA, DeclineContribution{Version: 1, Reason: "Nothing to add"})
+			return w
+		}, actor: provRXA, cmd: contribution,
+			check: func(t *testing.T, w *world, _ EventData) {
+				assert.Contains(t, w.plan.MemberAccounts(mustLHC(t, w)), MemberAccount{ODSCode: trust2, State: MemberStateContributed})
+			}},
 		{name: "plan not found", setup: newWorld, actor: provRJ1, cmd: contribution, want: ErrPlanNotFound},
 		{name: "withdrawn", setup: withdrawn, actor: provRJ1, cmd: contribution, want: ErrPlanWithdrawn},
 		{name: "not an LHC member", setup: submitted, actor: Actor{PersonID: "x", Role: RoleProvider, Org: outsider}, cmd: contribution, want: ErrNotLHCMember},
@@ -275,6 +316,27 @@ func TestDecideContribute(t *testing.T) {
 		{name: "after assurance", setup: func(tb testing.TB) *world { return assured(tb, OutcomeAssured) }, actor: provRJ1, cmd: contribution, want: ErrContributionsClosed},
 		{name: "after not assured", setup: func(tb testing.TB) *world { return assured(tb, OutcomeNotAssured) }, actor: provRJ1, cmd: contribution, want: ErrContributionsClosed},
 	})
+}
+
+// withOtherPCT is setup with 5NT, a PCT that leads nothing, made a member of the LHC.
+func withOtherPCT(setup func(testing.TB) *world) func(testing.TB) *world {
+	return func(tb testing.TB) *world {
+		w := setup(tb)
+		w.registry(AppointChiefExecutive{ODSCode: otherPCT, PersonID: "ce-5nt", Name: "Eve Chief", EffectiveFrom: ce1From})
+		w.registry(ChangeLHCMembers{LHCID: lhcID, Added: []string{otherPCT}})
+		return w
+	}
+}
+
+var (
+	otherCommissioner = Actor{PersonID: "pc-5nt", Name: "Oli Commissioner", Role: RolePCTCommissioner, Org: otherPCT}
+	ceOther           = Actor{PersonID: "ce-5nt", Name: "Eve Chief", Role: RoleChiefExecutive, Org: otherPCT}
+)
+
+func mustLHC(t *testing.T, w *world) LHC {
+	l, ok := w.reg.LHC(lhcID)
+	require.True(t, ok)
+	return l
 }
 
 func TestDecideSignOff(t *testing.T) {
@@ -319,9 +381,19 @@ func TestDecideSignOff(t *testing.T) {
 		{name: "wrong role", setup: submitted, actor: commissionr, cmd: signOff, want: ErrRoleNotAllowed},
 		{name: "plan not found", setup: newWorld, actor: ceLead, cmd: fixed(SignOffPlan{Version: 1, Statement: "s", ContentHash: strings.Repeat("0", 64)}), want: ErrPlanNotFound},
 		{name: "withdrawn", setup: withdrawn, actor: ceLead, cmd: signOff, want: ErrPlanWithdrawn},
-		{name: "member that did not contribute", setup: submitted, actor: ceRJ1, cmd: signOff, want: ErrNotSignatory},
+		{name: "member that did not contribute", setup: submitted, actor: ceRJ1, cmd: signOff,
+			check: func(t *testing.T, w *world, _ EventData) {
+				assert.Equal(t, StatusSubmitted, w.plan.Status(), "a member's sign-off is welcome, the lead PCT's is still needed")
+				assert.Equal(t, []string{leadPCT}, w.plan.OutstandingSignOffs(), "a member that did not contribute is not required to sign")
+			}},
+		{name: "non-lead PCT of the LHC", setup: withOtherPCT(submitted), actor: ceOther, cmd: signOff},
 		{name: "organisation outside the LHC", setup: submitted, actor: Actor{PersonID: "x", Role: RoleChiefExecutive, Org: outsider}, cmd: signOff, want: ErrNotSignatory},
-		{name: "contributor to an earlier version only", setup: revised, actor: ceRJ1, cmd: signOff, want: ErrNotSignatory},
+		{name: "contributor to an earlier version only", setup: revised, actor: ceRJ1, cmd: signOff},
+		{name: "a member that has left the LHC", setup: func(tb testing.TB) *world {
+			w := submitted(tb)
+			w.registry(ChangeLHCMembers{LHCID: lhcID, Removed: []string{trust}})
+			return w
+		}, actor: ceRJ1, cmd: signOff, want: ErrNotSignatory},
 		{name: "stale version", setup: revised, actor: ceLead,
 			cmd: func(w *world) PlanCommand {
 				v1 := w.plan.Versions()[0]
@@ -385,15 +457,21 @@ func TestDecideAssure(t *testing.T) {
 		{name: "wrong SHA", setup: signedOff, actor: Actor{PersonID: "x", Role: RoleSHAAssurer, Org: otherSHA}, cmd: assure(OutcomeAssured), want: ErrWrongSHA, msg: []string{sha}},
 		{name: "plan not found", setup: newWorld, actor: assurer, cmd: fixed(assureCmd(1, OutcomeAssured)), want: ErrPlanNotFound},
 		{name: "withdrawn", setup: withdrawn, actor: assurer, cmd: assure(OutcomeAssured), want: ErrPlanWithdrawn},
-		{name: "before any sign-off", setup: contributed, actor: assurer, cmd: assure(OutcomeAssured), want: ErrSignOffsOutstanding, msg: []string{leadPCT, trust}},
+		{name: "before any sign-off", setup: func(tb testing.TB) *world {
+			w := contributed(tb)
+			w.excuseAll()
+			return w
+		}, actor: assurer, cmd: assure(OutcomeAssured), want: ErrSignOffsOutstanding, msg: []string{leadPCT, trust}},
 		{name: "contributor's sign-off outstanding", setup: func(tb testing.TB) *world {
 			w := contributed(tb)
 			w.must(ceLead, w.signOff())
+			w.excuseAll()
 			return w
 		}, actor: assurer, cmd: assure(OutcomeAssured), want: ErrSignOffsOutstanding, msg: []string{trust}},
 		{name: "revised after sign-off", setup: func(tb testing.TB) *world {
 			w := signedOff(tb)
 			w.must(commissionr, RevisePlan{Content: revisedContent(tb), Reason: "r"})
+			w.excuseAll()
 			return w
 		}, actor: assurer, cmd: assure(OutcomeAssured), want: ErrSignOffsOutstanding},
 		{name: "stale version", setup: signedOff, actor: assurer, cmd: fixed(assureCmd(2, OutcomeAssured)), want: ErrStaleVersion},
@@ -402,32 +480,133 @@ func TestDecideAssure(t *testing.T) {
 		{name: "not assured needs a revision", setup: func(tb testing.TB) *world { return assured(tb, OutcomeNotAssured) }, actor: assurer, cmd: assure(OutcomeAssured), want: ErrAlreadyAssured},
 		{name: "no outcome", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Outcome = "" }), want: ErrInvalidAssurance, field: "outcome"},
 		{name: "unknown outcome", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Outcome = "maybe" }), want: ErrInvalidAssurance, field: "outcome"},
-		{name: "no criteria", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria = nil }), want: ErrInvalidAssurance, field: "criteria"},
+		{name: "no criteria", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria = nil }), want: ErrInvalidAssurance, field: "criteria",
+			msg: []string{"c5-coverage, ig"}},
+		{name: "a catalogue criterion not rated", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria = c.Criteria[:1] }),
+			want: ErrInvalidAssurance, field: "criteria", msg: []string{"also has ig"}},
+		{name: "a criterion not in the catalogue", setup: signedOff, actor: assurer,
+			cmd: assureWith(func(c *RecordAssurance) {
+				c.Criteria = append(c.Criteria, Criterion{ID: "web-site", Rating: RatingGreen})
+			}),
+			want: ErrInvalidAssurance, field: "criteria[2].id", msg: []string{"not a criterion of round 2009-10"}},
 		{name: "criterion without id", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria[1].ID = "" }), want: ErrInvalidAssurance, field: "criteria[1].id"},
 		{name: "duplicate criterion", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria[1].ID = c.Criteria[0].ID }), want: ErrInvalidAssurance, field: "criteria[1].id"},
+		{name: "no rating", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria[0].Rating = "" }), want: ErrInvalidAssurance, field: "criteria[0].rating"},
+		{name: "unknown rating", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria[0].Rating = "met" }), want: ErrInvalidAssurance, field: "criteria[0].rating"},
 		{name: "padded criterion note", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria[0].Note = "note " }), want: ErrInvalidAssurance, field: "criteria[0].note"},
-		{name: "assured with an unmet criterion", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria[1].Met = false }), want: ErrInvalidAssurance, field: "criteria[1].met"},
+		{name: "red forces not assured", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria[1].Rating = RatingRed }),
+			want: ErrInvalidAssurance, field: "criteria[1].rating", msg: []string{"must be not_assured"}},
+		{name: "red forces not assured, even with conditions", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.Criteria[0].Rating = RatingRed
+				return c
+			}, want: ErrInvalidAssurance, field: "criteria[0].rating"},
+		{name: "amber forces conditions", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria[1].Rating = RatingAmber }),
+			want: ErrInvalidAssurance, field: "criteria[1].rating", msg: []string{"must be assured_with_conditions"}},
+		{name: "amber without red cannot be not assured", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeNotAssured)
+				c.Criteria[0].Rating = RatingAmber
+				return c
+			}, want: ErrInvalidAssurance, field: "criteria[0].rating"},
+		{name: "amber criterion without its condition", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.Criteria[0].Rating = RatingAmber
+				return c
+			}, want: ErrInvalidAssurance, field: "conditions", msg: []string{`"c5-coverage" is rated amber but no condition names it`}},
+		{name: "conditions on a green criterion too", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.Conditions = append(c.Conditions, Condition{ID: "c5-dates", Text: "Confirm the e-prescribing date", Criterion: "c5-coverage", Due: date("2010-03-31")})
+				return c
+			},
+			check: func(t *testing.T, w *world, _ EventData) {
+				a := w.plan.Current().Assurance
+				require.Len(t, a.Conditions, 2)
+				assert.Equal(t, ConditionStateOpen, a.Conditions[1].State)
+				assert.Equal(t, date("2010-03-31"), a.Conditions[1].Due)
+			}},
+		{name: "not assured, all green, not in the PfIT plan", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeNotAssured)
+				c.Criteria[0].Rating = RatingGreen
+				return c
+			}},
+		{name: "not assured with nothing against it", setup: signedOff, actor: assurer,
+			cmd: assureWith(func(c *RecordAssurance) { c.Outcome = OutcomeNotAssured }), want: ErrInvalidAssurance, field: "outcome"},
 		{name: "assured but not in the PfIT plan", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.ReflectedInPfITPlan = false }), want: ErrInvalidAssurance, field: "reflected_in_pfit_plan"},
-		{name: "assured with conditions listed", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Conditions = []string{"c"} }), want: ErrInvalidAssurance, field: "conditions"},
+		{name: "assured with conditions listed", setup: signedOff, actor: assurer,
+			cmd: assureWith(func(c *RecordAssurance) { c.Conditions = assureCmd(1, OutcomeAssuredWithConditions).Conditions }), want: ErrInvalidAssurance, field: "conditions"},
 		{name: "conditions without any", setup: signedOff, actor: assurer,
 			cmd: func(w *world) PlanCommand {
 				c := assureCmd(1, OutcomeAssuredWithConditions)
 				c.Conditions = nil
 				return c
 			}, want: ErrInvalidAssurance, field: "conditions"},
-		{name: "conditions with a blank one", setup: signedOff, actor: assurer,
+		{name: "a condition without text, criterion, due date or id", setup: signedOff, actor: assurer,
 			cmd: func(w *world) PlanCommand {
 				c := assureCmd(1, OutcomeAssuredWithConditions)
-				c.Conditions = append(c.Conditions, "")
+				c.Conditions = append(c.Conditions, Condition{})
 				return c
-			}, want: ErrInvalidAssurance, field: "conditions[1]"},
+			}, want: ErrInvalidAssurance, field: "conditions[1].text",
+			check: nil},
+		{name: "conditions with the same id", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.Conditions = append(c.Conditions, c.Conditions[0])
+				return c
+			}, want: ErrInvalidAssurance, field: "conditions[1].id"},
+		{name: "a condition on a criterion not in the catalogue", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.Conditions[0].Criterion = "web-site"
+				return c
+			}, want: ErrInvalidAssurance, field: "conditions[0].criterion"},
+		{name: "a condition already due", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.Conditions[0].Due = date("2009-06-30")
+				return c
+			}, want: ErrInvalidAssurance, field: "conditions[0].due", msg: []string{"has passed"}},
+		{name: "a condition due today", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.Conditions[0].Due = DateOf(t0)
+				return c
+			}},
 		{name: "not assured with conditions", setup: signedOff, actor: assurer,
 			cmd: func(w *world) PlanCommand {
 				c := assureCmd(1, OutcomeNotAssured)
-				c.Conditions = []string{"c"}
+				c.Conditions = assureCmd(1, OutcomeAssuredWithConditions).Conditions
 				return c
 			}, want: ErrInvalidAssurance, field: "conditions"},
-		{name: "no PfIT programme", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.PfIT = "" }), want: ErrInvalidAssurance, field: "pfit"},
+		{name: "no PfIT programme", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.PfIT = "" }), want: ErrWrongPfIT, field: "pfit"},
+		{name: "another SHA's PfIT", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.PfIT = "Scottish Programme for IT" }),
+			want: ErrWrongPfIT, field: "pfit", msg: []string{"nme"}},
+		{name: "an SHA with no PfIT", setup: func(tb testing.TB) *world {
+			w := signedOff(tb)
+			delete(w.reg.shaPfIT, sha)
+			return w
+		}, actor: assurer, cmd: assure(OutcomeAssured), want: ErrWrongPfIT, msg: []string{"no programme for IT"}},
+		{name: "a member unaccounted for", setup: func(tb testing.TB) *world {
+			w := contributed(tb)
+			w.must(ceLead, w.signOff())
+			w.must(ceRJ1, w.signOff())
+			w.must(provRXA, DeclineContribution{Version: 1, Reason: "Nothing to add this year."})
+			return w
+		}, actor: assurer, cmd: assure(OutcomeAssured), want: ErrMembersUnaccounted, field: "members_unaccounted", msg: []string{nonNHS}},
+		{name: "no member accounted for", setup: func(tb testing.TB) *world {
+			w := submitted(tb)
+			w.must(ceLead, w.signOff())
+			return w
+		}, actor: assurer, cmd: assure(OutcomeAssured), want: ErrMembersUnaccounted, msg: []string{trust, trust2, nonNHS}},
+		{name: "a round no longer published", setup: func(tb testing.TB) *world {
+			w := signedOff(tb)
+			delete(w.reg.rounds, round)
+			return w
+		}, actor: assurer, cmd: assure(OutcomeAssured), want: ErrRoundNotPublished},
 	})
 }
 
@@ -515,6 +694,8 @@ func TestDecidePointerCommands(t *testing.T) {
 	w.must(ceLead, &sign)
 	sign = w.signOff()
 	w.must(ceRJ1, &sign)
+	w.must(provRXA, &DeclineContribution{Version: 1, Reason: "Nothing to add"})
+	w.must(assurer, &ExcuseMember{Version: 1, ODSCode: nonNHS, Reason: "Joined late"})
 	a := assureCmd(1, OutcomeAssured)
 	w.must(assurer, &a)
 	w.must(cfhActor, &AcknowledgeAssurance{Version: 1})

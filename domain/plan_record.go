@@ -40,6 +40,7 @@ func (p *Plan) Record() PlanRecord {
 	versions := make([]Version, len(p.versions))
 	for i, v := range p.versions {
 		v.Contributors, v.Contributions, v.SignOffs = slices.Clip(v.Contributors), slices.Clip(v.Contributions), slices.Clip(v.SignOffs)
+		v.Declines, v.Excusals = slices.Clip(v.Declines), slices.Clip(v.Excusals)
 		v.Content = Content{}
 		versions[i] = v
 	}
@@ -50,8 +51,8 @@ func (p *Plan) Record() PlanRecord {
 }
 
 // RestorePlan returns the plan whose Record is r, after checking that r holds together as a fold
-// leaves a plan: versions numbered from 1, every contribution, sign-off, assurance and
-// acknowledgement naming its own version, sign-offs of exactly that version's content and at most
+// leaves a plan: versions numbered from 1, every contribution, sign-off, decline, excusal,
+// assurance, acknowledgement and note naming its own version, sign-offs of exactly that version's content and at most
 // one per organisation, acknowledgements only of a positive assurance, and no version holding content: a record restores
 // a plan as a holder of many keeps it (see ForgetContent), with each version's content hash only.
 //
@@ -82,7 +83,10 @@ func RestorePlan(r PlanRecord) (*Plan, error) {
 		if a := v.Assurance; a != nil {
 			// A copy: the record may share the assurance with the plan it was taken from.
 			c := *a
-			c.Criteria, c.Conditions = nonNil(c.Criteria), nonNil(c.Conditions)
+			c.Criteria, c.Conditions = nonNil(c.Criteria), slices.Clone(nonNil(c.Conditions))
+			for i := range c.Conditions {
+				c.Conditions[i].Evidence = nonNil(c.Conditions[i].Evidence)
+			}
 			v.Assurance = &c
 		}
 	}
@@ -125,8 +129,30 @@ func (v *Version) restorable(number int) error {
 			return fmt.Errorf("holds two sign-offs by %s", s.ODSCode)
 		}
 	}
+	for _, d := range v.Declines {
+		if d.Version != number || d.ODSCode == "" {
+			return fmt.Errorf("holds a decline of version %d by %q", d.Version, d.ODSCode)
+		}
+	}
+	for _, x := range v.Excusals {
+		if x.Version != number || x.ODSCode == "" {
+			return fmt.Errorf("holds an excusal from version %d of %q", x.Version, x.ODSCode)
+		}
+	}
 	if a := v.Assurance; a != nil && (a.Version != number || !a.Outcome.Valid()) {
 		return fmt.Errorf("holds an assurance of version %d with outcome %q", a.Version, a.Outcome)
+	}
+	if a := v.Assurance; a != nil {
+		for _, c := range a.Conditions {
+			switch c.State {
+			case ConditionStateOpen, ConditionStateDischarged, ConditionStateLapsed:
+			default:
+				return fmt.Errorf("holds condition %q in state %q", c.ID, c.State)
+			}
+		}
+	}
+	if n := v.CfHNote; n != nil && (n.Version != number || v.Assurance == nil) {
+		return fmt.Errorf("holds a CfH note of version %d without an assurance of its own", n.Version)
 	}
 	if k := v.Acknowledgement; k != nil {
 		switch a := v.Assurance; {

@@ -13,6 +13,10 @@ type Registry struct {
 	orgs map[string]*Organisation
 	lhcs map[string]*LHC
 	cfh  string // ODS code of NHS Connecting for Health, once registered
+
+	rounds  map[string]*Round // published planning rounds, by name
+	pfits   map[string]*PfIT  // programmes for IT, by id
+	shaPfIT map[string]string // SHA code -> the programme for IT it is assigned to
 	// names maps each organisation name's NameKey to the first organisation registered under it, so
 	// that no other is registered under a name a reader could not tell from it.
 	names map[string]string
@@ -20,13 +24,17 @@ type Registry struct {
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{orgs: map[string]*Organisation{}, lhcs: map[string]*LHC{}, names: map[string]string{}}
+	return &Registry{orgs: map[string]*Organisation{}, lhcs: map[string]*LHC{}, names: map[string]string{},
+		rounds: map[string]*Round{}, pfits: map[string]*PfIT{}, shaPfIT: map[string]string{}}
 }
 
 // Apply folds one registry event. An event that does not fit the state (a second registration of
 // a code, an appointment that would rewrite history, a change to an unknown LHC) is an error and
 // leaves the state as it was: the log, not this code, is then wrong, and nobody should decide on it.
 func (r *Registry) Apply(e Event) error {
+	if ok, err := r.applyRound(e); ok {
+		return err
+	}
 	switch d := e.Data.(type) {
 	case OrganisationRegistered:
 		return r.applyOrganisation(d)

@@ -82,6 +82,9 @@ func (r *Registry) DecideKnowing(a Actor, at time.Time, cmd RegistryCommand, act
 	if a.Role != RoleAdmin {
 		return nil, ErrRoleNotAllowed.with("role %q may not change the registry; only %q may", a.Role, RoleAdmin)
 	}
+	if d, ok, err := r.decideRound(cmd); ok {
+		return d, err
+	}
 	switch c := cmd.(type) {
 	case RegisterOrganisation:
 		return r.decideRegister(c)

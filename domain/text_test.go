@@ -169,12 +169,13 @@ func TestEveryCommandTextFieldRefusesHiddenCharacters(t *testing.T) {
 		{contributed, ceLead, "statement", SignOffPlan{Version: 1, Statement: "I sign" + rlo}, ErrInvalidCommand},
 		{signedOff, assurer, "criteria[0].id", func() PlanCommand { c := assureCmd(1, OutcomeAssured); c.Criteria[0].ID += rlo; return c }(), ErrInvalidAssurance},
 		{signedOff, assurer, "criteria[0].note", func() PlanCommand { c := assureCmd(1, OutcomeAssured); c.Criteria[0].Note += rlo; return c }(), ErrInvalidAssurance},
-		{signedOff, assurer, "conditions[0]", func() PlanCommand {
+		{signedOff, assurer, "conditions[0].text", func() PlanCommand {
 			c := assureCmd(1, OutcomeAssuredWithConditions)
-			c.Conditions[0] += rlo
+			c.Conditions[0].Text += rlo
 			return c
 		}(), ErrInvalidAssurance},
-		{signedOff, assurer, "pfit", func() PlanCommand { c := assureCmd(1, OutcomeAssured); c.PfIT += rlo; return c }(), ErrInvalidAssurance},
+		// The PfIT must be the SHA's own, which no id with a hidden character is.
+		{signedOff, assurer, "pfit", func() PlanCommand { c := assureCmd(1, OutcomeAssured); c.PfIT += rlo; return c }(), ErrWrongPfIT},
 		{func(tb testing.TB) *world { return assured(tb, OutcomeAssured) }, cfhActor, "note", AcknowledgeAssurance{Version: 1, Note: "ok" + rlo}, ErrInvalidCommand},
 		{submitted, commissionr, "reason", WithdrawPlan{Reason: rlo + "gone"}, ErrInvalidCommand},
 	}

@@ -13,7 +13,9 @@ import (
 // TestChainHashGolden recomputes hashes taken before the canonicaliser was replaced: three events of
 // every type from a seeded demo ledger (as stored, metadata with its hash), and odd inputs hashed by
 // the first implementation (unsorted and escaped keys, numbers, a duplicated or invalid metadata key,
-// text after the metadata). A change here would break every existing ledger's chains.
+// text after the metadata); and, from a demo ledger of schema version 2, up to three events of every
+// type that version brought and one of each type it kept. A change here would break every existing
+// ledger's chains.
 func TestChainHashGolden(t *testing.T) {
 	cases := chainHashGolden(t)
 	require.Greater(t, len(cases), 20)
@@ -68,4 +70,17 @@ func chainHashGolden(t *testing.T) []goldenEvent {
 	var cases []goldenEvent
 	require.NoError(t, json.Unmarshal(raw, &cases))
 	return cases
+}
+
+// currentShape is a golden event's data in today's shape: upcast from the schema version its
+// metadata names, as every reader of the log reads it.
+func currentShape(t *testing.T, c goldenEvent) []byte {
+	t.Helper()
+	var m struct {
+		SchemaVersion int `json:"schema_version"`
+	}
+	require.NoError(t, json.Unmarshal(c.Metadata, &m), c.Type)
+	data, err := LedgerSchema.Upcast(c.Type, m.SchemaVersion, c.Data)
+	require.NoError(t, err, c.Type)
+	return data
 }

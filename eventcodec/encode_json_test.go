@@ -19,7 +19,7 @@ func TestEncodeEventMatchesEncodingJSON(t *testing.T) {
 		if !slices.Contains(domain.EventTypes, c.Type) || c.Data[0] != '{' {
 			continue
 		}
-		d, err := DecodeEvent(c.Type, c.Data)
+		d, err := DecodeEvent(c.Type, currentShape(t, c))
 		require.NoError(t, err, c.Type)
 		want, err := json.Marshal(WithLists(d))
 		require.NoError(t, err, c.Type)

@@ -28,7 +28,7 @@ func eventShapes(tb testing.TB) []domain.EventData {
 		domain.PlanRevised{Version: 3, Content: odd, Reason: "a\\b \"c\" \xff"},
 		domain.PlanRevised{Version: 0, Content: empty},
 		domain.ContributionRecorded{Version: 1, ContributorODS: "RTD", Section: "clinical5", Summary: "N3 & RA"},
-		domain.AssuranceRecorded{Version: 1, SHACode: "Q30", Outcome: domain.OutcomeNotAssured, Criteria: []domain.Criterion{{ID: "a"}, {ID: "b", Met: true, Note: "ü"}}},
+		domain.AssuranceRecorded{Version: 1, SHACode: "Q30", Outcome: domain.OutcomeNotAssured, Criteria: []domain.Criterion{{ID: "a"}, {ID: "b", Rating: domain.RatingGreen, Note: "ü"}}},
 		domain.AssuranceRecorded{Version: math.MaxInt32},
 	)
 }

@@ -43,6 +43,18 @@ func TestEventJSONFields(t *testing.T) {
 		domain.TypeAssuranceRecorded:                  {"version", "sha_code", "outcome", "criteria", "conditions", "reflected_in_pfit_plan", "pfit"},
 		domain.TypeCfHAcknowledged:                    {"version", "assurance_event_id", "note"},
 		domain.TypePlanWithdrawn:                      {"reason"},
+		domain.TypePlanningRoundPublished:             {"round", "title", "guidance_ref", "published_on", "first_financial_year", "min_years", "milestones", "criteria"},
+		domain.TypeRoundMilestoneChanged:              {"round", "milestone", "due", "reason"},
+		domain.TypePfITRegistered:                     {"pfit_id", "name"},
+		domain.TypeSHAAssignedToPfIT:                  {"sha_code", "pfit_id"},
+		domain.TypeContributionDeclined:               {"version", "ods_code", "reason"},
+		domain.TypeMemberExcused:                      {"version", "ods_code", "reason"},
+		domain.TypeConditionEvidenceSubmitted:         {"version", "condition_id", "summary", "document_sha256"},
+		domain.TypeConditionDischarged:                {"version", "condition_id", "note"},
+		domain.TypeConditionLapsed:                    {"version", "condition_id", "note"},
+		domain.TypeCfHNoted:                           {"version", "note"},
+		domain.TypeSHAReturnSubmitted:                 {"sha_code", "round", "as_of_position", "plans", "exceptions", "pfit_plan_ref"},
+		domain.TypeCfHReturnAcknowledged:              {"return_event_id", "note", "queries"},
 	}
 	for _, d := range sampleEvents(t) {
 		_, raw, err := EncodeEvent(d)

@@ -23,6 +23,9 @@ var codecOptions = codegen.Options{
 		"person_id": true, "section": true, "content_hash": true, "outcome": true, "pfit": true,
 		"round": true, "id": true, "capability": true, "programme": true, "status": true,
 		"currency": true, "members": true, "added": true, "removed": true, "kind": true,
+		// The assurance process's: a rating is one of three words, a criterion, a condition, a
+		// programme for IT and a milestone one of a catalogue's few.
+		"rating": true, "criterion": true, "condition_id": true, "pfit_id": true, "milestone": true,
 	},
 	Hooks:      map[reflect.Type]string{reflect.TypeFor[domain.Content](): "content"},
 	EmptyLists: true,

@@ -64,9 +64,28 @@ func sampleEvents(tb testing.TB) []domain.EventData {
 		domain.PlanRevised{Version: 2, Content: revisedContent(tb), Reason: "feedback"},
 		domain.ContributionRecorded{Version: 1, ContributorODS: testTrust, Section: "clinical5", Summary: "s", DocumentSHA256: otherDigest},
 		domain.SROSignedOff{Version: 1, ODSCode: testPCT, PersonID: testCE, Statement: "I sign", ContentHash: sampleHash},
-		domain.AssuranceRecorded{Version: 1, SHACode: testSHA, Outcome: domain.OutcomeAssuredWithConditions, Criteria: []domain.Criterion{{ID: "c1", Met: true, Note: "n"}}, Conditions: []string{"do x"}, ReflectedInPfITPlan: true, PfIT: "North, Midlands and East"},
+		domain.AssuranceRecorded{Version: 1, SHACode: testSHA, Outcome: domain.OutcomeAssuredWithConditions,
+			Criteria:   []domain.Criterion{{ID: "c1", Rating: domain.RatingAmber, Note: "n"}},
+			Conditions: []domain.Condition{{ID: "ig", Text: "do x", Criterion: "c1", Due: civil(2009, 12, 31)}}, ReflectedInPfITPlan: true, PfIT: "nme"},
 		domain.CfHAcknowledged{Version: 1, AssuranceEventID: "0190f0c4-0000-7000-8000-000000000009", Note: "noted"},
 		domain.PlanWithdrawn{Reason: "merged"},
+		domain.PlanningRoundPublished{Round: testRound, Title: "Informatics Planning 2009/10", GuidanceRef: "Gateway 11278", PublishedOn: civil(2009, 1, 15),
+			FirstFinancialYear: 2009, MinYears: 3, Milestones: []domain.Milestone{{ID: domain.MilestonePlanSubmission, Due: civil(2009, 7, 31)}},
+			Criteria: []domain.CatalogueCriterion{{ID: "clinical5", Title: "Clinical 5 roadmap"}}},
+		domain.RoundMilestoneChanged{Round: testRound, Milestone: domain.MilestoneSHAReturn, Due: civil(2010, 1, 15), Reason: "extended"},
+		domain.PfITRegistered{PfITID: "nme", Name: "North, Midlands and East Programme for IT"},
+		domain.SHAAssignedToPfIT{SHACode: testSHA, PfITID: "nme"},
+		domain.ContributionDeclined{Version: 1, ODSCode: testTrust, Reason: "nothing to add"},
+		domain.MemberExcused{Version: 1, ODSCode: "ZR2", Reason: "joined late"},
+		domain.ConditionEvidenceSubmitted{Version: 1, ConditionID: "ig", Summary: "IG Toolkit returns", DocumentSHA256: otherDigest},
+		domain.ConditionDischarged{Version: 1, ConditionID: "ig", Note: "accepted"},
+		domain.ConditionLapsed{Version: 1, ConditionID: "ig2", Note: "not met"},
+		domain.CfHNoted{Version: 1, Note: "to be revised"},
+		domain.SHAReturnSubmitted{SHACode: testSHA, Round: testRound, AsOfPosition: 1234,
+			Plans:       []domain.ReturnedPlan{{PlanID: testPlanID, Version: 1, AssuranceEventID: "0190f0c4-0000-7000-8000-000000000009", Outcome: domain.OutcomeAssured, ReflectedInPfITPlan: true}},
+			Exceptions:  []domain.ReturnException{{LHCID: "south-lhc", Reason: "no plan yet"}},
+			PfITPlanRef: domain.PfITPlanRef{Title: "NME deployment plan", Version: "3.2", DocumentSHA256: otherDigest}},
+		domain.CfHReturnAcknowledged{ReturnEventID: "0190f0c4-0000-7000-8000-000000000012", Note: "received", Queries: []string{"when?"}},
 	}
 	var types []string
 	for _, d := range events {
@@ -134,7 +153,9 @@ func lifecycle(tb testing.TB) []domain.Event {
 		domain.ContributionRecorded{Version: 1, ContributorODS: testTrust, Section: "clinical5", Summary: "PAS timetable"},
 		domain.SROSignedOff{Version: 1, ODSCode: testPCT, PersonID: testCE, Statement: "I sign", ContentHash: h1},
 		domain.SROSignedOff{Version: 1, ODSCode: testTrust, PersonID: "ce-zr1", Statement: "I sign", ContentHash: h1},
-		domain.AssuranceRecorded{Version: 1, SHACode: testSHA, Outcome: domain.OutcomeAssuredWithConditions, Criteria: []domain.Criterion{{ID: "c1", Met: true, Note: "n"}}, Conditions: []string{"do x"}, ReflectedInPfITPlan: true, PfIT: "North West"},
+		domain.AssuranceRecorded{Version: 1, SHACode: testSHA, Outcome: domain.OutcomeAssuredWithConditions,
+			Criteria:   []domain.Criterion{{ID: "c1", Rating: domain.RatingAmber, Note: "n"}},
+			Conditions: []domain.Condition{{ID: "x", Text: "do x", Criterion: "c1", Due: civil(2009, 12, 31)}}, ReflectedInPfITPlan: true, PfIT: "nme"},
 		nil, // the acknowledgement, which names the assurance's event id
 		domain.PlanRevised{Version: 2, Content: c2, Reason: "conditions met"},
 		domain.SROSignedOff{Version: 2, ODSCode: testPCT, PersonID: testCE, Statement: "I sign", ContentHash: h2},
@@ -249,4 +270,13 @@ func everyFieldSet(tb testing.TB, v reflect.Value, path string) {
 	case reflect.Pointer:
 		everyFieldSet(tb, v.Elem(), path)
 	}
+}
+
+// civil is the date y-m-d, which must exist.
+func civil(y int, m time.Month, d int) domain.Date {
+	v, err := domain.NewDate(y, m, d)
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

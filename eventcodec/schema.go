@@ -17,8 +17,12 @@ import (
 // Upcasting happens in DecodeEnvelope, on a copy of the stored data: whoever checks a hash does so
 // on the bytes as stored, before or without decoding, and nothing an upcaster does can reach them.
 
-// SchemaVersion is the version of event data shapes that this code writes.
-const SchemaVersion = 1
+// SchemaVersion is the version of event data shapes that this code writes. Version 2 rates an
+// assurance's criteria green, amber or red against the round's catalogue and gives its conditions
+// ids, criteria and due dates (AssuranceRecorded, upcast from 1 by upcastAssuranceV1), and brings
+// the event types of planning rounds, programmes for IT, member accounting, condition follow-up,
+// CfH's notes and the SHAs' returns.
+const SchemaVersion = 2
 
 // Upcaster turns the data of one event type from the shape of one schema version into the shape of
 // the next. It receives its own copy of the data and may modify it.
@@ -44,9 +48,21 @@ var Shapes = map[string]Shape{
 	domain.TypePlanRevised:                        {Since: 1},
 	domain.TypeContributionRecorded:               {Since: 1},
 	domain.TypeSROSignedOff:                       {Since: 1},
-	domain.TypeAssuranceRecorded:                  {Since: 1},
+	domain.TypeAssuranceRecorded:                  {Since: 1, Upcasters: map[int]Upcaster{1: upcastAssuranceV1}},
 	domain.TypeCfHAcknowledged:                    {Since: 1},
 	domain.TypePlanWithdrawn:                      {Since: 1},
+	domain.TypePlanningRoundPublished:             {Since: 2},
+	domain.TypeRoundMilestoneChanged:              {Since: 2},
+	domain.TypePfITRegistered:                     {Since: 2},
+	domain.TypeSHAAssignedToPfIT:                  {Since: 2},
+	domain.TypeContributionDeclined:               {Since: 2},
+	domain.TypeMemberExcused:                      {Since: 2},
+	domain.TypeConditionEvidenceSubmitted:         {Since: 2},
+	domain.TypeConditionDischarged:                {Since: 2},
+	domain.TypeConditionLapsed:                    {Since: 2},
+	domain.TypeCfHNoted:                           {Since: 2},
+	domain.TypeSHAReturnSubmitted:                 {Since: 2},
+	domain.TypeCfHReturnAcknowledged:              {Since: 2},
 }
 
 // Schema is what reads versions oldest to current of every type's data.

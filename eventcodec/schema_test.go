@@ -172,3 +172,72 @@ func TestNewSchemaRefusesShapesThatCannotBe(t *testing.T) {
 	_, err := NewSchema(1, 1, shapesWith(nil))
 	assert.NoError(t, err, "one version, no upcasters")
 }
+
+// AssuranceRecorded of schema version 1 said whether each criterion was met and gave conditions as
+// text; it reads in version 2's shape: met is green, not met red, each condition c<i> with its
+// text and neither criterion nor due date. The stored bytes, and so the chain hash, are untouched.
+func TestAssuranceRecordedV1IsUpcast(t *testing.T) {
+	v1 := []byte(`{"version":2,"sha_code":"Q36","outcome":"assured_with_conditions","criteria":[{"id":"clinical5","met":true,"note":""},{"id":"ig","met":false,"note":"IG Toolkit level 2 not evidenced"}],"conditions":["IG Toolkit level 2 evidenced by March 2011","Weekly \u003cSUS\u003e review"],"reflected_in_pfit_plan":false,"pfit":"London PfIT 2010"}`)
+	stored := bytes.Clone(v1)
+	e, err := DecodeEnvelope(domain.TypeAssuranceRecorded, v1, metaAt(1))
+	require.NoError(t, err)
+	assert.Equal(t, stored, v1, "upcasting works on a copy")
+	assert.Equal(t, 1, e.Meta.SchemaVersion, "metadata says what was recorded")
+	assert.Equal(t, domain.AssuranceRecorded{Version: 2, SHACode: "Q36", Outcome: domain.OutcomeAssuredWithConditions,
+		Criteria:   []domain.Criterion{{ID: "clinical5", Rating: domain.RatingGreen}, {ID: "ig", Rating: domain.RatingRed, Note: "IG Toolkit level 2 not evidenced"}},
+		Conditions: []domain.Condition{{ID: "c1", Text: "IG Toolkit level 2 evidenced by March 2011"}, {ID: "c2", Text: "Weekly <SUS> review"}},
+		PfIT:       "London PfIT 2010"}, e.Data)
+
+	// Empty lists stay empty; today's shape is read as it is, with no upcasting.
+	e, err = DecodeEnvelope(domain.TypeAssuranceRecorded, []byte(`{"version":1,"sha_code":"Q30","outcome":"assured","criteria":[],"conditions":[],"reflected_in_pfit_plan":true,"pfit":"p"}`), metaAt(1))
+	require.NoError(t, err)
+	a := e.Data.(domain.AssuranceRecorded)
+	assert.Equal(t, []domain.Criterion{}, a.Criteria)
+	assert.Equal(t, []domain.Condition{}, a.Conditions)
+
+	// Data that is not version 1's shape is refused, naming the step, rather than read wrongly.
+	for _, bad := range []string{
+		`{"version":1,"criteria":[{"id":"a","rating":"green"}]}`,
+		`{"version":1,"criteria":[{"id":"a","met":"yes"}]}`,
+		`{"version":1,"conditions":[{"id":"c1"}]}`,
+		`{"version":1,"surprise":true}`,
+		`[]`,
+	} {
+		_, err := DecodeEnvelope(domain.TypeAssuranceRecorded, []byte(bad), metaAt(1))
+		assert.ErrorContains(t, err, "from schema_version 1 to 2", bad)
+	}
+}
+
+// The fast path of the AssuranceRecorded upcaster, where it accepts, gives what encoding/json's
+// gives, byte for byte; where it declines, encoding/json's path decides.
+func FuzzUpcastAssuranceV1FastPathMatches(f *testing.F) {
+	for _, seed := range []string{
+		`{"version":2,"sha_code":"Q36","outcome":"assured_with_conditions","criteria":[{"id":"clinical5","met":true,"note":""},{"id":"ig","met":false,"note":"IG Toolkit level 2 not evidenced"}],"conditions":["IG Toolkit level 2 evidenced by March 2011","Weekly \u003cSUS\u003e review"],"reflected_in_pfit_plan":false,"pfit":"London PfIT 2010"}`,
+		`{"version":1,"sha_code":"Q30","outcome":"assured","criteria":[],"conditions":[],"reflected_in_pfit_plan":true,"pfit":"p"}`,
+		`{"version":1,"sha_code":"Q30","outcome":"assured","criteria":[{"id":"a","met":null,"note":""}],"conditions":[],"reflected_in_pfit_plan":true,"pfit":"p"}`,
+		`{"version":1,"sha_code":"Q\xff","outcome":"assured","criteria":[{"id":"\u00e9","met":true,"note":"x"}],"conditions":["\ud800"],"reflected_in_pfit_plan":true,"pfit":"p"}`,
+		`{"version":1, "sha_code":"Q30"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := upcastAssuranceV1Fast(data)
+		slow, err := upcastAssuranceV1JSON(data)
+		if !ok {
+			return
+		}
+		require.NoError(t, err, "the fast path accepted what encoding/json refuses: %q", data)
+		assert.Equal(t, string(slow), string(fast), "%q", data)
+	})
+}
+
+// An old log's assurance is upcast in a handful of allocations, not encoding/json's dozens.
+func TestAssuranceV1UpcastAllocations(t *testing.T) {
+	v1 := []byte(`{"version":2,"sha_code":"Q36","outcome":"assured_with_conditions","criteria":[{"id":"clinical5","met":true,"note":""},{"id":"ig","met":false,"note":"IG Toolkit level 2 not evidenced"}],"conditions":["IG Toolkit level 2 evidenced by March 2011"],"reflected_in_pfit_plan":false,"pfit":"London PfIT 2010"}`)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := upcastAssuranceV1(v1); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.LessOrEqual(t, allocs, 8.0)
+}

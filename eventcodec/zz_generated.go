@@ -176,6 +176,206 @@ func canonLocalHealthCommunityMembersChanged(w *canonWriter, v *domain.LocalHeal
 	w.raw("}")
 }
 
+func readPlanningRoundPublished(r *shapeReader, v *domain.PlanningRoundPublished) bool {
+	return r.lit(`{"round":`) && r.sym(&v.Round) &&
+		r.lit(`,"title":`) && r.str(&v.Title) &&
+		r.lit(`,"guidance_ref":`) && r.str(&v.GuidanceRef) &&
+		r.lit(`,"published_on":`) && r.date(&v.PublishedOn) &&
+		r.lit(`,"first_financial_year":`) && r.int(&v.FirstFinancialYear) &&
+		r.lit(`,"min_years":`) && r.int(&v.MinYears) &&
+		r.lit(`,"milestones":`) && list(r, &v.Milestones, readMilestone) &&
+		r.lit(`,"criteria":`) && list(r, &v.Criteria, readCatalogueCriterion) &&
+		r.lit("}")
+}
+
+func readMilestone(r *shapeReader, v *domain.Milestone) bool {
+	return r.lit(`{"id":`) && r.sym(&v.ID) &&
+		r.lit(`,"due":`) && r.date(&v.Due) &&
+		r.lit("}")
+}
+
+func readCatalogueCriterion(r *shapeReader, v *domain.CatalogueCriterion) bool {
+	return r.lit(`{"id":`) && r.sym(&v.ID) &&
+		r.lit(`,"title":`) && r.str(&v.Title) &&
+		r.lit("}")
+}
+
+func jsonPlanningRoundPublished(w *jsonWriter, v *domain.PlanningRoundPublished) {
+	w.raw(`{"round":`)
+	w.str(v.Round)
+	w.raw(`,"title":`)
+	w.str(v.Title)
+	w.raw(`,"guidance_ref":`)
+	w.str(v.GuidanceRef)
+	w.raw(`,"published_on":`)
+	w.date(v.PublishedOn)
+	w.raw(`,"first_financial_year":`)
+	w.int(int64(v.FirstFinancialYear))
+	w.raw(`,"min_years":`)
+	w.int(int64(v.MinYears))
+	w.raw(`,"milestones":`)
+	w.raw("[")
+	for i := range v.Milestones {
+		if i > 0 {
+			w.raw(",")
+		}
+		jsonMilestone(w, &v.Milestones[i])
+	}
+	w.raw("]")
+	w.raw(`,"criteria":`)
+	w.raw("[")
+	for i := range v.Criteria {
+		if i > 0 {
+			w.raw(",")
+		}
+		jsonCatalogueCriterion(w, &v.Criteria[i])
+	}
+	w.raw("]")
+	w.raw("}")
+}
+
+func jsonMilestone(w *jsonWriter, v *domain.Milestone) {
+	w.raw(`{"id":`)
+	w.str(v.ID)
+	w.raw(`,"due":`)
+	w.date(v.Due)
+	w.raw("}")
+}
+
+func jsonCatalogueCriterion(w *jsonWriter, v *domain.CatalogueCriterion) {
+	w.raw(`{"id":`)
+	w.str(v.ID)
+	w.raw(`,"title":`)
+	w.str(v.Title)
+	w.raw("}")
+}
+
+func canonPlanningRoundPublished(w *canonWriter, v *domain.PlanningRoundPublished) {
+	w.raw(`{"criteria":`)
+	w.raw("[")
+	for i := range v.Criteria {
+		if i > 0 {
+			w.raw(",")
+		}
+		canonCatalogueCriterion(w, &v.Criteria[i])
+	}
+	w.raw("]")
+	w.raw(`,"first_financial_year":`)
+	w.integer(int64(v.FirstFinancialYear))
+	w.raw(`,"guidance_ref":`)
+	w.str(v.GuidanceRef)
+	w.raw(`,"milestones":`)
+	w.raw("[")
+	for i := range v.Milestones {
+		if i > 0 {
+			w.raw(",")
+		}
+		canonMilestone(w, &v.Milestones[i])
+	}
+	w.raw("]")
+	w.raw(`,"min_years":`)
+	w.integer(int64(v.MinYears))
+	w.raw(`,"published_on":`)
+	w.date(v.PublishedOn)
+	w.raw(`,"round":`)
+	w.str(v.Round)
+	w.raw(`,"title":`)
+	w.str(v.Title)
+	w.raw("}")
+}
+
+func canonMilestone(w *canonWriter, v *domain.Milestone) {
+	w.raw(`{"due":`)
+	w.date(v.Due)
+	w.raw(`,"id":`)
+	w.str(v.ID)
+	w.raw("}")
+}
+
+func canonCatalogueCriterion(w *canonWriter, v *domain.CatalogueCriterion) {
+	w.raw(`{"id":`)
+	w.str(v.ID)
+	w.raw(`,"title":`)
+	w.str(v.Title)
+	w.raw("}")
+}
+
+func readRoundMilestoneChanged(r *shapeReader, v *domain.RoundMilestoneChanged) bool {
+	return r.lit(`{"round":`) && r.sym(&v.Round) &&
+		r.lit(`,"milestone":`) && r.sym(&v.Milestone) &&
+		r.lit(`,"due":`) && r.date(&v.Due) &&
+		r.lit(`,"reason":`) && r.str(&v.Reason) &&
+		r.lit("}")
+}
+
+func jsonRoundMilestoneChanged(w *jsonWriter, v *domain.RoundMilestoneChanged) {
+	w.raw(`{"round":`)
+	w.str(v.Round)
+	w.raw(`,"milestone":`)
+	w.str(v.Milestone)
+	w.raw(`,"due":`)
+	w.date(v.Due)
+	w.raw(`,"reason":`)
+	w.str(v.Reason)
+	w.raw("}")
+}
+
+func canonRoundMilestoneChanged(w *canonWriter, v *domain.RoundMilestoneChanged) {
+	w.raw(`{"due":`)
+	w.date(v.Due)
+	w.raw(`,"milestone":`)
+	w.str(v.Milestone)
+	w.raw(`,"reason":`)
+	w.str(v.Reason)
+	w.raw(`,"round":`)
+	w.str(v.Round)
+	w.raw("}")
+}
+
+func readPfITRegistered(r *shapeReader, v *domain.PfITRegistered) bool {
+	return r.lit(`{"pfit_id":`) && r.sym(&v.PfITID) &&
+		r.lit(`,"name":`) && r.str(&v.Name) &&
+		r.lit("}")
+}
+
+func jsonPfITRegistered(w *jsonWriter, v *domain.PfITRegistered) {
+	w.raw(`{"pfit_id":`)
+	w.str(v.PfITID)
+	w.raw(`,"name":`)
+	w.str(v.Name)
+	w.raw("}")
+}
+
+func canonPfITRegistered(w *canonWriter, v *domain.PfITRegistered) {
+	w.raw(`{"name":`)
+	w.str(v.Name)
+	w.raw(`,"pfit_id":`)
+	w.str(v.PfITID)
+	w.raw("}")
+}
+
+func readSHAAssignedToPfIT(r *shapeReader, v *domain.SHAAssignedToPfIT) bool {
+	return r.lit(`{"sha_code":`) && r.sym(&v.SHACode) &&
+		r.lit(`,"pfit_id":`) && r.sym(&v.PfITID) &&
+		r.lit("}")
+}
+
+func jsonSHAAssignedToPfIT(w *jsonWriter, v *domain.SHAAssignedToPfIT) {
+	w.raw(`{"sha_code":`)
+	w.str(v.SHACode)
+	w.raw(`,"pfit_id":`)
+	w.str(v.PfITID)
+	w.raw("}")
+}
+
+func canonSHAAssignedToPfIT(w *canonWriter, v *domain.SHAAssignedToPfIT) {
+	w.raw(`{"pfit_id":`)
+	w.str(v.PfITID)
+	w.raw(`,"sha_code":`)
+	w.str(v.SHACode)
+	w.raw("}")
+}
+
 func readPlanSubmitted(r *shapeReader, v *domain.PlanSubmitted) bool {
 	return r.lit(`{"plan_id":`) && r.str(&v.PlanID) &&
 		r.lit(`,"lhc_id":`) && r.sym(&v.LHCID) &&
@@ -548,7 +748,7 @@ func readAssuranceRecorded(r *shapeReader, v *domain.AssuranceRecorded) bool {
 		r.lit(`,"sha_code":`) && r.sym(&v.SHACode) &&
 		r.lit(`,"outcome":`) && r.sym((*string)(&v.Outcome)) &&
 		r.lit(`,"criteria":`) && list(r, &v.Criteria, readCriterion) &&
-		r.lit(`,"conditions":`) && list(r, &v.Conditions, (*shapeReader).str) &&
+		r.lit(`,"conditions":`) && list(r, &v.Conditions, readCondition) &&
 		r.lit(`,"reflected_in_pfit_plan":`) && r.bool(&v.ReflectedInPfITPlan) &&
 		r.lit(`,"pfit":`) && r.sym(&v.PfIT) &&
 		r.lit("}")
@@ -556,8 +756,16 @@ func readAssuranceRecorded(r *shapeReader, v *domain.AssuranceRecorded) bool {
 
 func readCriterion(r *shapeReader, v *domain.Criterion) bool {
 	return r.lit(`{"id":`) && r.sym(&v.ID) &&
-		r.lit(`,"met":`) && r.bool(&v.Met) &&
+		r.lit(`,"rating":`) && r.sym((*string)(&v.Rating)) &&
 		r.lit(`,"note":`) && r.str(&v.Note) &&
+		r.lit("}")
+}
+
+func readCondition(r *shapeReader, v *domain.Condition) bool {
+	return r.lit(`{"id":`) && r.sym(&v.ID) &&
+		r.lit(`,"text":`) && r.str(&v.Text) &&
+		r.lit(`,"criterion":`) && r.sym(&v.Criterion) &&
+		r.lit(`,"due":`) && r.date(&v.Due) &&
 		r.lit("}")
 }
 
@@ -579,11 +787,11 @@ func jsonAssuranceRecorded(w *jsonWriter, v *domain.AssuranceRecorded) {
 	w.raw("]")
 	w.raw(`,"conditions":`)
 	w.raw("[")
-	for i, e := range v.Conditions {
+	for i := range v.Conditions {
 		if i > 0 {
 			w.raw(",")
 		}
-		w.str(e)
+		jsonCondition(w, &v.Conditions[i])
 	}
 	w.raw("]")
 	w.raw(`,"reflected_in_pfit_plan":`)
@@ -596,21 +804,33 @@ func jsonAssuranceRecorded(w *jsonWriter, v *domain.AssuranceRecorded) {
 func jsonCriterion(w *jsonWriter, v *domain.Criterion) {
 	w.raw(`{"id":`)
 	w.str(v.ID)
-	w.raw(`,"met":`)
-	w.bool(v.Met)
+	w.raw(`,"rating":`)
+	w.str(string(v.Rating))
 	w.raw(`,"note":`)
 	w.str(v.Note)
+	w.raw("}")
+}
+
+func jsonCondition(w *jsonWriter, v *domain.Condition) {
+	w.raw(`{"id":`)
+	w.str(v.ID)
+	w.raw(`,"text":`)
+	w.str(v.Text)
+	w.raw(`,"criterion":`)
+	w.str(v.Criterion)
+	w.raw(`,"due":`)
+	w.date(v.Due)
 	w.raw("}")
 }
 
 func canonAssuranceRecorded(w *canonWriter, v *domain.AssuranceRecorded) {
 	w.raw(`{"conditions":`)
 	w.raw("[")
-	for i, e := range v.Conditions {
+	for i := range v.Conditions {
 		if i > 0 {
 			w.raw(",")
 		}
-		w.str(e)
+		canonCondition(w, &v.Conditions[i])
 	}
 	w.raw("]")
 	w.raw(`,"criteria":`)
@@ -638,10 +858,22 @@ func canonAssuranceRecorded(w *canonWriter, v *domain.AssuranceRecorded) {
 func canonCriterion(w *canonWriter, v *domain.Criterion) {
 	w.raw(`{"id":`)
 	w.str(v.ID)
-	w.raw(`,"met":`)
-	w.boolean(v.Met)
 	w.raw(`,"note":`)
 	w.str(v.Note)
+	w.raw(`,"rating":`)
+	w.str(string(v.Rating))
+	w.raw("}")
+}
+
+func canonCondition(w *canonWriter, v *domain.Condition) {
+	w.raw(`{"criterion":`)
+	w.str(v.Criterion)
+	w.raw(`,"due":`)
+	w.date(v.Due)
+	w.raw(`,"id":`)
+	w.str(v.ID)
+	w.raw(`,"text":`)
+	w.str(v.Text)
 	w.raw("}")
 }
 
@@ -689,6 +921,369 @@ func canonPlanWithdrawn(w *canonWriter, v *domain.PlanWithdrawn) {
 	w.raw("}")
 }
 
+func readContributionDeclined(r *shapeReader, v *domain.ContributionDeclined) bool {
+	return r.lit(`{"version":`) && r.int(&v.Version) &&
+		r.lit(`,"ods_code":`) && r.sym(&v.ODSCode) &&
+		r.lit(`,"reason":`) && r.str(&v.Reason) &&
+		r.lit("}")
+}
+
+func jsonContributionDeclined(w *jsonWriter, v *domain.ContributionDeclined) {
+	w.raw(`{"version":`)
+	w.int(int64(v.Version))
+	w.raw(`,"ods_code":`)
+	w.str(v.ODSCode)
+	w.raw(`,"reason":`)
+	w.str(v.Reason)
+	w.raw("}")
+}
+
+func canonContributionDeclined(w *canonWriter, v *domain.ContributionDeclined) {
+	w.raw(`{"ods_code":`)
+	w.str(v.ODSCode)
+	w.raw(`,"reason":`)
+	w.str(v.Reason)
+	w.raw(`,"version":`)
+	w.integer(int64(v.Version))
+	w.raw("}")
+}
+
+func readMemberExcused(r *shapeReader, v *domain.MemberExcused) bool {
+	return r.lit(`{"version":`) && r.int(&v.Version) &&
+		r.lit(`,"ods_code":`) && r.sym(&v.ODSCode) &&
+		r.lit(`,"reason":`) && r.str(&v.Reason) &&
+		r.lit("}")
+}
+
+func jsonMemberExcused(w *jsonWriter, v *domain.MemberExcused) {
+	w.raw(`{"version":`)
+	w.int(int64(v.Version))
+	w.raw(`,"ods_code":`)
+	w.str(v.ODSCode)
+	w.raw(`,"reason":`)
+	w.str(v.Reason)
+	w.raw("}")
+}
+
+func canonMemberExcused(w *canonWriter, v *domain.MemberExcused) {
+	w.raw(`{"ods_code":`)
+	w.str(v.ODSCode)
+	w.raw(`,"reason":`)
+	w.str(v.Reason)
+	w.raw(`,"version":`)
+	w.integer(int64(v.Version))
+	w.raw("}")
+}
+
+func readConditionEvidenceSubmitted(r *shapeReader, v *domain.ConditionEvidenceSubmitted) bool {
+	return r.lit(`{"version":`) && r.int(&v.Version) &&
+		r.lit(`,"condition_id":`) && r.sym(&v.ConditionID) &&
+		r.lit(`,"summary":`) && r.str(&v.Summary) &&
+		(!r.lit(`,"document_sha256":`) || r.str(&v.DocumentSHA256)) &&
+		r.lit("}")
+}
+
+func jsonConditionEvidenceSubmitted(w *jsonWriter, v *domain.ConditionEvidenceSubmitted) {
+	w.raw(`{"version":`)
+	w.int(int64(v.Version))
+	w.raw(`,"condition_id":`)
+	w.str(v.ConditionID)
+	w.raw(`,"summary":`)
+	w.str(v.Summary)
+	if v.DocumentSHA256 != "" {
+		w.raw(`,"document_sha256":`)
+		w.str(v.DocumentSHA256)
+	}
+	w.raw("}")
+}
+
+func canonConditionEvidenceSubmitted(w *canonWriter, v *domain.ConditionEvidenceSubmitted) {
+	w.raw(`{"condition_id":`)
+	w.str(v.ConditionID)
+	if v.DocumentSHA256 != "" {
+		w.raw(`,"document_sha256":`)
+		w.str(v.DocumentSHA256)
+	}
+	w.raw(`,"summary":`)
+	w.str(v.Summary)
+	w.raw(`,"version":`)
+	w.integer(int64(v.Version))
+	w.raw("}")
+}
+
+func readConditionDischarged(r *shapeReader, v *domain.ConditionDischarged) bool {
+	return r.lit(`{"version":`) && r.int(&v.Version) &&
+		r.lit(`,"condition_id":`) && r.sym(&v.ConditionID) &&
+		r.lit(`,"note":`) && r.str(&v.Note) &&
+		r.lit("}")
+}
+
+func jsonConditionDischarged(w *jsonWriter, v *domain.ConditionDischarged) {
+	w.raw(`{"version":`)
+	w.int(int64(v.Version))
+	w.raw(`,"condition_id":`)
+	w.str(v.ConditionID)
+	w.raw(`,"note":`)
+	w.str(v.Note)
+	w.raw("}")
+}
+
+func canonConditionDischarged(w *canonWriter, v *domain.ConditionDischarged) {
+	w.raw(`{"condition_id":`)
+	w.str(v.ConditionID)
+	w.raw(`,"note":`)
+	w.str(v.Note)
+	w.raw(`,"version":`)
+	w.integer(int64(v.Version))
+	w.raw("}")
+}
+
+func readConditionLapsed(r *shapeReader, v *domain.ConditionLapsed) bool {
+	return r.lit(`{"version":`) && r.int(&v.Version) &&
+		r.lit(`,"condition_id":`) && r.sym(&v.ConditionID) &&
+		r.lit(`,"note":`) && r.str(&v.Note) &&
+		r.lit("}")
+}
+
+func jsonConditionLapsed(w *jsonWriter, v *domain.ConditionLapsed) {
+	w.raw(`{"version":`)
+	w.int(int64(v.Version))
+	w.raw(`,"condition_id":`)
+	w.str(v.ConditionID)
+	w.raw(`,"note":`)
+	w.str(v.Note)
+	w.raw("}")
+}
+
+func canonConditionLapsed(w *canonWriter, v *domain.ConditionLapsed) {
+	w.raw(`{"condition_id":`)
+	w.str(v.ConditionID)
+	w.raw(`,"note":`)
+	w.str(v.Note)
+	w.raw(`,"version":`)
+	w.integer(int64(v.Version))
+	w.raw("}")
+}
+
+func readCfHNoted(r *shapeReader, v *domain.CfHNoted) bool {
+	return r.lit(`{"version":`) && r.int(&v.Version) &&
+		r.lit(`,"note":`) && r.str(&v.Note) &&
+		r.lit("}")
+}
+
+func jsonCfHNoted(w *jsonWriter, v *domain.CfHNoted) {
+	w.raw(`{"version":`)
+	w.int(int64(v.Version))
+	w.raw(`,"note":`)
+	w.str(v.Note)
+	w.raw("}")
+}
+
+func canonCfHNoted(w *canonWriter, v *domain.CfHNoted) {
+	w.raw(`{"note":`)
+	w.str(v.Note)
+	w.raw(`,"version":`)
+	w.integer(int64(v.Version))
+	w.raw("}")
+}
+
+func readSHAReturnSubmitted(r *shapeReader, v *domain.SHAReturnSubmitted) bool {
+	return r.lit(`{"sha_code":`) && r.sym(&v.SHACode) &&
+		r.lit(`,"round":`) && r.sym(&v.Round) &&
+		r.lit(`,"as_of_position":`) && r.uint64(&v.AsOfPosition) &&
+		r.lit(`,"plans":`) && list(r, &v.Plans, readReturnedPlan) &&
+		r.lit(`,"exceptions":`) && list(r, &v.Exceptions, readReturnException) &&
+		r.lit(`,"pfit_plan_ref":`) && readPfITPlanRef(r, &v.PfITPlanRef) &&
+		r.lit("}")
+}
+
+func readReturnedPlan(r *shapeReader, v *domain.ReturnedPlan) bool {
+	return r.lit(`{"plan_id":`) && r.str(&v.PlanID) &&
+		r.lit(`,"version":`) && r.int(&v.Version) &&
+		r.lit(`,"assurance_event_id":`) && r.str(&v.AssuranceEventID) &&
+		r.lit(`,"outcome":`) && r.sym((*string)(&v.Outcome)) &&
+		r.lit(`,"reflected_in_pfit_plan":`) && r.bool(&v.ReflectedInPfITPlan) &&
+		r.lit("}")
+}
+
+func readReturnException(r *shapeReader, v *domain.ReturnException) bool {
+	return r.lit(`{"lhc_id":`) && r.sym(&v.LHCID) &&
+		r.lit(`,"reason":`) && r.str(&v.Reason) &&
+		r.lit("}")
+}
+
+func readPfITPlanRef(r *shapeReader, v *domain.PfITPlanRef) bool {
+	return r.lit(`{"title":`) && r.str(&v.Title) &&
+		r.lit(`,"version":`) && r.str(&v.Version) &&
+		r.lit(`,"document_sha256":`) && r.str(&v.DocumentSHA256) &&
+		r.lit("}")
+}
+
+func jsonSHAReturnSubmitted(w *jsonWriter, v *domain.SHAReturnSubmitted) {
+	w.raw(`{"sha_code":`)
+	w.str(v.SHACode)
+	w.raw(`,"round":`)
+	w.str(v.Round)
+	w.raw(`,"as_of_position":`)
+	w.uint(v.AsOfPosition)
+	w.raw(`,"plans":`)
+	w.raw("[")
+	for i := range v.Plans {
+		if i > 0 {
+			w.raw(",")
+		}
+		jsonReturnedPlan(w, &v.Plans[i])
+	}
+	w.raw("]")
+	w.raw(`,"exceptions":`)
+	w.raw("[")
+	for i := range v.Exceptions {
+		if i > 0 {
+			w.raw(",")
+		}
+		jsonReturnException(w, &v.Exceptions[i])
+	}
+	w.raw("]")
+	w.raw(`,"pfit_plan_ref":`)
+	jsonPfITPlanRef(w, &v.PfITPlanRef)
+	w.raw("}")
+}
+
+func jsonReturnedPlan(w *jsonWriter, v *domain.ReturnedPlan) {
+	w.raw(`{"plan_id":`)
+	w.str(v.PlanID)
+	w.raw(`,"version":`)
+	w.int(int64(v.Version))
+	w.raw(`,"assurance_event_id":`)
+	w.str(v.AssuranceEventID)
+	w.raw(`,"outcome":`)
+	w.str(string(v.Outcome))
+	w.raw(`,"reflected_in_pfit_plan":`)
+	w.bool(v.ReflectedInPfITPlan)
+	w.raw("}")
+}
+
+func jsonReturnException(w *jsonWriter, v *domain.ReturnException) {
+	w.raw(`{"lhc_id":`)
+	w.str(v.LHCID)
+	w.raw(`,"reason":`)
+	w.str(v.Reason)
+	w.raw("}")
+}
+
+func jsonPfITPlanRef(w *jsonWriter, v *domain.PfITPlanRef) {
+	w.raw(`{"title":`)
+	w.str(v.Title)
+	w.raw(`,"version":`)
+	w.str(v.Version)
+	w.raw(`,"document_sha256":`)
+	w.str(v.DocumentSHA256)
+	w.raw("}")
+}
+
+func canonSHAReturnSubmitted(w *canonWriter, v *domain.SHAReturnSubmitted) {
+	w.raw(`{"as_of_position":`)
+	w.uinteger(v.AsOfPosition)
+	w.raw(`,"exceptions":`)
+	w.raw("[")
+	for i := range v.Exceptions {
+		if i > 0 {
+			w.raw(",")
+		}
+		canonReturnException(w, &v.Exceptions[i])
+	}
+	w.raw("]")
+	w.raw(`,"pfit_plan_ref":`)
+	canonPfITPlanRef(w, &v.PfITPlanRef)
+	w.raw(`,"plans":`)
+	w.raw("[")
+	for i := range v.Plans {
+		if i > 0 {
+			w.raw(",")
+		}
+		canonReturnedPlan(w, &v.Plans[i])
+	}
+	w.raw("]")
+	w.raw(`,"round":`)
+	w.str(v.Round)
+	w.raw(`,"sha_code":`)
+	w.str(v.SHACode)
+	w.raw("}")
+}
+
+func canonReturnedPlan(w *canonWriter, v *domain.ReturnedPlan) {
+	w.raw(`{"assurance_event_id":`)
+	w.str(v.AssuranceEventID)
+	w.raw(`,"outcome":`)
+	w.str(string(v.Outcome))
+	w.raw(`,"plan_id":`)
+	w.str(v.PlanID)
+	w.raw(`,"reflected_in_pfit_plan":`)
+	w.boolean(v.ReflectedInPfITPlan)
+	w.raw(`,"version":`)
+	w.integer(int64(v.Version))
+	w.raw("}")
+}
+
+func canonReturnException(w *canonWriter, v *domain.ReturnException) {
+	w.raw(`{"lhc_id":`)
+	w.str(v.LHCID)
+	w.raw(`,"reason":`)
+	w.str(v.Reason)
+	w.raw("}")
+}
+
+func canonPfITPlanRef(w *canonWriter, v *domain.PfITPlanRef) {
+	w.raw(`{"document_sha256":`)
+	w.str(v.DocumentSHA256)
+	w.raw(`,"title":`)
+	w.str(v.Title)
+	w.raw(`,"version":`)
+	w.str(v.Version)
+	w.raw("}")
+}
+
+func readCfHReturnAcknowledged(r *shapeReader, v *domain.CfHReturnAcknowledged) bool {
+	return r.lit(`{"return_event_id":`) && r.str(&v.ReturnEventID) &&
+		r.lit(`,"note":`) && r.str(&v.Note) &&
+		r.lit(`,"queries":`) && list(r, &v.Queries, (*shapeReader).str) &&
+		r.lit("}")
+}
+
+func jsonCfHReturnAcknowledged(w *jsonWriter, v *domain.CfHReturnAcknowledged) {
+	w.raw(`{"return_event_id":`)
+	w.str(v.ReturnEventID)
+	w.raw(`,"note":`)
+	w.str(v.Note)
+	w.raw(`,"queries":`)
+	w.raw("[")
+	for i, e := range v.Queries {
+		if i > 0 {
+			w.raw(",")
+		}
+		w.str(e)
+	}
+	w.raw("]")
+	w.raw("}")
+}
+
+func canonCfHReturnAcknowledged(w *canonWriter, v *domain.CfHReturnAcknowledged) {
+	w.raw(`{"note":`)
+	w.str(v.Note)
+	w.raw(`,"queries":`)
+	w.raw("[")
+	for i, e := range v.Queries {
+		if i > 0 {
+			w.raw(",")
+		}
+		w.str(e)
+	}
+	w.raw("]")
+	w.raw(`,"return_event_id":`)
+	w.str(v.ReturnEventID)
+	w.raw("}")
+}
+
 // readEventData reads the data of an event of the named type, in exactly the shape its JSON
 // writer writes; false for any other input, which the caller leaves to a general decoder.
 func readEventData(r *shapeReader, eventType string) (domain.EventData, bool) {
@@ -711,6 +1306,26 @@ func readEventData(r *shapeReader, eventType string) (domain.EventData, bool) {
 	case "LocalHealthCommunityMembersChanged":
 		var e domain.LocalHealthCommunityMembersChanged
 		if readLocalHealthCommunityMembersChanged(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "PlanningRoundPublished":
+		var e domain.PlanningRoundPublished
+		if readPlanningRoundPublished(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "RoundMilestoneChanged":
+		var e domain.RoundMilestoneChanged
+		if readRoundMilestoneChanged(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "PfITRegistered":
+		var e domain.PfITRegistered
+		if readPfITRegistered(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "SHAAssignedToPfIT":
+		var e domain.SHAAssignedToPfIT
+		if readSHAAssignedToPfIT(r, &e) && len(r.b) == 0 {
 			return e, true
 		}
 	case "PlanSubmitted":
@@ -748,6 +1363,46 @@ func readEventData(r *shapeReader, eventType string) (domain.EventData, bool) {
 		if readPlanWithdrawn(r, &e) && len(r.b) == 0 {
 			return e, true
 		}
+	case "ContributionDeclined":
+		var e domain.ContributionDeclined
+		if readContributionDeclined(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "MemberExcused":
+		var e domain.MemberExcused
+		if readMemberExcused(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "ConditionEvidenceSubmitted":
+		var e domain.ConditionEvidenceSubmitted
+		if readConditionEvidenceSubmitted(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "ConditionDischarged":
+		var e domain.ConditionDischarged
+		if readConditionDischarged(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "ConditionLapsed":
+		var e domain.ConditionLapsed
+		if readConditionLapsed(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "CfHNoted":
+		var e domain.CfHNoted
+		if readCfHNoted(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "SHAReturnSubmitted":
+		var e domain.SHAReturnSubmitted
+		if readSHAReturnSubmitted(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "CfHReturnAcknowledged":
+		var e domain.CfHReturnAcknowledged
+		if readCfHReturnAcknowledged(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
 	}
 	return nil, false
 }
@@ -763,6 +1418,14 @@ func appendEventJSON(w *jsonWriter, d domain.EventData) bool {
 		jsonLocalHealthCommunityFormed(w, &d)
 	case domain.LocalHealthCommunityMembersChanged:
 		jsonLocalHealthCommunityMembersChanged(w, &d)
+	case domain.PlanningRoundPublished:
+		jsonPlanningRoundPublished(w, &d)
+	case domain.RoundMilestoneChanged:
+		jsonRoundMilestoneChanged(w, &d)
+	case domain.PfITRegistered:
+		jsonPfITRegistered(w, &d)
+	case domain.SHAAssignedToPfIT:
+		jsonSHAAssignedToPfIT(w, &d)
 	case domain.PlanSubmitted:
 		jsonPlanSubmitted(w, &d)
 	case domain.PlanRevised:
@@ -777,6 +1440,22 @@ func appendEventJSON(w *jsonWriter, d domain.EventData) bool {
 		jsonCfHAcknowledged(w, &d)
 	case domain.PlanWithdrawn:
 		jsonPlanWithdrawn(w, &d)
+	case domain.ContributionDeclined:
+		jsonContributionDeclined(w, &d)
+	case domain.MemberExcused:
+		jsonMemberExcused(w, &d)
+	case domain.ConditionEvidenceSubmitted:
+		jsonConditionEvidenceSubmitted(w, &d)
+	case domain.ConditionDischarged:
+		jsonConditionDischarged(w, &d)
+	case domain.ConditionLapsed:
+		jsonConditionLapsed(w, &d)
+	case domain.CfHNoted:
+		jsonCfHNoted(w, &d)
+	case domain.SHAReturnSubmitted:
+		jsonSHAReturnSubmitted(w, &d)
+	case domain.CfHReturnAcknowledged:
+		jsonCfHReturnAcknowledged(w, &d)
 	default:
 		return false
 	}
@@ -794,6 +1473,14 @@ func appendEventCanonical(w *canonWriter, d domain.EventData) bool {
 		canonLocalHealthCommunityFormed(w, &d)
 	case domain.LocalHealthCommunityMembersChanged:
 		canonLocalHealthCommunityMembersChanged(w, &d)
+	case domain.PlanningRoundPublished:
+		canonPlanningRoundPublished(w, &d)
+	case domain.RoundMilestoneChanged:
+		canonRoundMilestoneChanged(w, &d)
+	case domain.PfITRegistered:
+		canonPfITRegistered(w, &d)
+	case domain.SHAAssignedToPfIT:
+		canonSHAAssignedToPfIT(w, &d)
 	case domain.PlanSubmitted:
 		canonPlanSubmitted(w, &d)
 	case domain.PlanRevised:
@@ -808,6 +1495,22 @@ func appendEventCanonical(w *canonWriter, d domain.EventData) bool {
 		canonCfHAcknowledged(w, &d)
 	case domain.PlanWithdrawn:
 		canonPlanWithdrawn(w, &d)
+	case domain.ContributionDeclined:
+		canonContributionDeclined(w, &d)
+	case domain.MemberExcused:
+		canonMemberExcused(w, &d)
+	case domain.ConditionEvidenceSubmitted:
+		canonConditionEvidenceSubmitted(w, &d)
+	case domain.ConditionDischarged:
+		canonConditionDischarged(w, &d)
+	case domain.ConditionLapsed:
+		canonConditionLapsed(w, &d)
+	case domain.CfHNoted:
+		canonCfHNoted(w, &d)
+	case domain.SHAReturnSubmitted:
+		canonSHAReturnSubmitted(w, &d)
+	case domain.CfHReturnAcknowledged:
+		canonCfHReturnAcknowledged(w, &d)
 	default:
 		return false
 	}

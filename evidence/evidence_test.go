@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -291,4 +292,65 @@ func flipFirstByte(hex string) string {
 		panic(err)
 	}
 	return fmt.Sprintf("%02x", b^0xff) + hex[2:]
+}
+
+// A bundle carries its plans' whole streams, so the assurance process recorded in them (members'
+// declines and excusals, the catalogue's ratings, conditions evidenced, discharged and lapsed, CfH's
+// notes) is in it, proved in the tree and chained like the sign-offs; altering any of it is found.
+func TestBundleCarriesTheAssuranceProcess(t *testing.T) {
+	w := demoWorld(t)
+	events, err := w.store.ReadAll(context.Background(), 0, 0)
+	require.NoError(t, err)
+	// Each of the process's plan event types, and a field of it to alter.
+	process := map[string]string{domain.TypeContributionDeclined: "reason", domain.TypeMemberExcused: "reason",
+		domain.TypeConditionEvidenceSubmitted: "summary", domain.TypeConditionDischarged: "note", domain.TypeConditionLapsed: "note",
+		domain.TypeCfHNoted: "note"}
+	// For each of the process's event types, a plan with one and an organisation that signed it.
+	typesIn, signers := map[string]map[string]bool{}, map[string]string{}
+	for _, rec := range events {
+		agg, id, _ := domain.ParseStream(rec.Stream)
+		if agg != domain.AggregatePlan {
+			continue
+		}
+		if typesIn[id] == nil {
+			typesIn[id] = map[string]bool{}
+		}
+		typesIn[id][rec.Type] = true
+		if rec.Type == domain.TypeSROSignedOff && signers[id] == "" {
+			var d domain.SROSignedOff
+			require.NoError(t, json.Unmarshal(rec.Data, &d))
+			signers[id] = d.ODSCode
+		}
+	}
+	tree := w.tree(t)
+	root, err := tree.Root(tree.Size())
+	require.NoError(t, err)
+	head := w.signer.Sign(tree.Size(), root, time.Now())
+	for typ, field := range process {
+		t.Run(typ, func(t *testing.T) {
+			plan := ""
+			for id, types := range typesIn {
+				if types[typ] && signers[id] != "" && (plan == "" || id < plan) {
+					plan = id
+				}
+			}
+			require.NotEmpty(t, plan, "the demo has a signed plan with a %s", typ)
+			b, err := evidence.Build(context.Background(), evidence.Source{Store: w.store, Tree: tree, Head: head, PublicKey: w.signer.PublicKey()}, signers[plan], nil)
+			require.NoError(t, err)
+			b = roundTrip(t, b)
+			require.True(t, evidence.Verify(b, w.signer.PublicKey()).OK())
+			i := indexOf(b, func(e evidence.Event) bool { return e.Type == typ && e.Stream == domain.PlanStream(plan) })
+			require.GreaterOrEqual(t, i, 0, "the bundle of %s holds plan %s's %s", signers[plan], plan, typ)
+			assessed := indexOf(b, func(e evidence.Event) bool {
+				return e.Type == domain.TypeAssuranceRecorded && strings.Contains(string(e.Data), `"rating"`)
+			})
+			assert.GreaterOrEqual(t, assessed, 0, "the assurance, its criteria rated")
+
+			flipLetterAfter(t, b.Events[i].Data, field)
+			res := evidence.Verify(roundTrip(t, b), w.signer.PublicKey())
+			require.False(t, res.OK())
+			assert.Contains(t, res.Findings[0].Error(), b.Events[i].EventID)
+			assert.Contains(t, res.Findings[0].Error(), "hash mismatch")
+		})
+	}
 }

@@ -21,6 +21,15 @@ type agg struct {
 	// days holds the days from submission to assurance of the cell's assured plans, for the median
 	// when the report is filtered by round.
 	days sortedFloats
+	// submitted holds when each live plan (not withdrawn) was first submitted, in Unix seconds, so
+	// that how many were on time is a count below a deadline the registry may still move.
+	submitted sortedFloats
+	// assuredLive counts the live plans that have been assured (with or without conditions).
+	assuredLive int
+	// openDues holds the due day (dueDay) of every open condition of the cell's plans, so that how
+	// many are overdue on a day is a count below it; discharge the days from assurance to
+	// discharge of every condition discharged.
+	openDues, discharge sortedFloats
 }
 
 // aggregates are the report's running sums.
@@ -30,10 +39,70 @@ type aggregates struct {
 	// The median is kept exact (the report's figure is published; an estimate would differ from the
 	// as-of report and from a recount), so the values themselves are kept, in order.
 	shaDays map[string]*sortedFloats
+	// shaDischarge is discharge per SHA over every round, likewise.
+	shaDischarge map[string]*sortedFloats
 }
 
 func newAggregates() aggregates {
-	return aggregates{cells: map[aggKey]*agg{}, shaDays: map[string]*sortedFloats{}}
+	return aggregates{cells: map[aggKey]*agg{}, shaDays: map[string]*sortedFloats{}, shaDischarge: map[string]*sortedFloats{}}
+}
+
+// cell is the cell of key, made if it is not there yet.
+func (a *aggregates) cell(key aggKey) *agg {
+	c := a.cells[key]
+	if c == nil {
+		c = &agg{}
+		a.cells[key] = c
+	}
+	return c
+}
+
+// conditionOpened counts an open condition of a plan in the cell of key.
+func (a *aggregates) conditionOpened(key aggKey, m condMark) {
+	if !m.due.IsZero() {
+		a.cell(key).openDues.insert(dueDay(m.due))
+	}
+}
+
+// conditionClosed moves a condition out of the open ones and, discharged, into the days taken.
+func (a *aggregates) conditionClosed(key aggKey, m condMark) {
+	c := a.cell(key)
+	if !m.due.IsZero() {
+		c.openDues.remove(dueDay(m.due))
+	}
+	if m.state != condDischarged {
+		return
+	}
+	c.discharge.insert(m.days)
+	s := a.shaDischarge[key.sha]
+	if s == nil {
+		s = &sortedFloats{}
+		a.shaDischarge[key.sha] = s
+	}
+	s.insert(m.days)
+}
+
+// restoreCondition adds to the sums a condition of a plan restored from a snapshot, as it stands.
+func (a *aggregates) restoreCondition(key aggKey, m condMark) {
+	switch {
+	case m.closed == 0:
+		a.conditionOpened(key, m)
+	case m.state == condDischarged:
+		a.conditionClosed(key, condMark{state: condDischarged, days: m.days})
+	}
+}
+
+// live reports whether the contribution is of a plan not withdrawn.
+func (c contribution) live() bool { return c.counted && c.state != withdrawnCode }
+
+// withdrawnCode is the statusCode of a withdrawn plan.
+var withdrawnCode, _ = codeOf(domain.StatusWithdrawn)
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // contribution is what one plan adds to the aggregates: its latest summary and where it is counted.
@@ -58,14 +127,25 @@ func (a *aggregates) replace(old, new contribution) {
 		c.required -= int(old.required)
 		c.signed -= int(old.signed)
 	}
-	c := a.cells[new.key]
-	if c == nil {
-		c = &agg{}
-		a.cells[new.key] = c
-	}
+	c := a.cell(new.key)
 	c.counts.addN(new.status(), 1)
 	c.required += int(new.required)
 	c.signed += int(new.signed)
+
+	// A plan's first submission is fixed; it leaves the on-time count only if withdrawn.
+	oldLive, newLive := old.live(), new.live()
+	if old.counted {
+		a.cells[old.key].assuredLive -= b2i(oldLive && old.assured.set)
+	}
+	c.assuredLive += b2i(newLive && new.assured.set)
+	if oldLive != newLive || old.key != new.key || old.submitted != new.submitted {
+		if oldLive {
+			a.cells[old.key].submitted.remove(float64(old.submitted.sec))
+		}
+		if newLive {
+			c.submitted.insert(float64(new.submitted.sec))
+		}
+	}
 
 	// A plan's days are fixed once it is first assured, so this is normally one insertion per plan.
 	oldDays, hadDays := old.days()
@@ -146,6 +226,32 @@ func (s *sortedFloats) remove(x float64) bool {
 		s.blocks[i] = b
 	}
 	return true
+}
+
+// below counts the values less than x.
+func (s *sortedFloats) below(x float64) int {
+	n := 0
+	for _, b := range s.blocks {
+		if b[len(b)-1] < x {
+			n += len(b)
+			continue
+		}
+		return n + sort.SearchFloat64s(b, x)
+	}
+	return n
+}
+
+// atMost counts the values less than or equal to x.
+func (s *sortedFloats) atMost(x float64) int {
+	n := 0
+	for _, b := range s.blocks {
+		if b[len(b)-1] <= x {
+			n += len(b)
+			continue
+		}
+		return n + sort.Search(len(b), func(i int) bool { return b[i] > x })
+	}
+	return n
 }
 
 // kth returns the k-th smallest value, from 0.

@@ -23,10 +23,11 @@ type decodedBatch struct {
 	err     error
 }
 
-// decoded is one event ready to apply: its domain form, or why it is not one of ours.
+// decoded is one event ready to apply: its domain form and the aggregate of its stream, or why it
+// is not one of ours.
 type decoded struct {
 	event   domain.Event
-	isPlan  bool
+	agg     domain.Aggregate
 	foreign bool
 	err     error
 }
@@ -192,17 +193,21 @@ func decode(rec eventstore.RecordedEvent) decoded {
 	if !ours {
 		return decoded{foreign: true}
 	}
-	isPlan := agg == domain.AggregatePlan
 	// The plans keep no content (applyLocked forgets it), so content is only hashed; nor any of
-	// their events' metadata but the event id, actor and time. The registry's events are kept
-	// whole (registryLog), with all their metadata.
+	// their events' metadata but the event id, actor and time. The registry's and the returns'
+	// events are kept whole (registryLog, returnLog), with all their metadata.
 	decodeEnvelope := eventcodec.DecodeEnvelopeDigest
-	if isPlan {
+	if agg == domain.AggregatePlan {
 		decodeEnvelope = eventcodec.DecodeEnvelopeFold
 	}
 	e, err := decodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+	if err == nil {
+		if spec, _ := domain.Spec(rec.Type); spec.Aggregate != agg {
+			err = fmt.Errorf("a %s event in a %s stream", spec.Aggregate, agg)
+		}
+	}
 	if err != nil {
 		err = fmt.Errorf("projections: position %d (%s revision %d): %w", rec.Position, rec.Stream, rec.Revision, err)
 	}
-	return decoded{event: e, isPlan: isPlan, err: err}
+	return decoded{event: e, agg: agg, err: err}
 }

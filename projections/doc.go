@@ -3,3 +3,5 @@
 // earlier point. Each model is a fold over the log fed by one catch-up subscription; queries wait for
 // a position to be applied so that a client can read its own writes.
 package projections
+
+//go:generate go test -run TestGeneratedCodeIsCurrent -update .

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"sort"
+	"time"
 
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
@@ -14,9 +15,15 @@ import (
 // registry events the projector keeps in memory (they are few); a plan with no event after the
 // position is its live view, and only a plan that has changed since is refolded from the store.
 
-// SHAStatusAsOf is SHAStatus as the ledger stood once the event at pos had been recorded. false: no
-// such SHA was registered by then.
+// SHAStatusAsOf is SHAStatus as the ledger stood once the event at pos had been recorded, lateness
+// measured on that event's day. false: no such SHA was registered by then.
 func (p *Projector) SHAStatusAsOf(ctx context.Context, code, round string, pos eventstore.Position) (SHAStatus, bool, error) {
+	return p.SHAStatusAsOfAt(ctx, code, round, pos, time.Time{})
+}
+
+// SHAStatusAsOfAt is SHAStatusAsOf with lateness measured on the day of at (an "as of" asked for
+// by time), or, if at is zero, of the event at pos.
+func (p *Projector) SHAStatusAsOfAt(ctx context.Context, code, round string, pos eventstore.Position, at time.Time) (SHAStatus, bool, error) {
 	reg, err := p.registryAt(pos)
 	if err != nil {
 		return SHAStatus{}, false, err
@@ -32,7 +39,14 @@ func (p *Projector) SHAStatusAsOf(ctx context.Context, code, round string, pos e
 			views = append(views, v)
 		}
 	}
+	if at.IsZero() {
+		at, _ = p.timeline.timeAt(pos)
+	}
 	p.mu.RUnlock()
+	returns, err := p.returnsAt(pos)
+	if err != nil {
+		return SHAStatus{}, false, err
+	}
 	past, err := p.viewsAt(ctx, views, pos)
 	if err != nil {
 		return SHAStatus{}, false, err
@@ -43,30 +57,30 @@ func (p *Projector) SHAStatusAsOf(ctx context.Context, code, round string, pos e
 	if past, err = p.settle(ctx, past, pos); err != nil {
 		return SHAStatus{}, false, err
 	}
-	byLHC := map[string][]*planView{}
-	for _, v := range past {
-		if v.plan.Withdrawn() || (round != "" && v.plan.Round() != round) {
-			continue
+	st, ok := p.shaStatusLocked(reg, returns, past, code, round, domain.DateOf(at.UTC()))
+	return st, ok, nil
+}
+
+// returnsAt folds the return events the projector holds up to pos.
+func (p *Projector) returnsAt(pos eventstore.Position) (map[string]*domain.SHAReturn, error) {
+	p.mu.RLock()
+	events := p.returnLog
+	p.mu.RUnlock()
+	out := map[string]*domain.SHAReturn{}
+	for _, e := range events {
+		if e.position > pos {
+			break
 		}
-		byLHC[v.plan.LHCID()] = append(byLHC[v.plan.LHCID()], v)
+		r := out[e.id]
+		if r == nil {
+			r = domain.NewSHAReturn()
+			out[e.id] = r
+		}
+		if err := r.Apply(e.event); err != nil {
+			return nil, err
+		}
 	}
-	cfh, _ := reg.CfH()
-	out := SHAStatus{SHACode: code, Name: sha.Name, Round: round, LHCs: []LHCAssurance{}}
-	for _, lhc := range reg.LHCs() {
-		if lhc.SHACode != code {
-			continue
-		}
-		la := LHCAssurance{LHCID: lhc.ID, Name: lhc.Name, LeadPCT: lhc.LeadPCT, Plans: []PlanProgress{}, Outstanding: []Outstanding{}}
-		for _, v := range byLHC[lhc.ID] {
-			la.Plans = append(la.Plans, PlanProgress{PlanID: v.id, Round: v.plan.Round(), Status: v.plan.Status(),
-				Version: v.plan.Version(), Outstanding: p.waitingFor(v, code, cfh.ODSCode)})
-		}
-		if round != "" && len(la.Plans) == 0 {
-			la.Outstanding = append(la.Outstanding, p.named(Outstanding{Action: "plan_submission", From: lhc.LeadPCT}))
-		}
-		out.LHCs = append(out.LHCs, la)
-	}
-	return out, true, nil
+	return out, nil
 }
 
 // SROEvidenceAsOf is SROEvidence as the ledger stood once the event at pos had been recorded. false:
@@ -156,6 +170,17 @@ func (p *Projector) registryAt(pos eventstore.Position) (*domain.Registry, error
 	p.mu.RLock()
 	events := p.registryLog
 	p.mu.RUnlock()
+	return foldRegistry(events, pos)
+}
+
+// registryAtLocked is registryAt for a caller holding p.mu. The registry's events were each
+// folded once already, so none can fail to fold again.
+func (p *Projector) registryAtLocked(pos eventstore.Position) *domain.Registry {
+	reg, _ := foldRegistry(p.registryLog, pos)
+	return reg
+}
+
+func foldRegistry(events []positioned, pos eventstore.Position) (*domain.Registry, error) {
 	reg := domain.NewRegistry()
 	for _, e := range events {
 		if e.position > pos {

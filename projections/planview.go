@@ -25,6 +25,7 @@ type planView struct {
 	signers         []string // organisations that have ever signed this plan: a handful, so a list
 	history         []summary
 	counted         contribution // what the report's aggregates hold for this plan
+	conds           []condMark   // the conditions of its assurances, for the report (conditions.go)
 }
 
 // summary is what the transparency report needs of a plan at one point of the log. There is one

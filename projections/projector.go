@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -23,6 +24,9 @@ var ErrNotReady = errors.New("projections are still catching up with the log")
 type Projector struct {
 	store eventstore.Store
 	log   *slog.Logger
+	// now is the clock current answers measure lateness by (SetClock); "as of" answers use the
+	// as-of time instead.
+	now func() time.Time
 
 	progress *progress.Tracker
 	ready    atomic.Bool
@@ -39,23 +43,28 @@ type Projector struct {
 	// once appended are never changed, so a reader may keep the slice it saw under mu.
 	registryLog []positioned
 	shaSince    map[string]eventstore.Position // when each SHA was registered
-	plans       map[string]*planView           // by plan id
-	order       []*planView                    // in submission order
-	aggs        aggregates                     // the current report's sums, kept as events are applied
-	signers     map[string][]*planView         // ods code -> plans it has signed, in first-signature order
-	timeline    timeline
-	events      int
-	skipped     int
+	// returns are the SHAs' returns, by return id (domain.ReturnID), and returnLog every return
+	// event applied, for the returns as of a position: few, and refolded from the log on restore.
+	returns   map[string]*domain.SHAReturn
+	returnLog []positioned
+	plans     map[string]*planView   // by plan id
+	order     []*planView            // in submission order
+	aggs      aggregates             // the current report's sums, kept as events are applied
+	signers   map[string][]*planView // ods code -> plans it has signed, in first-signature order
+	timeline  timeline
+	events    int
+	skipped   int
 	// appliedPos is the last position applied, moved under mu (progress moves just after), so that
 	// a reader holding mu knows whether aggs is exactly the state at a position.
 	appliedPos eventstore.Position
 	appliedID  uuid.UUID // the event at appliedPos, which a snapshot names to be checked against the log
 }
 
-// positioned is an event with where it stands in the log.
+// positioned is an event with where it stands in the log (and, for a return's, its stream's id).
 type positioned struct {
 	position eventstore.Position
 	event    domain.Event
+	id       string
 }
 
 // New returns a projector over store. Call Run to feed it.
@@ -67,10 +76,12 @@ func New(store eventstore.Store, log *slog.Logger) *Projector {
 	return &Projector{
 		store:    store,
 		log:      log,
+		now:      time.Now,
 		contents: contents,
 		progress: progress.New(),
 		registry: domain.NewRegistry(),
 		shaSince: map[string]eventstore.Position{},
+		returns:  map[string]*domain.SHAReturn{},
 		plans:    map[string]*planView{},
 		signers:  map[string][]*planView{},
 		aggs:     newAggregates(),
@@ -167,7 +178,7 @@ func (p *Projector) applyDecoded(rec eventstore.RecordedEvent, d decoded) error 
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err := p.applyLocked(rec, d.event, d.isPlan); err != nil {
+	if err := p.applyLocked(rec, d.event, d.agg); err != nil {
 		err = fmt.Errorf("projections: position %d (%s revision %d, %s): %w", rec.Position, rec.Stream, rec.Revision, rec.Type, err)
 		// Marked failed before mu is let go: the event may be folded in part, and a snapshot, which
 		// looks under mu, must never take that state for the log's.
@@ -177,12 +188,16 @@ func (p *Projector) applyDecoded(rec eventstore.RecordedEvent, d decoded) error 
 	return nil
 }
 
-func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, isPlan bool) error {
+func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, agg domain.Aggregate) error {
 	p.events++
 	p.appliedPos, p.appliedID = rec.Position, rec.ID
 	p.timeline.add(rec.Position, e.Meta.RecordedAt)
-	if !isPlan {
+	switch agg {
+	case domain.AggregateRegistry:
 		return p.applyRegistryLocked(rec.Position, e)
+	case domain.AggregateReturn:
+		_, id, _ := domain.ParseStream(rec.Stream)
+		return p.applyReturnLocked(rec.Position, id, e)
 	}
 	_, id, _ := domain.ParseStream(rec.Stream)
 	v := p.plans[id]
@@ -221,7 +236,7 @@ func (p *Projector) applyRegistryLocked(pos eventstore.Position, e domain.Event)
 	if err := p.registry.Apply(e); err != nil {
 		return err
 	}
-	p.registryLog = append(p.registryLog, positioned{pos, e})
+	p.registryLog = append(p.registryLog, positioned{pos, e, ""})
 	if o, ok := e.Data.(domain.OrganisationRegistered); ok && o.Kind == domain.KindSHA {
 		p.shaSince[o.ODSCode] = pos
 	}
@@ -234,13 +249,19 @@ func (p *Projector) applyRegistryLocked(pos eventstore.Position, e domain.Event)
 // TestEveryEventTypeIsProjected names a type without one, so that a new type is a decision about
 // the read models rather than an event they silently ignore.
 var planEffects = map[string]func(p *Projector, v *planView, rec eventstore.RecordedEvent, e domain.Event){
-	domain.TypePlanSubmitted:        nil, // content is dropped for every version event, above
-	domain.TypePlanRevised:          nil,
-	domain.TypeContributionRecorded: nil,
-	domain.TypeSROSignedOff:         indexSigner,
-	domain.TypeAssuranceRecorded:    nil,
-	domain.TypeCfHAcknowledged:      nil,
-	domain.TypePlanWithdrawn:        nil,
+	domain.TypePlanSubmitted:              nil,             // content is dropped for every version event, above
+	domain.TypePlanRevised:                closeConditions, // the conditions of earlier versions are superseded
+	domain.TypeContributionRecorded:       nil,
+	domain.TypeSROSignedOff:               indexSigner,
+	domain.TypeAssuranceRecorded:          openConditions,
+	domain.TypeCfHAcknowledged:            nil,
+	domain.TypePlanWithdrawn:              closeConditions,
+	domain.TypeContributionDeclined:       nil, // member accounting is read from the plan's versions
+	domain.TypeMemberExcused:              nil,
+	domain.TypeConditionEvidenceSubmitted: nil, // evidence is read from the plan's versions
+	domain.TypeConditionDischarged:        closeCondition,
+	domain.TypeConditionLapsed:            closeCondition,
+	domain.TypeCfHNoted:                   nil,
 }
 
 // registryEvents are the registry's event types the projections fold (into the registry, its log
@@ -248,7 +269,32 @@ var planEffects = map[string]func(p *Projector, v *planView, rec eventstore.Reco
 var registryEvents = []string{
 	domain.TypeOrganisationRegistered, domain.TypeChiefExecutiveAppointed,
 	domain.TypeLocalHealthCommunityFormed, domain.TypeLocalHealthCommunityMembersChanged,
+	domain.TypePlanningRoundPublished, domain.TypeRoundMilestoneChanged, domain.TypePfITRegistered, domain.TypeSHAAssignedToPfIT,
 }
+
+// returnEvents are the SHA returns' event types the projections fold (into each return and the
+// returns' log): TestEveryEventTypeIsProjected holds it to the registered ones.
+var returnEvents = []string{domain.TypeSHAReturnSubmitted, domain.TypeCfHReturnAcknowledged}
+
+// applyReturnLocked folds an event of the returns of id (an SHA and round) and keeps it for the
+// returns as of a position.
+func (p *Projector) applyReturnLocked(pos eventstore.Position, id string, e domain.Event) error {
+	r := p.returns[id]
+	if r == nil {
+		r = domain.NewSHAReturn()
+	}
+	if err := r.Apply(e); err != nil {
+		return err
+	}
+	p.returns[id] = r
+	p.returnLog = append(p.returnLog, positioned{pos, e, id})
+	return nil
+}
+
+// SetClock sets the clock current answers measure lateness by: how many days a milestone is
+// overdue, whether a condition is. time.Now unless set; a test, or a service answering as at a
+// fixed moment, sets another. Call it before the projector is shared.
+func (p *Projector) SetClock(now func() time.Time) { p.now = now }
 
 // indexSigner records that the signing organisation has signed v, for its SRO evidence.
 func indexSigner(p *Projector, v *planView, _ eventstore.RecordedEvent, e domain.Event) {

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -29,7 +30,7 @@ func (p *Projector) Plan(ctx context.Context, id string) (PlanState, bool, error
 		p.mu.RUnlock()
 		return PlanState{}, false, nil
 	}
-	st := planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position)
+	st := planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position, contextOf(p.registry, v.plan, p.today()))
 	at := v.contentRevision
 	p.mu.RUnlock()
 	// A version's content never changes, so reading it outside the lock is safe.
@@ -58,7 +59,7 @@ func (p *Projector) LendPlan(ctx context.Context, id string, fn func(PlanState) 
 		p.mu.RUnlock()
 		return false, nil
 	}
-	st := planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position)
+	st := planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position, contextOf(p.registry, v.plan, p.today()))
 	at := v.contentRevision
 	p.mu.RUnlock()
 	if c, ok := p.contents.Get(contentKey{id, st.Version}); ok {
@@ -97,22 +98,36 @@ func (p *Projector) LendPlan(ctx context.Context, id string, fn func(PlanState) 
 }
 
 // PlanAsOf returns a plan as it stood once the event at pos had been recorded, refolding its stream
-// from the store up to that point. false: the plan did not exist then.
+// from the store up to that point; lateness is measured on the day of that event. false: the plan
+// did not exist then.
 func (p *Projector) PlanAsOf(ctx context.Context, id string, pos eventstore.Position) (PlanState, bool, error) {
+	return p.PlanAsOfAt(ctx, id, pos, time.Time{})
+}
+
+// PlanAsOfAt is PlanAsOf with lateness measured on the day of at (an "as of" asked for by time),
+// or, if at is zero, of the event at pos.
+func (p *Projector) PlanAsOfAt(ctx context.Context, id string, pos eventstore.Position, at time.Time) (PlanState, bool, error) {
 	p.mu.RLock()
 	v := p.plans[id]
 	var sha, lead string
 	if v != nil {
 		sha, lead = v.sha, v.lead
 	}
+	if at.IsZero() {
+		at, _ = p.timeline.timeAt(pos)
+	}
 	p.mu.RUnlock()
+	reg, err := p.registryAt(pos)
+	if err != nil {
+		return PlanState{}, false, err
+	}
 	if v == nil {
 		return PlanState{}, false, nil
 	}
 	plan := domain.NewPlan()
 	var revision uint64
 	var last eventstore.Position
-	err := p.foldStream(ctx, domain.PlanStream(id), pos, func(rec eventstore.RecordedEvent, e domain.Event) error {
+	err = p.foldStream(ctx, domain.PlanStream(id), pos, func(rec eventstore.RecordedEvent, e domain.Event) error {
 		revision, last = rec.Revision, rec.Position
 		if _, ok := e.Data.(domain.VersionEvent); ok {
 			plan.ForgetContent() // only the last version's content is shown
@@ -125,10 +140,13 @@ func (p *Projector) PlanAsOf(ctx context.Context, id string, pos eventstore.Posi
 	if !plan.Exists() {
 		return PlanState{}, false, nil
 	}
-	st := planState(id, sha, lead, plan, revision, last)
+	st := planState(id, sha, lead, plan, revision, last, contextOf(reg, plan, domain.DateOf(at.UTC())))
 	st.AsOfPosition = pos
 	return st, true, nil
 }
+
+// today is the day current answers measure lateness on.
+func (p *Projector) today() domain.Date { return domain.DateOf(p.now().UTC()) }
 
 // PlanFilter selects plans; empty fields match everything.
 type PlanFilter struct {
@@ -193,6 +211,13 @@ type SHAStatus struct {
 	Name    string         `json:"name"`
 	Round   string         `json:"round,omitempty"`
 	LHCs    []LHCAssurance `json:"lhcs"`
+	// Returns is how the SHA's return to CfH stands for each round covered (the round asked for,
+	// or every published round).
+	Returns []ReturnStatus `json:"returns"`
+	// Overdue lists every action outstanding past its deadline, most overdue first.
+	Overdue []OverdueAction `json:"overdue"`
+	// LatenessOn is the day deadlines are compared with: today, or the as-of day.
+	LatenessOn domain.Date `json:"lateness_on"`
 }
 
 // LHCAssurance is where one LHC's plans stand.
@@ -212,76 +237,198 @@ type PlanProgress struct {
 	Status      domain.Status `json:"status"`
 	Version     int           `json:"version"`
 	Outstanding []Outstanding `json:"outstanding"`
+	// MembersUnaccounted are the members of the LHC that have neither contributed to the current
+	// version, declined nor been excused: the SHA cannot assure it until there are none.
+	MembersUnaccounted []string `json:"members_unaccounted"`
 }
 
-// Outstanding is an action a plan waits for, and from whom.
+// Outstanding is an action a plan (or the SHA) waits for, from whom, and by when.
 type Outstanding struct {
-	Action string `json:"action"` // plan_submission, sro_signoff, sha_assurance, revision, cfh_acknowledgement
-	From   string `json:"from"`   // ODS code
+	// Action is plan_submission, sro_signoff, member_response, sha_assurance, revision,
+	// cfh_acknowledgement, cfh_note, condition_evidence, condition_review, sha_return or
+	// cfh_return_acknowledgement.
+	Action string `json:"action"`
+	From   string `json:"from"` // ODS code
 	Name   string `json:"name,omitempty"`
+	// ConditionID names the condition a condition_evidence or condition_review is about.
+	ConditionID string `json:"condition_id,omitempty"`
+	// Due is the deadline: the round's milestone for the action, or the condition's due date;
+	// null when there is none (the round is not published).
+	Due domain.Date `json:"due"`
+	// DaysOverdue is the days from Due to the day lateness is measured on, when that is after it.
+	DaysOverdue int `json:"days_overdue"`
+}
+
+// OverdueAction is an outstanding action past its deadline, with the plan it holds up.
+type OverdueAction struct {
+	Outstanding
+	LHCID  string `json:"lhc_id"`
+	PlanID string `json:"plan_id,omitempty"`
+	Round  string `json:"round"`
+}
+
+// ReturnStatus is how an SHA's return to CfH stands for a round.
+type ReturnStatus struct {
+	Round          string      `json:"round"`
+	Due            domain.Date `json:"due"` // the round's sha_return deadline
+	Submitted      bool        `json:"submitted"`
+	FirstSubmitted *time.Time  `json:"first_submitted_at"`
+	Returns        int         `json:"returns"` // how many, the later superseding the earlier
+	// DaysLate is, once submitted, the days from the deadline to the first return; before, the days
+	// it is overdue on LatenessOn.
+	DaysLate       int        `json:"days_late"`
+	Acknowledged   bool       `json:"acknowledged"` // the return in force is
+	AcknowledgedAt *time.Time `json:"acknowledged_at"`
+	Queries        []string   `json:"queries"` // CfH's queries on the return in force
 }
 
 // SHAStatus returns the assurance status of every LHC in an SHA; round "" covers every round.
-// Withdrawn plans are left out: they wait for nothing.
+// Withdrawn plans are left out: they wait for nothing. Lateness is measured today.
 func (p *Projector) SHAStatus(code, round string) (SHAStatus, bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	sha, ok := p.registry.Organisation(code)
+	var views []*planView
+	for _, v := range p.order {
+		if v.sha == code {
+			views = append(views, v)
+		}
+	}
+	return p.shaStatusLocked(p.registry, p.returns, views, code, round, p.today())
+}
+
+// shaStatusLocked is SHA code's status from registry reg, the SHA's plan views (live ones read
+// under p.mu) and returns, lateness measured on day on.
+func (p *Projector) shaStatusLocked(reg *domain.Registry, returns map[string]*domain.SHAReturn, views []*planView, code, round string, on domain.Date) (SHAStatus, bool) {
+	sha, ok := reg.Organisation(code)
 	if !ok || sha.Kind != domain.KindSHA {
 		return SHAStatus{}, false
 	}
-	cfh := p.cfhCode()
-	out := SHAStatus{SHACode: code, Name: sha.Name, Round: round, LHCs: []LHCAssurance{}}
+	cfh, _ := reg.CfH()
+	out := SHAStatus{SHACode: code, Name: sha.Name, Round: round, LHCs: []LHCAssurance{}, Returns: []ReturnStatus{}, Overdue: []OverdueAction{}, LatenessOn: on}
 	byLHC := map[string][]*planView{}
-	for _, v := range p.order {
-		if v.sha == code && !v.plan.Withdrawn() && (round == "" || v.plan.Round() == round) {
+	for _, v := range views {
+		if !v.plan.Withdrawn() && (round == "" || v.plan.Round() == round) {
 			byLHC[v.plan.LHCID()] = append(byLHC[v.plan.LHCID()], v)
 		}
 	}
-	for _, lhc := range p.registry.LHCs() {
+	overdue := func(o Outstanding, lhc, plan, r string) {
+		if o.DaysOverdue > 0 {
+			out.Overdue = append(out.Overdue, OverdueAction{Outstanding: o, LHCID: lhc, PlanID: plan, Round: r})
+		}
+	}
+	for _, lhc := range reg.LHCs() {
 		if lhc.SHACode != code {
 			continue
 		}
 		la := LHCAssurance{LHCID: lhc.ID, Name: lhc.Name, LeadPCT: lhc.LeadPCT, Plans: []PlanProgress{}, Outstanding: []Outstanding{}}
 		for _, v := range byLHC[lhc.ID] {
-			la.Plans = append(la.Plans, PlanProgress{PlanID: v.id, Round: v.plan.Round(), Status: v.plan.Status(),
-				Version: v.plan.Version(), Outstanding: p.waitingFor(v, code, cfh)})
+			pr := PlanProgress{PlanID: v.id, Round: v.plan.Round(), Status: v.plan.Status(), Version: v.plan.Version(),
+				MembersUnaccounted: nonNil(v.plan.MembersUnaccounted(lhc))}
+			pr.Outstanding = p.waitingFor(reg, v, lhc, code, cfh.ODSCode, on)
+			for _, o := range pr.Outstanding {
+				overdue(o, lhc.ID, v.id, pr.Round)
+			}
+			la.Plans = append(la.Plans, pr)
 		}
 		if round != "" && len(la.Plans) == 0 {
-			la.Outstanding = append(la.Outstanding, p.named(Outstanding{Action: "plan_submission", From: lhc.LeadPCT}))
+			due, _ := reg.MilestoneDue(round, domain.MilestonePlanSubmission)
+			o := outstandingBy(reg, Outstanding{Action: "plan_submission", From: lhc.LeadPCT}, due, on)
+			la.Outstanding = append(la.Outstanding, o)
+			overdue(o, lhc.ID, "", round)
 		}
 		out.LHCs = append(out.LHCs, la)
 	}
+	for _, rd := range reg.Rounds() {
+		if round != "" && rd.Round != round {
+			continue
+		}
+		rs := returnStatus(returns[domain.ReturnID(code, rd.Round)], rd, on)
+		out.Returns = append(out.Returns, rs)
+		if !rs.Submitted {
+			overdue(outstandingBy(reg, Outstanding{Action: "sha_return", From: code}, rs.Due, on), "", "", rd.Round)
+		}
+	}
+	slices.SortStableFunc(out.Overdue, func(a, b OverdueAction) int { return b.DaysOverdue - a.DaysOverdue })
 	return out, true
 }
 
-func (p *Projector) waitingFor(v *planView, sha, cfh string) []Outstanding {
-	out := []Outstanding{}
-	switch v.plan.Status() {
-	case domain.StatusSubmitted:
-		for _, ods := range outstanding(v.lead, v.plan.Current()) {
-			out = append(out, p.named(Outstanding{Action: "sro_signoff", From: ods}))
-		}
-	case domain.StatusSignedOff:
-		out = append(out, p.named(Outstanding{Action: "sha_assurance", From: sha}))
-	case domain.StatusNotAssured:
-		out = append(out, p.named(Outstanding{Action: "revision", From: v.lead}))
-	case domain.StatusAssured, domain.StatusAssuredWithConditions:
-		out = append(out, p.named(Outstanding{Action: "cfh_acknowledgement", From: cfh}))
-	}
-	return out
-}
-
-func (p *Projector) named(o Outstanding) Outstanding {
-	if org, ok := p.registry.Organisation(o.From); ok {
+// outstandingBy is o named from the registry, due on due and overdue on day on if that is after it.
+func outstandingBy(reg *domain.Registry, o Outstanding, due domain.Date, on domain.Date) Outstanding {
+	if org, ok := reg.Organisation(o.From); ok {
 		o.Name = org.Name
+	}
+	o.Due = due
+	if !due.IsZero() && on.After(due) {
+		o.DaysOverdue = domain.DaysBetween(due, on)
 	}
 	return o
 }
 
-func (p *Projector) cfhCode() string {
-	cfh, _ := p.registry.CfH() // not a scan of Organisations, which sorts and copies them all
-	return cfh.ODSCode
+// returnStatus is how the SHA's returns r (nil: none) stand for round rd on day on.
+func returnStatus(r *domain.SHAReturn, rd domain.Round, on domain.Date) ReturnStatus {
+	due, _ := rd.Due(domain.MilestoneSHAReturn)
+	rs := ReturnStatus{Round: rd.Round, Due: due, Queries: []string{}}
+	if r == nil || !r.Exists() {
+		if !due.IsZero() && on.After(due) {
+			rs.DaysLate = domain.DaysBetween(due, on)
+		}
+		return rs
+	}
+	all := r.Returns()
+	first := all[0].RecordedAt
+	rs.Submitted, rs.FirstSubmitted, rs.Returns, rs.DaysLate = true, &first, len(all), domain.DaysLate(due, first)
+	if k := all[len(all)-1].Acknowledgement; k != nil {
+		at := k.RecordedAt
+		rs.Acknowledged, rs.AcknowledgedAt, rs.Queries = true, &at, nonNil(k.Queries)
+	}
+	return rs
+}
+
+// waitingFor lists what plan v, of LHC lhc in SHA sha, waits for and by when, on day on.
+func (p *Projector) waitingFor(reg *domain.Registry, v *planView, lhc domain.LHC, sha, cfh string, on domain.Date) []Outstanding {
+	out := []Outstanding{}
+	r := v.plan.Round()
+	due := func(m string) domain.Date { d, _ := reg.MilestoneDue(r, m); return d }
+	add := func(o Outstanding, d domain.Date) { out = append(out, outstandingBy(reg, o, d, on)) }
+	cur := v.plan.Current()
+	status := v.plan.Status()
+	if status == domain.StatusSubmitted || status == domain.StatusSignedOff {
+		for _, m := range v.plan.MembersUnaccounted(lhc) {
+			add(Outstanding{Action: "member_response", From: m}, due(domain.MilestoneSHAAssurance))
+		}
+	}
+	switch status {
+	case domain.StatusSubmitted:
+		for _, ods := range outstanding(v.lead, cur) {
+			add(Outstanding{Action: "sro_signoff", From: ods}, due(domain.MilestoneSROSignOff))
+		}
+	case domain.StatusSignedOff:
+		if len(v.plan.MembersUnaccounted(lhc)) == 0 {
+			add(Outstanding{Action: "sha_assurance", From: sha}, due(domain.MilestoneSHAAssurance))
+		}
+	case domain.StatusNotAssured:
+		add(Outstanding{Action: "revision", From: v.lead}, due(domain.MilestoneSHAAssurance))
+	case domain.StatusAssured, domain.StatusAssuredWithConditions:
+		switch a := cur.Assurance; {
+		case a.ReflectedInPfITPlan:
+			add(Outstanding{Action: "cfh_acknowledgement", From: cfh}, due(domain.MilestoneCfHAcknowledgement))
+		case cur.CfHNote == nil:
+			add(Outstanding{Action: "cfh_note", From: cfh}, due(domain.MilestoneCfHAcknowledgement))
+		}
+	}
+	if a := cur.Assurance; a != nil && a.Outcome.Positive() && !v.plan.Withdrawn() {
+		for _, c := range a.Conditions {
+			if c.State != domain.ConditionStateOpen {
+				continue
+			}
+			o := Outstanding{Action: "condition_evidence", From: v.lead, ConditionID: c.ID}
+			if len(c.Evidence) > 0 {
+				o.Action, o.From = "condition_review", sha
+			}
+			add(o, c.Due)
+		}
+	}
+	return out
 }
 
 // SROEvidence is what an organisation's chief executives have signed as SRO.

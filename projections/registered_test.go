@@ -23,6 +23,8 @@ func TestEveryEventTypeIsProjected(t *testing.T) {
 			require.True(t, ok, "plan event type %s has no entry in projections.planEffects: say what the read models do with it (nil: nothing beyond the plan's fold)", spec.Type)
 		case domain.AggregateRegistry:
 			require.Contains(t, registryEvents, spec.Type, "registry event type %s is not in projections.registryEvents", spec.Type)
+		case domain.AggregateReturn:
+			require.Contains(t, returnEvents, spec.Type, "return event type %s is not in projections.returnEvents", spec.Type)
 		default:
 			t.Fatalf("event type %s belongs to the %s aggregate, which the projections do not fold", spec.Type, spec.Aggregate)
 		}
@@ -61,14 +63,14 @@ func TestEveryEventTypeSurvivesASnapshot(t *testing.T) {
 // a field added to the Projector must be put in one list or the other here, and, if it is state,
 // into stateOf and the snapshot.
 func TestStateOfSeesEveryField(t *testing.T) {
-	compared := []string{"registry", "registryLog", "shaSince", "plans", "order", "aggs", "signers", "timeline",
+	compared := []string{"registry", "registryLog", "shaSince", "returns", "returnLog", "plans", "order", "aggs", "signers", "timeline",
 		"events", "skipped", "appliedPos", "appliedID"}
-	notState := []string{"store", "log", "progress", "ready", "failed", "contents", "snapshotSize", "saved", "mu"}
+	notState := []string{"store", "log", "now", "progress", "ready", "failed", "contents", "snapshotSize", "saved", "mu"}
 	for f := range reflect.TypeFor[Projector]().Fields() {
 		require.True(t, slices.Contains(compared, f.Name) || slices.Contains(notState, f.Name),
 			"Projector.%s is neither compared by stateOf nor listed as not state", f.Name)
 	}
-	view := []string{"seq", "id", "plan", "sha", "lead", "revision", "position", "contentRevision", "signers", "history", "counted"}
+	view := []string{"seq", "id", "plan", "sha", "lead", "revision", "position", "contentRevision", "signers", "history", "counted", "conds"}
 	for f := range reflect.TypeFor[planView]().Fields() {
 		require.Contains(t, view, f.Name, "planView.%s is not compared by stateOf (viewState)", f.Name)
 	}

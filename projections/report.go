@@ -13,6 +13,10 @@ import (
 type ReportFilter struct {
 	SHA, Round string
 	AsOf       eventstore.Position
+	// At is when lateness is measured (Report.LatenessOn is its day, in UTC): zero means the
+	// projector's clock for the current report, the time the event at AsOf was recorded otherwise.
+	// An "as of" asked for by time gives that time.
+	At time.Time
 }
 
 // Counts holds the number of plans and how many are in each status.
@@ -56,6 +60,23 @@ type SHARow struct {
 	// MedianDaysSubmitToAssurance is the median, over plans that have been assured (with or without
 	// conditions), of the days from first submission to first such assurance; null when none has.
 	MedianDaysSubmitToAssurance *float64 `json:"median_days_submit_to_assurance"`
+	// OnTimeSubmissionRate is the share of live plans of published rounds first submitted by their
+	// round's plan_submission deadline (by the recorded time of the submission); null when none.
+	OnTimeSubmissionRate *float64 `json:"on_time_submission_rate"`
+	// OverdueSubmissions counts, over published rounds whose plan_submission deadline had passed by
+	// LatenessAt, the SHA's LHCs with no live plan for the round.
+	OverdueSubmissions int `json:"overdue_submissions"`
+	// OverdueAssurances counts the live plans not yet assured once their round's sha_assurance
+	// deadline had passed by LatenessOn.
+	OverdueAssurances int `json:"overdue_assurances"`
+	// OpenConditions counts the conditions of assurances not yet discharged or lapsed (nor
+	// superseded by a revision or a withdrawal); OverdueConditions those of them past their due date
+	// on LatenessOn.
+	OpenConditions    int `json:"open_conditions"`
+	OverdueConditions int `json:"overdue_conditions"`
+	// MedianDaysToDischarge is the median, over discharged conditions, of the days from the
+	// assurance that attached the condition to its discharge; null when none is discharged.
+	MedianDaysToDischarge *float64 `json:"median_days_to_discharge"`
 }
 
 // Report is the governance transparency report.
@@ -63,8 +84,12 @@ type Report struct {
 	Round        string    `json:"round"` // "all" when not filtered
 	AsOf         time.Time `json:"as_of"`
 	AsOfPosition uint64    `json:"as_of_position"`
-	Totals       Counts    `json:"totals"`
-	BySHA        []SHARow  `json:"by_sha"`
+	// LatenessOn is the day deadlines are compared with where nothing has been recorded yet (is a
+	// submission, an assurance, a condition overdue?): today (UTC) for the current report, the as-of
+	// day otherwise. What has been recorded is compared by its recorded time.
+	LatenessOn domain.Date `json:"lateness_on"`
+	Totals     Counts      `json:"totals"`
+	BySHA      []SHARow    `json:"by_sha"`
 }
 
 type shaAcc struct {
@@ -72,6 +97,11 @@ type shaAcc struct {
 	required, signed int
 	days             []float64     // collected by a scan
 	sorted           *sortedFloats // or kept by the aggregates
+	// withDeadline counts the live plans of published rounds, onTime those submitted by the deadline.
+	withDeadline, onTime int
+	live                 map[string]int // live plans per round
+	conds                conditionCounts
+	discharge            *sortedFloats // days to discharge kept by the aggregates, or conds.days
 }
 
 // Report computes the transparency report as of f.AsOf (or now). Every SHA registered by then has a
@@ -88,7 +118,8 @@ func (p *Projector) report(f ReportFilter, scan bool) Report {
 	// appliedPos, exact under p.mu, rather than progress, which moves just after the applier lets
 	// go of mu: a reader let in between would otherwise miss the running sums and scan every plan.
 	pos := f.AsOf
-	if pos == 0 || pos > p.appliedPos {
+	current := pos == 0 || pos >= p.appliedPos
+	if current {
 		pos = p.appliedPos
 	}
 	rep := Report{Round: f.Round, AsOfPosition: pos, BySHA: []SHARow{}}
@@ -96,20 +127,34 @@ func (p *Projector) report(f ReportFilter, scan bool) Report {
 		rep.Round = "all"
 	}
 	rep.AsOf, _ = p.timeline.timeAt(pos)
+	at := f.At
+	if at.IsZero() {
+		at = rep.AsOf
+		if current {
+			at = p.now()
+		}
+	}
+	rep.LatenessOn = domain.DateOf(at.UTC())
+	reg := p.registry
+	if !current {
+		reg = p.registryAtLocked(pos)
+	}
 	accs := map[string]*shaAcc{}
 	for _, code := range sortedKeys(p.shaSince) {
 		if p.shaSince[code] > pos || (f.SHA != "" && code != f.SHA) {
 			continue
 		}
 		org, _ := p.registry.Organisation(code)
-		accs[code] = &shaAcc{row: SHARow{SHACode: code, Name: org.Name}}
+		accs[code] = &shaAcc{row: SHARow{SHACode: code, Name: org.Name}, live: map[string]int{}}
 	}
-	if pos >= p.appliedPos && !scan {
+	day := rep.LatenessOn
+	if current && !scan {
 		// The report as the projections stand: the running sums of every (SHA, round) cell.
-		p.reportCells(f, &rep, accs)
+		p.reportCells(f, reg, day, &rep, accs)
 	} else {
-		p.reportScan(f, pos, &rep, accs)
+		p.reportScan(f, reg, pos, day, &rep, accs)
 	}
+	lhcs := reg.LHCsPerSHA()
 	for _, code := range sortedKeys(accs) {
 		acc := accs[code]
 		if acc.required > 0 {
@@ -125,13 +170,38 @@ func (p *Projector) report(f ReportFilter, scan bool) Report {
 			m := round(median(acc.days), 1)
 			acc.row.MedianDaysSubmitToAssurance = &m
 		}
+		if acc.withDeadline > 0 {
+			rate := round(float64(acc.onTime)/float64(acc.withDeadline), 4)
+			acc.row.OnTimeSubmissionRate = &rate
+		}
+		for _, rd := range reg.Rounds() {
+			if f.Round != "" && rd.Round != f.Round {
+				continue
+			}
+			if due, ok := rd.Due(domain.MilestonePlanSubmission); ok && day.After(due) {
+				acc.row.OverdueSubmissions += max(0, lhcs[code]-acc.live[rd.Round])
+			}
+		}
+		acc.row.OpenConditions, acc.row.OverdueConditions = acc.conds.open, acc.conds.overdue
+		if acc.discharge != nil {
+			if m, ok := acc.discharge.median(); ok {
+				m = round(m, 1)
+				acc.row.MedianDaysToDischarge = &m
+			}
+		} else if len(acc.conds.days) > 0 {
+			m := round(median(acc.conds.days), 1)
+			acc.row.MedianDaysToDischarge = &m
+		}
 		rep.BySHA = append(rep.BySHA, acc.row)
 	}
 	return rep
 }
 
+// endOfDay is the last second of d, in Unix seconds: a plan submitted then is on time.
+func endOfDay(d domain.Date) float64 { return float64(d.Time().AddDate(0, 0, 1).Unix() - 1) }
+
 // reportCells fills the report from the aggregates: O(SHAs x rounds), whatever the number of plans.
-func (p *Projector) reportCells(f ReportFilter, rep *Report, accs map[string]*shaAcc) {
+func (p *Projector) reportCells(f ReportFilter, reg *domain.Registry, day domain.Date, rep *Report, accs map[string]*shaAcc) {
 	for key, c := range p.aggs.cells {
 		if (f.SHA != "" && key.sha != f.SHA) || (f.Round != "" && key.round != f.Round) {
 			continue
@@ -146,18 +216,31 @@ func (p *Projector) reportCells(f ReportFilter, rep *Report, accs map[string]*sh
 		acc.signed += c.signed
 		if f.Round != "" {
 			acc.sorted = &c.days
+			acc.discharge = &c.discharge
 		}
+		live := c.counts.Plans - c.counts.Withdrawn
+		acc.live[key.round] += live
+		if due, ok := reg.MilestoneDue(key.round, domain.MilestonePlanSubmission); ok {
+			acc.withDeadline += c.submitted.n
+			acc.onTime += c.submitted.atMost(endOfDay(due))
+		}
+		if due, ok := reg.MilestoneDue(key.round, domain.MilestoneSHAAssurance); ok && day.After(due) {
+			acc.row.OverdueAssurances += live - c.assuredLive
+		}
+		acc.conds.open += c.openDues.n
+		acc.conds.overdue += c.openDues.below(dueDay(day))
 	}
 	if f.Round == "" {
 		for sha, acc := range accs {
 			acc.sorted = p.aggs.shaDays[sha]
+			acc.discharge = p.aggs.shaDischarge[sha]
 		}
 	}
 }
 
 // reportScan fills the report from every plan's summary as of pos: the "as of" report, and the
 // reference the aggregates are tested against.
-func (p *Projector) reportScan(f ReportFilter, pos eventstore.Position, rep *Report, accs map[string]*shaAcc) {
+func (p *Projector) reportScan(f ReportFilter, reg *domain.Registry, pos eventstore.Position, day domain.Date, rep *Report, accs map[string]*shaAcc) {
 	for _, v := range p.order {
 		if (f.SHA != "" && v.sha != f.SHA) || (f.Round != "" && v.plan.Round() != f.Round) {
 			continue
@@ -176,6 +259,19 @@ func (p *Projector) reportScan(f ReportFilter, pos eventstore.Position, rep *Rep
 		acc.signed += int(s.signed)
 		if d, ok := s.days(); ok {
 			acc.days = append(acc.days, d)
+		}
+		acc.conds.add(v, pos, day)
+		if s.status() == domain.StatusWithdrawn {
+			continue
+		}
+		r := v.plan.Round()
+		acc.live[r]++
+		if due, ok := reg.MilestoneDue(r, domain.MilestonePlanSubmission); ok {
+			acc.withDeadline++
+			acc.onTime += b2i(float64(s.submitted.sec) <= endOfDay(due))
+		}
+		if due, ok := reg.MilestoneDue(r, domain.MilestoneSHAAssurance); ok && day.After(due) && !s.assured.set {
+			acc.row.OverdueAssurances++
 		}
 	}
 }

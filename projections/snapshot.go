@@ -40,7 +40,7 @@ import (
 //	checksum    32 bytes
 const (
 	snapshotMagic  = "assurance-ledger/projections snapshot\n"
-	snapshotFormat = 2
+	snapshotFormat = 3
 
 	snapshotHeaderSize = len(snapshotMagic) + 3*4 + 8 + 16 + 8 + 3*8
 )
@@ -51,7 +51,7 @@ const (
 // folded again, instead of a restored prefix meaning one thing and the events after it another.
 // snapshotFormat is only the encoding of the bytes. eventcodec.SchemaVersion is checked beside it, for
 // upcasters change what the fold is given.
-const FoldVersion = 1
+const FoldVersion = 2
 
 // Why a snapshot is refused. Each means the snapshot cannot be used and the log must be folded
 // from the start instead; any other error from Restore is one reading the log.
@@ -174,13 +174,17 @@ func restore(ctx context.Context, store eventstore.Store, log *slog.Logger, data
 	}
 	// p is not shared until it is returned, so its state is set without the lock.
 	p := New(store, log)
-	if err := p.decodeState(&snapDecoder{buf: state}); err != nil {
+	returns, err := p.decodeState(&snapDecoder{buf: state})
+	if err != nil {
 		return nil, err
 	}
 	if n := len(p.timeline.positions); uint64(n) != h.events || (n > 0 && p.timeline.positions[n-1] > h.position) {
 		return nil, fmt.Errorf("%w: %d events applied up to position %d, but a timeline of %d events", ErrSnapshotDamaged, h.events, h.position, n)
 	}
 	if err := p.refoldRegistry(ctx, h); err != nil {
+		return nil, err
+	}
+	if err := p.refoldReturns(ctx, h, returns); err != nil {
 		return nil, err
 	}
 	p.events, p.skipped = int(h.events), int(h.skipped)
@@ -294,6 +298,44 @@ func (p *Projector) refoldRegistry(ctx context.Context, h snapshotHeader) error 
 		}
 		if err := p.applyRegistryLocked(recs[i].Position, d.event); err != nil {
 			return fmt.Errorf("projections: position %d (registry revision %d): %w", recs[i].Position, recs[i].Revision, err)
+		}
+	}
+	return nil
+}
+
+// refoldReturns folds, up to the snapshot's position, the streams of every SHA's returns for every
+// round the registry had published by then (which is every stream a return can be in), and checks
+// that they hold as many events as the snapshot counted.
+func (p *Projector) refoldReturns(ctx context.Context, h snapshotHeader, want int) error {
+	var recs []eventstore.RecordedEvent
+	for _, sha := range sortedKeys(p.shaSince) {
+		for _, rd := range p.registry.Rounds() {
+			if _, _, ok := domain.ParseReturnID(domain.ReturnID(sha, rd.Round)); !ok {
+				continue
+			}
+			events, err := p.store.ReadStream(ctx, domain.ReturnStream(sha, rd.Round), 0, 0)
+			if err != nil {
+				return fmt.Errorf("projections: reading %s's returns for %s to restore the snapshot: %w", sha, rd.Round, err)
+			}
+			for _, rec := range events {
+				if rec.Position <= h.position {
+					recs = append(recs, rec)
+				}
+			}
+		}
+	}
+	if len(recs) != want {
+		return fmt.Errorf("%w: the snapshot folded %d events of SHAs' returns up to position %d, the log has %d", ErrSnapshotOtherLog, want, h.position, len(recs))
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].Position < recs[j].Position })
+	for _, rec := range recs {
+		d := decode(rec)
+		if d.err != nil {
+			return d.err
+		}
+		_, id, _ := domain.ParseStream(rec.Stream)
+		if err := p.applyReturnLocked(rec.Position, id, d.event); err != nil {
+			return fmt.Errorf("projections: position %d (%s revision %d): %w", rec.Position, rec.Stream, rec.Revision, err)
 		}
 	}
 	return nil

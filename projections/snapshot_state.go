@@ -3,18 +3,21 @@ package projections
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
 )
 
 // What the snapshot's body holds, in order: the timeline, every plan view in submission order (its
-// fields, its plan's state and its history of summaries), and the plans each organisation has
-// signed, in first-signature order. The rest is rebuilt on restore, exactly as the events built it:
-// the registry, its log and when each SHA was registered are refolded from the registry stream
-// (a few thousand small events); each plan's contribution to the report's sums is its latest
-// summary, and the sums are added up again from those; the organisations that have signed a plan
-// follow from the signature lists.
+// fields, its plan's state, its history of summaries and its conditions), the plans each
+// organisation has signed, in first-signature order, and how many events of the SHAs' returns were
+// applied. The rest is rebuilt on restore, exactly as the events built it: the registry, its log
+// and when each SHA was registered are refolded from the registry stream (a few thousand small
+// events), and the returns from the streams of each SHA's returns for each round the registry
+// published then (a few events each); each plan's contribution to the report's sums is its latest
+// summary and its conditions, and the sums are added up again from those; the organisations that
+// have signed a plan follow from the signature lists.
 
 // snapState is the state a snapshot holds, taken under the read lock and encoded after it is let
 // go. What it shares with the projector is never changed once written: the timeline, each plan's
@@ -25,6 +28,7 @@ type snapState struct {
 	stamps    []int64
 	plans     []snapPlan
 	signers   map[string][]int // ods code -> indices into plans, in first-signature order
+	returns   int              // events of the SHAs' returns applied
 }
 
 type snapPlan struct {
@@ -32,16 +36,19 @@ type snapPlan struct {
 	revision, position, contentRevision uint64
 	record                              domain.PlanRecord
 	history                             []summary
+	conds                               []condMark
 }
 
 // captureLocked takes the state; p.mu is held. Copying the plans' records is most of its work.
 func (p *Projector) captureLocked() snapState {
 	n := len(p.timeline.positions)
 	s := snapState{positions: p.timeline.positions[:n:n], stamps: p.timeline.maxStamp[:n:n],
-		plans: make([]snapPlan, len(p.order)), signers: make(map[string][]int, len(p.signers))}
+		plans: make([]snapPlan, len(p.order)), signers: make(map[string][]int, len(p.signers)), returns: len(p.returnLog)}
 	for i, v := range p.order {
+		// A plan's conditions change in place (closeConditions), so they are copied: few plans have any.
 		s.plans[i] = snapPlan{id: v.id, sha: v.sha, lead: v.lead, revision: v.revision, position: v.position,
-			contentRevision: v.contentRevision, record: v.plan.Record(), history: v.history[:len(v.history):len(v.history)]}
+			contentRevision: v.contentRevision, record: v.plan.Record(), history: v.history[:len(v.history):len(v.history)],
+			conds: slices.Clone(v.conds)}
 	}
 	for ods, views := range p.signers {
 		seqs := make([]int, len(views))
@@ -75,6 +82,7 @@ func (s snapState) encode(e *snapEncoder) {
 		e.uint(v.contentRevision)
 		snapPlanRecord(e, &v.record)
 		encodeHistory(e, v.history)
+		encodeConds(e, v.conds)
 	}
 
 	codes := sortedKeys(s.signers)
@@ -86,11 +94,13 @@ func (s snapState) encode(e *snapEncoder) {
 			e.len(i)
 		}
 	}
+	e.len(s.returns)
 }
 
 // decodeState reads what snapState.encode wrote into p, a fresh projector, and rebuilds from it
-// what the snapshot leaves out but the registry. It checks what it can of the state's consistency.
-func (p *Projector) decodeState(d *snapDecoder) error {
+// what the snapshot leaves out but the registry and the returns, whose events it counts. It checks
+// what it can of the state's consistency.
+func (p *Projector) decodeState(d *snapDecoder) (returns int, err error) {
 	n := d.count(2)
 	p.timeline.positions = make([]eventstore.Position, 0, n)
 	p.timeline.maxStamp = make([]int64, 0, n)
@@ -114,25 +124,29 @@ func (p *Projector) decodeState(d *snapDecoder) error {
 		var rec domain.PlanRecord
 		unsnapPlanRecord(d, &rec)
 		v.history = decodeHistory(d)
+		v.conds = decodeConds(d, v.position)
 		if d.err != nil {
-			return d.err
+			return 0, d.err
 		}
 		plan, err := domain.RestorePlan(rec)
 		if err != nil {
-			return fmt.Errorf("%w: plan %s: %v", ErrSnapshotDamaged, v.id, err)
+			return 0, fmt.Errorf("%w: plan %s: %v", ErrSnapshotDamaged, v.id, err)
 		}
 		v.plan = plan
 		switch {
 		case p.plans[v.id] != nil:
-			return fmt.Errorf("%w: plan %s appears twice", ErrSnapshotDamaged, v.id)
+			return 0, fmt.Errorf("%w: plan %s appears twice", ErrSnapshotDamaged, v.id)
 		case len(v.history) == 0 || v.history[len(v.history)-1].position != v.position:
-			return fmt.Errorf("%w: plan %s: its history does not end at its last event, position %d", ErrSnapshotDamaged, v.id, v.position)
+			return 0, fmt.Errorf("%w: plan %s: its history does not end at its last event, position %d", ErrSnapshotDamaged, v.id, v.position)
 		}
 		p.plans[v.id] = v
 		p.order = append(p.order, v)
 		// What applyLocked leaves counted after a plan's last event.
 		v.counted = contribution{counted: true, key: aggKey{v.sha, v.plan.Round()}, summary: v.history[len(v.history)-1]}
 		p.aggs.replace(contribution{}, v.counted)
+		for _, m := range v.conds {
+			p.aggs.restoreCondition(v.counted.key, m)
+		}
 	}
 
 	n = d.count(2)
@@ -153,10 +167,51 @@ func (p *Projector) decodeState(d *snapDecoder) error {
 			p.signers[ods] = append(p.signers[ods], v)
 		}
 	}
+	returns = int(d.uint())
 	if d.err == nil && len(d.buf) > 0 {
 		d.fail("%d bytes after the state", len(d.buf))
 	}
-	return d.err
+	return returns, d.err
+}
+
+func encodeConds(e *snapEncoder, conds []condMark) {
+	e.len(len(conds))
+	for _, m := range conds {
+		e.len(m.version)
+		e.text(m.id)
+		e.date(m.due)
+		e.uint(m.opened)
+		e.uint(m.closed)
+		e.buf = append(e.buf, byte(m.state))
+		e.time(m.assured.time())
+		e.float(m.days)
+	}
+}
+
+// decodeConds reads what encodeConds wrote, for a plan whose last event is at last.
+func decodeConds(d *snapDecoder, last eventstore.Position) []condMark {
+	n := d.count(6)
+	if n == 0 {
+		return nil
+	}
+	out := make([]condMark, 0, n)
+	for range n {
+		m := condMark{version: int(d.uint()), id: d.text(), due: d.date(), opened: d.uint(), closed: d.uint()}
+		if b := d.bytes(1); b != nil {
+			m.state = condState(b[0])
+		}
+		m.assured = instantOf(d.time())
+		m.days = d.float()
+		switch {
+		case d.err != nil:
+		case m.state > condSuperseded || (m.state == condOpen) != (m.closed == 0):
+			d.fail("condition %q of version %d is in state %d, closed at %d", m.id, m.version, m.state, m.closed)
+		case m.opened == 0 || m.opened > last || m.closed > last || (m.closed != 0 && m.closed < m.opened):
+			d.fail("condition %q of version %d opened at %d, closed at %d, the plan's last event at %d", m.id, m.version, m.opened, m.closed, last)
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func encodeHistory(e *snapEncoder, history []summary) {

@@ -45,6 +45,7 @@ func TestSnapshotRestoresTheStateTheEventsBuilt(t *testing.T) {
 
 		require.NoError(t, restored.CatchUp(ctx))
 		assert.Equal(t, want, stateOf(restored), "restored at %d and caught up", at)
+		restored.SetClock(fixedClock)
 		for _, f := range reportFilters(restored) {
 			require.Equal(t, restored.report(f, true), restored.report(f, false), "report %+v: the sums and a scan differ", f)
 		}
@@ -124,12 +125,17 @@ type state struct {
 	RegistryLog     []positioned
 	Organisations   []domain.Organisation
 	LHCs            []domain.LHC
+	Rounds          []domain.Round
+	PfITs           []domain.PfIT
 	SHASince        map[string]eventstore.Position
+	Returns         map[string][]domain.ReturnRecord
+	ReturnLog       []positioned
 	Filed           map[string]string   // plans by id: the id of the plan filed under it
 	Plans           []viewState         // in submission order
 	Signers         map[string][]string // ods code -> plan ids, in first-signature order
 	Cells           map[aggKey]cellState
 	SHADays         map[string][]float64
+	SHADischarge    map[string][]float64
 }
 
 type viewState struct {
@@ -140,12 +146,13 @@ type viewState struct {
 	SignedBy                            []string
 	History                             []summary
 	Counted                             contribution
+	Conds                               []condMark
 }
 
 type cellState struct {
-	Counts           Counts
-	Required, Signed int
-	Days             []float64
+	Counts                         Counts
+	Required, Signed, AssuredLive  int
+	Days, Submitted, OpenDues, Dis []float64
 }
 
 func stateOf(p *Projector) state {
@@ -154,7 +161,12 @@ func stateOf(p *Projector) state {
 	s := state{
 		AppliedPos: p.appliedPos, AppliedID: p.appliedID, Events: p.events, Skipped: p.skipped, Timeline: p.timeline,
 		RegistryLog: p.registryLog, Organisations: p.registry.Organisations(), LHCs: p.registry.LHCs(), SHASince: p.shaSince,
+		Rounds: p.registry.Rounds(), PfITs: p.registry.PfITs(), Returns: map[string][]domain.ReturnRecord{}, ReturnLog: p.returnLog,
 		Filed: map[string]string{}, Signers: map[string][]string{}, Cells: map[aggKey]cellState{}, SHADays: map[string][]float64{},
+		SHADischarge: map[string][]float64{},
+	}
+	for id, r := range p.returns {
+		s.Returns[id] = r.Returns()
 	}
 	for id, v := range p.plans {
 		s.Filed[id] = v.id
@@ -162,7 +174,7 @@ func stateOf(p *Projector) state {
 	for _, v := range p.order {
 		signed := slices.Sorted(slices.Values(v.signers)) // restored in code order, replayed in signing order
 		s.Plans = append(s.Plans, viewState{Seq: v.seq, ID: v.id, SHA: v.sha, Lead: v.lead, Revision: v.revision, Position: v.position,
-			ContentRevision: v.contentRevision, Plan: v.plan.Record(), SignedBy: signed, History: v.history, Counted: v.counted})
+			ContentRevision: v.contentRevision, Plan: v.plan.Record(), SignedBy: signed, History: v.history, Counted: v.counted, Conds: v.conds})
 	}
 	for ods, views := range p.signers {
 		for _, v := range views {
@@ -171,13 +183,20 @@ func stateOf(p *Projector) state {
 	}
 	// A cell or SHA left empty when a plan moved out of it holds nothing a report reads.
 	for k, c := range p.aggs.cells {
-		if c.counts != (Counts{}) || c.required != 0 || c.signed != 0 || c.days.n != 0 {
-			s.Cells[k] = cellState{Counts: c.counts, Required: c.required, Signed: c.signed, Days: slices.Concat(c.days.blocks...)}
+		if c.counts != (Counts{}) || c.required != 0 || c.signed != 0 || c.days.n != 0 || c.openDues.n != 0 || c.discharge.n != 0 {
+			s.Cells[k] = cellState{Counts: c.counts, Required: c.required, Signed: c.signed, AssuredLive: c.assuredLive,
+				Days: slices.Concat(c.days.blocks...), Submitted: slices.Concat(c.submitted.blocks...),
+				OpenDues: slices.Concat(c.openDues.blocks...), Dis: slices.Concat(c.discharge.blocks...)}
 		}
 	}
 	for sha, d := range p.aggs.shaDays {
 		if d.n != 0 {
 			s.SHADays[sha] = slices.Concat(d.blocks...)
+		}
+	}
+	for sha, d := range p.aggs.shaDischarge {
+		if d.n != 0 {
+			s.SHADischarge[sha] = slices.Concat(d.blocks...)
 		}
 	}
 	return s

@@ -31,6 +31,23 @@ type PlanState struct {
 	Position        uint64         `json:"position"`
 	AsOfPosition    uint64         `json:"as_of_position,omitempty"`
 	VersionsHistory []VersionView  `json:"versions"`
+
+	// SubmittedOnTime says whether version 1 was recorded by the round's plan_submission deadline;
+	// null when the round is not published.
+	SubmittedOnTime *bool `json:"submitted_on_time"`
+	// Milestones are how the plan stands against each of its round's deadlines it meets itself.
+	Milestones []MilestoneView `json:"milestones"`
+	// Conditions are the current version's assurance's conditions with their follow-up.
+	Conditions []ConditionView `json:"conditions"`
+	// Members is how each member of the LHC but the lead PCT stands towards the current version,
+	// and MembersUnaccounted those that have neither contributed, declined nor been excused.
+	Members            []domain.MemberAccount `json:"members"`
+	MembersUnaccounted []string               `json:"members_unaccounted"`
+	// CfHNote is CfH's note of the current version's assurance, when it could not acknowledge it.
+	CfHNote *NoteView `json:"cfh_note"`
+	// LatenessOn is the day overdue milestones and conditions are counted to: today for the current
+	// plan, the as-of day otherwise.
+	LatenessOn domain.Date `json:"lateness_on"`
 }
 
 // SignOffView is one SRO sign-off.
@@ -43,17 +60,28 @@ type SignOffView struct {
 	EventID     string    `json:"event_id"`
 }
 
-// AssuranceView is an SHA's assurance of one version.
+// AssuranceView is an SHA's assurance of one version. Conditions are the conditions' texts, as
+// the API has always given them; the conditions with their ids, criteria, due dates and follow-up
+// are the plan's (PlanState.Conditions).
 type AssuranceView struct {
-	Outcome             domain.Outcome     `json:"outcome"`
-	Version             int                `json:"version"`
-	SHACode             string             `json:"sha_code"`
-	Criteria            []domain.Criterion `json:"criteria"`
-	Conditions          []string           `json:"conditions"`
-	ReflectedInPfITPlan bool               `json:"reflected_in_pfit_plan"`
-	PfIT                string             `json:"pfit"`
-	RecordedAt          time.Time          `json:"recorded_at"`
-	EventID             string             `json:"event_id"`
+	Outcome             domain.Outcome  `json:"outcome"`
+	Version             int             `json:"version"`
+	SHACode             string          `json:"sha_code"`
+	Criteria            []CriterionView `json:"criteria"`
+	Conditions          []string        `json:"conditions"`
+	ReflectedInPfITPlan bool            `json:"reflected_in_pfit_plan"`
+	PfIT                string          `json:"pfit"`
+	RecordedAt          time.Time       `json:"recorded_at"`
+	EventID             string          `json:"event_id"`
+}
+
+// CriterionView is an assurance's rating of one criterion. Met is true for green: clients of the
+// API from before ratings read it as they did.
+type CriterionView struct {
+	ID     string        `json:"id"`
+	Rating domain.Rating `json:"rating"`
+	Met    bool          `json:"met"`
+	Note   string        `json:"note"`
 }
 
 // VersionView summarises one version of a plan, so earlier versions and their sign-offs stay visible.
@@ -66,11 +94,12 @@ type VersionView struct {
 	SignOffs     []SignOffView  `json:"signoffs"`
 	Assurance    *AssuranceView `json:"assurance"`
 	Acknowledged bool           `json:"acknowledged"`
+	CfHNote      *NoteView      `json:"cfh_note"`
 }
 
 // planState is plan p as PlanState shows it, sharing no memory with p (callers get it to keep):
 // the versions are visited in place and only what the views hold is copied.
-func planState(id, sha, lead string, p *domain.Plan, revision uint64, position eventstore.Position) PlanState {
+func planState(id, sha, lead string, p *domain.Plan, revision uint64, position eventstore.Position, pc planContext) PlanState {
 	st := PlanState{
 		PlanID: id, LHCID: p.LHCID(), SHACode: sha, Round: p.Round(), Status: p.Status(),
 		Version: p.Version(), Period: p.Period(), SignOffs: []SignOffView{}, Outstanding: []string{},
@@ -97,6 +126,24 @@ func planState(id, sha, lead string, p *domain.Plan, revision uint64, position e
 	if !p.Withdrawn() {
 		st.Outstanding = outstanding(lead, cur)
 	}
+	st.LatenessOn = pc.on
+	st.Milestones = make([]MilestoneView, 0, len(planMilestones))
+	for _, m := range planMilestones {
+		st.Milestones = append(st.Milestones, milestoneView(m, pc.due(m), doneAt(p, m), p.Withdrawn(), pc.on))
+	}
+	switch st.Milestones[0].Status {
+	case MilestoneMet:
+		st.SubmittedOnTime = new(true)
+	case MilestoneLate:
+		st.SubmittedOnTime = new(false)
+	}
+	st.Conditions = conditionViews(cur.Assurance, pc.on)
+	st.Members, st.MembersUnaccounted = []domain.MemberAccount{}, []string{}
+	if pc.lhcOK {
+		st.Members = nonNil(p.MemberAccounts(pc.lhc))
+		st.MembersUnaccounted = nonNil(p.MembersUnaccounted(pc.lhc))
+	}
+	st.CfHNote = noteView(cur.CfHNote)
 	return st
 }
 
@@ -104,7 +151,7 @@ func planState(id, sha, lead string, p *domain.Plan, revision uint64, position e
 func versionView(v domain.Version) VersionView {
 	vv := VersionView{Version: v.Number, ContentHash: v.ContentHash, SubmittedAt: v.SubmittedAt, Reason: v.Reason,
 		Contributors: cloneNonNil(v.Contributors), SignOffs: make([]SignOffView, 0, len(v.SignOffs)), Assurance: assuranceView(v.Assurance),
-		Acknowledged: v.Acknowledgement != nil}
+		Acknowledged: v.Acknowledgement != nil, CfHNote: noteView(v.CfHNote)}
 	for _, s := range v.SignOffs {
 		vv.SignOffs = append(vv.SignOffs, SignOffView{ODSCode: s.ODSCode, PersonID: s.PersonID, Version: s.Version,
 			ContentHash: s.ContentHash, RecordedAt: s.RecordedAt, EventID: s.EventID})
@@ -117,9 +164,16 @@ func assuranceView(a *domain.Assurance) *AssuranceView {
 	if a == nil {
 		return nil
 	}
-	return &AssuranceView{Outcome: a.Outcome, Version: a.Version, SHACode: a.SHACode, Criteria: slices.Clone(a.Criteria),
-		Conditions: cloneNonNil(a.Conditions), ReflectedInPfITPlan: a.ReflectedInPfITPlan, PfIT: a.PfIT,
+	v := &AssuranceView{Outcome: a.Outcome, Version: a.Version, SHACode: a.SHACode, Criteria: make([]CriterionView, len(a.Criteria)),
+		Conditions: make([]string, len(a.Conditions)), ReflectedInPfITPlan: a.ReflectedInPfITPlan, PfIT: a.PfIT,
 		RecordedAt: a.RecordedAt, EventID: a.EventID}
+	for i, c := range a.Criteria {
+		v.Criteria[i] = CriterionView{ID: c.ID, Rating: c.Rating, Met: c.Rating == domain.RatingGreen, Note: c.Note}
+	}
+	for i, c := range a.Conditions {
+		v.Conditions[i] = c.Text
+	}
+	return v
 }
 
 // outstanding lists who must still sign the version: the lead PCT first, then contributors in the

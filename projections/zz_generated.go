@@ -70,6 +70,15 @@ func snapVersion(e *snapEncoder, v *domain.Version) {
 	for i1 := range v.SignOffs {
 		snapSignOff(e, &v.SignOffs[i1])
 	}
+	e.time(v.SignedOffAt)
+	e.list(len(v.Declines), v.Declines == nil)
+	for i1 := range v.Declines {
+		snapDecline(e, &v.Declines[i1])
+	}
+	e.list(len(v.Excusals), v.Excusals == nil)
+	for i1 := range v.Excusals {
+		snapExcusal(e, &v.Excusals[i1])
+	}
 	e.bool(v.Assurance != nil)
 	if v.Assurance != nil {
 		snapAssurance(e, v.Assurance)
@@ -77,6 +86,10 @@ func snapVersion(e *snapEncoder, v *domain.Version) {
 	e.bool(v.Acknowledgement != nil)
 	if v.Acknowledgement != nil {
 		snapAcknowledgement(e, v.Acknowledgement)
+	}
+	e.bool(v.CfHNote != nil)
+	if v.CfHNote != nil {
+		snapCfHNote(e, v.CfHNote)
 	}
 }
 
@@ -104,6 +117,19 @@ func unsnapVersion(d *snapDecoder, v *domain.Version) {
 			unsnapSignOff(d, &v.SignOffs[i1])
 		}
 	}
+	v.SignedOffAt = d.time()
+	if n1, isNil := d.list(); !isNil {
+		v.Declines = make([]domain.Decline, n1)
+		for i1 := range v.Declines {
+			unsnapDecline(d, &v.Declines[i1])
+		}
+	}
+	if n1, isNil := d.list(); !isNil {
+		v.Excusals = make([]domain.Excusal, n1)
+		for i1 := range v.Excusals {
+			unsnapExcusal(d, &v.Excusals[i1])
+		}
+	}
 	if d.bool() {
 		v.Assurance = new(domain.Assurance)
 		unsnapAssurance(d, v.Assurance)
@@ -111,6 +137,10 @@ func unsnapVersion(d *snapDecoder, v *domain.Version) {
 	if d.bool() {
 		v.Acknowledgement = new(domain.Acknowledgement)
 		unsnapAcknowledgement(d, v.Acknowledgement)
+	}
+	if d.bool() {
+		v.CfHNote = new(domain.CfHNote)
+		unsnapCfHNote(d, v.CfHNote)
 	}
 }
 
@@ -154,6 +184,38 @@ func unsnapSignOff(d *snapDecoder, v *domain.SignOff) {
 	v.EventID = d.text()
 }
 
+func snapDecline(e *snapEncoder, v *domain.Decline) {
+	e.int(int64(v.Version))
+	e.text(v.ODSCode)
+	e.text(v.Reason)
+	e.time(v.RecordedAt)
+	e.text(v.EventID)
+}
+
+func unsnapDecline(d *snapDecoder, v *domain.Decline) {
+	v.Version = int(d.int())
+	v.ODSCode = d.text()
+	v.Reason = d.text()
+	v.RecordedAt = d.time()
+	v.EventID = d.text()
+}
+
+func snapExcusal(e *snapEncoder, v *domain.Excusal) {
+	e.int(int64(v.Version))
+	e.text(v.ODSCode)
+	e.text(v.Reason)
+	e.time(v.RecordedAt)
+	e.text(v.EventID)
+}
+
+func unsnapExcusal(d *snapDecoder, v *domain.Excusal) {
+	v.Version = int(d.int())
+	v.ODSCode = d.text()
+	v.Reason = d.text()
+	v.RecordedAt = d.time()
+	v.EventID = d.text()
+}
+
 func snapAssurance(e *snapEncoder, v *domain.Assurance) {
 	e.int(int64(v.Version))
 	e.text(v.SHACode)
@@ -164,7 +226,7 @@ func snapAssurance(e *snapEncoder, v *domain.Assurance) {
 	}
 	e.list(len(v.Conditions), v.Conditions == nil)
 	for i1 := range v.Conditions {
-		e.text(v.Conditions[i1])
+		snapConditionRecord(e, &v.Conditions[i1])
 	}
 	e.bool(v.ReflectedInPfITPlan)
 	e.text(v.PfIT)
@@ -183,9 +245,9 @@ func unsnapAssurance(d *snapDecoder, v *domain.Assurance) {
 		}
 	}
 	if n1, isNil := d.list(); !isNil {
-		v.Conditions = make([]string, n1)
+		v.Conditions = make([]domain.ConditionRecord, n1)
 		for i1 := range v.Conditions {
-			v.Conditions[i1] = d.text()
+			unsnapConditionRecord(d, &v.Conditions[i1])
 		}
 	}
 	v.ReflectedInPfITPlan = d.bool()
@@ -196,14 +258,60 @@ func unsnapAssurance(d *snapDecoder, v *domain.Assurance) {
 
 func snapCriterion(e *snapEncoder, v *domain.Criterion) {
 	e.text(v.ID)
-	e.bool(v.Met)
+	e.text(string(v.Rating))
 	e.text(v.Note)
 }
 
 func unsnapCriterion(d *snapDecoder, v *domain.Criterion) {
 	v.ID = d.text()
-	v.Met = d.bool()
+	v.Rating = domain.Rating(d.text())
 	v.Note = d.text()
+}
+
+func snapConditionRecord(e *snapEncoder, v *domain.ConditionRecord) {
+	e.text(v.ID)
+	e.text(v.Text)
+	e.text(v.Criterion)
+	e.date(v.Due)
+	e.text(string(v.State))
+	e.list(len(v.Evidence), v.Evidence == nil)
+	for i1 := range v.Evidence {
+		snapConditionEvidence(e, &v.Evidence[i1])
+	}
+	e.text(v.Note)
+	e.time(v.ClosedAt)
+	e.text(v.ClosedEventID)
+}
+
+func unsnapConditionRecord(d *snapDecoder, v *domain.ConditionRecord) {
+	v.ID = d.text()
+	v.Text = d.text()
+	v.Criterion = d.text()
+	v.Due = d.date()
+	v.State = domain.ConditionState(d.text())
+	if n1, isNil := d.list(); !isNil {
+		v.Evidence = make([]domain.ConditionEvidence, n1)
+		for i1 := range v.Evidence {
+			unsnapConditionEvidence(d, &v.Evidence[i1])
+		}
+	}
+	v.Note = d.text()
+	v.ClosedAt = d.time()
+	v.ClosedEventID = d.text()
+}
+
+func snapConditionEvidence(e *snapEncoder, v *domain.ConditionEvidence) {
+	e.text(v.Summary)
+	e.text(v.DocumentSHA256)
+	e.time(v.RecordedAt)
+	e.text(v.EventID)
+}
+
+func unsnapConditionEvidence(d *snapDecoder, v *domain.ConditionEvidence) {
+	v.Summary = d.text()
+	v.DocumentSHA256 = d.text()
+	v.RecordedAt = d.time()
+	v.EventID = d.text()
 }
 
 func snapAcknowledgement(e *snapEncoder, v *domain.Acknowledgement) {
@@ -218,6 +326,22 @@ func snapAcknowledgement(e *snapEncoder, v *domain.Acknowledgement) {
 func unsnapAcknowledgement(d *snapDecoder, v *domain.Acknowledgement) {
 	v.Version = int(d.int())
 	v.AssuranceEventID = d.text()
+	v.Note = d.text()
+	v.ODSCode = d.text()
+	v.RecordedAt = d.time()
+	v.EventID = d.text()
+}
+
+func snapCfHNote(e *snapEncoder, v *domain.CfHNote) {
+	e.int(int64(v.Version))
+	e.text(v.Note)
+	e.text(v.ODSCode)
+	e.time(v.RecordedAt)
+	e.text(v.EventID)
+}
+
+func unsnapCfHNote(d *snapDecoder, v *domain.CfHNote) {
+	v.Version = int(d.int())
 	v.Note = d.text()
 	v.ODSCode = d.text()
 	v.RecordedAt = d.time()

@@ -164,8 +164,25 @@ func check(ev eventstore.RecordedEvent, h *chainHead) string {
 		return fmt.Sprintf("hash mismatch: stored %s, recomputed %s (the event was altered after it was recorded)", meta.Hash, got)
 	}
 	// Decoded as a reader would: upcast from the event's schema_version, after the hash is checked.
-	if _, err := eventcodec.DecodeEnvelope(ev.Type, ev.Data, ev.Metadata); err != nil {
+	env, err := eventcodec.DecodeEnvelope(ev.Type, ev.Data, ev.Metadata)
+	if err != nil {
 		return "event does not decode: " + err.Error()
+	}
+	return misplaced(ev.Stream, env.Data)
+}
+
+// misplaced says why an intact event is in a stream it does not belong to, or "": each type has one
+// kind of stream (domain.Events), and a return's submission names its stream's SHA and round.
+// Written only by a ledger with a bug, or by someone able to recompute hashes; the projections
+// would refuse to fold it.
+func misplaced(stream string, data domain.EventData) string {
+	agg, id, _ := domain.ParseStream(stream)
+	spec, _ := domain.Spec(data.EventType())
+	if spec.Aggregate != agg {
+		return fmt.Sprintf("a %s event belongs in a %s stream, not a %s stream", spec.Type, spec.Aggregate, agg)
+	}
+	if d, ok := data.(domain.SHAReturnSubmitted); ok && domain.ReturnID(d.SHACode, d.Round) != id {
+		return fmt.Sprintf("the return is for %s's round %s but is in stream %s", d.SHACode, d.Round, stream)
 	}
 	return ""
 }

@@ -3,7 +3,9 @@ package verify_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/command"
+	"assurance-ledger/demo"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
@@ -116,7 +119,7 @@ func TestEveryKindOfTamperingIsNamed(t *testing.T) {
 		}), 4, "position 3"}, // the next event's prev_hash no longer matches: both are named
 		{"written by a newer ledger", edit(6, func(e *eventstore.RecordedEvent) {
 			// Intact as stored, hash and all: the finding is that this code cannot read it.
-			meta := bytes.Replace(e.Metadata, []byte(`"schema_version":1`), []byte(`"schema_version":2`), 1)
+			meta := bytes.Replace(e.Metadata, fmt.Appendf(nil, `"schema_version":%d`, eventcodec.SchemaVersion), fmt.Appendf(nil, `"schema_version":%d`, eventcodec.SchemaVersion+1), 1)
 			old := between(meta, `"hash":"`, `"`)
 			fresh, err := eventcodec.ChainHash(between(meta, `"prev_hash":"`, `"`), e.Type, e.Data, meta)
 			if err != nil {
@@ -181,4 +184,80 @@ func TestForeignStreamsAreSkipped(t *testing.T) {
 	assert.Equal(t, 3, rep.Foreign)
 	assert.Equal(t, 1, rep.Streams)
 	assert.Equal(t, uint64(10), rep.Head)
+}
+
+// demoLedger seeds the demo data set, which records every event type: two planning rounds, the
+// catalogue rated, conditions followed up, members accounted for, every SHA's returns.
+func demoLedger(t *testing.T) eventstore.Store {
+	t.Helper()
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = demo.Seed(context.Background(), s, demo.Options{})
+	require.NoError(t, err)
+	return s
+}
+
+// Every event type, the assurance process's included, is checked: chained, hashed, decoded
+// (AssuranceRecorded at schema version 2) and in its kind of stream.
+func TestEveryEventTypeIsVerified(t *testing.T) {
+	s := demoLedger(t)
+	all, err := s.ReadAll(context.Background(), 0, 0)
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	returnStreams := map[string]bool{}
+	for _, ev := range all {
+		seen[ev.Type] = true
+		if agg, _, _ := domain.ParseStream(ev.Stream); agg == domain.AggregateReturn {
+			returnStreams[ev.Stream] = true
+		}
+	}
+	for _, typ := range domain.EventTypes {
+		assert.True(t, seen[typ], "the demo records no %s", typ)
+	}
+	rep, err := verify.Chains(context.Background(), s)
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), "%v", rep.Findings)
+	assert.Equal(t, len(all), rep.Events)
+	assert.NotEmpty(t, returnStreams)
+
+	// Tampering with one of the new events is found like any other.
+	i := slices.IndexFunc(all, func(ev eventstore.RecordedEvent) bool { return ev.Type == domain.TypeConditionDischarged })
+	require.GreaterOrEqual(t, i, 0)
+	rep, err = verify.Chains(context.Background(), tampered{Store: s, change: func(evs []eventstore.RecordedEvent) []eventstore.RecordedEvent {
+		ev := evs[i]
+		ev.Data = bytes.Replace(bytes.Clone(ev.Data), []byte(`"note":"`), []byte(`"note":"Not `), 1)
+		evs[i] = ev
+		return evs
+	}})
+	require.NoError(t, err)
+	require.Len(t, rep.Findings, 1)
+	assert.Equal(t, all[i].Position, rep.Findings[0].Position)
+	assert.Contains(t, rep.Findings[0].Reason, "hash mismatch")
+}
+
+// An intact event copied into a stream of the wrong kind, or into another SHA's return stream, is
+// named: the stream's name is not in the hash, so only its kind and the event's own fields tell.
+func TestMisplacedEventsAreNamed(t *testing.T) {
+	s := demoLedger(t)
+	all, err := s.ReadAll(context.Background(), 0, 0)
+	require.NoError(t, err)
+	i := slices.IndexFunc(all, func(ev eventstore.RecordedEvent) bool {
+		return ev.Type == domain.TypeSHAReturnSubmitted && ev.Revision == 0
+	})
+	require.GreaterOrEqual(t, i, 0)
+	for _, c := range []struct{ stream, reason string }{
+		{"plan-copied", "a SHAReturnSubmitted event belongs in a sha_return stream, not a plan stream"},
+		{"sha-return-Q99-2009-10", "but is in stream sha-return-Q99-2009-10"},
+	} {
+		rep, err := verify.Chains(context.Background(), tampered{Store: s, change: func(evs []eventstore.RecordedEvent) []eventstore.RecordedEvent {
+			copied := evs[i]
+			copied.Stream, copied.Position = c.stream, evs[len(evs)-1].Position+1
+			return append(evs, copied)
+		}})
+		require.NoError(t, err)
+		require.Len(t, rep.Findings, 1, c.stream)
+		assert.Equal(t, c.stream, rep.Findings[0].Stream)
+		assert.Contains(t, rep.Findings[0].Reason, c.reason)
+	}
 }

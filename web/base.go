@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/projections"
 )
 
 // base is what the layout needs on every page.
@@ -55,9 +56,28 @@ var statusLabels = map[domain.Status]string{
 	domain.StatusAcknowledged: "Acknowledged", domain.StatusWithdrawn: "Withdrawn",
 }
 
+// actionLabels name what a plan or an SHA waits for (projections.Outstanding) and the round's
+// milestones (domain.Milestones).
 var actionLabels = map[string]string{
 	"plan_submission": "Plan submission", "sro_signoff": "SRO sign-off", "sha_assurance": "SHA assurance",
-	"revision": "Revision", "cfh_acknowledgement": "CfH acknowledgement",
+	"revision": "Revision", "cfh_acknowledgement": "CfH acknowledgement", "member_response": "Contribution or decline",
+	"cfh_note": "CfH acknowledgement or note", "condition_evidence": "Evidence for a condition",
+	"condition_review": "Review of a condition's evidence", "sha_return": "SHA return to CfH",
+	"cfh_return_acknowledgement": "CfH acknowledgement of the return",
+}
+
+// milestoneStatusLabels say how a plan stands against a deadline (projections.MilestoneView).
+var milestoneStatusLabels = map[string]string{
+	projections.MilestoneMet: "Met", projections.MilestoneLate: "Late", projections.MilestoneOverdue: "Overdue",
+	projections.MilestonePending: "Not yet due", projections.MilestoneNoDeadline: "No deadline", projections.MilestoneWithdrawn: "Withdrawn",
+}
+
+// dateLabel is a calendar date as the pages write it; "–" for none.
+func dateLabel(d domain.Date) string {
+	if d.IsZero() {
+		return "–"
+	}
+	return d.Time().Format("2 Jan 2006")
 }
 
 func roleLabel(r domain.Role) string { return strings.ReplaceAll(string(r), "_", " ") }
@@ -71,8 +91,11 @@ var funcs = template.FuncMap{
 		}
 		return a
 	},
-	"role": roleLabel,
-	"fy":   func(y int) string { return fmt.Sprintf("%d/%02d", y, (y+1)%100) },
+	"role":            roleLabel,
+	"date":            dateLabel,
+	"milestoneStatus": func(s string) string { return milestoneStatusLabels[s] },
+	"capital":         func(s string) string { return strings.ToUpper(s[:min(1, len(s))]) + s[min(1, len(s)):] },
+	"fy":              func(y int) string { return fmt.Sprintf("%d/%02d", y, (y+1)%100) },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

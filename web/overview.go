@@ -21,7 +21,8 @@ func (d *dashboard) overview(c echo.Context) error {
 	if err != nil {
 		return d.errorPage(c, http.StatusBadRequest, "Cannot read “as of”", err.Error())
 	}
-	f := projections.ReportFilter{Round: p.Round, AsOf: p.Position}
+	// Lateness as of a time typed is measured on that time's day, as the API's as_of does.
+	f := projections.ReportFilter{Round: p.Round, AsOf: p.Position, At: p.At}
 	var rep projections.Report
 	if p.AsOf && p.Position == 0 {
 		// Before the first event: an empty ledger, as the API answers, not "now".

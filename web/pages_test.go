@@ -46,6 +46,14 @@ func TestPagesAsOf(t *testing.T) {
 		{"plan before it was submitted", "/plans/" + plan + "?as_of=2009-04-01T09:00", 404, []string{"No such plan"}},
 		{"not a plan id", "/plans/nope", 404, []string{"is not a plan id"}},
 		{"sro as of", "/organisations/5K5/sro?as_of=2009-12-01T00:00", 200, []string{`id="bundle"`, "as it stood on 2009-12-01"}},
+		{"criteria now", "/criteria?round=2009-10", 200, []string{`id="heatmap"`, `data-criterion="information_governance"`, `<option value="2009-10" selected>`}},
+		{"criteria as of", "/criteria?round=2010-11&as_of=2010-07-01T00:00", 200, []string{"as it stood on 2010-07-01", `id="heatmap"`}},
+		{"criteria before the ledger began", "/criteria?as_of=2001-01-01T00:00", 200, []string{"No criterion had been rated by then"}},
+		{"returns now", "/returns?round=2009-10", 200, []string{`id="cfh-returns"`, `data-round="2009-10"`}},
+		{"returns as of", "/returns?round=2009-10&as_of=2009-12-01T00:00", 200, []string{`id="cfh-returns"`, "not yet", "overdue counted on 1 Dec 2009"}},
+		{"returns before the ledger began", "/returns?as_of=2001-01-01T00:00", 200, []string{"No round had been published by then"}},
+		{"plan with deadlines", "/plans/" + plan, 200, []string{`id="milestones"`, `id="members"`, `id="ratings"`}},
+		{"sha with returns", "/shas/Q36?round=2009-10", 200, []string{`id="sha-returns"`, `id="overdue"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := get(t, srv, tc.path, tok)

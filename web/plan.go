@@ -82,7 +82,7 @@ func (d *dashboard) plan(c echo.Context) error {
 			return refused
 		}
 		defer release()
-		st, found, err = d.Projections.PlanAsOf(ctx, id, p.Position)
+		st, found, err = d.Projections.PlanAsOfAt(ctx, id, p.Position, p.At)
 	} else {
 		st, found, err = d.Projections.Plan(ctx, id)
 	}

@@ -17,6 +17,8 @@ type shaPage struct {
 	Waiting  []waiting
 	Rows     []lhcRow
 	Statuses []domain.Status
+	// LHCNames name the LHCs of the overdue actions.
+	LHCNames map[string]string
 }
 
 // lhcRow is one line of the LHC table, worked out here rather than in the template: an SHA can have
@@ -27,6 +29,9 @@ type lhcRow struct {
 	PlanID, Plan string
 	StatusLabel  string
 	Waiting      []string
+	// Unaccounted are the LHC's members that have neither contributed to the plan's current
+	// version, declined nor been excused.
+	Unaccounted []string
 }
 
 func lhcRows(st projections.SHAStatus) []lhcRow {
@@ -35,6 +40,12 @@ func lhcRows(st projections.SHAStatus) []lhcRow {
 		out := make([]string, len(os))
 		for i, o := range os {
 			out[i] = actionLabels[o.Action] + " from " + o.Name + " (" + o.From + ")"
+			if o.ConditionID != "" {
+				out[i] += ", condition " + o.ConditionID
+			}
+			if o.DaysOverdue > 0 {
+				out[i] += ", " + strconv.Itoa(o.DaysOverdue) + " days overdue"
+			}
 		}
 		return out
 	}
@@ -44,7 +55,8 @@ func lhcRows(st projections.SHAStatus) []lhcRow {
 			continue
 		}
 		for i, p := range l.Plans {
-			r := lhcRow{PlanID: p.PlanID, Plan: p.Round + ", version " + strconv.Itoa(p.Version), StatusLabel: statusLabels[p.Status], Waiting: waits(p.Outstanding)}
+			r := lhcRow{PlanID: p.PlanID, Plan: p.Round + ", version " + strconv.Itoa(p.Version), StatusLabel: statusLabels[p.Status],
+				Waiting: waits(p.Outstanding), Unaccounted: p.MembersUnaccounted}
 			if i == 0 {
 				r.LHC, r.LeadPCT, r.Span = l.Name, l.LeadPCT, len(l.Plans)
 			}
@@ -62,6 +74,8 @@ type waiting struct {
 
 type waitingItem struct {
 	Action, PlanID, LHC string
+	ConditionID         string
+	DaysOverdue         int
 }
 
 func (d *dashboard) sha(c echo.Context) error {
@@ -80,7 +94,7 @@ func (d *dashboard) sha(c echo.Context) error {
 			return refused
 		}
 		defer release()
-		st, found, err = d.Projections.SHAStatusAsOf(c.Request().Context(), code, p.Round, p.Position)
+		st, found, err = d.Projections.SHAStatusAsOfAt(c.Request().Context(), code, p.Round, p.Position, p.At)
 		if err != nil {
 			return err
 		}
@@ -93,10 +107,14 @@ func (d *dashboard) sha(c echo.Context) error {
 	page := shaPage{base: d.base(c, st.Name, p), Status: st, Statuses: domain.Statuses, Counts: projections.SHARow{SHACode: code, Name: st.Name}}
 	page.Rounds = d.Projections.Rounds()
 	if !p.AsOf || p.Position > 0 {
-		rep := d.Projections.Report(projections.ReportFilter{SHA: code, Round: p.Round, AsOf: p.Position})
+		rep := d.Projections.Report(projections.ReportFilter{SHA: code, Round: p.Round, AsOf: p.Position, At: p.At})
 		if len(rep.BySHA) == 1 {
 			page.Counts = rep.BySHA[0]
 		}
+	}
+	page.LHCNames = map[string]string{}
+	for _, l := range st.LHCs {
+		page.LHCNames[l.LHCID] = l.Name
 	}
 	page.Waiting = waitingByOrganisation(st)
 	page.Rows = lhcRows(st)
@@ -119,11 +137,11 @@ func waitingByOrganisation(st projections.SHAStatus) []waiting {
 	}
 	for _, l := range st.LHCs {
 		for _, o := range l.Outstanding {
-			add(o, waitingItem{Action: o.Action, LHC: l.Name})
+			add(o, waitingItem{Action: o.Action, LHC: l.Name, DaysOverdue: o.DaysOverdue})
 		}
 		for _, pl := range l.Plans {
 			for _, o := range pl.Outstanding {
-				add(o, waitingItem{Action: o.Action, PlanID: pl.PlanID, LHC: l.Name})
+				add(o, waitingItem{Action: o.Action, PlanID: pl.PlanID, LHC: l.Name, ConditionID: o.ConditionID, DaysOverdue: o.DaysOverdue})
 			}
 		}
 	}

@@ -59,7 +59,7 @@ type dashboard struct {
 }
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"overview", "sha", "plan", "sro", "login", "error"}
+var pageNames = []string{"overview", "sha", "plan", "sro", "criteria", "returns", "login", "error"}
 
 // Mount adds the dashboard's routes to the API's Echo instance, so that one binary and one port
 // serve both, with the API's middleware (request ids, access log, metrics, recovery) in front.
@@ -87,6 +87,8 @@ func Mount(e *echo.Echo, cfg Config) {
 	// unknown path, and the API's 404s must stay problem+json.
 	signedIn := []echo.MiddlewareFunc{pagePolicy, d.signedIn}
 	get("/", d.overview, signedIn...)
+	get("/criteria", d.criteria, signedIn...)
+	get("/returns", d.returns, signedIn...)
 	get("/shas/:code", d.sha, signedIn...)
 	get("/plans/:id", d.plan, signedIn...)
 	get("/organisations/:ods/sro", d.sro, signedIn...)

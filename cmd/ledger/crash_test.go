@@ -280,6 +280,15 @@ func (w *crashWorld) seed(ctx context.Context) {
 		require.True(w.t, ok)
 	}
 	reg(map[string]any{"ods_code": "Q36", "name": "NHS London", "kind": "sha"})
+	// Plans are submitted to a published round.
+	_, ok := w.send(ctx, w.op(crashAdmin, http.MethodPost, "/v1/rounds", map[string]any{
+		"round": "2009-10", "title": "Informatics Planning 2009/10", "guidance_ref": "IP 2009/10", "published_on": "2009-01-16",
+		"first_financial_year": 2009, "min_years": 3,
+		"milestones": []map[string]string{{"id": "plan_submission", "due": "2009-07-31"}, {"id": "sro_signoff", "due": "2009-09-30"},
+			{"id": "sha_assurance", "due": "2009-11-30"}, {"id": "sha_return", "due": "2009-12-18"}, {"id": "cfh_acknowledgement", "due": "2010-02-26"}},
+		"criteria": []map[string]string{{"id": "c5", "title": "Clinical 5"}},
+	}))
+	require.True(w.t, ok)
 	for i := range crashClients {
 		reg(map[string]any{"ods_code": crashPCT(i), "name": fmt.Sprintf("Crash Test PCT %d", i), "kind": "pct", "sha_code": "Q36"})
 		reg(map[string]any{"ods_code": crashProvider(i), "name": fmt.Sprintf("Crash Test Trust %d", i), "kind": "provider", "sha_code": "Q36"})

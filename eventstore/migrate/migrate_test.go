@@ -57,6 +57,18 @@ func writeLedger(t *testing.T, s eventstore.Store) int {
 	require.NoError(t, json.Unmarshal(raw, &content))
 
 	reg(domain.RegisterOrganisation{ODSCode: "Q36", Name: "NHS London", Kind: domain.KindSHA})
+	date := func(y int, m time.Month, d int) domain.Date {
+		v, err := domain.NewDate(y, m, d)
+		require.NoError(t, err)
+		return v
+	}
+	// Plans are submitted to a published round.
+	reg(domain.PublishRound{Round: "2009-10", Title: "Informatics Planning 2009/10", GuidanceRef: "Gateway 11278",
+		PublishedOn: date(2009, 1, 15), FirstFinancialYear: 2009, MinYears: 3,
+		Milestones: []domain.Milestone{{ID: domain.MilestonePlanSubmission, Due: date(2009, 7, 31)}, {ID: domain.MilestoneSROSignOff, Due: date(2009, 9, 30)},
+			{ID: domain.MilestoneSHAAssurance, Due: date(2009, 11, 30)}, {ID: domain.MilestoneSHAReturn, Due: date(2009, 12, 18)},
+			{ID: domain.MilestoneCfHAcknowledgement, Due: date(2010, 1, 29)}},
+		Criteria: []domain.CatalogueCriterion{{ID: "c1", Title: "Clinical 5 timetabled"}}})
 	reg(domain.RegisterOrganisation{ODSCode: "RJ1", Name: "Guy's and St Thomas'", Kind: domain.KindProvider, SHACode: "Q36"})
 	pcts := []string{"5K5", "5K7", "5A9", "5C2"}
 	plans := make([]string, len(pcts))

@@ -65,9 +65,9 @@ func TestRunReportsEveryFigure(t *testing.T) {
 
 func TestDataDirRefusesAnExistingLedger(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Run(t.Context(), Config{Dir: dir, Events: 300, Writers: 2, GetDuration: 50 * time.Millisecond, HTTPDuration: 50 * time.Millisecond, GetRate: 50})
+	_, err := Run(t.Context(), Config{Dir: dir, Events: 500, Writers: 2, GetDuration: 50 * time.Millisecond, HTTPDuration: 50 * time.Millisecond, GetRate: 50})
 	require.NoError(t, err)
-	_, err = Run(t.Context(), Config{Dir: dir, Events: 300})
+	_, err = Run(t.Context(), Config{Dir: dir, Events: 500})
 	require.ErrorContains(t, err, "already holds a ledger")
 }
 

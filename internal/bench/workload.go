@@ -53,11 +53,34 @@ func newWorkload(seed int64, events, plans int) (*workload, error) {
 		}
 	}
 	w := &workload{d: d, registry: d.RegistrySteps(), maxPlans: len(d.LHCs) * rounds, start: time.Now().UTC()}
+	// Plans are submitted to published rounds: the demo publishes its own two; the others are
+	// published after its registry, with the demo's catalogue and a timetable like its own.
+	published := map[string]bool{}
+	for _, s := range w.registry {
+		if r, ok := s.Cmd.(domain.PublishRound); ok {
+			published[r.Round] = true
+		}
+	}
+	last := w.registry[len(w.registry)-1].At
+	for k := range rounds {
+		round := roundName(firstRoundYear + k)
+		if published[round] {
+			continue
+		}
+		cmd, err := demo.PublishRound(round)
+		if err != nil {
+			return nil, err
+		}
+		last = last.Add(time.Minute)
+		w.registry = append(w.registry, demo.Step{At: last, Actor: d.Admin, Cmd: cmd})
+	}
 	for _, p := range d.Plans {
 		w.paths = append(w.paths, p.Path)
 	}
 	return w, nil
 }
+
+func roundName(year int) string { return fmt.Sprintf("%d-%02d", year, (year+1)%100) }
 
 func eventsPerPlan(d *demo.Dataset) (float64, error) {
 	n := 0
@@ -80,8 +103,9 @@ func eventsPerPlan(d *demo.Dataset) (float64, error) {
 func (w *workload) plan(k int) ([]demo.Step, error) {
 	lhc := w.d.LHCs[k%len(w.d.LHCs)]
 	year := firstRoundYear + (9+k/len(w.d.LHCs))%rounds // 2009-10 first, as in the demo
-	spec := demo.PlanSpec{LHC: lhc.ID, Round: fmt.Sprintf("%d-%02d", year, (year+1)%100),
-		Period: domain.Period{FirstYear: year, LastYear: year + 2}, Path: w.paths[k%len(w.paths)], Start: w.start}
+	// The handler's clock is the real one, so no condition can be let lapse: it never falls due.
+	spec := demo.PlanSpec{LHC: lhc.ID, Round: roundName(year),
+		Period: domain.Period{FirstYear: year, LastYear: year + 2}, Path: w.paths[k%len(w.paths)], Start: w.start, NoLapse: true}
 	steps, err := w.d.PlanSteps(spec)
 	if err != nil {
 		spec.Path = demo.Path{Status: domain.StatusAcknowledged}

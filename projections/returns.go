@@ -1,0 +1,184 @@
+package projections
+
+import (
+	"time"
+
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+)
+
+// The SHAs' returns to CfH: each SHA's, and CfH's report over them.
+
+// SHAReturns is an SHA's returns for each round covered.
+type SHAReturns struct {
+	SHACode    string            `json:"sha_code"`
+	Name       string            `json:"name"`
+	Rounds     []SHARoundReturns `json:"rounds"`
+	LatenessOn domain.Date       `json:"lateness_on"`
+}
+
+// SHARoundReturns is an SHA's returns for one round: how they stand, and every return, oldest
+// first, the last in force.
+type SHARoundReturns struct {
+	Status  ReturnStatus `json:"status"`
+	Returns []ReturnView `json:"returns"`
+}
+
+// ReturnView is one return as recorded, and whether a later one supersedes it.
+type ReturnView struct {
+	domain.ReturnRecord
+	Superseded bool `json:"superseded"`
+}
+
+// SHAReturns returns SHA code's returns for round, or for every published round if round is "".
+// false: no such SHA.
+func (p *Projector) SHAReturns(code, round string) (SHAReturns, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return shaReturns(p.registry, p.returns, code, round, p.today())
+}
+
+// SHAReturnsAsOf is SHAReturns as the ledger stood once the event at pos had been recorded, lateness
+// measured on the day of at (zero: of that event).
+func (p *Projector) SHAReturnsAsOf(code, round string, pos eventstore.Position, at time.Time) (SHAReturns, bool, error) {
+	reg, err := p.registryAt(pos)
+	if err != nil {
+		return SHAReturns{}, false, err
+	}
+	returns, err := p.returnsAt(pos)
+	if err != nil {
+		return SHAReturns{}, false, err
+	}
+	r, ok := shaReturns(reg, returns, code, round, p.dayOf(pos, at))
+	return r, ok, nil
+}
+
+// dayOf is the day of at, or, if at is zero, of the event at pos.
+func (p *Projector) dayOf(pos eventstore.Position, at time.Time) domain.Date {
+	if at.IsZero() {
+		p.mu.RLock()
+		at, _ = p.timeline.timeAt(pos)
+		p.mu.RUnlock()
+	}
+	return domain.DateOf(at.UTC())
+}
+
+func shaReturns(reg *domain.Registry, returns map[string]*domain.SHAReturn, code, round string, on domain.Date) (SHAReturns, bool) {
+	sha, ok := reg.Organisation(code)
+	if !ok || sha.Kind != domain.KindSHA {
+		return SHAReturns{}, false
+	}
+	out := SHAReturns{SHACode: code, Name: sha.Name, Rounds: []SHARoundReturns{}, LatenessOn: on}
+	for _, rd := range reg.Rounds() {
+		if round != "" && rd.Round != round {
+			continue
+		}
+		r := returns[domain.ReturnID(code, rd.Round)]
+		rr := SHARoundReturns{Status: returnStatus(r, rd, on), Returns: []ReturnView{}}
+		if r != nil {
+			all := r.Returns()
+			for i, x := range all {
+				rr.Returns = append(rr.Returns, ReturnView{ReturnRecord: x, Superseded: i < len(all)-1})
+			}
+		}
+		out.Rounds = append(out.Rounds, rr)
+	}
+	return out, true
+}
+
+// CfHReturnsFilter selects what the report on the SHAs' returns covers: a round ("" every
+// published one), as of a position (0: now), lateness measured on the day of At (zero: today, or
+// of the event at AsOf).
+type CfHReturnsFilter struct {
+	Round string
+	AsOf  eventstore.Position
+	At    time.Time
+}
+
+// CfHReturnsReport is CfH's view of the SHAs' returns: for each SHA and round, whether the return
+// is in, on time, acknowledged, and what it accounts for.
+type CfHReturnsReport struct {
+	Round        string         `json:"round"` // "all" when not filtered
+	AsOf         time.Time      `json:"as_of"`
+	AsOfPosition uint64         `json:"as_of_position"`
+	LatenessOn   domain.Date    `json:"lateness_on"`
+	Rows         []CfHReturnRow `json:"returns"`
+}
+
+// CfHReturnRow is one SHA's return for one round.
+type CfHReturnRow struct {
+	SHACode string `json:"sha_code"`
+	Name    string `json:"name"`
+	Round   string `json:"round"`
+	PfIT    string `json:"pfit"` // the SHA's programme for IT, if assigned
+	ReturnStatus
+	// LHCs counts the SHA's LHCs; LHCsCovered those the return in force accounts for by an
+	// assured plan, Exceptions those it accounts for by an exception.
+	LHCs        int `json:"lhcs"`
+	LHCsCovered int `json:"lhcs_covered"`
+	Exceptions  int `json:"exceptions"`
+}
+
+// CfHReturns is the report on the SHAs' returns.
+func (p *Projector) CfHReturns(f CfHReturnsFilter) (CfHReturnsReport, error) {
+	p.mu.RLock()
+	pos := f.AsOf
+	current := pos == 0 || pos >= p.appliedPos
+	if current {
+		pos = p.appliedPos
+	}
+	asOf, _ := p.timeline.timeAt(pos)
+	p.mu.RUnlock()
+	rep := CfHReturnsReport{Round: f.Round, AsOf: asOf, AsOfPosition: pos, Rows: []CfHReturnRow{}}
+	if rep.Round == "" {
+		rep.Round = "all"
+	}
+	at := f.At
+	if at.IsZero() {
+		at = asOf
+		if current {
+			at = p.now()
+		}
+	}
+	rep.LatenessOn = domain.DateOf(at.UTC())
+	var (
+		reg     *domain.Registry
+		returns map[string]*domain.SHAReturn
+		err     error
+	)
+	if current {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+		reg, returns = p.registry, p.returns
+	} else {
+		if reg, err = p.registryAt(pos); err != nil {
+			return CfHReturnsReport{}, err
+		}
+		if returns, err = p.returnsAt(pos); err != nil {
+			return CfHReturnsReport{}, err
+		}
+	}
+	lhcs := reg.LHCsPerSHA()
+	for _, rd := range reg.Rounds() {
+		if f.Round != "" && rd.Round != f.Round {
+			continue
+		}
+		for _, o := range reg.Organisations() {
+			if o.Kind != domain.KindSHA {
+				continue
+			}
+			r := returns[domain.ReturnID(o.ODSCode, rd.Round)]
+			row := CfHReturnRow{SHACode: o.ODSCode, Name: o.Name, Round: rd.Round, ReturnStatus: returnStatus(r, rd, rep.LatenessOn), LHCs: lhcs[o.ODSCode]}
+			if pf, ok := reg.PfITOf(o.ODSCode); ok {
+				row.PfIT = pf.PfITID
+			}
+			if r != nil {
+				if latest, ok := r.Latest(); ok {
+					row.LHCsCovered, row.Exceptions = len(latest.Plans), len(latest.Exceptions)
+				}
+			}
+			rep.Rows = append(rep.Rows, row)
+		}
+	}
+	return rep, nil
+}
