@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,8 +93,10 @@ func (c *client) do(method, path, token string, body []byte, want int) error {
 }
 
 // measurePosts has conns clients each POST contributions to a plan of its own (one still open to
-// contributions) for d, as fast as
-// the server answers, and returns the rate of 201s.
+// contributions) for d, as fast as the server answers, and returns the rate of 201s. A provider
+// may make only so many contributions to one version (domain.MaxContributionsPerOrgVersion): a client
+// whose target says so (422 too_many_contributions) moves on to the next target nobody else holds,
+// and stops when there is none.
 func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d time.Duration, conns int) (float64, error) {
 	type target struct{ path, token string }
 	var targets []target
@@ -102,9 +105,6 @@ func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d
 		lhcs[l.ID] = l
 	}
 	for _, id := range plans {
-		if len(targets) == conns {
-			break
-		}
 		st, ok, err := proj.Plan(context.Background(), id)
 		if err != nil {
 			return 0, err
@@ -119,7 +119,6 @@ func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d
 					return 0, err
 				}
 				targets = append(targets, target{"/v1/plans/" + id + "/contributions", tok})
-				break
 			}
 		}
 	}
@@ -129,15 +128,27 @@ func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d
 	body := []byte(`{"section":"infrastructure","summary":"N3 connection upgrades and smartcard Registration Authority capacity at the trust."}`)
 	var ok atomic.Int64
 	var failed atomic.Pointer[error] // the first failure; errors of any type
+	var next atomic.Int64            // the next target no client has taken
+	next.Store(int64(min(conns, len(targets))))
 	deadline := time.Now().Add(d)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for _, t := range targets {
+	for i := range min(conns, len(targets)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			t := targets[i]
 			for time.Now().Before(deadline) {
-				if err := s.do(http.MethodPost, t.path, t.token, body, http.StatusCreated); err != nil {
+				err := s.do(http.MethodPost, t.path, t.token, body, http.StatusCreated)
+				if err != nil && strings.Contains(err.Error(), "too_many_contributions") {
+					n := next.Add(1) - 1
+					if n >= int64(len(targets)) {
+						return
+					}
+					t = targets[n]
+					continue
+				}
+				if err != nil {
 					failed.CompareAndSwap(nil, &err)
 					return
 				}
