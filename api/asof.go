@@ -3,8 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +19,8 @@ import (
 
 // asOf reads ?as_of=, an RFC 3339 time or a global position, as a position. ok is false when the
 // parameter is absent. A time before the first event gives position 0 with ok true: nothing existed.
+// A position past what the projections have applied answers as of that: the present, which is
+// the position the answer names.
 func (s *server) asOf(c echo.Context) (pos eventstore.Position, ok bool, err error) {
 	pos, _, ok, err = s.asOfWhen(c)
 	return pos, ok, err
@@ -28,22 +28,18 @@ func (s *server) asOf(c echo.Context) (pos eventstore.Position, ok bool, err err
 
 // asOfWhen is asOf, with the time asked for when as_of is a time (nil when it is a position).
 func (s *server) asOfWhen(c echo.Context) (pos eventstore.Position, at *time.Time, ok bool, err error) {
-	raw := strings.TrimSpace(c.QueryParam("as_of"))
-	if raw == "" {
+	if _, given := c.QueryParams()["as_of"]; !given {
 		return 0, nil, false, nil
 	}
-	if n, err := strconv.ParseUint(raw, 10, 64); err == nil {
-		if n == 0 {
-			return 0, nil, false, badRequest("as_of position must be at least 1", field("as_of", "positions start at 1"))
-		}
-		return n, nil, true, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, raw)
+	v, err := projections.ParseAsOf(c.QueryParam("as_of"))
 	if err != nil {
-		return 0, nil, false, badRequest("as_of must be an RFC 3339 time (2010-03-31T23:59:59Z) or a log position", field("as_of", "must be an RFC 3339 time or a position"))
+		return 0, nil, false, badRequest(err.Error(), field("as_of", "must be a position (1 to 9223372036854775807) or an RFC 3339 time"))
 	}
-	p, _ := s.Projections.PositionAt(t)
-	t = t.UTC()
+	if !v.IsTime {
+		return min(v.Position, s.Projections.Applied()), nil, true, nil
+	}
+	p, _ := s.Projections.PositionAt(v.Time)
+	t := v.Time
 	return p, &t, true, nil
 }
 

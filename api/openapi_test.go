@@ -200,7 +200,7 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 
 			// /v1 is authenticated (the default security); the operational routes are open.
 			sec, overridden := o.op["security"]
-			if strings.HasPrefix(o.path, "/v1/") {
+			if strings.HasPrefix(o.path, "/v1/") && o.method != http.MethodOptions { // OPTIONS needs no token
 				assert.False(t, overridden, "a /v1 operation must keep the bearer security requirement")
 				assert.Contains(t, o.op["responses"], "401")
 			} else {
@@ -208,10 +208,12 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 				assert.Equal(t, []any{}, sec)
 			}
 
-			// Every error response is problem+json: a Problem whose status is the response's.
+			// Every error response is problem+json: a Problem whose status is the response's. But
+			// 417, which net/http answers itself, before any handler, with no body.
 			responses := o.op["responses"].(map[string]any)
+			assert.Contains(t, responses, "417", "an Expect the server cannot meet")
 			for code, r := range responses {
-				if code[0] == '4' || code[0] == '5' {
+				if (code[0] == '4' || code[0] == '5') && code != "417" {
 					content := resolved(t, doc, r)["content"].(map[string]any)
 					require.Contains(t, content, ProblemContentType, "response %s", code)
 					schema := resolved(t, doc, content[ProblemContentType].(map[string]any)["schema"])
@@ -244,6 +246,9 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 				for _, code := range []string{"400", "401", "403", "409", "413", "415", "422", "503"} {
 					assert.Contains(t, responses, code)
 				}
+			} else if o.method == http.MethodOptions {
+				assert.Contains(t, resolved(t, doc, responses["204"])["headers"], "Allow")
+				assert.Contains(t, resolved(t, doc, responses["405"])["headers"], "Allow", "the 405 a method the path does not take gets")
 			} else {
 				assert.Contains(t, responses, "200")
 				assert.NotContains(t, ps, "header:Idempotency-Key")
@@ -293,7 +298,7 @@ func TestOpenAPIMinPosition(t *testing.T) {
 		"GET /v1/ledger/proofs/consistency":          {"from", "to"},
 	}
 	for _, o := range operations(t, doc) {
-		key := o.method + " " + o.path
+		key := strings.Replace(o.method, http.MethodHead, http.MethodGet, 1) + " " + o.path // HEAD is GET without the body
 		ps := params(t, doc, o.op)
 		assert.Equal(t, awaiting[key], ps["query:min_position"] != nil, "%s: min_position documented iff the handler awaits the projections", key)
 		if want, ok := queryParams[key]; ok {
@@ -570,12 +575,12 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		})
 	}
 
-	// Every event type has a data schema in EventData's oneOf.
-	var oneOf []string
-	for _, r := range asSlice(resolved(t, doc, schemaRef("EventData"))["oneOf"]) {
-		oneOf = append(oneOf, strings.TrimSuffix(strings.TrimPrefix(r.(map[string]any)["$ref"].(string), "#/components/schemas/"), "Data"))
+	// Every event type has a data schema in EventData's anyOf.
+	var shapes []string
+	for _, r := range asSlice(resolved(t, doc, schemaRef("EventData"))["anyOf"]) {
+		shapes = append(shapes, strings.TrimSuffix(strings.TrimPrefix(r.(map[string]any)["$ref"].(string), "#/components/schemas/"), "Data"))
 	}
-	assert.ElementsMatch(t, domain.EventTypes, oneOf)
+	assert.ElementsMatch(t, domain.EventTypes, shapes)
 }
 
 func TestOpenAPIEnumsMatchDomain(t *testing.T) {
@@ -754,11 +759,31 @@ func TestOpenAPIDocumentsWhoMayCall(t *testing.T) {
 	}
 	var v1 int
 	for route := range byRoute {
-		if strings.Contains(route, " /v1/") {
+		// HEAD is GET without the body (TestOpenAPIHeadMirrorsGet); OPTIONS needs no token.
+		if strings.Contains(route, " /v1/") && !strings.HasPrefix(route, http.MethodHead+" ") && !strings.HasPrefix(route, http.MethodOptions+" ") {
 			v1++
 		}
 	}
 	assert.Equal(t, v1, covered, "every /v1 operation is in accessTable")
+}
+
+// Every GET operation has a HEAD operation that mirrors it, as RFC 9110 has every server that
+// answers GET answer HEAD: the same parameters, security, and responses; and every HEAD has its GET.
+func TestOpenAPIHeadMirrorsGet(t *testing.T) {
+	doc := openAPIDoc(t)
+	for path, item := range doc["paths"].(map[string]any) {
+		get, hasGet := item.(map[string]any)["get"].(map[string]any)
+		head, hasHead := item.(map[string]any)["head"].(map[string]any)
+		require.Equal(t, hasGet, hasHead, "%s: GET and HEAD go together", path)
+		assert.Contains(t, item, "options", "%s: every path declares OPTIONS", path)
+		if !hasGet {
+			continue
+		}
+		assert.Equal(t, get["parameters"], head["parameters"], "%s: parameters", path)
+		assert.Equal(t, get["security"], head["security"], "%s: security", path)
+		assert.Equal(t, get["responses"], head["responses"], "%s: responses", path)
+		assert.Equal(t, "head"+strings.ToUpper(get["operationId"].(string)[:1])+get["operationId"].(string)[1:], head["operationId"], path)
+	}
 }
 
 // The required members of each request body are exactly those decodeBody insists on: an empty
