@@ -257,6 +257,9 @@ func checkActor(a domain.Actor) error {
 	return nil
 }
 
+// SecretFile is the secret's file under a data directory when SecretEnv is unset.
+const SecretFile = "jwt-secret"
+
 // LoadSecret returns the signing secret: LEDGER_JWT_SECRET when set, else the one kept in
 // <dataDir>/jwt-secret, generating it (256 random bits, mode 0600) on first use.
 func LoadSecret(dataDir string) ([]byte, error) {
@@ -266,7 +269,7 @@ func LoadSecret(dataDir string) ([]byte, error) {
 		}
 		return []byte(s), nil
 	}
-	s, err := keyfile.LoadOrCreate(dataDir, "jwt-secret", func() (string, error) {
+	s, err := keyfile.LoadOrCreate(dataDir, SecretFile, func() (string, error) {
 		raw := make([]byte, 32)
 		if _, err := rand.Read(raw); err != nil {
 			return "", err
@@ -277,7 +280,7 @@ func LoadSecret(dataDir string) ([]byte, error) {
 		return nil, err
 	}
 	if len(s) < MinSecretLen {
-		return nil, fmt.Errorf("%s holds fewer than %d bytes: delete it to generate a new one", filepath.Join(dataDir, "jwt-secret"), MinSecretLen)
+		return nil, fmt.Errorf("%s holds fewer than %d bytes: delete it to generate a new one", filepath.Join(dataDir, SecretFile), MinSecretLen)
 	}
 	return []byte(s), nil
 }
