@@ -10,6 +10,8 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/labstack/echo/v4"
+
+	"assurance-ledger/domain"
 )
 
 // TimestampLayout is how every answer prints a time: RFC 3339 in UTC with exactly three fractional
@@ -19,7 +21,7 @@ import (
 // as_of taken from it never reaches past what it names. The command handler records to the
 // millisecond, so that a time printed for what the service records is exact; the log keeps the
 // times it already holds as they were recorded and hashed.
-const TimestampLayout = "2006-01-02T15:04:05.000Z07:00"
+const TimestampLayout = domain.TimestampLayout
 
 // AppendTimestamp appends t as TimestampLayout writes it; false for a year outside 0-9999, which
 // RFC 3339 cannot write.
