@@ -71,14 +71,17 @@ func TestServeStartLineByLogFormat(t *testing.T) {
 			data := t.TempDir()
 			p := startServe(t, data, nil, "--log-format", format)
 			require.NoError(t, p.waitReady(30*time.Second))
-			require.Eventually(t, func() bool { return strings.Contains(p.stderr.String(), "serving") }, 5*time.Second, 20*time.Millisecond)
-			out := p.stderr.String()
 			banner := "ledger is serving on " + p.base + ": the API under " + p.base + "/v1, the dashboard at " + p.base + "/"
 			if format == logText {
-				assert.Contains(t, out, banner)
+				// The line follows the log's "serving" record, written as the server starts.
+				require.Eventually(t, func() bool { return strings.Contains(p.stderr.String(), banner) }, 5*time.Second, 20*time.Millisecond)
+				out := p.stderr.String()
 				assert.Contains(t, out, "ledger token --data "+data+" --sub ID --name NAME --role ROLE --org ODS --login-url "+p.base)
 				return
 			}
+			require.Eventually(t, func() bool { return strings.Contains(p.stderr.String(), `"msg":"serving"`) }, 5*time.Second, 20*time.Millisecond)
+			time.Sleep(200 * time.Millisecond) // where the text log's line would have come by now
+			out := p.stderr.String()
 			assert.NotContains(t, out, "ledger is serving")
 			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 				assert.True(t, json.Valid([]byte(line)), "not JSON: %s", line)
