@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,29 +27,74 @@ func asOfTime(c echo.Context) time.Time {
 	return t.UTC()
 }
 
+// RoundList is GET /v1/rounds.
+type RoundList struct {
+	Rounds []domain.Round `json:"rounds"`
+	projections.Cut
+}
+
+// RoundAnswer is GET /v1/rounds/{round}.
+type RoundAnswer struct {
+	domain.Round
+	projections.Cut
+}
+
+// PfITList is GET /v1/pfits.
+type PfITList struct {
+	PfITs []domain.PfIT `json:"pfits"`
+	projections.Cut
+}
+
 func (s *server) listRounds(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"rounds": s.Projections.PublishedRounds()})
+	pos, _, err := s.cutParam(c)
+	if err != nil {
+		return err
+	}
+	rounds, cut, err := s.Projections.PublishedRoundsAsOf(pos)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, RoundList{Rounds: rounds, Cut: cut})
 }
 
 func (s *server) getRound(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
 		return err
 	}
-	r, ok := s.Projections.PublishedRound(c.Param("round"))
-	if !ok {
-		return newProblem(http.StatusNotFound, "round_not_found", "round "+c.Param("round")+" has not been published")
+	pos, asOf, err := s.cutParam(c)
+	if err != nil {
+		return err
 	}
-	return c.JSON(http.StatusOK, r)
+	r, ok, cut, err := s.Projections.PublishedRoundAsOf(c.Param("round"), pos)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		detail := "round " + c.Param("round") + " has not been published"
+		if asOf {
+			detail += fmt.Sprintf(" as of position %d", cut.AsOfPosition)
+		}
+		return newProblem(http.StatusNotFound, "round_not_found", detail)
+	}
+	return c.JSON(http.StatusOK, RoundAnswer{Round: r, Cut: cut})
 }
 
 func (s *server) listPfITs(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"pfits": s.Projections.PfITs()})
+	pos, _, err := s.cutParam(c)
+	if err != nil {
+		return err
+	}
+	pfits, cut, err := s.Projections.PfITsAsOf(pos)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, PfITList{PfITs: pfits, Cut: cut})
 }
 
 func (s *server) shaReturns(c echo.Context) error {
@@ -114,11 +160,11 @@ func (s *server) criteriaReport(c echo.Context) error {
 		return c.JSON(http.StatusOK, rep)
 	}
 	w := csvAnswer(c, "criteria-report.csv")
-	_ = w.Write([]string{"round", "as_of", "as_of_position", "sha_code", "name", "assurances", "criterion", "title", "green", "amber", "red"})
+	_ = w.Write([]string{"round", "as_of", "as_of_position", "sha_code", "name", "assurances", "criterion", "title", "green", "amber", "red", "tree_size"})
 	for _, r := range rep.BySHA {
 		for i, n := range r.Criteria {
 			writeCSV(w, rep.Round, timeCell(rep.AsOf), strconv.FormatUint(rep.AsOfPosition, 10), r.SHACode, r.Name, itoa(r.Assurances),
-				n.ID, rep.Criteria[i].Title, itoa(n.Green), itoa(n.Amber), itoa(n.Red))
+				n.ID, rep.Criteria[i].Title, itoa(n.Green), itoa(n.Amber), itoa(n.Red), strconv.FormatUint(rep.TreeSize, 10))
 		}
 	}
 	w.Flush()
@@ -152,7 +198,7 @@ func (s *server) coverageReport(c echo.Context) error {
 	}
 	w := csvAnswer(c, "sro-coverage.csv")
 	_ = w.Write([]string{"round", "as_of", "as_of_position", "ods_code", "name", "kind", "chief_executive_person_id", "chief_executive_name",
-		"plan_id", "lhc_id", "plan_round", "version", "required", "state", "signed_version", "person_id", "signed_at"})
+		"plan_id", "lhc_id", "plan_round", "version", "required", "state", "signed_version", "person_id", "signed_at", "tree_size"})
 	for _, o := range rep.Organisations {
 		ceID, ceName := "", ""
 		if o.ChiefExecutive != nil {
@@ -164,7 +210,8 @@ func (s *server) coverageReport(c echo.Context) error {
 				signedAt = timeCell(*p.SignedAt)
 			}
 			writeCSV(w, rep.Round, timeCell(rep.AsOf), strconv.FormatUint(rep.AsOfPosition, 10), o.ODSCode, o.Name, string(o.Kind), ceID, ceName,
-				p.PlanID, p.LHCID, p.Round, itoa(p.Version), strconv.FormatBool(p.Required), p.State, itoa(p.SignedVersion), p.PersonID, signedAt)
+				p.PlanID, p.LHCID, p.Round, itoa(p.Version), strconv.FormatBool(p.Required), p.State, itoa(p.SignedVersion), p.PersonID, signedAt,
+				strconv.FormatUint(rep.TreeSize, 10))
 		}
 	}
 	w.Flush()
@@ -191,7 +238,7 @@ func (s *server) cfhReturnsReport(c echo.Context) error {
 	}
 	w := csvAnswer(c, "cfh-returns.csv")
 	_ = w.Write([]string{"round", "as_of", "as_of_position", "lateness_on", "sha_code", "name", "pfit", "due", "submitted", "first_submitted_at",
-		"returns", "days_late", "acknowledged", "acknowledged_at", "queries", "lhcs", "lhcs_covered", "exceptions"})
+		"returns", "days_late", "acknowledged", "acknowledged_at", "queries", "lhcs", "lhcs_covered", "exceptions", "tree_size"})
 	for _, r := range rep.Rows {
 		first, acked := "", ""
 		if r.FirstSubmitted != nil {
@@ -202,7 +249,7 @@ func (s *server) cfhReturnsReport(c echo.Context) error {
 		}
 		writeCSV(w, r.Round, timeCell(rep.AsOf), strconv.FormatUint(rep.AsOfPosition, 10), rep.LatenessOn.String(), r.SHACode, r.Name, r.PfIT,
 			r.Due.String(), strconv.FormatBool(r.Submitted), first, itoa(r.Returns), itoa(r.DaysLate), strconv.FormatBool(r.Acknowledged), acked,
-			itoa(len(r.Queries)), itoa(r.LHCs), itoa(r.LHCsCovered), itoa(r.Exceptions))
+			itoa(len(r.Queries)), itoa(r.LHCs), itoa(r.LHCsCovered), itoa(r.Exceptions), strconv.FormatUint(rep.TreeSize, 10))
 	}
 	w.Flush()
 	return w.Error()

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,9 +15,14 @@ import (
 
 // commandRequest reads what every command carries in its headers. It is called once the body has
 // been read (decodeBody): an idempotency key is scoped to the person and to the request's
-// fingerprint, its method, path and body (command.KeyedCommandID).
+// fingerprint, its method, path and body (command.KeyedCommandID), and names one request across
+// the ledger.
 func (s *server) commandRequest(c echo.Context) (command.Request, error) {
 	req := command.Request{Actor: actorOf(c), CorrelationID: c.Response().Header().Get(echo.HeaderXRequestID)}
+	// Two keys on one request name two requests: which one it is, is the client's to say.
+	if keys := c.Request().Header.Values("Idempotency-Key"); len(keys) > 1 && slices.ContainsFunc(keys[1:], func(k string) bool { return k != keys[0] }) {
+		return req, badRequest("the request has two different Idempotency-Key headers; send one", field("Idempotency-Key", "given twice with different values"))
+	}
 	if key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key")); key != "" {
 		id, err := uuid.Parse(key)
 		if err != nil {
@@ -25,6 +31,12 @@ func (s *server) commandRequest(c echo.Context) (command.Request, error) {
 		body, _ := c.Get(bodyKey).([]byte)
 		fingerprint := command.Fingerprint(c.Request().Method, c.Request().URL.EscapedPath(), body)
 		req.CommandID = command.KeyedCommandID(req.Actor.PersonID, id.String(), fingerprint)
+	}
+	// If-Match names one revision; as a list (two headers, which RFC 9110 reads as one list, or
+	// commas) it would need a rule for "any of these", and the first of two headers silently won.
+	if len(c.Request().Header.Values("If-Match")) > 1 {
+		return req, badRequest(`If-Match takes one quoted stream revision, e.g. "3"; the request has more than one If-Match header`,
+			field("If-Match", "given more than once"))
 	}
 	if m := strings.TrimSpace(c.Request().Header.Get("If-Match")); m != "" {
 		rev, err := strconv.ParseUint(strings.TrimPrefix(strings.Trim(m, `"`), "W/"), 10, 64)

@@ -176,11 +176,14 @@ func TestOpenAPINamesEveryProblemCode(t *testing.T) {
 	}
 	assert.ElementsMatch(t, codes, named, "Problem.code names exactly the codes the server answers")
 
-	// Each status's response lists the codes answered with that status, and only those.
+	// The responses of each status list, together, the codes answered with that status, and each
+	// only codes of its status (an operation's response lists those it can answer: the 429 of a
+	// route that reads nothing expensive does not name too_many_expensive_reads).
 	byStatus := map[int][]string{}
 	for code, status := range answered {
 		byStatus[status] = append(byStatus[status], code)
 	}
+	declaredByStatus := map[int][]string{}
 	for name, r := range s["components"].(map[string]any)["responses"].(map[string]any) {
 		declared := s.problemCodes(t, r)
 		if declared == nil {
@@ -188,11 +191,17 @@ func TestOpenAPINamesEveryProblemCode(t *testing.T) {
 		}
 		schema := s.resolve(t, s.resolve(t, r)["content"].(map[string]any)[api.ProblemContentType].(map[string]any)["schema"])
 		status := int(schema["allOf"].([]any)[1].(map[string]any)["properties"].(map[string]any)["status"].(map[string]any)["const"].(float64))
-		assert.ElementsMatch(t, byStatus[status], declared, "codes of %s (%d)", name, status)
+		assert.Subset(t, byStatus[status], declared, "codes of %s (%d)", name, status)
+		for _, c := range declared {
+			if !slices.Contains(declaredByStatus[status], c) {
+				declaredByStatus[status] = append(declaredByStatus[status], c)
+			}
+		}
+	}
+	for status, declared := range declaredByStatus {
+		assert.ElementsMatch(t, byStatus[status], declared, "codes of status %d", status)
 		delete(byStatus, status)
 	}
-	// A wrong method belongs to no operation; its code is named in Problem.code and the overview.
-	delete(byStatus, http.StatusMethodNotAllowed)
 	assert.Empty(t, byStatus, "statuses the server answers that no response of the document describes")
 }
 
@@ -226,12 +235,16 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 		responses := o.op["responses"].(map[string]any)
 		declared, ok := responses[strconv.Itoa(r.status)]
 		require.True(t, ok, "%s %s answered %d, which it does not declare: %s", o.method, o.path, r.status, r.body)
-		if r.status >= 400 {
+		if o.method == http.MethodHead {
+			assert.Empty(t, r.body, "HEAD answers no body")
+		} else if r.status >= 400 && r.status != http.StatusExpectationFailed {
 			var p api.Problem
 			require.NoError(t, json.Unmarshal(r.body, &p))
 			assert.Contains(t, s.problemCodes(t, declared), p.Code, "%s %s %d", o.method, o.path, r.status)
 		}
-		assert.Regexp(t, `^[A-Za-z0-9._-]{1,64}$`, r.header.Get("X-Request-ID"))
+		if r.status != http.StatusExpectationFailed { // net/http's own answer, before any middleware
+			assert.Regexp(t, `^[A-Za-z0-9._-]{1,64}$`, r.header.Get("X-Request-ID"))
+		}
 	}
 	send := func(t *testing.T, method, target, bearer string, edit func(*http.Request)) response {
 		t.Helper()
@@ -254,8 +267,26 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 		return response{status: resp.StatusCode, header: resp.Header, body: body}
 	}
 
+	// expectProblem requires the status and, but for HEAD (whose answer has no body), the code.
+	expectProblem := func(t *testing.T, o specOp, r response, status int, code string) {
+		t.Helper()
+		if o.method == http.MethodHead {
+			require.Equal(t, status, r.status)
+			assert.Equal(t, api.ProblemContentType, r.header.Get("Content-Type"))
+			return
+		}
+		requireProblem(t, r, status, code)
+	}
+
+	// The methods of each path besides OPTIONS, and its OPTIONS operation, which declares the 405
+	// every other method gets.
 	methodsOf := map[string][]string{}
+	optionsOf := map[string]specOp{}
 	for _, o := range s.operations() {
+		if o.method == http.MethodOptions {
+			optionsOf[o.path] = o
+			continue
+		}
 		methodsOf[o.path] = append(methodsOf[o.path], o.method)
 	}
 	for _, o := range s.operations() {
@@ -263,7 +294,13 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 			target := concrete(o.path, planID, eventID)
 			// A person whose role passes the route's own rules, so that what follows reaches the checks.
 			var bearer string
-			if strings.HasPrefix(o.path, "/v1/") {
+			if o.method == http.MethodOptions {
+				// No token is needed, and none is looked at.
+				r := send(t, o.method, target, "", nil)
+				checkDeclared(t, o, r)
+				require.Equal(t, http.StatusNoContent, r.status)
+				assert.ElementsMatch(t, append([]string{http.MethodOptions}, methodsOf[o.path]...), strings.Split(r.header.Get("Allow"), ", "))
+			} else if strings.HasPrefix(o.path, "/v1/") {
 				for _, a := range testActors() {
 					tok := token(t, a)
 					if r := send(t, o.method, target+"?no_such_parameter=1", tok, nil); r.status != http.StatusForbidden {
@@ -280,17 +317,25 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 
 				r = send(t, o.method, target, bearer, func(req *http.Request) { req.Header.Add("Authorization", "Bearer "+token(t, auditor)) })
 				checkDeclared(t, o, r)
-				requireProblem(t, r, http.StatusBadRequest, "conflicting_credentials")
+				expectProblem(t, o, r, http.StatusBadRequest, "conflicting_credentials")
 			}
+
+			// An expectation the server cannot meet: 417, from net/http itself.
+			r0 := send(t, o.method, target, bearer, func(req *http.Request) { req.Header.Set("Expect", "foo") })
+			checkDeclared(t, o, r0)
+			require.Equal(t, http.StatusExpectationFailed, r0.status)
 
 			// A query parameter the operation does not declare.
 			r := send(t, o.method, target+"?no_such_parameter=1", bearer, nil)
 			checkDeclared(t, o, r)
-			requireProblem(t, r, http.StatusBadRequest, "malformed_request")
-			assert.Equal(t, "no_such_parameter", r.json(t)["errors"].([]any)[0].(map[string]any)["field"])
+			expectProblem(t, o, r, http.StatusBadRequest, "malformed_request")
+			if o.method != http.MethodHead {
+				assert.Equal(t, "no_such_parameter", r.json(t)["errors"].([]any)[0].(map[string]any)["field"])
+			}
 
-			// Every method the path does not take: 405 naming the ones it does.
-			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead} {
+			// Every method the path does not take: 405 naming the ones it does, as the path's
+			// OPTIONS operation declares.
+			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodTrace, "FROBNICATE"} {
 				if slices.Contains(methodsOf[o.path], m) {
 					continue
 				}
@@ -299,12 +344,14 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 				allow := strings.Split(r.header.Get("Allow"), ", ")
 				assert.ElementsMatch(t, append([]string{http.MethodOptions}, methodsOf[o.path]...), allow, "Allow on %s", target)
 				if m != http.MethodHead {
+					checkDeclared(t, optionsOf[o.path], r)
 					requireProblem(t, r, http.StatusMethodNotAllowed, "method_not_allowed")
 				}
 			}
 
-			// A query that succeeds is answered as declared, X-Request-ID included.
-			if o.method == http.MethodGet {
+			// A query that succeeds is answered as declared, X-Request-ID included; HEAD answers
+			// what GET does, without the body.
+			if o.method == http.MethodGet || o.method == http.MethodHead {
 				q := map[string]string{
 					"/v1/ledger/proofs/consistency": "?from=1&to=2",
 				}[o.path]
@@ -313,6 +360,13 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 				require.Less(t, r.status, 300, "%s: %s", target, r.body)
 				ok := s.resolve(t, o.op["responses"].(map[string]any)[strconv.Itoa(r.status)])
 				assert.Contains(t, ok["headers"], "X-Request-ID", "the %d answer declares X-Request-ID", r.status)
+				if o.method == http.MethodHead {
+					get := send(t, http.MethodGet, target+q, bearer, nil)
+					assert.Equal(t, get.status, r.status)
+					for _, h := range []string{"Content-Type", "Content-Disposition", "ETag"} {
+						assert.Equal(t, get.header.Get(h), r.header.Get(h), h)
+					}
+				}
 			}
 		})
 	}
@@ -323,13 +377,14 @@ func TestEveryRouteAnswersAsDocumented(t *testing.T) {
 	defer limited.Close()
 	tok := token(t, admin)
 	require.Equal(t, http.StatusOK, call(t, limited, "GET", "/v1/organisations", tok, nil).status)
+	require.Equal(t, http.StatusNoContent, call(t, limited, "OPTIONS", "/v1/organisations", "", nil).status, "spends the address's allowance")
 	for _, o := range s.operations() {
 		if !strings.HasPrefix(o.path, "/v1/") {
 			continue
 		}
 		r := call(t, limited, o.method, concrete(o.path, planID, eventID), tok, nil)
 		checkDeclared(t, o, r)
-		requireProblem(t, r, http.StatusTooManyRequests, "rate_limited")
+		expectProblem(t, o, r, http.StatusTooManyRequests, "rate_limited")
 	}
 }
 
@@ -352,3 +407,46 @@ func TestOpenAPIDeclaresResponseHeaders(t *testing.T) {
 }
 
 func readAll(resp *http.Response) ([]byte, error) { return io.ReadAll(resp.Body) }
+
+// An operation's 429 names too_many_expensive_reads exactly where its handler gates an expensive
+// read, and backup_in_progress only on the backup: every route's 429 used to list both. With the
+// gate full, every read is sent with each parameter that can make it expensive; the operations
+// that answer too_many_expensive_reads must declare it, and no other may.
+func TestTooManyRequestsNamesWhatEachRouteCanAnswer(t *testing.T) {
+	s := loadSpec(t)
+	srv := startServer(t, t.TempDir())
+	srv.setUpRegistry()
+	plan := srv.must(http.StatusCreated, "POST", "/v1/plans", &pct, submitBody(t))
+	planID, eventID := plan["plan_id"].(string), plan["event_id"].(string)
+	srv.waitForTree()
+	gate := api.NewReadGate(1, 1)
+	_, ok := gate.Enter("someone-else")
+	require.True(t, ok)
+	full := httptest.NewServer(api.New(api.Config{Commands: command.NewHandler(srv.store, command.Options{}), Projections: srv.proj,
+		Store: srv.store, Tokens: auth.NewVerifier(secret, nil), Tree: srv.tree, TreeSigner: srv.key, Reads: gate}))
+	defer full.Close()
+	tok := token(t, auditor)
+	for _, o := range s.operations() {
+		if o.method != http.MethodGet || !strings.HasPrefix(o.path, "/v1/") || o.path == "/v1/admin/backup" {
+			continue
+		}
+		var declared []string
+		if r, ok := o.op["responses"].(map[string]any)["429"]; ok {
+			declared = s.problemCodes(t, r)
+		}
+		answered := false
+		for _, q := range []string{"", "?as_of=1", "?format=bundle"} {
+			r := call(t, full, o.method, concrete(o.path, planID, eventID)+q, tok, nil)
+			if r.status == http.StatusTooManyRequests && r.json(t)["code"] == "too_many_expensive_reads" {
+				answered = true
+			}
+		}
+		assert.Equal(t, answered, slices.Contains(declared, "too_many_expensive_reads"), "%s %s: declares too_many_expensive_reads iff it answers it", o.method, o.path)
+		assert.NotContains(t, declared, "backup_in_progress", "%s %s", o.method, o.path)
+	}
+	for _, o := range s.operations() {
+		if r, ok := o.op["responses"].(map[string]any)["429"]; ok && slices.Contains(s.problemCodes(t, r), "backup_in_progress") {
+			assert.Equal(t, "/v1/admin/backup", o.path, "%s %s declares backup_in_progress", o.method, o.path)
+		}
+	}
+}

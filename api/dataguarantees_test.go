@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,6 +52,40 @@ func TestAsOfAnyTimeOverHTTP(t *testing.T) {
 		assert.Equal(t, float64(s.head()), st["as_of_position"], at)
 		rep := s.must(200, "GET", "/v1/reports/transparency?as_of="+at, &auditor, nil)
 		assert.Equal(t, float64(1), rep["totals"].(map[string]any)["plans"], at)
+	}
+}
+
+// "As of" takes every valid RFC 3339 time, a leap second included (2016-12-31T23:59:60Z was 400),
+// and a position the contract's int64 can hold, digits only: 18446744073709551615 was accepted and
+// echoed back as as_of_position, and "+5" (a query's "+" is a space) read as 5. A position past
+// the head answers the present and names the head.
+func TestAsOfLeapSecondsAndPositionsOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+	now := s.must(200, "GET", plan+"?min_position="+pos(sub), &auditor, nil)
+	head := float64(s.head())
+
+	for _, at := range []string{"2016-12-31T23:59:60Z", "2016-12-31T23:59:60.5Z", "2016-12-31T18:59:60-05:00"} {
+		p := s.must(404, "GET", plan+"?as_of="+url.QueryEscape(at), &auditor, nil)
+		assert.Contains(t, p["detail"], "as of position 0", at)
+		rep := s.must(200, "GET", "/v1/reports/transparency?as_of="+url.QueryEscape(at), &auditor, nil)
+		assert.Equal(t, float64(0), rep["as_of_position"], at)
+	}
+	for _, at := range []string{"9998-12-31T23:59:60Z", "9223372036854775807", fmt.Sprint(s.head() + 1)} {
+		st := s.must(200, "GET", plan+"?as_of="+url.QueryEscape(at), &auditor, nil)
+		assert.Equal(t, now["revision"], st["revision"], at)
+		assert.Equal(t, head, st["as_of_position"], at)
+		rep := s.must(200, "GET", "/v1/reports/transparency?as_of="+url.QueryEscape(at), &auditor, nil)
+		assert.Equal(t, head, rep["as_of_position"], at)
+	}
+	for _, raw := range []string{"18446744073709551615", "9223372036854775808", "+5", "%205", "5%20", "-1", "0", "", "2016-12-31T23:58:60Z", "2016-12-31T23:59:61Z"} {
+		for _, path := range []string{plan, "/v1/reports/transparency"} {
+			r := s.do("GET", path+"?as_of="+raw, &auditor, nil)
+			requireProblem(t, r, http.StatusBadRequest, "malformed_request")
+			assert.Equal(t, "as_of", r.json(t)["errors"].([]any)[0].(map[string]any)["field"], "%s?as_of=%s", path, raw)
+		}
 	}
 }
 
@@ -126,6 +163,39 @@ func TestDisplaySpoofingIsRefusedOverHTTP(t *testing.T) {
 	}
 	assert.Equal(t, head, s.head(), "nothing refused was recorded")
 	s.must(201, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "Line one\n\tLine two: Zoë’s ✓"})
+}
+
+// A name may not hold what a reader of it cannot see: variation selectors, a braille blank, a
+// noncharacter or a private-use character after or inside an existing organisation's name were
+// registered (201) beside it. Each is refused naming the character, nothing is written, and prose
+// keeps the variation selector an emoji takes.
+func TestInvisibleCharactersInNamesAreRefusedOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	head := s.head()
+	for i, name := range []string{
+		"Brent Teaching PCT\ufe0f", "Brent Teaching P\ufe00CT", "Brent\u180b Teaching PCT", "Brent Teaching PCT\U000e0100",
+		"Brent Teaching PCT\u2800", "Brent\u2800Teaching PCT", "Brent Teaching PCT\uffff", "Brent Teaching PCT\ue000",
+		"Brent Teaching PCT\ufdd0", "Brent Teaching PCT\u0378",
+	} {
+		t.Run(fmt.Sprintf("%+q", name), func(t *testing.T) {
+			r := s.do("POST", "/v1/organisations", &admin, map[string]any{"ods_code": fmt.Sprintf("ZZR%02d", i), "name": name, "kind": "pct", "sha_code": "Q36"})
+			require.Equal(t, 422, r.status, "%s", r.body)
+			p := r.json(t)
+			assert.Equal(t, "invalid_command", p["code"])
+			assert.Contains(t, fmt.Sprint(p["errors"]), "field:name ")
+			assert.Regexp(t, `U\+[0-9A-F]{4,5} at character`, fmt.Sprint(p["errors"]))
+		})
+	}
+	p := s.must(422, "POST", "/v1/organisations/RJ1/chief-executive", &admin, map[string]any{"person_id": "ce-x\ufe0f", "name": "Rex Chief", "effective_from": "2030-01-01"})
+	assert.Contains(t, fmt.Sprint(p["errors"]), "field:person_id ")
+	assert.Equal(t, head, s.head(), "nothing refused was recorded")
+
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+	p = s.must(422, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "Order comms\uffff"})
+	assert.Contains(t, fmt.Sprint(p["errors"]), "field:summary ")
+	s.must(201, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "Order comms live \u2714\ufe0f"})
 }
 
 // A chief executive appointment may not take effect before a sign-off another person already made
@@ -228,6 +298,77 @@ func TestIdempotencyKeysAreThePersonsOverHTTP(t *testing.T) {
 		}
 	}
 	assert.Equal(t, head+1, s.head(), "only the colleague's own withdrawal was recorded")
+}
+
+// A person's idempotency key names one request across the ledger: the same key and body withdrew
+// plan A and then plan B (201 twice). The same key with another method, path or body is refused on
+// whichever stream it lands (422, nothing written), after authorisation, and also after a restart;
+// the first request's repeat still gets its result; another person's use is a new key. Two
+// different Idempotency-Key headers are refused rather than the first one used.
+func TestIdempotencyKeyNamesOneRequestLedgerWide(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	const key = "7c4f2a9e-1b3d-4e5f-8a6b-9c0d1e2f3a4b"
+	withdrawal := map[string]any{"reason": "Superseded by the LHC's joint plan"}
+	a := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	first := s.do("POST", "/v1/plans/"+a["plan_id"].(string)+"/withdrawal", &pct, withdrawal, "Idempotency-Key", key)
+	require.Equal(t, 201, first.status, "%s", first.body)
+	b := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	planB := "/v1/plans/" + b["plan_id"].(string)
+
+	refused := func(srv *ledgerServer) {
+		t.Helper()
+		head := srv.head()
+		for _, tc := range []struct {
+			method, path string
+			body         any
+		}{
+			{"POST", planB + "/withdrawal", withdrawal},                                                // the same body, another plan
+			{"POST", planB + "/revisions", map[string]any{"content": sampleContent(t), "reason": "r"}}, // another command
+			{"POST", "/v1/plans", submitBody(t)},                                                       // a submission
+		} {
+			r := srv.do(tc.method, tc.path, &pct, tc.body, "Idempotency-Key", key)
+			assert.Equal(t, 422, r.status, "%s %s: %s", tc.method, tc.path, r.body)
+			assert.Equal(t, "idempotency_key_reused", r.json(t)["code"], "%s", r.body)
+			assert.Empty(t, r.header.Get("Idempotent-Replayed"))
+		}
+		// Authorisation comes first: the same person acting as an auditor is refused the role, not
+		// told of the key.
+		r := srv.do("POST", planB+"/withdrawal", &domain.Actor{PersonID: pct.PersonID, Name: pct.Name, Role: domain.RoleAuditor, Org: "5K5"}, withdrawal, "Idempotency-Key", key)
+		assert.Equal(t, 403, r.status, "%s", r.body)
+		// The first request's repeat is answered as before.
+		again := srv.do("POST", "/v1/plans/"+a["plan_id"].(string)+"/withdrawal", &pct, withdrawal, "Idempotency-Key", key)
+		assert.Equal(t, 201, again.status, "%s", again.body)
+		assert.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
+		assert.Equal(t, first.json(t)["event_id"], again.json(t)["event_id"])
+		assert.Equal(t, head, srv.head(), "nothing was written")
+		live := srv.must(200, "GET", planB+"?min_position="+fmt.Sprint(srv.head()), &auditor, nil)
+		assert.NotEqual(t, "withdrawn", live["status"], "plan B was not withdrawn")
+	}
+	refused(s)
+	s = s.restart() // a handler that has read no key from the log yet
+	refused(s)
+
+	// Another person's use of the key is a new key.
+	s.must(201, "POST", planB+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "x"}, "Idempotency-Key", key)
+
+	// Two different keys on one request: refused before anything is decided.
+	head := s.head()
+	req, err := http.NewRequest("POST", s.http.URL+planB+"/contributions", strings.NewReader(`{"section":"clinical5","summary":"y"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token(t, provider))
+	req.Header.Add("Idempotency-Key", "2f1e0d9c-8b7a-4655-a4b3-c2d1e0f9a8b7")
+	req.Header.Add("Idempotency-Key", "3a2b1c0d-9e8f-4766-b5a4-d3c2b1a0f9e8")
+	resp, err := s.http.Client().Do(req)
+	require.NoError(t, err)
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	r := response{status: resp.StatusCode, header: resp.Header, body: raw}
+	requireProblem(t, r, http.StatusBadRequest, "malformed_request")
+	assert.Equal(t, "Idempotency-Key", r.json(t)["errors"].([]any)[0].(map[string]any)["field"])
+	assert.Equal(t, head, s.head())
 }
 
 // Authorisation runs before a repeat is answered: a provider whose organisation has left the LHC

@@ -23,11 +23,8 @@ const maxBodyBytes = 1 << 20
 // absent required members are refused with a field-level 400 before anything is decided.
 func decodeBody(c echo.Context, dst any, required ...string) error {
 	req := c.Request()
-	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
-			return echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not JSON", ct))
-		}
+	if err := checkContentType(req.Header.Values(echo.HeaderContentType)); err != nil {
+		return err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, maxBodyBytes))
 	if err != nil {
@@ -42,6 +39,27 @@ func decodeBody(c echo.Context, dst any, required ...string) error {
 	}
 	c.Set(bodyKey, body) // the request's fingerprint, for its idempotency key, covers it
 	return decodeJSON(body, dst, required...)
+}
+
+// checkContentType requires a command to say it sends JSON (application/json, or a +json type) in
+// UTF-8: one Content-Type header, whose charset, if it names one, is utf-8 (RFC 8259 has JSON
+// exchanged in UTF-8). A body without a type, or in another charset, was read as JSON all the same,
+// so that bytes meant as ISO-8859-1 were recorded as whatever UTF-8 made of them.
+func checkContentType(values []string) error {
+	switch {
+	case len(values) == 0:
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "a command must be sent with Content-Type: application/json")
+	case len(values) > 1:
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "the request has more than one Content-Type header; send one: application/json")
+	}
+	mt, params, err := mime.ParseMediaType(values[0])
+	if err != nil || (mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %.64q is not JSON: send application/json", values[0]))
+	}
+	if cs, named := params["charset"]; named && !strings.EqualFold(cs, "utf-8") {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("charset %.32q is not UTF-8: JSON is exchanged in UTF-8 (RFC 8259)", cs))
+	}
+	return nil
 }
 
 // bodyKey holds a command's body as read, on its context.

@@ -154,6 +154,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(string(csv.body)), "\n")
 	require.Len(t, lines, 4, "header, two SHAs, totals")
 	assert.True(t, strings.HasPrefix(lines[0], "round,as_of,as_of_position,sha_code,name,plans,submitted,signed_off"))
+	assert.True(t, strings.HasSuffix(lines[0], ",tree_size"), "the cut's tree size is the last column: %s", lines[0])
 	assert.Contains(t, lines[2], "Q36,NHS London,1,0,1,")
 
 	// A restart rebuilds the projections from the log: every view is identical.

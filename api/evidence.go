@@ -8,31 +8,28 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"assurance-ledger/evidence"
+	"assurance-ledger/projections"
 )
 
 // sroBundle answers GET /v1/organisations/{ods}/sro-evidence?format=bundle: the organisation's SRO
-// evidence as a self-contained bundle (package evidence) that `ledger verify --bundle` checks
-// offline. Its head is the stored head of the tree at its current size.
-func (s *server) sroBundle(c echo.Context) error {
+// evidence ev as a self-contained bundle (package evidence) that `ledger verify --bundle` checks
+// offline. Its head is of the tree at ev's cut, stored with the heads given out.
+func (s *server) sroBundle(c echo.Context, ev projections.SROEvidence) error {
 	tree, err := s.ledgerTree()
 	if err != nil {
 		return err
 	}
-	ev, ok := s.Projections.SROEvidence(c.Param("ods"))
-	if !ok {
-		return newProblem(http.StatusNotFound, "organisation_not_found", "no organisation "+c.Param("ods")+" is registered")
-	}
 	// The tree follows the log on a subscription of its own: let it reach what the projections
 	// showed, so that the bundle holds every sign-off the JSON evidence lists.
 	ctx, cancel := context.WithTimeout(c.Request().Context(), s.ReadWait)
-	err = s.Tree.WaitFor(ctx, s.Projections.Applied())
+	err = s.Tree.WaitFor(ctx, ev.AsOfPosition)
 	cancel()
 	if err != nil {
 		p := newProblem(http.StatusServiceUnavailable, "not_ready", "the ledger tree is catching up with the log; retry shortly")
 		p.retryAfter = 1
 		return p
 	}
-	head, err := s.currentHead(tree)
+	head, err := s.headAt(tree, ev.TreeSize)
 	if err != nil {
 		return err
 	}
@@ -45,7 +42,7 @@ func (s *server) sroBundle(c echo.Context) error {
 		}
 	}
 	b, err := evidence.Build(c.Request().Context(), evidence.Source{
-		Store: s.Store, Tree: tree, Head: head, PublicKey: s.TreeSigner.PublicKey(),
+		Store: s.Store, Tree: tree, Head: head, PublicKey: s.TreeSigner.PublicKey(), AsOf: ev.AsOf, AsOfPosition: ev.AsOfPosition,
 	}, ev.ODSCode, plans)
 	if err != nil {
 		return err

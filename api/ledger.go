@@ -90,6 +90,15 @@ func (s *server) currentHead(tree *ledgertree.Tree) (ledgertree.TreeHead, error)
 	return s.signedHead(tree, tree.Size())
 }
 
+// headAt signs the tree's head at size, storing it when heads are kept: a head given out with an
+// answer (an evidence bundle) is one ledger verify can hold the log to.
+func (s *server) headAt(tree *ledgertree.Tree, size uint64) (ledgertree.TreeHead, error) {
+	if s.Heads != nil {
+		return s.Heads.HeadAt(tree, size)
+	}
+	return s.signedHead(tree, size)
+}
+
 func (s *server) publicKey(c echo.Context) error {
 	if s.TreeSigner == nil {
 		return newProblem(http.StatusServiceUnavailable, "tree_unavailable", "this server keeps no ledger signing key")

@@ -17,3 +17,7 @@ var openAPIDocument []byte
 func serveOpenAPI(c echo.Context) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, openAPIDocument)
 }
+
+// OpenAPI returns a copy of the OpenAPI document: the list of what the server answers, which
+// ledger audit walks to ask the server and the mirror the same questions.
+func OpenAPI() []byte { return append([]byte(nil), openAPIDocument...) }

@@ -200,7 +200,7 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 
 			// /v1 is authenticated (the default security); the operational routes are open.
 			sec, overridden := o.op["security"]
-			if strings.HasPrefix(o.path, "/v1/") {
+			if strings.HasPrefix(o.path, "/v1/") && o.method != http.MethodOptions { // OPTIONS needs no token
 				assert.False(t, overridden, "a /v1 operation must keep the bearer security requirement")
 				assert.Contains(t, o.op["responses"], "401")
 			} else {
@@ -208,10 +208,12 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 				assert.Equal(t, []any{}, sec)
 			}
 
-			// Every error response is problem+json: a Problem whose status is the response's.
+			// Every error response is problem+json: a Problem whose status is the response's. But
+			// 417, which net/http answers itself, before any handler, with no body.
 			responses := o.op["responses"].(map[string]any)
+			assert.Contains(t, responses, "417", "an Expect the server cannot meet")
 			for code, r := range responses {
-				if code[0] == '4' || code[0] == '5' {
+				if (code[0] == '4' || code[0] == '5') && code != "417" {
 					content := resolved(t, doc, r)["content"].(map[string]any)
 					require.Contains(t, content, ProblemContentType, "response %s", code)
 					schema := resolved(t, doc, content[ProblemContentType].(map[string]any)["schema"])
@@ -244,6 +246,9 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 				for _, code := range []string{"400", "401", "403", "409", "413", "415", "422", "503"} {
 					assert.Contains(t, responses, code)
 				}
+			} else if o.method == http.MethodOptions {
+				assert.Contains(t, resolved(t, doc, responses["204"])["headers"], "Allow")
+				assert.Contains(t, resolved(t, doc, responses["405"])["headers"], "Allow", "the 405 a method the path does not take gets")
 			} else {
 				assert.Contains(t, responses, "200")
 				assert.NotContains(t, ps, "header:Idempotency-Key")
@@ -257,6 +262,7 @@ func TestOpenAPIMinPosition(t *testing.T) {
 	doc := openAPIDoc(t)
 	awaiting := map[string]bool{
 		"GET /v1/organisations":                    true,
+		"GET /v1/organisations/{ods}":              true,
 		"GET /v1/lhcs":                             true,
 		"GET /v1/plans":                            true,
 		"GET /v1/plans/{id}":                       true,
@@ -276,16 +282,23 @@ func TestOpenAPIMinPosition(t *testing.T) {
 		"GET /v1/reports/criteria":                   {"sha", "round", "as_of", "min_position"},
 		"GET /v1/reports/sro-coverage":               {"sha", "round", "as_of", "min_position"},
 		"GET /v1/reports/cfh-returns":                {"round", "as_of", "min_position"},
-		"GET /v1/plans":                              {"sha", "lhc", "status", "round", "min_position"},
+		"GET /v1/plans":                              {"sha", "lhc", "status", "round", "as_of", "min_position"},
 		"GET /v1/plans/{id}":                         {"as_of", "min_position", "pretty"},
 		"GET /v1/reports/transparency":               {"sha", "round", "as_of", "min_position"},
-		"GET /v1/shas/{code}/assurance-status":       {"round", "min_position"},
-		"GET /v1/audit/events":                       {"from_position", "limit"},
+		"GET /v1/shas/{code}/assurance-status":       {"round", "as_of", "min_position"},
+		"GET /v1/organisations/{ods}":                {"as_of", "min_position"},
+		"GET /v1/organisations/{ods}/sro-evidence":   {"format", "as_of", "min_position"},
+		"GET /v1/organisations":                      {"as_of", "min_position"},
+		"GET /v1/lhcs":                               {"as_of", "min_position"},
+		"GET /v1/audit/events":                       {"from_position", "limit", "view"},
+		"GET /v1/rounds":                             {"as_of", "min_position"},
+		"GET /v1/rounds/{round}":                     {"as_of", "min_position"},
+		"GET /v1/pfits":                              {"as_of", "min_position"},
 		"GET /v1/ledger/proofs/inclusion/{event_id}": {"tree_size"},
 		"GET /v1/ledger/proofs/consistency":          {"from", "to"},
 	}
 	for _, o := range operations(t, doc) {
-		key := o.method + " " + o.path
+		key := strings.Replace(o.method, http.MethodHead, http.MethodGet, 1) + " " + o.path // HEAD is GET without the body
 		ps := params(t, doc, o.op)
 		assert.Equal(t, awaiting[key], ps["query:min_position"] != nil, "%s: min_position documented iff the handler awaits the projections", key)
 		if want, ok := queryParams[key]; ok {
@@ -518,6 +531,15 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"PlanVersion", typeOf[projections.VersionView](), true},
 		{"Plan", typeOf[projections.PlanState](), true},
 		{"AuditEntry", typeOf[AuditEntry](), true},
+		{"StoredEvent", typeOf[StoredEvent](), true},
+		{"StoredEventsPage", typeOf[StoredEventsPage](), true},
+		{"OrganisationList", typeOf[OrganisationList](), true},
+		{"OrganisationThen", typeOf[OrganisationAnswer](), true},
+		{"LHCList", typeOf[LHCList](), true},
+		{"PlanList", typeOf[PlanList](), true},
+		{"RoundList", typeOf[RoundList](), true},
+		{"PlanningRoundAsOf", typeOf[RoundAnswer](), true},
+		{"PfITList", typeOf[PfITList](), true},
 		{"Outstanding", typeOf[projections.Outstanding](), true},
 		{"PlanProgress", typeOf[projections.PlanProgress](), true},
 		{"LHCAssurance", typeOf[projections.LHCAssurance](), true},
@@ -553,12 +575,12 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		})
 	}
 
-	// Every event type has a data schema in EventData's oneOf.
-	var oneOf []string
-	for _, r := range asSlice(resolved(t, doc, schemaRef("EventData"))["oneOf"]) {
-		oneOf = append(oneOf, strings.TrimSuffix(strings.TrimPrefix(r.(map[string]any)["$ref"].(string), "#/components/schemas/"), "Data"))
+	// Every event type has a data schema in EventData's anyOf.
+	var shapes []string
+	for _, r := range asSlice(resolved(t, doc, schemaRef("EventData"))["anyOf"]) {
+		shapes = append(shapes, strings.TrimSuffix(strings.TrimPrefix(r.(map[string]any)["$ref"].(string), "#/components/schemas/"), "Data"))
 	}
-	assert.ElementsMatch(t, domain.EventTypes, oneOf)
+	assert.ElementsMatch(t, domain.EventTypes, shapes)
 }
 
 func TestOpenAPIEnumsMatchDomain(t *testing.T) {
@@ -634,6 +656,7 @@ var accessTable = []routeAccess{
 	{"GET", "/v1/reports/sro-coverage", "/v1/reports/sro-coverage?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/reports/cfh-returns", "/v1/reports/cfh-returns?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/organisations", "/v1/organisations?min_position=x", "", nil, "", 400},
+	{"GET", "/v1/organisations/{ods}", "/v1/organisations/RJ1?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/lhcs", "/v1/lhcs?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/plans", "/v1/plans?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/plans/{id}", "/v1/plans/not-a-uuid", "", nil, "", 404},
@@ -736,11 +759,31 @@ func TestOpenAPIDocumentsWhoMayCall(t *testing.T) {
 	}
 	var v1 int
 	for route := range byRoute {
-		if strings.Contains(route, " /v1/") {
+		// HEAD is GET without the body (TestOpenAPIHeadMirrorsGet); OPTIONS needs no token.
+		if strings.Contains(route, " /v1/") && !strings.HasPrefix(route, http.MethodHead+" ") && !strings.HasPrefix(route, http.MethodOptions+" ") {
 			v1++
 		}
 	}
 	assert.Equal(t, v1, covered, "every /v1 operation is in accessTable")
+}
+
+// Every GET operation has a HEAD operation that mirrors it, as RFC 9110 has every server that
+// answers GET answer HEAD: the same parameters, security, and responses; and every HEAD has its GET.
+func TestOpenAPIHeadMirrorsGet(t *testing.T) {
+	doc := openAPIDoc(t)
+	for path, item := range doc["paths"].(map[string]any) {
+		get, hasGet := item.(map[string]any)["get"].(map[string]any)
+		head, hasHead := item.(map[string]any)["head"].(map[string]any)
+		require.Equal(t, hasGet, hasHead, "%s: GET and HEAD go together", path)
+		assert.Contains(t, item, "options", "%s: every path declares OPTIONS", path)
+		if !hasGet {
+			continue
+		}
+		assert.Equal(t, get["parameters"], head["parameters"], "%s: parameters", path)
+		assert.Equal(t, get["security"], head["security"], "%s: security", path)
+		assert.Equal(t, get["responses"], head["responses"], "%s: responses", path)
+		assert.Equal(t, "head"+strings.ToUpper(get["operationId"].(string)[:1])+get["operationId"].(string)[1:], head["operationId"], path)
+	}
 }
 
 // The required members of each request body are exactly those decodeBody insists on: an empty

@@ -28,7 +28,7 @@ func TestPlanAnswerWritesContentListsAsArrays(t *testing.T) {
 		{"zero", projections.PlanState{}},
 		{"nil lists", projections.PlanState{PlanID: "p", Content: domain.Content{Clinical5: nil, NationalProgrammes: nil}}},
 		{"empty lists", projections.PlanState{Content: domain.Content{Clinical5: []domain.Capability{}, NationalProgrammes: []domain.NationalProgramme{}}}},
-		{"html and unicode", projections.PlanState{PlanID: "<a&b>", Round: "\u2028é", SubmittedAt: at, AsOfPosition: 7,
+		{"html and unicode", projections.PlanState{PlanID: "<a&b>", Round: "\u2028é", SubmittedAt: at, Cut: projections.Cut{AsOf: at, AsOfPosition: 7, TreeSize: 6},
 			Contributors: []string{"RGQ"}, Content: domain.Content{Clinical5: []domain.Capability{{}}, NationalProgrammes: []domain.NationalProgramme{{}}}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

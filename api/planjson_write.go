@@ -57,10 +57,12 @@ func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 	w.uint(st.Revision)
 	w.raw(`,"position":`)
 	w.uint(st.Position)
-	if st.AsOfPosition != 0 {
-		w.raw(`,"as_of_position":`)
-		w.uint(st.AsOfPosition)
-	}
+	w.raw(`,"as_of":`)
+	w.time(st.AsOf)
+	w.raw(`,"as_of_position":`)
+	w.uint(st.AsOfPosition)
+	w.raw(`,"tree_size":`)
+	w.uint(st.TreeSize)
 	w.raw(`,"versions":`)
 	{
 		w.raw("[")

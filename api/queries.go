@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"assurance-ledger/domain"
-	"assurance-ledger/eventstore"
 	"assurance-ledger/history"
 	"assurance-ledger/projections"
 )
@@ -42,52 +41,6 @@ func (s *server) awaitProjections(c echo.Context) error {
 		return err
 	}
 	return nil
-}
-
-// asOf reads ?as_of=, an RFC 3339 time or a global position, as a position. ok is false when the
-// parameter is absent. A time before the first event gives position 0 with ok true: nothing existed.
-func (s *server) asOf(c echo.Context) (pos eventstore.Position, ok bool, err error) {
-	raw := strings.TrimSpace(c.QueryParam("as_of"))
-	if raw == "" {
-		return 0, false, nil
-	}
-	if n, err := strconv.ParseUint(raw, 10, 64); err == nil {
-		if n == 0 {
-			return 0, false, badRequest("as_of position must be at least 1", field("as_of", "positions start at 1"))
-		}
-		return n, true, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, raw)
-	if err != nil {
-		return 0, false, badRequest("as_of must be an RFC 3339 time (2010-03-31T23:59:59Z) or a log position", field("as_of", "must be an RFC 3339 time or a position"))
-	}
-	p, _ := s.Projections.PositionAt(t)
-	return p, true, nil
-}
-
-func (s *server) listOrganisations(c echo.Context) error {
-	if err := s.awaitProjections(c); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"organisations": s.Projections.Organisations()})
-}
-
-func (s *server) listLHCs(c echo.Context) error {
-	if err := s.awaitProjections(c); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"lhcs": s.Projections.LHCs()})
-}
-
-func (s *server) listPlans(c echo.Context) error {
-	if err := s.awaitProjections(c); err != nil {
-		return err
-	}
-	f := projections.PlanFilter{SHA: c.QueryParam("sha"), LHC: c.QueryParam("lhc"), Round: c.QueryParam("round"), Status: domain.Status(c.QueryParam("status"))}
-	if f.Status != "" && !validStatus(f.Status) {
-		return badRequest(fmt.Sprintf("status %q is not a plan status", f.Status), field("status", "must be one of "+statusList()))
-	}
-	return c.JSON(http.StatusOK, map[string]any{"plans": s.Projections.Plans(f)})
 }
 
 func (s *server) getPlan(c echo.Context) error {
@@ -317,16 +270,15 @@ func (s *server) auditEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.QueryParam("view") == "stored" {
+		return s.storedEvents(c, from, limit)
+	}
 	ctx := c.Request().Context()
 	// Events from `from` on: after from-1, which a store with sparse positions (EventStoreDB) reads
 	// from the event at `from`. Other applications' events (a shared EventStoreDB) are passed over.
 	events, last, err := s.history.Log(ctx, from-1, limit)
-	if errors.Is(err, eventstore.ErrInvalidPosition) {
-		return badRequest(fmt.Sprintf("from_position %d is not a position of this ledger's store: use 0, an event's position, or next_from_position", from),
-			field("from_position", "not an event's position in this store"))
-	}
 	if err != nil {
-		return err
+		return feedError(err, from)
 	}
 	head, err := s.Store.Head(ctx)
 	if err != nil {
@@ -342,40 +294,6 @@ func (s *server) auditEvents(c echo.Context) error {
 		body["next"] = fmt.Sprintf("/v1/audit/events?from_position=%d&limit=%d", last+1, limit)
 	}
 	return c.JSON(http.StatusOK, body)
-}
-
-func (s *server) shaStatus(c echo.Context) error {
-	if err := s.awaitProjections(c); err != nil {
-		return err
-	}
-	st, ok := s.Projections.SHAStatus(c.Param("code"), c.QueryParam("round"))
-	if !ok {
-		return newProblem(http.StatusNotFound, "sha_not_found", "no SHA "+c.Param("code")+" is registered")
-	}
-	return c.JSON(http.StatusOK, st)
-}
-
-func (s *server) sroEvidence(c echo.Context) error {
-	format := c.QueryParam("format")
-	if format != "" && format != "json" && format != "bundle" {
-		return badRequest("format must be json or bundle", field("format", "must be json or bundle"))
-	}
-	if err := s.awaitProjections(c); err != nil {
-		return err
-	}
-	if format == "bundle" {
-		release, err := s.enterExpensive(c, "an evidence bundle")
-		if err != nil {
-			return err
-		}
-		defer release()
-		return s.sroBundle(c)
-	}
-	ev, ok := s.Projections.SROEvidence(c.Param("ods"))
-	if !ok {
-		return newProblem(http.StatusNotFound, "organisation_not_found", "no organisation "+c.Param("ods")+" is registered")
-	}
-	return c.JSON(http.StatusOK, ev)
 }
 
 func validStatus(s domain.Status) bool {

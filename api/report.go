@@ -27,7 +27,9 @@ func (s *server) transparencyReport(c echo.Context) error {
 		}
 		f.AsOf = pos
 	}
-	return s.writeReport(c, s.Projections.Report(f))
+	rep := s.Projections.Report(f)
+	faultReport(&rep)
+	return s.writeReport(c, rep)
 }
 
 func roundLabel(r string) string {
@@ -45,11 +47,12 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="transparency-report.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	// The lateness columns come last, after the columns the report has always had.
+	// Columns are added at the end, after those the report has always had: the lateness columns,
+	// then the cut's tree size.
 	_ = w.Write([]string{"round", "as_of", "as_of_position", "sha_code", "name", "plans", "submitted", "signed_off", "assured",
 		"assured_with_conditions", "not_assured", "acknowledged", "withdrawn", "sro_signoff_rate", "median_days_submit_to_assurance",
 		"lateness_on", "on_time_submission_rate", "overdue_submissions", "overdue_assurances", "open_conditions", "overdue_conditions",
-		"median_days_to_discharge"})
+		"median_days_to_discharge", "tree_size"})
 	asOf := ""
 	if !rep.AsOf.IsZero() {
 		asOf = FormatTimestamp(rep.AsOf)
@@ -58,6 +61,7 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 		cells := append([]string{rep.Round, asOf, strconv.FormatUint(rep.AsOfPosition, 10), code, name,
 			itoa(n.Plans), itoa(n.Submitted), itoa(n.SignedOff), itoa(n.Assured), itoa(n.AssuredWithConditions),
 			itoa(n.NotAssured), itoa(n.Acknowledged), itoa(n.Withdrawn), ftoa(rate), ftoa(days), rep.LatenessOn.String()}, late...)
+		cells = append(cells, strconv.FormatUint(rep.TreeSize, 10))
 		for i, c := range cells {
 			cells[i] = csvCell(c)
 		}
@@ -76,18 +80,78 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 	return w.Error()
 }
 
-// wantsCSV honours an Accept header that prefers text/csv; JSON stays the default.
+// wantsCSV reads the Accept header's preference between the report's two forms (RFC 9110 section
+// 12.5.1): each form takes the quality of the most specific range that matches it (text/csv, then
+// text/*, then */*), a quality of 0 meaning "not this". CSV is sent when it is preferred: a higher
+// quality than JSON, or the same quality named more specifically (text/csv against */*) or, as
+// specific, first. JSON stays the default, for no Accept and for one that accepts neither form.
+// "text/csv;q=0, application/json" got CSV: the first type named won, whatever its quality.
 func wantsCSV(accept string) bool {
-	for _, part := range strings.Split(accept, ",") {
-		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-		switch mt {
-		case "text/csv":
-			return true
-		case "application/json", "*/*":
-			return false
-		}
+	csv, json := acceptQuality(accept, "text", "csv"), acceptQuality(accept, "application", "json")
+	switch {
+	case csv.q <= 0 || csv.q < json.q:
+		return false
+	case csv.q > json.q:
+		return true
+	case csv.specificity != json.specificity:
+		return csv.specificity > json.specificity
 	}
-	return false
+	return csv.index < json.index
+}
+
+// quality is how an Accept header rates one media type: its q (0 to 1; -1 when no range matches),
+// how specific the matching range is (2 type/subtype, 1 type/*, 0 */*), and where that range is.
+type quality struct {
+	q           float64
+	specificity int
+	index       int
+}
+
+func acceptQuality(accept, typ, sub string) quality {
+	best := quality{q: -1, specificity: -1}
+	for i, part := range strings.Split(accept, ",") {
+		mediaRange, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		t, s, ok := strings.Cut(strings.ToLower(strings.TrimSpace(mediaRange)), "/")
+		if !ok {
+			continue
+		}
+		spec := -1
+		switch {
+		case t == typ && s == sub:
+			spec = 2
+		case t == typ && s == "*":
+			spec = 1
+		case t == "*" && s == "*":
+			spec = 0
+		}
+		if spec <= best.specificity {
+			continue
+		}
+		q, ok := rangeQuality(params)
+		if !ok {
+			continue // a quality that is not one: the range says nothing
+		}
+		best = quality{q: q, specificity: spec, index: i}
+	}
+	return best
+}
+
+// rangeQuality is the q parameter of a media range's parameters (1 when there is none); ok is false
+// for a q that is no number from 0 to 1.
+func rangeQuality(params string) (q float64, ok bool) {
+	q = 1
+	for _, p := range strings.Split(params, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if !strings.EqualFold(strings.TrimSpace(name), "q") {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil || v < 0 || v > 1 {
+			return 0, false
+		}
+		q = v
+	}
+	return q, true
 }
 
 // csvCell keeps a spreadsheet from reading a cell as a formula (OWASP, "CSV Injection"): a cell

@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -68,6 +70,19 @@ func (t *routeTable) rebuild() *map[string]map[string]bool {
 	}
 	t.methods.Store(&m)
 	return &m
+}
+
+// allow is the Allow header of path: OPTIONS, then its other methods in alphabetical order.
+func (t *routeTable) allow(path string) string {
+	t.lookup(path, "")
+	methods := []string{}
+	for m := range (*t.methods.Load())[path] {
+		if m != http.MethodOptions {
+			methods = append(methods, m)
+		}
+	}
+	slices.Sort(methods)
+	return strings.Join(append([]string{http.MethodOptions}, methods...), ", ")
 }
 
 // routeLabel is the route template the request matched, or "unmatched".

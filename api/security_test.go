@@ -2,8 +2,12 @@ package api_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,12 +20,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/api"
 	"assurance-ledger/auth"
 	"assurance-ledger/command"
+	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore/boltstore"
 )
@@ -249,6 +255,8 @@ func TestConflictingCredentialsAreRefused(t *testing.T) {
 		{"a header and a cookie naming different tokens", []string{"Bearer " + good}, other, http.StatusBadRequest},
 		{"the same token twice", []string{"Bearer " + good, "Bearer " + good}, "", http.StatusOK},
 		{"the same token in the header and the cookie", []string{"Bearer " + good}, good, http.StatusOK},
+		{"a header, and two cookies of which one is garbage", []string{"Bearer " + good}, good + "; ledger_session=garbage", http.StatusBadRequest},
+		{"two cookies holding different tokens", nil, good + "; ledger_session=" + other, http.StatusBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequest(http.MethodGet, s.http.URL+"/v1/organisations", nil)
@@ -257,7 +265,7 @@ func TestConflictingCredentialsAreRefused(t *testing.T) {
 				req.Header.Add("Authorization", h)
 			}
 			if tc.cookie != "" {
-				req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: tc.cookie})
+				req.Header.Set("Cookie", auth.SessionCookie+"="+tc.cookie)
 			}
 			resp, err := s.http.Client().Do(req)
 			require.NoError(t, err)
@@ -274,8 +282,213 @@ func TestConflictingCredentialsAreRefused(t *testing.T) {
 	}
 }
 
-// Query parameters are those the operation declares, once each, matching their declared pattern
-// or enum; "?shaa=Q36" listed every plan and "?round=2009" answered an empty 200.
+// The report's form follows the Accept header's qualities: "text/csv;q=0, application/json" got
+// CSV, the first type named winning whatever its quality.
+func TestReportFormFollowsAcceptQualities(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	for _, tc := range []struct {
+		accept string
+		csv    bool
+	}{
+		{"", false},
+		{"text/csv", true},
+		{"text/csv;q=0, application/json", false},
+		{"application/json, text/csv;q=0", false},
+		{"text/csv;q=0", false},
+		{"text/csv;q=0.4, application/json;q=0.5", false},
+		{"application/json;q=0.5, text/csv;q=0.9", true},
+		{"text/csv, application/json", true},
+		{"application/json, text/csv", false},
+		{"*/*", false},
+		{"text/*", true},
+		{"text/*;q=0.8, */*;q=0.5", true},
+		{"*/*;q=0.9, text/csv;q=0", false},
+		{"TEXT/CSV; Q=1", true},
+		{"text/csv;q=2, application/json", false},
+		{"application/xml", false},
+	} {
+		r := s.do("GET", "/v1/reports/transparency", &auditor, nil, "Accept", tc.accept)
+		require.Equal(t, http.StatusOK, r.status, "%q: %s", tc.accept, r.body)
+		if tc.csv {
+			assert.Equal(t, "text/csv; charset=utf-8", r.header.Get("Content-Type"), "Accept: %q", tc.accept)
+		} else {
+			assert.Equal(t, "application/json", r.header.Get("Content-Type"), "Accept: %q", tc.accept)
+		}
+	}
+}
+
+// A command's If-Match names one revision: with two If-Match headers the first silently won. Two
+// headers, or a list in one, are 400 and write nothing, whichever comes first.
+func TestIfMatchNamesOneRevision(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	path := "/v1/plans/" + sub["plan_id"].(string) + "/contributions"
+	current := sub["revision"]
+	head := s.head()
+	for _, values := range [][]string{
+		{fmt.Sprintf(`"%v"`, current), `"99"`},
+		{`"99"`, fmt.Sprintf(`"%v"`, current)},
+		{fmt.Sprintf(`"%v"`, current), fmt.Sprintf(`"%v"`, current)},
+		{fmt.Sprintf(`"%v", "99"`, current)},
+	} {
+		req, err := http.NewRequest(http.MethodPost, s.http.URL+path, strings.NewReader(`{"section":"clinical5","summary":"Order comms"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token(t, provider))
+		for _, v := range values {
+			req.Header.Add("If-Match", v)
+		}
+		resp, err := s.http.Client().Do(req)
+		require.NoError(t, err)
+		raw, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		r := response{status: resp.StatusCode, header: resp.Header, body: raw}
+		requireProblem(t, r, http.StatusBadRequest, "malformed_request")
+		assert.Equal(t, "If-Match", r.json(t)["errors"].([]any)[0].(map[string]any)["field"], "%q", values)
+	}
+	assert.Equal(t, head, s.head(), "nothing was recorded")
+	s.must(201, "POST", path, &provider, map[string]any{"section": "clinical5", "summary": "Order comms"}, "If-Match", fmt.Sprintf(`"%v"`, current))
+}
+
+// A command says it sends JSON in UTF-8: a POST without Content-Type, or with charset=iso-8859-1,
+// was decoded and recorded (201) all the same. Each is 415 and writes nothing.
+func TestCommandsRequireJSONInUTF8(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	head := s.head()
+	body := `{"ods_code":"RZZ","name":"Zeta NHS Trust","kind":"provider","sha_code":"Q36"}`
+	for _, tc := range []struct {
+		name  string
+		types []string
+	}{
+		{"no Content-Type", nil},
+		{"ISO-8859-1", []string{"application/json; charset=iso-8859-1"}},
+		{"UTF-16", []string{"application/json; charset=utf-16"}},
+		{"text", []string{"text/plain"}},
+		{"two types", []string{"application/json", "text/plain"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, s.http.URL+"/v1/organisations", strings.NewReader(body))
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+token(t, admin))
+			for _, ct := range tc.types {
+				req.Header.Add("Content-Type", ct)
+			}
+			resp, err := s.http.Client().Do(req)
+			require.NoError(t, err)
+			raw, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			requireProblem(t, response{status: resp.StatusCode, header: resp.Header, body: raw}, http.StatusUnsupportedMediaType, "unsupported_media_type")
+		})
+	}
+	assert.Equal(t, head, s.head(), "nothing was recorded")
+	s.must(201, "POST", "/v1/organisations", &admin, body, "Content-Type", "application/json; charset=UTF-8")
+}
+
+// signRaw signs header and claims, given as JSON text, with the test secret: a token as a holder of
+// the secret could make it, which Mint never would.
+func signRaw(t *testing.T, header, claims string) string {
+	t.Helper()
+	signing := base64.RawURLEncoding.EncodeToString([]byte(header)) + "." + base64.RawURLEncoding.EncodeToString([]byte(claims))
+	sig, err := jwt.SigningMethodHS256.Sign(signing, secret)
+	require.NoError(t, err)
+	return signing + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// Claims are read by their exact names: {"role":"auditor","ROLE":"admin"} was read as an admin's
+// (encoding/json matches names whatever their case and keeps the last), and so was a lone "Role".
+// Such a token is refused (401; the dashboard's sign-in uses the same verifier); the same claims
+// spelt once each work.
+func TestClaimsAreReadByTheirExactNames(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	now := time.Now().Unix()
+	hs := `{"alg":"HS256","typ":"JWT"}`
+	life := fmt.Sprintf(`"jti":"t-%d","iat":%d,"exp":%d`, now, now, now+3600)
+	person := `"iss":"assurance-ledger","sub":"au-9","name":"Audrey Auditor","org":"X26"`
+	for _, tc := range []struct{ name, header, claims string }{
+		{"role, then ROLE", hs, `{` + person + `,"role":"auditor","ROLE":"admin",` + life + `}`},
+		{"ROLE, then role", hs, `{` + person + `,"ROLE":"admin","role":"auditor",` + life + `}`},
+		{"only Role", hs, `{` + person + `,"Role":"admin",` + life + `}`},
+		{"sub in a long s", hs, `{` + person + `,"\u017fub":"adm-1","role":"admin",` + life + `}`},
+		{"alg in two cases", `{"alg":"HS256","ALG":"none"}`, `{` + person + `,"role":"admin",` + life + `}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := signRaw(t, tc.header, tc.claims)
+			r := call(t, s.http, "GET", "/v1/admin/backup", tok, nil)
+			requireProblem(t, r, http.StatusUnauthorized, "invalid_token")
+			assert.Contains(t, r.json(t)["detail"], "case")
+		})
+	}
+	good := signRaw(t, hs, `{`+person+`,"role":"admin",`+life+`}`)
+	assert.Equal(t, http.StatusOK, call(t, s.http, "GET", "/v1/organisations", good, nil).status)
+}
+
+// The person a token names follows the rules of the names a command records: a bidirectional
+// override or zero-width space in sub or name, 15,000 characters of sub, or an org that is no ODS
+// code were recorded into the audit trail for good (a contribution answered 201) and copied into
+// every access-log line. Such a token is refused (401 naming the claim) and nothing is recorded;
+// the person id an access-log line copies is cut short.
+func TestTokenActorsFollowTheTextRules(t *testing.T) {
+	var logs syncBuffer
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
+	plan := "/v1/plans/" + sub["plan_id"].(string)
+	srv := httptest.NewServer(api.New(api.Config{Commands: command.NewHandler(s.store, command.Options{}), Projections: s.proj,
+		Store: s.store, Tokens: auth.NewVerifier(secret, nil), Log: slog.New(slog.NewJSONHandler(&logs, nil))}))
+	defer srv.Close()
+	now := time.Now().Unix()
+	forge := func(sub, name, org string) string {
+		claims, err := json.Marshal(map[string]any{"iss": "assurance-ledger", "sub": sub, "name": name, "role": "provider", "org": org,
+			"jti": fmt.Sprintf("t-%d-%d", now, len(sub)+len(name)), "iat": now, "exp": now + 3600})
+		require.NoError(t, err)
+		return signRaw(t, `{"alg":"HS256","typ":"JWT"}`, string(claims))
+	}
+	head := s.head()
+	for _, tc := range []struct{ name, sub, person, org, claim string }{
+		{"an override in sub", "eve\u202e", "Eve Forger", "RJ1", "sub"},
+		{"an override and a zero-width space in name", "eve", "Eve\u202eForger\u200b", "RJ1", "name"},
+		{"15,000 characters of sub", strings.Repeat("e", 15_000), "Eve Forger", "RJ1", "sub"},
+		{"201 characters of name", "eve", strings.Repeat("E", 201), "RJ1", "name"},
+		{"a blank name", "eve", "\u2800", "RJ1", "name"},
+		{"an org that is no ODS code", "eve", "Eve Forger", "RJ1\u200b", "org"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := forge(tc.sub, tc.person, tc.org)
+			body := strings.NewReader(`{"section":"clinical5","summary":"Order comms"}`)
+			r := call(t, srv, "POST", plan+"/contributions", tok, body)
+			requireProblem(t, r, http.StatusUnauthorized, "invalid_token")
+			assert.Contains(t, r.json(t)["detail"], "claim "+tc.claim)
+			_, err := auth.Mint(secret, domain.Actor{PersonID: tc.sub, Name: tc.person, Role: domain.RoleProvider, Org: tc.org}, time.Now(), time.Hour)
+			assert.Error(t, err, "nor is such a token minted")
+		})
+	}
+	assert.Equal(t, head, s.head(), "nothing was recorded")
+
+	// The longest person id allowed, of four-byte characters: 800 bytes, of which a log line keeps 64.
+	long := strings.Repeat("\U0001d4d4", 200)
+	r := call(t, srv, "POST", plan+"/contributions", forge(long, "Eve Forger", "RJ1"), strings.NewReader(`{"section":"clinical5","summary":"Order comms"}`))
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	var longest int
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		longest = max(longest, len(line))
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry))
+		if a, ok := entry["actor"].(string); ok {
+			assert.LessOrEqual(t, len(a), 64+len("…"), "the actor a log line copies")
+		}
+	}
+	assert.Less(t, longest, 500, "the longest access-log line")
+}
+
+// Query parameters are those the operation declares, once each, matching their declared schema;
+// "?shaa=Q36" listed every plan, "?round=2009" answered an empty 200, "?sha=" listed every plan,
+// "?round=2009-09" passed the pattern though no round names two years that way, and
+// from_revision=18446744073709551615 was answered although the contract says int64.
 func TestQueryParametersAreCheckedAgainstTheSpec(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	s.setUpRegistry()
@@ -292,6 +505,24 @@ func TestQueryParametersAreCheckedAgainstTheSpec(t *testing.T) {
 		{"/v1/organisations?x=%zz", "query"},
 		{"/v1/plans/" + testPlanUUID + "?verbose=1", "verbose"},
 		{"/healthz?probe=1", "probe"},
+		// An empty value breaks a pattern like any other; a round names consecutive years; an
+		// integer is digits within its declared range and format.
+		{"/v1/plans?sha=", "sha"},
+		{"/v1/plans?round=", "round"},
+		{"/v1/plans?round=2009-09", "round"},
+		{"/v1/shas/Q36/assurance-status?round=2009-11", "round"},
+		{"/v1/reports/transparency?round=2099-01", "round"},
+		{"/v1/plans/" + testPlanUUID + "/audit-trail?from_revision=18446744073709551615", "from_revision"},
+		{"/v1/plans/" + testPlanUUID + "/audit-trail?from_revision=9223372036854775808", "from_revision"},
+		{"/v1/plans/" + testPlanUUID + "/audit-trail?from_revision=+5", "from_revision"},
+		{"/v1/plans/" + testPlanUUID + "/audit-trail?limit=1001", "limit"},
+		{"/v1/plans/" + testPlanUUID + "/audit-trail?limit=", "limit"},
+		{"/v1/audit/events?from_position=-1", "from_position"},
+		{"/v1/organisations?min_position=0x10", "min_position"},
+		{"/v1/ledger/proofs/consistency?from=0&to=1", "from"},
+		{"/v1/plans/" + testPlanUUID + "?as_of=18446744073709551615", "as_of"},
+		{"/v1/plans/" + testPlanUUID + "?as_of=%2B5", "as_of"},
+		{"/v1/organisations/RJ1/sro-evidence?format=", "format"},
 	} {
 		t.Run(tc.target, func(t *testing.T) {
 			r := s.do("GET", tc.target, &admin, nil)
@@ -299,7 +530,8 @@ func TestQueryParametersAreCheckedAgainstTheSpec(t *testing.T) {
 			assert.Equal(t, tc.field, r.json(t)["errors"].([]any)[0].(map[string]any)["field"])
 		})
 	}
-	for _, ok := range []string{"/v1/plans?sha=Q36&round=2009-10&status=submitted", "/v1/plans?round=", "/v1/shas/Q36/assurance-status?round=2009-10"} {
+	for _, ok := range []string{"/v1/plans?sha=Q36&round=2009-10&status=submitted", "/v1/plans?round=2099-00", "/v1/shas/Q36/assurance-status?round=2009-10",
+		"/v1/audit/events?from_position=0&limit=1000", "/v1/organisations?min_position=0"} {
 		assert.Equal(t, http.StatusOK, s.do("GET", ok, &admin, nil).status, ok)
 	}
 }

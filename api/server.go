@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -109,21 +110,39 @@ func New(cfg Config) *echo.Echo {
 		ErrorHandler: func(err error, _ echo.Context) error { return err },
 	}))
 
-	e.GET("/healthz", s.healthz, s.checkQuery(http.MethodGet, "/healthz"))
-	e.GET("/readyz", s.readyz, s.checkQuery(http.MethodGet, "/readyz"))
-	e.GET("/metrics", echo.WrapHandler(metricsHandler(cfg.Metrics)), s.checkQuery(http.MethodGet, "/metrics"))
-	e.GET("/openapi.json", serveOpenAPI, s.checkQuery(http.MethodGet, "/openapi.json"))
+	// Every GET route answers HEAD as RFC 9110 (section 9.3.2) requires: the same handler, whose
+	// body net/http does not send.
+	var paths []string // every path the document declares, for its OPTIONS below
+	operational := func(path string, h echo.HandlerFunc) {
+		paths = append(paths, path)
+		for _, m := range []string{http.MethodGet, http.MethodHead} {
+			e.Add(m, path, h, s.checkQuery(m, path))
+		}
+	}
+	operational("/healthz", s.healthz)
+	operational("/readyz", s.readyz)
+	operational("/metrics", echo.WrapHandler(metricsHandler(cfg.Metrics)))
+	operational("/openapi.json", serveOpenAPI)
 
 	// Each /v1 route takes its middleware itself rather than from a group: a group with middleware
 	// registers a catch-all under /v1 that answers a known path with a wrong method 404, where
 	// Echo's router answers 405 with an Allow header.
 	v1 := func(method, path string, h echo.HandlerFunc, rules ...rule) {
-		mw := []echo.MiddlewareFunc{s.authenticate, s.limitPrincipal}
-		if len(rules) > 0 {
-			mw = append(mw, allow(rules...))
+		if !slices.Contains(paths, "/v1"+path) {
+			paths = append(paths, "/v1"+path)
 		}
-		mw = append(mw, s.checkQuery(method, "/v1"+path))
-		e.Add(method, "/v1"+path, h, mw...)
+		methods := []string{method}
+		if method == http.MethodGet {
+			methods = append(methods, http.MethodHead)
+		}
+		for _, m := range methods {
+			mw := []echo.MiddlewareFunc{s.authenticate, s.limitPrincipal}
+			if len(rules) > 0 {
+				mw = append(mw, allow(rules...))
+			}
+			mw = append(mw, s.checkQuery(m, "/v1"+path))
+			e.Add(m, "/v1"+path, h, mw...)
+		}
 	}
 	admin := roleIs(adminRole)
 	v1(http.MethodPost, "/organisations", s.registerOrganisation, admin)
@@ -152,6 +171,7 @@ func New(cfg Config) *echo.Echo {
 	v1(http.MethodPost, "/shas/:code/returns/:event_id/acknowledgement", s.acknowledgeReturn, roleIs(cfhRole))
 
 	v1(http.MethodGet, "/organisations", s.listOrganisations)
+	v1(http.MethodGet, "/organisations/:ods", s.getOrganisation)
 	v1(http.MethodGet, "/lhcs", s.listLHCs)
 	v1(http.MethodGet, "/plans", s.listPlans)
 	v1(http.MethodGet, "/plans/:id", s.getPlan)
@@ -174,7 +194,30 @@ func New(cfg Config) *echo.Echo {
 	v1(http.MethodGet, "/ledger/proofs/inclusion/:event_id", s.inclusionProof)
 	v1(http.MethodGet, "/ledger/proofs/consistency", s.consistencyProof)
 	v1(http.MethodGet, "/admin/backup", s.backup, admin)
+
+	// OPTIONS on every path is an operation of the document like the others (its query checked),
+	// answered without a token, and so limited by the client address.
+	for _, path := range paths {
+		e.Add(http.MethodOptions, path, s.options, s.limitAddress, s.checkQuery(http.MethodOptions, path))
+	}
 	return e
+}
+
+// options answers OPTIONS: 204, and Allow naming the methods the path takes, as Echo names them
+// in a 405's Allow.
+func (s *server) options(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderAllow, s.routes.allow(c.Path()))
+	return c.NoContent(http.StatusNoContent)
+}
+
+// limitAddress limits a request that presents no person's token by its client address.
+func (s *server) limitAddress(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := s.limitAnonymous(c); err != nil {
+			return err
+		}
+		return next(c)
+	}
 }
 
 func (s *server) healthz(c echo.Context) error {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,6 +124,9 @@ func FuzzVerifySignedClaims(f *testing.F) {
 		{`{"alg":"HS256","crit":["b64"],"b64":false}`, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09"` + exp + `}`},
 		{`{"alg":"HS256","crit":["exp"]}`, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09"` + exp + `}`},
 		{`{"alg":"HS256","alg":"HS256"}`, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"cfh","org":"X09"` + exp + `}`},
+		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"A","role":"auditor","org":"X09","ROLE":"admin"` + exp + `}`},
+		{hs, `{"iss":"assurance-ledger","sub":"p-1","name":"A","Role":"admin","org":"X09"` + exp + `}`},
+		{hs, `{"iss":"assurance-ledger","ſub":"p-1","name":"A","role":"cfh","org":"X09"` + exp + `}`},
 		{hs, `null`},
 		{hs, `[]`},
 	} {
@@ -134,9 +138,22 @@ func FuzzVerifySignedClaims(f *testing.F) {
 		mac.Write([]byte(signing))
 		token := signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 		checkVerified(t, token)
-		if crit, _ := hasMember(header, "crit"); crit {
-			if _, err := NewVerifier(secret, func() time.Time { return fuzzNow }).Verify(token); err == nil {
-				t.Fatalf("accepted a header with crit: %s", header)
+		_, err := NewVerifier(secret, func() time.Time { return fuzzNow }).Verify(token)
+		if names, _ := memberNames(header); slices.Contains(names, "crit") && err == nil {
+			t.Fatalf("accepted a header with crit: %s", header)
+		}
+		// Accepted claims are read by their exact names only: no two differ only in case, and
+		// none is a claim of the ledger spelt in another case.
+		if names, _ := memberNames(claims); err == nil {
+			if a, b, ok := caseVariants(names); ok {
+				t.Fatalf("accepted claims naming %q and %q: %s", a, b, claims)
+			}
+			for _, n := range names {
+				for _, c := range claimNames {
+					if n != c && sameFolded(n, c) {
+						t.Fatalf("accepted claim %q for %q: %s", n, c, claims)
+					}
+				}
 			}
 		}
 		if bytes.Contains(header, []byte("none")) && !bytes.Contains(header, []byte("HS256")) {

@@ -53,6 +53,11 @@ func TestVerifyRefusesUnboundedOrAmbiguousTokens(t *testing.T) {
 		{"sub twice", sign(t, hs, `{`+person+`,"sub":"p-2","jti":"t-1",`+iat+`,`+exp+`}`), "duplicate"},
 		{"role twice", sign(t, hs, `{"role":"auditor",`+person+`,"jti":"t-1",`+iat+`,`+exp+`}`), "duplicate"},
 		{"alg twice", sign(t, `{"alg":"none","alg":"HS256"}`, `{`+person+`,"jti":"t-1",`+iat+`,`+exp+`}`), "duplicate"},
+		{"role twice, in two cases", sign(t, hs, `{`+person+`,"ROLE":"auditor","jti":"t-1",`+iat+`,`+exp+`}`), "differing only in case"},
+		{"a claim twice, one in a long s", sign(t, hs, `{`+person+`,"\u017fub":"p-2","jti":"t-1",`+iat+`,`+exp+`}`), "differing only in case"},
+		{"alg twice, in two cases", sign(t, `{"alg":"HS256","ALG":"none"}`, `{`+person+`,"jti":"t-1",`+iat+`,`+exp+`}`), "differing only in case"},
+		{"a claim in another case", sign(t, hs, `{"iss":"assurance-ledger","sub":"p-1","name":"Alice","Role":"admin","org":"X26","jti":"t-1",`+iat+`,`+exp+`}`), "case-sensitive"},
+		{"exp in another case", sign(t, hs, `{`+person+`,"jti":"t-1",`+iat+`,"Exp":1243872000}`), "case-sensitive"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -86,15 +86,7 @@ func (a *acts) catchUp(ctx context.Context, store eventstore.Store) error {
 			}
 			return nil
 		}
-		after := a.after
-		if l, ok := store.(eventstore.Lender); ok {
-			n, err = l.LendAll(ctx, after, page, func(recs []eventstore.RecordedEvent) error { return collect(recs, true) })
-		} else {
-			var recs []eventstore.RecordedEvent
-			if recs, err = store.ReadAll(ctx, after, page); err == nil {
-				n, err = len(recs), collect(recs, false)
-			}
-		}
+		n, err = readLog(ctx, store, a.after, page, collect)
 		if err != nil {
 			return err
 		}

@@ -19,9 +19,10 @@ import (
 // Request carries what every command needs besides its own fields.
 type Request struct {
 	Actor domain.Actor
-	// CommandID makes the command idempotent within its target stream: a repeat gets the first
-	// result. Empty: a fresh one is made. A client's idempotency key is never used as it is, but
-	// through KeyedCommandID, which scopes it to the person and the request.
+	// CommandID makes the command idempotent: a repeat gets the first result. Empty: a fresh one
+	// is made. A client's idempotency key is never used as it is, but through KeyedCommandID,
+	// which scopes it to the person and the request; such a derived id is unique ledger-wide (the
+	// same key with another request, on any stream, is ErrKeyReused), any other only in its stream.
 	CommandID string
 	// CorrelationID ties the event to the request that caused it. Empty: the command id is used.
 	CorrelationID string
@@ -68,6 +69,8 @@ type Handler struct {
 
 	plans *lru.Cache[string, *stream[*domain.Plan]] // guarded by the stream's stripe lock
 
+	keys *keyIndex // every idempotency key recorded in the log, ledger-wide
+
 	returns returnStreams // the SHAs' returns (returns.go)
 }
 
@@ -90,19 +93,25 @@ func NewHandler(store eventstore.Store, opts Options) *Handler {
 		registry: newStream(domain.RegistryStream, domain.NewRegistry()),
 		acts:     newActs(),
 		plans:    plans,
+		keys:     newKeyIndex(),
 	}
 }
 
 // Registry decides a registry command (organisations, chief executives, LHCs) and records its event.
 func (h *Handler) Registry(ctx context.Context, req Request, cmd domain.RegistryCommand) (Result, error) {
+	req = h.normalise(req)
+	reused, release, err := h.keys.claim(ctx, h.store, req.CommandID)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
 	h.registryMu.Lock()
 	defer h.registryMu.Unlock()
 	reg := h.registry
 	if err := reg.catchUp(ctx, h.store); err != nil {
 		return Result{}, err
 	}
-	req = h.normalise(req)
-	if r, ok, err := reg.prior(req); ok {
+	if r, ok, err := reg.prior(req, reused); ok {
 		// Authorisation comes first: a repeat is answered only to whom the command is allowed.
 		if _, derr := reg.state.Decide(req.Actor, h.clock(), cmd); forbidden(derr) != nil {
 			return Result{}, derr
@@ -145,6 +154,11 @@ func (h *Handler) Plan(ctx context.Context, req Request, planID string, cmd doma
 		return Result{}, fmt.Errorf("%w: plan id %q is not a UUID", domain.ErrPlanNotFound, planID)
 	}
 	req = h.normalise(req)
+	reused, release, err := h.keys.claim(ctx, h.store, req.CommandID)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
 	name := domain.PlanStream(planID)
 	unlock := h.lock(name)
 	defer unlock()
@@ -152,7 +166,7 @@ func (h *Handler) Plan(ctx context.Context, req Request, planID string, cmd doma
 	if err != nil {
 		return Result{}, err
 	}
-	if r, ok, err := plan.prior(req); ok {
+	if r, ok, err := plan.prior(req, reused); ok {
 		if aerr := h.authorisePlan(ctx, plan, req, cmd); aerr != nil {
 			return Result{}, aerr
 		}
@@ -173,6 +187,11 @@ func (h *Handler) Plan(ctx context.Context, req Request, planID string, cmd doma
 func (h *Handler) Submit(ctx context.Context, req Request, cmd domain.SubmitPlan) (Result, error) {
 	req = h.normalise(req)
 	req.ExpectedRevision = nil
+	reused, release, err := h.keys.claim(ctx, h.store, req.CommandID)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
@@ -188,7 +207,7 @@ func (h *Handler) Submit(ctx context.Context, req Request, cmd domain.SubmitPlan
 			}
 			c := cmd
 			c.PlanID = planID
-			if r, ok, err := plan.prior(req); ok {
+			if r, ok, err := plan.prior(req, reused); ok {
 				if aerr := h.authorisePlan(ctx, plan, req, c); aerr != nil {
 					return Result{}, false, aerr
 				}
@@ -293,6 +312,7 @@ func (h *Handler) recordAt(ctx context.Context, s streamState, req Request, data
 	}
 	out := Result{PlanID: planID, EventID: meta.EventID, Stream: s.name(), Revision: res.NextRevision, Position: res.Position, Hash: meta.Hash}
 	s.applied(folded, out, req.CommandID)
+	h.keys.recorded(req.CommandID)
 	return out, nil
 }
 

@@ -29,7 +29,7 @@ const keyedPrefix = "k1:"
 var keyedPattern = regexp.MustCompile(`^k1:[0-9a-f]{32}:[0-9a-f]{32}$`)
 
 // ErrKeyReused refuses a command whose idempotency key the same person already used for another
-// request on the same stream: the draft's 422.
+// request, on any stream: the draft's 422.
 var ErrKeyReused = &domain.Error{Code: "idempotency_key_reused", Kind: domain.KindRefused,
 	Message: "this Idempotency-Key was already used for a different request (method, path or body); use a new key for a new request"}
 
@@ -81,11 +81,16 @@ type recorded struct {
 }
 
 // prior finds the command req repeats, if it was recorded in s: ok is false for a new command, and
-// err is ErrKeyReused for the same key on a different request.
-func (s *stream[S]) prior(req Request) (r Result, ok bool, err error) {
+// err is ErrKeyReused for the same key on a different request, in s or, as reused says
+// (keyIndex.claim), on any other stream. With ok true the caller authorises req before answering:
+// a repeat, or the refusal of a key, goes only to whom the command is allowed.
+func (s *stream[S]) prior(req Request, reused bool) (r Result, ok bool, err error) {
 	key, fp := commandKey(req.CommandID)
 	c, ok := s.commands[key]
 	if !ok {
+		if reused {
+			return Result{}, true, ErrKeyReused
+		}
 		return Result{}, false, nil
 	}
 	if c.fingerprint != fp {

@@ -2,8 +2,12 @@ package command_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -74,4 +78,45 @@ func TestKeyedCommandsOnAStream(t *testing.T) {
 		Period: domain.Period{FirstYear: 2009, LastYear: 2011}, Content: sampleContent(t)})
 	require.NoError(t, err)
 	assert.Equal(t, sub.EventID, old.EventID)
+}
+
+// A key is claimed once across the ledger: the same person sending one key at the same moment to
+// the registry (as an admin) and to a plan (as its PCT) gets one command recorded and the other
+// refused, whichever wins, and nothing else is written.
+func TestAKeyIsClaimedOnceAcrossStreams(t *testing.T) {
+	f := newFixture(t)
+	sub := f.submit(t, command.Request{})
+	ctx := context.Background()
+	person := func(a domain.Actor) domain.Actor { a.PersonID = "pc-1"; return a }
+	for i := range 20 {
+		key := uuid.NewString()
+		before := head(t, f.store)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		wg.Go(func() {
+			id := command.KeyedCommandID("pc-1", key, command.Fingerprint("POST", "/v1/organisations", []byte{byte(i)}))
+			_, errs[0] = f.h.Registry(ctx, command.Request{Actor: person(admin), CommandID: id},
+				domain.RegisterOrganisation{ODSCode: fmt.Sprintf("Z%02d", i), Name: fmt.Sprintf("Zeta %d NHS Trust", i), Kind: domain.KindProvider, SHACode: "Q36"})
+		})
+		wg.Go(func() {
+			id := command.KeyedCommandID("pc-1", key, command.Fingerprint("POST", "/v1/plans/"+sub.PlanID+"/contributions", []byte{byte(i)}))
+			_, errs[1] = f.h.Plan(ctx, command.Request{Actor: person(provider), CommandID: id}, sub.PlanID,
+				domain.RecordContribution{Section: "clinical5", Summary: fmt.Sprintf("Summary %d", i)})
+		})
+		wg.Wait()
+		var recorded, reused int
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				recorded++
+			case errors.Is(err, command.ErrKeyReused):
+				reused++
+			default:
+				t.Fatalf("round %d: %v", i, err)
+			}
+		}
+		assert.Equal(t, 1, recorded, "round %d", i)
+		assert.Equal(t, 1, reused, "round %d", i)
+		assert.Equal(t, before+1, head(t, f.store), "round %d", i)
+	}
 }

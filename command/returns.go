@@ -49,6 +49,11 @@ func (h *Handler) SubmitReturn(ctx context.Context, req Request, cmd domain.Subm
 		_, err := domain.NewSHAReturn().Decide(nil, func(string) (*domain.Plan, bool) { return nil, false }, req.Actor, h.clock(), cmd)
 		return Result{}, err
 	}
+	reused, release, err := h.keys.claim(ctx, h.store, req.CommandID)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
 	name := domain.ReturnStream(cmd.SHACode, cmd.Round)
 	planStreams := make([]string, 0, len(cmd.Plans))
 	for _, p := range cmd.Plans {
@@ -62,7 +67,7 @@ func (h *Handler) SubmitReturn(ctx context.Context, req Request, cmd domain.Subm
 	if err != nil {
 		return Result{}, err
 	}
-	if r, ok, err := ret.prior(req); ok {
+	if r, ok, err := ret.prior(req, reused); ok {
 		// Authorisation comes first: a repeat is answered only to whom the command is allowed.
 		if aerr := h.authoriseReturn(ctx, ret, req, cmd); aerr != nil {
 			return Result{}, aerr
@@ -108,8 +113,13 @@ func (h *Handler) SubmitReturn(ctx context.Context, req Request, cmd domain.Subm
 func (h *Handler) AcknowledgeReturn(ctx context.Context, req Request, sha, returnEventID string, cmd domain.AcknowledgeReturn) (Result, error) {
 	req = h.normalise(req)
 	cmd.ReturnEventID = returnEventID
+	reused, release, err := h.keys.claim(ctx, h.store, req.CommandID)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
 	h.registryMu.Lock()
-	err := h.registry.catchUp(ctx, h.store)
+	err = h.registry.catchUp(ctx, h.store)
 	rounds := h.registry.state.Rounds()
 	h.registryMu.Unlock()
 	if err != nil {
@@ -127,7 +137,7 @@ func (h *Handler) AcknowledgeReturn(ctx context.Context, req Request, sha, retur
 			if err != nil {
 				return Result{}, false, err
 			}
-			if r, ok, err := ret.prior(req); ok {
+			if r, ok, err := ret.prior(req, reused); ok {
 				if aerr := h.authoriseReturn(ctx, ret, req, cmd); aerr != nil {
 					return Result{}, true, aerr
 				}

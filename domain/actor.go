@@ -34,3 +34,18 @@ type Actor struct {
 	Role     Role   `json:"role"`
 	Org      string `json:"org"`
 }
+
+// Check says what is wrong with the actor a token names, field by field (person_id, name, role,
+// org), or nil. Who acts is recorded into every event they cause, so the same rules hold as for
+// the names a command records: a person id and a name are short text (domain/text.go: no hidden,
+// blank-looking or bidirectional characters, at most 200 characters), the org is an ODS code.
+func (a Actor) Check() []FieldError {
+	var ps problems
+	requiredShort.check(&ps, ErrInvalidCommand, "person_id", a.PersonID)
+	requiredShort.check(&ps, ErrInvalidCommand, "name", a.Name)
+	if !a.Role.Valid() {
+		ps.add(ErrInvalidCommand, "role", "%.32q is not one of admin, pct_commissioner, provider, chief_executive, sha_assurer, cfh, auditor", string(a.Role))
+	}
+	checkODS(&ps, "org", a.Org, true)
+	return ps.fields()
+}

@@ -75,7 +75,11 @@ func (l LHC) clone() LHC {
 	return l
 }
 
-// chiefExecutiveAt is the appointment in force at instant at: the latest to have taken effect.
+// ChiefExecutiveAt is the appointment in force at instant at: the latest to have taken effect.
+func (o Organisation) ChiefExecutiveAt(at time.Time) (Appointment, bool) {
+	return o.chiefExecutiveAt(at)
+}
+
 func (o Organisation) chiefExecutiveAt(at time.Time) (Appointment, bool) {
 	for i := len(o.ChiefExecutives) - 1; i >= 0; i-- {
 		if a := o.ChiefExecutives[i]; !a.EffectiveFrom.After(at) {

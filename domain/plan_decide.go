@@ -171,22 +171,30 @@ func (p *Plan) decideSubmit(reg *Registry, a Actor, c SubmitPlan) (EventData, er
 
 // checkRound records what is wrong with a round's name; it reports whether the name is well formed.
 func checkRound(ps *problems, round string) bool {
-	m := roundPattern.FindStringSubmatch(round)
 	if round == "" {
 		ps.add(ErrInvalidCommand, "round", "is required")
 		return false
 	}
-	if m == nil {
-		ps.add(ErrInvalidCommand, "round", "%q is not a planning round of the form YYYY-YY, e.g. 2009-10", round)
+	if err := RoundError(round); err != nil {
+		ps.add(ErrInvalidCommand, "round", "%s", err.Error())
 		return false
+	}
+	return true
+}
+
+// RoundError says why round is not a planning round, YYYY-YY naming two consecutive years (2009-10),
+// or nil: what a plan's round must be, and so what a query for plans of a round may ask.
+func RoundError(round string) error {
+	m := roundPattern.FindStringSubmatch(round)
+	if m == nil {
+		return fmt.Errorf("%.32q is not a planning round of the form YYYY-YY, e.g. 2009-10", round)
 	}
 	first, _ := strconv.Atoi(m[1])
 	second, _ := strconv.Atoi(m[2])
 	if second != (first+1)%100 {
-		ps.add(ErrInvalidCommand, "round", "%q does not name consecutive years; did you mean %d-%02d?", round, first, (first+1)%100)
-		return false
+		return fmt.Errorf("%q does not name consecutive years; did you mean %d-%02d?", round, first, (first+1)%100)
 	}
-	return true
+	return nil
 }
 
 // checkRoundPeriod records a problem unless a valid period fits round rd: starting in the round's

@@ -30,9 +30,16 @@ var (
 //
 // What a reader sees must be what was recorded: text holds no control characters (prose keeps line
 // breaks and tabs), no format characters (bidirectional overrides and isolates, zero-width spaces
-// and joiners, the byte order mark, soft hyphens...), no line or paragraph separators and no
-// invisible fillers (the default-ignorable code points, such as the Hangul fillers), and it shows at
-// least one visible character: a name made of blank-looking characters would render as nothing.
+// and joiners, the byte order mark, soft hyphens...), no line or paragraph separators, no
+// invisible fillers (the default-ignorable code points, such as the Hangul fillers), and no
+// character without an appearance of its own: private-use characters (each font draws its own) and
+// unassigned code points, noncharacters among them. It shows at least one visible character: a
+// name made of blank-looking characters would render as nothing.
+//
+// Short text (names and ids) also holds no variation selectors and no blank-looking characters
+// (the braille blank): a selector changes nothing a reader of a name can see, a blank looks like a
+// space that is not one, and either would let "Newham PCT" be registered again with one added.
+// Prose keeps them: a variation selector picks an emoji's or an ideograph's form.
 type textRule struct {
 	required bool
 	long     bool // prose may hold line breaks and tabs; short text may not
@@ -69,6 +76,12 @@ func (r textRule) check(ps *problems, code *Error, field, v string) {
 		ps.add(code, field, "must not begin or end with white space")
 		return
 	}
+	if !r.long {
+		if i, c, ok := firstInName(v); ok {
+			ps.add(code, field, "must not contain %s (U+%04X at character %d)", inNameKind(c), c, i+1)
+			return
+		}
+	}
 	limit := maxShortText
 	if r.long {
 		limit = maxLongText
@@ -95,7 +108,16 @@ func firstHidden(v string, prose bool) (index int, c rune, found bool) {
 }
 
 func isHidden(c rune) bool {
-	return unicode.IsControl(c) || unicode.In(c, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point)
+	return unicode.IsControl(c) || unicode.In(c, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Co, unicode.Other_Default_Ignorable_Code_Point) ||
+		unassigned(c)
+}
+
+// unassigned reports whether c is a code point Unicode assigns no character (as this build's tables
+// know it): noncharacters such as U+FFFF are among them. A later Unicode version only ever assigns
+// more, so what is accepted once stays accepted.
+func unassigned(c rune) bool {
+	// Go's table of category C (other) holds Cn, the unassigned code points, beside Cc, Cf, Co and Cs.
+	return unicode.Is(unicode.C, c) && !unicode.In(c, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs)
 }
 
 func hiddenKind(c rune) string {
@@ -106,6 +128,10 @@ func hiddenKind(c rune) string {
 		return "line or paragraph separators"
 	case unicode.Is(unicode.Cf, c):
 		return "invisible formatting characters"
+	case unicode.Is(unicode.Co, c):
+		return "private-use characters"
+	case unassigned(c):
+		return "unassigned code points or noncharacters"
 	}
 	return "invisible filler characters"
 }
@@ -113,6 +139,33 @@ func hiddenKind(c rune) string {
 // blankLooking are visible characters by their category that render as empty space.
 var blankLooking = map[rune]bool{
 	'\u2800': true, // BRAILLE PATTERN BLANK
+}
+
+// firstInName finds the first character of v that short text may not hold beyond what isHidden
+// refuses: a variation selector or a blank-looking character.
+func firstInName(v string) (index int, c rune, found bool) {
+	i := 0
+	for _, c := range v {
+		if unicode.Is(unicode.Variation_Selector, c) || blankLooking[c] {
+			return i, c, true
+		}
+		i++
+	}
+	return 0, 0, false
+}
+
+func inNameKind(c rune) string {
+	if blankLooking[c] {
+		return "blank-looking characters"
+	}
+	return "variation selectors"
+}
+
+// ignorable reports whether c is a default-ignorable code point (Unicode's
+// Default_Ignorable_Code_Point, less the white space it excludes): a character that renders as
+// nothing, which the TS #39 skeleton removes before comparing.
+func ignorable(c rune) bool {
+	return unicode.In(c, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) && !unicode.IsSpace(c)
 }
 
 // showsSomething reports whether v has a character that renders as a mark on the page: a letter,
@@ -129,14 +182,21 @@ func showsSomething(v string) bool {
 
 // NameKey is what two organisation names are compared by: equal keys are names a reader cannot
 // tell apart. The name is brought to its compatibility form (NFKC: full-width letters, ligatures
-// and the like become the plain ones), its runs of white space made one space, then mapped to its
+// and the like become the plain ones), its default-ignorable code points removed (TS #39 removes
+// them before taking a skeleton: "PCT" with a variation selector after it is drawn as "PCT"), its
+// runs of white space and blank-looking characters made one space, then mapped to its
 // confusable skeleton (Unicode TS #39: Cyrillic "о" and Latin "o", "0" and "O", "rn" and "m" share
 // one) and case-folded, twice: the confusable data pairs capitals with capitals and small letters
 // with small ones (Cyrillic "Т" looks like "T", "т" like no Latin letter), so the first skeleton
 // is of the name as written and the second of its folded form.
 func NameKey(name string) string {
-	s := norm.NFKC.String(name)
-	s = strings.Join(strings.FieldsFunc(s, func(c rune) bool { return unicode.IsSpace(c) || isHidden(c) }), " ")
+	s := strings.Map(func(c rune) rune {
+		if ignorable(c) {
+			return -1
+		}
+		return c
+	}, norm.NFKC.String(name))
+	s = strings.Join(strings.FieldsFunc(s, func(c rune) bool { return unicode.IsSpace(c) || blankLooking[c] || isHidden(c) }), " ")
 	for range 2 {
 		s = cases.Fold().String(confusables.Skeleton(s))
 	}

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,6 +24,54 @@ var hiddenCharacters = []struct {
 	{"line separator", 0x2028}, {"paragraph separator", 0x2029},
 	{"hangul filler", 0x3164}, {"hangul choseong filler", 0x115f}, {"halfwidth hangul filler", 0xffa0},
 	{"combining grapheme joiner", 0x034f}, {"tag space", 0xe0020},
+	{"private use", 0xe000}, {"supplementary private use", 0xf0000}, {"noncharacter U+FFFF", 0xffff},
+	{"noncharacter U+FDD0", 0xfdd0}, {"unassigned", 0x0378},
+}
+
+// Characters short text (names and ids) refuses beside the hidden ones, and prose keeps: they
+// change nothing a reader of a name can see.
+var invisibleInNames = []struct {
+	name string
+	c    rune
+}{
+	{"variation selector 16", 0xfe0f}, {"variation selector 1", 0xfe00}, {"mongolian free variation selector", 0x180b},
+	{"variation selector 17", 0xe0100}, {"braille blank", 0x2800},
+}
+
+func TestShortTextRefusesVariationSelectorsAndBlanks(t *testing.T) {
+	for _, h := range invisibleInNames {
+		for _, v := range []string{"Newham PCT" + string(h.c), "Newham P" + string(h.c) + "CT", "Newham" + string(h.c) + "PCT"} {
+			t.Run(fmt.Sprintf("%s %q", h.name, v), func(t *testing.T) {
+				var ps problems
+				requiredShort.check(&ps, ErrInvalidCommand, "name", v)
+				require.Len(t, ps, 1)
+				assert.Contains(t, ps[0].msg, fmt.Sprintf("U+%04X", h.c))
+				ps = nil
+				requiredLong.check(&ps, ErrInvalidCommand, "summary", v)
+				assert.Empty(t, ps, "prose keeps it")
+			})
+		}
+	}
+}
+
+// What the blank check reads as showing nothing, the name key ignores, or reads as the space it looks
+// like: a name with such a character added is the same name, so the two checks cannot disagree.
+func TestNameKeyIgnoresWhatRendersAsNothing(t *testing.T) {
+	for _, h := range append(append(hiddenCharacters[:0:0], hiddenCharacters...), invisibleInNames...) {
+		var ps problems
+		requiredShort.check(&ps, ErrInvalidCommand, "name", string(h.c))
+		require.NotEmpty(t, ps, "%s", h.name)
+		if ps[0].msg != "must not be blank" {
+			continue
+		}
+		for _, v := range []string{"Newham PCT" + string(h.c), "Newham P" + string(h.c) + "CT", "Newham" + string(h.c) + " PCT"} {
+			seen := strings.ReplaceAll(v, string(h.c), "")
+			if blankLooking[h.c] {
+				seen = strings.ReplaceAll(v, string(h.c), " ")
+			}
+			assert.Equal(t, NameKey(seen), NameKey(v), "%s: %q", h.name, v)
+		}
+	}
 }
 
 func TestTextRefusesHiddenCharacters(t *testing.T) {
@@ -157,6 +206,11 @@ func TestNameKeyTellsLookAlikes(t *testing.T) {
 		{"Lambeth PCT", "Larnbeth PCT"},
 		{"Guy's and St Thomas'", "Guy\u2019s and St Thomas\u2019"},
 		{"Royal Infirmary", "R\u03bfyal Infirmary"}, // Greek omicron
+		{"Newham PCT", "Newham PCT\ufe0f"},          // a variation selector
+		{"Newham PCT", "Newham P\ufe00CT"},
+		{"Newham PCT", "Newham\u180b PCT"},
+		{"Newham PCT", "Newham\u2800PCT"},  // a braille blank
+		{"Newham PCT", "Newham P\u200bCT"}, // a zero-width space
 	}
 	for _, p := range same {
 		assert.Equal(t, NameKey(p[0]), NameKey(p[1]), "%q and %q", p[0], p[1])

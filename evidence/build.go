@@ -29,6 +29,11 @@ type Source struct {
 	Head      ledgertree.TreeHead
 	PublicKey ed25519.PublicKey
 	Now       func() time.Time
+	// AsOf and AsOfPosition name the cut of the log the head is of (projections.Cut): when its last
+	// ledger event was recorded, and the last position it covers. A zero AsOfPosition is taken as
+	// the position of the head's last leaf.
+	AsOf         time.Time
+	AsOfPosition eventstore.Position
 }
 
 // Build returns the bundle of organisation ods. planIDs are the plans it signed (from the
@@ -52,6 +57,12 @@ func Build(ctx context.Context, src Source, ods string, planIDs []string) (*Bund
 		Format: Format, ODSCode: ods, CreatedAt: now().UTC().Truncate(time.Second).Format(time.RFC3339),
 		PublicKey: PublicKey{Algorithm: "Ed25519", KeyID: ledgertree.KeyID(src.PublicKey), PublicKey: base64.StdEncoding.EncodeToString(src.PublicKey)},
 		TreeHead:  src.Head, Events: []Event{}, SignOffs: []SignOff{},
+		AsOf: src.AsOf.UTC(), AsOfPosition: src.AsOfPosition, TreeSize: size,
+	}
+	if b.AsOfPosition == 0 && size > 0 {
+		if _, last, err := src.Tree.Leaf(size - 1); err == nil {
+			b.AsOfPosition = last
+		}
 	}
 	// inHead keeps the events that are leaves of the head's tree, with their leaf index.
 	inHead := func(recs []eventstore.RecordedEvent, keep func(eventstore.RecordedEvent) bool) error {

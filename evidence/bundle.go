@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"assurance-ledger/ledgertree"
 )
@@ -32,6 +33,12 @@ type Bundle struct {
 	// ledger's key from elsewhere (ledger verify --public-key), or a forger could bring their own.
 	PublicKey PublicKey           `json:"public_key"`
 	TreeHead  ledgertree.TreeHead `json:"tree_head"`
+	// AsOf, AsOfPosition and TreeSize name the cut of the log the bundle is of, as every answer of
+	// the API does: TreeSize is TreeHead's size, AsOfPosition the last log position it covers and
+	// AsOf when its last ledger event was recorded. Bundles made before they were added lack them.
+	AsOf         time.Time `json:"as_of"`
+	AsOfPosition uint64    `json:"as_of_position"`
+	TreeSize     uint64    `json:"tree_size"`
 	// Events are in global order (by leaf index), each with its inclusion proof in TreeHead's tree.
 	Events []Event `json:"events"`
 	// SignOffs summarise what Events prove, one per SROSignedOff event of the organisation. Verify

@@ -77,36 +77,59 @@ func (r *Reader) Plan(ctx context.Context, id string, from uint64, limit int) (e
 // returned, so that a page of them still moves a reader on.
 func (r *Reader) Log(ctx context.Context, after eventstore.Position, limit int) (entries []Entry, last eventstore.Position, err error) {
 	var p page
+	last, err = r.log(ctx, after, limit, &p)
+	if err != nil {
+		return nil, after, err
+	}
+	return p.entries, last, nil
+}
+
+// Stored is Log with each event as the store holds it, undecoded: the bytes its hashes are over,
+// for a reader that checks them (the audit feed's stored view, which ledger audit mirrors).
+func (r *Reader) Stored(ctx context.Context, after eventstore.Position, limit int) (events []eventstore.RecordedEvent, last eventstore.Position, err error) {
+	p := page{raw: true}
+	last, err = r.log(ctx, after, limit, &p)
+	if err != nil {
+		return nil, after, err
+	}
+	return p.stored, last, nil
+}
+
+// log fills p with a page of the global log after position after, returning the position of the
+// last record read.
+func (r *Reader) log(ctx context.Context, after eventstore.Position, limit int, p *page) (last eventstore.Position, err error) {
 	last = after
 	for {
 		want := chunk
 		if limit > 0 {
 			if want = min(chunk, limit-p.read); want <= 0 {
-				return p.entries, last, nil
+				return last, nil
 			}
 		}
 		recs, err := r.store.ReadAll(ctx, last, want)
 		if err != nil {
-			return nil, after, err
+			return after, err
 		}
 		for _, rec := range recs {
 			if p.full(limit, rec) {
-				return p.entries, last, nil
+				return last, nil
 			}
 			if err := p.take(ctx, rec, domain.IsLedgerStream(rec.Stream)); err != nil {
-				return nil, after, err
+				return after, err
 			}
 			last = rec.Position
 		}
 		if len(recs) < want {
-			return p.entries, last, nil
+			return last, nil
 		}
 	}
 }
 
 // page is a page being read.
 type page struct {
+	raw     bool // keep the records as stored (stored), not decoded (entries)
 	entries []Entry
+	stored  []eventstore.RecordedEvent
 	read    int // records taken, returned or passed over
 	bytes   int // stored bytes of the entries
 }
@@ -130,12 +153,16 @@ func (p *page) take(ctx context.Context, rec eventstore.RecordedEvent, keep bool
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	p.bytes += len(rec.Data) + len(rec.Metadata)
+	if p.raw {
+		p.stored = append(p.stored, rec)
+		return nil
+	}
 	e, err := Decode(rec)
 	if err != nil {
 		return err
 	}
 	p.entries = append(p.entries, e)
-	p.bytes += len(rec.Data) + len(rec.Metadata)
 	return nil
 }
 

@@ -52,10 +52,14 @@ func OpenHeadLog(path string, signer *Signer) (*HeadLog, error) {
 
 // Head returns a signed head of the tree at its current size: the stored one if the tree has not
 // grown since, else a new one, stored before it is returned.
-func (l *HeadLog) Head(tree *Tree) (TreeHead, error) {
+func (l *HeadLog) Head(tree *Tree) (TreeHead, error) { return l.HeadAt(tree, tree.Size()) }
+
+// HeadAt returns a signed head of the tree when it had size leaves, stored before it is returned:
+// the head of something given out as of an earlier size (an evidence bundle as of a past time) is
+// on record as the current ones are. At the latest stored size it is the stored head.
+func (l *HeadLog) HeadAt(tree *Tree, size uint64) (TreeHead, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	size := tree.Size()
 	if l.latest != nil && l.latest.TreeSize == size && l.latest.KeyID == l.signer.KeyID() {
 		return *l.latest, nil
 	}
@@ -86,7 +90,9 @@ func (l *HeadLog) Head(tree *Tree) (TreeHead, error) {
 	if err != nil {
 		return TreeHead{}, fmt.Errorf("ledgertree: head log %s: %w", l.path, err)
 	}
-	l.latest = &h
+	if l.latest == nil || size >= l.latest.TreeSize {
+		l.latest = &h
+	}
 	return h, nil
 }
 

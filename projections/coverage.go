@@ -22,8 +22,8 @@ const (
 )
 
 // CoverageFilter selects what the SRO coverage report covers; empty fields match everything, a zero
-// AsOf is now, and At (zero: now, or the time of the event at AsOf) is when the chief executive
-// named is in office.
+// AsOf is now, and At (zero: now without AsOf, else when the last event by AsOf was recorded) is
+// when the chief executive named is in office.
 type CoverageFilter struct {
 	SHA, Round string
 	AsOf       eventstore.Position
@@ -32,9 +32,8 @@ type CoverageFilter struct {
 
 // SROCoverage is the SRO coverage report.
 type SROCoverage struct {
-	Round         string        `json:"round"` // "all" when not filtered
-	AsOf          time.Time     `json:"as_of"`
-	AsOfPosition  uint64        `json:"as_of_position"`
+	Round string `json:"round"` // "all" when not filtered
+	Cut
 	At            time.Time     `json:"chief_executives_at"` // when the chief executives named were in office
 	Organisations []OrgCoverage `json:"organisations"`
 }
@@ -72,7 +71,7 @@ func (p *Projector) SROCoverage(ctx context.Context, f CoverageFilter) (SROCover
 	if current {
 		pos = p.appliedPos
 	}
-	asOf, _ := p.timeline.timeAt(pos)
+	cut := p.cutLocked(pos)
 	var views []*planView
 	for _, v := range p.order {
 		if (f.SHA == "" || v.sha == f.SHA) && (f.Round == "" || v.plan.Round() == f.Round) {
@@ -82,8 +81,9 @@ func (p *Projector) SROCoverage(ctx context.Context, f CoverageFilter) (SROCover
 	p.mu.RUnlock()
 	at := f.At
 	if at.IsZero() {
-		at = asOf
-		if current {
+		// Now only when no as_of was asked: an answer as of a position is the same whatever the day.
+		at = cut.AsOf
+		if f.AsOf == 0 {
 			at = p.now()
 		}
 	}
@@ -97,7 +97,7 @@ func (p *Projector) SROCoverage(ctx context.Context, f CoverageFilter) (SROCover
 	if err != nil {
 		return SROCoverage{}, err
 	}
-	rep := SROCoverage{Round: f.Round, AsOf: asOf, AsOfPosition: pos, At: at.UTC(), Organisations: []OrgCoverage{}}
+	rep := SROCoverage{Round: f.Round, Cut: cut, At: at.UTC(), Organisations: []OrgCoverage{}}
 	if rep.Round == "" {
 		rep.Round = "all"
 	}

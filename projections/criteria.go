@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"time"
 
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
@@ -23,9 +22,8 @@ type CriteriaFilter struct {
 
 // CriteriaReport is green, amber and red ratings per SHA and criterion.
 type CriteriaReport struct {
-	Round        string    `json:"round"` // "all" when not filtered
-	AsOf         time.Time `json:"as_of"`
-	AsOfPosition uint64    `json:"as_of_position"`
+	Round string `json:"round"` // "all" when not filtered
+	Cut
 	// Criteria are the criteria counted, in catalogue order (the round's, or every published
 	// round's in turn), then any criterion an assurance rated that no published catalogue lists
 	// (an assurance of a log from before catalogues).
@@ -57,7 +55,7 @@ func (p *Projector) Criteria(ctx context.Context, f CriteriaFilter) (CriteriaRep
 	if current {
 		pos = p.appliedPos
 	}
-	asOf, _ := p.timeline.timeAt(pos)
+	cut := p.cutLocked(pos)
 	var views []*planView
 	for _, v := range p.order {
 		if (f.SHA == "" || v.sha == f.SHA) && (f.Round == "" || v.plan.Round() == f.Round) {
@@ -75,7 +73,7 @@ func (p *Projector) Criteria(ctx context.Context, f CriteriaFilter) (CriteriaRep
 	if err != nil {
 		return CriteriaReport{}, err
 	}
-	rep := CriteriaReport{Round: f.Round, AsOf: asOf, AsOfPosition: pos, Criteria: []domain.CatalogueCriterion{}, BySHA: []CriteriaRow{}}
+	rep := CriteriaReport{Round: f.Round, Cut: cut, Criteria: []domain.CatalogueCriterion{}, BySHA: []CriteriaRow{}}
 	if rep.Round == "" {
 		rep.Round = "all"
 	}

@@ -16,14 +16,21 @@ import (
 // position is its live view, and only a plan that has changed since is refolded from the store.
 
 // SHAStatusAsOf is SHAStatus as the ledger stood once the event at pos had been recorded, lateness
-// measured on that event's day. false: no such SHA was registered by then.
+// measured on that day. false: no such SHA was registered by then.
 func (p *Projector) SHAStatusAsOf(ctx context.Context, code, round string, pos eventstore.Position) (SHAStatus, bool, error) {
 	return p.SHAStatusAsOfAt(ctx, code, round, pos, time.Time{})
 }
 
 // SHAStatusAsOfAt is SHAStatusAsOf with lateness measured on the day of at (an "as of" asked for
-// by time), or, if at is zero, of the event at pos.
+// by time), or, if at is zero, of the cut's as_of: when the last event by pos was recorded, whether
+// or not pos is the present, so that an answer as of a position does not change with the day it is
+// asked on.
 func (p *Projector) SHAStatusAsOfAt(ctx context.Context, code, round string, pos eventstore.Position, at time.Time) (SHAStatus, bool, error) {
+	cut := p.CutAt(pos) // never past what the projections have applied
+	pos = cut.AsOfPosition
+	if at.IsZero() {
+		at = cut.AsOf
+	}
 	reg, err := p.registryAt(pos)
 	if err != nil {
 		return SHAStatus{}, false, err
@@ -38,9 +45,6 @@ func (p *Projector) SHAStatusAsOfAt(ctx context.Context, code, round string, pos
 		if v.sha == code {
 			views = append(views, v)
 		}
-	}
-	if at.IsZero() {
-		at, _ = p.timeline.timeAt(pos)
 	}
 	p.mu.RUnlock()
 	returns, err := p.returnsAt(pos)
@@ -58,6 +62,9 @@ func (p *Projector) SHAStatusAsOfAt(ctx context.Context, code, round string, pos
 		return SHAStatus{}, false, err
 	}
 	st, ok := p.shaStatusLocked(reg, returns, past, code, round, domain.DateOf(at.UTC()))
+	if ok {
+		st.Cut = cut
+	}
 	return st, ok, nil
 }
 
@@ -86,6 +93,13 @@ func (p *Projector) returnsAt(pos eventstore.Position) (map[string]*domain.SHARe
 // SROEvidenceAsOf is SROEvidence as the ledger stood once the event at pos had been recorded. false:
 // the organisation was not registered by then.
 func (p *Projector) SROEvidenceAsOf(ctx context.Context, ods string, pos eventstore.Position) (SROEvidence, bool, error) {
+	cut, now := p.cutOf(pos)
+	if now {
+		if ev, ok := p.SROEvidence(ods); !ok || ev.AsOfPosition <= pos {
+			return ev, ok, nil
+		}
+	}
+	pos = cut.AsOfPosition
 	reg, err := p.registryAt(pos)
 	if err != nil {
 		return SROEvidence{}, false, err
@@ -106,7 +120,7 @@ func (p *Projector) SROEvidenceAsOf(ctx context.Context, ods string, pos eventst
 	if past, err = p.settle(ctx, past, pos); err != nil {
 		return SROEvidence{}, false, err
 	}
-	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{}}
+	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{}, Cut: cut}
 	for _, v := range past {
 		ev.SignOffs = append(ev.SignOffs, signOffsOf(org, v.id, v.plan)...)
 	}
@@ -137,12 +151,12 @@ func (p *Projector) viewsAt(ctx context.Context, views []*planView, pos eventsto
 		case last <= pos:
 			out = append(out, v)
 		default:
-			plan, err := p.planAt(ctx, v.id, pos)
+			past, err := p.viewAt(ctx, v.id, sha, lead, pos)
 			if err != nil {
 				return nil, err
 			}
-			if plan.Exists() {
-				out = append(out, &planView{id: v.id, plan: plan, sha: sha, lead: lead, position: pos})
+			if past.plan.Exists() {
+				out = append(out, past)
 			}
 		}
 	}
@@ -156,11 +170,11 @@ func (p *Projector) settle(ctx context.Context, views []*planView, pos eventstor
 		if v.position <= pos {
 			continue
 		}
-		plan, err := p.planAt(ctx, v.id, pos)
+		past, err := p.viewAt(ctx, v.id, v.sha, v.lead, pos)
 		if err != nil {
 			return nil, err
 		}
-		views[i] = &planView{id: v.id, plan: plan, sha: v.sha, lead: v.lead, position: pos}
+		views[i] = past
 	}
 	return views, nil
 }
@@ -193,14 +207,15 @@ func foldRegistry(events []positioned, pos eventstore.Position) (*domain.Registr
 	return reg, nil
 }
 
-func (p *Projector) planAt(ctx context.Context, id string, pos eventstore.Position) (*domain.Plan, error) {
-	plan := domain.NewPlan()
-	return plan, p.refold(ctx, domain.PlanStream(id), pos, plan.Apply)
-}
-
-// refold applies a stream's events up to pos.
-func (p *Projector) refold(ctx context.Context, stream string, pos eventstore.Position, apply func(domain.Event) error) error {
-	return p.foldStream(ctx, stream, pos, func(_ eventstore.RecordedEvent, e domain.Event) error { return apply(e) })
+// viewAt is plan id as it stood at pos, refolded from its stream, with the revision and position of
+// its last event by then.
+func (p *Projector) viewAt(ctx context.Context, id, sha, lead string, pos eventstore.Position) (*planView, error) {
+	v := &planView{id: id, plan: domain.NewPlan(), sha: sha, lead: lead}
+	err := p.foldStream(ctx, domain.PlanStream(id), pos, func(rec eventstore.RecordedEvent, e domain.Event) error {
+		v.revision, v.position = rec.Revision, rec.Position
+		return v.plan.Apply(e)
+	})
+	return v, err
 }
 
 // refoldPage is how many events a refold reads from the store at a time: a stream at the domain's
@@ -235,4 +250,87 @@ func (p *Projector) foldStream(ctx context.Context, stream string, pos eventstor
 			return nil
 		}
 	}
+}
+
+// PlansAsOf is Plans as the ledger stood once the event at pos had been recorded (Latest: now), with
+// the cut it is of.
+func (p *Projector) PlansAsOf(ctx context.Context, f PlanFilter, pos eventstore.Position) ([]PlanSummary, Cut, error) {
+	p.mu.RLock()
+	cut := p.cutLocked(pos)
+	if p.current(pos) {
+		defer p.mu.RUnlock()
+		out := []PlanSummary{}
+		for _, v := range p.order {
+			if f.placed(v) && f.matches(v) {
+				out = append(out, summaryOf(v))
+			}
+		}
+		return out, cut, nil
+	}
+	var views []*planView
+	for _, v := range p.order {
+		if f.placed(v) {
+			views = append(views, v)
+		}
+	}
+	p.mu.RUnlock()
+	pos = cut.AsOfPosition
+	past, err := p.viewsAt(ctx, views, pos)
+	if err != nil {
+		return nil, cut, err
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if past, err = p.settle(ctx, past, pos); err != nil {
+		return nil, cut, err
+	}
+	out := []PlanSummary{}
+	for _, v := range past {
+		if f.matches(v) {
+			out = append(out, summaryOf(v))
+		}
+	}
+	return out, cut, nil
+}
+
+// OrganisationsAsOf is Organisations as the ledger stood once the event at pos had been recorded
+// (Latest: now), with the cut it is of.
+func (p *Projector) OrganisationsAsOf(pos eventstore.Position) ([]domain.Organisation, Cut, error) {
+	var out []domain.Organisation
+	cut, err := p.withRegistryAt(pos, func(r *domain.Registry) { out = r.Organisations() })
+	return out, cut, err
+}
+
+// OrganisationAsOf is one organisation as the ledger stood once the event at pos had been recorded
+// (Latest: now); false if it was not registered by then.
+func (p *Projector) OrganisationAsOf(ods string, pos eventstore.Position) (org domain.Organisation, found bool, cut Cut, err error) {
+	cut, err = p.withRegistryAt(pos, func(r *domain.Registry) { org, found = r.Organisation(ods) })
+	return org, found, cut, err
+}
+
+// LHCsAsOf is LHCs as the ledger stood once the event at pos had been recorded (Latest: now), with
+// the cut it is of.
+func (p *Projector) LHCsAsOf(pos eventstore.Position) ([]domain.LHC, Cut, error) {
+	var out []domain.LHC
+	cut, err := p.withRegistryAt(pos, func(r *domain.Registry) { out = r.LHCs() })
+	return out, cut, err
+}
+
+// withRegistryAt calls read with the registry as of pos: the live one (under p.mu) for the present,
+// else one refolded from the registry events the projector keeps. read must copy what it keeps.
+func (p *Projector) withRegistryAt(pos eventstore.Position, read func(*domain.Registry)) (Cut, error) {
+	p.mu.RLock()
+	cut := p.cutLocked(pos)
+	if p.current(pos) {
+		read(p.registry)
+		p.mu.RUnlock()
+		return cut, nil
+	}
+	p.mu.RUnlock()
+	reg, err := p.registryAt(cut.AsOfPosition)
+	if err != nil {
+		return cut, err
+	}
+	read(reg)
+	return cut, nil
 }

@@ -31,6 +31,7 @@ func (p *Projector) Plan(ctx context.Context, id string) (PlanState, bool, error
 		return PlanState{}, false, nil
 	}
 	st := planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position, contextOf(p.registry, v.plan, p.today()))
+	st.Cut = p.cutLocked(Latest)
 	at := v.contentRevision
 	p.mu.RUnlock()
 	// A version's content never changes, so reading it outside the lock is safe.
@@ -60,6 +61,7 @@ func (p *Projector) LendPlan(ctx context.Context, id string, fn func(PlanState) 
 		return false, nil
 	}
 	st := planState(v.id, v.sha, v.lead, v.plan, v.revision, v.position, contextOf(p.registry, v.plan, p.today()))
+	st.Cut = p.cutLocked(Latest)
 	at := v.contentRevision
 	p.mu.RUnlock()
 	if c, ok := p.contents.Get(contentKey{id, st.Version}); ok {
@@ -105,16 +107,19 @@ func (p *Projector) PlanAsOf(ctx context.Context, id string, pos eventstore.Posi
 }
 
 // PlanAsOfAt is PlanAsOf with lateness measured on the day of at (an "as of" asked for by time),
-// or, if at is zero, of the event at pos.
+// or, if at is zero, of the cut's as_of (when the last event by pos was recorded).
 func (p *Projector) PlanAsOfAt(ctx context.Context, id string, pos eventstore.Position, at time.Time) (PlanState, bool, error) {
 	p.mu.RLock()
+	// Never past what the projections have applied, so that the answer is of the cut it names.
+	cut := p.cutLocked(pos)
+	pos = cut.AsOfPosition
 	v := p.plans[id]
 	var sha, lead string
 	if v != nil {
 		sha, lead = v.sha, v.lead
 	}
 	if at.IsZero() {
-		at, _ = p.timeline.timeAt(pos)
+		at = cut.AsOf
 	}
 	p.mu.RUnlock()
 	reg, err := p.registryAt(pos)
@@ -141,7 +146,7 @@ func (p *Projector) PlanAsOfAt(ctx context.Context, id string, pos eventstore.Po
 		return PlanState{}, false, nil
 	}
 	st := planState(id, sha, lead, plan, revision, last, contextOf(reg, plan, domain.DateOf(at.UTC())))
-	st.AsOfPosition = pos
+	st.Cut = cut
 	return st, true, nil
 }
 
@@ -173,15 +178,28 @@ func (p *Projector) Plans(f PlanFilter) []PlanSummary {
 	defer p.mu.RUnlock()
 	out := []PlanSummary{}
 	for _, v := range p.order {
-		pl := v.plan
-		if !pl.Exists() || (f.SHA != "" && v.sha != f.SHA) || (f.LHC != "" && pl.LHCID() != f.LHC) ||
-			(f.Round != "" && pl.Round() != f.Round) || (f.Status != "" && pl.Status() != f.Status) {
-			continue
+		if f.placed(v) && f.matches(v) {
+			out = append(out, summaryOf(v))
 		}
-		out = append(out, PlanSummary{PlanID: v.id, LHCID: pl.LHCID(), SHACode: v.sha, Round: pl.Round(), Status: pl.Status(),
-			Version: pl.Version(), ContentHash: pl.CurrentContentHash(), Revision: v.revision, Position: v.position})
 	}
 	return out
+}
+
+// placed reports whether v is where f looks: its SHA, LHC and round, which never change once it
+// is submitted.
+func (f PlanFilter) placed(v *planView) bool {
+	pl := v.plan
+	return pl.Exists() && (f.SHA == "" || v.sha == f.SHA) && (f.LHC == "" || pl.LHCID() == f.LHC) &&
+		(f.Round == "" || pl.Round() == f.Round)
+}
+
+// matches reports whether v has the status f asks for.
+func (f PlanFilter) matches(v *planView) bool { return f.Status == "" || v.plan.Status() == f.Status }
+
+func summaryOf(v *planView) PlanSummary {
+	pl := v.plan
+	return PlanSummary{PlanID: v.id, LHCID: pl.LHCID(), SHACode: v.sha, Round: pl.Round(), Status: pl.Status(),
+		Version: pl.Version(), ContentHash: pl.CurrentContentHash(), Revision: v.revision, Position: v.position}
 }
 
 // Organisations returns the registered organisations, by ODS code.
@@ -218,6 +236,7 @@ type SHAStatus struct {
 	Overdue []OverdueAction `json:"overdue"`
 	// LatenessOn is the day deadlines are compared with: today, or the as-of day.
 	LatenessOn domain.Date `json:"lateness_on"`
+	Cut
 }
 
 // LHCAssurance is where one LHC's plans stand.
@@ -293,7 +312,11 @@ func (p *Projector) SHAStatus(code, round string) (SHAStatus, bool) {
 			views = append(views, v)
 		}
 	}
-	return p.shaStatusLocked(p.registry, p.returns, views, code, round, p.today())
+	st, ok := p.shaStatusLocked(p.registry, p.returns, views, code, round, p.today())
+	if ok {
+		st.Cut = p.cutLocked(Latest)
+	}
+	return st, ok
 }
 
 // shaStatusLocked is SHA code's status from registry reg, the SHA's plan views (live ones read
@@ -438,6 +461,7 @@ type SROEvidence struct {
 	Kind            domain.OrgKind       `json:"kind"`
 	ChiefExecutives []domain.Appointment `json:"chief_executives"`
 	SignOffs        []SROSignOff         `json:"signoffs"`
+	Cut
 }
 
 // SROSignOff is one sign-off with what became of it.
@@ -468,7 +492,8 @@ func (p *Projector) SROEvidence(ods string) (SROEvidence, bool) {
 	if !ok {
 		return SROEvidence{}, false
 	}
-	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{}}
+	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{},
+		Cut: p.cutLocked(Latest)}
 	for _, v := range p.signers[ods] {
 		ev.SignOffs = append(ev.SignOffs, signOffsOf(org, v.id, v.plan)...)
 	}

@@ -14,8 +14,8 @@ type ReportFilter struct {
 	SHA, Round string
 	AsOf       eventstore.Position
 	// At is when lateness is measured (Report.LatenessOn is its day, in UTC): zero means the
-	// projector's clock for the current report, the time the event at AsOf was recorded otherwise.
-	// An "as of" asked for by time gives that time.
+	// projector's clock when AsOf is zero (the present), else when the last event by AsOf was
+	// recorded (the cut's as_of). An "as of" asked for by time gives that time.
 	At time.Time
 }
 
@@ -81,12 +81,11 @@ type SHARow struct {
 
 // Report is the governance transparency report.
 type Report struct {
-	Round        string    `json:"round"` // "all" when not filtered
-	AsOf         time.Time `json:"as_of"`
-	AsOfPosition uint64    `json:"as_of_position"`
+	Round string `json:"round"` // "all" when not filtered
+	Cut
 	// LatenessOn is the day deadlines are compared with where nothing has been recorded yet (is a
-	// submission, an assurance, a condition overdue?): today (UTC) for the current report, the as-of
-	// day otherwise. What has been recorded is compared by its recorded time.
+	// submission, an assurance, a condition overdue?): today (UTC) for the report asked without
+	// as_of, the as-of day otherwise. What has been recorded is compared by its recorded time.
 	LatenessOn domain.Date `json:"lateness_on"`
 	Totals     Counts      `json:"totals"`
 	BySHA      []SHARow    `json:"by_sha"`
@@ -122,15 +121,17 @@ func (p *Projector) report(f ReportFilter, scan bool) Report {
 	if current {
 		pos = p.appliedPos
 	}
-	rep := Report{Round: f.Round, AsOfPosition: pos, BySHA: []SHARow{}}
+	rep := Report{Round: f.Round, Cut: p.cutLocked(pos), BySHA: []SHARow{}}
 	if rep.Round == "" {
 		rep.Round = "all"
 	}
-	rep.AsOf, _ = p.timeline.timeAt(pos)
+	// Lateness is measured on the day "as of" names whenever as_of was asked, even at the head: an
+	// answer as of a position must not change with the day it is asked on (ledger audit compares
+	// them), and only the present, asked without as_of, is measured today.
 	at := f.At
 	if at.IsZero() {
 		at = rep.AsOf
-		if current {
+		if f.AsOf == 0 {
 			at = p.now()
 		}
 	}

@@ -15,6 +15,7 @@ type SHAReturns struct {
 	Name       string            `json:"name"`
 	Rounds     []SHARoundReturns `json:"rounds"`
 	LatenessOn domain.Date       `json:"lateness_on"`
+	Cut
 }
 
 // SHARoundReturns is an SHA's returns for one round: how they stand, and every return, oldest
@@ -35,12 +36,18 @@ type ReturnView struct {
 func (p *Projector) SHAReturns(code, round string) (SHAReturns, bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return shaReturns(p.registry, p.returns, code, round, p.today())
+	r, ok := shaReturns(p.registry, p.returns, code, round, p.today())
+	if ok {
+		r.Cut = p.cutLocked(Latest)
+	}
+	return r, ok
 }
 
 // SHAReturnsAsOf is SHAReturns as the ledger stood once the event at pos had been recorded, lateness
-// measured on the day of at (zero: of that event).
+// measured on the day of at (zero: of the cut's as_of).
 func (p *Projector) SHAReturnsAsOf(code, round string, pos eventstore.Position, at time.Time) (SHAReturns, bool, error) {
+	cut := p.CutAt(pos)
+	pos = cut.AsOfPosition
 	reg, err := p.registryAt(pos)
 	if err != nil {
 		return SHAReturns{}, false, err
@@ -49,18 +56,14 @@ func (p *Projector) SHAReturnsAsOf(code, round string, pos eventstore.Position, 
 	if err != nil {
 		return SHAReturns{}, false, err
 	}
-	r, ok := shaReturns(reg, returns, code, round, p.dayOf(pos, at))
-	return r, ok, nil
-}
-
-// dayOf is the day of at, or, if at is zero, of the event at pos.
-func (p *Projector) dayOf(pos eventstore.Position, at time.Time) domain.Date {
 	if at.IsZero() {
-		p.mu.RLock()
-		at, _ = p.timeline.timeAt(pos)
-		p.mu.RUnlock()
+		at = cut.AsOf
 	}
-	return domain.DateOf(at.UTC())
+	r, ok := shaReturns(reg, returns, code, round, domain.DateOf(at.UTC()))
+	if ok {
+		r.Cut = cut
+	}
+	return r, ok, nil
 }
 
 func shaReturns(reg *domain.Registry, returns map[string]*domain.SHAReturn, code, round string, on domain.Date) (SHAReturns, bool) {
@@ -87,8 +90,8 @@ func shaReturns(reg *domain.Registry, returns map[string]*domain.SHAReturn, code
 }
 
 // CfHReturnsFilter selects what the report on the SHAs' returns covers: a round ("" every
-// published one), as of a position (0: now), lateness measured on the day of At (zero: today, or
-// of the event at AsOf).
+// published one), as of a position (0: now), lateness measured on the day of At (zero: today
+// without AsOf, else the cut's as_of).
 type CfHReturnsFilter struct {
 	Round string
 	AsOf  eventstore.Position
@@ -98,11 +101,10 @@ type CfHReturnsFilter struct {
 // CfHReturnsReport is CfH's view of the SHAs' returns: for each SHA and round, whether the return
 // is in, on time, acknowledged, and what it accounts for.
 type CfHReturnsReport struct {
-	Round        string         `json:"round"` // "all" when not filtered
-	AsOf         time.Time      `json:"as_of"`
-	AsOfPosition uint64         `json:"as_of_position"`
-	LatenessOn   domain.Date    `json:"lateness_on"`
-	Rows         []CfHReturnRow `json:"returns"`
+	Round string `json:"round"` // "all" when not filtered
+	Cut
+	LatenessOn domain.Date    `json:"lateness_on"`
+	Rows       []CfHReturnRow `json:"returns"`
 }
 
 // CfHReturnRow is one SHA's return for one round.
@@ -127,16 +129,17 @@ func (p *Projector) CfHReturns(f CfHReturnsFilter) (CfHReturnsReport, error) {
 	if current {
 		pos = p.appliedPos
 	}
-	asOf, _ := p.timeline.timeAt(pos)
+	cut := p.cutLocked(pos)
 	p.mu.RUnlock()
-	rep := CfHReturnsReport{Round: f.Round, AsOf: asOf, AsOfPosition: pos, Rows: []CfHReturnRow{}}
+	rep := CfHReturnsReport{Round: f.Round, Cut: cut, Rows: []CfHReturnRow{}}
 	if rep.Round == "" {
 		rep.Round = "all"
 	}
 	at := f.At
 	if at.IsZero() {
-		at = asOf
-		if current {
+		// Now only when no as_of was asked: an answer as of a position is the same whatever the day.
+		at = cut.AsOf
+		if f.AsOf == 0 {
 			at = p.now()
 		}
 	}
@@ -147,10 +150,17 @@ func (p *Projector) CfHReturns(f CfHReturnsFilter) (CfHReturnsReport, error) {
 		err     error
 	)
 	if current {
+		// The live state, if nothing was applied since the cut was taken; else the cut's, refolded.
 		p.mu.RLock()
-		defer p.mu.RUnlock()
-		reg, returns = p.registry, p.returns
-	} else {
+		if p.appliedPos == pos {
+			defer p.mu.RUnlock()
+			reg, returns = p.registry, p.returns
+		} else {
+			p.mu.RUnlock()
+			current = false
+		}
+	}
+	if !current {
 		if reg, err = p.registryAt(pos); err != nil {
 			return CfHReturnsReport{}, err
 		}

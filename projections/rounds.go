@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
 )
 
 // Rounds returns the planning rounds of every plan submitted, in order. It reads only each plan's
@@ -42,4 +43,27 @@ func (p *Projector) PfITs() []domain.PfIT {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	return p.registry.PfITs()
+}
+
+// PublishedRoundsAsOf is PublishedRounds as the ledger stood once the event at pos had been recorded
+// (Latest: now), with the cut it is of.
+func (p *Projector) PublishedRoundsAsOf(pos eventstore.Position) ([]domain.Round, Cut, error) {
+	var out []domain.Round
+	cut, err := p.withRegistryAt(pos, func(r *domain.Registry) { out = r.Rounds() })
+	return out, cut, err
+}
+
+// PublishedRoundAsOf is PublishedRound as the ledger stood once the event at pos had been recorded
+// (Latest: now); false if the round was not published by then.
+func (p *Projector) PublishedRoundAsOf(round string, pos eventstore.Position) (r domain.Round, found bool, cut Cut, err error) {
+	cut, err = p.withRegistryAt(pos, func(reg *domain.Registry) { r, found = reg.Round(round) })
+	return r, found, cut, err
+}
+
+// PfITsAsOf is PfITs as the ledger stood once the event at pos had been recorded (Latest: now), with
+// the cut it is of.
+func (p *Projector) PfITsAsOf(pos eventstore.Position) ([]domain.PfIT, Cut, error) {
+	var out []domain.PfIT
+	cut, err := p.withRegistryAt(pos, func(r *domain.Registry) { out = r.PfITs() })
+	return out, cut, err
 }

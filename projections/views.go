@@ -29,7 +29,7 @@ type PlanState struct {
 	SubmittedAt     time.Time      `json:"submitted_at"`
 	Revision        uint64         `json:"revision"`
 	Position        uint64         `json:"position"`
-	AsOfPosition    uint64         `json:"as_of_position,omitempty"`
+	Cut                            // the prefix of the log the answer is of
 	VersionsHistory []VersionView  `json:"versions"`
 
 	// SubmittedOnTime says whether version 1 was recorded by the round's plan_submission deadline;

@@ -5,9 +5,10 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
@@ -131,45 +132,119 @@ func (r *Report) checkAll(events []eventstore.RecordedEvent, heads map[string]*c
 	}
 }
 
+// Sealed is what checking one event needs of nothing but the event itself: the chain members of
+// its metadata, and whether its hash recomputes from its stored bytes and it decodes. A reader
+// checking many events (ledger audit, mirroring a log) makes these checks for several at once,
+// then links each to its stream's chain in order (Link), which together is exactly Chains' check.
+type Sealed struct {
+	EventID, PrevHash, Hash string
+	metaErr                 string // the metadata is not JSON
+	hashErr                 string // the hash does not recompute
+	decodeErr               string // the event does not decode, or is in a stream of another kind
+}
+
+// SealHash makes ev's own checks but decoding: its metadata's chain members, its hash recomputed
+// from its stored bytes, and, for a type this build knows, that it is in a stream of its kind. The hash is the reader's to check whatever the reader's code;
+// decoding depends on it (a newer ledger's event types are unknown to an older build), so a reader
+// that decodes later anyway (ledger audit, which rebuilds every projection from its mirror) keeps
+// the two apart.
+func SealHash(ev eventstore.RecordedEvent) Sealed {
+	// json.Unmarshal's reading of the metadata (eventcodec holds its fast path to it), so the chain
+	// members are those Seal reads.
+	meta, err := eventcodec.DecodeMetadata(ev.Metadata)
+	if err != nil {
+		// Not metadata's shape (a member of another type, or not JSON at all): read as Seal reads it.
+		var loose struct {
+			EventID  string `json:"event_id"`
+			PrevHash string `json:"prev_hash"`
+			Hash     string `json:"hash"`
+		}
+		if jerr := jsonv1.Unmarshal(ev.Metadata, &loose); jerr != nil {
+			return Sealed{metaErr: "metadata is not valid JSON: " + jerr.Error()}
+		}
+		meta.EventID, meta.PrevHash, meta.Hash = loose.EventID, loose.PrevHash, loose.Hash
+	}
+	s := Sealed{EventID: meta.EventID, PrevHash: meta.PrevHash, Hash: meta.Hash}
+	if s.hashErr = hashFailure(s, ev); s.hashErr == "" {
+		s.decodeErr = misplacedType(ev.Stream, ev.Type)
+	}
+	return s
+}
+
+// hashFailure is why ev's hash does not recompute from its stored bytes over the prev_hash its
+// metadata names (Link requires that to be the chain's, or the chain's unknown); "" if it does.
+func hashFailure(s Sealed, ev eventstore.RecordedEvent) string {
+	got, err := eventcodec.ChainHash(s.PrevHash, ev.Type, ev.Data, ev.Metadata)
+	switch {
+	case err != nil:
+		return err.Error()
+	case got != s.Hash:
+		return fmt.Sprintf("hash mismatch: stored %s, recomputed %s (the event was altered after it was recorded)", s.Hash, got)
+	}
+	return ""
+}
+
+// Seal makes ev's own checks.
+func Seal(ev eventstore.RecordedEvent) Sealed {
+	// Decoded as a reader would (upcast from the event's schema_version); a failure is reported
+	// only once the hash is known to be right. The decoded metadata is json.Unmarshal's
+	// (eventcodec holds its reading to it), so its chain members are those read below otherwise.
+	e, decodeErr := eventcodec.DecodeEnvelope(ev.Type, ev.Data, ev.Metadata)
+	s := Sealed{EventID: e.Meta.EventID, PrevHash: e.Meta.PrevHash, Hash: e.Meta.Hash}
+	if decodeErr != nil {
+		var meta struct {
+			EventID  string `json:"event_id"`
+			PrevHash string `json:"prev_hash"`
+			Hash     string `json:"hash"`
+		}
+		// encoding/json's semantics on the JSON v2 engine, as ledgertree.LeafOf reads the hash.
+		if err := jsonv1.Unmarshal(ev.Metadata, &meta); err != nil {
+			return Sealed{metaErr: "metadata is not valid JSON: " + err.Error()}
+		}
+		s = Sealed{EventID: meta.EventID, PrevHash: meta.PrevHash, Hash: meta.Hash}
+	}
+	switch s.hashErr = hashFailure(s, ev); {
+	case s.hashErr != "":
+	case decodeErr != nil:
+		s.decodeErr = "event does not decode: " + decodeErr.Error()
+	default:
+		s.decodeErr = misplaced(ev.Stream, e.Data)
+	}
+	return s
+}
+
+// Link finishes checking ev, sealed as s, against the end of its stream's chain as the reader has
+// it: the revision expected next, and the stored hash and position of the stream's previous event
+// (GenesisHash and 0 before the first). It returns why the event fails, "" if it does not; either
+// way the next event of the stream must name s.Hash as its prev_hash.
+func (s Sealed) Link(ev eventstore.RecordedEvent, nextRevision uint64, prevHash string, prevPosition eventstore.Position) string {
+	switch {
+	case s.metaErr != "":
+		return s.metaErr
+	case ev.Revision != nextRevision:
+		return fmt.Sprintf("revision %d follows revision %d: the stream has a gap or a repeat", ev.Revision, int64(nextRevision)-1)
+	case s.EventID != ev.ID.String():
+		return fmt.Sprintf("metadata names event %s but the store holds it as %s", s.EventID, ev.ID)
+	case prevHash != unknownHash && s.PrevHash != prevHash:
+		// The previous event may have been rewritten with a recomputed hash: name both.
+		return fmt.Sprintf("prev_hash %s does not match hash %s of the stream's previous event (position %d): this event or that one was altered", s.PrevHash, prevHash, prevPosition)
+	case s.hashErr != "":
+		return s.hashErr
+	}
+	return s.decodeErr
+}
+
 // check verifies one event and advances its stream's head. It chains on the stored hash, so a single
-// altered event is reported once rather than breaking every event after it.
+// altered event is reported once rather than breaking every event after it. (With the previous
+// record unreadable, unknownHash, the link cannot be checked; the event itself still is.)
 func check(ev eventstore.RecordedEvent, h *chainHead) string {
 	prevHash, wantRevision, prevPosition := h.hash, h.next, h.position
 	h.next, h.position = ev.Revision+1, ev.Position
-	var meta struct {
-		EventID  string `json:"event_id"`
-		PrevHash string `json:"prev_hash"`
-		Hash     string `json:"hash"`
+	s := Seal(ev)
+	if s.metaErr == "" {
+		h.hash = s.Hash
 	}
-	if err := json.Unmarshal(ev.Metadata, &meta); err != nil {
-		return "metadata is not valid JSON: " + err.Error()
-	}
-	h.hash = meta.Hash
-	switch {
-	case ev.Revision != wantRevision:
-		return fmt.Sprintf("revision %d follows revision %d: the stream has a gap or a repeat", ev.Revision, int64(wantRevision)-1)
-	case meta.EventID != ev.ID.String():
-		return fmt.Sprintf("metadata names event %s but the store holds it as %s", meta.EventID, ev.ID)
-	case prevHash == unknownHash:
-		// The previous record was unreadable: this link cannot be checked, the event itself can.
-		prevHash = meta.PrevHash
-	case meta.PrevHash != prevHash:
-		// The previous event may have been rewritten with a recomputed hash: name both.
-		return fmt.Sprintf("prev_hash %s does not match hash %s of the stream's previous event (position %d): this event or that one was altered", meta.PrevHash, prevHash, prevPosition)
-	}
-	got, err := eventcodec.ChainHash(prevHash, ev.Type, ev.Data, ev.Metadata)
-	if err != nil {
-		return err.Error()
-	}
-	if got != meta.Hash {
-		return fmt.Sprintf("hash mismatch: stored %s, recomputed %s (the event was altered after it was recorded)", meta.Hash, got)
-	}
-	// Decoded as a reader would: upcast from the event's schema_version, after the hash is checked.
-	env, err := eventcodec.DecodeEnvelope(ev.Type, ev.Data, ev.Metadata)
-	if err != nil {
-		return "event does not decode: " + err.Error()
-	}
-	return misplaced(ev.Stream, env.Data)
+	return s.Link(ev, wantRevision, prevHash, prevPosition)
 }
 
 // misplaced says why an intact event is in a stream it does not belong to, or "": each type has one
@@ -177,13 +252,22 @@ func check(ev eventstore.RecordedEvent, h *chainHead) string {
 // Written only by a ledger with a bug, or by someone able to recompute hashes; the projections
 // would refuse to fold it.
 func misplaced(stream string, data domain.EventData) string {
-	agg, id, _ := domain.ParseStream(stream)
-	spec, _ := domain.Spec(data.EventType())
-	if spec.Aggregate != agg {
-		return fmt.Sprintf("a %s event belongs in a %s stream, not a %s stream", spec.Type, spec.Aggregate, agg)
+	if reason := misplacedType(stream, data.EventType()); reason != "" {
+		return reason
 	}
+	_, id, _ := domain.ParseStream(stream)
 	if d, ok := data.(domain.SHAReturnSubmitted); ok && domain.ReturnID(d.SHACode, d.Round) != id {
 		return fmt.Sprintf("the return is for %s's round %s but is in stream %s", d.SHACode, d.Round, stream)
+	}
+	return ""
+}
+
+// misplacedType is misplaced as far as the type alone tells, for a type this build knows.
+func misplacedType(stream, eventType string) string {
+	agg, _, _ := domain.ParseStream(stream)
+	spec, ok := domain.Spec(eventType)
+	if ok && spec.Aggregate != agg {
+		return fmt.Sprintf("a %s event belongs in a %s stream, not a %s stream", spec.Type, spec.Aggregate, agg)
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,6 +185,54 @@ func TestForeignStreamsAreSkipped(t *testing.T) {
 	assert.Equal(t, 3, rep.Foreign)
 	assert.Equal(t, 1, rep.Streams)
 	assert.Equal(t, uint64(10), rep.Head)
+}
+
+// SealHash makes Seal's checks but decoding: the same chain members and the same hash failure for
+// every event, however its metadata is written, and nothing about whether the data decodes.
+func TestSealHashIsSealWithoutDecoding(t *testing.T) {
+	events, err := ledger(t).ReadAll(context.Background(), 0, 0)
+	require.NoError(t, err)
+	rec := events[1]
+	variants := map[string]func(e *eventstore.RecordedEvent){
+		"as recorded":  func(*eventstore.RecordedEvent) {},
+		"data altered": func(e *eventstore.RecordedEvent) { e.Data = bytes.Replace(e.Data, []byte("Brent"), []byte("Brant"), 1) },
+		"data not the type's, rehashed": func(e *eventstore.RecordedEvent) {
+			s := verify.SealHash(*e)
+			e.Data = []byte(`{"kind":7}`)
+			h, err := eventcodec.ChainHash(s.PrevHash, e.Type, e.Data, e.Metadata)
+			require.NoError(t, err)
+			e.Metadata = bytes.Replace(e.Metadata, []byte(s.Hash), []byte(h), 1)
+		},
+		"metadata reordered": func(e *eventstore.RecordedEvent) {
+			e.Metadata = append([]byte(`{"schema_version":1,`), e.Metadata[1:]...)
+		},
+		"metadata member upper": func(e *eventstore.RecordedEvent) {
+			e.Metadata = bytes.Replace(e.Metadata, []byte(`"hash"`), []byte(`"HASH"`), 1)
+		},
+		"metadata of wrong type": func(e *eventstore.RecordedEvent) {
+			e.Metadata = bytes.Replace(e.Metadata, []byte(`"recorded_at":"`), []byte(`"recorded_at":7,"x":"`), 1)
+		},
+		"metadata not JSON": func(e *eventstore.RecordedEvent) { e.Metadata = e.Metadata[:len(e.Metadata)-1] },
+	}
+	decodes := 0
+	t.Cleanup(func() { assert.Equal(t, 1, decodes, "one variant decodes no more") })
+	for name, change := range variants {
+		t.Run(name, func(t *testing.T) {
+			ev := rec
+			ev.Data, ev.Metadata = bytes.Clone(rec.Data), bytes.Clone(rec.Metadata)
+			change(&ev)
+			full, hashed := verify.Seal(ev), verify.SealHash(ev)
+			assert.Equal(t, []string{full.EventID, full.PrevHash, full.Hash}, []string{hashed.EventID, hashed.PrevHash, hashed.Hash})
+			want := full.Link(ev, ev.Revision, full.PrevHash, 0)
+			got := hashed.Link(ev, ev.Revision, hashed.PrevHash, 0)
+			if strings.HasPrefix(want, "event does not decode") {
+				decodes++
+				assert.Empty(t, got, "SealHash leaves decoding to the reader")
+			} else {
+				assert.Equal(t, want, got)
+			}
+		})
+	}
 }
 
 // demoLedger seeds the demo data set, which records every event type: two planning rounds, the

@@ -43,6 +43,12 @@ func TestPagesAsOfAnyTime(t *testing.T) {
 		{"sha in 9999", "/shas/Q36?as_of=9999-12-31T23:59", 200, `id="lhcs"`},
 		{"sro in 1425", "/organisations/5K5/sro?as_of=1425-01-01T00:00", 404, "No organisation 5K5 was registered"},
 		{"sro in 9999", "/organisations/5K5/sro?as_of=9999-12-31T23:59", 200, `id="bundle"`},
+		// A leap second is a valid RFC 3339 time (it was 400), and a position must fit an int64.
+		{"overview at a leap second before", "/?as_of=1998-12-31T23:59:60Z", 200, "before anything was recorded"},
+		{"overview at a leap second after", "/?as_of=2016-12-31T23:59:60Z", 200, "(log position " + strconv.FormatUint(last, 10) + ")"},
+		{"sha at a leap second", "/shas/Q36?as_of=2016-12-31T23:59:60.5Z", 200, `id="lhcs"`},
+		{"overview at the largest position", "/?as_of=9223372036854775807", 200, "at log position " + strconv.FormatUint(last, 10) + "."},
+		{"overview past the largest position", "/?as_of=18446744073709551615", 400, "log position"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := get(t, srv, tc.path, tok)

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -30,8 +29,9 @@ type params struct {
 }
 
 // localLayouts are what a datetime-local input sends (with or without seconds); the dashboard reads
-// them as UTC, the ledger's clock.
-var localLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339Nano}
+// them as UTC, the ledger's clock. A position or an RFC 3339 time is read as the API reads it
+// (projections.ParseAsOf).
+var localLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05"}
 
 func readParams(c echo.Context, p *projections.Projector) (params, error) {
 	out := params{Round: strings.TrimSpace(c.QueryParam("round")), AsOfInput: strings.TrimSpace(c.QueryParam("as_of"))}
@@ -41,8 +41,13 @@ func readParams(c echo.Context, p *projections.Projector) (params, error) {
 		return out, nil
 	}
 	out.AsOf = true
-	if n, err := strconv.ParseUint(raw, 10, 64); err == nil && n > 0 {
-		out.Position = min(n, p.Applied())
+	if v, err := projections.ParseAsOf(raw); err == nil {
+		if !v.IsTime {
+			out.Position = min(v.Position, p.Applied())
+			return out, nil
+		}
+		out.At = v.Time
+		out.Position, _ = p.PositionAt(v.Time)
 		return out, nil
 	}
 	for _, layout := range localLayouts {
@@ -52,7 +57,7 @@ func readParams(c echo.Context, p *projections.Projector) (params, error) {
 			return out, nil
 		}
 	}
-	return params{}, fmt.Errorf("%q is not a date and time (like 2009-07-01T12:00) or a log position", raw)
+	return params{}, fmt.Errorf("%.64q is not a date and time (like 2009-07-01T12:00) or a log position (1 to %d)", raw, uint64(projections.MaxAsOfPosition))
 }
 
 func (p params) query() string {

@@ -137,14 +137,20 @@ func TestPagesRefuseConflictingCredentials(t *testing.T) {
 		name, cookie, header string
 		want                 int
 	}{
-		{"the cookie alone", mine, "", http.StatusOK},
-		{"the same token in both", mine, "Bearer " + mine, http.StatusOK},
-		{"different tokens", mine, "Bearer " + theirs, http.StatusBadRequest},
+		{"the cookie alone", "ledger_session=" + mine, "", http.StatusOK},
+		{"the same token in both", "ledger_session=" + mine, "Bearer " + mine, http.StatusOK},
+		{"different tokens", "ledger_session=" + mine, "Bearer " + theirs, http.StatusBadRequest},
+		// Two session cookies: which one a page went by depended on their order.
+		{"a valid cookie, then garbage", "ledger_session=" + mine + "; ledger_session=garbage", "", http.StatusBadRequest},
+		{"garbage, then a valid cookie", "ledger_session=garbage; ledger_session=" + mine, "", http.StatusBadRequest},
+		{"two people's cookies", "ledger_session=" + mine + "; ledger_session=" + theirs, "", http.StatusBadRequest},
+		{"the same cookie twice", "ledger_session=" + mine + "; ledger_session=" + mine, "", http.StatusOK},
+		{"an emptied cookie, then a valid one", "ledger_session=; ledger_session=" + mine, "", http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
 			require.NoError(t, err)
-			req.AddCookie(&http.Cookie{Name: "ledger_session", Value: tc.cookie})
+			req.Header.Set("Cookie", tc.cookie)
 			if tc.header != "" {
 				req.Header.Set("Authorization", tc.header)
 			}
@@ -153,6 +159,23 @@ func TestPagesRefuseConflictingCredentials(t *testing.T) {
 			resp.Body.Close()
 			assert.Equal(t, tc.want, resp.StatusCode)
 		})
+	}
+}
+
+// Signing out with two session cookies, which every page refuses, revokes both tokens: it is the
+// way back to one.
+func TestSignOutRevokesEveryCookiesToken(t *testing.T) {
+	srv, _ := secureServer(t, t.TempDir(), web.Config{}, nil)
+	mine, theirs := token(t, auditor), token(t, londonSA)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/logout", nil)
+	require.NoError(t, err)
+	req.Header.Set("Cookie", "ledger_session="+mine+"; ledger_session="+theirs)
+	resp, err := noRedirects().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	for _, tok := range []string{mine, theirs} {
+		assert.Equal(t, http.StatusUnauthorized, apiGet(t, srv, "/v1/plans", tok).StatusCode)
 	}
 }
 
@@ -170,5 +193,33 @@ func TestAnonymousPagesAreRateLimited(t *testing.T) {
 			assert.NotEmpty(t, resp.Header.Get("Retry-After"))
 			assert.Equal(t, http.StatusOK, get(t, srv, "/", token(t, auditor)).StatusCode, "a signed-in person has an allowance of their own")
 		})
+	}
+}
+
+// Every page answers HEAD as it answers GET, without the body: RFC 9110 requires HEAD of every
+// server that answers GET, and it was 405.
+func TestPagesAnswerHead(t *testing.T) {
+	srv, _ := secureServer(t, t.TempDir(), web.Config{}, nil)
+	tok := token(t, auditor)
+	for _, path := range []string{"/", "/shas/Q36", "/organisations/5K5/sro", "/login", "/static/style.css", "/plans/not-a-plan"} {
+		statuses := map[string]int{}
+		types := map[string]string{}
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			req, err := http.NewRequest(method, srv.URL+path, nil)
+			require.NoError(t, err)
+			req.AddCookie(&http.Cookie{Name: "ledger_session", Value: tok})
+			resp, err := noRedirects().Do(req)
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			statuses[method], types[method] = resp.StatusCode, resp.Header.Get("Content-Type")
+			if method == http.MethodHead {
+				assert.Empty(t, body, path)
+			}
+		}
+		assert.NotEqual(t, http.StatusMethodNotAllowed, statuses[http.MethodHead], path)
+		assert.Equal(t, statuses[http.MethodGet], statuses[http.MethodHead], path)
+		assert.Equal(t, types[http.MethodGet], types[http.MethodHead], path)
 	}
 }

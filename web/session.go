@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -70,9 +71,11 @@ func (d *dashboard) logout(c echo.Context) error {
 	if !d.sameOrigin(c.Request()) {
 		return d.errorPage(c, http.StatusForbidden, "Sign-out refused", "The sign-out form was posted from another site.")
 	}
-	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
-		if actor, err := d.Tokens.Verify(ck.Value); err == nil {
-			if _, err := d.Tokens.Revoke(ck.Value); err != nil {
+	// Every token the cookies hold is revoked: with two (conflicting credentials, which every page
+	// refuses) signing out is the way back.
+	for _, tok := range sessionTokens(c.Request()) {
+		if actor, err := d.Tokens.Verify(tok); err == nil {
+			if _, err := d.Tokens.Revoke(tok); err != nil {
 				d.Log.Error("dashboard sign-out: the token could not be revoked", "actor", actor.PersonID, "error", err.Error())
 				return d.errorPage(c, http.StatusServiceUnavailable, "Sign-out failed",
 					"Your token could not be revoked, so you are still signed in. Try again in a moment.")
@@ -89,11 +92,11 @@ func (d *dashboard) logout(c echo.Context) error {
 // in, coming back to the page they asked for.
 func (d *dashboard) signedIn(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		if tokens := sessionTokens(c.Request()); len(tokens) > 0 {
 			if conflict := auth.ConflictingCredentials(c.Request()); conflict != "" {
 				return d.errorPage(c, http.StatusBadRequest, "Conflicting credentials", conflict)
 			}
-			if actor, err := d.Tokens.Verify(ck.Value); err == nil {
+			if actor, err := d.Tokens.Verify(tokens[0]); err == nil {
 				c.Set(actorKey, actor)
 				if d.Limit != nil {
 					if wait, ok := d.Limit(actor.PersonID); !ok {
@@ -111,6 +114,18 @@ func (d *dashboard) signedIn(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
+}
+
+// sessionTokens are the distinct tokens r's session cookies hold, in order; an empty cookie (what
+// sign-out leaves) holds none.
+func sessionTokens(r *http.Request) []string {
+	var out []string
+	for _, ck := range r.CookiesNamed(sessionCookie) {
+		if ck.Value != "" && !slices.Contains(out, ck.Value) {
+			out = append(out, ck.Value)
+		}
+	}
+	return out
 }
 
 // limitAddress limits by client address what anyone may ask for without signing in.

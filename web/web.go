@@ -72,11 +72,16 @@ func Mount(e *echo.Echo, cfg Config) {
 	if err != nil {
 		panic(err)
 	}
-	e.GET("/static/*", staticFiles(static), pagePolicy, d.limitAddress)
+	// Every page answers HEAD as well as GET, as RFC 9110 (section 9.3.2) requires of a server.
+	get := func(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+		e.GET(path, h, mw...)
+		e.HEAD(path, h, mw...)
+	}
+	get("/static/*", staticFiles(static), pagePolicy, d.limitAddress)
 	// Browsers ask for /favicon.ico on every visit whatever a page links: the page's own icon
 	// answers it, rather than a 404 in every access log.
-	e.GET("/favicon.ico", favicon(static), pagePolicy, d.limitAddress)
-	e.GET("/login", d.loginForm, pagePolicy, d.limitAddress)
+	get("/favicon.ico", favicon(static), pagePolicy, d.limitAddress)
+	get("/login", d.loginForm, pagePolicy, d.limitAddress)
 	e.POST("/login", d.login, pagePolicy, d.limitAddress)
 	e.POST("/logout", d.logout, pagePolicy, d.limitAddress)
 	// Every signed-in role may open every page, as it may call every read route of the API the
@@ -84,13 +89,13 @@ func Mount(e *echo.Echo, cfg Config) {
 	// one: an Echo group on "/" would also claim every
 	// unknown path, and the API's 404s must stay problem+json.
 	signedIn := []echo.MiddlewareFunc{pagePolicy, d.signedIn}
-	e.GET("/", d.overview, signedIn...)
-	e.GET("/criteria", d.criteria, signedIn...)
-	e.GET("/returns", d.returns, signedIn...)
-	e.GET("/shas/:code", d.sha, signedIn...)
-	e.GET("/plans/:id", d.plan, signedIn...)
-	e.GET("/organisations/:ods/sro", d.sro, signedIn...)
-	e.GET("/organisations/:ods/sro/bundle", d.bundle, signedIn...)
+	get("/", d.overview, signedIn...)
+	get("/criteria", d.criteria, signedIn...)
+	get("/returns", d.returns, signedIn...)
+	get("/shas/:code", d.sha, signedIn...)
+	get("/plans/:id", d.plan, signedIn...)
+	get("/organisations/:ods/sro", d.sro, signedIn...)
+	get("/organisations/:ods/sro/bundle", d.bundle, signedIn...)
 }
 
 func parsePages() map[string]*template.Template {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
@@ -12,9 +13,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"assurance-ledger/audit"
+	"assurance-ledger/eventstore"
 	"assurance-ledger/evidence"
 	"assurance-ledger/internal/durable"
 	"assurance-ledger/ledgertree"
+	"assurance-ledger/projections"
 )
 
 func evidenceCmd() *cobra.Command {
@@ -31,9 +35,17 @@ func evidenceCmd() *cobra.Command {
 				return errors.New("--org and --out are required")
 			}
 			// The key must already exist: a bundle signed by a key made up here would prove nothing.
-			signer, err := ledgertree.ExistingSigner(sf.data)
+			// An auditor's mirror has no key of the ledger's, but the key it pinned and the heads the
+			// ledger signed: its bundles carry the largest of those the mirror matches.
+			pinned, mirror, err := audit.PinnedKey(sf.data)
 			if err != nil {
 				return err
+			}
+			var signer *ledgertree.Signer
+			if !mirror {
+				if signer, err = ledgertree.ExistingSigner(sf.data); err != nil {
+					return err
+				}
 			}
 			store, err := sf.open(false)
 			if err != nil {
@@ -44,16 +56,28 @@ func evidenceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// The head goes on record with those the service gave out, for ledger verify to check.
-			heads, err := ledgertree.OpenHeadLog(filepath.Join(sf.data, ledgertree.HeadsFile), signer)
+			var head ledgertree.TreeHead
+			if mirror {
+				if head, err = matchedHead(sf.data, tree, pinned); err != nil {
+					return err
+				}
+			} else {
+				// The head goes on record with those the service gave out, for ledger verify to check.
+				heads, err := ledgertree.OpenHeadLog(filepath.Join(sf.data, ledgertree.HeadsFile), signer)
+				if err != nil {
+					return err
+				}
+				if head, err = heads.Head(tree); err != nil {
+					return err
+				}
+				pinned = signer.PublicKey()
+			}
+			cut, err := cutOfHead(cmd.Context(), store, tree, head)
 			if err != nil {
 				return err
 			}
-			head, err := heads.Head(tree)
-			if err != nil {
-				return err
-			}
-			b, err := evidence.Build(cmd.Context(), evidence.Source{Store: store, Tree: tree, Head: head, PublicKey: signer.PublicKey()}, ods, nil)
+			b, err := evidence.Build(cmd.Context(), evidence.Source{Store: store, Tree: tree, Head: head, PublicKey: pinned,
+				AsOf: cut.AsOf, AsOfPosition: cut.AsOfPosition}, ods, nil)
 			if err != nil {
 				return err
 			}
@@ -72,9 +96,53 @@ func evidenceCmd() *cobra.Command {
 		},
 	}
 	sf.register(cmd)
+	sf.reads = "evidence"
 	cmd.Flags().StringVar(&ods, "org", "", "the organisation's ODS code")
 	cmd.Flags().StringVar(&out, "out", "", "the file to write")
 	return cmd
+}
+
+// matchedHead is the largest head in an auditor's mirror (dir) that the pinned key signed and the
+// mirror's tree matches: a bundle made from the mirror carries a head the ledger itself signed.
+func matchedHead(dir string, tree *ledgertree.Tree, key ed25519.PublicKey) (ledgertree.TreeHead, error) {
+	heads, err := ledgertree.ReadHeads(filepath.Join(dir, ledgertree.HeadsFile))
+	if err != nil {
+		return ledgertree.TreeHead{}, err
+	}
+	var best *ledgertree.TreeHead
+	for i, h := range heads {
+		if h.TreeSize == 0 || h.TreeSize > tree.Size() || ledgertree.VerifyTreeHead(key, h) != nil {
+			continue
+		}
+		root, err := tree.Root(h.TreeSize)
+		if err != nil || hex.EncodeToString(root) != h.RootHash {
+			continue
+		}
+		if best == nil || h.TreeSize > best.TreeSize {
+			best = &heads[i]
+		}
+	}
+	if best == nil {
+		return ledgertree.TreeHead{}, fmt.Errorf("no head the ledger signed matches the mirror in %s: run ledger audit on it first", dir)
+	}
+	return *best, nil
+}
+
+// cutOfHead is the cut of the log a head covers: its last leaf's position, and when the last
+// event by then was recorded, as the projections (and so the API) name it.
+func cutOfHead(ctx context.Context, store eventstore.Store, tree *ledgertree.Tree, head ledgertree.TreeHead) (projections.Cut, error) {
+	if head.TreeSize == 0 {
+		return projections.Cut{}, nil
+	}
+	_, last, err := tree.Leaf(head.TreeSize - 1)
+	if err != nil {
+		return projections.Cut{}, err
+	}
+	p := projections.New(store, nil)
+	if err := p.CatchUp(ctx); err != nil {
+		return projections.Cut{}, err
+	}
+	return p.CutAt(last), nil
 }
 
 // bundleFlags are verify's options for --bundle.

@@ -31,7 +31,7 @@ func newRoot() *cobra.Command {
 		Version:       version(),
 	}
 	root.SetVersionTemplate("ledger {{.Version}}\n")
-	root.AddCommand(serveCmd(), tokenCmd(), verifyCmd(), evidenceCmd(), replayCmd(), copyCmd(), backupCmd(), restoreCmd(), benchCmd())
+	root.AddCommand(serveCmd(), tokenCmd(), verifyCmd(), evidenceCmd(), replayCmd(), copyCmd(), backupCmd(), restoreCmd(), benchCmd(), auditCmd())
 	return root
 }
 

@@ -95,9 +95,15 @@ type ledgerProc struct {
 // startServe starts `ledger serve` on data at a free port. env is added to the test's environment.
 func startServe(t *testing.T, data string, env []string, extra ...string) *ledgerProc {
 	t.Helper()
+	return startServeWith(t, ledgerBinary(t), data, env, extra...)
+}
+
+// startServeWith is startServe with another build of the binary.
+func startServeWith(t *testing.T, binary, data string, env []string, extra ...string) *ledgerProc {
+	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", closedPort(t))
 	args := append([]string{"serve", "--addr", addr, "--data", data}, extra...)
-	cmd := exec.Command(ledgerBinary(t), args...)
+	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), env...)
 	p := &ledgerProc{cmd: cmd, base: "http://" + addr, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout = p.stderr

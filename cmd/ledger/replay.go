@@ -53,6 +53,7 @@ func replayCmd() *cobra.Command {
 		},
 	}
 	sf.register(cmd)
+	sf.reads = "replay"
 	hb.register(cmd)
 	return cmd
 }

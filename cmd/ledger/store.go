@@ -26,6 +26,9 @@ type storeFlags struct {
 	data  string
 	store string
 	cmd   *cobra.Command // whose stderr hears what opening the store has to say; nil: os.Stderr
+	// reads names a command that only reads the log (verify, replay, evidence): on the data
+	// directory of a running server it fails at once, saying how to check a running ledger.
+	reads string
 }
 
 func (f *storeFlags) register(cmd *cobra.Command) {
@@ -49,7 +52,14 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 		} else if err := durable.MkdirAll(f.data, 0o700); err != nil {
 			return nil, fmt.Errorf("data directory %s: %w", f.data, err)
 		}
-		s, err := boltstore.Open(path, boltstore.Options{})
+		var opts boltstore.Options
+		if f.reads != "" {
+			opts.Timeout = time.Millisecond // a server holds its store for as long as it runs: no wait
+		}
+		s, err := boltstore.Open(path, opts)
+		if f.reads != "" && errors.Is(err, boltstore.ErrLocked) {
+			return nil, liveDirError(f.data, f.reads)
+		}
 		if err != nil {
 			return nil, storeOpenError(err)
 		}
@@ -68,6 +78,13 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 	default:
 		return nil, fmt.Errorf(`--store must be "embedded" or an esdb:// connection string, got %q`, redact(f.store))
 	}
+}
+
+// liveDirError is what a command that reads the log says on the data directory of a running
+// server, whose store the server holds for as long as it runs: one line, saying what to do instead.
+func liveDirError(dir, command string) error {
+	return fmt.Errorf("%s is in use by a running ledger (ledger serve holds its store): check a running ledger over its API with "+
+		"ledger audit --url URL --token TOKEN --state AUDIT_DIR, then ledger %s --data AUDIT_DIR on that copy; or stop the server first", dir, command)
 }
 
 // storeOpenError adds to a failure to open the embedded store what the operator can do about it.

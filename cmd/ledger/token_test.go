@@ -101,3 +101,18 @@ func TestTokenRefusesADirectoryWithoutASecret(t *testing.T) {
 	_, err = auth.NewVerifier(secret, nil).Verify(strings.TrimSpace(out))
 	assert.NoError(t, err, "--init makes the secret the token is signed with")
 }
+
+// ledger token mints no token the server would refuse for whom it names: a bidirectional override
+// or a zero-width space in --sub or --name, a --sub of 15,000 characters.
+func TestTokenRefusesActorsBreakingTheTextRules(t *testing.T) {
+	for _, tc := range []struct{ sub, name, want string }{
+		{"eve\u202e", "Eve Forger", "claim sub"},
+		{"eve", "Eve\u202eForger\u200b", "claim name"},
+		{strings.Repeat("e", 15_000), "Eve Forger", "claim sub"},
+	} {
+		code, out, errOut := runCLI(t, "token", "--data", t.TempDir(), "--init", "--sub", tc.sub, "--name", tc.name, "--role", "provider", "--org", "RJ1")
+		assert.NotEqual(t, 0, code)
+		assert.Empty(t, strings.TrimSpace(out), "no token")
+		assert.Contains(t, errOut, tc.want)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"assurance-ledger/audit"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/verify"
@@ -107,9 +108,14 @@ func divergence(dataDir string, tree *ledgertree.Tree, heads []ledgertree.TreeHe
 }
 
 // headKey returns the key stored heads are checked with: --public-key when given (a file holding
-// the key, or the key itself), else the ledger's own key from LEDGER_SIGNING_KEY or the data dir.
+// the key, or the key itself), else the key an auditor's mirror pinned, else the ledger's own key
+// from LEDGER_SIGNING_KEY or the data dir.
 func headKey(flag, dataDir string) (ed25519.PublicKey, error) {
 	if flag == "" {
+		// An auditor's mirror (ledger audit) holds the key its audits pinned, not the ledger's secret.
+		if k, ok, err := audit.PinnedKey(dataDir); ok || err != nil {
+			return k, err
+		}
 		s, err := ledgertree.ExistingSigner(dataDir)
 		if err != nil {
 			return nil, fmt.Errorf("%w (give --public-key)", err)
@@ -232,6 +238,7 @@ func verifyCmd() *cobra.Command {
 		},
 	}
 	sf.register(cmd)
+	sf.reads = "verify"
 	// A bundle is checked against a ledger only when one is named: whoever received a bundle seldom
 	// holds the ledger, and a ./ledger-data that happens to be in the working directory, perhaps of
 	// another ledger, must not decide the answer. The help says so rather than show a default that

@@ -28,11 +28,15 @@ type appendRequest struct {
 	events   []eventstore.Event
 	size     int              // encoded bytes
 	reply    chan appendReply // buffered, so that the writer never waits on a caller
+	// parts, when set, makes the request a sequence (AppendSequence): each part an append of its
+	// own, applied in order until one is refused. stream, expected and events are then unused.
+	parts []*appendRequest
 }
 
 type appendReply struct {
 	res eventstore.AppendResult
 	err error
+	n   int // of a sequence: the parts written
 }
 
 // Append implements eventstore.Store. It returns once the events are fsynced, or refused.
@@ -43,8 +47,8 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	size := 0
 	for i, e := range events {
 		n := recordLen(stream, e)
-		if n > bbolt.MaxValueSize {
-			return eventstore.AppendResult{}, fmt.Errorf("%w: event %d needs %d bytes, more than the %d a record may hold", eventstore.ErrInvalidAppend, i, n, bbolt.MaxValueSize)
+		if n > maxRecord {
+			return eventstore.AppendResult{}, fmt.Errorf("%w: event %d needs %d bytes, more than the %d a record may hold", eventstore.ErrInvalidAppend, i, n, maxRecord)
 		}
 		size += n
 	}
@@ -162,12 +166,16 @@ func (s *Store) applyBatch(reqs []*appendRequest) (replies []appendReply, err er
 	w := &batchWriter{b: b, next: stored + 1, at: at, heads: &s.heads}
 	replies = make([]appendReply, len(reqs))
 	for i, r := range reqs {
-		res, err := w.append(r)
+		if r.parts != nil {
+			replies[i] = w.sequence(r.parts)
+		} else {
+			res, err := w.append(r)
+			replies[i] = appendReply{res: res, err: err}
+		}
 		if w.err != nil {
 			_ = tx.Rollback()
 			return nil, w.err
 		}
-		replies[i] = appendReply{res: res, err: err}
 	}
 	if w.events == 0 {
 		// Only refusals and replays: nothing to make durable, so no fsync. The heads they looked up
@@ -375,3 +383,6 @@ func (s *Store) fileHead(b buckets) (eventstore.Position, error) {
 	}
 	return last, nil
 }
+
+// maxRecord is the largest record bbolt stores as one value.
+const maxRecord = bbolt.MaxValueSize

@@ -88,15 +88,20 @@ type Result struct {
 	// request answered: what brings its collections, during which requests wait.
 	HTTPGetAllocKBPerRequest float64 `json:"http_get_alloc_kb_per_request"`
 	HTTPPostPerSec           float64 `json:"http_post_per_sec"`
-	RSSMB                    float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
-	RSSAnonMB                float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
-	RSSPeakMB                float64 `json:"rss_peak_mb"` // VmHWM over the whole run, generator included
-	GoVersion                string  `json:"go_version"`
-	Events                   int     `json:"events"`
-	Plans                    int     `json:"plans"`
-	Writers                  int     `json:"writers"`
-	Cores                    int     `json:"cores"`
-	HeapBudgetMiB            uint64  `json:"heap_budget_mib"` // the collector's pacing (internal/gcpace); 0: Go's default (GOGC)
+	// AuditEventsPerSec is how fast ledger audit mirrors the whole log over loopback and checks
+	// every event as it goes (audit.Run without the comparison of answers, into a fresh directory);
+	// AuditEvents how many it mirrored.
+	AuditEventsPerSec float64 `json:"audit_events_per_sec"`
+	AuditEvents       uint64  `json:"audit_events"`
+	RSSMB             float64 `json:"rss_mb"`      // VmRSS after replay and ReleaseMapped, as in serve: heap and what is still mapped
+	RSSAnonMB         float64 `json:"rss_anon_mb"` // of which anonymous (heap, stacks)
+	RSSPeakMB         float64 `json:"rss_peak_mb"` // VmHWM over the whole run, generator included
+	GoVersion         string  `json:"go_version"`
+	Events            int     `json:"events"`
+	Plans             int     `json:"plans"`
+	Writers           int     `json:"writers"`
+	Cores             int     `json:"cores"`
+	HeapBudgetMiB     uint64  `json:"heap_budget_mib"` // the collector's pacing (internal/gcpace); 0: Go's default (GOGC)
 }
 
 func (c *Config) defaults() {
@@ -293,7 +298,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	defer srv.close()
 	cycles, allocated := gcCycles(), heapAllocated()
-	get, err := srv.measureGets(ctx, loadSpec{Plans: run.planIDs, Rate: cfg.GetRate, Duration: cfg.GetDuration, Conns: cfg.Writers})
+	get, err := srv.inSecondProcess(ctx, loadSpec{Plans: run.planIDs, Rate: cfg.GetRate, Duration: cfg.GetDuration, Conns: cfg.Writers})
 	if err != nil {
 		return res, err
 	}
@@ -302,6 +307,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if res.HTTPPostPerSec, err = srv.measurePosts(svc.Projections, run.planIDs, cfg.HTTPDuration, cfg.Writers); err != nil {
 		return res, err
 	}
+	say("ledger audit in a second process: mirroring and checking the whole log over loopback")
+	mirrored, err := srv.inSecondProcess(ctx, loadSpec{AuditState: filepath.Join(dir, "audit")})
+	if err != nil {
+		return res, err
+	}
+	res.AuditEventsPerSec, res.AuditEvents = mirrored.AuditEventsPerSec, mirrored.AuditEvents
+	say("mirrored %d events, %.0f a second", res.AuditEvents, res.AuditEventsPerSec)
 	res.RSSPeakMB = readMemory().peak
 	return res, nil
 }

@@ -43,7 +43,7 @@ func TestRunReportsEveryFigure(t *testing.T) {
 	for _, key := range []string{
 		"fsync_per_sec", "append_events_per_sec", "append_p50_ms", "append_p99_ms", "events_per_fsync",
 		"replay_events_per_sec", "startup_to_ready_ms", "report_ms", "as_of_report_ms", "http_get_p99_ms",
-		"http_post_per_sec", "rss_mb", "http_get_alloc_kb_per_request",
+		"http_post_per_sec", "rss_mb", "http_get_alloc_kb_per_request", "audit_events_per_sec",
 	} {
 		v, ok := got[key].(float64)
 		if assert.True(t, ok, "%s missing or not a number", key) {
@@ -61,6 +61,7 @@ func TestRunReportsEveryFigure(t *testing.T) {
 	assert.GreaterOrEqual(t, res.Events, 800, "the log reaches the requested size")
 	assert.Greater(t, res.Events, res.Plans)
 	assert.GreaterOrEqual(t, res.EventsPerFsync, 1.0)
+	assert.GreaterOrEqual(t, res.AuditEvents, uint64(res.Events), "ledger audit mirrored the whole log, POSTs included")
 }
 
 func TestDataDirRefusesAnExistingLedger(t *testing.T) {

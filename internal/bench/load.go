@@ -15,6 +15,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"assurance-ledger/audit"
+	"assurance-ledger/internal/gcpace"
 )
 
 // The GET phase's requests come from a second process: this executable again, run with
@@ -53,6 +56,10 @@ type loadSpec struct {
 	Rate     int           `json:"rate"`  // requests offered a second
 	Duration time.Duration `json:"duration"`
 	Conns    int           `json:"conns"`
+	// AuditState, when set, has the second process run ledger audit into that directory instead
+	// of offering GETs: an auditor is a process of its own, with a heap of its own, not the
+	// server's (whose projections a collection in the server's process would scan each time).
+	AuditState string `json:"audit_state,omitempty"`
 }
 
 // loadResult is what it answers on its standard output.
@@ -62,6 +69,9 @@ type loadResult struct {
 	Requests int     `json:"requests"`
 	PID      int     `json:"pid"` // the load generator's process
 	Error    string  `json:"error,omitempty"`
+	// AuditEventsPerSec and AuditEvents are the audit's, when it ran one.
+	AuditEventsPerSec float64 `json:"audit_events_per_sec,omitempty"`
+	AuditEvents       uint64  `json:"audit_events,omitempty"`
 }
 
 // RunLoadGenerator reads a loadSpec from in, offers its GETs and writes a loadResult to out. It
@@ -71,7 +81,10 @@ func RunLoadGenerator(in io.Reader, out io.Writer) int {
 	var spec loadSpec
 	res := loadResult{}
 	err := json.NewDecoder(in).Decode(&spec)
-	if err == nil {
+	switch {
+	case err == nil && spec.AuditState != "":
+		res, err = runAudit(spec)
+	case err == nil:
 		res, err = offerGets(spec)
 	}
 	if err != nil {
@@ -84,9 +97,24 @@ func RunLoadGenerator(in io.Reader, out io.Writer) int {
 	return 0
 }
 
-// measureGets runs the load generator against s for spec (its Base and Token filled in here) and
-// returns what it measured.
-func (s *httpServer) measureGets(ctx context.Context, spec loadSpec) (loadResult, error) {
+// runAudit mirrors and checks the whole log of spec.Base into spec.AuditState, as ledger audit does
+// with its default heap budget, without comparing answers.
+func runAudit(spec loadSpec) (loadResult, error) {
+	stop, _ := gcpace.Start(1 << 30)
+	defer stop()
+	rep, err := audit.Run(context.Background(), audit.Options{URL: spec.Base, Token: spec.Token, State: spec.AuditState, NoCompare: true})
+	if err != nil {
+		return loadResult{}, err
+	}
+	if !rep.OK() {
+		return loadResult{}, fmt.Errorf("ledger audit found the bench's own ledger at fault: %v", rep.Findings)
+	}
+	return loadResult{AuditEventsPerSec: rep.MirrorEventsPerSec, AuditEvents: rep.EventsMirrored}, nil
+}
+
+// inSecondProcess runs the second process (the GET phase's load generator, or the auditor) against
+// s for spec (its Base and Token filled in here) and returns what it measured.
+func (s *httpServer) inSecondProcess(ctx context.Context, spec loadSpec) (loadResult, error) {
 	if IsLoadGenerator() {
 		return loadResult{}, errors.New("bench: this process was started as the GET phase's load generator but ran the bench: " +
 			"its main (or TestMain) must hand over to bench.RunLoadGenerator when bench.IsLoadGenerator()")

@@ -31,7 +31,7 @@ func TestMeasureGetsRunsTheLoadGeneratorApart(t *testing.T) {
 	}))
 	defer ts.Close()
 	s := &httpServer{client: newClient(ts.URL, 4), secret: []byte("0123456789abcdef0123456789abcdef")}
-	res, err := s.measureGets(t.Context(), loadSpec{Plans: []string{"p1", "p2"}, Rate: 200, Duration: 250 * time.Millisecond, Conns: 4})
+	res, err := s.inSecondProcess(t.Context(), loadSpec{Plans: []string{"p1", "p2"}, Rate: 200, Duration: 250 * time.Millisecond, Conns: 4})
 	require.NoError(t, err)
 	assert.NotEqual(t, os.Getpid(), res.PID, "the load generator ran in the server's process")
 	assert.NotZero(t, res.PID)
@@ -48,7 +48,7 @@ func TestMeasureGetsReportsTheServersRefusal(t *testing.T) {
 	}))
 	defer ts.Close()
 	s := &httpServer{client: newClient(ts.URL, 2), secret: []byte("0123456789abcdef0123456789abcdef")}
-	_, err := s.measureGets(t.Context(), loadSpec{Plans: []string{"p1"}, Rate: 50, Duration: 100 * time.Millisecond, Conns: 2})
+	_, err := s.inSecondProcess(t.Context(), loadSpec{Plans: []string{"p1"}, Rate: 50, Duration: 100 * time.Millisecond, Conns: 2})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "status 404: no such plan")
 }
@@ -94,13 +94,13 @@ func TestMeasureGetsWithoutAHandOver(t *testing.T) {
 	t.Cleanup(func() { loadGeneratorExecutable = exe })
 	loadGeneratorExecutable = func() (string, error) { return "/bin/true", nil } // answers nothing
 	s := &httpServer{client: newClient("http://127.0.0.1:1", 1), secret: []byte("0123456789abcdef0123456789abcdef")}
-	_, err := s.measureGets(t.Context(), loadSpec{Plans: []string{"p"}, Rate: 10, Duration: time.Second, Conns: 1})
+	_, err := s.inSecondProcess(t.Context(), loadSpec{Plans: []string{"p"}, Rate: 10, Duration: time.Second, Conns: 1})
 	require.ErrorContains(t, err, "hand over to bench.RunLoadGenerator")
 
 	args := os.Args
 	t.Cleanup(func() { os.Args = args })
 	t.Setenv(loadGeneratorEnv, "1")
 	os.Args = []string{"x", loadGeneratorArg}
-	_, err = s.measureGets(t.Context(), loadSpec{Plans: []string{"p"}, Rate: 10, Duration: time.Second, Conns: 1})
+	_, err = s.inSecondProcess(t.Context(), loadSpec{Plans: []string{"p"}, Rate: 10, Duration: time.Second, Conns: 1})
 	require.ErrorContains(t, err, "was started as the GET phase's load generator but ran the bench")
 }

@@ -26,7 +26,7 @@ var layer = map[string]int{
 
 	"api": 3, "web": 3,
 
-	"internal/service": 4, "internal/bench": 4,
+	"internal/service": 4, "internal/bench": 4, "audit": 4,
 
 	"cmd/ledger": 5,
 }

@@ -1,0 +1,167 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
+)
+
+// client reads the ledger's API as one auditor: every request carries the token, and an answer
+// the server asks to retry (429, 503 with Retry-After: the expensive-read gate, the rate limit, a
+// server still catching up) is retried after the wait it names, so that a long audit is not undone
+// by the server's own limits.
+type client struct {
+	base  *url.URL
+	token string
+	http  *http.Client
+	// retryFor bounds how long one request keeps being retried.
+	retryFor time.Duration
+	sleep    func(context.Context, time.Duration) error
+}
+
+func newClient(base, token string, hc *http.Client) (*client, error) {
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--url %q is not an http:// or https:// address of a ledger", base)
+	}
+	if token == "" {
+		return nil, errors.New("a bearer token of any reading role is needed (--token or $LEDGER_TOKEN)")
+	}
+	if hc == nil {
+		hc = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}, Timeout: 2 * time.Minute}
+	}
+	return &client{base: u, token: token, http: hc, retryFor: 2 * time.Minute, sleep: sleepCtx}, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// httpError is an answer other than 200 that was not retried (or no longer).
+type httpError struct {
+	Path   string
+	Status int
+	Body   string
+}
+
+func (e *httpError) Error() string {
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return fmt.Sprintf("GET %s: the server refused the token (401): give a token of any role the ledger issued and has not revoked: %s", e.Path, e.Body)
+	case http.StatusNotFound:
+		return fmt.Sprintf("GET %s: 404: is --url the ledger's address? %s", e.Path, e.Body)
+	}
+	return fmt.Sprintf("GET %s: %d %s", e.Path, e.Status, e.Body)
+}
+
+// get fetches path (and query) and returns the body of a 200 answer, with its status for callers
+// that compare answers of other statuses too (want lists the statuses returned rather than failed).
+func (c *client) get(ctx context.Context, path string, want ...int) (status int, body []byte, err error) {
+	return c.getInto(ctx, nil, path, want...)
+}
+
+// getInto is get, reading the body into buf (when not nil), which the body then lends from: a
+// mirror reads a page of a MiB or so a thousand times over, into one buffer.
+func (c *client) getInto(ctx context.Context, buf *bytes.Buffer, path string, want ...int) (status int, body []byte, err error) {
+	deadline := time.Now().Add(c.retryFor)
+	for attempt := 0; ; attempt++ {
+		status, body, retry, err := c.once(ctx, buf, path)
+		if err == nil && retry == 0 {
+			if status == http.StatusOK {
+				return status, body, nil
+			}
+			for _, w := range want {
+				if status == w {
+					return status, body, nil
+				}
+			}
+			return status, nil, &httpError{Path: path, Status: status, Body: summary(body)}
+		}
+		if ctx.Err() != nil {
+			return 0, nil, ctx.Err()
+		}
+		if retry == 0 { // a network failure: back off a little, a few times
+			if attempt >= 4 {
+				return 0, nil, fmt.Errorf("GET %s: %w", path, err)
+			}
+			retry = time.Duration(attempt+1) * 250 * time.Millisecond
+		}
+		if time.Now().Add(retry).After(deadline) {
+			if err == nil {
+				err = &httpError{Path: path, Status: status, Body: summary(body)}
+			}
+			return 0, nil, fmt.Errorf("gave up retrying after %s: %w", c.retryFor, err)
+		}
+		if err := c.sleep(ctx, retry); err != nil {
+			return 0, nil, err
+		}
+	}
+}
+
+// once sends one request. retry > 0 says the server asked to come back after that long.
+func (c *client) once(ctx context.Context, buf *bytes.Buffer, path string) (status int, body []byte, retry time.Duration, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+path, nil)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	defer resp.Body.Close()
+	if buf != nil {
+		buf.Reset()
+		_, err = buf.ReadFrom(resp.Body)
+		body = buf.Bytes()
+	} else {
+		body, err = io.ReadAll(resp.Body)
+	}
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s >= 0 {
+			return resp.StatusCode, body, time.Duration(max(s, 1)) * time.Second, nil
+		}
+	}
+	return resp.StatusCode, body, 0, nil
+}
+
+// getJSON fetches path and decodes its 200 answer into v.
+func (c *client) getJSON(ctx context.Context, path string, v any) error {
+	_, body, err := c.get(ctx, path)
+	if err != nil {
+		return err
+	}
+	if err := jsonv1.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("GET %s: the answer is not what a ledger answers: %w", path, err)
+	}
+	return nil
+}
+
+// summary is the start of an error body, for messages.
+func summary(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}

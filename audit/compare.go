@@ -1,0 +1,424 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"assurance-ledger/api"
+	"assurance-ledger/auth"
+	"assurance-ledger/domain"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/projections"
+)
+
+// Every published answer is checked the same way: the question is asked of the server "as of" the
+// position the mirror ends at, and of the ledger's own API code serving the mirror's projections
+// (rebuilt from the checked log), and the two answers are compared member by member. The
+// questions are every GET operation of the API document that takes as_of (the reports, the
+// registry, the plans, SHA status, SRO evidence, and whatever is added to the API with as_of),
+// asked for every value of their path parameters the mirror knows, and for every round where the
+// operation filters by round.
+
+// pathValues lists, for a path parameter of the API, every value the mirror's projections know at
+// a cut: every organisation, every SHA, every published round, every plan. A new path parameter on
+// an operation with as_of must be added here (TestEveryAsOfQueryIsCompared fails until it is).
+var pathValues = map[string]func(ctx context.Context, p *projections.Projector, at eventstore.Position) ([]string, error){
+	"ods": func(_ context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
+		orgs, _, err := p.OrganisationsAsOf(at)
+		return codesOf(orgs, func(domain.Organisation) bool { return true }), err
+	},
+	"code": func(_ context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
+		orgs, _, err := p.OrganisationsAsOf(at)
+		return codesOf(orgs, func(o domain.Organisation) bool { return o.Kind == domain.KindSHA }), err
+	},
+	"round": func(_ context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
+		rounds, _, err := p.PublishedRoundsAsOf(at)
+		names := make([]string, len(rounds))
+		for i, r := range rounds {
+			names[i] = r.Round
+		}
+		return names, err
+	},
+	"id": func(ctx context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
+		plans, _, err := p.PlansAsOf(ctx, projections.PlanFilter{}, at)
+		ids := make([]string, len(plans))
+		for i, pl := range plans {
+			ids[i] = pl.PlanID
+		}
+		return ids, err
+	},
+}
+
+// queryValues lists, for a query parameter, the values each operation declaring it is also asked
+// with, beside the question without it.
+var queryValues = map[string]func(ctx context.Context, p *projections.Projector, at eventstore.Position) ([]string, error){
+	"round": func(ctx context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
+		plans, _, err := p.PlansAsOf(ctx, projections.PlanFilter{}, at)
+		var rounds []string
+		for _, pl := range plans {
+			rounds = append(rounds, pl.Round)
+		}
+		slices.Sort(rounds)
+		return slices.Compact(rounds), err
+	},
+}
+
+func codesOf(orgs []domain.Organisation, keep func(domain.Organisation) bool) []string {
+	var out []string
+	for _, o := range orgs {
+		if keep(o) {
+			out = append(out, o.ODSCode)
+		}
+	}
+	return out
+}
+
+// operation is a GET of the API document that takes as_of.
+type operation struct {
+	path        string   // the template, /v1/shas/{code}/assurance-status
+	pathParams  []string // in order
+	queryParams []string // declared, besides as_of
+}
+
+// asOfOperations are the GET operations of the API document that take as_of.
+func asOfOperations() ([]operation, error) {
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Parameters map[string]struct {
+				Name string `json:"name"`
+				In   string `json:"in"`
+			} `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(api.OpenAPI(), &doc); err != nil {
+		return nil, err
+	}
+	var ops []operation
+	for path, item := range doc.Paths {
+		raw, ok := item["get"]
+		if !ok || !strings.HasPrefix(path, "/v1/") {
+			continue
+		}
+		var op struct {
+			Parameters []struct {
+				Ref  string `json:"$ref"`
+				Name string `json:"name"`
+				In   string `json:"in"`
+			} `json:"parameters"`
+		}
+		if err := json.Unmarshal(raw, &op); err != nil {
+			return nil, err
+		}
+		o := operation{path: path}
+		asOf := false
+		for _, p := range op.Parameters {
+			name, in := p.Name, p.In
+			if ref, ok := strings.CutPrefix(p.Ref, "#/components/parameters/"); ok {
+				c := doc.Components.Parameters[ref]
+				name, in = c.Name, c.In
+			}
+			switch {
+			case in == "path":
+				o.pathParams = append(o.pathParams, name)
+			case in == "query" && name == "as_of":
+				asOf = true
+			case in == "query":
+				o.queryParams = append(o.queryParams, name)
+			}
+		}
+		if asOf {
+			ops = append(ops, o)
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].path < ops[j].path })
+	return ops, nil
+}
+
+// questions are the paths (with query) to ask both sides, as of at.
+func questions(ctx context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
+	ops, err := asOfOperations()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, op := range ops {
+		// Where the operation takes min_position, the server is asked to have applied the position
+		// first: a server whose projections lag would otherwise answer as of less than was asked.
+		asOf := "as_of=" + strconv.FormatUint(at, 10)
+		if slices.Contains(op.queryParams, "min_position") {
+			asOf += "&min_position=" + strconv.FormatUint(at, 10)
+		}
+		paths := []string{op.path}
+		for _, name := range op.pathParams {
+			values, ok := pathValues[name]
+			if !ok {
+				return nil, fmt.Errorf("the audit knows no values for {%s} of GET %s: add them to audit.pathValues", name, op.path)
+			}
+			vs, err := values(ctx, p, at)
+			if err != nil {
+				return nil, err
+			}
+			var next []string
+			for _, path := range paths {
+				for _, v := range vs {
+					next = append(next, strings.ReplaceAll(path, "{"+name+"}", v))
+				}
+			}
+			paths = next
+		}
+		for _, path := range paths {
+			out = append(out, path+"?"+asOf)
+			for _, q := range op.queryParams {
+				values, ok := queryValues[q]
+				if !ok {
+					continue
+				}
+				vs, err := values(ctx, p, at)
+				if err != nil {
+					return nil, err
+				}
+				for _, v := range vs {
+					out = append(out, path+"?"+q+"="+v+"&"+asOf)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// mirrorAPI serves the mirror's projections through the ledger's own API code.
+type mirrorAPI struct {
+	h     http.Handler
+	token string
+}
+
+func newMirrorAPI(p *projections.Projector, store eventstore.Store) (*mirrorAPI, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	tok, err := auth.Mint(secret, domain.Actor{PersonID: "ledger-audit", Name: "Ledger Audit", Role: domain.RoleAuditor, Org: "X26"}, time.Now(), 24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	h := api.New(api.Config{Projections: p, Store: store, Tokens: auth.NewVerifier(secret, nil),
+		Reads: api.NewReadGate(1<<20, 1<<20), RequestTimeout: 10 * time.Minute, ReadWait: time.Minute})
+	return &mirrorAPI{h: h, token: tok}, nil
+}
+
+func (m *mirrorAPI) get(ctx context.Context, path string) (int, []byte) {
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+	req.Header.Set("Authorization", "Bearer "+m.token)
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	m.h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}
+
+// compareAnswers rebuilds the projections from the mirror (from the snapshot an earlier audit
+// left, then the events since), and asks the server and the mirror every question as of the
+// server position the mirror ends at.
+func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos *index, o Options, rep *Report, say func(string, ...any)) error {
+	var local eventstore.Store = store
+	if !pos.identical {
+		local = &remapped{inner: store, pos: pos}
+	}
+	snap := filepath.Join(o.State, SnapshotFile)
+	proj, err := projections.RestoreOrNew(ctx, local, snap, nil)
+	if err != nil {
+		return err
+	}
+	if err := proj.CatchUp(ctx); err != nil {
+		return fmt.Errorf("rebuilding the projections from the mirror (its events' hashes are the server's, checked; this build cannot fold them: "+
+			"compare with a build of the server's version): %w", err)
+	}
+	at := pos.last()
+	if proj.Applied() != at {
+		return fmt.Errorf("the mirror's projections reached position %d, not %d", proj.Applied(), at)
+	}
+	if _, err := proj.SaveSnapshot(snap); err != nil {
+		say("the projections' snapshot was not saved (the next audit folds the whole mirror): %v", err)
+	}
+	mine, err := newMirrorAPI(proj, local)
+	if err != nil {
+		return err
+	}
+	qs, err := questions(ctx, proj, at)
+	if err != nil {
+		return err
+	}
+	say("comparing %d answers of the server with the mirror's, as of server position %d", len(qs), at)
+	rep.ComparedAsOf = at
+
+	var mu sync.Mutex
+	var failed error
+	lastSaid := time.Now()
+	work := make(chan string)
+	var wg sync.WaitGroup
+	// Two at a time: the server admits two expensive reads at once per person.
+	for range 2 {
+		wg.Go(func() {
+			for q := range work {
+				diffs, err := compareOne(ctx, c, mine, q)
+				mu.Lock()
+				if err != nil && failed == nil {
+					failed = err
+				}
+				rep.AnswersCompared++
+				if now := time.Now(); now.Sub(lastSaid) >= time.Second {
+					lastSaid = now
+					say("compared %d of %d answers, %d difference(s)", rep.AnswersCompared, len(qs), rep.DifferencesTotal)
+				}
+				for _, d := range diffs {
+					rep.DifferencesTotal++
+					if len(rep.Differences) < MaxDifferences {
+						rep.Differences = append(rep.Differences, d)
+					}
+					if o.Differences != nil {
+						fmt.Fprintln(o.Differences, "DIFF", d)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, q := range qs {
+		mu.Lock()
+		stop := failed != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		work <- q
+	}
+	close(work)
+	wg.Wait()
+	if failed == nil {
+		failed = ctx.Err()
+	}
+	return failed
+}
+
+// compareOne asks both sides one question and lists where the answers differ.
+func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q string) ([]Difference, error) {
+	status, body, err := c.get(ctx, q, http.StatusBadRequest, http.StatusNotFound)
+	if err != nil {
+		return nil, err
+	}
+	lstatus, lbody := mine.get(ctx, q)
+	if status != lstatus {
+		return []Difference{{Query: q, Pointer: "", Server: statusOf(status, body), Local: statusOf(lstatus, lbody)}}, nil
+	}
+	if status != http.StatusOK {
+		if s, l := statusOf(status, body), statusOf(lstatus, lbody); !bytes.Equal(s, l) {
+			return []Difference{{Query: q, Server: s, Local: l}}, nil
+		}
+		return nil, nil
+	}
+	sv, err := decodeAnswer(body)
+	if err != nil {
+		return []Difference{{Query: q, Server: mustJSON("not JSON: " + err.Error()), Local: mustJSON("JSON")}}, nil
+	}
+	lv, err := decodeAnswer(lbody)
+	if err != nil {
+		return nil, fmt.Errorf("the mirror's own answer to %s is not JSON: %w", q, err)
+	}
+	var out []Difference
+	diffJSON(q, "", sv, lv, &out)
+	return out, nil
+}
+
+// statusOf is a non-200 answer as compared: its status and problem code (the rest names the
+// request: its id, its path).
+func statusOf(status int, body []byte) json.RawMessage {
+	var p struct {
+		Code string `json:"code"`
+	}
+	_ = json.Unmarshal(body, &p)
+	return mustJSON(map[string]any{"status": status, "code": p.Code})
+}
+
+func decodeAnswer(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
+func mustJSON(v any) json.RawMessage {
+	raw, _ := json.Marshal(v)
+	return raw
+}
+
+// diffJSON appends to out every place where server and local differ, by RFC 6901 pointer: a member
+// or element one side lacks, or a value that differs.
+func diffJSON(q, ptr string, server, local any, out *[]Difference) {
+	switch s := server.(type) {
+	case map[string]any:
+		l, ok := local.(map[string]any)
+		if !ok {
+			break
+		}
+		keys := map[string]bool{}
+		for k := range s {
+			keys[k] = true
+		}
+		for k := range l {
+			keys[k] = true
+		}
+		for _, k := range slices.Sorted(func(yield func(string) bool) {
+			for k := range keys {
+				if !yield(k) {
+					return
+				}
+			}
+		}) {
+			sv, sok := s[k]
+			lv, lok := l[k]
+			p := ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+			switch {
+			case !sok:
+				*out = append(*out, Difference{Query: q, Pointer: p, Local: mustJSON(lv)})
+			case !lok:
+				*out = append(*out, Difference{Query: q, Pointer: p, Server: mustJSON(sv)})
+			default:
+				diffJSON(q, p, sv, lv, out)
+			}
+		}
+		return
+	case []any:
+		l, ok := local.([]any)
+		if !ok {
+			break
+		}
+		for i := range max(len(s), len(l)) {
+			p := ptr + "/" + strconv.Itoa(i)
+			switch {
+			case i >= len(s):
+				*out = append(*out, Difference{Query: q, Pointer: p, Local: mustJSON(l[i])})
+			case i >= len(l):
+				*out = append(*out, Difference{Query: q, Pointer: p, Server: mustJSON(s[i])})
+			default:
+				diffJSON(q, p, s[i], l[i], out)
+			}
+		}
+		return
+	}
+	if sv, lv := mustJSON(server), mustJSON(local); !bytes.Equal(sv, lv) {
+		*out = append(*out, Difference{Query: q, Pointer: ptr, Server: sv, Local: lv})
+	}
+}

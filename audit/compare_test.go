@@ -1,0 +1,79 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"assurance-ledger/demo"
+	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/projections"
+)
+
+// Every GET of the API document that takes as_of is asked, for every value of its path parameters
+// the mirror knows, and again for every round where it filters by round: a new report with as_of
+// is compared without a change here, and a new path parameter fails this test until the audit
+// knows its values.
+func TestEveryAsOfQueryIsCompared(t *testing.T) {
+	ctx := context.Background()
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = demo.Seed(ctx, s, demo.Options{})
+	require.NoError(t, err)
+	p := projections.New(s, nil)
+	require.NoError(t, p.CatchUp(ctx))
+	at := p.Applied()
+
+	ops, err := asOfOperations()
+	require.NoError(t, err)
+	var paths []string
+	for _, op := range ops {
+		paths = append(paths, op.path)
+		for _, name := range op.pathParams {
+			assert.Contains(t, pathValues, name, "GET %s: the audit knows no values of {%s}", op.path, name)
+		}
+	}
+	for _, want := range []string{"/v1/reports/transparency", "/v1/organisations", "/v1/organisations/{ods}", "/v1/lhcs", "/v1/plans",
+		"/v1/plans/{id}", "/v1/shas/{code}/assurance-status", "/v1/organisations/{ods}/sro-evidence",
+		"/v1/reports/criteria", "/v1/reports/sro-coverage", "/v1/reports/cfh-returns", "/v1/shas/{code}/returns", "/v1/rounds", "/v1/rounds/{round}", "/v1/pfits"} {
+		assert.Contains(t, paths, want, "a governance query the issue names is compared")
+	}
+
+	qs, err := questions(ctx, p, at)
+	require.NoError(t, err)
+	orgs, plans := len(p.Organisations()), len(p.Plans(projections.PlanFilter{}))
+	count := func(prefix string, exact bool) int {
+		n := 0
+		for _, q := range qs {
+			path, _, _ := strings.Cut(q, "?")
+			if (exact && path == prefix) || (!exact && strings.HasPrefix(path, prefix)) {
+				n++
+			}
+		}
+		return n
+	}
+	assert.Equal(t, 2*orgs, count("/v1/organisations/", false), "each organisation and its SRO evidence")
+	assert.Equal(t, plans, count("/v1/plans/", false), "each plan")
+	assert.Equal(t, 1+2, count("/v1/reports/transparency", true), "the report, and for each of the demo's two rounds")
+	shaStatus := 0
+	for _, q := range qs {
+		if path, _, _ := strings.Cut(q, "?"); strings.HasSuffix(path, "/assurance-status") {
+			shaStatus++
+		}
+	}
+	assert.Equal(t, 10*(1+2), shaStatus, "each of the ten SHAs' status, for every round and each")
+	rounds, _, err := p.PublishedRoundsAsOf(at)
+	require.NoError(t, err)
+	require.NotEmpty(t, rounds)
+	assert.Equal(t, len(rounds), count("/v1/rounds/", false), "each published round")
+	want := fmt.Sprintf("as_of=%d&min_position=%d", at, at)
+	for _, q := range qs {
+		assert.Contains(t, q, want, "the server is asked to have applied the position first")
+	}
+}

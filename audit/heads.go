@@ -1,0 +1,255 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"assurance-ledger/api"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/durable"
+	"assurance-ledger/ledgertree"
+)
+
+// The server commits to its log by signing tree heads. An audit holds every head it is given to
+// the mirror's own tree and to the last head an earlier audit matched: a server that rewrote,
+// truncated or forked its log cannot sign heads that pass both, and where it departs is found by
+// asking it for its signed root at sizes in between, which it cannot sign for a tree it does not
+// have.
+
+// heads reads and checks the server's heads for one audit.
+type heads struct {
+	c    *client
+	key  ed25519.PublicKey
+	tree *ledgertree.Tree
+	// describe names the mirror's leaf i: its event, and where the server has it.
+	describe func(ctx context.Context, leaf uint64) Finding
+}
+
+// current is the server's signed head now.
+func (h *heads) current(ctx context.Context) (ledgertree.TreeHead, *Finding, error) {
+	var th ledgertree.TreeHead
+	if err := h.c.getJSON(ctx, "/v1/ledger/tree-head", &th); err != nil {
+		return th, nil, err
+	}
+	if err := ledgertree.VerifyTreeHead(h.key, th); err != nil {
+		return th, &Finding{Kind: KindBadHead, Reason: fmt.Sprintf("the server's tree head of %d leaves does not verify with the pinned key %s: %v", th.TreeSize, ledgertree.KeyID(h.key), err),
+			Heads: []ledgertree.TreeHead{th}}, nil
+	}
+	return th, nil, nil
+}
+
+// rootAt is the server's signed root of its tree at size; ok false when its tree is smaller.
+func (h *heads) rootAt(ctx context.Context, size uint64) (root []byte, head ledgertree.TreeHead, ok bool, err error) {
+	var p api.ConsistencyProof
+	path := fmt.Sprintf("/v1/ledger/proofs/consistency?from=%d&to=%d", size, size)
+	status, body, err := h.c.get(ctx, path, http.StatusBadRequest)
+	if err != nil {
+		return nil, head, false, err
+	}
+	if status == http.StatusBadRequest {
+		return nil, head, false, nil // beyond the server's tree
+	}
+	if err := jsonv1.Unmarshal(body, &p); err != nil {
+		return nil, head, false, fmt.Errorf("GET %s: %w", path, err)
+	}
+	head = p.FromHead
+	if err := ledgertree.VerifyTreeHead(h.key, head); err != nil || head.TreeSize != size {
+		return nil, head, false, fmt.Errorf("GET %s: the head of size %d the server signed does not verify with the pinned key (size %d): %v", path, size, head.TreeSize, err)
+	}
+	root, _ = hex.DecodeString(head.RootHash)
+	return root, head, true, nil
+}
+
+// consistent checks that the server's head now extends the head an earlier audit matched (prev):
+// by an RFC 6962 consistency proof from the server, checked against prev's root and now's. A head
+// smaller than prev, or one the server cannot prove consistent, is a finding naming the first leaf
+// where the server departs from the mirror.
+func (h *heads) consistent(ctx context.Context, prev, now ledgertree.TreeHead) (*Finding, error) {
+	if now.TreeSize < prev.TreeSize {
+		return h.departure(ctx, 0, prev.TreeSize, now.TreeSize, KindTruncated,
+			fmt.Sprintf("the server now signs a tree of %d leaves, after signing one of %d that this mirror matched", now.TreeSize, prev.TreeSize), prev, now)
+	}
+	if now.TreeSize == prev.TreeSize {
+		if now.RootHash == prev.RootHash {
+			return nil, nil
+		}
+		return h.departure(ctx, 0, prev.TreeSize, now.TreeSize, KindDeparture,
+			fmt.Sprintf("the server signs two trees of %d leaves with different roots", now.TreeSize), prev, now)
+	}
+	if prev.TreeSize == 0 {
+		return nil, nil
+	}
+	var p api.ConsistencyProof
+	if err := h.c.getJSON(ctx, fmt.Sprintf("/v1/ledger/proofs/consistency?from=%d&to=%d", prev.TreeSize, now.TreeSize), &p); err != nil {
+		return nil, err
+	}
+	path := make([][]byte, len(p.Proof))
+	for i, s := range p.Proof {
+		path[i], _ = hex.DecodeString(s)
+	}
+	fromRoot, _ := hex.DecodeString(prev.RootHash)
+	toRoot, _ := hex.DecodeString(now.RootHash)
+	if err := ledgertree.VerifyConsistency(prev.TreeSize, now.TreeSize, path, fromRoot, toRoot); err == nil {
+		return nil, nil
+	}
+	return h.departure(ctx, 0, prev.TreeSize, now.TreeSize, KindDeparture,
+		fmt.Sprintf("the server's tree of %d leaves does not extend the tree of %d leaves it signed before and this mirror matched", now.TreeSize, prev.TreeSize), prev, now)
+}
+
+// matches checks the mirror's tree against a head the server signed: their roots at its size
+// must be equal. agreed is a size at which they are known to agree (0 at least).
+func (h *heads) matches(ctx context.Context, agreed uint64, th ledgertree.TreeHead) (*Finding, error) {
+	if th.TreeSize > h.tree.Size() {
+		return &Finding{Kind: KindFeedShort, Reason: fmt.Sprintf("the server signs a tree of %d leaves, but its feed ends after %d events", th.TreeSize, h.tree.Size()),
+			Heads: []ledgertree.TreeHead{th}}, nil
+	}
+	if th.TreeSize == 0 {
+		return nil, nil
+	}
+	root, err := h.tree.Root(th.TreeSize)
+	if err != nil {
+		return nil, err
+	}
+	if hex.EncodeToString(root) == th.RootHash {
+		return nil, nil
+	}
+	return h.departure(ctx, agreed, th.TreeSize, th.TreeSize, KindDeparture,
+		fmt.Sprintf("the server's signed tree of %d leaves is not the tree of the events its feed gave", th.TreeSize), th)
+}
+
+// departure finds the first leaf at which the server's signed tree departs from the mirror's,
+// knowing they agree at size lo and differ at size hi (hi <= the mirror's size), by binary search
+// over the server's signed roots. serverSize is the server's tree now: a departure only at its end
+// means the events after it were removed.
+func (h *heads) departure(ctx context.Context, lo, hi, serverSize uint64, kind, why string, shown ...ledgertree.TreeHead) (*Finding, error) {
+	hi = min(hi, h.tree.Size())
+	if serverSize < hi {
+		// Up to the server's size the trees may still agree: then what was removed is the rest.
+		agree := serverSize == 0
+		var shownHead []ledgertree.TreeHead
+		if !agree {
+			root, head, ok, err := h.rootAt(ctx, serverSize)
+			if err != nil {
+				return nil, err
+			}
+			local, err := h.tree.Root(serverSize)
+			if err != nil {
+				return nil, err
+			}
+			agree = ok && bytes.Equal(local, root)
+			shownHead = append(shownHead, head)
+		}
+		if agree {
+			f := h.describe(ctx, serverSize)
+			leaf := serverSize
+			f.Kind, f.Leaf, f.Heads = kind, &leaf, append(shown, shownHead...)
+			f.Reason = why + fmt.Sprintf(": the server's log ends before this event, the first of %d the mirror holds that the server no longer has (removed)", hi-serverSize)
+			return &f, nil
+		}
+		hi = serverSize
+	}
+	var last ledgertree.TreeHead
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		root, head, ok, err := h.rootAt(ctx, mid)
+		if err != nil {
+			return nil, err
+		}
+		local, err := h.tree.Root(mid)
+		if err != nil {
+			return nil, err
+		}
+		if ok && bytes.Equal(root, local) {
+			lo = mid
+		} else {
+			hi, last = mid, head
+		}
+	}
+	leaf := hi - 1
+	f := h.describe(ctx, leaf)
+	f.Kind, f.Leaf = kind, &leaf
+	f.Heads = shown
+	if last.TreeSize != 0 {
+		f.Heads = append(f.Heads, last)
+	}
+	f.Reason = why + ": the first leaf where it departs from the mirror is this event, which the server has changed, removed or replaced"
+	if f.ServerEventID != "" && f.ServerEventID != f.EventID {
+		f.Reason += " (it now has event " + f.ServerEventID + " there)"
+	}
+	return &f, nil
+}
+
+// describeLeaf names the mirror's leaf i (its event, read back from the mirror) and the event the
+// server now has at that event's position.
+func describeLeaf(c *client, store eventstore.Store, tree *ledgertree.Tree, pos *index) func(context.Context, uint64) Finding {
+	return func(ctx context.Context, leaf uint64) Finding {
+		id, local, err := tree.Leaf(leaf)
+		if err != nil {
+			return Finding{}
+		}
+		f := Finding{LocalPosition: local, EventID: id.String(), Position: pos.of(local)}
+		if recs, err := store.ReadAll(ctx, local-1, 1); err == nil && len(recs) == 1 {
+			f.Stream, f.Revision, f.Type = recs[0].Stream, recs[0].Revision, recs[0].Type
+		}
+		var page api.StoredEventsPage
+		if c.getJSON(ctx, fmt.Sprintf("/v1/audit/events?view=stored&from_position=%d&limit=1", f.Position), &page) == nil && len(page.Events) == 1 {
+			f.ServerEventID = page.Events[0].EventID
+			if page.Events[0].Position != f.Position {
+				f.ServerEventID += fmt.Sprintf(" at position %d", page.Events[0].Position)
+			}
+		}
+		return f
+	}
+}
+
+// keepHeads adds heads to the mirror's head log (tree-heads.jsonl) unless already there: the heads
+// this mirror matched, which ledger verify holds it to and --heads exports.
+func keepHeads(dir string, hs ...ledgertree.TreeHead) error {
+	path := filepath.Join(dir, ledgertree.HeadsFile)
+	have, err := ledgertree.ReadHeads(path)
+	if err != nil {
+		return err
+	}
+	seen := map[ledgertree.TreeHead]bool{}
+	for _, h := range have {
+		seen[h] = true
+	}
+	var add []byte
+	for _, h := range hs {
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		line, err := json.Marshal(h)
+		if err != nil {
+			return err
+		}
+		add = append(append(add, line...), '\n')
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(add)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err = errors.Join(err, f.Close()); err == nil && os.IsNotExist(statErr) {
+		err = durable.SyncDir(dir) // a file made here is only there for good once its directory is synced
+	}
+	return err
+}

@@ -1,0 +1,329 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
+	"github.com/google/uuid"
+
+	"assurance-ledger/api"
+	"assurance-ledger/domain"
+	"assurance-ledger/eventcodec"
+	"assurance-ledger/eventstore"
+	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/ledgertree"
+	"assurance-ledger/verify"
+)
+
+// The mirror reads the server's log through the audit feed's stored view, a page at a time from
+// where the last audit stopped, checks every event as ledger verify does (verify.SealHash and Link:
+// its stream's revision sequence and chain, its hash recomputed from its stored bytes), and only
+// then writes it to the local store, in the server's order, and adds it to the local tree. Nothing
+// the server says is kept unchecked: an event that fails stops the mirror before it, and is
+// reported. Decoding, which depends on the auditor's build rather than on the log, is left to the
+// comparison, which rebuilds every projection from the mirror (and to ledger verify on it).
+//
+// Three stages overlap: pages are read and decoded ahead; each page's events are sealed (the
+// checks that need nothing of their stream, most of the work) on every core; and the events are
+// linked to their streams' chains, written and added to the tree in order, a few pages a commit.
+
+// link is the end of one stream's chain as the mirror holds it.
+type link struct {
+	next     uint64 // revision expected next
+	hash     string // stored hash of the last event
+	position uint64 // server position of the last event
+}
+
+type mirror struct {
+	c     *client
+	store *boltstore.Store
+	tree  *ledgertree.Tree
+	ix    *index
+	page  int
+	// chains caches the end of each stream's chain seen in this run; a stream not in it is looked
+	// up in the local store once.
+	chains map[string]link
+	// progress is called after each commit with the events mirrored in this run and the server's
+	// position and head.
+	progress func(mirrored uint64, serverPosition, head uint64)
+	mirrored uint64
+	// pending are checked events not yet written; lent are the buffers their bytes are in, given
+	// back once they are.
+	pending []checked
+	lent    []*[]byte
+	bytes   int
+}
+
+// A commit is made once this much is checked, or when no page is waiting.
+const (
+	commitEvents = 8000
+	commitBytes  = 16 << 20
+)
+
+// fetched is one page of the stored feed, decoded and sealed, or the error reading it.
+type fetched struct {
+	page   api.StoredEventsPage
+	buf    *[]byte // the page's data and metadata are in it (pageBuffers)
+	recs   []eventstore.RecordedEvent
+	sealed []verify.Sealed
+	bad    []string // why an event fails before its stream is known (its id, its place)
+	err    error
+}
+
+// checked is an event that passed, waiting to be written.
+type checked struct {
+	rec  eventstore.RecordedEvent
+	leaf [ledgertree.HashSize]byte
+}
+
+// run mirrors every event after the last one held, to the end of the server's log as the feed
+// reports it. A finding is an event that fails its checks: it and what follows are not mirrored.
+func (m *mirror) run(ctx context.Context) (*Finding, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Pages are read two ahead, and sealed as far ahead as one commit holds, so that sealing goes on
+	// on one core while the store writes a commit on the other.
+	read := make(chan fetched, 2)
+	sealed := make(chan fetched, commitEvents/1000)
+	go m.fetch(ctx, m.ix.last()+1, read)
+	go m.seal(ctx, read, sealed)
+	head := uint64(0)
+	for {
+		var f fetched
+		var open bool
+		select {
+		case f, open = <-sealed:
+		default:
+			// Nothing checked is waiting: write what is, rather than wait with it unwritten.
+			if err := m.flush(ctx); err != nil {
+				return nil, err
+			}
+			if m.progress != nil {
+				m.progress(m.mirrored, m.ix.last(), head)
+			}
+			f, open = <-sealed
+		}
+		if !open {
+			break
+		}
+		if f.err != nil {
+			_ = m.flush(ctx)
+			return nil, f.err
+		}
+		head = f.page.HeadPosition
+		m.lent = append(m.lent, f.buf)
+		if finding := m.take(ctx, f); finding != nil {
+			return finding, m.flush(ctx)
+		}
+		if len(m.pending) >= commitEvents || m.bytes >= commitBytes {
+			if err := m.flush(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := m.flush(ctx); err != nil {
+		return nil, err
+	}
+	if m.progress != nil {
+		m.progress(m.mirrored, m.ix.last(), head)
+	}
+	return nil, ctx.Err()
+}
+
+// fetch reads the stored feed from position from until a page says it is the last.
+func (m *mirror) fetch(ctx context.Context, from uint64, out chan<- fetched) {
+	defer close(out)
+	var body bytes.Buffer // a page's body is done with once it is decoded
+	for {
+		path := fmt.Sprintf("/v1/audit/events?view=stored&from_position=%d&limit=%d", from, m.page)
+		_, raw, err := m.c.getInto(ctx, &body, path)
+		f := fetched{buf: pageBuffers.Get().(*[]byte)}
+		if err == nil {
+			if f.page, err = decodePage(raw, f.buf); err != nil {
+				err = fmt.Errorf("GET %s: not a page of the stored feed: %w", path, err)
+			} else if f.page.Format != api.StoredEventsFormat {
+				err = fmt.Errorf("GET %s: the feed's stored view has format %q; this build reads %q", path, f.page.Format, api.StoredEventsFormat)
+			} else if next := f.page.NextFromPosition; next != nil && *next <= from {
+				err = fmt.Errorf("GET %s: the next page would start at position %d, not after %d", path, *next, from)
+			}
+		}
+		f.err = err
+		select {
+		case out <- f:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil || f.page.NextFromPosition == nil {
+			return
+		}
+		from = *f.page.NextFromPosition
+	}
+}
+
+// seal makes each page's events' own checks, spread over the cores.
+func (m *mirror) seal(ctx context.Context, in <-chan fetched, out chan<- fetched) {
+	defer close(out)
+	workers := runtime.GOMAXPROCS(0)
+	for f := range in {
+		if f.err == nil {
+			n := len(f.page.Events)
+			f.recs, f.sealed, f.bad = make([]eventstore.RecordedEvent, n), make([]verify.Sealed, n), make([]string, n)
+			var wg sync.WaitGroup
+			per := (n + workers - 1) / max(workers, 1)
+			for lo := 0; lo < n; lo += per {
+				hi := min(lo+per, n)
+				wg.Go(func() {
+					for i := lo; i < hi; i++ {
+						f.recs[i], f.bad[i] = record(f.page.Events[i])
+						if f.bad[i] == "" {
+							f.sealed[i] = verify.SealHash(f.recs[i])
+						}
+					}
+				})
+			}
+			wg.Wait()
+		}
+		select {
+		case out <- f:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// record is e as a recorded event, or why it cannot be one.
+func record(e api.StoredEvent) (eventstore.RecordedEvent, string) {
+	id, err := uuid.Parse(e.EventID)
+	if err != nil {
+		return eventstore.RecordedEvent{}, fmt.Sprintf("event id %q is not a UUID", e.EventID)
+	}
+	rec := eventstore.RecordedEvent{ID: id, Stream: e.Stream, Revision: e.Revision, Position: e.Position, Type: e.Type, Data: e.Data, Metadata: e.Metadata}
+	if !domain.IsLedgerStream(e.Stream) {
+		return rec, fmt.Sprintf("stream %q is not one of the ledger's, which the feed never gives", e.Stream)
+	}
+	return rec, ""
+}
+
+// take links a sealed page's events to their chains, in order, and keeps those that pass.
+func (m *mirror) take(ctx context.Context, f fetched) *Finding {
+	last := m.ix.last()
+	if n := len(m.pending); n > 0 {
+		last = m.pending[n-1].rec.Position
+	}
+	for i, e := range f.page.Events {
+		rec, reason := f.recs[i], f.bad[i]
+		if reason == "" && e.Position <= last {
+			reason = fmt.Sprintf("the feed gives position %d after position %d: out of order", e.Position, last)
+		}
+		var leaf [ledgertree.HashSize]byte
+		if reason == "" {
+			leaf, reason = m.link(ctx, rec, f.sealed[i])
+		}
+		if reason != "" {
+			return &Finding{Kind: KindBadEvent, Position: e.Position, Stream: e.Stream, Revision: e.Revision, EventID: e.EventID, Type: e.Type, Reason: reason}
+		}
+		m.pending = append(m.pending, checked{rec: rec, leaf: leaf})
+		m.bytes += len(rec.Data) + len(rec.Metadata)
+		last = e.Position
+	}
+	return nil
+}
+
+// link checks rec, sealed as s, against the end of its stream's chain and moves that end on.
+func (m *mirror) link(ctx context.Context, rec eventstore.RecordedEvent, s verify.Sealed) (leaf [ledgertree.HashSize]byte, reason string) {
+	l, err := m.chainEnd(ctx, rec.Stream)
+	if err != nil {
+		return leaf, "the mirror cannot read its own copy of the stream: " + err.Error()
+	}
+	if reason := s.Link(rec, l.next, l.hash, l.position); reason != "" {
+		return leaf, reason
+	}
+	if n, err := hex.Decode(leaf[:], []byte(s.Hash)); err != nil || n != ledgertree.HashSize {
+		return leaf, fmt.Sprintf("metadata hash %q is not 32 hex-encoded bytes", s.Hash)
+	}
+	m.chains[rec.Stream] = link{next: rec.Revision + 1, hash: s.Hash, position: rec.Position}
+	return leaf, ""
+}
+
+// chainEnd is where stream's chain ends in the mirror.
+func (m *mirror) chainEnd(ctx context.Context, stream string) (link, error) {
+	if l, ok := m.chains[stream]; ok {
+		return l, nil
+	}
+	recs, err := m.store.ReadStream(ctx, stream, 0, 0)
+	if err != nil || len(recs) == 0 {
+		return link{hash: eventcodec.GenesisHash}, err
+	}
+	last := recs[len(recs)-1]
+	var meta struct {
+		Hash string `json:"hash"`
+	}
+	if err := jsonv1.Unmarshal(last.Metadata, &meta); err != nil {
+		return link{}, err
+	}
+	return link{next: last.Revision + 1, hash: meta.Hash, position: m.ix.of(last.Position)}, nil
+}
+
+// flush writes the checked events to the mirror in one commit, each run of one stream's events
+// pinned to its revisions, after indexing them; then adds them to the tree.
+func (m *mirror) flush(ctx context.Context) error {
+	if len(m.pending) == 0 {
+		return nil
+	}
+	local := uint64(len(m.ix.server))
+	var parts []boltstore.Part
+	entries := make([]indexed, len(m.pending))
+	for i, p := range m.pending {
+		entries[i] = indexed{server: p.rec.Position, leaf: ledgertree.Leaf{EventID: p.rec.ID, Position: local + uint64(i) + 1, Hash: p.leaf}}
+		e := eventstore.Event{ID: p.rec.ID, Type: p.rec.Type, Data: p.rec.Data, Metadata: p.rec.Metadata}
+		if n := len(parts); n > 0 && parts[n-1].Stream == p.rec.Stream {
+			parts[n-1].Events = append(parts[n-1].Events, e)
+			continue
+		}
+		expected := eventstore.NoStream
+		if p.rec.Revision > 0 {
+			expected = eventstore.Exact(p.rec.Revision - 1)
+		}
+		parts = append(parts, boltstore.Part{Stream: p.rec.Stream, Expected: expected, Events: []eventstore.Event{e}})
+	}
+	if err := m.ix.add(entries); err != nil {
+		return fmt.Errorf("indexing the mirror: %w", err)
+	}
+	res, err := m.store.AppendSequence(ctx, parts)
+	if err != nil {
+		return fmt.Errorf("writing to the mirror: %w", err)
+	}
+	if res.Position != local+uint64(len(entries)) {
+		return fmt.Errorf("the mirror's store put the last event at position %d, not %d: it holds events this audit did not write", res.Position, local+uint64(len(entries)))
+	}
+	for _, e := range entries {
+		if _, err := m.tree.Append(e.leaf); err != nil {
+			return err
+		}
+	}
+	m.mirrored += uint64(len(entries))
+	clear(m.pending)
+	m.pending, m.bytes = m.pending[:0], 0
+	// The store and the tree copied what they keep: the pages' buffers are free again, but that of
+	// a page not yet taken in full (none: a page is taken whole before a flush).
+	for _, b := range m.lent {
+		pageBuffers.Put(b)
+	}
+	clear(m.lent)
+	m.lent = m.lent[:0]
+	return nil
+}
+
+// rate is events a second over d.
+func rate(n uint64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
