@@ -233,9 +233,9 @@ func (v *Verifier) parse(token string) (Claims, error) {
 			// jwt reports a refused alg (none, RS256...) as an invalid signature; say what is wrong.
 			return Claims{}, fmt.Errorf("%w: only HS256 tokens are accepted", ErrInvalidToken)
 		case errors.Is(err, jwt.ErrTokenExpired):
-			return Claims{}, fmt.Errorf("%w: token has expired", ErrInvalidToken)
+			return Claims{}, fmt.Errorf("%w: the token has expired (mint a new one)", ErrInvalidToken)
 		case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-			return Claims{}, fmt.Errorf("%w: signature does not verify", ErrInvalidToken)
+			return Claims{}, fmt.Errorf("%w: its signature does not verify: it was signed with another secret than this server's (a token minted with another --data, or altered)", ErrInvalidToken)
 		default:
 			return Claims{}, fmt.Errorf("%w: %s", ErrInvalidToken, strings.TrimPrefix(err.Error(), "token has invalid claims: "))
 		}
