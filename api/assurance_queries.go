@@ -275,5 +275,5 @@ func timeCell(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return FormatTimestamp(t)
 }

@@ -98,16 +98,15 @@ func TestGetPlanBodiesAreThePlanStateJSON(t *testing.T) {
 			}
 			require.Equal(t, http.StatusOK, rec.Code, path)
 			var want bytes.Buffer
-			require.NoError(t, json.NewEncoder(&want).Encode(st))
+			require.NoError(t, api.WriteAnswer(&want, st))
 			require.Equal(t, want.String(), rec.Body.String(), path)
 			require.Equal(t, strconv.Quote(strconv.FormatUint(st.Revision, 10)), rec.Header().Get("ETag"), path)
 			require.Equal(t, echo.MIMEApplicationJSON, rec.Header().Get(echo.HeaderContentType), path)
 			if asOf == 0 { // and again from the cache Plan filled, and indented on request
 				require.Equal(t, want.String(), get(e, token, path).Body.String(), path)
 				var indented bytes.Buffer
-				enc := json.NewEncoder(&indented)
-				enc.SetIndent("", "  ")
-				require.NoError(t, enc.Encode(st))
+				require.NoError(t, json.Indent(&indented, bytes.TrimSpace(want.Bytes()), "", "  "))
+				indented.WriteByte('\n')
 				require.Equal(t, indented.String(), get(e, token, path+"?pretty").Body.String(), path)
 			}
 		}

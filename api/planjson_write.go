@@ -10,12 +10,12 @@ import (
 	"assurance-ledger/projections"
 )
 
-// appendPlanJSON appends what json.NewEncoder(w).Encode(planAnswer(st)) writes, newline included,
+// appendPlanJSON appends what writeAnswer(w, planAnswer(st)) writes, newline included,
 // written field by field into b. Encoding by reflection was most of the CPU and a third of the
 // memory a GET /v1/plans/{id} cost, and every byte it allocated brings the next collection nearer,
 // during which requests wait. ok is false where encoding/json would fail (a time outside years
 // 0-9999 or not in UTC, a float that is not finite, a date outside years 0-9999): the caller then
-// takes encoding/json's path, which says why. TestAppendPlanJSONIsEncode and
+// takes writeAnswer's path, which says why. TestAppendPlanJSONIsEncode and
 // FuzzAppendPlanJSONIsEncode hold the bytes equal.
 func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 	w := jsonWriter{b: b, ok: true}
@@ -64,9 +64,7 @@ func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 	w.raw(`,"tree_size":`)
 	w.uint(st.TreeSize)
 	w.raw(`,"versions":`)
-	if st.VersionsHistory == nil {
-		w.raw("null")
-	} else {
+	{
 		w.raw("[")
 		for i, v := range st.VersionsHistory {
 			if i > 0 {
@@ -81,7 +79,7 @@ func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 		w.bool(*st.SubmittedOnTime)
 	}
 	w.raw(`,"milestones":`)
-	if !w.null(st.Milestones == nil) {
+	{
 		w.raw("[")
 		for i, m := range st.Milestones {
 			if i > 0 {
@@ -92,7 +90,7 @@ func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 		w.raw("]")
 	}
 	w.raw(`,"conditions":`)
-	if !w.null(st.Conditions == nil) {
+	{
 		w.raw("[")
 		for i, c := range st.Conditions {
 			if i > 0 {
@@ -103,7 +101,7 @@ func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 		w.raw("]")
 	}
 	w.raw(`,"members":`)
-	if !w.null(st.Members == nil) {
+	{
 		w.raw("[")
 		for i, m := range st.Members {
 			if i > 0 {
@@ -169,7 +167,7 @@ func (w *jsonWriter) condition(c projections.ConditionView) {
 	w.raw(`,"days_overdue":`)
 	w.int(int64(c.DaysLate))
 	w.raw(`,"evidence":`)
-	if !w.null(c.Evidence == nil) {
+	{
 		w.raw("[")
 		for i, e := range c.Evidence {
 			if i > 0 {
@@ -222,8 +220,8 @@ var planBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); retur
 // maxPooledPlanBuffer is the largest buffer put back in planBuffers.
 const maxPooledPlanBuffer = 256 << 10
 
-// jsonWriter appends JSON as encoding/json writes it; ok turns false at the first value it cannot
-// write as encoding/json would.
+// jsonWriter appends JSON as writeAnswer writes it; ok turns false at the first value it cannot
+// write as writeAnswer would.
 type jsonWriter struct {
 	b  []byte
 	ok bool
@@ -242,9 +240,6 @@ func (w *jsonWriter) null(isNil bool) bool {
 }
 
 func (w *jsonWriter) strs(ss []string) {
-	if w.null(ss == nil) {
-		return
-	}
 	w.raw("[")
 	for i, s := range ss {
 		if i > 0 {
@@ -255,13 +250,15 @@ func (w *jsonWriter) strs(ss []string) {
 	w.raw("]")
 }
 
-// time is time.Time's MarshalJSON for UTC times in years 0-9999; other times are left to
-// encoding/json, which refuses some of them.
+// time is a time as every answer writes it (TimestampLayout); a year outside 0-9999 is left to
+// writeAnswer, which refuses it.
 func (w *jsonWriter) time(t time.Time) {
+	w.raw(`"`)
 	var ok bool
-	if w.b, ok = eventcodec.AppendJSONTime(w.b, t); !ok {
+	if w.b, ok = AppendTimestamp(w.b, t); !ok {
 		w.ok = false
 	}
+	w.raw(`"`)
 }
 
 // date is domain.Date's MarshalJSON: null, or "YYYY-MM-DD" with the year in four digits.
@@ -289,9 +286,6 @@ func (w *jsonWriter) content(c domain.Content) {
 }
 
 func (w *jsonWriter) signOffs(ss []projections.SignOffView) {
-	if w.null(ss == nil) {
-		return
-	}
 	w.raw("[")
 	for i, s := range ss {
 		if i > 0 {
@@ -325,7 +319,7 @@ func (w *jsonWriter) assurance(a *projections.AssuranceView) {
 	w.raw(`,"sha_code":`)
 	w.str(a.SHACode)
 	w.raw(`,"criteria":`)
-	if !w.null(a.Criteria == nil) {
+	{
 		w.raw("[")
 		for i, c := range a.Criteria {
 			if i > 0 {

@@ -117,9 +117,10 @@ func httpErrorProblem(he *echo.HTTPError) *Problem {
 	msg := fmt.Sprint(he.Message)
 	switch he.Code {
 	case http.StatusNotFound:
-		return newProblem(http.StatusNotFound, "not_found", "no such resource: "+msg)
+		// Echo's message is only "Not Found": the detail says what a reader can do instead.
+		return newProblem(http.StatusNotFound, "not_found", "nothing is served at this path; /openapi.json lists the routes")
 	case http.StatusMethodNotAllowed:
-		return newProblem(http.StatusMethodNotAllowed, "method_not_allowed", msg+": the Allow header lists the methods this path answers")
+		return newProblem(http.StatusMethodNotAllowed, "method_not_allowed", "this path does not answer that method; the Allow header lists the ones it does")
 	case http.StatusRequestEntityTooLarge:
 		return newProblem(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body exceeds the limit of %d bytes", maxBodyBytes), field("body", "too large"))
 	case http.StatusUnsupportedMediaType:

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -126,13 +125,13 @@ func planNotFound(id string, asOf bool, pos uint64) error {
 func planETag(revision uint64) string { return strconv.Quote(strconv.FormatUint(revision, 10)) }
 
 // encodePlan appends st's answer to b: what c.JSON(http.StatusOK, planAnswer(st)) writes, byte for
-// byte, by appendPlanJSON, or by encoding/json for what appendPlanJSON declines.
+// byte, by appendPlanJSON, or by writeAnswer for what appendPlanJSON declines.
 func encodePlan(b []byte, st projections.PlanState) ([]byte, error) {
 	if out, ok := appendPlanJSON(b, st); ok {
 		return out, nil
 	}
 	w := bytes.NewBuffer(b)
-	err := json.NewEncoder(w).Encode(planAnswer(st))
+	err := writeAnswer(w, planAnswer(st))
 	return w.Bytes(), err
 }
 

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -56,7 +55,7 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 		"median_days_to_discharge", "tree_size"})
 	asOf := ""
 	if !rep.AsOf.IsZero() {
-		asOf = rep.AsOf.Format(time.RFC3339Nano)
+		asOf = FormatTimestamp(rep.AsOf)
 	}
 	row := func(code, name string, n projections.Counts, rate, days *float64, late []string) {
 		cells := append([]string{rep.Round, asOf, strconv.FormatUint(rep.AsOfPosition, 10), code, name,

@@ -87,6 +87,7 @@ func New(cfg Config) *echo.Echo {
 	s := &server{Config: cfg, limiter: cfg.Limit.l, history: history.New(cfg.Store)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.JSONSerializer = answerSerializer{}
 	e.HTTPErrorHandler = errorHandler(cfg.Log)
 	e.IPExtractor = echo.ExtractIPDirect()
 	s.routes = newRouteTable(e)

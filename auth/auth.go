@@ -233,9 +233,9 @@ func (v *Verifier) parse(token string) (Claims, error) {
 			// jwt reports a refused alg (none, RS256...) as an invalid signature; say what is wrong.
 			return Claims{}, fmt.Errorf("%w: only HS256 tokens are accepted", ErrInvalidToken)
 		case errors.Is(err, jwt.ErrTokenExpired):
-			return Claims{}, fmt.Errorf("%w: token has expired", ErrInvalidToken)
+			return Claims{}, fmt.Errorf("%w: the token has expired (mint a new one)", ErrInvalidToken)
 		case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-			return Claims{}, fmt.Errorf("%w: signature does not verify", ErrInvalidToken)
+			return Claims{}, fmt.Errorf("%w: its signature does not verify: it was signed with another secret than this server's (a token minted with another --data, or altered)", ErrInvalidToken)
 		default:
 			return Claims{}, fmt.Errorf("%w: %s", ErrInvalidToken, strings.TrimPrefix(err.Error(), "token has invalid claims: "))
 		}
@@ -257,6 +257,9 @@ func checkActor(a domain.Actor) error {
 	return fmt.Errorf("claim %s %s", claim[p.Field], p.Message)
 }
 
+// SecretFile is the secret's file under a data directory when SecretEnv is unset.
+const SecretFile = "jwt-secret"
+
 // LoadSecret returns the signing secret: LEDGER_JWT_SECRET when set, else the one kept in
 // <dataDir>/jwt-secret, generating it (256 random bits, mode 0600) on first use.
 func LoadSecret(dataDir string) ([]byte, error) {
@@ -266,7 +269,7 @@ func LoadSecret(dataDir string) ([]byte, error) {
 		}
 		return []byte(s), nil
 	}
-	s, err := keyfile.LoadOrCreate(dataDir, "jwt-secret", func() (string, error) {
+	s, err := keyfile.LoadOrCreate(dataDir, SecretFile, func() (string, error) {
 		raw := make([]byte, 32)
 		if _, err := rand.Read(raw); err != nil {
 			return "", err
@@ -277,7 +280,7 @@ func LoadSecret(dataDir string) ([]byte, error) {
 		return nil, err
 	}
 	if len(s) < MinSecretLen {
-		return nil, fmt.Errorf("%s holds fewer than %d bytes: delete it to generate a new one", filepath.Join(dataDir, "jwt-secret"), MinSecretLen)
+		return nil, fmt.Errorf("%s holds fewer than %d bytes: delete it to generate a new one", filepath.Join(dataDir, SecretFile), MinSecretLen)
 	}
 	return []byte(s), nil
 }

@@ -50,8 +50,8 @@ func TestVerifyRefuses(t *testing.T) {
 		name, token, want string
 		at                time.Time
 	}{
-		{"expired", good, "expired", now.Add(2 * time.Hour)},
-		{"wrong signature", other, "signature", now},
+		{"expired", good, "the token has expired (mint a new one)", now.Add(2 * time.Hour)},
+		{"wrong signature", other, "signed with another secret than this server's", now},
 		{"alg none", noneHeader + "." + parts[1] + ".", "HS256", now},
 		{"tampered payload", parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"p-1","name":"A","role":"admin","org":"5K5","iss":"assurance-ledger","exp":9999999999}`)) + "." + parts[2], "signature", now},
 		{"garbage", "not-a-token", "malformed", now},

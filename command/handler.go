@@ -45,7 +45,9 @@ type Result struct {
 
 // Options tune a Handler. The zero value is usable.
 type Options struct {
-	// Clock gives the time commands are decided and recorded at. Default: time.Now.
+	// Clock gives the time commands are decided and recorded at. Default: the wall clock to the
+	// millisecond, the precision every answer prints times at, so that a recorded time printed is
+	// the time recorded, and an as_of taken from it includes its event.
 	Clock func() time.Time
 	// PlanCacheSize bounds how many folded plans stay in memory. Default 10,000.
 	PlanCacheSize int
@@ -75,7 +77,7 @@ type Handler struct {
 // NewHandler returns a Handler over store.
 func NewHandler(store eventstore.Store, opts Options) *Handler {
 	if opts.Clock == nil {
-		opts.Clock = time.Now
+		opts.Clock = func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 	}
 	if opts.PlanCacheSize <= 0 {
 		opts.PlanCacheSize = 10_000

@@ -49,12 +49,12 @@ func TestStreamNames(t *testing.T) {
 		{"registry2", 0, "", false},
 		{"$stats-127.0.0.1:2113", 0, "", false},
 		{"orders-1", 0, "", false},
-		{ReturnStream("Q36", "2009-10"), AggregateReturn, "Q36-2009-10", true},
-		{"sha-return-Q36-2009-10", AggregateReturn, "Q36-2009-10", true},
+		{ReturnStream("ZQ6", "2009-10"), AggregateReturn, "ZQ6-2009-10", true},
+		{"sha-return-ZQ6-2009-10", AggregateReturn, "ZQ6-2009-10", true},
 		{"sha-return-", 0, "", false},
 		{"sha-return-q36-2009-10", 0, "", false},
-		{"sha-return-Q36-2009", 0, "", false},
-		{"sha-return-Q36", 0, "", false},
+		{"sha-return-ZQ6-2009", 0, "", false},
+		{"sha-return-ZQ6", 0, "", false},
 	} {
 		agg, id, ok := ParseStream(c.name)
 		assert.Equal(t, c.ok, ok, c.name)
@@ -65,9 +65,9 @@ func TestStreamNames(t *testing.T) {
 	assert.Equal(t, "plan", AggregatePlan.String())
 	assert.Equal(t, "registry", AggregateRegistry.String())
 	assert.Equal(t, "sha_return", AggregateReturn.String())
-	sha, rd, ok := ParseReturnID(ReturnID("Q36", "2010-11"))
+	sha, rd, ok := ParseReturnID(ReturnID("ZQ6", "2010-11"))
 	assert.True(t, ok)
-	assert.Equal(t, "Q36", sha)
+	assert.Equal(t, "ZQ6", sha)
 	assert.Equal(t, "2010-11", rd)
 }
 

@@ -15,39 +15,41 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The test world: two SHAs, three PCTs, three providers, CfH, and one LHC led by 5K5 under Q36.
+// The test world: two SHAs, three PCTs, three providers, CfH, and one LHC led by Z1A under ZQ6.
+// Every code but CfH's is invented (Z...), as are the names, so that no real organisation is put
+// under an SHA it never belonged to or given another's name.
 const (
-	sha       = "Q36"
-	otherSHA  = "Q35"
-	leadPCT   = "5K5"
-	otherPCT  = "5NT" // a PCT in Q36 that leads nothing
-	farPCT    = "5QA" // a PCT in Q35
-	trust     = "RJ1"
-	trust2    = "RXA"
-	nonNHS    = "NTV01"
-	outsider  = "RBB" // a provider in Q36 outside the LHC
+	sha       = "ZQ6"
+	otherSHA  = "ZQ5"
+	leadPCT   = "Z1A"
+	otherPCT  = "Z1B" // a PCT in ZQ6 that leads nothing
+	farPCT    = "Z1C" // a PCT in ZQ5
+	trust     = "ZRJ"
+	trust2    = "ZRX"
+	nonNHS    = "ZNV01"
+	outsider  = "ZRB" // a provider in ZQ6 outside the LHC
 	cfhODS    = "X09"
 	lhcID     = "north-lhc"
 	planID    = "0190f0c4-1111-7000-8000-000000000001"
 	round     = "2009-10"
-	personCE1 = "ce-5k5-a"
-	personCE2 = "ce-5k5-b"
-	personRJ1 = "ce-rj1"
-	personRXA = "ce-rxa"
+	personCE1 = "ce-z1a-a"
+	personCE2 = "ce-z1a-b"
+	personRJ1 = "ce-zrj"
+	personRXA = "ce-zrx"
 )
 
 var (
 	period2009 = Period{FirstYear: 2009, LastYear: 2011}
-	// t0 is when the world is decided in; 5K5's first chief executive is in office then.
+	// t0 is when the world is decided in; Z1A's first chief executive is in office then.
 	t0          = ts("2009-07-01T10:00:00Z")
 	ce1From     = ts("2008-04-01T00:00:00Z")
-	ce2From     = ts("2010-01-01T00:00:00Z") // 5K5's successor chief executive
+	ce2From     = ts("2010-01-01T00:00:00Z") // Z1A's successor chief executive
 	rj1From     = ts("2009-01-01T00:00:00Z")
 	rxaFrom     = ts("2009-09-01T00:00:00Z") // after t0
 	admin       = Actor{PersonID: "admin-1", Name: "Registry Admin", Role: RoleAdmin, Org: cfhODS}
 	commissionr = Actor{PersonID: "pc-1", Name: "Pat Commissioner", Role: RolePCTCommissioner, Org: leadPCT}
-	provRJ1     = Actor{PersonID: "pr-rj1", Name: "Rita Provider", Role: RoleProvider, Org: trust}
-	provRXA     = Actor{PersonID: "pr-rxa", Name: "Rex Provider", Role: RoleProvider, Org: trust2}
+	provRJ1     = Actor{PersonID: "pr-zrj", Name: "Rita Provider", Role: RoleProvider, Org: trust}
+	provRXA     = Actor{PersonID: "pr-zrx", Name: "Rex Provider", Role: RoleProvider, Org: trust2}
 	provNNP     = Actor{PersonID: "pr-nnp", Name: "Nia Provider", Role: RoleProvider, Org: nonNHS}
 	ceLead      = Actor{PersonID: personCE1, Name: "Ann Chief", Role: RoleChiefExecutive, Org: leadPCT}
 	ceLead2     = Actor{PersonID: personCE2, Name: "Ben Chief", Role: RoleChiefExecutive, Org: leadPCT}
@@ -193,8 +195,8 @@ func newWorld(tb testing.TB) *world {
 	tb.Helper()
 	w := &world{tb: tb, reg: NewRegistry(), plan: NewPlan(), now: ts("2009-01-01T00:00:00Z")}
 	for _, o := range []RegisterOrganisation{
-		{ODSCode: sha, Name: "North West SHA", Kind: KindSHA},
-		{ODSCode: otherSHA, Name: "North East SHA", Kind: KindSHA},
+		{ODSCode: sha, Name: "Northshire SHA", Kind: KindSHA},
+		{ODSCode: otherSHA, Name: "Eastshire SHA", Kind: KindSHA},
 		{ODSCode: cfhODS, Name: "NHS Connecting for Health", Kind: KindCfH},
 		{ODSCode: leadPCT, Name: "Northtown PCT", Kind: KindPCT, SHACode: sha},
 		{ODSCode: otherPCT, Name: "Southtown PCT", Kind: KindPCT, SHACode: sha},
@@ -248,15 +250,15 @@ func submitted(tb testing.TB) *world {
 	return w
 }
 
-// contributed: RJ1 has contributed to version 1.
+// contributed: ZRJ has contributed to version 1.
 func contributed(tb testing.TB) *world {
 	w := submitted(tb)
 	w.must(provRJ1, RecordContribution{Section: "clinical5", Summary: "PAS and order comms timetable"})
 	return w
 }
 
-// signedOff: the lead PCT and RJ1 have signed off version 1; RXA declined to contribute and the SHA
-// excused NTV01, so every member is accounted for.
+// signedOff: the lead PCT and ZRJ have signed off version 1; ZRX declined to contribute and the SHA
+// excused ZNV01, so every member is accounted for.
 func signedOff(tb testing.TB) *world {
 	w := contributed(tb)
 	w.must(ceLead, w.signOff())
@@ -274,7 +276,7 @@ func (w *world) excuseAll() {
 	}
 }
 
-// accountForOthers has RXA decline and the SHA excuse NTV01 from the current version.
+// accountForOthers has ZRX decline and the SHA excuse ZNV01 from the current version.
 func (w *world) accountForOthers() {
 	w.tb.Helper()
 	v := w.plan.Version()

@@ -44,7 +44,7 @@ func TestContributionsPerOrganisationPerVersionAreBounded(t *testing.T) {
 	assertRefused(t, err, ErrTooManyContributions)
 	w.must(provRXA, RecordContribution{Section: "clinical5", Summary: "another organisation still may"})
 	w.must(commissionr, RevisePlan{Content: revisedContent(t), Reason: "a new version"})
-	w.must(provRJ1, RecordContribution{Section: "clinical5", Summary: "and so may RJ1 on the new version"})
+	w.must(provRJ1, RecordContribution{Section: "clinical5", Summary: "and so may ZRJ on the new version"})
 }
 
 func TestVersionsAreBounded(t *testing.T) {
@@ -93,7 +93,7 @@ func TestPlanStreamIsBounded(t *testing.T) {
 	assertRefused(t, err, ErrPlanStreamFull)
 	_, err = w.do(commissionr, RevisePlan{Content: revisedContent(t), Reason: "no room"})
 	assertRefused(t, err, ErrPlanStreamFull)
-	w.now = ce2From.Add(-1) // before 5K5's second chief executive takes office
+	w.now = ce2From.Add(-1) // before Z1A's second chief executive takes office
 	w.must(ceLead, w.signOff())
 	w.must(ceRJ1, w.signOff())
 	assert.Equal(t, MaxPlanEvents+2, w.plan.Events())

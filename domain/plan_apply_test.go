@@ -296,7 +296,7 @@ func TestStatusIsSignedOffOnceEverySignatoryHasSigned(t *testing.T) {
 			for _, c := range tt.contributors {
 				w.must(contribute[c], RecordContribution{Section: "clinical5", Summary: "timetable"})
 			}
-			w.now = rxaFrom // every chief executive in office, 5K5's first still
+			w.now = rxaFrom // every chief executive in office, Z1A's first still
 			for i, org := range tt.signers {
 				require.Equal(t, StatusSubmitted, p.Status(), "before %s signs", org)
 				require.NotEmpty(t, p.OutstandingSignOffs())

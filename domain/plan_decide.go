@@ -264,7 +264,7 @@ func (p *Plan) decideContribute(reg *Registry, a Actor, c RecordContribution) (E
 	}
 	cur := p.current()
 	if cur.Assurance != nil {
-		return nil, ErrContributionsClosed.with("version %d was assured (%s) by %s; revise the plan before contributing", cur.Number, cur.Assurance.Outcome, cur.Assurance.SHACode)
+		return nil, ErrContributionsClosed.with("version %d has been judged %s by %s; revise the plan before contributing", cur.Number, cur.Assurance.Outcome.Phrase(), cur.Assurance.SHACode)
 	}
 	made := 0
 	for _, x := range cur.Contributions {
@@ -312,7 +312,7 @@ func (p *Plan) decideSignOff(reg *Registry, a Actor, at time.Time, c SignOffPlan
 		return nil, err
 	}
 	if s, done := cur.signOff(a.Org); done {
-		return nil, ErrAlreadySignedOff.with("%s signed off version %d at %s (person %s)", a.Org, cur.Number, s.RecordedAt.UTC().Format(time.RFC3339), s.PersonID)
+		return nil, ErrAlreadySignedOff.with("%s signed off version %d at %s (person %s)", a.Org, cur.Number, stamp(s.RecordedAt), s.PersonID)
 	}
 	if c.ContentHash != cur.ContentHash {
 		return nil, ErrContentHashMismatch.at("content_hash", "%s is not the content hash of version %d, %s", c.ContentHash, cur.Number, cur.ContentHash)
@@ -323,7 +323,7 @@ func (p *Plan) decideSignOff(reg *Registry, a Actor, at time.Time, c SignOffPlan
 // requireChiefExecutive refuses unless a is the chief executive appointed for a's organisation at
 // instant at. The message says who is, so that a wrong token or a lapsed appointment is obvious.
 func requireChiefExecutive(reg *Registry, a Actor, at time.Time) error {
-	when := at.UTC().Format(time.RFC3339)
+	when := stamp(at)
 	org, ok := reg.orgs[a.Org]
 	if !ok {
 		return ErrNotChiefExecutive.with("%s is not a registered organisation, so has no chief executive", a.Org)
@@ -335,7 +335,7 @@ func requireChiefExecutive(reg *Registry, a Actor, at time.Time) error {
 	var own string
 	for _, x := range org.ChiefExecutives {
 		if x.PersonID == a.PersonID && x.EffectiveFrom.After(at) {
-			own = fmt.Sprintf(" (%s's appointment takes effect at %s)", a.PersonID, x.EffectiveFrom.UTC().Format(time.RFC3339))
+			own = fmt.Sprintf(" (%s's appointment takes effect at %s)", a.PersonID, stamp(x.EffectiveFrom))
 			break
 		}
 	}
@@ -343,7 +343,7 @@ func requireChiefExecutive(reg *Registry, a Actor, at time.Time) error {
 		return ErrNotChiefExecutive.with("no chief executive of %s is appointed at %s%s", a.Org, when, own)
 	}
 	return ErrNotChiefExecutive.with("%q is not the chief executive of %s at %s; %s (%s) is, since %s%s",
-		a.PersonID, a.Org, when, appt.Name, appt.PersonID, appt.EffectiveFrom.UTC().Format(time.RFC3339), own)
+		a.PersonID, a.Org, when, appt.Name, appt.PersonID, stamp(appt.EffectiveFrom), own)
 }
 
 func (p *Plan) decideAssure(reg *Registry, a Actor, at time.Time, c RecordAssurance) (EventData, error) {
@@ -363,7 +363,7 @@ func (p *Plan) decideAssure(reg *Registry, a Actor, at time.Time, c RecordAssura
 	}
 	cur := p.current()
 	if x := cur.Assurance; x != nil {
-		return nil, ErrAlreadyAssured.with("version %d was assured %s by %s at %s; a new assurance needs a new version", cur.Number, x.Outcome, x.SHACode, x.RecordedAt.UTC().Format(time.RFC3339))
+		return nil, ErrAlreadyAssured.with("version %d has already been judged %s by %s at %s; a new assurance needs a new version", cur.Number, x.Outcome.Phrase(), x.SHACode, stamp(x.RecordedAt))
 	}
 	if missing := cur.unaccounted(p.leadPCT, *lhc); len(missing) > 0 {
 		e := ErrMembersUnaccounted.with("version %d: %s of LHC %q %s neither contributed, declined nor been excused",
@@ -539,12 +539,12 @@ func (p *Plan) decideAcknowledge(reg *Registry, a Actor, c AcknowledgeAssurance)
 	case x == nil:
 		return nil, ErrNotAssured.with("version %d has no assurance yet", cur.Number)
 	case !x.Outcome.Positive():
-		return nil, ErrNotAssured.with("version %d was judged %s by %s; only an assured plan is acknowledged (CfH may note it instead)", cur.Number, x.Outcome, x.SHACode)
+		return nil, ErrNotAssured.with("version %d was judged %s by %s; only an assured plan is acknowledged (CfH may note it instead)", cur.Number, x.Outcome.Phrase(), x.SHACode)
 	case cur.Acknowledgement == nil && !x.ReflectedInPfITPlan:
 		return nil, ErrNotReflectedInPfITPlan.with("%s's assurance of version %d (event %s) says the plan is not reflected in the PfIT plan %s; CfH may note it, not acknowledge it",
 			x.SHACode, cur.Number, x.EventID, x.PfIT)
 	case cur.Acknowledgement != nil:
-		return nil, ErrAlreadyAcknowledged.with("the assurance of version %d (event %s) was acknowledged at %s", cur.Number, x.EventID, cur.Acknowledgement.RecordedAt.UTC().Format(time.RFC3339))
+		return nil, ErrAlreadyAcknowledged.with("the assurance of version %d (event %s) was acknowledged at %s", cur.Number, x.EventID, stamp(cur.Acknowledgement.RecordedAt))
 	default:
 		return CfHAcknowledged{Version: cur.Number, AssuranceEventID: x.EventID, Note: c.Note}, nil
 	}
@@ -581,7 +581,7 @@ func (p *Plan) requireLive(a Actor, r Role) error {
 		return ErrPlanNotFound.with("the plan has not been submitted")
 	}
 	if w := p.withdrawal; w != nil {
-		return ErrPlanWithdrawn.with("plan %s was withdrawn at %s: %s", p.id, w.RecordedAt.UTC().Format(time.RFC3339), w.Reason)
+		return ErrPlanWithdrawn.with("plan %s was withdrawn at %s: %s", p.id, stamp(w.RecordedAt), w.Reason)
 	}
 	return nil
 }

@@ -318,7 +318,7 @@ func TestDecideContribute(t *testing.T) {
 	})
 }
 
-// withOtherPCT is setup with 5NT, a PCT that leads nothing, made a member of the LHC.
+// withOtherPCT is setup with Z1B, a PCT that leads nothing, made a member of the LHC.
 func withOtherPCT(setup func(testing.TB) *world) func(testing.TB) *world {
 	return func(tb testing.TB) *world {
 		w := setup(tb)
@@ -476,8 +476,12 @@ func TestDecideAssure(t *testing.T) {
 		}, actor: assurer, cmd: assure(OutcomeAssured), want: ErrSignOffsOutstanding},
 		{name: "stale version", setup: signedOff, actor: assurer, cmd: fixed(assureCmd(2, OutcomeAssured)), want: ErrStaleVersion},
 		{name: "no version", setup: signedOff, actor: assurer, cmd: fixed(assureCmd(0, OutcomeAssured)), want: ErrInvalidCommand, field: "version"},
-		{name: "already assured", setup: func(tb testing.TB) *world { return assured(tb, OutcomeAssured) }, actor: assurer, cmd: assure(OutcomeAssured), want: ErrAlreadyAssured},
-		{name: "not assured needs a revision", setup: func(tb testing.TB) *world { return assured(tb, OutcomeNotAssured) }, actor: assurer, cmd: assure(OutcomeAssured), want: ErrAlreadyAssured},
+		{name: "already assured", setup: func(tb testing.TB) *world { return assured(tb, OutcomeAssured) }, actor: assurer, cmd: assure(OutcomeAssured), want: ErrAlreadyAssured,
+			msg: []string{"version 1 has already been judged assured by ZQ6 at 2009-07-01T10:00:00.000Z; a new assurance needs a new version"}},
+		{name: "already assured with conditions", setup: func(tb testing.TB) *world { return assured(tb, OutcomeAssuredWithConditions) }, actor: assurer, cmd: assure(OutcomeAssured), want: ErrAlreadyAssured,
+			msg: []string{"version 1 has already been judged assured with conditions by ZQ6 at "}},
+		{name: "not assured needs a revision", setup: func(tb testing.TB) *world { return assured(tb, OutcomeNotAssured) }, actor: assurer, cmd: assure(OutcomeAssured), want: ErrAlreadyAssured,
+			msg: []string{"version 1 has already been judged not assured by ZQ6"}},
 		{name: "no outcome", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Outcome = "" }), want: ErrInvalidAssurance, field: "outcome"},
 		{name: "unknown outcome", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Outcome = "maybe" }), want: ErrInvalidAssurance, field: "outcome"},
 		{name: "no criteria", setup: signedOff, actor: assurer, cmd: assureWith(func(c *RecordAssurance) { c.Criteria = nil }), want: ErrInvalidAssurance, field: "criteria",
@@ -623,7 +627,7 @@ func TestDecideAcknowledge(t *testing.T) {
 			}},
 		{name: "assured with conditions", setup: func(tb testing.TB) *world { return assured(tb, OutcomeAssuredWithConditions) }, actor: cfhActor, cmd: ack},
 		{name: "without a note", setup: func(tb testing.TB) *world { return assured(tb, OutcomeAssured) }, actor: cfhActor, cmd: fixed(AcknowledgeAssurance{Version: 1})},
-		{name: "not assured", setup: func(tb testing.TB) *world { return assured(tb, OutcomeNotAssured) }, actor: cfhActor, cmd: ack, want: ErrNotAssured, msg: []string{"not_assured"}},
+		{name: "not assured", setup: func(tb testing.TB) *world { return assured(tb, OutcomeNotAssured) }, actor: cfhActor, cmd: ack, want: ErrNotAssured, msg: []string{"judged not assured by"}},
 		{name: "no assurance yet", setup: signedOff, actor: cfhActor, cmd: ack, want: ErrNotAssured},
 		{name: "twice", setup: acknowledged, actor: cfhActor, cmd: ack, want: ErrAlreadyAcknowledged},
 		{name: "wrong role", setup: func(tb testing.TB) *world { return assured(tb, OutcomeAssured) }, actor: assurer, cmd: ack, want: ErrRoleNotAllowed},

@@ -127,7 +127,7 @@ func (p *Plan) openCondition(version int, id string) (ConditionRecord, error) {
 	}
 	cond := cur.Assurance.Conditions[i]
 	if cond.State != ConditionStateOpen {
-		return ConditionRecord{}, ErrConditionClosed.at("condition_id", "condition %q was %s at %s", id, cond.State, cond.ClosedAt.UTC().Format(time.RFC3339))
+		return ConditionRecord{}, ErrConditionClosed.at("condition_id", "condition %q was %s at %s", id, cond.State, stamp(cond.ClosedAt))
 	}
 	return cond, nil
 }
@@ -153,11 +153,11 @@ func (p *Plan) decideNote(reg *Registry, a Actor, c NoteAssurance) (EventData, e
 	case x == nil:
 		return nil, ErrNotAssured.with("version %d has no assurance yet; there is nothing to note", cur.Number)
 	case cur.Acknowledgement != nil:
-		return nil, ErrAlreadyAcknowledged.with("the assurance of version %d was acknowledged at %s", cur.Number, cur.Acknowledgement.RecordedAt.UTC().Format(time.RFC3339))
+		return nil, ErrAlreadyAcknowledged.with("the assurance of version %d was acknowledged at %s", cur.Number, stamp(cur.Acknowledgement.RecordedAt))
 	case x.Outcome.Positive() && x.ReflectedInPfITPlan:
-		return nil, ErrAcknowledgeInstead.with("version %d is %s and reflected in the PfIT plan: acknowledge it rather than note it", cur.Number, x.Outcome)
+		return nil, ErrAcknowledgeInstead.with("version %d is %s and reflected in the PfIT plan: acknowledge it rather than note it", cur.Number, x.Outcome.Phrase())
 	case cur.CfHNote != nil:
-		return nil, ErrAlreadyNoted.with("CfH noted the assurance of version %d at %s", cur.Number, cur.CfHNote.RecordedAt.UTC().Format(time.RFC3339))
+		return nil, ErrAlreadyNoted.with("CfH noted the assurance of version %d at %s", cur.Number, stamp(cur.CfHNote.RecordedAt))
 	}
 	return CfHNoted{Version: cur.Number, Note: c.Note}, nil
 }

@@ -110,7 +110,7 @@ func (p *Plan) decideDecline(reg *Registry, a Actor, c DeclineContribution) (Eve
 		return nil, err
 	}
 	if st := cur.accounted(a.Org); st != MemberStateUnaccounted {
-		return nil, ErrMemberAccounted.with("%s has already %s for version %d", a.Org, st, cur.Number)
+		return nil, ErrMemberAccounted.with("%s %s version %d", a.Org, accountedPhrase(st), cur.Number)
 	}
 	return ContributionDeclined{Version: cur.Number, ODSCode: a.Org, Reason: c.Reason}, nil
 }
@@ -145,7 +145,7 @@ func (p *Plan) decideExcuse(reg *Registry, a Actor, c ExcuseMember) (EventData, 
 		return nil, err
 	}
 	if st := cur.accounted(c.ODSCode); st != MemberStateUnaccounted {
-		return nil, ErrMemberAccounted.with("%s has already %s for version %d", c.ODSCode, st, cur.Number)
+		return nil, ErrMemberAccounted.with("%s %s version %d", c.ODSCode, accountedPhrase(st), cur.Number)
 	}
 	return MemberExcused{Version: cur.Number, ODSCode: c.ODSCode, Reason: c.Reason}, nil
 }
@@ -159,9 +159,9 @@ func (p *Plan) requireContributor(reg *Registry, a Actor, verb string) (Organisa
 	case !ok:
 		return Organisation{}, ErrOrganisationNotAllowed.with("%q is not a registered organisation", a.Org)
 	case a.Role == RoleProvider && !org.Kind.Contributes():
-		return Organisation{}, ErrOrganisationNotAllowed.with("%s (%s) is a %s; the provider role acts for providers", org.ODSCode, org.Name, org.Kind)
+		return Organisation{}, ErrOrganisationNotAllowed.with("%s (%s) is %s; the provider role acts for providers", org.ODSCode, org.Name, org.Kind.Phrase())
 	case a.Role == RolePCTCommissioner && org.Kind != KindPCT:
-		return Organisation{}, ErrOrganisationNotAllowed.with("%s (%s) is a %s; the commissioner role acts for PCTs", org.ODSCode, org.Name, org.Kind)
+		return Organisation{}, ErrOrganisationNotAllowed.with("%s (%s) is %s; the commissioner role acts for PCTs", org.ODSCode, org.Name, org.Kind.Phrase())
 	}
 	lhc, ok := reg.lhcs[p.lhcID]
 	switch {
@@ -203,7 +203,7 @@ func (p *Plan) requireSHA(reg *Registry, a Actor) (*LHC, error) {
 // requireOpen refuses once the version is assured: what members do is part of what is assured.
 func (v *Version) requireOpen() error {
 	if v.Assurance != nil {
-		return ErrContributionsClosed.with("version %d was assured (%s) by %s; revise the plan first", v.Number, v.Assurance.Outcome, v.Assurance.SHACode)
+		return ErrContributionsClosed.with("version %d has been judged %s by %s; revise the plan first", v.Number, v.Assurance.Outcome.Phrase(), v.Assurance.SHACode)
 	}
 	return nil
 }

@@ -21,17 +21,17 @@ func TestDecideDecline(t *testing.T) {
 		{name: "the lead PCT", setup: submitted, actor: commissionr, cmd: decline, want: ErrOrganisationNotAllowed},
 		{name: "wrong role", setup: submitted, actor: ceRJ1, cmd: decline, want: ErrRoleNotAllowed},
 		{name: "not a member", setup: submitted, actor: Actor{PersonID: "x", Role: RoleProvider, Org: outsider}, cmd: decline, want: ErrNotLHCMember},
-		{name: "after contributing", setup: contributed, actor: provRJ1, cmd: decline, want: ErrMemberAccounted, msg: []string{"contributed"}},
+		{name: "after contributing", setup: contributed, actor: provRJ1, cmd: decline, want: ErrMemberAccounted, msg: []string{"ZRJ has already contributed to version 1"}},
 		{name: "twice", setup: func(tb testing.TB) *world {
 			w := submitted(tb)
 			w.must(provRXA, DeclineContribution{Version: 1, Reason: "r"})
 			return w
-		}, actor: provRXA, cmd: decline, want: ErrMemberAccounted, msg: []string{"declined"}},
+		}, actor: provRXA, cmd: decline, want: ErrMemberAccounted, msg: []string{"ZRX has already declined to contribute to version 1"}},
 		{name: "after being excused", setup: func(tb testing.TB) *world {
 			w := submitted(tb)
 			w.must(assurer, ExcuseMember{Version: 1, ODSCode: trust2, Reason: "r"})
 			return w
-		}, actor: provRXA, cmd: decline, want: ErrMemberAccounted, msg: []string{"excused"}},
+		}, actor: provRXA, cmd: decline, want: ErrMemberAccounted, msg: []string{"ZRX has already been excused from contributing to version 1"}},
 		{name: "again on the next version", setup: func(tb testing.TB) *world {
 			w := submitted(tb)
 			w.must(provRXA, DeclineContribution{Version: 1, Reason: "r"})
@@ -112,7 +112,7 @@ func TestEveryMemberAccountedForThenAssured(t *testing.T) {
 func TestSignedOffAt(t *testing.T) {
 	w := contributed(t)
 	w.must(ceLead, w.signOff())
-	assert.True(t, w.plan.Current().SignedOffAt.IsZero(), "RJ1 has still to sign")
+	assert.True(t, w.plan.Current().SignedOffAt.IsZero(), "ZRJ has still to sign")
 	w.now = w.now.Add(3 * 24 * 60 * 60 * 1e9)
 	at := w.now
 	w.must(ceRJ1, w.signOff())

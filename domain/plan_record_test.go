@@ -29,7 +29,7 @@ var planStages = []struct {
 	}},
 }
 
-// revised: version 1 was not assured; version 2 has a contribution from RXA and the lead's sign-off.
+// revised: version 1 was not assured; version 2 has a contribution from ZRX and the lead's sign-off.
 func revised(tb testing.TB) *world {
 	w := assured(tb, OutcomeNotAssured)
 	w.must(commissionr, RevisePlan{Content: revisedContent(tb), Reason: "Address the gaps"})

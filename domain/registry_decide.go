@@ -163,7 +163,7 @@ func (r *Registry) decideAppoint(c AppointChiefExecutive, acts Acts) (EventData,
 	} else if n := len(o.ChiefExecutives); n > 0 && !c.EffectiveFrom.After(o.ChiefExecutives[n-1].EffectiveFrom) {
 		last := o.ChiefExecutives[n-1]
 		ps.add(ErrAppointmentOutOfOrder, "effective_from", "%s is not after %s, when %s (%s) took office at %s; appointments are recorded in order and history is not rewritten",
-			c.EffectiveFrom.UTC().Format(time.RFC3339), last.EffectiveFrom.UTC().Format(time.RFC3339), last.Name, last.PersonID, c.ODSCode)
+			stamp(c.EffectiveFrom), stamp(last.EffectiveFrom), last.Name, last.PersonID, c.ODSCode)
 	}
 	if err := ps.err(); err != nil {
 		return nil, err

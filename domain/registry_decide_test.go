@@ -49,23 +49,23 @@ func runRegistryCases(t *testing.T, setup func(testing.TB) *world, cases []regis
 // bareRegistry is a registry holding one SHA and one PCT, for registration tests.
 func bareRegistry(tb testing.TB) *world {
 	w := &world{tb: tb, reg: NewRegistry(), plan: NewPlan(), now: t0}
-	w.registry(RegisterOrganisation{ODSCode: sha, Name: "North West SHA", Kind: KindSHA})
+	w.registry(RegisterOrganisation{ODSCode: sha, Name: "Northshire SHA", Kind: KindSHA})
 	w.registry(RegisterOrganisation{ODSCode: leadPCT, Name: "Northtown PCT", Kind: KindPCT, SHACode: sha})
 	return w
 }
 
 func TestDecideRegisterOrganisation(t *testing.T) {
 	runRegistryCases(t, bareRegistry, []registryCase{
-		{name: "SHA", cmd: RegisterOrganisation{ODSCode: "Q30", Name: "North East SHA", Kind: KindSHA},
+		{name: "SHA", cmd: RegisterOrganisation{ODSCode: "Q30", Name: "Eastshire SHA", Kind: KindSHA},
 			check: func(t *testing.T, w *world, d EventData) {
-				assert.Equal(t, OrganisationRegistered{ODSCode: "Q30", Name: "North East SHA", Kind: KindSHA}, d)
+				assert.Equal(t, OrganisationRegistered{ODSCode: "Q30", Name: "Eastshire SHA", Kind: KindSHA}, d)
 				o, ok := w.reg.Organisation("Q30")
 				require.True(t, ok)
 				assert.Equal(t, KindSHA, o.Kind)
 			}},
-		{name: "PCT", cmd: RegisterOrganisation{ODSCode: "5NT", Name: "Southtown PCT", Kind: KindPCT, SHACode: sha}},
-		{name: "provider", cmd: RegisterOrganisation{ODSCode: "RJ1", Name: "Trust", Kind: KindProvider, SHACode: sha}},
-		{name: "non-NHS provider", cmd: RegisterOrganisation{ODSCode: "NTV01", Name: "Hospice", Kind: KindNonNHSProvider, SHACode: sha}},
+		{name: "PCT", cmd: RegisterOrganisation{ODSCode: "Z1B", Name: "Southtown PCT", Kind: KindPCT, SHACode: sha}},
+		{name: "provider", cmd: RegisterOrganisation{ODSCode: "ZRJ", Name: "Trust", Kind: KindProvider, SHACode: sha}},
+		{name: "non-NHS provider", cmd: RegisterOrganisation{ODSCode: "ZNV01", Name: "Hospice", Kind: KindNonNHSProvider, SHACode: sha}},
 		{name: "CfH", cmd: RegisterOrganisation{ODSCode: "X09", Name: "NHS CfH", Kind: KindCfH},
 			check: func(t *testing.T, w *world, _ EventData) {
 				o, ok := w.reg.CfH()
@@ -84,9 +84,9 @@ func TestDecideRegisterOrganisation(t *testing.T) {
 		{name: "name with a line break", cmd: RegisterOrganisation{ODSCode: "Q30", Name: "North\nSHA", Kind: KindSHA}, want: ErrInvalidCommand, field: "name"},
 		{name: "no kind", cmd: RegisterOrganisation{ODSCode: "Q30", Name: "n"}, want: ErrInvalidCommand, field: "kind"},
 		{name: "unknown kind", cmd: RegisterOrganisation{ODSCode: "Q30", Name: "n", Kind: "hospital"}, want: ErrInvalidCommand, field: "kind"},
-		{name: "PCT without SHA", cmd: RegisterOrganisation{ODSCode: "5NT", Name: "n", Kind: KindPCT}, want: ErrInvalidCommand, field: "sha_code"},
-		{name: "PCT under unknown SHA", cmd: RegisterOrganisation{ODSCode: "5NT", Name: "n", Kind: KindPCT, SHACode: "Q39"}, want: ErrUnknownSHA, field: "sha_code"},
-		{name: "PCT under a PCT", cmd: RegisterOrganisation{ODSCode: "5NT", Name: "n", Kind: KindPCT, SHACode: leadPCT}, want: ErrWrongOrganisationKind, field: "sha_code"},
+		{name: "PCT without SHA", cmd: RegisterOrganisation{ODSCode: "Z1B", Name: "n", Kind: KindPCT}, want: ErrInvalidCommand, field: "sha_code"},
+		{name: "PCT under unknown SHA", cmd: RegisterOrganisation{ODSCode: "Z1B", Name: "n", Kind: KindPCT, SHACode: "ZQ9"}, want: ErrUnknownSHA, field: "sha_code"},
+		{name: "PCT under a PCT", cmd: RegisterOrganisation{ODSCode: "Z1B", Name: "n", Kind: KindPCT, SHACode: leadPCT}, want: ErrWrongOrganisationKind, field: "sha_code"},
 		{name: "SHA with a parent", cmd: RegisterOrganisation{ODSCode: "Q30", Name: "n", Kind: KindSHA, SHACode: sha}, want: ErrInvalidCommand, field: "sha_code"},
 		{name: "CfH with a parent", cmd: RegisterOrganisation{ODSCode: "X09", Name: "n", Kind: KindCfH, SHACode: sha}, want: ErrInvalidCommand, field: "sha_code"},
 	})
@@ -106,8 +106,8 @@ func TestDecideAppointChiefExecutive(t *testing.T) {
 				require.True(t, ok)
 				assert.Equal(t, "ce-5nt", a.PersonID)
 			}},
-		{name: "successor", cmd: AppointChiefExecutive{ODSCode: leadPCT, PersonID: "ce-5k5-c", Name: "Fay Chief", EffectiveFrom: ce2From.AddDate(1, 0, 0)}},
-		{name: "pointer command", cmd: &AppointChiefExecutive{ODSCode: leadPCT, PersonID: "ce-5k5-c", Name: "Fay Chief", EffectiveFrom: ce2From.AddDate(1, 0, 0)}},
+		{name: "successor", cmd: AppointChiefExecutive{ODSCode: leadPCT, PersonID: "ce-z1a-c", Name: "Fay Chief", EffectiveFrom: ce2From.AddDate(1, 0, 0)}},
+		{name: "pointer command", cmd: &AppointChiefExecutive{ODSCode: leadPCT, PersonID: "ce-z1a-c", Name: "Fay Chief", EffectiveFrom: ce2From.AddDate(1, 0, 0)}},
 		{name: "wrong role", actor: ceLead, cmd: AppointChiefExecutive{ODSCode: leadPCT, PersonID: "p", Name: "n", EffectiveFrom: t0}, want: ErrRoleNotAllowed},
 		{name: "unregistered organisation", cmd: AppointChiefExecutive{ODSCode: "ZZZ", PersonID: "p", Name: "n", EffectiveFrom: t0}, want: ErrOrganisationNotFound},
 		{name: "malformed code", cmd: AppointChiefExecutive{ODSCode: "z", PersonID: "p", Name: "n", EffectiveFrom: t0}, want: ErrInvalidCommand, field: "ods_code"},
@@ -144,10 +144,10 @@ func TestDecideFormLHC(t *testing.T) {
 		{name: "id ending in a hyphen", cmd: FormLHC{LHCID: "south-", Name: "S", LeadPCT: otherPCT, SHACode: sha}, want: ErrInvalidCommand, field: "lhc_id"},
 		{name: "no id", cmd: FormLHC{Name: "S", LeadPCT: otherPCT, SHACode: sha}, want: ErrInvalidCommand, field: "lhc_id"},
 		{name: "no name", cmd: FormLHC{LHCID: "s", LeadPCT: otherPCT, SHACode: sha}, want: ErrInvalidCommand, field: "name"},
-		{name: "unknown SHA", cmd: FormLHC{LHCID: "s", Name: "S", LeadPCT: otherPCT, SHACode: "Q39"}, want: ErrUnknownSHA, field: "sha_code"},
+		{name: "unknown SHA", cmd: FormLHC{LHCID: "s", Name: "S", LeadPCT: otherPCT, SHACode: "ZQ9"}, want: ErrUnknownSHA, field: "sha_code"},
 		{name: "SHA that is not an SHA", cmd: FormLHC{LHCID: "s", Name: "S", LeadPCT: otherPCT, SHACode: cfhODS}, want: ErrWrongOrganisationKind, field: "sha_code"},
 		{name: "no SHA", cmd: FormLHC{LHCID: "s", Name: "S", LeadPCT: otherPCT}, want: ErrInvalidCommand, field: "sha_code"},
-		{name: "unknown lead PCT", cmd: FormLHC{LHCID: "s", Name: "S", LeadPCT: "5ZZ", SHACode: sha}, want: ErrUnknownOrganisation, field: "lead_pct"},
+		{name: "unknown lead PCT", cmd: FormLHC{LHCID: "s", Name: "S", LeadPCT: "Z1Z", SHACode: sha}, want: ErrUnknownOrganisation, field: "lead_pct"},
 		{name: "lead that is not a PCT", cmd: FormLHC{LHCID: "s", Name: "S", LeadPCT: trust, SHACode: sha}, want: ErrWrongOrganisationKind, field: "lead_pct"},
 		{name: "lead PCT in another SHA", cmd: FormLHC{LHCID: "s", Name: "S", LeadPCT: farPCT, SHACode: sha}, want: ErrLeadPCTNotInSHA, field: "lead_pct"},
 		{name: "no lead PCT", cmd: FormLHC{LHCID: "s", Name: "S", SHACode: sha}, want: ErrInvalidCommand, field: "lead_pct"},

@@ -286,10 +286,10 @@ func (r *SHAReturn) decideAcknowledge(reg *Registry, a Actor, c AcknowledgeRetur
 		return nil, err
 	}
 	if last := r.returns[len(r.returns)-1]; i != len(r.returns)-1 {
-		return nil, ErrReturnSuperseded.at("return_event_id", "return %s was superseded by return %s, submitted at %s", c.ReturnEventID, last.EventID, last.RecordedAt.UTC().Format(time.RFC3339))
+		return nil, ErrReturnSuperseded.at("return_event_id", "return %s was superseded by return %s, submitted at %s", c.ReturnEventID, last.EventID, stamp(last.RecordedAt))
 	}
 	if k := r.returns[i].Acknowledgement; k != nil {
-		return nil, ErrAlreadyAcknowledged.with("return %s was acknowledged at %s", c.ReturnEventID, k.RecordedAt.UTC().Format(time.RFC3339))
+		return nil, ErrAlreadyAcknowledged.with("return %s was acknowledged at %s", c.ReturnEventID, stamp(k.RecordedAt))
 	}
 	return CfHReturnAcknowledged{ReturnEventID: c.ReturnEventID, Note: c.Note, Queries: slices.Clone(nonNil(c.Queries))}, nil
 }

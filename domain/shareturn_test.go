@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// returnWorld: Q36 has two LHCs, north-lhc, whose plan is assured, and south-lhc, with no plan.
+// returnWorld: ZQ6 has two LHCs, north-lhc, whose plan is assured, and south-lhc, with no plan.
 type returnWorld struct {
 	*world
 	ret *SHAReturn

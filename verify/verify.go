@@ -70,7 +70,8 @@ type chainHead struct {
 
 // Chains reads the whole log and checks each event against its stream's chain.
 func Chains(ctx context.Context, store eventstore.Store) (Report, error) {
-	var rep Report
+	rep := Report{Findings: []Finding{}} // an intact ledger's report lists no findings: [], not null
+
 	heads := map[string]*chainHead{}
 	var after eventstore.Position
 	for {

@@ -172,12 +172,15 @@ func TestAssuranceInABrowser(t *testing.T) {
 		apiJSON(t, srv, "/v1/plans/"+id, tok, &plan)
 		var page struct {
 			Milestones, Members, Conditions, Ratings []string
+			PfIT, Reflected                          string
 		}
 		b.eval(`JSON.stringify({
 			milestones: [...document.querySelectorAll('#milestones tbody tr')].map(tr => tr.dataset.milestone + ':' + tr.dataset.status),
 			members: [...document.querySelectorAll('#members tbody tr')].map(tr => tr.dataset.ods + ':' + tr.dataset.state),
 			conditions: [...document.querySelectorAll('#conditions tbody tr')].map(tr => tr.dataset.condition + ':' + tr.dataset.state),
-			ratings: [...document.querySelectorAll('#ratings li')].map(li => li.dataset.criterion + ':' + li.dataset.rating)})`, &page)
+			ratings: [...document.querySelectorAll('#ratings tbody tr')].map(tr => [tr.dataset.criterion, tr.dataset.rating, tr.dataset.met,
+				tr.querySelector('[data-field=note]').textContent].join(':')),
+			pfit: document.querySelector('#pfit').dataset.pfit, reflected: document.querySelector('#reflected').dataset.reflected})`, &page)
 		milestones, members, conditions, ratings := []string{}, []string{}, []string{}, []string{}
 		for _, m := range plan.Milestones {
 			milestones = append(milestones, m.Milestone+":"+m.Status)
@@ -189,12 +192,18 @@ func TestAssuranceInABrowser(t *testing.T) {
 			conditions = append(conditions, c.ID+":"+string(c.State))
 		}
 		for _, c := range plan.Assurance.Criteria {
-			ratings = append(ratings, c.ID+":"+string(c.Rating))
+			note := c.Note
+			if note == "" {
+				note = "–"
+			}
+			ratings = append(ratings, fmt.Sprintf("%s:%s:%t:%s", c.ID, c.Rating, c.Met, note))
 		}
 		assert.Equal(t, milestones, page.Milestones, kind)
 		assert.Equal(t, members, page.Members, kind)
 		assert.Equal(t, conditions, page.Conditions, kind)
 		assert.Equal(t, ratings, page.Ratings, kind)
+		assert.Equal(t, plan.Assurance.PfIT, page.PfIT, kind)
+		assert.Equal(t, strconv.FormatBool(plan.Assurance.ReflectedInPfITPlan), page.Reflected, kind)
 		assert.True(t, slices.ContainsFunc(append(conditions, members...), func(s string) bool { return strings.HasSuffix(s, ":"+kind) }), kind)
 		b.checkLayout("plan-" + kind)
 	}

@@ -103,6 +103,9 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
 	"day": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"orgRef": func(names map[string]string, query, code string) orgRef {
+		return orgRef{Code: code, Name: names[code], Query: query}
+	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"pct": func(f *float64) string {
 		return optional(f, func(v float64) string { return fmt.Sprintf("%.0f%%", v*100) })
@@ -122,3 +125,7 @@ func optional(f *float64, format func(float64) string) string {
 	}
 	return format(*f)
 }
+
+// orgRef is what the "org" template links: an organisation's code, its name when the registry holds
+// it, and the page's query to carry over.
+type orgRef struct{ Code, Name, Query string }

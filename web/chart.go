@@ -48,7 +48,7 @@ func newChart(rep projections.Report) chart {
 	ch := chart{Width: chartWidth, Height: chartMargin*2 + len(rep.BySHA)*(barHeight+barGap)}
 	for i, r := range rep.BySHA {
 		y := chartMargin + i*(barHeight+barGap)
-		row := chartRow{SHACode: r.SHACode, Name: r.Name, Total: r.Plans, Y: y, TextY: y + barHeight/2 + 5}
+		row := chartRow{SHACode: r.SHACode, Name: r.Name, Total: r.Plans, Y: y, TextY: y + barHeight/2}
 		x := float64(labelWidth)
 		for _, s := range domain.Statuses {
 			n := r.Counts.ByStatus(s)

@@ -26,6 +26,11 @@ type planPage struct {
 	Versions       []versionInfo
 	From, To       versionInfo
 	Changes        []change
+	// OrgNames name the organisations the page mentions by code; CriterionTitles the round's
+	// criteria by id; PfITName the programme for IT of the assurance.
+	OrgNames        map[string]string
+	CriterionTitles map[string]string
+	PfITName        string
 }
 
 // timelinePage is how many events the plan page's timeline shows at once: a plan's stream may hold
@@ -99,6 +104,23 @@ func (d *dashboard) plan(c echo.Context) error {
 	for _, l := range d.Projections.LHCs() {
 		if l.ID == st.LHCID {
 			page.LHCName = l.Name
+		}
+	}
+	page.OrgNames = map[string]string{}
+	for _, o := range d.Projections.Organisations() {
+		page.OrgNames[o.ODSCode] = o.Name
+	}
+	page.CriterionTitles = map[string]string{}
+	if r, ok := d.Projections.PublishedRound(st.Round); ok {
+		for _, c := range r.Criteria {
+			page.CriterionTitles[c.ID] = c.Title
+		}
+	}
+	if st.Assurance != nil {
+		for _, pf := range d.Projections.PfITs() {
+			if pf.PfITID == st.Assurance.PfIT {
+				page.PfITName = pf.Name
+			}
 		}
 	}
 	if err := d.timeline(c, &page); err != nil {

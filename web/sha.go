@@ -17,8 +17,9 @@ type shaPage struct {
 	Waiting  []waiting
 	Rows     []lhcRow
 	Statuses []domain.Status
-	// LHCNames name the LHCs of the overdue actions.
+	// LHCNames name the LHCs of the overdue actions; OrgNames the organisations the page links.
 	LHCNames map[string]string
+	OrgNames map[string]string
 }
 
 // lhcRow is one line of the LHC table, worked out here rather than in the template: an SHA can have
@@ -73,9 +74,10 @@ type waiting struct {
 }
 
 type waitingItem struct {
-	Action, PlanID, LHC string
-	ConditionID         string
-	DaysOverdue         int
+	// Round is the planning round the item is for: an LHC has a plan for each.
+	Action, PlanID, LHC, Round string
+	ConditionID                string
+	DaysOverdue                int
 }
 
 func (d *dashboard) sha(c echo.Context) error {
@@ -116,6 +118,10 @@ func (d *dashboard) sha(c echo.Context) error {
 	for _, l := range st.LHCs {
 		page.LHCNames[l.LHCID] = l.Name
 	}
+	page.OrgNames = map[string]string{}
+	for _, o := range d.Projections.Organisations() {
+		page.OrgNames[o.ODSCode] = o.Name
+	}
 	page.Waiting = waitingByOrganisation(st)
 	page.Rows = lhcRows(st)
 	return d.render(c, http.StatusOK, "sha", page)
@@ -137,11 +143,11 @@ func waitingByOrganisation(st projections.SHAStatus) []waiting {
 	}
 	for _, l := range st.LHCs {
 		for _, o := range l.Outstanding {
-			add(o, waitingItem{Action: o.Action, LHC: l.Name, DaysOverdue: o.DaysOverdue})
+			add(o, waitingItem{Action: o.Action, LHC: l.Name, Round: st.Round, DaysOverdue: o.DaysOverdue})
 		}
 		for _, pl := range l.Plans {
 			for _, o := range pl.Outstanding {
-				add(o, waitingItem{Action: o.Action, PlanID: pl.PlanID, LHC: l.Name, ConditionID: o.ConditionID, DaysOverdue: o.DaysOverdue})
+				add(o, waitingItem{Action: o.Action, PlanID: pl.PlanID, LHC: l.Name, Round: pl.Round, ConditionID: o.ConditionID, DaysOverdue: o.DaysOverdue})
 			}
 		}
 	}

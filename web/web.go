@@ -78,6 +78,9 @@ func Mount(e *echo.Echo, cfg Config) {
 		e.HEAD(path, h, mw...)
 	}
 	get("/static/*", staticFiles(static), pagePolicy, d.limitAddress)
+	// Browsers ask for /favicon.ico on every visit whatever a page links: the page's own icon
+	// answers it, rather than a 404 in every access log.
+	get("/favicon.ico", favicon(static), pagePolicy, d.limitAddress)
 	get("/login", d.loginForm, pagePolicy, d.limitAddress)
 	e.POST("/login", d.login, pagePolicy, d.limitAddress)
 	e.POST("/logout", d.logout, pagePolicy, d.limitAddress)
@@ -114,6 +117,18 @@ func staticFiles(static fs.FS) echo.HandlerFunc {
 		}
 		files.ServeHTTP(c.Response(), c.Request())
 		return nil
+	}
+}
+
+// favicon answers with the dashboard's icon (static/icon.svg), which browsers cache for a day.
+func favicon(static fs.FS) echo.HandlerFunc {
+	icon, err := fs.ReadFile(static, "icon.svg")
+	if err != nil {
+		panic(err)
+	}
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+		return c.Blob(http.StatusOK, "image/svg+xml", icon)
 	}
 }
 

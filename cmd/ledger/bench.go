@@ -33,7 +33,7 @@ docs/performance.md. Figures are only comparable within one run on one machine.`
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Progress = cmd.ErrOrStderr()
 			// serve's log, discarded: its cost is part of answering, its lines are not wanted.
-			cfg.Log = func(secret []byte) *slog.Logger { return newLogger(io.Discard, secret) }
+			cfg.Log = func(secret []byte) *slog.Logger { return newLogger(io.Discard, logJSON, secret) }
 			budget, err := hb.bytes()
 			if err != nil {
 				return err

@@ -5,14 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"time"
-
-	"assurance-ledger/internal/logredact"
 )
 
 // httpOptions are how the service's HTTP server is run. The timeouts close connections that send
@@ -98,12 +95,6 @@ func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, grace tim
 	}
 	log.Info("http server stopped; nothing in flight")
 	return nil
-}
-
-// newLogger is the service's log: JSON lines on w, with tokens, bearer credentials and the given
-// secrets removed from every record.
-func newLogger(w io.Writer, secrets ...[]byte) *slog.Logger {
-	return slog.New(logredact.New(slog.NewJSONHandler(w, nil), secrets...))
 }
 
 // connPassword is the password in an esdb:// connection string, if any, so that it can be kept out

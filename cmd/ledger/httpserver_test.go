@@ -275,7 +275,7 @@ func TestLogsHoldNoTokenOrSecret(t *testing.T) {
 	store := openStore(t, dir)
 	defer store.Close()
 	lines := make(chan []byte, 1000)
-	log := newLogger(syncWriter{lines}, testSecret)
+	log := newLogger(syncWriter{lines}, logJSON, testSecret)
 	r := runService(t, store, defaultHTTPOptions(), log)
 
 	valid := bearer(t, testAdmin)

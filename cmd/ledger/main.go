@@ -28,7 +28,9 @@ func newRoot() *cobra.Command {
 		Short:         "assurance-ledger: NHS informatics plan governance as a verifiable event log",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("ledger {{.Version}}\n")
 	root.AddCommand(serveCmd(), tokenCmd(), verifyCmd(), evidenceCmd(), replayCmd(), copyCmd(), backupCmd(), restoreCmd(), benchCmd(), auditCmd())
 	return root
 }

@@ -113,7 +113,7 @@ func TestMadeUpRequestsLeaveMetricsAndLogBounded(t *testing.T) {
 // mint runs `ledger token` for the auditor of the tests on data.
 func mint(t *testing.T, data string, extra ...string) (code int, token, stderr string) {
 	t.Helper()
-	args := append([]string{"token", "--data", data, "--sub", "au-1", "--name", "Audrey Auditor", "--role", "auditor", "--org", "X26"}, extra...)
+	args := append([]string{"token", "--data", data, "--sub", "au-1", "--name", "Audrey Auditor", "--role", "auditor", "--org", "X26", "--init"}, extra...)
 	code, out, errOut := runCLI(t, args...)
 	return code, strings.TrimSpace(out), errOut
 }

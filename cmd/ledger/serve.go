@@ -33,6 +33,7 @@ func serveCmd() *cobra.Command {
 		maxTokenTTL    time.Duration
 		publicURL      string
 		trustedProxies []string
+		logFormat      string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -48,6 +49,10 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			format, err := resolveLogFormat(logFormat, os.Stderr)
+			if err != nil {
+				return err
+			}
 			if maxTokenTTL <= 0 {
 				return fmt.Errorf("--max-token-ttl %s must be positive", maxTokenTTL)
 			}
@@ -60,7 +65,7 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log := newLogger(os.Stderr, secret, []byte(os.Getenv(ledgertree.SigningKeyEnv)), connPassword(sf.store))
+			log := newLogger(os.Stderr, format, secret, []byte(os.Getenv(ledgertree.SigningKeyEnv)), connPassword(sf.store))
 			treeKey, err := ledgertree.LoadSigner(sf.data)
 			if err != nil {
 				return err
@@ -108,6 +113,9 @@ func serveCmd() *cobra.Command {
 				"rate_limit", rateLimit, "rate_burst", rateBurst, "request_timeout", requestTimeout.String(),
 				"heap_budget_mib", pacedBudget(hb, paced), "max_token_ttl", maxTokenTTL.String(), "public_url", publicURL,
 				"trusted_proxies", strings.Join(trustedProxies, ","))
+			if format == logText {
+				fmt.Fprint(os.Stderr, startBanner(baseURL(ln.Addr(), srv.TLSConfig != nil, front.publicURL), sf.data))
+			}
 			// On SIGTERM or SIGINT: stop accepting and finish what is in flight; then the service
 			// stops (saving the projections' snapshot) and the deferred Close closes the store last.
 			return serveHTTP(ctx, srv, ln, hopts.shutdownGrace, log)
@@ -120,13 +128,32 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&demo, "demo", false, "seed a realistic demo data set into an empty store before serving")
 	cmd.Flags().StringVar(&hopts.certFile, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with, TLS 1.2 or later; needs --tls-key")
 	cmd.Flags().StringVar(&hopts.keyFile, "tls-key", "", "PEM private key of --tls-cert")
-	cmd.Flags().Float64Var(&rateLimit, "rate-limit", 1000, "requests a second allowed to each person (anonymous: each client address) on /v1; 0 for no limit")
+	cmd.Flags().Float64Var(&rateLimit, "rate-limit", 1000, "requests a second allowed to each person (anonymous: each client address) on /v1 and the dashboard together; 0 for no limit")
 	cmd.Flags().IntVar(&rateBurst, "rate-burst", 2000, "requests each person may send at once before --rate-limit applies")
 	cmd.Flags().DurationVar(&requestTimeout, "request-timeout", 20*time.Second, "longest a request may be handled before it is answered 503")
 	cmd.Flags().DurationVar(&maxTokenTTL, "max-token-ttl", auth.DefaultMaxTTL, "longest lifetime (exp - iat) of a token the server accepts")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "the address people reach the service at, behind a proxy (https://...: the dashboard's cookie is Secure)")
 	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil, "address or CIDR of a proxy whose X-Forwarded-Proto is believed (repeatable)")
+	cmd.Flags().StringVar(&logFormat, "log-format", logAuto, "json, text, or auto: text when standard error is a terminal, with a first line saying how to sign in; json otherwise")
 	return cmd
+}
+
+// baseURL is the address people reach the service at: --public-url when given, else the address it
+// listens on (a wildcard address shown as the loopback one, which is where a person on this machine
+// reaches it).
+func baseURL(addr net.Addr, tls bool, public *url.URL) string {
+	if public != nil {
+		return strings.TrimRight(public.String(), "/")
+	}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	host := addr.String()
+	if ta, ok := addr.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		host = net.JoinHostPort("127.0.0.1", fmt.Sprint(ta.Port))
+	}
+	return scheme + "://" + host
 }
 
 // front is how the service is reached when a proxy stands in front of it.

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,19 +27,31 @@ func tokenCmd() *cobra.Command {
 		maxTTL time.Duration
 		// loginURL is the dashboard's address; when set, the command prints a sign-in link instead.
 		loginURL string
+		// initDir allows creating the secret in a directory that holds none yet.
+		initDir bool
 	)
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Mint a bearer token for this store (development and operations)",
-		Long: "Mint an HS256 bearer token signed with the store's secret (LEDGER_JWT_SECRET, else <data>/jwt-secret,\n" +
-			"generated on first use), with a random jti that `ledger token revoke` can name it by. The ledger trusts the\n" +
-			"claims it carries, so keep minted tokens as you would the secret.",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Long: "Mint an HS256 bearer token signed with the store's secret (LEDGER_JWT_SECRET, else <data>/jwt-secret),\n" +
+			"with a random jti that `ledger token revoke` can name it by. A data directory without a secret is refused\n" +
+			"(a mistyped --data would otherwise mint a token under a new secret the server never sees) unless --init\n" +
+			"is given, which creates the secret the server will then use. The ledger trusts the claims a token carries,\n" +
+			"so keep minted tokens as you would the secret.",
+		Args: loginURLArg,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				loginURL = args[0]
+			}
 			if ttl > maxTTL {
 				return fmt.Errorf("--ttl %s is longer than --max-token-ttl %s: the server would refuse the token", ttl, maxTTL)
 			}
 			a.Role = domain.Role(role)
+			if !initDir {
+				if err := requireSecret(data, "--init"); err != nil {
+					return err
+				}
+			}
 			secret, err := auth.LoadSecret(data)
 			if err != nil {
 				return err
@@ -66,7 +81,8 @@ func tokenCmd() *cobra.Command {
 	f.DurationVar(&ttl, "ttl", 24*time.Hour, "lifetime, at most --max-token-ttl")
 	f.DurationVar(&maxTTL, "max-token-ttl", auth.DefaultMaxTTL, "the server's --max-token-ttl")
 	f.StringVar(&loginURL, "login-url", "", "print a one-click dashboard sign-in link for the service at this base URL (e.g. http://127.0.0.1:8080)")
-	f.Lookup("login-url").NoOptDefVal = "http://127.0.0.1:8080"
+	f.Lookup("login-url").NoOptDefVal = defaultLoginURL
+	f.BoolVar(&initDir, "init", false, "create the secret when --data holds none yet (before the server's first start)")
 	for _, name := range []string{"sub", "name", "role", "org"} {
 		_ = cmd.MarkFlagRequired(name)
 	}
@@ -89,6 +105,9 @@ func tokenRevokeCmd() *cobra.Command {
 			"the token within a second. The dashboard's \"Sign out\" revokes the signed-in token the same way.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireSecret(data, ""); err != nil {
+				return err
+			}
 			revs, err := auth.OpenRevocations(data, nil)
 			if err != nil {
 				return err
@@ -138,6 +157,43 @@ func tokenRevokeCmd() *cobra.Command {
 	f.StringVar(&jti, "jti", "", "revoke by token id (the jti claim) instead of by the token")
 	f.DurationVar(&maxTTL, "max-token-ttl", auth.DefaultMaxTTL, "the server's --max-token-ttl: how long an id given with --jti is kept")
 	return cmd
+}
+
+// defaultLoginURL is the address `serve` listens on by default.
+const defaultLoginURL = "http://127.0.0.1:8080"
+
+// loginURLArg accepts the one argument `--login-url URL` leaves behind: the flag's value is
+// optional, so the flag parser cannot take the next word as its value, and `--login-url=URL` alone
+// would be the only spelling that works. Any other argument is refused as before.
+func loginURLArg(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	f := cmd.Flags().Lookup("login-url")
+	if len(args) == 1 && f.Changed && f.Value.String() == f.NoOptDefVal && strings.Contains(args[0], "://") {
+		return nil
+	}
+	return fmt.Errorf("unexpected argument %q (a sign-in link's address goes after --login-url)", args[0])
+}
+
+// requireSecret refuses a data directory that holds no token secret when the secret would be read
+// from it (LEDGER_JWT_SECRET unset): a token signed with a secret made there on the spot would be
+// refused by the server, which reads another directory. create names the flag that allows it.
+func requireSecret(data, create string) error {
+	if _, ok := os.LookupEnv(auth.SecretEnv); ok {
+		return nil
+	}
+	path := filepath.Join(data, auth.SecretFile)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	msg := fmt.Sprintf("%s holds no token secret (%s): is --data right? It is the server's --data; the server creates the secret on its first start", data, path)
+	if create != "" {
+		msg += "; " + create + " creates it now"
+	}
+	return errors.New(msg)
 }
 
 // signInLink is the dashboard's sign-in page with the token in the fragment: browsers never send a

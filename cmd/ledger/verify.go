@@ -239,10 +239,17 @@ func verifyCmd() *cobra.Command {
 	}
 	sf.register(cmd)
 	sf.reads = "verify"
+	// A bundle is checked against a ledger only when one is named: whoever received a bundle seldom
+	// holds the ledger, and a ./ledger-data that happens to be in the working directory, perhaps of
+	// another ledger, must not decide the answer. The help says so rather than show a default that
+	// --bundle does not use.
+	data := cmd.Flags().Lookup("data")
+	data.Usage = "data directory (embedded store file, keys, secrets); ./ledger-data when not given, except with --bundle, which reads a ledger only when --data or --store is given"
+	data.DefValue = ""
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().StringVar(&headsFile, "heads", "", "signed tree heads to check, one JSON object per line (default <data>/tree-heads.jsonl)")
 	cmd.Flags().StringVar(&pubKey, "public-key", "", "the ledger's Ed25519 public key (base64, hex or the /v1/ledger/public-key JSON), or a file holding it (default: the key of --data)")
-	cmd.Flags().StringVar(&bf.file, "bundle", "", "verify this evidence bundle offline instead of a store (with --data or --store: also that the ledger still holds its head)")
+	cmd.Flags().StringVar(&bf.file, "bundle", "", "verify this evidence bundle offline instead of a store (with --data or --store given: also that the ledger there still holds its head)")
 	cmd.Flags().StringVar(&bf.consistency, "consistency", "", "with --bundle: a /v1/ledger/proofs/consistency answer from the bundle's head to a newer one, checked offline")
 	return cmd
 }

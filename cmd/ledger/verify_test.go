@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,6 +59,18 @@ func TestVerifyIntactLedger(t *testing.T) {
 	assert.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "checked 3 events in 1 streams")
 	assert.Contains(t, out, "ok: every chain verifies")
+
+	code, out, errOut = runCLI(t, "verify", "--data", dir, "--json")
+	require.Equal(t, 0, code, errOut)
+	var rep struct {
+		Findings json.RawMessage `json:"findings"`
+		Heads    struct {
+			Findings json.RawMessage `json:"findings"`
+		} `json:"tree_heads"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.JSONEq(t, "[]", string(rep.Findings), "no findings is an empty list, not null")
+	assert.JSONEq(t, "[]", string(rep.Heads.Findings))
 }
 
 // One byte changed in the store file, found by searching the raw file for text in an event's data.
