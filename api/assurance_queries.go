@@ -111,7 +111,7 @@ func (s *server) shaReturns(c echo.Context) error {
 		ok bool
 	)
 	if asOf {
-		r, ok, err = s.Projections.SHAReturnsAsOf(code, round, pos, asOfTime(c))
+		r, ok, err = s.Projections.SHAReturnsAsOf(c.Request().Context(), code, round, pos, asOfTime(c))
 		if err != nil {
 			return err
 		}
@@ -229,7 +229,7 @@ func (s *server) cfhReturnsReport(c echo.Context) error {
 	f := projections.CfHReturnsFilter{Round: c.QueryParam("round"), AsOf: pos, At: at}
 	rep := projections.CfHReturnsReport{Round: roundLabel(f.Round), Rows: []projections.CfHReturnRow{}}
 	if !empty {
-		if rep, err = s.Projections.CfHReturns(f); err != nil {
+		if rep, err = s.Projections.CfHReturns(c.Request().Context(), f); err != nil {
 			return err
 		}
 	}

@@ -139,7 +139,8 @@ func TestAssuranceProcessOverHTTP(t *testing.T) {
 
 	// The SHA's return: every LHC accounted for, the plan as it stands; CfH acknowledges it.
 	assurance := st["assurance"].(map[string]any)["event_id"].(string)
-	returned := map[string]any{"plan_id": plan, "version": 1, "assurance_event_id": assurance, "outcome": "assured_with_conditions", "reflected_in_pfit_plan": false}
+	returned := map[string]any{"plan_id": plan, "version": 1, "assurance_event_id": assurance, "outcome": "assured_with_conditions", "reflected_in_pfit_plan": false,
+		"reason": "The PfIT plan's next issue takes in Brent's PAS dates."}
 	ref := map[string]any{"title": "London PfIT deployment plan", "version": "3", "document_sha256": strings.Repeat("ab", 32)}
 	s.must(201, "POST", "/v1/lhcs", &admin, map[string]any{"lhc_id": "lhc-harrow", "name": "Harrow LHC", "lead_pct": "5K5", "sha_code": "Q36", "members": []string{}})
 	r = refused(422, "return_incomplete", "POST", "/v1/shas/Q36/returns", &assurer, map[string]any{"round": "2009-10", "plans": []any{returned}, "exceptions": []any{}, "pfit_plan_ref": ref})
@@ -148,7 +149,17 @@ func TestAssuranceProcessOverHTTP(t *testing.T) {
 	r = refused(422, "return_mismatch", "POST", "/v1/shas/Q36/returns", &assurer, map[string]any{"round": "2009-10", "plans": []any{wrong},
 		"exceptions": []any{map[string]any{"lhc_id": "lhc-harrow", "reason": "No plan yet."}}, "pfit_plan_ref": ref})
 	assert.Equal(t, []string{"plans[0]"}, fieldsOf(t, r))
-	full := map[string]any{"round": "2009-10", "plans": []any{returned}, "exceptions": []any{map[string]any{"lhc_id": "lhc-harrow", "reason": "No plan yet."}}, "pfit_plan_ref": ref}
+	harrow := map[string]any{"lhc_id": "lhc-harrow", "reason": "No plan yet."}
+	unexplained := map[string]any{"plan_id": plan, "version": 1, "assurance_event_id": assurance, "outcome": "assured_with_conditions", "reflected_in_pfit_plan": false}
+	r = refused(422, "invalid_command", "POST", "/v1/shas/Q36/returns", &assurer, map[string]any{"round": "2009-10", "plans": []any{unexplained},
+		"exceptions": []any{harrow}, "pfit_plan_ref": ref})
+	assert.Equal(t, []string{"plans[0].reason"}, fieldsOf(t, r), "a plan not reflected in the PfIT plan is returned with a reason")
+	brent := map[string]any{"lhc_id": "lhc-brent", "reason": "To follow."}
+	r = refused(422, "return_mismatch", "POST", "/v1/shas/Q36/returns", &assurer, map[string]any{"round": "2009-10", "plans": []any{},
+		"exceptions": []any{harrow, brent}, "pfit_plan_ref": ref})
+	assert.Equal(t, []string{"exceptions[1].lhc_id"}, fieldsOf(t, r), "Brent has an assured plan: no exception for it")
+	assert.Contains(t, r.json(t)["detail"], plan)
+	full := map[string]any{"round": "2009-10", "plans": []any{returned}, "exceptions": []any{harrow}, "pfit_plan_ref": ref}
 	otherSHA := domain.Actor{PersonID: "sa-q30", Name: "Sue", Role: domain.RoleSHAAssurer, Org: "Q30"}
 	refused(403, "wrong_sha", "POST", "/v1/shas/Q36/returns", &otherSHA, full)
 	res := s.must(201, "POST", "/v1/shas/Q36/returns", &assurer, full)
@@ -168,6 +179,32 @@ func TestAssuranceProcessOverHTTP(t *testing.T) {
 	assert.EqualValues(t, 2, q36["lhcs"])
 	assert.EqualValues(t, 1, q36["lhcs_covered"])
 	assert.EqualValues(t, 1, q36["exceptions"])
+	assert.Equal(t, false, q36["stale"])
+	assert.Equal(t, "2009-12-18", round["status"].(map[string]any)["published_due"], "the deadline as published, beside the one moved")
+
+	// An LHC formed since makes the acknowledged return stale; a return that no longer holds
+	// cannot be acknowledged.
+	s.must(201, "POST", "/v1/lhcs", &admin, map[string]any{"lhc_id": "lhc-ealing", "name": "Ealing LHC", "lead_pct": "5K5", "sha_code": "Q36", "members": []string{}})
+	q36 = s.must(200, "GET", "/v1/reports/cfh-returns?round=2009-10&min_position="+itoa(s.head()), &auditor, nil)["returns"].([]any)[1].(map[string]any)
+	assert.Equal(t, true, q36["stale"])
+	require.Len(t, q36["stale_reasons"], 1)
+	assert.Contains(t, q36["stale_reasons"].([]any)[0].(map[string]any)["message"], "lhc-ealing")
+	then := s.must(200, "GET", "/v1/reports/cfh-returns?round=2009-10&as_of="+itoa(s.head()-1), &auditor, nil)["returns"].([]any)[1].(map[string]any)
+	assert.Equal(t, false, then["stale"], "before the LHC was formed the return held")
+	second := s.must(201, "POST", "/v1/shas/Q36/returns", &assurer, map[string]any{"round": "2009-10", "plans": []any{returned},
+		"exceptions": []any{harrow, map[string]any{"lhc_id": "lhc-ealing", "reason": "Formed in January."}}, "pfit_plan_ref": ref})
+	s.must(201, "POST", "/v1/lhcs", &admin, map[string]any{"lhc_id": "lhc-acton", "name": "Acton LHC", "lead_pct": "5K5", "sha_code": "Q36", "members": []string{}})
+	r = refused(409, "return_stale", "POST", "/v1/shas/Q36/returns/"+second["event_id"].(string)+"/acknowledgement", &cfh, map[string]any{})
+	assert.Equal(t, []string{"exceptions"}, fieldsOf(t, r))
+	assert.Contains(t, r.json(t)["detail"], "lhc-acton")
+	rets = s.must(200, "GET", "/v1/shas/Q36/returns?round=2009-10&min_position="+itoa(s.head()), &pct, nil)
+	assert.Equal(t, true, rets["rounds"].([]any)[0].(map[string]any)["stale"])
+
+	// A deadline that has passed stays; none is moved into the past.
+	r = refused(422, "milestone_passed", "POST", "/v1/rounds/2009-10/milestones", &admin, map[string]any{"milestone": "plan_submission", "due": "2010-02-01", "reason": "Late guidance"})
+	assert.Equal(t, []string{"milestone"}, fieldsOf(t, r))
+	r = refused(422, "milestone_passed", "POST", "/v1/rounds/2009-10/milestones", &admin, map[string]any{"milestone": "sha_return", "due": "2010-01-02", "reason": "Pulled forward"})
+	assert.Equal(t, []string{"due"}, fieldsOf(t, r))
 
 	// The reports, as JSON and as CSV.
 	crit := s.must(200, "GET", "/v1/reports/criteria?round=2009-10", &auditor, nil)
@@ -192,12 +229,12 @@ func TestAssuranceProcessOverHTTP(t *testing.T) {
 			got[o.(map[string]any)["ods_code"].(string)] = p.(map[string]any)["state"].(string)
 		}
 	}
-	assert.Equal(t, map[string]string{"5K5": "signed", "RJ1": "signed", "RKE": "unsigned"}, got)
+	assert.Equal(t, map[string]string{"5K5": "signed", "RJ1": "signed"}, got, "the version's signatories: RKE, which did not contribute, is not one")
 	tr := s.must(200, "GET", "/v1/reports/transparency?round=2009-10&sha=Q36&as_of=2009-12-31T00:00:00Z", &auditor, nil)
 	assert.Equal(t, "2009-12-31", tr["lateness_on"])
 	row := tr["by_sha"].([]any)[0].(map[string]any)
 	assert.EqualValues(t, 0, row["overdue_submissions"], "Harrow was formed in 2010: as of 2009 Brent's plan was all there was")
 	assert.EqualValues(t, 1, row["open_conditions"], "ig-l2 was discharged in June; ig-audit lapsed only in January")
 	now := s.must(200, "GET", "/v1/reports/transparency?round=2009-10&sha=Q36", &auditor, nil)
-	assert.EqualValues(t, 1, now["by_sha"].([]any)[0].(map[string]any)["overdue_submissions"], "Harrow has no plan, and the deadline has passed")
+	assert.EqualValues(t, 3, now["by_sha"].([]any)[0].(map[string]any)["overdue_submissions"], "Harrow, Ealing and Acton have no plan, and the deadline has passed")
 }

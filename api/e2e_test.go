@@ -51,11 +51,12 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	assert.Equal(t, "sha_assurance", waiting[0].(map[string]any)["action"])
 	assert.Equal(t, "Q36", waiting[0].(map[string]any)["from"])
 
+	// The handler's clock is the real one, long past this 2009 plan's period: no condition could
+	// fall due within it (TestAssuranceProcessOverHTTP, on a clock of its own, attaches them).
 	record("assured", s.must(201, "POST", plan+"/assurances", &assurer, map[string]any{
-		"version": 1, "outcome": "assured_with_conditions", "criteria": []map[string]any{{"id": "c5", "rating": "green", "note": "clear"}, {"id": "ig", "rating": "amber"}},
-		"conditions":             []map[string]any{{"id": "ig-l2", "text": "Confirm IG Toolkit level 2 by Q3", "criterion": "ig", "due": "2099-12-31"}},
+		"version": 1, "outcome": "assured", "criteria": []map[string]any{{"id": "c5", "rating": "green", "note": "clear"}, {"id": "ig", "rating": "green"}},
 		"reflected_in_pfit_plan": true, "pfit": "london"}))
-	assert.Equal(t, "assured_with_conditions", get("?min_position=" + positions["assured"])["status"])
+	assert.Equal(t, "assured", get("?min_position=" + positions["assured"])["status"])
 	record("acknowledged", s.must(201, "POST", plan+"/acknowledgements", &cfh, map[string]any{"version": 1, "note": "Noted by CfH"}))
 	st = get("?min_position=" + positions["acknowledged"])
 	assert.Equal(t, "acknowledged", st["status"])
@@ -88,7 +89,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 
 	// As of each earlier step, the plan is as it was then.
 	for name, want := range map[string]string{"submitted": "submitted", "pct signed": "submitted", "signed": "signed_off",
-		"assured": "assured_with_conditions", "acknowledged": "acknowledged", "revised": "submitted", "re-signed": "signed_off"} {
+		"assured": "assured", "acknowledged": "acknowledged", "revised": "submitted", "re-signed": "signed_off"} {
 		then := get("?as_of=" + positions[name])
 		assert.Equal(t, want, then["status"], "as of %s", name)
 	}
@@ -114,7 +115,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 
 	// As of a time: the recorded_at of the assurance event.
 	assuredAt := entries[4].(map[string]any)["recorded_at"].(string)
-	assert.Equal(t, "assured_with_conditions", get("?as_of=" + assuredAt)["status"])
+	assert.Equal(t, "assured", get("?as_of=" + assuredAt)["status"])
 
 	// SRO evidence: the first chief executive's sign-off was superseded by version 2.
 	ev := s.must(200, "GET", "/v1/organisations/RJ1/sro-evidence", &ceRJ1Next, nil)
@@ -126,7 +127,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	assert.Equal(t, hash, v1["content_hash"])
 	assert.Equal(t, true, v1["superseded"])
 	assert.Equal(t, float64(2), v1["superseded_by_version"])
-	assert.Equal(t, "assured_with_conditions", v1["assurance"].(map[string]any)["outcome"])
+	assert.Equal(t, "assured", v1["assurance"].(map[string]any)["outcome"])
 	assert.Equal(t, "ce-rj1-b", v2["person_id"])
 	assert.Equal(t, false, v2["superseded"])
 	assert.Nil(t, v2["assurance"])

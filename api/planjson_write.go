@@ -100,6 +100,17 @@ func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 		}
 		w.raw("]")
 	}
+	w.raw(`,"superseded_conditions":`)
+	if !w.null(st.SupersededConditions == nil) {
+		w.raw("[")
+		for i, c := range st.SupersededConditions {
+			if i > 0 {
+				w.raw(",")
+			}
+			w.condition(c)
+		}
+		w.raw("]")
+	}
 	w.raw(`,"members":`)
 	{
 		w.raw("[")
@@ -140,6 +151,29 @@ func (w *jsonWriter) milestone(m projections.MilestoneView) {
 	w.str(m.Milestone)
 	w.raw(`,"due":`)
 	w.date(m.Due)
+	w.raw(`,"published_due":`)
+	w.date(m.PublishedDue)
+	w.raw(`,"changes":`)
+	if !w.null(m.Changes == nil) {
+		w.raw("[")
+		for i, c := range m.Changes {
+			if i > 0 {
+				w.raw(",")
+			}
+			w.raw(`{"from":`)
+			w.date(c.From)
+			w.raw(`,"to":`)
+			w.date(c.To)
+			w.raw(`,"reason":`)
+			w.str(c.Reason)
+			w.raw(`,"recorded_at":`)
+			w.time(c.RecordedAt)
+			w.raw(`,"event_id":`)
+			w.str(c.EventID)
+			w.raw("}")
+		}
+		w.raw("]")
+	}
 	w.raw(`,"done_at":`)
 	w.optTime(m.DoneAt)
 	w.raw(`,"status":`)

@@ -47,12 +47,12 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="transparency-report.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	// Columns are added at the end, after those the report has always had: the lateness columns,
-	// then the cut's tree size.
+	// Columns are added at the end, after those the report has always had: the lateness and
+	// conditions columns, then the cut's tree size.
 	_ = w.Write([]string{"round", "as_of", "as_of_position", "sha_code", "name", "plans", "submitted", "signed_off", "assured",
 		"assured_with_conditions", "not_assured", "acknowledged", "withdrawn", "sro_signoff_rate", "median_days_submit_to_assurance",
 		"lateness_on", "on_time_submission_rate", "overdue_submissions", "overdue_assurances", "open_conditions", "overdue_conditions",
-		"median_days_to_discharge", "tree_size"})
+		"median_days_to_discharge", "superseded_open_conditions", "tree_size"})
 	asOf := ""
 	if !rep.AsOf.IsZero() {
 		asOf = FormatTimestamp(rep.AsOf)
@@ -67,15 +67,16 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 		}
 		_ = w.Write(cells)
 	}
-	var total [4]int
+	var total [5]int
 	for _, r := range rep.BySHA {
 		row(r.SHACode, r.Name, r.Counts, r.SROSignOffRate, r.MedianDaysSubmitToAssurance, []string{ftoa(r.OnTimeSubmissionRate),
-			itoa(r.OverdueSubmissions), itoa(r.OverdueAssurances), itoa(r.OpenConditions), itoa(r.OverdueConditions), ftoa(r.MedianDaysToDischarge)})
-		for i, n := range []int{r.OverdueSubmissions, r.OverdueAssurances, r.OpenConditions, r.OverdueConditions} {
+			itoa(r.OverdueSubmissions), itoa(r.OverdueAssurances), itoa(r.OpenConditions), itoa(r.OverdueConditions), ftoa(r.MedianDaysToDischarge),
+			itoa(r.SupersededOpenConditions)})
+		for i, n := range []int{r.OverdueSubmissions, r.OverdueAssurances, r.OpenConditions, r.OverdueConditions, r.SupersededOpenConditions} {
 			total[i] += n
 		}
 	}
-	row("TOTAL", "All SHAs", rep.Totals, nil, nil, []string{"", itoa(total[0]), itoa(total[1]), itoa(total[2]), itoa(total[3]), ""})
+	row("TOTAL", "All SHAs", rep.Totals, nil, nil, []string{"", itoa(total[0]), itoa(total[1]), itoa(total[2]), itoa(total[3]), "", itoa(total[4])})
 	w.Flush()
 	return w.Error()
 }

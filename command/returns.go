@@ -46,7 +46,7 @@ func (h *Handler) SubmitReturn(ctx context.Context, req Request, cmd domain.Subm
 	req = h.normalise(req)
 	if _, _, ok := domain.ParseReturnID(domain.ReturnID(cmd.SHACode, cmd.Round)); !ok {
 		// No stream can be named: the rules say what is wrong, and nothing is recorded.
-		_, err := domain.NewSHAReturn().Decide(nil, func(string) (*domain.Plan, bool) { return nil, false }, req.Actor, h.clock(), cmd)
+		_, err := domain.NewSHAReturn().Decide(nil, nil, nil, req.Actor, h.clock(), cmd)
 		return Result{}, err
 	}
 	reused, release, err := h.keys.claim(ctx, h.store, req.CommandID)
@@ -86,6 +86,17 @@ func (h *Handler) SubmitReturn(ctx context.Context, req Request, cmd domain.Subm
 		_, id, _ := domain.ParseStream(s)
 		plans[id] = p.state
 	}
+	live := map[string]*domain.Plan{}
+	for _, x := range cmd.Exceptions {
+		if _, seen := live[x.LHCID]; seen || x.LHCID == "" {
+			continue
+		}
+		p, err := h.livePlan(ctx, x.LHCID, cmd.Round)
+		if err != nil {
+			return Result{}, err
+		}
+		live[x.LHCID] = p
+	}
 	head, err := h.store.Head(ctx)
 	if err != nil {
 		return Result{}, err
@@ -99,6 +110,9 @@ func (h *Handler) SubmitReturn(ctx context.Context, req Request, cmd domain.Subm
 		data, err = ret.state.Decide(h.registry.state, func(id string) (*domain.Plan, bool) {
 			p, ok := plans[id]
 			return p, ok && p.Exists()
+		}, func(lhc string) (*domain.Plan, bool) {
+			p := live[lhc]
+			return p, p != nil
 		}, req.Actor, at, cmd)
 	}
 	h.registryMu.Unlock()
@@ -149,12 +163,31 @@ func (h *Handler) AcknowledgeReturn(ctx context.Context, req Request, sha, retur
 			if err := ret.checkExpected(req.ExpectedRevision); err != nil {
 				return Result{}, true, err
 			}
+			// The plans the return names, as they stand: the acknowledgement holds the return to
+			// them. They are read, not locked: a change recorded after this read is one CfH
+			// acknowledged before, as it would be had it come a moment later.
+			plans := map[string]*domain.Plan{}
+			for _, x := range ret.state.Returns() {
+				if x.EventID != returnEventID {
+					continue
+				}
+				for _, e := range x.Plans {
+					p, err := h.freshPlan(ctx, e.PlanID)
+					if err != nil {
+						return Result{}, true, err
+					}
+					plans[e.PlanID] = p
+				}
+			}
 			at := h.clock()
 			h.registryMu.Lock()
 			err = h.registry.catchUp(ctx, h.store)
 			var data domain.EventData
 			if err == nil {
-				data, err = ret.state.Decide(h.registry.state, nil, req.Actor, at, cmd)
+				data, err = ret.state.Decide(h.registry.state, func(id string) (*domain.Plan, bool) {
+					p := plans[id]
+					return p, p != nil && p.Exists()
+				}, nil, req.Actor, at, cmd)
 			}
 			h.registryMu.Unlock()
 			if err != nil {
@@ -169,7 +202,7 @@ func (h *Handler) AcknowledgeReturn(ctx context.Context, req Request, sha, retur
 	}
 	// The rules say who may acknowledge before they say what is unknown.
 	if req.Actor.Role != domain.RoleCfH {
-		_, err := domain.NewSHAReturn().Decide(nil, nil, req.Actor, h.clock(), cmd)
+		_, err := domain.NewSHAReturn().Decide(nil, nil, nil, req.Actor, h.clock(), cmd)
 		return Result{}, err
 	}
 	return Result{}, &domain.Error{Code: domain.ErrReturnNotFound.Code, Kind: domain.ErrReturnNotFound.Kind,
@@ -185,8 +218,35 @@ func (h *Handler) authoriseReturn(ctx context.Context, ret *stream[*domain.SHARe
 	if err := h.registry.catchUp(ctx, h.store); err != nil {
 		return err
 	}
-	_, err := ret.state.Decide(h.registry.state, func(string) (*domain.Plan, bool) { return nil, false }, req.Actor, h.clock(), cmd)
+	_, err := ret.state.Decide(h.registry.state, nil, nil, req.Actor, h.clock(), cmd)
 	return forbidden(err)
+}
+
+// freshPlan folds plan id from its stream into a state of its own, shared with no cache, so that
+// it needs no lock; nil for an id that is not a plan's.
+func (h *Handler) freshPlan(ctx context.Context, id string) (*domain.Plan, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, nil
+	}
+	s := newStream(domain.PlanStream(id), domain.NewPlan())
+	if err := s.catchUp(ctx, h.store); err != nil {
+		return nil, err
+	}
+	return s.state, nil
+}
+
+// livePlan is LHC lhc's live plan for round (read as freshPlan reads), or nil when it has none:
+// plan ids are derived from (LHC, round, n), and every plan before the live one was withdrawn.
+func (h *Handler) livePlan(ctx context.Context, lhc, round string) (*domain.Plan, error) {
+	for n := 1; ; n++ {
+		p, err := h.freshPlan(ctx, PlanID(lhc, round, n))
+		if err != nil || !p.Exists() {
+			return nil, err
+		}
+		if !p.Withdrawn() {
+			return p, nil
+		}
+	}
 }
 
 // LatestReturn is the return in force of SHA sha for round, as recorded.

@@ -112,3 +112,36 @@ func TestReturnWithoutAStreamIsRefused(t *testing.T) {
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, before, head(t, f.store))
 }
+
+// The handler reads the ledger for what a return's rules depend on beyond the plans it names: the
+// live plan of an LHC it gives an exception for, and, on acknowledgement, the named plans as they
+// stand now.
+func TestReturnsAreHeldToTheLedgerAsItStands(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	planID, assuranceID := f.assuredPlan(t)
+
+	placeholder := returnOf(planID, assuranceID)
+	placeholder.Plans = nil
+	placeholder.Exceptions = []domain.ReturnException{{LHCID: "lhc-brent", Reason: "To follow."}}
+	before := head(t, f.store)
+	_, err := f.h.SubmitReturn(ctx, command.Request{Actor: assurer}, placeholder)
+	require.ErrorIs(t, err, domain.ErrReturnMismatch, "lhc-brent has an assured plan: an exception is not for it")
+	assert.Contains(t, err.Error(), planID)
+	assert.Equal(t, before, head(t, f.store))
+
+	r, err := f.h.SubmitReturn(ctx, command.Request{Actor: assurer}, returnOf(planID, assuranceID))
+	require.NoError(t, err)
+	f.plan(t, pct, planID, domain.WithdrawPlan{Reason: "Boundaries redrawn"})
+	before = head(t, f.store)
+	_, err = f.h.AcknowledgeReturn(ctx, command.Request{Actor: cfh}, "Q36", r.EventID, domain.AcknowledgeReturn{})
+	require.ErrorIs(t, err, domain.ErrReturnStale)
+	assert.Contains(t, err.Error(), "withdrawn")
+	assert.Equal(t, before, head(t, f.store))
+
+	// With the plan withdrawn, the LHC is returned by an exception, which CfH acknowledges.
+	r, err = f.h.SubmitReturn(ctx, command.Request{Actor: assurer}, placeholder)
+	require.NoError(t, err)
+	_, err = f.h.AcknowledgeReturn(ctx, command.Request{Actor: cfh}, "Q36", r.EventID, domain.AcknowledgeReturn{})
+	require.NoError(t, err)
+}

@@ -501,9 +501,16 @@ func (d *Dataset) memberChanges(rng *rand.Rand) error {
 	return nil
 }
 
-// RegistrySteps returns the registry's history in time order: the initial load, then the changes
-// made during the round. Run them in order, before any plan step.
-func (d *Dataset) RegistrySteps() []Step { return slices.Clone(d.registry) }
+// RegistrySteps returns the registry's history in time order, for a run on a clock of its own (a
+// benchmark's, the real one): the initial load, then the changes made during the round, but for
+// the deadlines moved, which only the day they were moved on allows (a deadline that has passed is
+// not moved). Run them in order, before any plan step; Steps has the whole history.
+func (d *Dataset) RegistrySteps() []Step {
+	return slices.DeleteFunc(slices.Clone(d.registry), func(s Step) bool {
+		_, moved := s.Cmd.(domain.ChangeMilestone)
+		return moved
+	})
+}
 
 // Steps returns the whole history, registry and every plan, in time order.
 func (d *Dataset) Steps() ([]Step, error) {

@@ -108,6 +108,9 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 			b.followUp(at)
 		}
 	}
+	if b.err != nil {
+		return nil, b.err
+	}
 	return b.done(), nil
 }
 
@@ -157,6 +160,7 @@ type planBuilder struct {
 	// conditions of the last assurance, and their due date
 	conditions []domain.Condition
 	due        domain.Date
+	err        error // why the path cannot be taken, found while building it
 }
 
 func (b *planBuilder) emit(actor domain.Actor, cmd domain.PlanCommand) {
@@ -300,6 +304,11 @@ func (b *planBuilder) assure(outcome domain.Outcome, noted bool) time.Time {
 			cr.Note = c.red
 		}
 		cmd.Criteria = append(cmd.Criteria, cr)
+	}
+	if len(cmd.Conditions) > 0 && due.After(b.spec.Period.End()) && b.err == nil {
+		// A condition is met while the plan runs: a plan started long before its clock's today
+		// cannot be assured with conditions.
+		b.err = fmt.Errorf("demo: plan %s's conditions would fall due on %s, after its period ends on %s", b.id, due, b.spec.Period.End())
 	}
 	b.emit(b.d.assurers[b.lhc.SHACode], cmd)
 	b.conditions, b.due = cmd.Conditions, due

@@ -46,8 +46,12 @@ func (r ReturnDraft) command(ctx context.Context, h *command.Handler) (domain.Su
 			return c, fmt.Errorf("demo: plan %s has no assurance to return", id)
 		}
 		v := rec.Versions[len(rec.Versions)-1]
-		c.Plans = append(c.Plans, domain.ReturnedPlan{PlanID: id, Version: v.Number, AssuranceEventID: v.Assurance.EventID,
-			Outcome: v.Assurance.Outcome, ReflectedInPfITPlan: v.Assurance.ReflectedInPfITPlan})
+		e := domain.ReturnedPlan{PlanID: id, Version: v.Number, AssuranceEventID: v.Assurance.EventID,
+			Outcome: v.Assurance.Outcome, ReflectedInPfITPlan: v.Assurance.ReflectedInPfITPlan}
+		if !e.ReflectedInPfITPlan {
+			e.Reason = fmt.Sprintf("Assured with conditions; the PfIT deployment plan's next issue takes in version %d's timetable.", v.Number)
+		}
+		c.Plans = append(c.Plans, e)
 	}
 	return c, nil
 }

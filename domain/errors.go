@@ -158,6 +158,7 @@ var (
 	ErrRoundExists        = newError("round_exists", KindConflict, "the planning round is already published")
 	ErrRoundNotFound      = newError("round_not_found", KindNotFound, "the planning round is not published")
 	ErrRoundNotPublished  = newError("round_not_published", KindRefused, "the planning round has not been published")
+	ErrMilestonePassed    = newError("milestone_passed", KindRefused, "the deadline has passed, or the new one would be in the past")
 	ErrPeriodOutsideRound = newError("period_outside_round", KindRefused, "the plan's period does not start in the round's first financial year")
 	ErrPfITExists         = newError("pfit_exists", KindConflict, "the programme for IT is already registered")
 	ErrUnknownPfIT        = newError("unknown_pfit", KindRefused, "the programme for IT is not registered")
@@ -180,6 +181,7 @@ var (
 	ErrReturnMismatch   = newError("return_mismatch", KindRefused, "the return says something of a plan that its stream does not")
 	ErrReturnNotFound   = newError("return_not_found", KindNotFound, "the SHA has no such return")
 	ErrReturnSuperseded = newError("return_superseded", KindConflict, "a later return of the SHA for the round supersedes this one")
+	ErrReturnStale      = newError("return_stale", KindConflict, "the return no longer holds: a plan it names or an LHC it must account for has moved on")
 )
 
 // Errors lists every sentinel, for transports that document them.
@@ -193,11 +195,11 @@ var Errors = []*Error{
 	ErrNotChiefExecutive, ErrAlreadySignedOff, ErrContentHashMismatch, ErrSignOffsOutstanding, ErrAlreadyAssured,
 	ErrInvalidAssurance, ErrNotAssured, ErrAlreadyAcknowledged,
 	ErrTooManyVersions, ErrTooManyContributions, ErrPlanStreamFull,
-	ErrRoundExists, ErrRoundNotFound, ErrRoundNotPublished, ErrPeriodOutsideRound, ErrPfITExists, ErrUnknownPfIT,
+	ErrRoundExists, ErrRoundNotFound, ErrRoundNotPublished, ErrMilestonePassed, ErrPeriodOutsideRound, ErrPfITExists, ErrUnknownPfIT,
 	ErrAlreadyAssigned, ErrWrongPfIT,
 	ErrMembersUnaccounted, ErrMemberAccounted, ErrConditionNotFound, ErrConditionClosed, ErrNoConditionEvidence,
 	ErrConditionNotDue, ErrNotReflectedInPfITPlan, ErrAcknowledgeInstead, ErrAlreadyNoted,
-	ErrReturnIncomplete, ErrReturnMismatch, ErrReturnNotFound, ErrReturnSuperseded,
+	ErrReturnIncomplete, ErrReturnMismatch, ErrReturnNotFound, ErrReturnSuperseded, ErrReturnStale,
 }
 
 // problem is one field's fault found while validating, with the rule it breaks.

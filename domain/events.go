@@ -271,6 +271,9 @@ type ReturnedPlan struct {
 	AssuranceEventID    string  `json:"assurance_event_id"`
 	Outcome             Outcome `json:"outcome"`
 	ReflectedInPfITPlan bool    `json:"reflected_in_pfit_plan"`
+	// Reason says why a plan the PfIT plan does not reflect is returned as assured: required then,
+	// and only then.
+	Reason string `json:"reason,omitempty"`
 }
 
 // ReturnException is an LHC a return accounts for without an assured plan, and why.

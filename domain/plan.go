@@ -29,8 +29,8 @@ type Version struct {
 	Contributors  []string       `json:"contributors"`     // distinct ODS codes, in order of first contribution
 	Contributions []Contribution `json:"contributions"`
 	SignOffs      []SignOff      `json:"signoffs"`
-	// SignedOffAt is when every SRO the version needed had first signed it (the lead PCT's and every
-	// contributor's then); zero until then.
+	// SignedOffAt is when every SRO the version needs (the lead PCT's and every contributor's) had
+	// signed it; zero while any has not, so a new contributor clears it until it signs.
 	SignedOffAt     time.Time        `json:"signed_off_at"`
 	Declines        []Decline        `json:"declines"` // members that declined to contribute, in order
 	Excusals        []Excusal        `json:"excusals"` // members the SHA excused, in order

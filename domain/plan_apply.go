@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Apply folds one event of the plan's stream. It takes the event's id, time and actor from its
@@ -35,6 +36,7 @@ func (p *Plan) Apply(e Event) error {
 			Version: d.Version, ContributorODS: d.ContributorODS, Section: d.Section, Summary: d.Summary,
 			DocumentSHA256: d.DocumentSHA256, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
 		})
+		p.settleSignedOff(e.Meta.RecordedAt)
 	case SROSignedOff:
 		v := p.current()
 		// fits has checked that the sign-off names the version's hash: keeping the version's own
@@ -43,11 +45,7 @@ func (p *Plan) Apply(e Event) error {
 			Version: d.Version, ODSCode: d.ODSCode, PersonID: d.PersonID, Statement: d.Statement,
 			ContentHash: v.ContentHash, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID,
 		})
-		if v.SignedOffAt.IsZero() {
-			if required, signed := p.SignOffTally(p.leadPCT); signed == required {
-				v.SignedOffAt = e.Meta.RecordedAt
-			}
-		}
+		p.settleSignedOff(e.Meta.RecordedAt)
 	case AssuranceRecorded:
 		conditions := make([]ConditionRecord, len(d.Conditions))
 		for i, c := range d.Conditions {
@@ -88,6 +86,20 @@ func (p *Plan) Apply(e Event) error {
 		p.current().CfHNote = &CfHNote{Version: d.Version, Note: d.Note, ODSCode: e.Meta.Actor.Org, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID}
 	}
 	return nil
+}
+
+// settleSignedOff keeps the current version's SignedOffAt true after a sign-off or contribution at
+// instant at: set when every required signatory has now signed, cleared when a new contributor
+// has not, since the version then needs its sign-off too.
+func (p *Plan) settleSignedOff(at time.Time) {
+	v := p.current()
+	required, signed := p.SignOffTally(p.leadPCT)
+	switch {
+	case signed < required:
+		v.SignedOffAt = time.Time{}
+	case v.SignedOffAt.IsZero():
+		v.SignedOffAt = at
+	}
 }
 
 // changeCondition changes one condition of the current version's assurance on a copy of the

@@ -96,7 +96,7 @@ func (p *Plan) Decide(reg *Registry, a Actor, at time.Time, cmd PlanCommand) (Ev
 	}
 	switch c := planCommandValue(cmd).(type) {
 	case SubmitPlan:
-		return p.decideSubmit(reg, a, c)
+		return p.decideSubmit(reg, a, at, c)
 	case RevisePlan:
 		return p.decideRevise(reg, a, c)
 	case RecordContribution:
@@ -125,7 +125,7 @@ func (p *Plan) Decide(reg *Registry, a Actor, at time.Time, cmd PlanCommand) (Ev
 	return nil, ErrInvalidCommand.with("unknown plan command %T", cmd)
 }
 
-func (p *Plan) decideSubmit(reg *Registry, a Actor, c SubmitPlan) (EventData, error) {
+func (p *Plan) decideSubmit(reg *Registry, a Actor, at time.Time, c SubmitPlan) (EventData, error) {
 	if err := requireRole(a, RolePCTCommissioner); err != nil {
 		return nil, err
 	}
@@ -154,8 +154,12 @@ func (p *Plan) decideSubmit(reg *Registry, a Actor, c SubmitPlan) (EventData, er
 	}
 	var rd *Round
 	if checkRound(&ps, c.Round) {
-		if rd = reg.rounds[c.Round]; rd == nil {
+		switch rd = reg.rounds[c.Round]; {
+		case rd == nil:
 			ps.add(ErrRoundNotPublished, "round", "round %s has not been published; plans are submitted to a published round", c.Round)
+		case rd.PublishedOn.After(DateOf(at.UTC())):
+			ps.add(ErrRoundNotPublished, "round", "round %s is published on %s, after today (%s); plans are submitted once its guidance is out", c.Round, rd.PublishedOn, DateOf(at.UTC()))
+			rd = nil
 		}
 	}
 	periodOK := c.Period.check(&ps, "period")
@@ -265,6 +269,9 @@ func (p *Plan) decideContribute(reg *Registry, a Actor, c RecordContribution) (E
 	cur := p.current()
 	if cur.Assurance != nil {
 		return nil, ErrContributionsClosed.with("version %d has been judged %s by %s; revise the plan before contributing", cur.Number, cur.Assurance.Outcome.Phrase(), cur.Assurance.SHACode)
+	}
+	if st := cur.accounted(a.Org); st == MemberStateDeclined || st == MemberStateExcused {
+		return nil, ErrMemberAccounted.with("%s has already %s for version %d: a member is accounted for once a version", a.Org, st, cur.Number)
 	}
 	made := 0
 	for _, x := range cur.Contributions {
@@ -387,7 +394,7 @@ func (p *Plan) decideAssure(reg *Registry, a Actor, at time.Time, c RecordAssura
 	case c.PfIT != pfit:
 		return nil, ErrWrongPfIT.at("pfit", "%q is not %s's programme for IT, %s (%s)", c.PfIT, lhc.SHACode, pfit, reg.pfits[pfit].Name)
 	}
-	if err := checkAssurance(c, rd, DateOf(at.UTC())); err != nil {
+	if err := checkAssurance(c, rd, p.period, DateOf(at.UTC())); err != nil {
 		return nil, err
 	}
 	return AssuranceRecorded{
@@ -400,9 +407,10 @@ func (p *Plan) decideAssure(reg *Registry, a Actor, at time.Time, c RecordAssura
 // criterion rated once; any red makes it not assured; any amber (and no red) makes it assured with
 // conditions, with a condition naming each amber criterion; assured needs every criterion green
 // and the plan reflected in the PfIT plan; not assured needs a red criterion or a plan not
-// reflected. Conditions name a criterion of the catalogue not rated red and fall due on or after
-// today.
-func checkAssurance(c RecordAssurance, rd *Round, today Date) error {
+// reflected; the PfIT reflection criterion, where the catalogue has one, is rated as the flag says
+// (green only when reflected, amber or red when not). Conditions name an amber criterion and fall
+// due from today to the end of the plan's period: a condition is met while the plan runs.
+func checkAssurance(c RecordAssurance, rd *Round, period Period, today Date) error {
 	var ps problems
 	switch {
 	case c.Outcome == "":
@@ -454,6 +462,13 @@ func checkAssurance(c RecordAssurance, rd *Round, today Date) error {
 	if len(missing) > 0 {
 		ps.add(ErrInvalidAssurance, "criteria", "round %s's catalogue also has %s: every criterion is rated", rd.Round, strings.Join(missing, ", "))
 	}
+	switch r, ok := rated[CriterionPfITReflection]; {
+	case !ok:
+	case c.ReflectedInPfITPlan && r != RatingGreen:
+		ps.add(ErrInvalidAssurance, "reflected_in_pfit_plan", "is true, but criterion %s is rated %s: a plan reflected in the PfIT plan rates it green", CriterionPfITReflection, r)
+	case !c.ReflectedInPfITPlan && r == RatingGreen:
+		ps.add(ErrInvalidAssurance, "reflected_in_pfit_plan", "is false, but criterion %s is rated green: a plan not reflected in the PfIT plan rates it amber or red", CriterionPfITReflection)
+	}
 	switch c.Outcome {
 	case OutcomeAssured:
 		if !c.ReflectedInPfITPlan {
@@ -488,6 +503,8 @@ func checkAssurance(c RecordAssurance, rd *Round, today Date) error {
 				ps.add(ErrInvalidAssurance, field+".criterion", "%q is not a criterion of round %s", cond.Criterion, rd.Round)
 			case ok && r == RatingRed:
 				ps.add(ErrInvalidAssurance, field+".criterion", "criterion %q is rated red: a condition cannot make up for it", cond.Criterion)
+			case ok && r != RatingAmber:
+				ps.add(ErrInvalidAssurance, field+".criterion", "criterion %q is rated %s: a condition answers a criterion rated amber", cond.Criterion, r)
 			default:
 				named[cond.Criterion] = true
 			}
@@ -496,6 +513,8 @@ func checkAssurance(c RecordAssurance, rd *Round, today Date) error {
 				ps.add(ErrInvalidAssurance, field+".due", "is required: the date the condition must be met by")
 			case cond.Due.Before(today):
 				ps.add(ErrInvalidAssurance, field+".due", "%s has passed (today is %s)", cond.Due, today)
+			case cond.Due.After(period.End()):
+				ps.add(ErrInvalidAssurance, field+".due", "%s is after the plan's period ends on %s", cond.Due, period.End())
 			}
 		}
 		for _, id := range ambers {

@@ -100,9 +100,23 @@ func TestDecideSubmit(t *testing.T) {
 		{name: "period outside the round", setup: func(tb testing.TB) *world {
 			w := newWorld(tb)
 			w.registry(publishRound("2010-11"))
+			w.now = ts("2010-01-04T09:00:00Z")
 			return w
 		}, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) { s.Round = "2010-11" }),
 			want: ErrPeriodOutsideRound, field: "period.first_year", msg: []string{"2009 is not 2010"}},
+		{name: "a round whose guidance is still to come", setup: func(tb testing.TB) *world {
+			w := newWorld(tb)
+			w.registry(publishRound("2010-11"))
+			return w
+		}, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) { s.Round = "2010-11"; s.Period = Period{FirstYear: 2010, LastYear: 2012} }),
+			want: ErrRoundNotPublished, field: "round", msg: []string{"published on 2010-01-01, after today (2009-07-01)"}},
+		{name: "a round published today", setup: func(tb testing.TB) *world {
+			w := newWorld(tb)
+			w.registry(publishRound("2010-11"))
+			w.now = ts("2010-01-01T00:00:00Z")
+			return w
+		}, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) { s.Round = "2010-11" }),
+			want: ErrPeriodOutsideRound, field: "period.first_year"}, // past the publication check: published today is published
 		{name: "a 2009-10 plan covering 2015-2017", setup: newWorld, actor: commissionr,
 			cmd: submitWith(func(s *SubmitPlan) {
 				s.Period = Period{FirstYear: 2015, LastYear: 2017}
@@ -113,6 +127,7 @@ func TestDecideSubmit(t *testing.T) {
 			r := publishRound("2010-11")
 			r.MinYears = 4
 			w.registry(r)
+			w.now = ts("2010-01-04T09:00:00Z")
 			return w
 		}, actor: commissionr, cmd: submitWith(func(s *SubmitPlan) {
 			s.Round = "2010-11"
@@ -282,10 +297,16 @@ func TestDecideContribute(t *testing.T) {
 				assert.Equal(t, []string{trust}, cur.Contributors)
 				assert.Len(t, cur.Contributions, 2)
 			}},
-		{name: "after sign-off, a new contributor", setup: signedOff, actor: provRXA, cmd: contribution,
+		{name: "after sign-off, a new contributor", setup: func(tb testing.TB) *world {
+			w := contributed(tb)
+			w.must(ceLead, w.signOff())
+			w.must(ceRJ1, w.signOff())
+			return w
+		}, actor: provRXA, cmd: contribution,
 			check: func(t *testing.T, w *world, _ EventData) {
 				assert.Equal(t, StatusSubmitted, w.plan.Status(), "the new contributor must sign off")
 				assert.Equal(t, []string{trust2}, w.plan.OutstandingSignOffs())
+				assert.True(t, w.plan.Current().SignedOffAt.IsZero(), "not signed off until the new contributor signs")
 			}},
 		{name: "wrong role", setup: submitted, actor: ceRJ1, cmd: contribution, want: ErrRoleNotAllowed},
 		{name: "the lead PCT", setup: submitted, actor: commissionr, cmd: contribution, want: ErrOrganisationNotAllowed, msg: []string{"writes the plan"}},
@@ -300,10 +321,12 @@ func TestDecideContribute(t *testing.T) {
 			w := submitted(tb)
 			w.must(provRXA, DeclineContribution{Version: 1, Reason: "Nothing to add"})
 			return w
-		}, actor: provRXA, cmd: contribution,
-			check: func(t *testing.T, w *world, _ EventData) {
-				assert.Contains(t, w.plan.MemberAccounts(mustLHC(t, w)), MemberAccount{ODSCode: trust2, State: MemberStateContributed})
-			}},
+		}, actor: provRXA, cmd: contribution, want: ErrMemberAccounted, msg: []string{"already declined"}},
+		{name: "after being excused", setup: func(tb testing.TB) *world {
+			w := submitted(tb)
+			w.must(assurer, ExcuseMember{Version: 1, ODSCode: trust2, Reason: "Not involved"})
+			return w
+		}, actor: provRXA, cmd: contribution, want: ErrMemberAccounted, msg: []string{"already excused"}},
 		{name: "plan not found", setup: newWorld, actor: provRJ1, cmd: contribution, want: ErrPlanNotFound},
 		{name: "withdrawn", setup: withdrawn, actor: provRJ1, cmd: contribution, want: ErrPlanWithdrawn},
 		{name: "not an LHC member", setup: submitted, actor: Actor{PersonID: "x", Role: RoleProvider, Org: outsider}, cmd: contribution, want: ErrNotLHCMember},
@@ -520,18 +543,54 @@ func TestDecideAssure(t *testing.T) {
 				c.Criteria[0].Rating = RatingAmber
 				return c
 			}, want: ErrInvalidAssurance, field: "conditions", msg: []string{`"c5-coverage" is rated amber but no condition names it`}},
-		{name: "conditions on a green criterion too", setup: signedOff, actor: assurer,
+		{name: "a condition due after the plan's period", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.Conditions[0].Due = DateOf(w.plan.Period().End().Time().AddDate(0, 0, 1))
+				return c
+			}, want: ErrInvalidAssurance, field: "conditions[0].due", msg: []string{"after the plan's period ends"}},
+		{name: "a condition due on the period's last day", setup: signedOff, actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.Conditions[0].Due = w.plan.Period().End()
+				return c
+			}},
+		{name: "PfIT criterion green, plan not reflected", setup: withPfITCriterion(signedOff), actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.ReflectedInPfITPlan = false
+				c.Criteria = append(c.Criteria, Criterion{ID: CriterionPfITReflection, Rating: RatingGreen})
+				return c
+			}, want: ErrInvalidAssurance, field: "reflected_in_pfit_plan", msg: []string{"rated green"}},
+		{name: "PfIT criterion amber, plan reflected", setup: withPfITCriterion(signedOff), actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.Criteria = append(c.Criteria, Criterion{ID: CriterionPfITReflection, Rating: RatingAmber})
+				c.Conditions = append(c.Conditions, Condition{ID: "pfit", Text: "Agree the PAS slot with the PfIT", Criterion: CriterionPfITReflection, Due: date("2009-12-31")})
+				return c
+			}, want: ErrInvalidAssurance, field: "reflected_in_pfit_plan", msg: []string{"rated amber"}},
+		{name: "PfIT criterion amber, plan not reflected", setup: withPfITCriterion(signedOff), actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeAssuredWithConditions)
+				c.ReflectedInPfITPlan = false
+				c.Criteria = append(c.Criteria, Criterion{ID: CriterionPfITReflection, Rating: RatingAmber})
+				c.Conditions = append(c.Conditions, Condition{ID: "pfit", Text: "Agree the PAS slot with the PfIT", Criterion: CriterionPfITReflection, Due: date("2009-12-31")})
+				return c
+			}},
+		{name: "not assured with every criterion green, PfIT criterion included", setup: withPfITCriterion(signedOff), actor: assurer,
+			cmd: func(w *world) PlanCommand {
+				c := assureCmd(1, OutcomeNotAssured)
+				c.Criteria[0].Rating = RatingGreen
+				c.ReflectedInPfITPlan = false
+				c.Criteria = append(c.Criteria, Criterion{ID: CriterionPfITReflection, Rating: RatingGreen})
+				return c
+			}, want: ErrInvalidAssurance, field: "reflected_in_pfit_plan"},
+		{name: "a condition on a green criterion", setup: signedOff, actor: assurer,
 			cmd: func(w *world) PlanCommand {
 				c := assureCmd(1, OutcomeAssuredWithConditions)
 				c.Conditions = append(c.Conditions, Condition{ID: "c5-dates", Text: "Confirm the e-prescribing date", Criterion: "c5-coverage", Due: date("2010-03-31")})
 				return c
-			},
-			check: func(t *testing.T, w *world, _ EventData) {
-				a := w.plan.Current().Assurance
-				require.Len(t, a.Conditions, 2)
-				assert.Equal(t, ConditionStateOpen, a.Conditions[1].State)
-				assert.Equal(t, date("2010-03-31"), a.Conditions[1].Due)
-			}},
+			}, want: ErrInvalidAssurance, field: "conditions[1].criterion"},
 		{name: "not assured, all green, not in the PfIT plan", setup: signedOff, actor: assurer,
 			cmd: func(w *world) PlanCommand {
 				c := assureCmd(1, OutcomeNotAssured)
@@ -706,4 +765,15 @@ func TestDecidePointerCommands(t *testing.T) {
 	w.must(commissionr, &RevisePlan{Content: revisedContent(t), Reason: "r"})
 	w.must(commissionr, &WithdrawPlan{Reason: "w"})
 	assert.Equal(t, StatusWithdrawn, w.plan.Status())
+}
+
+// withPfITCriterion adds the PfIT reflection criterion to the round's catalogue of setup's world.
+func withPfITCriterion(setup func(testing.TB) *world) func(testing.TB) *world {
+	return func(tb testing.TB) *world {
+		w := setup(tb)
+		rd := w.reg.rounds[round].clone()
+		rd.Criteria = append(rd.Criteria, CatalogueCriterion{ID: CriterionPfITReflection, Title: "Reflected in the PfIT plan"})
+		w.reg.rounds[round] = &rd
+		return w
+	}
 }

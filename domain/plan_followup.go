@@ -87,7 +87,12 @@ func (p *Plan) decideLapse(reg *Registry, a Actor, at time.Time, c LapseConditio
 	if err != nil {
 		return nil, err
 	}
-	if today := DateOf(at.UTC()); !cond.Due.IsZero() && !today.After(cond.Due) {
+	if cond.Due.IsZero() {
+		// A condition recorded under schema version 1 had no due date, so none can pass: it stays
+		// open, never overdue, until evidence is in and the SHA discharges it.
+		return nil, ErrConditionNotDue.at("condition_id", "condition %q has no due date (it was recorded before conditions had one), so it cannot lapse; discharge it once the lead PCT's evidence is in", cond.ID)
+	}
+	if today := DateOf(at.UTC()); !today.After(cond.Due) {
 		return nil, ErrConditionNotDue.at("condition_id", "condition %q is due on %s; it can lapse only after that (today is %s)", cond.ID, cond.Due, today)
 	}
 	return ConditionLapsed{Version: c.Version, ConditionID: cond.ID, Note: c.Note}, nil

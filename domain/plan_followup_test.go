@@ -183,7 +183,12 @@ func TestOldEventsStillFold(t *testing.T) {
 	require.NoError(t, w.plan.Apply(event(CfHAcknowledged{Version: 1, AssuranceEventID: w.plan.Current().Assurance.EventID}, w.meta(cfhActor))))
 	assert.Equal(t, StatusAcknowledged, w.plan.Status())
 	_, err := w.plan.Decide(w.reg, assurer, ts("2030-01-01T00:00:00Z"), LapseCondition{Version: 1, ConditionID: "c1", Note: "Never evidenced"})
-	require.NoError(t, err, "a condition with no due date may lapse at any time")
+	e := assertRefused(t, err, ErrConditionNotDue)
+	assert.Contains(t, e.Message, "no due date", "a condition with no due date never falls due, so it cannot lapse")
+	assert.True(t, hasField(e, "condition_id"))
+	w.must(commissionr, SubmitConditionEvidence{Version: 1, ConditionID: "c1", Summary: "IG Toolkit level 2 attained"})
+	w.must(assurer, DischargeCondition{Version: 1, ConditionID: "c1", Note: "Evidence accepted"})
+	assert.Equal(t, ConditionStateDischarged, w.plan.Current().Assurance.Conditions[0].State, "it is discharged with evidence")
 }
 
 func TestPlanApplyRefusesFollowUpThatDoesNotFit(t *testing.T) {

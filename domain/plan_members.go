@@ -44,7 +44,9 @@ func (DeclineContribution) planCommand() {}
 func (ExcuseMember) planCommand()        {}
 
 // MemberAccounts says how each member of lhc but its lead PCT stands towards the current version,
-// in the order of lhc.Members. A plan not submitted or withdrawn has none.
+// in the order of lhc.Members. A plan not submitted or withdrawn has none. Accounting closes when
+// the version is assured: a member that joined the LHC since is not asked about that version, so
+// it is not listed.
 func (p *Plan) MemberAccounts(lhc LHC) []MemberAccount {
 	if !p.exists || p.withdrawal != nil {
 		return nil
@@ -56,6 +58,9 @@ func (p *Plan) MemberAccounts(lhc LHC) []MemberAccount {
 			continue
 		}
 		a := MemberAccount{ODSCode: m, State: v.accounted(m)}
+		if a.State == MemberStateUnaccounted && v.Assurance != nil {
+			continue
+		}
 		switch a.State {
 		case MemberStateDeclined:
 			a.Reason = v.Declines[slices.IndexFunc(v.Declines, func(d Decline) bool { return d.ODSCode == m })].Reason
@@ -68,7 +73,8 @@ func (p *Plan) MemberAccounts(lhc LHC) []MemberAccount {
 }
 
 // MembersUnaccounted lists the members of lhc (but its lead PCT) that have neither contributed to
-// the current version, declined, nor been excused, in the order of lhc.Members.
+// the current version, declined, nor been excused, in the order of lhc.Members: none once the
+// version is assured, since accounting closes then.
 func (p *Plan) MembersUnaccounted(lhc LHC) []string {
 	if !p.exists || p.withdrawal != nil {
 		return nil
@@ -77,6 +83,9 @@ func (p *Plan) MembersUnaccounted(lhc LHC) []string {
 }
 
 func (v *Version) unaccounted(lead string, lhc LHC) []string {
+	if v.Assurance != nil {
+		return nil
+	}
 	var out []string
 	for _, m := range lhc.Members {
 		if m != lead && m != lhc.LeadPCT && v.accounted(m) == MemberStateUnaccounted {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -117,10 +118,14 @@ func TestSignedOffAt(t *testing.T) {
 	at := w.now
 	w.must(ceRJ1, w.signOff())
 	assert.Equal(t, at, w.plan.Current().SignedOffAt)
-	// A later contributor reopens the sign-offs; the version had still been signed off first then.
+	// A later contributor reopens the sign-offs: the version is signed off again only once it signs.
 	w.now = w.now.Add(24 * 60 * 60 * 1e9)
 	w.must(provRXA, RecordContribution{Section: "infrastructure", Summary: "N3"})
 	assert.Equal(t, StatusSubmitted, w.plan.Status())
+	assert.True(t, w.plan.Current().SignedOffAt.IsZero(), "RXA, now a contributor, has still to sign")
+	w.now = ts("2009-09-02T10:00:00Z") // once RXA's chief executive is in office
+	at = w.now
+	w.must(ceRXA, w.signOff())
 	assert.Equal(t, at, w.plan.Current().SignedOffAt)
 	w.must(commissionr, RevisePlan{Content: revisedContent(t), Reason: "r"})
 	assert.True(t, w.plan.Current().SignedOffAt.IsZero(), "a new version starts unsigned")
@@ -135,4 +140,18 @@ func TestMembersAreTheLHCsAsItStands(t *testing.T) {
 	assert.Empty(t, w.plan.MembersUnaccounted(l))
 	require.Len(t, w.plan.MemberAccounts(l), 1)
 	assert.Nil(t, NewPlan().MembersUnaccounted(l))
+}
+
+// Accounting closes at assurance: a member that joins the LHC afterwards is not unaccounted for the
+// assured version (nobody could clear it: contributions are closed), and is asked on the next one.
+func TestMembersJoiningAfterAssuranceAreNotUnaccounted(t *testing.T) {
+	w := assured(t, OutcomeAssured)
+	w.registry(RegisterOrganisation{ODSCode: "RZ2", Name: "Zedtown Hospitals NHS Trust", Kind: KindProvider, SHACode: sha})
+	w.registry(ChangeLHCMembers{LHCID: lhcID, Added: []string{"RZ2"}})
+	l := mustLHC(t, w)
+	assert.Empty(t, w.plan.MembersUnaccounted(l))
+	assert.NotContains(t, w.plan.MemberAccounts(l), MemberAccount{ODSCode: "RZ2", State: MemberStateUnaccounted})
+	assert.Len(t, w.plan.MemberAccounts(l), len(l.Members)-2, "the others are listed as they were accounted for")
+	w.must(commissionr, RevisePlan{Content: revisedContent(t), Reason: "New PAS dates", ContentHash: strings.Repeat("ab", 32)})
+	assert.Contains(t, w.plan.MembersUnaccounted(mustLHC(t, w)), "RZ2", "the next version asks it")
 }

@@ -82,7 +82,7 @@ func (r *Registry) DecideKnowing(a Actor, at time.Time, cmd RegistryCommand, act
 	if a.Role != RoleAdmin {
 		return nil, ErrRoleNotAllowed.with("role %q may not change the registry; only %q may", a.Role, RoleAdmin)
 	}
-	if d, ok, err := r.decideRound(cmd); ok {
+	if d, ok, err := r.decideRound(cmd, at); ok {
 		return d, err
 	}
 	switch c := cmd.(type) {

@@ -14,6 +14,7 @@ type registryCase struct {
 	cmd   RegistryCommand
 	want  *Error
 	field string
+	setup func(w *world) // changes the world before the command; nil: none
 	check func(t *testing.T, w *world, d EventData)
 }
 
@@ -22,6 +23,9 @@ func runRegistryCases(t *testing.T, setup func(testing.TB) *world, cases []regis
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			w := setup(t)
+			if c.setup != nil {
+				c.setup(w)
+			}
 			a := c.actor
 			if a == (Actor{}) {
 				a = admin

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Registry commands of the assurance process: planning rounds and programmes for IT. They are
@@ -60,7 +61,7 @@ const (
 )
 
 // decideRound decides the round and PfIT commands; ok is false for any other command.
-func (r *Registry) decideRound(cmd RegistryCommand) (d EventData, ok bool, err error) {
+func (r *Registry) decideRound(cmd RegistryCommand, at time.Time) (d EventData, ok bool, err error) {
 	switch c := cmd.(type) {
 	case PublishRound:
 		d, err = r.decidePublishRound(c)
@@ -70,12 +71,12 @@ func (r *Registry) decideRound(cmd RegistryCommand) (d EventData, ok bool, err e
 		}
 		d, err = r.decidePublishRound(*c)
 	case ChangeMilestone:
-		d, err = r.decideChangeMilestone(c)
+		d, err = r.decideChangeMilestone(c, DateOf(at.UTC()))
 	case *ChangeMilestone:
 		if c == nil {
 			return nil, false, nil
 		}
-		d, err = r.decideChangeMilestone(*c)
+		d, err = r.decideChangeMilestone(*c, DateOf(at.UTC()))
 	case RegisterPfIT:
 		d, err = r.decideRegisterPfIT(c)
 	case *RegisterPfIT:
@@ -201,7 +202,10 @@ func checkSlug(ps *problems, code *Error, field, what, v string) bool {
 	return false
 }
 
-func (r *Registry) decideChangeMilestone(c ChangeMilestone) (EventData, error) {
+// decideChangeMilestone decides moving a deadline on day today. A deadline that has passed stays
+// where it was (what was done by it, or not, has been measured against it), and none is moved into
+// the past: either would re-judge acts already recorded.
+func (r *Registry) decideChangeMilestone(c ChangeMilestone, today Date) (EventData, error) {
 	rd, ok := r.rounds[c.Round]
 	if !ok {
 		return nil, ErrRoundNotFound.at("round", "round %q has not been published", c.Round)
@@ -218,8 +222,12 @@ func (r *Registry) decideChangeMilestone(c ChangeMilestone) (EventData, error) {
 	case i < 0:
 	case c.Due == rd.Milestones[i].Due:
 		ps.add(ErrNoChange, "due", "%s is already due on %s", c.Milestone, c.Due)
+	case today.After(rd.Milestones[i].Due):
+		ps.add(ErrMilestonePassed, "milestone", "%s was due on %s, which has passed (today is %s): a deadline that has passed is not moved", c.Milestone, rd.Milestones[i].Due, today)
 	case c.Due.Before(rd.PublishedOn):
 		ps.add(ErrInvalidCommand, "due", "%s is before the round's publication on %s", c.Due, rd.PublishedOn)
+	case c.Due.Before(today):
+		ps.add(ErrMilestonePassed, "due", "%s has passed (today is %s): a deadline is not moved into the past", c.Due, today)
 	case i > 0 && c.Due.Before(rd.Milestones[i-1].Due):
 		ps.add(ErrInvalidCommand, "due", "%s is before %s, due %s: the deadlines follow the process", c.Due, rd.Milestones[i-1].ID, rd.Milestones[i-1].Due)
 	case i+1 < len(rd.Milestones) && c.Due.After(rd.Milestones[i+1].Due):

@@ -88,7 +88,12 @@ func TestDecideChangeMilestone(t *testing.T) {
 				assert.True(t, ok)
 				assert.Equal(t, date("2010-01-15"), d)
 			}},
-		{name: "earlier", cmd: move(MilestonePlanSubmission, "2009-06-30")},
+		{name: "earlier", cmd: move(MilestonePlanSubmission, "2009-07-15")},
+		{name: "earlier, to today", cmd: move(MilestonePlanSubmission, "2009-07-01")},
+		{name: "into the past", cmd: move(MilestonePlanSubmission, "2009-06-30"), want: ErrMilestonePassed, field: "due"},
+		{name: "a deadline that has passed", cmd: move(MilestoneSHAReturn, "2010-01-15"), want: ErrMilestonePassed, field: "milestone",
+			setup: func(w *world) { w.now = ts("2009-12-19T09:00:00Z") }},
+		{name: "on its due day", cmd: move(MilestoneSHAReturn, "2010-01-15"), setup: func(w *world) { w.now = ts("2009-12-18T17:00:00Z") }},
 		{name: "not admin", actor: assurer, cmd: move(MilestoneSHAReturn, "2010-01-15"), want: ErrRoleNotAllowed},
 		{name: "an unpublished round", cmd: ChangeMilestone{Round: "2010-11", Milestone: MilestoneSHAReturn, Due: date("2011-01-15"), Reason: "r"},
 			want: ErrRoundNotFound, field: "round"},

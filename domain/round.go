@@ -18,6 +18,10 @@ const (
 // Milestones lists the milestone ids in the order their deadlines fall.
 var Milestones = []string{MilestonePlanSubmission, MilestoneSROSignOff, MilestoneSHAAssurance, MilestoneSHAReturn, MilestoneCfHAcknowledgement}
 
+// CriterionPfITReflection is the criterion, where a round's catalogue has it, that rates whether the
+// plan is reflected in the PfIT plan: an assurance rates it as its reflected_in_pfit_plan says.
+const CriterionPfITReflection = "pfit_reflection"
+
 // Rating is how an assurance rates one criterion of the catalogue.
 type Rating string
 

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -107,30 +108,41 @@ func (x ReturnRecord) clone() ReturnRecord {
 // submitted.
 type PlanLookup func(id string) (*Plan, bool)
 
-// Decide decides a command on the SHA's returns for actor a at instant at, against the registry and
-// the plans the return names. It returns the event to record or a *Error; it changes nothing.
-func (r *SHAReturn) Decide(reg *Registry, plans PlanLookup, a Actor, at time.Time, cmd ReturnCommand) (EventData, error) {
+// LivePlanLookup gives the live (not withdrawn) plan of an LHC in the return's round: false when it
+// has none.
+type LivePlanLookup func(lhcID string) (*Plan, bool)
+
+// Decide decides a command on the SHA's returns for actor a at instant at, against the registry,
+// the plans the return names (plans) and the live plans of the LHCs it accounts for by an
+// exception (live). It returns the event to record or a *Error; it changes nothing.
+func (r *SHAReturn) Decide(reg *Registry, plans PlanLookup, live LivePlanLookup, a Actor, at time.Time, cmd ReturnCommand) (EventData, error) {
 	if reg == nil {
 		reg = NewRegistry()
 	}
+	if plans == nil {
+		plans = func(string) (*Plan, bool) { return nil, false }
+	}
+	if live == nil {
+		live = func(string) (*Plan, bool) { return nil, false }
+	}
 	switch c := cmd.(type) {
 	case SubmitReturn:
-		return r.decideSubmit(reg, plans, a, c)
+		return r.decideSubmit(reg, plans, live, a, c)
 	case *SubmitReturn:
 		if c != nil {
-			return r.decideSubmit(reg, plans, a, *c)
+			return r.decideSubmit(reg, plans, live, a, *c)
 		}
 	case AcknowledgeReturn:
-		return r.decideAcknowledge(reg, a, c)
+		return r.decideAcknowledge(reg, plans, a, c)
 	case *AcknowledgeReturn:
 		if c != nil {
-			return r.decideAcknowledge(reg, a, *c)
+			return r.decideAcknowledge(reg, plans, a, *c)
 		}
 	}
 	return nil, ErrInvalidCommand.with("unknown return command %T", cmd)
 }
 
-func (r *SHAReturn) decideSubmit(reg *Registry, plans PlanLookup, a Actor, c SubmitReturn) (EventData, error) {
+func (r *SHAReturn) decideSubmit(reg *Registry, plans PlanLookup, live LivePlanLookup, a Actor, c SubmitReturn) (EventData, error) {
 	if err := requireRole(a, RoleSHAAssurer); err != nil {
 		return nil, err
 	}
@@ -199,6 +211,9 @@ func (r *SHAReturn) decideSubmit(reg *Registry, plans PlanLookup, a Actor, c Sub
 			ps.add(ErrReturnMismatch, field, "%s", msg)
 			continue
 		}
+		if msg := reasonFault(e); msg != "" {
+			ps.add(ErrInvalidCommand, field+".reason", "%s", msg)
+		}
 		cover(field, p.lhcID)
 	}
 	for i, x := range c.Exceptions {
@@ -210,6 +225,13 @@ func (r *SHAReturn) decideSubmit(reg *Registry, plans PlanLookup, a Actor, c Sub
 		case !ours[x.LHCID]:
 			ps.add(ErrReturnMismatch, field+".lhc_id", "%q is not an LHC of %s", x.LHCID, c.SHACode)
 		default:
+			if p, ok := live(x.LHCID); ok && p.exists && p.withdrawal == nil && p.round == c.Round {
+				if a := p.current().Assurance; a != nil && a.Outcome.Positive() {
+					ps.add(ErrReturnMismatch, field+".lhc_id", "LHC %q has plan %s, version %d %s by event %s: return the plan rather than an exception",
+						x.LHCID, p.id, p.current().Number, a.Outcome, a.EventID)
+					continue
+				}
+			}
 			cover(field+".lhc_id", x.LHCID)
 		}
 	}
@@ -263,7 +285,63 @@ func (p *Plan) mismatch(e ReturnedPlan, sha, round string, ours map[string]bool)
 	return ""
 }
 
-func (r *SHAReturn) decideAcknowledge(reg *Registry, a Actor, c AcknowledgeReturn) (EventData, error) {
+// reasonFault says what is wrong with entry e's reason, or "": a plan the PfIT plan does not
+// reflect is returned only with a reason, and only such a plan has one.
+func reasonFault(e ReturnedPlan) string {
+	switch {
+	case !e.ReflectedInPfITPlan && e.Reason == "":
+		return fmt.Sprintf("is required: plan %s is not reflected in the PfIT plan, so the return says why it is returned as assured", e.PlanID)
+	case e.ReflectedInPfITPlan && e.Reason != "":
+		return fmt.Sprintf("must be empty: plan %s is reflected in the PfIT plan", e.PlanID)
+	}
+	var ps problems
+	optionalLong.check(&ps, ErrInvalidCommand, "reason", e.Reason)
+	if len(ps) > 0 {
+		return ps[0].msg
+	}
+	return ""
+}
+
+// Stale says how return x of SHA sha for round no longer holds against the registry and the plans as
+// they stand, one field error per plan or LHC that moved on: a plan it names is no longer its LHC's
+// live plan at the version named with that positive assurance, a plan not reflected in the PfIT plan
+// has no reason, or an LHC of the SHA is accounted for neither by a plan nor by an exception. Empty:
+// the return holds. CfH acknowledges only a return that holds; reports mark one that does not.
+func Stale(reg *Registry, plans PlanLookup, sha, round string, x ReturnRecord) []FieldError {
+	ours := map[string]bool{}
+	for _, l := range reg.lhcs {
+		if l.SHACode == sha {
+			ours[l.ID] = true
+		}
+	}
+	var out []FieldError
+	covered := map[string]bool{}
+	for i, e := range x.Plans {
+		field := fmt.Sprintf("plans[%d]", i)
+		p, ok := plans(e.PlanID)
+		if !ok || !p.exists {
+			out = append(out, FieldError{Field: field + ".plan_id", Message: fmt.Sprintf("plan %s is not in the ledger", e.PlanID)})
+			continue
+		}
+		covered[p.lhcID] = true
+		if msg := p.mismatch(e, sha, round, ours); msg != "" {
+			out = append(out, FieldError{Field: field, Message: fmt.Sprintf("LHC %q: %s", p.lhcID, msg)})
+		} else if msg := reasonFault(e); msg != "" {
+			out = append(out, FieldError{Field: field + ".reason", Message: msg})
+		}
+	}
+	for _, x := range x.Exceptions {
+		covered[x.LHCID] = true
+	}
+	for _, id := range slices.Sorted(maps.Keys(ours)) {
+		if !covered[id] {
+			out = append(out, FieldError{Field: "exceptions", Message: fmt.Sprintf("LHC %q of %s is accounted for neither by a plan nor by an exception", id, sha)})
+		}
+	}
+	return out
+}
+
+func (r *SHAReturn) decideAcknowledge(reg *Registry, plans PlanLookup, a Actor, c AcknowledgeReturn) (EventData, error) {
 	if err := requireRole(a, RoleCfH); err != nil {
 		return nil, err
 	}
@@ -290,6 +368,15 @@ func (r *SHAReturn) decideAcknowledge(reg *Registry, a Actor, c AcknowledgeRetur
 	}
 	if k := r.returns[i].Acknowledgement; k != nil {
 		return nil, ErrAlreadyAcknowledged.with("return %s was acknowledged at %s", c.ReturnEventID, stamp(k.RecordedAt))
+	}
+	if stale := Stale(reg, plans, r.sha, r.round, r.returns[i]); len(stale) > 0 {
+		msgs := make([]string, len(stale))
+		for j, f := range stale {
+			msgs[j] = f.Message
+		}
+		e := ErrReturnStale.with("return %s no longer holds: %s; the SHA submits a new return", c.ReturnEventID, strings.Join(msgs, "; "))
+		e.Fields = stale
+		return nil, e
 	}
 	return CfHReturnAcknowledged{ReturnEventID: c.ReturnEventID, Note: c.Note, Queries: slices.Clone(nonNil(c.Queries))}, nil
 }

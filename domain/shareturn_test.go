@@ -39,8 +39,16 @@ func (w *returnWorld) returnCmd() SubmitReturn {
 	}
 }
 
+// live is the live plan of an LHC in the round: north-lhc's plan, unless withdrawn.
+func (w *returnWorld) live(lhc string) (*Plan, bool) {
+	if lhc == lhcID && w.plan.Exists() && !w.plan.Withdrawn() {
+		return w.plan, true
+	}
+	return nil, false
+}
+
 func (w *returnWorld) decide(a Actor, cmd ReturnCommand) (EventData, error) {
-	return w.ret.Decide(w.reg, w.plans, a, w.now, cmd)
+	return w.ret.Decide(w.reg, w.plans, w.live, a, w.now, cmd)
 }
 
 func (w *returnWorld) mustReturn(a Actor, cmd ReturnCommand) EventData {
@@ -73,7 +81,7 @@ func TestDecideSubmitReturn(t *testing.T) {
 		{name: "nothing at all", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) { c.Plans, c.Exceptions = nil, nil },
 			want: ErrReturnIncomplete, msg: "north-lhc, south-lhc"},
 		{name: "an LHC twice", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) {
-			c.Exceptions = append(c.Exceptions, ReturnException{LHCID: lhcID, Reason: "r"})
+			c.Exceptions = append(c.Exceptions, c.Exceptions[0])
 		}, want: ErrInvalidCommand, field: "exceptions[1].lhc_id"},
 		{name: "a plan twice", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) { c.Plans = append(c.Plans, c.Plans[0]) },
 			want: ErrInvalidCommand, field: "plans[1].plan_id"},
@@ -107,6 +115,17 @@ func TestDecideSubmitReturn(t *testing.T) {
 			want: ErrInvalidCommand, field: "pfit_plan_ref.document_sha256"},
 		{name: "an exception without reason", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) { c.Exceptions[0].Reason = "" },
 			want: ErrInvalidCommand, field: "exceptions[0].reason"},
+		{name: "an exception for an LHC with an assured plan", outcome: OutcomeAssuredWithConditions, change: func(w *returnWorld, c *SubmitReturn) {
+			c.Plans = nil
+			c.Exceptions = append(c.Exceptions, ReturnException{LHCID: lhcID, Reason: "Placeholder until the plan is returned."})
+		}, want: ErrReturnMismatch, field: "exceptions[1].lhc_id", msg: "has plan " + planID},
+		{name: "an exception for an LHC whose plan was withdrawn", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) {
+			w.must(commissionr, WithdrawPlan{Reason: "r"})
+			c.Plans = nil
+			c.Exceptions = append(c.Exceptions, ReturnException{LHCID: lhcID, Reason: "Its plan was withdrawn."})
+		}},
+		{name: "a reason for a reflected plan", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) { c.Plans[0].Reason = "No reason needed" },
+			want: ErrInvalidCommand, field: "plans[0].reason"},
 		{name: "no position", outcome: OutcomeAssured, change: func(w *returnWorld, c *SubmitReturn) { c.AsOfPosition = 0 }, want: ErrInvalidCommand},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -185,6 +204,77 @@ func TestReturnsSupersedeAndAreAcknowledged(t *testing.T) {
 	assert.Equal(t, "When will south-lhc submit?", w.ret.Returns()[0].Acknowledgement.Queries[0])
 }
 
+// A plan the PfIT plan does not reflect is returned only with a reason, which CfH checks again.
+func TestReturnedPlanNotReflectedNeedsAReason(t *testing.T) {
+	w := signedOff(t)
+	a := assureCmd(1, OutcomeAssuredWithConditions)
+	a.ReflectedInPfITPlan = false
+	w.must(assurer, a)
+	w.registry(FormLHC{LHCID: "south-lhc", Name: "Southtown LHC", LeadPCT: otherPCT, SHACode: sha})
+	w.now = ts("2009-12-10T10:00:00Z")
+	rw := &returnWorld{world: w, ret: NewSHAReturn()}
+	cmd := rw.returnCmd()
+	_, err := rw.decide(assurer, cmd)
+	e := assertRefused(t, err, ErrInvalidCommand)
+	assert.True(t, hasField(e, "plans[0].reason"), "%v", e.Fields)
+
+	cmd.Plans[0].Reason = "The PfIT plan's next version (due March) adds the LHC's PAS replacement."
+	rw.mustReturn(assurer, cmd)
+	got, _ := rw.ret.Latest()
+	assert.Equal(t, cmd.Plans[0].Reason, got.Plans[0].Reason)
+	assert.Empty(t, Stale(w.reg, rw.plans, sha, round, got))
+
+	// A return recorded before reasons were asked for is stale until resubmitted with one.
+	got.Plans[0].Reason = ""
+	stale := Stale(w.reg, rw.plans, sha, round, got)
+	require.Len(t, stale, 1)
+	assert.Equal(t, "plans[0].reason", stale[0].Field)
+}
+
+// CfH acknowledges a return only while it holds: each plan it names is still its LHC's live plan at
+// the version named, positively assured, and every LHC of the SHA is accounted for.
+func TestAcknowledgeRefusesAStaleReturn(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		move    func(w *returnWorld)
+		field   string
+		message string
+	}{
+		{name: "plan withdrawn", move: func(w *returnWorld) { w.must(commissionr, WithdrawPlan{Reason: "LHC boundaries redrawn"}) },
+			field: "plans[0]", message: "withdrawn"},
+		{name: "plan revised", move: func(w *returnWorld) {
+			w.must(commissionr, RevisePlan{Content: revisedContent(t), Reason: "New PAS dates", ContentHash: strings.Repeat("ab", 32)})
+		}, field: "plans[0]", message: "at version 2, not 1"},
+		{name: "an LHC formed since", move: func(w *returnWorld) {
+			w.registry(RegisterOrganisation{ODSCode: "5NZ", Name: "Westtown PCT", Kind: KindPCT, SHACode: sha})
+			w.registry(FormLHC{LHCID: "west-lhc", Name: "Westtown LHC", LeadPCT: "5NZ", SHACode: sha})
+		}, field: "exceptions", message: `LHC "west-lhc"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newReturnWorld(t, OutcomeAssured)
+			w.mustReturn(assurer, w.returnCmd())
+			id := w.ret.Returns()[0].EventID
+			c.move(w)
+			_, err := w.decide(cfhActor, AcknowledgeReturn{ReturnEventID: id})
+			e := assertRefused(t, err, ErrReturnStale)
+			assert.True(t, hasField(e, c.field), "%v should name %s", e.Fields, c.field)
+			assert.Contains(t, e.Message, c.message)
+			assert.Contains(t, e.Message, lhcIDOr(c.field))
+		})
+	}
+	w := newReturnWorld(t, OutcomeAssured)
+	w.mustReturn(assurer, w.returnCmd())
+	w.mustReturn(cfhActor, AcknowledgeReturn{ReturnEventID: w.ret.Returns()[0].EventID})
+}
+
+// lhcIDOr is the LHC a stale plan entry is named by, or "" for a field that is not a plan's.
+func lhcIDOr(field string) string {
+	if strings.HasPrefix(field, "plans") {
+		return lhcID
+	}
+	return ""
+}
+
 func TestSHAReturnApplyRefusesWhatDoesNotFit(t *testing.T) {
 	r := NewSHAReturn()
 	m := Metadata{EventID: "e1", RecordedAt: t0}
@@ -197,7 +287,7 @@ func TestSHAReturnApplyRefusesWhatDoesNotFit(t *testing.T) {
 	assert.Error(t, r.Apply(Event{Data: CfHReturnAcknowledged{ReturnEventID: "e1"}, Meta: m}), "twice")
 	assert.Error(t, r.Apply(Event{Data: PlanWithdrawn{}, Meta: m}))
 	assert.Error(t, r.Apply(Event{Meta: m}))
-	_, err := r.Decide(nil, nil, assurer, t0, nil)
+	_, err := r.Decide(nil, nil, nil, assurer, t0, nil)
 	assertRefused(t, err, ErrInvalidCommand)
 }
 

@@ -1103,6 +1103,7 @@ func readReturnedPlan(r *shapeReader, v *domain.ReturnedPlan) bool {
 		r.lit(`,"assurance_event_id":`) && r.str(&v.AssuranceEventID) &&
 		r.lit(`,"outcome":`) && r.sym((*string)(&v.Outcome)) &&
 		r.lit(`,"reflected_in_pfit_plan":`) && r.bool(&v.ReflectedInPfITPlan) &&
+		(!r.lit(`,"reason":`) || r.str(&v.Reason)) &&
 		r.lit("}")
 }
 
@@ -1160,6 +1161,10 @@ func jsonReturnedPlan(w *jsonWriter, v *domain.ReturnedPlan) {
 	w.str(string(v.Outcome))
 	w.raw(`,"reflected_in_pfit_plan":`)
 	w.bool(v.ReflectedInPfITPlan)
+	if v.Reason != "" {
+		w.raw(`,"reason":`)
+		w.str(v.Reason)
+	}
 	w.raw("}")
 }
 
@@ -1218,6 +1223,10 @@ func canonReturnedPlan(w *canonWriter, v *domain.ReturnedPlan) {
 	w.str(string(v.Outcome))
 	w.raw(`,"plan_id":`)
 	w.str(v.PlanID)
+	if v.Reason != "" {
+		w.raw(`,"reason":`)
+		w.str(v.Reason)
+	}
 	w.raw(`,"reflected_in_pfit_plan":`)
 	w.boolean(v.ReflectedInPfITPlan)
 	w.raw(`,"version":`)

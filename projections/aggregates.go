@@ -30,6 +30,9 @@ type agg struct {
 	// many are overdue on a day is a count below it; discharge the days from assurance to
 	// discharge of every condition discharged.
 	openDues, discharge sortedFloats
+	// openUndated counts the open conditions with no due date (upcast from schema version 1): open
+	// like the others, never overdue. supersededOpen counts the conditions superseded while open.
+	openUndated, supersededOpen int
 }
 
 // aggregates are the report's running sums.
@@ -59,16 +62,23 @@ func (a *aggregates) cell(key aggKey) *agg {
 
 // conditionOpened counts an open condition of a plan in the cell of key.
 func (a *aggregates) conditionOpened(key aggKey, m condMark) {
-	if !m.due.IsZero() {
-		a.cell(key).openDues.insert(dueDay(m.due))
+	if m.due.IsZero() {
+		a.cell(key).openUndated++
+		return
 	}
+	a.cell(key).openDues.insert(dueDay(m.due))
 }
 
 // conditionClosed moves a condition out of the open ones and, discharged, into the days taken.
 func (a *aggregates) conditionClosed(key aggKey, m condMark) {
 	c := a.cell(key)
-	if !m.due.IsZero() {
+	if m.due.IsZero() {
+		c.openUndated--
+	} else {
 		c.openDues.remove(dueDay(m.due))
+	}
+	if m.state == condSuperseded {
+		c.supersededOpen++
 	}
 	if m.state != condDischarged {
 		return
@@ -88,7 +98,15 @@ func (a *aggregates) restoreCondition(key aggKey, m condMark) {
 	case m.closed == 0:
 		a.conditionOpened(key, m)
 	case m.state == condDischarged:
-		a.conditionClosed(key, condMark{state: condDischarged, days: m.days})
+		a.cell(key).discharge.insert(m.days)
+		s := a.shaDischarge[key.sha]
+		if s == nil {
+			s = &sortedFloats{}
+			a.shaDischarge[key.sha] = s
+		}
+		s.insert(m.days)
+	case m.state == condSuperseded:
+		a.cell(key).supersededOpen++
 	}
 }
 

@@ -207,8 +207,8 @@ func TestPlanStateShowsLatenessConditionsAndMembers(t *testing.T) {
 	sro := milestone(t, st, domain.MilestoneSROSignOff)
 	assert.Equal(t, MilestoneMet, sro.Status)
 	assert.Equal(t, tMidnight("2009-08-22").Add(10*time.Hour), *sro.DoneAt)
-	assert.Equal(t, MilestoneView{Milestone: domain.MilestoneSHAAssurance, Due: tDate("2009-11-30"), DoneAt: new(tMidnight("2009-12-03").Add(10 * time.Hour)),
-		Status: MilestoneLate, DaysLate: 3}, milestone(t, st, domain.MilestoneSHAAssurance))
+	assert.Equal(t, MilestoneView{Milestone: domain.MilestoneSHAAssurance, Due: tDate("2009-11-30"), PublishedDue: tDate("2009-11-30"), Changes: []domain.MilestoneChange{},
+		DoneAt: new(tMidnight("2009-12-03").Add(10 * time.Hour)), Status: MilestoneLate, DaysLate: 3}, milestone(t, st, domain.MilestoneSHAAssurance))
 	assert.Equal(t, MilestoneMet, milestone(t, st, domain.MilestoneCfHAcknowledgement).Status)
 
 	require.Len(t, st.Conditions, 2)
@@ -236,8 +236,8 @@ func TestPlanStateShowsLatenessConditionsAndMembers(t *testing.T) {
 	assert.Empty(t, then.Conditions)
 	later, _, err := p.PlanAsOfAt(ctx, l.plan, l.positions["signed"], tMidnight("2009-12-01"))
 	require.NoError(t, err)
-	assert.Equal(t, MilestoneView{Milestone: domain.MilestoneSHAAssurance, Due: tDate("2009-11-30"), Status: MilestoneOverdue, DaysLate: 1},
-		milestone(t, later, domain.MilestoneSHAAssurance))
+	assert.Equal(t, MilestoneView{Milestone: domain.MilestoneSHAAssurance, Due: tDate("2009-11-30"), PublishedDue: tDate("2009-11-30"), Changes: []domain.MilestoneChange{},
+		Status: MilestoneOverdue, DaysLate: 1}, milestone(t, later, domain.MilestoneSHAAssurance))
 }
 
 func TestSHAStatusListsOverdueActionsAndTheReturn(t *testing.T) {
@@ -275,7 +275,7 @@ func TestSHAStatusListsOverdueActionsAndTheReturn(t *testing.T) {
 		}
 	}
 	require.Len(t, north.Outstanding, 1)
-	assert.Equal(t, Outstanding{Action: "sha_assurance", From: "Q36", Name: "NHS London", Due: tDate("2009-11-30"), DaysOverdue: 1}, north.Outstanding[0])
+	assert.Equal(t, Outstanding{Action: "sha_assurance", From: "Q36", Name: "NHS London", Due: tDate("2009-11-30"), PublishedDue: tDate("2009-11-30"), DaysOverdue: 1}, north.Outstanding[0])
 	assert.False(t, then.Returns[0].Submitted)
 	assert.Equal(t, 0, then.Returns[0].DaysLate)
 
@@ -350,18 +350,15 @@ func TestCriteriaCoverageAndReturnsReports(t *testing.T) {
 	for _, o := range cov.Organisations {
 		require.Len(t, o.Plans, 1)
 		states[o.ODSCode] = o.Plans[0].State
-		if o.ODSCode == "RXA" {
-			assert.False(t, o.Plans[0].Required, "a member that declined need not sign")
-			assert.Nil(t, o.ChiefExecutive)
-		}
 		if o.ODSCode == "5NT" {
 			assert.True(t, o.Plans[0].Required)
 			assert.Equal(t, "ce-5nt", o.ChiefExecutive.PersonID)
 		}
 	}
-	assert.Equal(t, map[string]string{"5K5": CoverageSigned, "5NT": CoverageSigned, "RJ1": CoverageSigned, "RXA": CoverageUnsigned}, states)
+	// RXA, a member that declined, is not a signatory of the version: it is not listed.
+	assert.Equal(t, map[string]string{"5K5": CoverageSigned, "5NT": CoverageSigned, "RJ1": CoverageSigned}, states)
 
-	rep, err := p.CfHReturns(CfHReturnsFilter{})
+	rep, err := p.CfHReturns(context.Background(), CfHReturnsFilter{})
 	require.NoError(t, err)
 	require.Len(t, rep.Rows, 1)
 	r := rep.Rows[0]
@@ -372,7 +369,7 @@ func TestCriteriaCoverageAndReturnsReports(t *testing.T) {
 	assert.Equal(t, 2, r.LHCs)
 	assert.Equal(t, 1, r.LHCsCovered)
 	assert.Equal(t, 1, r.Exceptions)
-	early, err := p.CfHReturns(CfHReturnsFilter{Round: tRound, AsOf: l.positions["assured"], At: tMidnight("2009-12-20")})
+	early, err := p.CfHReturns(context.Background(), CfHReturnsFilter{Round: tRound, AsOf: l.positions["assured"], At: tMidnight("2009-12-20")})
 	require.NoError(t, err)
 	assert.False(t, early.Rows[0].Submitted)
 	assert.Equal(t, 2, early.Rows[0].DaysLate, "overdue on 20 December")
@@ -386,7 +383,7 @@ func TestCriteriaCoverageAndReturnsReports(t *testing.T) {
 	assert.Equal(t, l.returnedAt, rets.Rounds[0].Returns[0].RecordedAt)
 	_, ok = p.SHAReturns("5K5", "")
 	assert.False(t, ok, "not an SHA")
-	asOf, ok, err := p.SHAReturnsAsOf("Q36", tRound, l.positions["assured"], time.Time{})
+	asOf, ok, err := p.SHAReturnsAsOf(context.Background(), "Q36", tRound, l.positions["assured"], time.Time{})
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Empty(t, asOf.Rounds[0].Returns)

@@ -96,8 +96,8 @@ func closeCondition(p *Projector, v *planView, rec eventstore.RecordedEvent, e d
 
 // conditionCounts is what the report says of conditions for some plans.
 type conditionCounts struct {
-	open, overdue int
-	days          []float64 // days to discharge, collected by a scan
+	open, overdue, superseded int
+	days                      []float64 // days to discharge, collected by a scan
 }
 
 // countConditions adds to c the conditions of v as they stood at pos, overdue on day.
@@ -111,6 +111,8 @@ func (c *conditionCounts) add(v *planView, pos eventstore.Position, day domain.D
 			}
 		case m.dischargedBy(pos):
 			c.days = append(c.days, m.days)
+		case m.state == condSuperseded && m.closed <= pos:
+			c.superseded++
 		}
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"assurance-ledger/eventstore"
 )
 
-// SRO coverage: for every organisation that signs or may sign a plan (the lead PCT and every member
-// of its LHC), who its chief executive was, and whether they have signed the plan's current
-// version, only an earlier one, or none.
+// SRO coverage: for every organisation whose sign-off a plan's current version needs (its lead PCT
+// and every contributor to the version) or that has signed a version of it, who its chief executive
+// was, and whether they have signed the current version, only an earlier one, or none.
 
 // Whether an organisation has signed a plan.
 const (
@@ -54,7 +54,7 @@ type PlanCoverage struct {
 	Round   string `json:"round"`
 	Version int    `json:"version"` // the plan's current version
 	// Required says the version needs this organisation's sign-off: it leads the LHC or
-	// contributed to the version. Other members may sign; they need not.
+	// contributed to the version. An organisation listed otherwise signed an earlier version.
 	Required bool   `json:"required"`
 	State    string `json:"state"` // signed, superseded or unsigned
 	// SignedVersion, PersonID and SignedAt are of the organisation's latest sign-off of the plan.
@@ -112,14 +112,22 @@ func (p *Projector) SROCoverage(ctx context.Context, f CoverageFilter) (SROCover
 		if !pl.Exists() || pl.Withdrawn() {
 			continue
 		}
-		lhc, _ := reg.LHC(pl.LHCID())
 		cur := pl.Current()
+		// The version's required signatories, as the plan records them (whoever has joined or left
+		// the LHC since), then any other organisation that signed a version of the plan.
 		signers := []string{pl.LeadPCT()}
-		for _, m := range lhc.Members {
-			if !slices.Contains(signers, m) {
-				signers = append(signers, m)
+		for _, c := range cur.Contributors {
+			if !slices.Contains(signers, c) {
+				signers = append(signers, c)
 			}
 		}
+		pl.VisitVersions(func(ver domain.Version) {
+			for _, s := range ver.SignOffs {
+				if !slices.Contains(signers, s.ODSCode) {
+					signers = append(signers, s.ODSCode)
+				}
+			}
+		})
 		for _, ods := range signers {
 			oc := byOrg[ods]
 			if oc == nil {

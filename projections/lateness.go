@@ -24,9 +24,13 @@ const (
 // MilestoneView is how a plan stands against one deadline of its round.
 type MilestoneView struct {
 	Milestone string      `json:"milestone"`
-	Due       domain.Date `json:"due"`     // null when the round is not published
-	DoneAt    *time.Time  `json:"done_at"` // when what it asks for was recorded; null until then
-	Status    string      `json:"status"`
+	Due       domain.Date `json:"due"` // null when the round is not published
+	// PublishedDue is the deadline the round was published with, and Changes each move of it since,
+	// oldest first: a deadline moved is measured as moved, and shown with what it was.
+	PublishedDue domain.Date              `json:"published_due"`
+	Changes      []domain.MilestoneChange `json:"changes"`
+	DoneAt       *time.Time               `json:"done_at"` // when what it asks for was recorded; null until then
+	Status       string                   `json:"status"`
 	// DaysLate is, for a late milestone, the days from the deadline to the day it was done; for an
 	// overdue one, to the day lateness is measured on; 0 otherwise.
 	DaysLate int `json:"days_late"`
@@ -171,4 +175,17 @@ func (c planContext) due(milestone string) domain.Date {
 	}
 	d, _ := c.round.Due(milestone)
 	return d
+}
+
+// moves is the deadline milestone was published with, and each move of it since; zero and none
+// when the round is not published.
+func (c planContext) moves(milestone string) (domain.Date, []domain.MilestoneChange) {
+	if c.roundOK {
+		for _, m := range c.round.Milestones {
+			if m.ID == milestone {
+				return m.PublishedDue, cloneNonNil(m.Changes)
+			}
+		}
+	}
+	return domain.Date{}, []domain.MilestoneChange{}
 }

@@ -272,8 +272,10 @@ type Outstanding struct {
 	// ConditionID names the condition a condition_evidence or condition_review is about.
 	ConditionID string `json:"condition_id,omitempty"`
 	// Due is the deadline: the round's milestone for the action, or the condition's due date;
-	// null when there is none (the round is not published).
-	Due domain.Date `json:"due"`
+	// null when there is none (the round is not published). PublishedDue is the milestone's
+	// deadline as the round was published, before any move (null for a condition's).
+	Due          domain.Date `json:"due"`
+	PublishedDue domain.Date `json:"published_due"`
 	// DaysOverdue is the days from Due to the day lateness is measured on, when that is after it.
 	DaysOverdue int `json:"days_overdue"`
 }
@@ -288,8 +290,11 @@ type OverdueAction struct {
 
 // ReturnStatus is how an SHA's return to CfH stands for a round.
 type ReturnStatus struct {
-	Round          string      `json:"round"`
-	Due            domain.Date `json:"due"` // the round's sha_return deadline
+	Round string `json:"round"`
+	// Due is the round's sha_return deadline, or the day the SHA was registered if that is later;
+	// PublishedDue the deadline as the round was published, before any move.
+	Due            domain.Date `json:"due"`
+	PublishedDue   domain.Date `json:"published_due"`
 	Submitted      bool        `json:"submitted"`
 	FirstSubmitted *time.Time  `json:"first_submitted_at"`
 	Returns        int         `json:"returns"` // how many, the later superseding the earlier
@@ -354,8 +359,10 @@ func (p *Projector) shaStatusLocked(reg *domain.Registry, returns map[string]*do
 			la.Plans = append(la.Plans, pr)
 		}
 		if round != "" && len(la.Plans) == 0 {
-			due, _ := reg.MilestoneDue(round, domain.MilestonePlanSubmission)
+			rd, _ := reg.Round(round)
+			due, _ := rd.Due(domain.MilestonePlanSubmission)
 			o := outstandingBy(reg, Outstanding{Action: "plan_submission", From: lhc.LeadPCT}, due, on)
+			o.PublishedDue = publishedDue(rd, domain.MilestonePlanSubmission)
 			la.Outstanding = append(la.Outstanding, o)
 			overdue(o, lhc.ID, "", round)
 		}
@@ -365,14 +372,26 @@ func (p *Projector) shaStatusLocked(reg *domain.Registry, returns map[string]*do
 		if round != "" && rd.Round != round {
 			continue
 		}
-		rs := returnStatus(returns[domain.ReturnID(code, rd.Round)], rd, on)
+		rs := returnStatus(returns[domain.ReturnID(code, rd.Round)], rd, registeredOn(p.registryLog, code), on)
 		out.Returns = append(out.Returns, rs)
 		if !rs.Submitted {
-			overdue(outstandingBy(reg, Outstanding{Action: "sha_return", From: code}, rs.Due, on), "", "", rd.Round)
+			o := outstandingBy(reg, Outstanding{Action: "sha_return", From: code}, rs.Due, on)
+			o.PublishedDue = rs.PublishedDue
+			overdue(o, "", "", rd.Round)
 		}
 	}
 	slices.SortStableFunc(out.Overdue, func(a, b OverdueAction) int { return b.DaysOverdue - a.DaysOverdue })
 	return out, true
+}
+
+// publishedDue is round rd's deadline for milestone as it was published; zero if it has none.
+func publishedDue(rd domain.Round, milestone string) domain.Date {
+	for _, m := range rd.Milestones {
+		if m.ID == milestone {
+			return m.PublishedDue
+		}
+	}
+	return domain.Date{}
 }
 
 // outstandingBy is o named from the registry, due on due and overdue on day on if that is after it.
@@ -387,10 +406,15 @@ func outstandingBy(reg *domain.Registry, o Outstanding, due domain.Date, on doma
 	return o
 }
 
-// returnStatus is how the SHA's returns r (nil: none) stand for round rd on day on.
-func returnStatus(r *domain.SHAReturn, rd domain.Round, on domain.Date) ReturnStatus {
+// returnStatus is how the SHA's returns r (nil: none) stand for round rd on day on, for an SHA
+// registered on day registered (zero: not known), from which its return is owed if that is after
+// the round's deadline.
+func returnStatus(r *domain.SHAReturn, rd domain.Round, registered, on domain.Date) ReturnStatus {
 	due, _ := rd.Due(domain.MilestoneSHAReturn)
-	rs := ReturnStatus{Round: rd.Round, Due: due, Queries: []string{}}
+	if !due.IsZero() && registered.After(due) {
+		due = registered
+	}
+	rs := ReturnStatus{Round: rd.Round, Due: due, PublishedDue: publishedDue(rd, domain.MilestoneSHAReturn), Queries: []string{}}
 	if r == nil || !r.Exists() {
 		if !due.IsZero() && on.After(due) {
 			rs.DaysLate = domain.DaysBetween(due, on)
@@ -411,32 +435,40 @@ func returnStatus(r *domain.SHAReturn, rd domain.Round, on domain.Date) ReturnSt
 func (p *Projector) waitingFor(reg *domain.Registry, v *planView, lhc domain.LHC, sha, cfh string, on domain.Date) []Outstanding {
 	out := []Outstanding{}
 	r := v.plan.Round()
-	due := func(m string) domain.Date { d, _ := reg.MilestoneDue(r, m); return d }
+	rd, _ := reg.Round(r)
 	add := func(o Outstanding, d domain.Date) { out = append(out, outstandingBy(reg, o, d, on)) }
+	// by adds o, due by milestone of the plan's round, naming the deadline as it stands and as it
+	// was published.
+	by := func(o Outstanding, milestone string) {
+		d, _ := rd.Due(milestone)
+		o = outstandingBy(reg, o, d, on)
+		o.PublishedDue = publishedDue(rd, milestone)
+		out = append(out, o)
+	}
 	cur := v.plan.Current()
 	status := v.plan.Status()
 	if status == domain.StatusSubmitted || status == domain.StatusSignedOff {
 		for _, m := range v.plan.MembersUnaccounted(lhc) {
-			add(Outstanding{Action: "member_response", From: m}, due(domain.MilestoneSHAAssurance))
+			by(Outstanding{Action: "member_response", From: m}, domain.MilestoneSHAAssurance)
 		}
 	}
 	switch status {
 	case domain.StatusSubmitted:
 		for _, ods := range outstanding(v.lead, cur) {
-			add(Outstanding{Action: "sro_signoff", From: ods}, due(domain.MilestoneSROSignOff))
+			by(Outstanding{Action: "sro_signoff", From: ods}, domain.MilestoneSROSignOff)
 		}
 	case domain.StatusSignedOff:
 		if len(v.plan.MembersUnaccounted(lhc)) == 0 {
-			add(Outstanding{Action: "sha_assurance", From: sha}, due(domain.MilestoneSHAAssurance))
+			by(Outstanding{Action: "sha_assurance", From: sha}, domain.MilestoneSHAAssurance)
 		}
 	case domain.StatusNotAssured:
-		add(Outstanding{Action: "revision", From: v.lead}, due(domain.MilestoneSHAAssurance))
+		by(Outstanding{Action: "revision", From: v.lead}, domain.MilestoneSHAAssurance)
 	case domain.StatusAssured, domain.StatusAssuredWithConditions:
 		switch a := cur.Assurance; {
 		case a.ReflectedInPfITPlan:
-			add(Outstanding{Action: "cfh_acknowledgement", From: cfh}, due(domain.MilestoneCfHAcknowledgement))
+			by(Outstanding{Action: "cfh_acknowledgement", From: cfh}, domain.MilestoneCfHAcknowledgement)
 		case cur.CfHNote == nil:
-			add(Outstanding{Action: "cfh_note", From: cfh}, due(domain.MilestoneCfHAcknowledgement))
+			by(Outstanding{Action: "cfh_note", From: cfh}, domain.MilestoneCfHAcknowledgement)
 		}
 	}
 	if a := cur.Assurance; a != nil && a.Outcome.Positive() && !v.plan.Withdrawn() {

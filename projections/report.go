@@ -74,6 +74,9 @@ type SHARow struct {
 	// on LatenessOn.
 	OpenConditions    int `json:"open_conditions"`
 	OverdueConditions int `json:"overdue_conditions"`
+	// SupersededOpenConditions counts the conditions still open when their version was revised or
+	// their plan withdrawn: never met, and no longer followed up.
+	SupersededOpenConditions int `json:"superseded_open_conditions"`
 	// MedianDaysToDischarge is the median, over discharged conditions, of the days from the
 	// assurance that attached the condition to its discharge; null when none is discharged.
 	MedianDaysToDischarge *float64 `json:"median_days_to_discharge"`
@@ -183,7 +186,7 @@ func (p *Projector) report(f ReportFilter, scan bool) Report {
 				acc.row.OverdueSubmissions += max(0, lhcs[code]-acc.live[rd.Round])
 			}
 		}
-		acc.row.OpenConditions, acc.row.OverdueConditions = acc.conds.open, acc.conds.overdue
+		acc.row.OpenConditions, acc.row.OverdueConditions, acc.row.SupersededOpenConditions = acc.conds.open, acc.conds.overdue, acc.conds.superseded
 		if acc.discharge != nil {
 			if m, ok := acc.discharge.median(); ok {
 				m = round(m, 1)
@@ -228,8 +231,9 @@ func (p *Projector) reportCells(f ReportFilter, reg *domain.Registry, day domain
 		if due, ok := reg.MilestoneDue(key.round, domain.MilestoneSHAAssurance); ok && day.After(due) {
 			acc.row.OverdueAssurances += live - c.assuredLive
 		}
-		acc.conds.open += c.openDues.n
+		acc.conds.open += c.openDues.n + c.openUndated
 		acc.conds.overdue += c.openDues.below(dueDay(day))
+		acc.conds.superseded += c.supersededOpen
 	}
 	if f.Round == "" {
 		for sha, acc := range accs {

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"context"
 	"time"
 
 	"assurance-ledger/domain"
@@ -23,6 +24,11 @@ type SHAReturns struct {
 type SHARoundReturns struct {
 	Status  ReturnStatus `json:"status"`
 	Returns []ReturnView `json:"returns"`
+	// Stale says the return in force no longer holds (domain.Stale), and StaleReasons why, one per
+	// plan or LHC that moved on: CfH cannot acknowledge it, and an acknowledgement given before is
+	// of what no longer stands.
+	Stale        bool                `json:"stale"`
+	StaleReasons []domain.FieldError `json:"stale_reasons"`
 }
 
 // ReturnView is one return as recorded, and whether a later one supersedes it.
@@ -36,7 +42,7 @@ type ReturnView struct {
 func (p *Projector) SHAReturns(code, round string) (SHAReturns, bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	r, ok := shaReturns(p.registry, p.returns, code, round, p.today())
+	r, ok := shaReturns(p.registry, p.returns, p.staleLocked(p.registry, p.returns), registeredOn(p.registryLog, code), code, round, p.today())
 	if ok {
 		r.Cut = p.cutLocked(Latest)
 	}
@@ -45,7 +51,7 @@ func (p *Projector) SHAReturns(code, round string) (SHAReturns, bool) {
 
 // SHAReturnsAsOf is SHAReturns as the ledger stood once the event at pos had been recorded, lateness
 // measured on the day of at (zero: of the cut's as_of).
-func (p *Projector) SHAReturnsAsOf(code, round string, pos eventstore.Position, at time.Time) (SHAReturns, bool, error) {
+func (p *Projector) SHAReturnsAsOf(ctx context.Context, code, round string, pos eventstore.Position, at time.Time) (SHAReturns, bool, error) {
 	cut := p.CutAt(pos)
 	pos = cut.AsOfPosition
 	reg, err := p.registryAt(pos)
@@ -59,14 +65,21 @@ func (p *Projector) SHAReturnsAsOf(code, round string, pos eventstore.Position, 
 	if at.IsZero() {
 		at = cut.AsOf
 	}
-	r, ok := shaReturns(reg, returns, code, round, domain.DateOf(at.UTC()))
+	stale, err := p.staleAt(ctx, reg, returns, pos)
+	if err != nil {
+		return SHAReturns{}, false, err
+	}
+	p.mu.RLock()
+	registered := registeredOn(p.registryLog, code)
+	p.mu.RUnlock()
+	r, ok := shaReturns(reg, returns, stale, registered, code, round, domain.DateOf(at.UTC()))
 	if ok {
 		r.Cut = cut
 	}
 	return r, ok, nil
 }
 
-func shaReturns(reg *domain.Registry, returns map[string]*domain.SHAReturn, code, round string, on domain.Date) (SHAReturns, bool) {
+func shaReturns(reg *domain.Registry, returns map[string]*domain.SHAReturn, stale map[string][]domain.FieldError, registered domain.Date, code, round string, on domain.Date) (SHAReturns, bool) {
 	sha, ok := reg.Organisation(code)
 	if !ok || sha.Kind != domain.KindSHA {
 		return SHAReturns{}, false
@@ -76,8 +89,10 @@ func shaReturns(reg *domain.Registry, returns map[string]*domain.SHAReturn, code
 		if round != "" && rd.Round != round {
 			continue
 		}
-		r := returns[domain.ReturnID(code, rd.Round)]
-		rr := SHARoundReturns{Status: returnStatus(r, rd, on), Returns: []ReturnView{}}
+		id := domain.ReturnID(code, rd.Round)
+		r := returns[id]
+		rr := SHARoundReturns{Status: returnStatus(r, rd, registered, on), Returns: []ReturnView{}, StaleReasons: nonNil(stale[id])}
+		rr.Stale = len(rr.StaleReasons) > 0
 		if r != nil {
 			all := r.Returns()
 			for i, x := range all {
@@ -119,10 +134,14 @@ type CfHReturnRow struct {
 	LHCs        int `json:"lhcs"`
 	LHCsCovered int `json:"lhcs_covered"`
 	Exceptions  int `json:"exceptions"`
+	// Stale says the return in force no longer holds at the report's position, StaleReasons why
+	// (SHARoundReturns.Stale).
+	Stale        bool                `json:"stale"`
+	StaleReasons []domain.FieldError `json:"stale_reasons"`
 }
 
 // CfHReturns is the report on the SHAs' returns.
-func (p *Projector) CfHReturns(f CfHReturnsFilter) (CfHReturnsReport, error) {
+func (p *Projector) CfHReturns(ctx context.Context, f CfHReturnsFilter) (CfHReturnsReport, error) {
 	p.mu.RLock()
 	pos := f.AsOf
 	current := pos == 0 || pos >= p.appliedPos
@@ -147,6 +166,7 @@ func (p *Projector) CfHReturns(f CfHReturnsFilter) (CfHReturnsReport, error) {
 	var (
 		reg     *domain.Registry
 		returns map[string]*domain.SHAReturn
+		stale   map[string][]domain.FieldError
 		err     error
 	)
 	if current {
@@ -155,6 +175,7 @@ func (p *Projector) CfHReturns(f CfHReturnsFilter) (CfHReturnsReport, error) {
 		if p.appliedPos == pos {
 			defer p.mu.RUnlock()
 			reg, returns = p.registry, p.returns
+			stale = p.staleLocked(reg, returns)
 		} else {
 			p.mu.RUnlock()
 			current = false
@@ -167,6 +188,13 @@ func (p *Projector) CfHReturns(f CfHReturnsFilter) (CfHReturnsReport, error) {
 		if returns, err = p.returnsAt(pos); err != nil {
 			return CfHReturnsReport{}, err
 		}
+		if stale, err = p.staleAt(ctx, reg, returns, pos); err != nil {
+			return CfHReturnsReport{}, err
+		}
+		// The registry's events are only appended to: the slice read now holds every SHA's
+		// registration by pos.
+		p.mu.RLock()
+		defer p.mu.RUnlock()
 	}
 	lhcs := reg.LHCsPerSHA()
 	for _, rd := range reg.Rounds() {
@@ -177,8 +205,11 @@ func (p *Projector) CfHReturns(f CfHReturnsFilter) (CfHReturnsReport, error) {
 			if o.Kind != domain.KindSHA {
 				continue
 			}
-			r := returns[domain.ReturnID(o.ODSCode, rd.Round)]
-			row := CfHReturnRow{SHACode: o.ODSCode, Name: o.Name, Round: rd.Round, ReturnStatus: returnStatus(r, rd, rep.LatenessOn), LHCs: lhcs[o.ODSCode]}
+			id := domain.ReturnID(o.ODSCode, rd.Round)
+			r := returns[id]
+			row := CfHReturnRow{SHACode: o.ODSCode, Name: o.Name, Round: rd.Round, LHCs: lhcs[o.ODSCode],
+				ReturnStatus: returnStatus(r, rd, registeredOn(p.registryLog, o.ODSCode), rep.LatenessOn), StaleReasons: nonNil(stale[id])}
+			row.Stale = len(row.StaleReasons) > 0
 			if pf, ok := reg.PfITOf(o.ODSCode); ok {
 				row.PfIT = pf.PfITID
 			}

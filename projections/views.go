@@ -39,6 +39,9 @@ type PlanState struct {
 	Milestones []MilestoneView `json:"milestones"`
 	// Conditions are the current version's assurance's conditions with their follow-up.
 	Conditions []ConditionView `json:"conditions"`
+	// SupersededConditions are the conditions of earlier versions' assurances still open when the
+	// plan was revised: never met, and no longer followed up.
+	SupersededConditions []ConditionView `json:"superseded_conditions"`
 	// Members is how each member of the LHC but the lead PCT stands towards the current version,
 	// and MembersUnaccounted those that have neither contributed, declined nor been excused.
 	Members            []domain.MemberAccount `json:"members"`
@@ -129,7 +132,9 @@ func planState(id, sha, lead string, p *domain.Plan, revision uint64, position e
 	st.LatenessOn = pc.on
 	st.Milestones = make([]MilestoneView, 0, len(planMilestones))
 	for _, m := range planMilestones {
-		st.Milestones = append(st.Milestones, milestoneView(m, pc.due(m), doneAt(p, m), p.Withdrawn(), pc.on))
+		mv := milestoneView(m, pc.due(m), doneAt(p, m), p.Withdrawn(), pc.on)
+		mv.PublishedDue, mv.Changes = pc.moves(m)
+		st.Milestones = append(st.Milestones, mv)
 	}
 	switch st.Milestones[0].Status {
 	case MilestoneMet:
@@ -138,6 +143,19 @@ func planState(id, sha, lead string, p *domain.Plan, revision uint64, position e
 		st.SubmittedOnTime = new(false)
 	}
 	st.Conditions = conditionViews(cur.Assurance, pc.on)
+	st.SupersededConditions = []ConditionView{}
+	p.VisitVersions(func(v domain.Version) {
+		if v.Number == cur.Number || v.Assurance == nil {
+			return
+		}
+		for _, c := range conditionViews(v.Assurance, pc.on) {
+			if c.State == domain.ConditionStateOpen {
+				// Superseded: no longer followed up, so not overdue either.
+				c.Overdue, c.DaysLate = false, 0
+				st.SupersededConditions = append(st.SupersededConditions, c)
+			}
+		}
+	})
 	st.Members, st.MembersUnaccounted = []domain.MemberAccount{}, []string{}
 	if pc.lhcOK {
 		st.Members = nonNil(p.MemberAccounts(pc.lhc))

@@ -110,7 +110,7 @@ func (d *dashboard) returns(c echo.Context) error {
 		rep = projections.CfHReturnsReport{Round: p.Round, Rows: []projections.CfHReturnRow{}, LatenessOn: domain.DateOf(p.At)}
 	} else {
 		// As of a past time the registry and the returns are refolded from the log: few events.
-		rep, err = d.Projections.CfHReturns(projections.CfHReturnsFilter{Round: p.Round, AsOf: p.Position, At: p.At})
+		rep, err = d.Projections.CfHReturns(c.Request().Context(), projections.CfHReturnsFilter{Round: p.Round, AsOf: p.Position, At: p.At})
 		if err != nil {
 			return err
 		}

@@ -71,6 +71,10 @@ func newWorkload(seed int64, events, plans int) (*workload, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Plans are submitted on the real clock, and only to a round whose guidance is out.
+		if today := domain.DateOf(w.start); cmd.PublishedOn.After(today) {
+			cmd.PublishedOn = today
+		}
 		last = last.Add(time.Minute)
 		w.registry = append(w.registry, demo.Step{At: last, Actor: d.Admin, Cmd: cmd})
 	}
