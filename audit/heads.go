@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
@@ -46,6 +47,46 @@ func (h *heads) current(ctx context.Context) (ledgertree.TreeHead, *Finding, err
 			Heads: []ledgertree.TreeHead{th}}, nil
 	}
 	return th, nil, nil
+}
+
+// DefaultMaxHeadAge is how old the server's newest signed head may be before an audit says it
+// cannot tell whether the log it was shown is the whole log. A ledger signs a new head whenever its
+// log grows, so only a ledger idle for longer has an older one: its auditor gives a larger
+// --max-head-age.
+const DefaultMaxHeadAge = 7 * 24 * time.Hour
+
+// stale is why head is too old to show the server's log as it stands now ("" when it is not).
+func stale(head ledgertree.TreeHead, maxAge time.Duration, now time.Time) string {
+	if maxAge < 0 {
+		return ""
+	}
+	if maxAge == 0 {
+		maxAge = DefaultMaxHeadAge
+	}
+	signed, err := time.Parse(time.RFC3339, head.Timestamp)
+	if err != nil || now.Sub(signed) <= maxAge {
+		return ""
+	}
+	return fmt.Sprintf("the server's newest signed head (%d leaves) was signed at %s, more than --max-head-age %s ago: a server can hide what it recorded since by serving an old head; "+
+		"an idle ledger signs no new head, so give a larger --max-head-age if the ledger has been idle", head.TreeSize, head.Timestamp, maxAge)
+}
+
+// risesWith is a finding if head, a later head than prev, has a larger tree but an earlier
+// timestamp: a ledger signs each size once, when its tree reaches it, so its heads' timestamps
+// rise with their sizes, and a head of a larger tree signed earlier was not signed as the ledger
+// says it signs heads.
+func risesWith(prev *ledgertree.TreeHead, head ledgertree.TreeHead) *Finding {
+	if prev == nil || head.TreeSize <= prev.TreeSize {
+		return nil
+	}
+	was, err1 := time.Parse(time.RFC3339, prev.Timestamp)
+	now, err2 := time.Parse(time.RFC3339, head.Timestamp)
+	if err1 != nil || err2 != nil || !now.Before(was) {
+		return nil
+	}
+	return &Finding{Kind: KindBadHead, Heads: []ledgertree.TreeHead{*prev, head},
+		Reason: fmt.Sprintf("the server's head of %d leaves is signed at %s, before its head of %d leaves (signed at %s): its heads' times do not rise with their sizes",
+			head.TreeSize, head.Timestamp, prev.TreeSize, prev.Timestamp)}
 }
 
 // rootAt is the server's signed root of its tree at size; ok false when its tree is smaller.
@@ -202,7 +243,7 @@ func describeLeaf(c *client, store eventstore.Store, tree *ledgertree.Tree, pos 
 			f.Stream, f.Revision, f.Type = recs[0].Stream, recs[0].Revision, recs[0].Type
 		}
 		var page api.StoredEventsPage
-		if c.getJSON(ctx, fmt.Sprintf("/v1/audit/events?view=stored&from_position=%d&limit=1", f.Position), &page) == nil && len(page.Events) == 1 {
+		if c.getJSONLimit(ctx, fmt.Sprintf("/v1/audit/events?view=stored&from_position=%d&limit=1", f.Position), pageLimit(1), &page) == nil && len(page.Events) == 1 {
 			f.ServerEventID = page.Events[0].EventID
 			if page.Events[0].Position != f.Position {
 				f.ServerEventID += fmt.Sprintf(" at position %d", page.Events[0].Position)

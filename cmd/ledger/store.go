@@ -1,6 +1,8 @@
 package main
 
 import (
+	"assurance-ledger/audit"
+
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +47,10 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 	switch {
 	case f.store == "embedded" || f.store == "":
 		path := storeFile(f.data)
+		if create && audit.IsStateDir(f.data) {
+			return nil, fmt.Errorf("%s is an auditor's mirror (ledger audit --state): it is checked against the ledger's own key and heads, and a ledger "+
+				"served from it would sign with a key of its own; read it with ledger verify, replay or evidence, or restore a backup into another --data to serve", f.data)
+		}
 		if !create {
 			if _, err := os.Stat(path); err != nil {
 				return nil, fmt.Errorf("no ledger store at %s (is --data right?)", path)
@@ -83,6 +89,9 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 // liveDirError is what a command that reads the log says on the data directory of a running
 // server, whose store the server holds for as long as it runs: one line, saying what to do instead.
 func liveDirError(dir, command string) error {
+	if audit.IsStateDir(dir) {
+		return fmt.Errorf("%s is an auditor's mirror that a ledger audit is writing now (it holds the store while it mirrors): run ledger %s --data %s once that audit has finished", dir, command, dir)
+	}
 	return fmt.Errorf("%s is in use by a running ledger (ledger serve holds its store): check a running ledger over its API with "+
 		"ledger audit --url URL --token TOKEN --state AUDIT_DIR, then ledger %s --data AUDIT_DIR on that copy; or stop the server first", dir, command)
 }
