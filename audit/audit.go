@@ -134,6 +134,16 @@ func run(ctx context.Context, o Options, rep *Report) error {
 		}
 		return f != nil
 	}
+	// unanswered keeps a proof the server refused and lets the audit go on: the mirror's own tree
+	// then stands in for the proof.
+	unanswered := func(err error) error {
+		var u *unanswered
+		if errors.As(err, &u) {
+			rep.Unanswered = append(rep.Unanswered, u.Unanswered)
+			return nil
+		}
+		return err
+	}
 
 	// The server's head now must extend the one earlier audits matched, and be signed after it.
 	head, bad, err := hs.current(ctx)
@@ -151,7 +161,7 @@ func run(ctx context.Context, o Options, rep *Report) error {
 		verified = st.Head.TreeSize
 		say("checking the server's head (%d leaves) against the head of %d leaves the last audit matched", head.TreeSize, st.Head.TreeSize)
 		f, err := hs.consistent(ctx, *st.Head, head)
-		if err != nil || found(f) {
+		if err := unanswered(err); err != nil || found(f) {
 			return err
 		}
 	}
@@ -190,7 +200,9 @@ func run(ctx context.Context, o Options, rep *Report) error {
 		return nil
 	}
 	if f, err := hs.consistent(ctx, head, later); err != nil || found(f) {
-		return err
+		if err = unanswered(err); err != nil || f != nil {
+			return err
+		}
 	}
 	if later.TreeSize > head.TreeSize && later.TreeSize <= tree.Size() {
 		if f, err := hs.matches(ctx, head.TreeSize, later); err != nil || found(f) {

@@ -8,12 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
-
-	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"assurance-ledger/api"
 	"assurance-ledger/eventstore"
@@ -89,61 +86,74 @@ func risesWith(prev *ledgertree.TreeHead, head ledgertree.TreeHead) *Finding {
 			head.TreeSize, head.Timestamp, prev.TreeSize, prev.Timestamp)}
 }
 
-// rootAt is the server's signed root of its tree at size; ok false when its tree is smaller.
-func (h *heads) rootAt(ctx context.Context, size uint64) (root []byte, head ledgertree.TreeHead, ok bool, err error) {
-	var p api.ConsistencyProof
-	path := fmt.Sprintf("/v1/ledger/proofs/consistency?from=%d&to=%d", size, size)
-	status, body, err := h.c.get(ctx, path, http.StatusBadRequest)
+// unanswered is a question the server refused or failed: no finding, but nothing certified.
+type unanswered struct{ Unanswered }
+
+func (u *unanswered) Error() string { return u.Query + ": " + u.Reason }
+
+// agreesAt reports whether the server's tree at size is the mirror's: by an RFC 6962 consistency
+// proof from size to ref, a head the server signed and the audit verified, checked against the
+// mirror's root at size and ref's root. Every size can be asked this way, and only ref needs a
+// signature: the server cannot prove a tree it does not have to be a prefix of the one it signed.
+// An error is a proof the server refused or did not give (*unanswered), or the mirror's own.
+func (h *heads) agreesAt(ctx context.Context, size uint64, ref ledgertree.TreeHead) (bool, error) {
+	local, err := h.tree.Root(size)
 	if err != nil {
-		return nil, head, false, err
+		return false, err
 	}
-	if status == http.StatusBadRequest {
-		return nil, head, false, nil // beyond the server's tree
+	refRoot, _ := hex.DecodeString(ref.RootHash)
+	if size == 0 || size == ref.TreeSize {
+		return size == 0 || bytes.Equal(local, refRoot), nil
 	}
-	if err := jsonv1.Unmarshal(body, &p); err != nil {
-		return nil, head, false, fmt.Errorf("GET %s: %w", path, err)
+	path := fmt.Sprintf("/v1/ledger/proofs/consistency?from=%d&to=%d", size, ref.TreeSize)
+	var p api.ConsistencyProof
+	if err := h.c.getJSON(ctx, path, &p); err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		return false, &unanswered{Unanswered{Query: path, Reason: err.Error()}}
 	}
-	head = p.FromHead
-	if err := ledgertree.VerifyTreeHead(h.key, head); err != nil || head.TreeSize != size {
-		return nil, head, false, fmt.Errorf("GET %s: the head of size %d the server signed does not verify with the pinned key (size %d): %v", path, size, head.TreeSize, err)
+	proof := make([][]byte, len(p.Proof))
+	for i, s := range p.Proof {
+		proof[i], _ = hex.DecodeString(s)
 	}
-	root, _ = hex.DecodeString(head.RootHash)
-	return root, head, true, nil
+	return ledgertree.VerifyConsistency(size, ref.TreeSize, proof, local, refRoot) == nil, nil
 }
 
-// consistent checks that the server's head now extends the head an earlier audit matched (prev):
-// by an RFC 6962 consistency proof from the server, checked against prev's root and now's. A head
-// smaller than prev, or one the server cannot prove consistent, is a finding naming the first leaf
-// where the server departs from the mirror.
+// consistent checks that the server's head now extends an earlier head it signed (prev) that the
+// mirror matched, by an RFC 6962 consistency proof. A head smaller than prev, or one the server
+// cannot prove consistent, is a finding naming the first leaf where the server departs from the
+// mirror. A proof the server refuses is an *unanswered error: the audit goes on, and holds the
+// head to the mirror's own tree instead.
 func (h *heads) consistent(ctx context.Context, prev, now ledgertree.TreeHead) (*Finding, error) {
-	if now.TreeSize < prev.TreeSize {
-		return h.departure(ctx, 0, prev.TreeSize, now.TreeSize, KindTruncated,
+	switch {
+	case now.TreeSize < prev.TreeSize:
+		return h.departure(ctx, 0, prev.TreeSize, now, KindTruncated,
 			fmt.Sprintf("the server now signs a tree of %d leaves, after signing one of %d that this mirror matched", now.TreeSize, prev.TreeSize), prev, now)
-	}
-	if now.TreeSize == prev.TreeSize {
-		if now.RootHash == prev.RootHash {
-			return nil, nil
-		}
-		return h.departure(ctx, 0, prev.TreeSize, now.TreeSize, KindDeparture,
+	case now.TreeSize == prev.TreeSize && now.RootHash == prev.RootHash, prev.TreeSize == 0:
+		return nil, nil
+	case now.TreeSize == prev.TreeSize:
+		return h.departure(ctx, 0, prev.TreeSize, now, KindDeparture,
 			fmt.Sprintf("the server signs two trees of %d leaves with different roots", now.TreeSize), prev, now)
 	}
-	if prev.TreeSize == 0 {
-		return nil, nil
-	}
+	path := fmt.Sprintf("/v1/ledger/proofs/consistency?from=%d&to=%d", prev.TreeSize, now.TreeSize)
 	var p api.ConsistencyProof
-	if err := h.c.getJSON(ctx, fmt.Sprintf("/v1/ledger/proofs/consistency?from=%d&to=%d", prev.TreeSize, now.TreeSize), &p); err != nil {
-		return nil, err
+	if err := h.c.getJSON(ctx, path, &p); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &unanswered{Unanswered{Query: path, Reason: err.Error()}}
 	}
-	path := make([][]byte, len(p.Proof))
+	proof := make([][]byte, len(p.Proof))
 	for i, s := range p.Proof {
-		path[i], _ = hex.DecodeString(s)
+		proof[i], _ = hex.DecodeString(s)
 	}
 	fromRoot, _ := hex.DecodeString(prev.RootHash)
 	toRoot, _ := hex.DecodeString(now.RootHash)
-	if err := ledgertree.VerifyConsistency(prev.TreeSize, now.TreeSize, path, fromRoot, toRoot); err == nil {
+	if err := ledgertree.VerifyConsistency(prev.TreeSize, now.TreeSize, proof, fromRoot, toRoot); err == nil {
 		return nil, nil
 	}
-	return h.departure(ctx, 0, prev.TreeSize, now.TreeSize, KindDeparture,
+	return h.departure(ctx, 0, prev.TreeSize, now, KindDeparture,
 		fmt.Sprintf("the server's tree of %d leaves does not extend the tree of %d leaves it signed before and this mirror matched", now.TreeSize, prev.TreeSize), prev, now)
 }
 
@@ -164,65 +174,51 @@ func (h *heads) matches(ctx context.Context, agreed uint64, th ledgertree.TreeHe
 	if hex.EncodeToString(root) == th.RootHash {
 		return nil, nil
 	}
-	return h.departure(ctx, agreed, th.TreeSize, th.TreeSize, KindDeparture,
+	return h.departure(ctx, agreed, th.TreeSize, th, KindDeparture,
 		fmt.Sprintf("the server's signed tree of %d leaves is not the tree of the events its feed gave", th.TreeSize), th)
 }
 
-// departure finds the first leaf at which the server's signed tree departs from the mirror's,
-// knowing they agree at size lo and differ at size hi (hi <= the mirror's size), by binary search
-// over the server's signed roots. serverSize is the server's tree now: a departure only at its end
-// means the events after it were removed.
-func (h *heads) departure(ctx context.Context, lo, hi, serverSize uint64, kind, why string, shown ...ledgertree.TreeHead) (*Finding, error) {
+// departure finds the first leaf at which the server's tree departs from the mirror's, knowing
+// they agree at size lo and differ at size hi, by binary search with consistency proofs to ref,
+// the server's verified head now. A departure only past ref's size means the events after it were
+// removed. Where the server refuses the proofs the search needs, the finding stands (the heads
+// already show it) but names the range the departure is in, not a leaf the refusal would blame.
+func (h *heads) departure(ctx context.Context, lo, hi uint64, ref ledgertree.TreeHead, kind, why string, shown ...ledgertree.TreeHead) (*Finding, error) {
 	hi = min(hi, h.tree.Size())
-	if serverSize < hi {
-		// Up to the server's size the trees may still agree: then what was removed is the rest.
-		agree := serverSize == 0
-		var shownHead []ledgertree.TreeHead
-		if !agree {
-			root, head, ok, err := h.rootAt(ctx, serverSize)
-			if err != nil {
-				return nil, err
-			}
-			local, err := h.tree.Root(serverSize)
-			if err != nil {
-				return nil, err
-			}
-			agree = ok && bytes.Equal(local, root)
-			shownHead = append(shownHead, head)
+	if ref.TreeSize < hi {
+		agree, err := h.agreesAt(ctx, ref.TreeSize, ref)
+		if err != nil {
+			return nil, err
 		}
 		if agree {
-			f := h.describe(ctx, serverSize)
-			leaf := serverSize
-			f.Kind, f.Leaf, f.Heads = kind, &leaf, append(shown, shownHead...)
-			f.Reason = why + fmt.Sprintf(": the server's log ends before this event, the first of %d the mirror holds that the server no longer has (removed)", hi-serverSize)
+			f := h.describe(ctx, ref.TreeSize)
+			leaf := ref.TreeSize
+			f.Kind, f.Leaf, f.Heads = kind, &leaf, shown
+			f.Reason = why + fmt.Sprintf(": the server's log ends before this event, the first of %d the mirror holds that the server no longer has (removed)", hi-ref.TreeSize)
 			return &f, nil
 		}
-		hi = serverSize
+		hi = ref.TreeSize
 	}
-	var last ledgertree.TreeHead
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
-		root, head, ok, err := h.rootAt(ctx, mid)
+		agree, err := h.agreesAt(ctx, mid, ref)
+		var u *unanswered
+		if errors.As(err, &u) {
+			return &Finding{Kind: kind, Heads: shown, Reason: why + fmt.Sprintf(
+				": it departs from the mirror between leaf %d and leaf %d; the server refused the proof that would narrow it (%s)", lo, hi-1, u.Error())}, nil
+		}
 		if err != nil {
 			return nil, err
 		}
-		local, err := h.tree.Root(mid)
-		if err != nil {
-			return nil, err
-		}
-		if ok && bytes.Equal(root, local) {
+		if agree {
 			lo = mid
 		} else {
-			hi, last = mid, head
+			hi = mid
 		}
 	}
 	leaf := hi - 1
 	f := h.describe(ctx, leaf)
-	f.Kind, f.Leaf = kind, &leaf
-	f.Heads = shown
-	if last.TreeSize != 0 {
-		f.Heads = append(f.Heads, last)
-	}
+	f.Kind, f.Leaf, f.Heads = kind, &leaf, shown
 	f.Reason = why + ": the first leaf where it departs from the mirror is this event, which the server has changed, removed or replaced"
 	if f.ServerEventID != "" && f.ServerEventID != f.EventID {
 		f.Reason += " (it now has event " + f.ServerEventID + " there)"
