@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/ledgertree"
+	"assurance-ledger/verify"
 )
 
 // mirrorPageSize is the page size of the mirror's store: it is written a few MiB a commit, and
@@ -230,6 +232,20 @@ func run(ctx context.Context, o Options, rep *Report) error {
 		if err != nil || found(f) {
 			return err
 		}
+	}
+
+	// A sign-off chained and hashed like any other can still be one the rules never allowed.
+	var local eventstore.Store = store
+	if !ix.identical {
+		local = &remapped{inner: store, pos: ix}
+	}
+	forged, err := verify.Authority(ctx, local)
+	if err != nil {
+		return err
+	}
+	for _, f := range forged {
+		rep.Findings = append(rep.Findings, Finding{Kind: KindUnauthorised, Position: f.Position, Stream: f.Stream, Revision: f.Revision,
+			EventID: f.EventID, Type: f.Type, Reason: f.Reason + ": its hashes chain, but the ledger's rules would never have recorded it"})
 	}
 
 	if !o.NoCompare && ix.last() > 0 {

@@ -25,6 +25,10 @@ const (
 	// KindBadFeed: the feed's pages do not follow each other as an honest server's do (a next page
 	// that does not advance or lies past the head, events out of the page's range).
 	KindBadFeed = "bad_feed"
+	// KindUnauthorised: an event whose hashes chain but that the ledger's rules would never have
+	// recorded (an SRO sign-off by someone who was not the organisation's chief executive): the
+	// checks ledger evidence and ledger verify apply (verify.SignOffRefusal).
+	KindUnauthorised = "unauthorised"
 	// KindAltered: re-read (--recheck), the server gives other bytes for an event already mirrored.
 	KindAltered = "altered"
 )
