@@ -48,6 +48,9 @@ type Options struct {
 	// MaxHeadAge flags a server whose newest signed head is older than this (0: DefaultMaxHeadAge;
 	// negative: not checked): a server that stops signing can hide what it records since.
 	MaxHeadAge time.Duration
+	// RetryFor bounds how long one question is retried as the server asks (429 or 503 with
+	// Retry-After) before it is left unanswered (0: two minutes).
+	RetryFor time.Duration
 	// HTTPClient talks to the server; nil: a default one.
 	HTTPClient *http.Client
 }
@@ -85,6 +88,9 @@ func run(ctx context.Context, o Options, rep *Report) error {
 	c, err := newClient(o.URL, o.Token, o.HTTPClient)
 	if err != nil {
 		return err
+	}
+	if o.RetryFor > 0 {
+		c.retryFor = o.RetryFor
 	}
 	if err := os.MkdirAll(o.State, 0o700); err != nil {
 		return fmt.Errorf("state directory %s: %w", o.State, err)

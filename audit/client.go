@@ -216,15 +216,16 @@ func readLimited(buf *bytes.Buffer, r io.Reader, n int64) ([]byte, error) {
 }
 
 // pageLimit bounds the body of a page of n events of the stored feed: every event's stored bytes
-// come from a command body of at most 1 MiB, so 3 MiB base64-encoded with its members, and a page
-// is never read past pageCap (a page of large events that does not fit is asked again smaller).
+// come from a command body of at most 1 MiB, so 3 MiB base64-encoded with its members; and a
+// ledger stops a page once its events' stored bytes pass 1 MiB (history.MaxPageBytes), so a page
+// is never read past pageCap (a page that does not fit is asked again smaller).
 func pageLimit(n int) int64 {
 	return min(int64(n)*maxStoredEvent+64<<10, pageCap)
 }
 
 const (
 	maxStoredEvent = 3 << 20
-	pageCap        = 256 << 20
+	pageCap        = 16 << 20
 )
 
 // getJSON fetches path, a small answer, and decodes its 200 answer into v.

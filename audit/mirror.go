@@ -117,12 +117,12 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 		}
 		if f.err != nil {
 			// What was checked is kept, interrupted or not: the next audit resumes after it.
-			return nil, errors.Join(f.err, m.flush(context.WithoutCancel(ctx)))
+			return nil, errors.Join(f.err, m.flush(ctx))
 		}
 		head = f.page.HeadPosition
 		m.lent = append(m.lent, f.buf)
 		if f.feed != "" {
-			return &Finding{Kind: KindBadFeed, Position: m.ix.last() + 1, Reason: f.feed}, m.flush(context.WithoutCancel(ctx))
+			return &Finding{Kind: KindBadFeed, Position: m.ix.last() + 1, Reason: f.feed}, m.flush(ctx)
 		}
 		if finding := m.take(ctx, f); finding != nil {
 			return finding, m.flush(ctx)
@@ -133,7 +133,7 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 			}
 		}
 	}
-	if err := m.flush(context.WithoutCancel(ctx)); err != nil {
+	if err := m.flush(ctx); err != nil {
 		return nil, err
 	}
 	if m.progress != nil {
@@ -162,7 +162,7 @@ func (m *mirror) fetch(ctx context.Context, from uint64, out chan<- fetched) {
 			} else if f.page.Format != api.StoredEventsFormat {
 				err = fmt.Errorf("GET %s: the feed's stored view has format %q; this build reads %q", path, f.page.Format, api.StoredEventsFormat)
 			} else {
-				f.feed = pageFault(path, from, head, f.page)
+				f.feed = pageFault(path, from, limit, head, f.page)
 				head = f.page.HeadPosition
 			}
 		}
@@ -179,12 +179,13 @@ func (m *mirror) fetch(ctx context.Context, from uint64, out chan<- fetched) {
 	}
 }
 
-// pageFault is what is wrong with the paging of a page of the feed read from position from, after
-// pages that named head as the server's head ("" when nothing): an honest server's pages each
-// start where the last said, hold events from there up to the head in order, and end with a next
-// position after their last event and no further than the head. A server that pages otherwise
-// could keep an audit reading forever, or skip events the tree later lacks.
-func pageFault(path string, from, head uint64, p api.StoredEventsPage) string {
+// pageFault is what is wrong with the paging of a page of the feed read from position from, limit
+// records at most, after pages that named head as the server's head ("" when nothing): an honest
+// server's pages each start where the last said, hold events from there up to the head in order,
+// and end with a next position after their last event and no further than the head; a page with
+// no event and a next one passed over limit records of other streams, each at a position of its
+// own. A server that pages otherwise could keep an audit reading forever.
+func pageFault(path string, from uint64, limit int, head uint64, p api.StoredEventsPage) string {
 	if p.HeadPosition < head {
 		return fmt.Sprintf("GET %s: the server's head position went back from %d to %d between two pages", path, head, p.HeadPosition)
 	}
@@ -201,6 +202,8 @@ func pageFault(path string, from, head uint64, p api.StoredEventsPage) string {
 			return fmt.Sprintf("GET %s: the next page would start at position %d, which does not advance past %d", path, *next, max(last, from))
 		case *next > p.HeadPosition:
 			return fmt.Sprintf("GET %s: the next page would start at position %d, past the head position %d the page names", path, *next, p.HeadPosition)
+		case len(p.Events) == 0 && *next-from < uint64(limit):
+			return fmt.Sprintf("GET %s: an empty page whose next page starts at position %d: a page of %d records with no event of the ledger's would end at %d at the least", path, *next, limit, from+uint64(limit))
 		}
 	}
 	return ""
@@ -335,7 +338,9 @@ func (m *mirror) flush(ctx context.Context) error {
 	if err := m.ix.add(entries); err != nil {
 		return fmt.Errorf("indexing the mirror: %w", err)
 	}
-	res, err := m.store.AppendSequence(ctx, parts)
+	// Written whether or not the audit is being interrupted: every event here was checked, and an
+	// interrupted audit keeps what it verified for the next one to resume after.
+	res, err := m.store.AppendSequence(context.WithoutCancel(ctx), parts)
 	if err != nil {
 		return fmt.Errorf("writing to the mirror: %w", err)
 	}
