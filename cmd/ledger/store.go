@@ -47,9 +47,10 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 	switch {
 	case f.store == "embedded" || f.store == "":
 		path := storeFile(f.data)
-		if create && audit.IsStateDir(f.data) {
-			return nil, fmt.Errorf("%s is an auditor's mirror (ledger audit --state): it is checked against the ledger's own key and heads, and a ledger "+
-				"served from it would sign with a key of its own; read it with ledger verify, replay or evidence, or restore a backup into another --data to serve", f.data)
+		if create {
+			if err := refuseMirror(f.data); err != nil {
+				return nil, err
+			}
 		}
 		if !create {
 			if _, err := os.Stat(path); err != nil {
@@ -84,6 +85,17 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 	default:
 		return nil, fmt.Errorf(`--store must be "embedded" or an esdb:// connection string, got %q`, redact(f.store))
 	}
+}
+
+// refuseMirror refuses to write a ledger into an auditor's mirror: served, it would get a signing
+// key of its own and sign heads with it beside the ledger's, and the mirror would no longer be the
+// copy its audits checked.
+func refuseMirror(dir string) error {
+	if !audit.IsStateDir(dir) {
+		return nil
+	}
+	return fmt.Errorf("%s is an auditor's mirror (ledger audit --state): it is checked against the ledger's own key and heads, and a ledger "+
+		"served from it would sign with a key of its own; read it with ledger verify, replay or evidence, or restore a backup into another --data to serve", dir)
 }
 
 // liveDirError is what a command that reads the log says on the data directory of a running
