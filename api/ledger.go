@@ -38,11 +38,15 @@ type InclusionProof struct {
 	TreeHead  ledgertree.TreeHead `json:"tree_head"`
 }
 
-// ConsistencyProof proves that the tree of the first head is a prefix of the tree of the second.
+// ConsistencyProof proves that the tree of size from is a prefix of the tree of size to. Each head
+// is the one the ledger signed when its tree had that size (from its head log, or the current head
+// at the current size), and absent when it signed none at that size: a head signed now for an old
+// size would carry a time the tree did not have that size, and let a server hiding its later
+// events look fresh.
 type ConsistencyProof struct {
-	Proof    []string            `json:"proof"` // hex node hashes, RFC 6962 order
-	FromHead ledgertree.TreeHead `json:"from_head"`
-	ToHead   ledgertree.TreeHead `json:"to_head"`
+	Proof    []string             `json:"proof"` // hex node hashes, RFC 6962 order
+	FromHead *ledgertree.TreeHead `json:"from_head,omitempty"`
+	ToHead   *ledgertree.TreeHead `json:"to_head,omitempty"`
 }
 
 // ledgerTree returns the tree once it can answer: 503 when the server has none, or while it is
@@ -207,15 +211,31 @@ func (s *server) consistencyProof(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fromHead, err := s.signedHead(tree, from)
+	fromHead, err := s.headOfSize(tree, from)
 	if err != nil {
 		return err
 	}
-	toHead, err := s.signedHead(tree, to)
+	toHead, err := s.headOfSize(tree, to)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, ConsistencyProof{Proof: hexAll(path), FromHead: fromHead, ToHead: toHead})
+}
+
+// headOfSize is the head the ledger signed when its tree had size leaves: the stored one, or at
+// the tree's current size the current head; nil if it signed none at that size.
+func (s *server) headOfSize(tree *ledgertree.Tree, size uint64) (*ledgertree.TreeHead, error) {
+	if size == tree.Size() {
+		h, err := s.currentHead(tree)
+		return &h, err
+	}
+	if s.Heads == nil {
+		return nil, nil
+	}
+	if h, ok := s.Heads.Stored(size); ok {
+		return &h, nil
+	}
+	return nil, nil
 }
 
 func hexAll(hashes [][]byte) []string {

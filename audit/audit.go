@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/ledgertree"
+	"assurance-ledger/verify"
 )
 
 // mirrorPageSize is the page size of the mirror's store: it is written a few MiB a commit, and
@@ -43,20 +45,40 @@ type Options struct {
 	// Differences a line per difference as it is found. nil: none.
 	Progress    io.Writer
 	Differences io.Writer
+	// MaxHeadAge flags a server whose newest signed head is older than this (0: DefaultMaxHeadAge;
+	// negative: not checked): a server that stops signing can hide what it records since.
+	MaxHeadAge time.Duration
+	// RetryFor bounds how long one question is retried as the server asks (429 or 503 with
+	// Retry-After) before it is left unanswered (0: two minutes).
+	RetryFor time.Duration
 	// HTTPClient talks to the server; nil: a default one.
 	HTTPClient *http.Client
 }
 
 // Run audits the ledger at o.URL into o.State: it mirrors and checks the log, holds the server's
 // signed heads to the mirror and to what earlier audits matched, and compares the server's
-// published answers with the mirror's own. The report says what was found; an error means the
-// audit could not be run (or finished), not that the ledger is at fault.
+// published answers with the mirror's own. The report, always given, says what was found and
+// concludes (Report.Status); an error means the audit could not be run or finished, which is no
+// finding against the ledger but certifies nothing either.
 func Run(ctx context.Context, o Options) (*Report, error) {
+	rep := &Report{URL: o.URL, Findings: []Finding{}, Differences: []Difference{}, Unanswered: []Unanswered{}}
+	err := run(ctx, o, rep)
+	rep.Conclude(err)
+	return rep, err
+}
+
+// ErrPage is a --page outside 1 to 1000.
+var ErrPage = errors.New("--page must be 1 to 1000 events a request")
+
+func run(ctx context.Context, o Options, rep *Report) error {
 	if o.State == "" {
-		return nil, errors.New("--state is required: the directory the auditor's copy of the log is kept in")
+		return errors.New("--state is required: the directory the auditor's copy of the log is kept in")
 	}
-	if o.Page <= 0 || o.Page > 1000 {
+	switch {
+	case o.Page == 0:
 		o.Page = 1000
+	case o.Page < 0 || o.Page > 1000:
+		return ErrPage
 	}
 	say := func(format string, args ...any) {
 		if o.Progress != nil {
@@ -65,71 +87,90 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	c, err := newClient(o.URL, o.Token, o.HTTPClient)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if o.RetryFor > 0 {
+		c.retryFor = o.RetryFor
 	}
 	if err := os.MkdirAll(o.State, 0o700); err != nil {
-		return nil, fmt.Errorf("state directory %s: %w", o.State, err)
+		return fmt.Errorf("state directory %s: %w", o.State, err)
 	}
 	st, err := readState(o.State)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rep := &Report{URL: o.URL, Findings: []Finding{}, Differences: []Difference{}}
-	key, err := pinnedKey(ctx, c, o, rep, say)
-	if err != nil || len(rep.Findings) > 0 {
-		return rep, err
-	}
-
+	// The mirror is opened first, so that whatever stops the audit the report says what it holds.
 	store, err := boltstore.Open(filepath.Join(o.State, storeFileName), boltstore.Options{Timeout: 50 * time.Millisecond, PageSize: mirrorPageSize})
 	if errors.Is(err, boltstore.ErrLocked) {
-		return nil, fmt.Errorf("%s is in use by another process (another ledger audit on this --state?)", o.State)
+		return fmt.Errorf("%s is in use by another process (another ledger audit on this --state?)", o.State)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("the mirror in %s: %w", o.State, err)
+		return fmt.Errorf("the mirror in %s: %w", o.State, err)
 	}
 	defer store.Close()
+	if err := markMirror(o.State); err != nil {
+		return err
+	}
 	held, err := store.Head(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ix, tree, err := openIndex(o.State, held)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer ix.close()
-	if err := checkLastLeaf(ctx, store, tree); err != nil {
-		return nil, fmt.Errorf("the mirror in %s: %w", o.State, err)
-	}
-	hs := &heads{c: c, key: key, tree: tree, describe: describeLeaf(c, store, tree, ix)}
-	rep.PreviousHead = st.Head
-	finish := func() (*Report, error) {
+	defer func() {
 		rep.EventsHeld, rep.TreeSize, rep.ServerPosition = tree.Size(), tree.Size(), ix.last()
 		if root, err := tree.Root(tree.Size()); err == nil {
 			rep.RootHash = hex.EncodeToString(root)
 		}
-		return rep, nil
+	}()
+	if err := checkLastLeaf(ctx, store, tree); err != nil {
+		return fmt.Errorf("the mirror in %s: %w", o.State, err)
+	}
+	rep.PreviousHead = st.Head
+
+	key, err := pinnedKey(ctx, c, o, rep, say)
+	if err != nil || len(rep.Findings) > 0 {
+		return err
+	}
+	hs := &heads{c: c, key: key, tree: tree, describe: describeLeaf(c, store, tree, ix)}
+	found := func(f *Finding) bool {
+		if f != nil {
+			rep.Findings = append(rep.Findings, *f)
+		}
+		return f != nil
+	}
+	// unanswered keeps a proof the server refused and lets the audit go on: the mirror's own tree
+	// then stands in for the proof.
+	unanswered := func(err error) error {
+		var u *unanswered
+		if errors.As(err, &u) {
+			rep.Unanswered = append(rep.Unanswered, u.Unanswered)
+			return nil
+		}
+		return err
 	}
 
-	// The server's head now must extend the one earlier audits matched.
+	// The server's head now must extend the one earlier audits matched, and be signed after it.
 	head, bad, err := hs.current(ctx)
-	if err != nil {
-		return rep, err
+	if err != nil || found(bad) {
+		return err
 	}
-	if bad != nil {
-		rep.Findings = append(rep.Findings, *bad)
-		return finish()
+	if found(risesWith(st.Head, head)) {
+		return nil
+	}
+	if why := stale(head, o.MaxHeadAge, time.Now()); why != "" {
+		rep.Unanswered = append(rep.Unanswered, Unanswered{Query: "/v1/ledger/tree-head", Reason: why})
 	}
 	verified := uint64(0)
 	if st.Head != nil {
 		verified = st.Head.TreeSize
 		say("checking the server's head (%d leaves) against the head of %d leaves the last audit matched", head.TreeSize, st.Head.TreeSize)
 		f, err := hs.consistent(ctx, *st.Head, head)
-		if err != nil {
-			return rep, err
-		}
-		if f != nil {
-			rep.Findings = append(rep.Findings, *f)
-			return finish()
+		if err := unanswered(err); err != nil || found(f) {
+			return err
 		}
 	}
 
@@ -148,38 +189,37 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.EventsMirrored = m.mirrored
 	rep.MirrorSeconds = time.Since(start).Seconds()
 	rep.MirrorEventsPerSec = rate(m.mirrored, time.Since(start))
-	if err != nil {
-		_, _ = finish()
-		return rep, err
-	}
-	if bad != nil {
-		rep.Findings = append(rep.Findings, *bad)
-		return finish()
+	if err != nil || found(bad) {
+		return err
 	}
 	say("mirrored %d events in %.1f s (%.0f events/s); the mirror holds %d", m.mirrored, rep.MirrorSeconds, rep.MirrorEventsPerSec, tree.Size())
 
-	// The head the audit began with, and the server's head now if the mirror holds all of it,
-	// must be the mirror's tree.
-	if f, err := hs.matches(ctx, verified, head); err != nil || f != nil {
-		if f != nil {
-			rep.Findings = append(rep.Findings, *f)
-		}
-		out, ferr := finish()
-		return out, errors.Join(err, ferr)
+	// The head the audit began with, and the server's head now, must be the mirror's tree; a
+	// second head must verify, extend the first and be signed no earlier.
+	if f, err := hs.matches(ctx, verified, head); err != nil || found(f) {
+		return err
 	}
 	matched := head
-	if later, bad, err := hs.current(ctx); err == nil && bad == nil && later.TreeSize > head.TreeSize && later.TreeSize <= tree.Size() {
-		if f, err := hs.matches(ctx, head.TreeSize, later); err != nil || f != nil {
-			if f != nil {
-				rep.Findings = append(rep.Findings, *f)
-			}
-			out, ferr := finish()
-			return out, errors.Join(err, ferr)
+	later, bad, err := hs.current(ctx)
+	if err != nil || found(bad) {
+		return err
+	}
+	if found(risesWith(&head, later)) {
+		return nil
+	}
+	if f, err := hs.consistent(ctx, head, later); err != nil || found(f) {
+		if err = unanswered(err); err != nil || f != nil {
+			return err
+		}
+	}
+	if later.TreeSize > head.TreeSize && later.TreeSize <= tree.Size() {
+		if f, err := hs.matches(ctx, head.TreeSize, later); err != nil || found(f) {
+			return err
 		}
 		matched = later
 	}
 	if err := keepHeads(o.State, matched); err != nil {
-		return rep, err
+		return err
 	}
 	if st.Head == nil || matched.TreeSize >= st.Head.TreeSize {
 		st.Head = &matched
@@ -187,7 +227,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Head = &matched
 	st.URL, st.KeyID, st.Audits, st.UpdatedAt = o.URL, ledgertree.KeyID(key), st.Audits+1, time.Now().UTC()
 	if err := writeState(o.State, st); err != nil {
-		return rep, err
+		return err
 	}
 	say("the server's signed head of %d leaves (root %s) is the mirror's tree", matched.TreeSize, matched.RootHash)
 
@@ -195,28 +235,32 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		say("re-reading the %d events earlier audits mirrored", held)
 		f, n, err := recheck(ctx, c, store, ix, held, o.Page)
 		rep.Rechecked = n
-		if err != nil {
-			_, _ = finish()
-			return rep, err
-		}
-		if f != nil {
-			rep.Findings = append(rep.Findings, *f)
-			return finish()
+		if err != nil || found(f) {
+			return err
 		}
 	}
-	if _, err := finish(); err != nil {
-		return rep, err
+
+	// A sign-off chained and hashed like any other can still be one the rules never allowed.
+	var local eventstore.Store = store
+	if !ix.identical {
+		local = &remapped{inner: store, pos: ix}
+	}
+	forged, err := verify.Authority(ctx, local)
+	if err != nil {
+		return err
+	}
+	for _, f := range forged {
+		rep.Findings = append(rep.Findings, Finding{Kind: KindUnauthorised, Position: f.Position, Stream: f.Stream, Revision: f.Revision,
+			EventID: f.EventID, Type: f.Type, Reason: f.Reason + ": its hashes chain, but the ledger's rules would never have recorded it"})
 	}
 
 	if !o.NoCompare && ix.last() > 0 {
 		start := time.Now()
 		err := compareAnswers(ctx, c, store, ix, o, rep, say)
 		rep.CompareSeconds = time.Since(start).Seconds()
-		if err != nil {
-			return rep, err
-		}
+		return err
 	}
-	return rep, nil
+	return nil
 }
 
 // checkLastLeaf checks the tree rebuilt from the index against the mirror's store: its last leaf

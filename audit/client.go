@@ -70,18 +70,57 @@ func (e *httpError) Error() string {
 	return fmt.Sprintf("GET %s: %d %s", e.Path, e.Status, e.Body)
 }
 
-// get fetches path (and query) and returns the body of a 200 answer, with its status for callers
-// that compare answers of other statuses too (want lists the statuses returned rather than failed).
-func (c *client) get(ctx context.Context, path string, want ...int) (status int, body []byte, err error) {
-	return c.getInto(ctx, nil, path, want...)
+// Every body is read with a limit, so that a server cannot exhaust the auditor's memory with an
+// endless answer: a small one for the key, heads and proofs (a few hundred bytes each), a large
+// one for a published answer (a report or list of a large ledger), and for a page of the feed
+// one that grows with the events asked for (pageLimit).
+const (
+	smallBody  = 1 << 20
+	answerBody = 256 << 20
+	// errorBody is how much of a refusal is read: its problem document.
+	errorBody = 64 << 10
+)
+
+// bodyTooLarge is an answer longer than its limit: nothing of it is used.
+type bodyTooLarge struct {
+	Path  string
+	Limit int64
 }
 
-// getInto is get, reading the body into buf (when not nil), which the body then lends from: a
-// mirror reads a page of a MiB or so a thousand times over, into one buffer.
-func (c *client) getInto(ctx context.Context, buf *bytes.Buffer, path string, want ...int) (status int, body []byte, err error) {
+func (e *bodyTooLarge) Error() string {
+	return fmt.Sprintf("GET %s: the answer is longer than the %d bytes an answer of its kind can be; it was not read further", e.Path, e.Limit)
+}
+
+// request is one question to the server.
+type request struct {
+	path string
+	// accept is the Accept header: application/json unless set.
+	accept string
+	// limit bounds the body's length (smallBody unless set).
+	limit int64
+	// want lists statuses besides 200 returned rather than failed.
+	want []int
+}
+
+// get fetches path (and query), a small answer, and returns the body of a 200 answer, with its
+// status for callers that compare answers of other statuses too (want lists the statuses
+// returned rather than failed).
+func (c *client) get(ctx context.Context, path string, want ...int) (status int, body []byte, err error) {
+	return c.do(ctx, nil, request{path: path, want: want})
+}
+
+// do sends r, retrying as the server asks, reading the body into buf (when not nil), which the
+// body then lends from: a mirror reads a page of a MiB or so a thousand times over, into one
+// buffer.
+func (c *client) do(ctx context.Context, buf *bytes.Buffer, r request) (status int, body []byte, err error) {
+	path, want := r.path, r.want
 	deadline := time.Now().Add(c.retryFor)
 	for attempt := 0; ; attempt++ {
-		status, body, retry, err := c.once(ctx, buf, path)
+		status, body, retry, err := c.once(ctx, buf, r)
+		var tooLarge *bodyTooLarge
+		if errors.As(err, &tooLarge) {
+			return 0, nil, err
+		}
 		if err == nil && retry == 0 {
 			if status == http.StatusOK {
 				return status, body, nil
@@ -115,39 +154,88 @@ func (c *client) getInto(ctx context.Context, buf *bytes.Buffer, path string, wa
 }
 
 // once sends one request. retry > 0 says the server asked to come back after that long.
-func (c *client) once(ctx context.Context, buf *bytes.Buffer, path string) (status int, body []byte, retry time.Duration, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+path, nil)
+func (c *client) once(ctx context.Context, buf *bytes.Buffer, r request) (status int, body []byte, retry time.Duration, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+r.path, nil)
 	if err != nil {
 		return 0, nil, 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
+	accept := r.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	req.Header.Set("Accept", accept)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, nil, 0, err
 	}
 	defer resp.Body.Close()
-	if buf != nil {
-		buf.Reset()
-		_, err = buf.ReadFrom(resp.Body)
-		body = buf.Bytes()
-	} else {
-		body, err = io.ReadAll(resp.Body)
+	limit := r.limit
+	if limit <= 0 {
+		limit = smallBody
 	}
+	if resp.StatusCode != http.StatusOK {
+		limit = min(limit, errorBody)
+	}
+	if resp.ContentLength > limit {
+		return 0, nil, 0, &bodyTooLarge{Path: r.path, Limit: limit}
+	}
+	// One byte past the limit tells an answer of exactly the limit from a longer one.
+	body, err = readLimited(buf, resp.Body, limit+1)
 	if err != nil {
 		return 0, nil, 0, err
+	}
+	if int64(len(body)) > limit {
+		if resp.StatusCode != http.StatusOK {
+			body = body[:limit] // a refusal's start says enough
+		} else {
+			return 0, nil, 0, &bodyTooLarge{Path: r.path, Limit: limit}
+		}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s >= 0 {
 			return resp.StatusCode, body, time.Duration(max(s, 1)) * time.Second, nil
 		}
 	}
+	if resp.StatusCode >= http.StatusInternalServerError {
+		// A failure without a time to come back: tried again a few times, as a broken connection is.
+		return resp.StatusCode, body, 0, &httpError{Path: r.path, Status: resp.StatusCode, Body: summary(body)}
+	}
 	return resp.StatusCode, body, 0, nil
 }
 
-// getJSON fetches path and decodes its 200 answer into v.
+// readLimited reads at most n bytes of r, into buf when not nil.
+func readLimited(buf *bytes.Buffer, r io.Reader, n int64) ([]byte, error) {
+	lr := io.LimitReader(r, n)
+	if buf == nil {
+		return io.ReadAll(lr)
+	}
+	buf.Reset()
+	_, err := buf.ReadFrom(lr)
+	return buf.Bytes(), err
+}
+
+// pageLimit bounds the body of a page of n events of the stored feed: every event's stored bytes
+// come from a command body of at most 1 MiB, so 3 MiB base64-encoded with its members; and a
+// ledger stops a page once its events' stored bytes pass 1 MiB (history.MaxPageBytes), so a page
+// is never read past pageCap (a page that does not fit is asked again smaller).
+func pageLimit(n int) int64 {
+	return min(int64(n)*maxStoredEvent+64<<10, pageCap)
+}
+
+const (
+	maxStoredEvent = 3 << 20
+	pageCap        = 16 << 20
+)
+
+// getJSON fetches path, a small answer, and decodes its 200 answer into v.
 func (c *client) getJSON(ctx context.Context, path string, v any) error {
-	_, body, err := c.get(ctx, path)
+	return c.getJSONLimit(ctx, path, smallBody, v)
+}
+
+// getJSONLimit is getJSON with a limit of its own.
+func (c *client) getJSONLimit(ctx context.Context, path string, limit int64, v any) error {
+	_, body, err := c.do(ctx, nil, request{path: path, limit: limit})
 	if err != nil {
 		return err
 	}

@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -73,6 +75,24 @@ var queryValues = map[string]func(ctx context.Context, p *projections.Projector,
 		slices.Sort(rounds)
 		return slices.Compact(rounds), err
 	},
+	"sha": func(_ context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
+		orgs, _, err := p.OrganisationsAsOf(at)
+		return codesOf(orgs, func(o domain.Organisation) bool { return o.Kind == domain.KindSHA }), err
+	},
+	"lhc": func(_ context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
+		lhcs, _, err := p.LHCsAsOf(at)
+		ids := make([]string, len(lhcs))
+		for i, l := range lhcs {
+			ids[i] = l.ID
+		}
+		return ids, err
+	},
+	// Every status, held or not: a server that lists a plan under a status it does not have, where
+	// the mirror has none, differs as much as one that hides a plan.
+	"status": func(context.Context, *projections.Projector, eventstore.Position) ([]string, error) {
+		return []string{string(domain.StatusSubmitted), string(domain.StatusSignedOff), string(domain.StatusAssured), string(domain.StatusAssuredWithConditions),
+			string(domain.StatusNotAssured), string(domain.StatusAcknowledged), string(domain.StatusWithdrawn)}, nil
+	},
 }
 
 func codesOf(orgs []domain.Organisation, keep func(domain.Organisation) bool) []string {
@@ -90,6 +110,25 @@ type operation struct {
 	path        string   // the template, /v1/shas/{code}/assurance-status
 	pathParams  []string // in order
 	queryParams []string // declared, besides as_of
+	csv         bool     // it answers text/csv too
+}
+
+// question is one request asked of both sides.
+type question struct {
+	// path is the path and query.
+	path string
+	// csv asks for the text/csv form (Accept: text/csv), compared byte for byte.
+	csv bool
+	// present asks without as_of: the server's answer names the position it answered at, and is
+	// compared with the mirror's present answer when that is the mirror's last position.
+	present bool
+}
+
+func (q question) String() string {
+	if q.csv {
+		return q.path + " (text/csv)"
+	}
+	return q.path
 }
 
 // asOfOperations are the GET operations of the API document that take as_of.
@@ -118,11 +157,15 @@ func asOfOperations() ([]operation, error) {
 				Name string `json:"name"`
 				In   string `json:"in"`
 			} `json:"parameters"`
+			Responses map[string]struct {
+				Content map[string]json.RawMessage `json:"content"`
+			} `json:"responses"`
 		}
 		if err := json.Unmarshal(raw, &op); err != nil {
 			return nil, err
 		}
-		o := operation{path: path}
+		_, csv := op.Responses["200"].Content["text/csv"]
+		o := operation{path: path, csv: csv}
 		asOf := false
 		for _, p := range op.Parameters {
 			name, in := p.Name, p.In
@@ -147,19 +190,24 @@ func asOfOperations() ([]operation, error) {
 	return ops, nil
 }
 
-// questions are the paths (with query) to ask both sides, as of at.
-func questions(ctx context.Context, p *projections.Projector, at eventstore.Position) ([]string, error) {
+// questions are the requests to ask both sides: every operation as of at, with each value of each
+// filter it declares, in its CSV form where it has one, and as the server stands now.
+func questions(ctx context.Context, p *projections.Projector, at eventstore.Position) ([]question, error) {
 	ops, err := asOfOperations()
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var out []question
 	for _, op := range ops {
 		// Where the operation takes min_position, the server is asked to have applied the position
 		// first: a server whose projections lag would otherwise answer as of less than was asked.
-		asOf := "as_of=" + strconv.FormatUint(at, 10)
+		minPos := ""
 		if slices.Contains(op.queryParams, "min_position") {
-			asOf += "&min_position=" + strconv.FormatUint(at, 10)
+			minPos = "min_position=" + strconv.FormatUint(at, 10)
+		}
+		asOf := "as_of=" + strconv.FormatUint(at, 10)
+		if minPos != "" {
+			asOf += "&" + minPos
 		}
 		paths := []string{op.path}
 		for _, name := range op.pathParams {
@@ -174,13 +222,13 @@ func questions(ctx context.Context, p *projections.Projector, at eventstore.Posi
 			var next []string
 			for _, path := range paths {
 				for _, v := range vs {
-					next = append(next, strings.ReplaceAll(path, "{"+name+"}", v))
+					next = append(next, strings.ReplaceAll(path, "{"+name+"}", url.PathEscape(v)))
 				}
 			}
 			paths = next
 		}
 		for _, path := range paths {
-			out = append(out, path+"?"+asOf)
+			asked := []string{path + "?" + asOf}
 			for _, q := range op.queryParams {
 				values, ok := queryValues[q]
 				if !ok {
@@ -191,9 +239,20 @@ func questions(ctx context.Context, p *projections.Projector, at eventstore.Posi
 					return nil, err
 				}
 				for _, v := range vs {
-					out = append(out, path+"?"+q+"="+v+"&"+asOf)
+					asked = append(asked, path+"?"+q+"="+url.QueryEscape(v)+"&"+asOf)
 				}
 			}
+			for _, a := range asked {
+				out = append(out, question{path: a})
+				if op.csv {
+					out = append(out, question{path: a, csv: true})
+				}
+			}
+			present := path
+			if minPos != "" {
+				present += "?" + minPos
+			}
+			out = append(out, question{path: present, present: true})
 		}
 	}
 	return out, nil
@@ -219,18 +278,36 @@ func newMirrorAPI(p *projections.Projector, store eventstore.Store) (*mirrorAPI,
 	return &mirrorAPI{h: h, token: tok}, nil
 }
 
-func (m *mirrorAPI) get(ctx context.Context, path string) (int, []byte) {
-	req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+func (m *mirrorAPI) get(ctx context.Context, q question) (int, []byte) {
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, q.path, nil)
 	req.Header.Set("Authorization", "Bearer "+m.token)
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept(q))
 	rec := httptest.NewRecorder()
 	m.h.ServeHTTP(rec, req)
 	return rec.Code, rec.Body.Bytes()
 }
 
+func accept(q question) string {
+	if q.csv {
+		return "text/csv"
+	}
+	return "application/json"
+}
+
+// giveUpAfter is how many questions in a row may go unanswered before the rest are not asked: a
+// server refusing everything would otherwise hold the audit for the retries of each.
+const giveUpAfter = 20
+
+// presentOnly are the members of a present answer that depend on the clock rather than the log:
+// the instant "who is chief executive" is answered for (an organisation, the SRO coverage report)
+// is the time of the request.
+var presentOnly = map[string]bool{"/chief_executive_at": true, "/chief_executives_at": true}
+
 // compareAnswers rebuilds the projections from the mirror (from the snapshot an earlier audit
 // left, then the events since), and asks the server and the mirror every question as of the
-// server position the mirror ends at.
+// server position the mirror ends at, or, where an event this build cannot decode stops the
+// projections, as of the position before it (the event is a finding, as ledger verify reports
+// it).
 func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos *index, o Options, rep *Report, say func(string, ...any)) error {
 	var local eventstore.Store = store
 	if !pos.identical {
@@ -241,16 +318,33 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 	if err != nil {
 		return err
 	}
-	if err := proj.CatchUp(ctx); err != nil {
-		return fmt.Errorf("rebuilding the projections from the mirror (its events' hashes are the server's, checked; this build cannot fold them: "+
-			"compare with a build of the server's version): %w", err)
-	}
 	at := pos.last()
+	if err := proj.CatchUp(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		bad, ferr := firstUndecodable(ctx, local, proj.Applied())
+		if ferr != nil || bad == nil {
+			return fmt.Errorf("rebuilding the projections from the mirror: %w", errors.Join(err, ferr))
+		}
+		rep.Findings = append(rep.Findings, *bad)
+		at = bad.Position - 1
+		say("the event at server position %d cannot be decoded: comparing as of position %d, before it", bad.Position, at)
+		local = &capped{Store: local, last: at}
+		if proj, err = projections.RestoreOrNew(ctx, local, "", nil); err != nil {
+			return err
+		}
+		if err := proj.CatchUp(ctx); err != nil {
+			return fmt.Errorf("rebuilding the projections from the mirror up to position %d: %w", at, err)
+		}
+	} else if _, err := proj.SaveSnapshot(snap); err != nil {
+		say("the projections' snapshot was not saved (the next audit folds the whole mirror): %v", err)
+	}
 	if proj.Applied() != at {
 		return fmt.Errorf("the mirror's projections reached position %d, not %d", proj.Applied(), at)
 	}
-	if _, err := proj.SaveSnapshot(snap); err != nil {
-		say("the projections' snapshot was not saved (the next audit folds the whole mirror): %v", err)
+	if at == 0 {
+		return nil
 	}
 	mine, err := newMirrorAPI(proj, local)
 	if err != nil {
@@ -261,26 +355,39 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 		return err
 	}
 	say("comparing %d answers of the server with the mirror's, as of server position %d", len(qs), at)
-	rep.ComparedAsOf = at
+	rep.ComparedAsOf, rep.AnswersAsked = at, len(qs)
 
 	var mu sync.Mutex
 	var failed error
+	inARow, skipped := 0, 0
 	lastSaid := time.Now()
-	work := make(chan string)
+	work := make(chan question)
 	var wg sync.WaitGroup
 	// Two at a time: the server admits two expensive reads at once per person.
 	for range 2 {
 		wg.Go(func() {
 			for q := range work {
-				diffs, err := compareOne(ctx, c, mine, q)
+				diffs, moved, err := compareOne(ctx, c, mine, q, at)
 				mu.Lock()
-				if err != nil && failed == nil {
-					failed = err
+				var u *unanswered
+				switch {
+				case errors.As(err, &u):
+					rep.Unanswered = append(rep.Unanswered, u.Unanswered)
+					inARow++
+				case err != nil:
+					if failed == nil {
+						failed = err
+					}
+				case moved:
+					skipped++
+					inARow = 0
+				default:
+					rep.AnswersCompared++
+					inARow = 0
 				}
-				rep.AnswersCompared++
 				if now := time.Now(); now.Sub(lastSaid) >= time.Second {
 					lastSaid = now
-					say("compared %d of %d answers, %d difference(s)", rep.AnswersCompared, len(qs), rep.DifferencesTotal)
+					say("compared %d of %d answers, %d difference(s), %d unanswered", rep.AnswersCompared, len(qs), rep.DifferencesTotal, len(rep.Unanswered))
 				}
 				for _, d := range diffs {
 					rep.DifferencesTotal++
@@ -295,50 +402,104 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 			}
 		})
 	}
+	sent := 0
 	for _, q := range qs {
 		mu.Lock()
-		stop := failed != nil
+		stop := failed != nil || inARow >= giveUpAfter
 		mu.Unlock()
 		if stop || ctx.Err() != nil {
 			break
 		}
 		work <- q
+		sent++
 	}
 	close(work)
 	wg.Wait()
 	if failed == nil {
 		failed = ctx.Err()
 	}
+	if rest := len(qs) - sent; rest > 0 && failed == nil {
+		rep.Unanswered = append(rep.Unanswered, Unanswered{Query: fmt.Sprintf("(%d further questions)", rest),
+			Reason: fmt.Sprintf("not asked: the server left %d questions in a row unanswered", giveUpAfter)})
+	}
+	if skipped > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d present answer(s) not compared: the server's log had grown past the mirror's position %d when they were asked (audit again to compare them)", skipped, at))
+	}
 	return failed
 }
 
-// compareOne asks both sides one question and lists where the answers differ.
-func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q string) ([]Difference, error) {
-	status, body, err := c.get(ctx, q, http.StatusBadRequest, http.StatusNotFound)
+// compareOne asks both sides one question and lists where the answers differ. A question the
+// server does not answer is an *unanswered error; moved says a present answer was not compared,
+// the server's log having grown past the mirror.
+func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q question, at eventstore.Position) (diffs []Difference, moved bool, err error) {
+	status, body, err := c.do(ctx, nil, request{path: q.path, accept: accept(q), limit: answerBody, want: []int{http.StatusBadRequest, http.StatusNotFound}})
 	if err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, false, ctx.Err()
+		}
+		return nil, false, &unanswered{Unanswered{Query: q.String(), Reason: err.Error()}}
+	}
+	var ignore map[string]bool
+	if q.present && status == http.StatusOK {
+		var cut struct {
+			AsOfPosition *uint64 `json:"as_of_position"`
+		}
+		if json.Unmarshal(body, &cut) == nil && cut.AsOfPosition != nil && *cut.AsOfPosition > at {
+			return nil, true, nil
+		}
+		ignore = presentOnly
 	}
 	lstatus, lbody := mine.get(ctx, q)
+	name := q.String()
 	if status != lstatus {
-		return []Difference{{Query: q, Pointer: "", Server: statusOf(status, body), Local: statusOf(lstatus, lbody)}}, nil
+		return []Difference{{Query: name, Pointer: "", Server: statusOf(status, body), Local: statusOf(lstatus, lbody)}}, false, nil
 	}
 	if status != http.StatusOK {
 		if s, l := statusOf(status, body), statusOf(lstatus, lbody); !bytes.Equal(s, l) {
-			return []Difference{{Query: q, Server: s, Local: l}}, nil
+			return []Difference{{Query: name, Server: s, Local: l}}, false, nil
 		}
-		return nil, nil
+		return nil, false, nil
+	}
+	if q.csv {
+		return diffLines(name, body, lbody), false, nil
 	}
 	sv, err := decodeAnswer(body)
 	if err != nil {
-		return []Difference{{Query: q, Server: mustJSON("not JSON: " + err.Error()), Local: mustJSON("JSON")}}, nil
+		return []Difference{{Query: name, Server: mustJSON("not JSON: " + err.Error()), Local: mustJSON("JSON")}}, false, nil
 	}
 	lv, err := decodeAnswer(lbody)
 	if err != nil {
-		return nil, fmt.Errorf("the mirror's own answer to %s is not JSON: %w", q, err)
+		return nil, false, fmt.Errorf("the mirror's own answer to %s is not JSON: %w", q, err)
 	}
 	var out []Difference
-	diffJSON(q, "", sv, lv, &out)
-	return out, nil
+	diffJSON(name, "", sv, lv, &out)
+	kept := out[:0]
+	for _, d := range out {
+		if !ignore[d.Pointer] {
+			kept = append(kept, d)
+		}
+	}
+	return kept, false, nil
+}
+
+// diffLines compares two CSV answers line by line: the pointer names the line (from 1).
+func diffLines(q string, server, local []byte) []Difference {
+	s := strings.Split(string(server), "\n")
+	l := strings.Split(string(local), "\n")
+	var out []Difference
+	for i := range max(len(s), len(l)) {
+		d := Difference{Query: q, Pointer: fmt.Sprintf("line %d", i+1)}
+		if i < len(s) {
+			d.Server = mustJSON(s[i])
+		}
+		if i < len(l) {
+			d.Local = mustJSON(l[i])
+		}
+		if !bytes.Equal(d.Server, d.Local) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // statusOf is a non-200 answer as compared: its status and problem code (the rest names the

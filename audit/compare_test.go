@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/demo"
+	"assurance-ledger/domain"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/projections"
 )
@@ -45,8 +46,19 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 		assert.Contains(t, paths, want, "a governance query the issue names is compared")
 	}
 
-	qs, err := questions(ctx, p, at)
+	all, err := questions(ctx, p, at)
 	require.NoError(t, err)
+	var qs, present, csv []string
+	for _, q := range all {
+		switch {
+		case q.present:
+			present = append(present, q.path)
+		case q.csv:
+			csv = append(csv, q.path)
+		default:
+			qs = append(qs, q.path)
+		}
+	}
 	orgs, plans := len(p.Organisations()), len(p.Plans(projections.PlanFilter{}))
 	count := func(prefix string, exact bool) int {
 		n := 0
@@ -60,7 +72,7 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 	}
 	assert.Equal(t, 2*orgs, count("/v1/organisations/", false), "each organisation and its SRO evidence")
 	assert.Equal(t, plans, count("/v1/plans/", false), "each plan")
-	assert.Equal(t, 1+2, count("/v1/reports/transparency", true), "the report, and for each of the demo's two rounds")
+	assert.Equal(t, 1+2+10, count("/v1/reports/transparency", true), "the report, and for each of the demo's two rounds and ten SHAs")
 	shaStatus := 0
 	for _, q := range qs {
 		if path, _, _ := strings.Cut(q, "?"); strings.HasSuffix(path, "/assurance-status") {
@@ -76,4 +88,42 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 	for _, q := range qs {
 		assert.Contains(t, q, want, "the server is asked to have applied the position first")
 	}
+
+	// The plan list under every filter: each SHA, each LHC, each status.
+	shas, lhcs := 0, 0
+	for _, o := range p.Organisations() {
+		if o.Kind == domain.KindSHA {
+			shas++
+			assert.Contains(t, qs, "/v1/plans?sha="+o.ODSCode+"&"+want)
+		}
+	}
+	lhcList, _, err := p.LHCsAsOf(at)
+	require.NoError(t, err)
+	for _, l := range lhcList {
+		lhcs++
+		assert.Contains(t, qs, "/v1/plans?lhc="+l.ID+"&"+want)
+	}
+	require.Equal(t, 10, shas)
+	require.NotZero(t, lhcs)
+	assert.Contains(t, qs, "/v1/plans?status=signed_off&"+want)
+	assert.Contains(t, qs, "/v1/plans?status=withdrawn&"+want)
+	// Every report also in its CSV form, under each of its filters.
+	for _, report := range []string{"transparency", "criteria", "sro-coverage", "cfh-returns"} {
+		assert.Contains(t, csv, "/v1/reports/"+report+"?"+want)
+	}
+	assert.Contains(t, csv, "/v1/reports/transparency?sha=Q36&"+want)
+	for _, q := range csv {
+		assert.True(t, strings.HasPrefix(q, "/v1/reports/"), "only the reports have a CSV form: %s", q)
+	}
+	// Every question as the server stands now too, the server asked to have applied the mirror's
+	// position first.
+	base := 0
+	for _, q := range qs {
+		if strings.Contains(q, "?as_of=") {
+			base++
+		}
+	}
+	assert.Equal(t, base, len(present), "one present question for each path asked as of")
+	assert.Contains(t, present, fmt.Sprintf("/v1/reports/transparency?min_position=%d", at))
+	assert.Contains(t, present, fmt.Sprintf("/v1/organisations/5K5?min_position=%d", at))
 }

@@ -8,11 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
-
-	jsonv1 "github.com/go-json-experiment/json/v1"
+	"time"
 
 	"assurance-ledger/api"
 	"assurance-ledger/eventstore"
@@ -48,61 +46,114 @@ func (h *heads) current(ctx context.Context) (ledgertree.TreeHead, *Finding, err
 	return th, nil, nil
 }
 
-// rootAt is the server's signed root of its tree at size; ok false when its tree is smaller.
-func (h *heads) rootAt(ctx context.Context, size uint64) (root []byte, head ledgertree.TreeHead, ok bool, err error) {
-	var p api.ConsistencyProof
-	path := fmt.Sprintf("/v1/ledger/proofs/consistency?from=%d&to=%d", size, size)
-	status, body, err := h.c.get(ctx, path, http.StatusBadRequest)
-	if err != nil {
-		return nil, head, false, err
+// DefaultMaxHeadAge is how old the server's newest signed head may be before an audit says it
+// cannot tell whether the log it was shown is the whole log. A ledger signs a new head whenever its
+// log grows, so only a ledger idle for longer has an older one: its auditor gives a larger
+// --max-head-age.
+const DefaultMaxHeadAge = 7 * 24 * time.Hour
+
+// stale is why head is too old to show the server's log as it stands now ("" when it is not).
+func stale(head ledgertree.TreeHead, maxAge time.Duration, now time.Time) string {
+	if maxAge < 0 {
+		return ""
 	}
-	if status == http.StatusBadRequest {
-		return nil, head, false, nil // beyond the server's tree
+	if maxAge == 0 {
+		maxAge = DefaultMaxHeadAge
 	}
-	if err := jsonv1.Unmarshal(body, &p); err != nil {
-		return nil, head, false, fmt.Errorf("GET %s: %w", path, err)
+	signed, err := time.Parse(time.RFC3339, head.Timestamp)
+	if err != nil || now.Sub(signed) <= maxAge {
+		return ""
 	}
-	head = p.FromHead
-	if err := ledgertree.VerifyTreeHead(h.key, head); err != nil || head.TreeSize != size {
-		return nil, head, false, fmt.Errorf("GET %s: the head of size %d the server signed does not verify with the pinned key (size %d): %v", path, size, head.TreeSize, err)
-	}
-	root, _ = hex.DecodeString(head.RootHash)
-	return root, head, true, nil
+	return fmt.Sprintf("the server's newest signed head (%d leaves) was signed at %s, more than --max-head-age %s ago: a server can hide what it recorded since by serving an old head; "+
+		"an idle ledger signs no new head, so give a larger --max-head-age if the ledger has been idle", head.TreeSize, head.Timestamp, maxAge)
 }
 
-// consistent checks that the server's head now extends the head an earlier audit matched (prev):
-// by an RFC 6962 consistency proof from the server, checked against prev's root and now's. A head
-// smaller than prev, or one the server cannot prove consistent, is a finding naming the first leaf
-// where the server departs from the mirror.
-func (h *heads) consistent(ctx context.Context, prev, now ledgertree.TreeHead) (*Finding, error) {
-	if now.TreeSize < prev.TreeSize {
-		return h.departure(ctx, 0, prev.TreeSize, now.TreeSize, KindTruncated,
-			fmt.Sprintf("the server now signs a tree of %d leaves, after signing one of %d that this mirror matched", now.TreeSize, prev.TreeSize), prev, now)
+// risesWith is a finding if head, a later head than prev, has a larger tree but an earlier
+// timestamp: a ledger signs each size once, when its tree reaches it, so its heads' timestamps
+// rise with their sizes, and a head of a larger tree signed earlier was not signed as the ledger
+// says it signs heads.
+func risesWith(prev *ledgertree.TreeHead, head ledgertree.TreeHead) *Finding {
+	if prev == nil || head.TreeSize <= prev.TreeSize {
+		return nil
 	}
-	if now.TreeSize == prev.TreeSize {
-		if now.RootHash == prev.RootHash {
-			return nil, nil
+	was, err1 := time.Parse(time.RFC3339, prev.Timestamp)
+	now, err2 := time.Parse(time.RFC3339, head.Timestamp)
+	if err1 != nil || err2 != nil || !now.Before(was) {
+		return nil
+	}
+	return &Finding{Kind: KindBadHead, Heads: []ledgertree.TreeHead{*prev, head},
+		Reason: fmt.Sprintf("the server's head of %d leaves is signed at %s, before its head of %d leaves (signed at %s): its heads' times do not rise with their sizes",
+			head.TreeSize, head.Timestamp, prev.TreeSize, prev.Timestamp)}
+}
+
+// unanswered is a question the server refused or failed: no finding, but nothing certified.
+type unanswered struct{ Unanswered }
+
+func (u *unanswered) Error() string { return u.Query + ": " + u.Reason }
+
+// agreesAt reports whether the server's tree at size is the mirror's: by an RFC 6962 consistency
+// proof from size to ref, a head the server signed and the audit verified, checked against the
+// mirror's root at size and ref's root. Every size can be asked this way, and only ref needs a
+// signature: the server cannot prove a tree it does not have to be a prefix of the one it signed.
+// An error is a proof the server refused or did not give (*unanswered), or the mirror's own.
+func (h *heads) agreesAt(ctx context.Context, size uint64, ref ledgertree.TreeHead) (bool, error) {
+	local, err := h.tree.Root(size)
+	if err != nil {
+		return false, err
+	}
+	refRoot, _ := hex.DecodeString(ref.RootHash)
+	if size == 0 || size == ref.TreeSize {
+		return size == 0 || bytes.Equal(local, refRoot), nil
+	}
+	path := fmt.Sprintf("/v1/ledger/proofs/consistency?from=%d&to=%d", size, ref.TreeSize)
+	var p api.ConsistencyProof
+	if err := h.c.getJSON(ctx, path, &p); err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
 		}
-		return h.departure(ctx, 0, prev.TreeSize, now.TreeSize, KindDeparture,
+		return false, &unanswered{Unanswered{Query: path, Reason: err.Error()}}
+	}
+	proof := make([][]byte, len(p.Proof))
+	for i, s := range p.Proof {
+		proof[i], _ = hex.DecodeString(s)
+	}
+	return ledgertree.VerifyConsistency(size, ref.TreeSize, proof, local, refRoot) == nil, nil
+}
+
+// consistent checks that the server's head now extends an earlier head it signed (prev) that the
+// mirror matched, by an RFC 6962 consistency proof. A head smaller than prev, or one the server
+// cannot prove consistent, is a finding naming the first leaf where the server departs from the
+// mirror. A proof the server refuses is an *unanswered error: the audit goes on, and holds the
+// head to the mirror's own tree instead.
+func (h *heads) consistent(ctx context.Context, prev, now ledgertree.TreeHead) (*Finding, error) {
+	switch {
+	case now.TreeSize < prev.TreeSize:
+		return h.departure(ctx, 0, prev.TreeSize, now, KindTruncated,
+			fmt.Sprintf("the server now signs a tree of %d leaves, after signing one of %d that this mirror matched", now.TreeSize, prev.TreeSize), prev, now)
+	case now.TreeSize == prev.TreeSize && now.RootHash == prev.RootHash, prev.TreeSize == 0:
+		return nil, nil
+	case now.TreeSize == prev.TreeSize:
+		return h.departure(ctx, 0, prev.TreeSize, now, KindDeparture,
 			fmt.Sprintf("the server signs two trees of %d leaves with different roots", now.TreeSize), prev, now)
 	}
-	if prev.TreeSize == 0 {
-		return nil, nil
-	}
+	path := fmt.Sprintf("/v1/ledger/proofs/consistency?from=%d&to=%d", prev.TreeSize, now.TreeSize)
 	var p api.ConsistencyProof
-	if err := h.c.getJSON(ctx, fmt.Sprintf("/v1/ledger/proofs/consistency?from=%d&to=%d", prev.TreeSize, now.TreeSize), &p); err != nil {
-		return nil, err
+	if err := h.c.getJSON(ctx, path, &p); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &unanswered{Unanswered{Query: path, Reason: err.Error()}}
 	}
-	path := make([][]byte, len(p.Proof))
+	proof := make([][]byte, len(p.Proof))
 	for i, s := range p.Proof {
-		path[i], _ = hex.DecodeString(s)
+		proof[i], _ = hex.DecodeString(s)
 	}
 	fromRoot, _ := hex.DecodeString(prev.RootHash)
 	toRoot, _ := hex.DecodeString(now.RootHash)
-	if err := ledgertree.VerifyConsistency(prev.TreeSize, now.TreeSize, path, fromRoot, toRoot); err == nil {
+	if err := ledgertree.VerifyConsistency(prev.TreeSize, now.TreeSize, proof, fromRoot, toRoot); err == nil {
 		return nil, nil
 	}
-	return h.departure(ctx, 0, prev.TreeSize, now.TreeSize, KindDeparture,
+	return h.departure(ctx, 0, prev.TreeSize, now, KindDeparture,
 		fmt.Sprintf("the server's tree of %d leaves does not extend the tree of %d leaves it signed before and this mirror matched", now.TreeSize, prev.TreeSize), prev, now)
 }
 
@@ -123,65 +174,51 @@ func (h *heads) matches(ctx context.Context, agreed uint64, th ledgertree.TreeHe
 	if hex.EncodeToString(root) == th.RootHash {
 		return nil, nil
 	}
-	return h.departure(ctx, agreed, th.TreeSize, th.TreeSize, KindDeparture,
+	return h.departure(ctx, agreed, th.TreeSize, th, KindDeparture,
 		fmt.Sprintf("the server's signed tree of %d leaves is not the tree of the events its feed gave", th.TreeSize), th)
 }
 
-// departure finds the first leaf at which the server's signed tree departs from the mirror's,
-// knowing they agree at size lo and differ at size hi (hi <= the mirror's size), by binary search
-// over the server's signed roots. serverSize is the server's tree now: a departure only at its end
-// means the events after it were removed.
-func (h *heads) departure(ctx context.Context, lo, hi, serverSize uint64, kind, why string, shown ...ledgertree.TreeHead) (*Finding, error) {
+// departure finds the first leaf at which the server's tree departs from the mirror's, knowing
+// they agree at size lo and differ at size hi, by binary search with consistency proofs to ref,
+// the server's verified head now. A departure only past ref's size means the events after it were
+// removed. Where the server refuses the proofs the search needs, the finding stands (the heads
+// already show it) but names the range the departure is in, not a leaf the refusal would blame.
+func (h *heads) departure(ctx context.Context, lo, hi uint64, ref ledgertree.TreeHead, kind, why string, shown ...ledgertree.TreeHead) (*Finding, error) {
 	hi = min(hi, h.tree.Size())
-	if serverSize < hi {
-		// Up to the server's size the trees may still agree: then what was removed is the rest.
-		agree := serverSize == 0
-		var shownHead []ledgertree.TreeHead
-		if !agree {
-			root, head, ok, err := h.rootAt(ctx, serverSize)
-			if err != nil {
-				return nil, err
-			}
-			local, err := h.tree.Root(serverSize)
-			if err != nil {
-				return nil, err
-			}
-			agree = ok && bytes.Equal(local, root)
-			shownHead = append(shownHead, head)
+	if ref.TreeSize < hi {
+		agree, err := h.agreesAt(ctx, ref.TreeSize, ref)
+		if err != nil {
+			return nil, err
 		}
 		if agree {
-			f := h.describe(ctx, serverSize)
-			leaf := serverSize
-			f.Kind, f.Leaf, f.Heads = kind, &leaf, append(shown, shownHead...)
-			f.Reason = why + fmt.Sprintf(": the server's log ends before this event, the first of %d the mirror holds that the server no longer has (removed)", hi-serverSize)
+			f := h.describe(ctx, ref.TreeSize)
+			leaf := ref.TreeSize
+			f.Kind, f.Leaf, f.Heads = kind, &leaf, shown
+			f.Reason = why + fmt.Sprintf(": the server's log ends before this event, the first of %d the mirror holds that the server no longer has (removed)", hi-ref.TreeSize)
 			return &f, nil
 		}
-		hi = serverSize
+		hi = ref.TreeSize
 	}
-	var last ledgertree.TreeHead
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
-		root, head, ok, err := h.rootAt(ctx, mid)
+		agree, err := h.agreesAt(ctx, mid, ref)
+		var u *unanswered
+		if errors.As(err, &u) {
+			return &Finding{Kind: kind, Heads: shown, Reason: why + fmt.Sprintf(
+				": it departs from the mirror between leaf %d and leaf %d; the server refused the proof that would narrow it (%s)", lo, hi-1, u.Error())}, nil
+		}
 		if err != nil {
 			return nil, err
 		}
-		local, err := h.tree.Root(mid)
-		if err != nil {
-			return nil, err
-		}
-		if ok && bytes.Equal(root, local) {
+		if agree {
 			lo = mid
 		} else {
-			hi, last = mid, head
+			hi = mid
 		}
 	}
 	leaf := hi - 1
 	f := h.describe(ctx, leaf)
-	f.Kind, f.Leaf = kind, &leaf
-	f.Heads = shown
-	if last.TreeSize != 0 {
-		f.Heads = append(f.Heads, last)
-	}
+	f.Kind, f.Leaf, f.Heads = kind, &leaf, shown
 	f.Reason = why + ": the first leaf where it departs from the mirror is this event, which the server has changed, removed or replaced"
 	if f.ServerEventID != "" && f.ServerEventID != f.EventID {
 		f.Reason += " (it now has event " + f.ServerEventID + " there)"
@@ -202,7 +239,7 @@ func describeLeaf(c *client, store eventstore.Store, tree *ledgertree.Tree, pos 
 			f.Stream, f.Revision, f.Type = recs[0].Stream, recs[0].Revision, recs[0].Type
 		}
 		var page api.StoredEventsPage
-		if c.getJSON(ctx, fmt.Sprintf("/v1/audit/events?view=stored&from_position=%d&limit=1", f.Position), &page) == nil && len(page.Events) == 1 {
+		if c.getJSONLimit(ctx, fmt.Sprintf("/v1/audit/events?view=stored&from_position=%d&limit=1", f.Position), pageLimit(1), &page) == nil && len(page.Events) == 1 {
 			f.ServerEventID = page.Events[0].EventID
 			if page.Events[0].Position != f.Position {
 				f.ServerEventID += fmt.Sprintf(" at position %d", page.Events[0].Position)

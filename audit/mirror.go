@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -73,7 +74,9 @@ type fetched struct {
 	recs   []eventstore.RecordedEvent
 	sealed []verify.Sealed
 	bad    []string // why an event fails before its stream is known (its id, its place)
-	err    error
+	// feed is why the page's paging is not an honest server's ("" when it is).
+	feed string
+	err  error
 }
 
 // checked is an event that passed, waiting to be written.
@@ -113,11 +116,14 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 			break
 		}
 		if f.err != nil {
-			_ = m.flush(ctx)
-			return nil, f.err
+			// What was checked is kept, interrupted or not: the next audit resumes after it.
+			return nil, errors.Join(f.err, m.flush(ctx))
 		}
 		head = f.page.HeadPosition
 		m.lent = append(m.lent, f.buf)
+		if f.feed != "" {
+			return &Finding{Kind: KindBadFeed, Position: m.ix.last() + 1, Reason: f.feed}, m.flush(ctx)
+		}
 		if finding := m.take(ctx, f); finding != nil {
 			return finding, m.flush(ctx)
 		}
@@ -140,17 +146,24 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 func (m *mirror) fetch(ctx context.Context, from uint64, out chan<- fetched) {
 	defer close(out)
 	var body bytes.Buffer // a page's body is done with once it is decoded
+	limit, head := m.page, uint64(0)
 	for {
-		path := fmt.Sprintf("/v1/audit/events?view=stored&from_position=%d&limit=%d", from, m.page)
-		_, raw, err := m.c.getInto(ctx, &body, path)
+		path := fmt.Sprintf("/v1/audit/events?view=stored&from_position=%d&limit=%d", from, limit)
+		_, raw, err := m.c.do(ctx, &body, request{path: path, limit: pageLimit(limit)})
+		var tooLarge *bodyTooLarge
+		if errors.As(err, &tooLarge) && limit > 1 {
+			limit = max(limit/2, 1) // large events: ask for fewer at a time
+			continue
+		}
 		f := fetched{buf: pageBuffers.Get().(*[]byte)}
 		if err == nil {
 			if f.page, err = decodePage(raw, f.buf); err != nil {
 				err = fmt.Errorf("GET %s: not a page of the stored feed: %w", path, err)
 			} else if f.page.Format != api.StoredEventsFormat {
 				err = fmt.Errorf("GET %s: the feed's stored view has format %q; this build reads %q", path, f.page.Format, api.StoredEventsFormat)
-			} else if next := f.page.NextFromPosition; next != nil && *next <= from {
-				err = fmt.Errorf("GET %s: the next page would start at position %d, not after %d", path, *next, from)
+			} else {
+				f.feed = pageFault(path, from, limit, head, f.page)
+				head = f.page.HeadPosition
 			}
 		}
 		f.err = err
@@ -159,11 +172,41 @@ func (m *mirror) fetch(ctx context.Context, from uint64, out chan<- fetched) {
 		case <-ctx.Done():
 			return
 		}
-		if err != nil || f.page.NextFromPosition == nil {
+		if err != nil || f.feed != "" || f.page.NextFromPosition == nil {
 			return
 		}
-		from = *f.page.NextFromPosition
+		from, limit = *f.page.NextFromPosition, m.page
 	}
+}
+
+// pageFault is what is wrong with the paging of a page of the feed read from position from, limit
+// records at most, after pages that named head as the server's head ("" when nothing): an honest
+// server's pages each start where the last said, hold events from there up to the head in order,
+// and end with a next position after their last event and no further than the head; a page with
+// no event and a next one passed over limit records of other streams, each at a position of its
+// own. A server that pages otherwise could keep an audit reading forever.
+func pageFault(path string, from uint64, limit int, head uint64, p api.StoredEventsPage) string {
+	if p.HeadPosition < head {
+		return fmt.Sprintf("GET %s: the server's head position went back from %d to %d between two pages", path, head, p.HeadPosition)
+	}
+	last := from - 1
+	for _, e := range p.Events {
+		if e.Position <= last || e.Position > p.HeadPosition {
+			return fmt.Sprintf("GET %s: the page gives position %d, outside %d to %d (after the last event given, up to the head it names)", path, e.Position, last+1, p.HeadPosition)
+		}
+		last = e.Position
+	}
+	if next := p.NextFromPosition; next != nil {
+		switch {
+		case *next <= last || *next <= from-1 || *next == from && len(p.Events) == 0:
+			return fmt.Sprintf("GET %s: the next page would start at position %d, which does not advance past %d", path, *next, max(last, from))
+		case *next > p.HeadPosition:
+			return fmt.Sprintf("GET %s: the next page would start at position %d, past the head position %d the page names", path, *next, p.HeadPosition)
+		case len(p.Events) == 0 && *next-from < uint64(limit):
+			return fmt.Sprintf("GET %s: an empty page whose next page starts at position %d: a page of %d records with no event of the ledger's would end at %d at the least", path, *next, limit, from+uint64(limit))
+		}
+	}
+	return ""
 }
 
 // seal makes each page's events' own checks, spread over the cores.
@@ -295,7 +338,9 @@ func (m *mirror) flush(ctx context.Context) error {
 	if err := m.ix.add(entries); err != nil {
 		return fmt.Errorf("indexing the mirror: %w", err)
 	}
-	res, err := m.store.AppendSequence(ctx, parts)
+	// Written whether or not the audit is being interrupted: every event here was checked, and an
+	// interrupted audit keeps what it verified for the next one to resume after.
+	res, err := m.store.AppendSequence(context.WithoutCancel(ctx), parts)
 	if err != nil {
 		return fmt.Errorf("writing to the mirror: %w", err)
 	}

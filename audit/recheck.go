@@ -23,7 +23,7 @@ func recheck(ctx context.Context, c *client, store eventstore.Store, pos *index,
 	for checked < n {
 		path := fmt.Sprintf("/v1/audit/events?view=stored&from_position=%d&limit=%d", from, page)
 		var p api.StoredEventsPage
-		_, body, err := c.get(ctx, path)
+		_, body, err := c.do(ctx, nil, request{path: path, limit: pageLimit(page)})
 		if err != nil {
 			return nil, checked, err
 		}

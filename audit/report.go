@@ -22,6 +22,13 @@ const (
 	KindBadHead = "bad_head"
 	// KindFeedShort: the feed ends before the tree the server signed.
 	KindFeedShort = "feed_short"
+	// KindBadFeed: the feed's pages do not follow each other as an honest server's do (a next page
+	// that does not advance or lies past the head, events out of the page's range).
+	KindBadFeed = "bad_feed"
+	// KindUnauthorised: an event whose hashes chain but that the ledger's rules would never have
+	// recorded (an SRO sign-off by someone who was not the organisation's chief executive): the
+	// checks ledger evidence and ledger verify apply (verify.SignOffRefusal).
+	KindUnauthorised = "unauthorised"
 	// KindAltered: re-read (--recheck), the server gives other bytes for an event already mirrored.
 	KindAltered = "altered"
 )
@@ -113,9 +120,23 @@ type Report struct {
 	Head         *ledgertree.TreeHead `json:"verified_head"`
 	// Rechecked counts events re-read and compared byte for byte (--recheck).
 	Rechecked uint64 `json:"events_rechecked"`
-	// ComparedAsOf is the server position the answers were compared at; AnswersCompared how many.
+	// Status sums the audit up: StatusClean, StatusDifferences, StatusTampering, StatusIncomplete
+	// or StatusFailed. Only "clean" certifies the ledger.
+	Status string `json:"status"`
+	// Error is why the audit could not run or finish (status "failed", or a finding or difference
+	// found before it stopped).
+	Error string `json:"error,omitempty"`
+	// ComparedAsOf is the server position the answers were compared at; AnswersAsked how many
+	// questions the audit had for the server, AnswersCompared how many were answered and compared.
 	ComparedAsOf    uint64 `json:"compared_as_of"`
+	AnswersAsked    int    `json:"answers_asked"`
 	AnswersCompared int    `json:"answers_compared"`
+	// Unanswered are the questions the server refused or failed to answer (after retrying as it
+	// asked): an audit with any cannot certify the ledger.
+	Unanswered []Unanswered `json:"unanswered"`
+	// Notes say what was not compared and why, when that is no sign of fault (the server's present
+	// moved past the mirror while it was asked).
+	Notes []string `json:"notes,omitempty"`
 	// Findings are signs of tampering; Differences published answers that differ from the log.
 	Findings    []Finding    `json:"tampering"`
 	Differences []Difference `json:"differences"`
@@ -127,8 +148,50 @@ type Report struct {
 	CompareSeconds     float64 `json:"compare_seconds"`
 }
 
+// The statuses of an audit, most serious first where several apply.
+const (
+	// StatusTampering: the server's log or signed heads are not what it signed or served before.
+	StatusTampering = "tampering"
+	// StatusDifferences: answers the server publishes differ from its own log.
+	StatusDifferences = "differences"
+	// StatusFailed: the audit could not run or finish; nothing is certified.
+	StatusFailed = "failed"
+	// StatusIncomplete: the log checked out and every answer compared agreed, but some questions
+	// went unanswered.
+	StatusIncomplete = "incomplete"
+	// StatusClean: every check was made and passed.
+	StatusClean = "clean"
+)
+
+// Unanswered is a question the server did not answer.
+type Unanswered struct {
+	Query  string `json:"query"`
+	Reason string `json:"reason"`
+}
+
+func (u Unanswered) String() string { return u.Query + ": " + u.Reason }
+
+// Conclude sets the report's status, given the error the audit ended with (nil if none).
+func (r *Report) Conclude(err error) {
+	if err != nil {
+		r.Error = err.Error()
+	}
+	switch {
+	case len(r.Findings) > 0:
+		r.Status = StatusTampering
+	case r.DifferencesTotal > 0:
+		r.Status = StatusDifferences
+	case err != nil:
+		r.Status = StatusFailed
+	case len(r.Unanswered) > 0:
+		r.Status = StatusIncomplete
+	default:
+		r.Status = StatusClean
+	}
+}
+
 // MaxDifferences bounds the differences a report holds (each is printed as it is found).
 const MaxDifferences = 10_000
 
-// OK reports whether the audit found nothing wrong.
-func (r *Report) OK() bool { return len(r.Findings) == 0 && r.DifferencesTotal == 0 }
+// OK reports whether the audit was concluded clean: every check made, nothing found.
+func (r *Report) OK() bool { return r.Status == StatusClean }

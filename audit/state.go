@@ -133,10 +133,27 @@ func pinKey(dir string, key ed25519.PublicKey) error {
 	return writeFileDurably(filepath.Join(dir, PublicKeyFile), append(raw, '\n'))
 }
 
+// MarkerFile marks a directory as an auditor's mirror from the first moment an audit opens it:
+// ledger serve refuses such a directory (it would sign heads of its own with a new key beside the
+// ledger's), and the reading commands name the audit that holds it.
+const MarkerFile = "AUDIT-MIRROR"
+
+func markMirror(dir string) error {
+	path := filepath.Join(dir, MarkerFile)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	return writeFileDurably(path, []byte("This directory is a mirror kept by ledger audit --state; it is not a ledger to serve.\n"))
+}
+
 // IsStateDir reports whether dir is an auditor's state directory.
 func IsStateDir(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, StateFile))
-	return err == nil
+	for _, name := range []string{MarkerFile, StateFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // index is IndexFile: for each mirrored event in the mirror's order, its position in the server's

@@ -12,6 +12,7 @@ import (
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/ledgertree"
+	"assurance-ledger/verify"
 )
 
 // Finding is something in a bundle that does not verify, naming the event when there is one.
@@ -227,21 +228,19 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 				return nil, findingAt(e, "signs version %d, whose content is not in the bundle", d.Version)
 			}
 			got, err := eventcodec.ContentHash(c.content)
-			if err != nil || got != d.ContentHash {
-				return nil, findingAt(e, "signs content_hash %s but the content of version %d (event %s) hashes to %s", d.ContentHash, d.Version, c.event.EventID, got)
+			if err != nil {
+				return nil, findingAt(e, "the content of version %d (event %s) cannot be hashed: %v", d.Version, c.event.EventID, err)
 			}
-			if a := meta.Actor; a.PersonID != d.PersonID || a.Org != b.ODSCode || a.Role != domain.RoleChiefExecutive {
-				return nil, findingAt(e, "recorded for %s (%s of %s), not chief executive %s of %s", a.PersonID, a.Role, a.Org, d.PersonID, b.ODSCode)
+			held := make([]domain.ChiefExecutiveAppointed, len(appointments))
+			for i, a := range appointments {
+				held[i] = a.data
 			}
-			var inForce *appointment
-			for i := range appointments {
-				if !appointments[i].data.EffectiveFrom.After(meta.RecordedAt) {
-					inForce = &appointments[i]
-				}
+			// The same authority ledger verify and ledger audit hold every sign-off of a log to.
+			reason, i := verify.SignOffRefusal(d, meta.Actor, meta.RecordedAt, got, c.event.EventID, held)
+			if reason != "" {
+				return nil, findingAt(e, "%s", reason)
 			}
-			if inForce == nil || inForce.data.PersonID != d.PersonID {
-				return nil, findingAt(e, "signed by %s at %s, who the bundle's appointments do not show as chief executive of %s then", d.PersonID, meta.RecordedAt.Format(time.RFC3339), b.ODSCode)
-			}
+			inForce := &appointments[i]
 			_, planID, _ := domain.ParseStream(e.Stream)
 			out = append(out, SignOff{EventID: e.EventID, PlanID: planID, Version: d.Version, PersonID: d.PersonID,
 				SignedAt: meta.RecordedAt.UTC().Format(time.RFC3339Nano), ContentHash: d.ContentHash, ContentEventID: c.event.EventID,

@@ -28,6 +28,9 @@ type HeadLog struct {
 	path   string
 	signer *Signer
 	latest *TreeHead
+	// bySize holds the first head stored for each size, with the signer's key: the head the
+	// ledger signed when its tree had that size.
+	bySize map[uint64]TreeHead
 	now    func() time.Time
 	// dirSynced: the directory was synced after a head was stored by this process, so that the
 	// file is there after a power cut even if this process created it.
@@ -43,11 +46,29 @@ func OpenHeadLog(path string, signer *Signer) (*HeadLog, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &HeadLog{path: path, signer: signer, now: time.Now}
+	l := &HeadLog{path: path, signer: signer, now: time.Now, bySize: map[uint64]TreeHead{}}
 	if n := len(heads); n > 0 {
 		l.latest = &heads[n-1]
 	}
+	for _, h := range heads {
+		l.remember(h)
+	}
 	return l, nil
+}
+
+func (l *HeadLog) remember(h TreeHead) {
+	if _, ok := l.bySize[h.TreeSize]; !ok && (l.signer == nil || h.KeyID == l.signer.KeyID()) {
+		l.bySize[h.TreeSize] = h
+	}
+}
+
+// Stored returns the head stored when the tree had size leaves, if one was: unlike HeadAt, it
+// never signs, so its timestamp is when the tree had that size, not when it was asked.
+func (l *HeadLog) Stored(size uint64) (TreeHead, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h, ok := l.bySize[size]
+	return h, ok
 }
 
 // Head returns a signed head of the tree at its current size: the stored one if the tree has not
@@ -93,6 +114,7 @@ func (l *HeadLog) HeadAt(tree *Tree, size uint64) (TreeHead, error) {
 	if l.latest == nil || size >= l.latest.TreeSize {
 		l.latest = &h
 	}
+	l.remember(h)
 	return h, nil
 }
 

@@ -51,6 +51,8 @@ type Report struct {
 	// Foreign counts events of streams that are not the ledger's (another application's, in a
 	// shared EventStoreDB): skipped, as the tree and the projections skip them.
 	Foreign int `json:"foreign_events"`
+
+	authority *authority
 }
 
 // OK reports whether nothing failed.
@@ -69,8 +71,11 @@ type chainHead struct {
 }
 
 // Chains reads the whole log and checks each event against its stream's chain.
+//
+// Every SRO sign-off is also held to the authority the rules require (SignOffRefusal): a forged
+// sign-off chains like any other event.
 func Chains(ctx context.Context, store eventstore.Store) (Report, error) {
-	rep := Report{Findings: []Finding{}} // an intact ledger's report lists no findings: [], not null
+	rep := Report{Findings: []Finding{}, authority: newAuthority()} // an intact ledger's report lists no findings: [], not null
 
 	heads := map[string]*chainHead{}
 	var after eventstore.Position
@@ -126,7 +131,13 @@ func (r *Report) checkAll(events []eventstore.RecordedEvent, heads map[string]*c
 			h = &chainHead{hash: eventcodec.GenesisHash}
 			heads[ev.Stream] = h
 		}
-		if reason := check(ev, h); reason != "" {
+		reason := check(ev, h)
+		if reason == "" && r.authority != nil && relevant(ev.Type) {
+			if e, err := eventcodec.DecodeEnvelopeDigest(ev.Type, ev.Data, ev.Metadata); err == nil {
+				reason = r.authority.check(ev, e)
+			}
+		}
+		if reason != "" {
 			r.add(Finding{Position: ev.Position, Stream: ev.Stream, Revision: ev.Revision, EventID: ev.ID.String(), Type: ev.Type, Reason: reason})
 		}
 	}

@@ -228,7 +228,7 @@ func TestAuditOfARunningServer(t *testing.T) {
 	// The same audit in words: the one-command journey the README shows.
 	code, out, errOut = runBinary(t, nil, "audit", "--url", srv.base, "--token", bearerOf(t, domain.RoleProvider, "RJ1"), "--state", state)
 	require.Equal(t, 0, code, out+errOut)
-	assert.Contains(t, out, "ok: the ledger's log, signed heads and published answers agree with the mirror")
+	assert.Contains(t, out, "status: clean: the ledger's log, signed heads and published answers agree with the mirror")
 	assert.Contains(t, out, fmt.Sprintf("mirror: %d events held (0 new)", n))
 
 	// What is recorded after an audit is what the next one reads.
@@ -479,7 +479,9 @@ func TestAuditFindsAForkAndASplitView(t *testing.T) {
 	// Comparing what they were shown finds it: two heads of one size, one key, different roots.
 	code, out, errOut := runBinary(t, nil, "audit", "--compare-heads", filepath.Join(stateA, "exported.jsonl"), headsB, "--state", stateA)
 	require.Equal(t, 1, code, out+errOut)
-	assert.Contains(t, out, fmt.Sprintf("SPLIT VIEW split view: the ledger's key signed two trees of %d leaves with different roots", demoSize(t)+20))
+	assert.Contains(t, out, fmt.Sprintf("SPLIT VIEW the ledger's key signed two trees of %d leaves with different roots", demoSize(t)+20))
+	assert.Contains(t, errOut, "ledger: split view: ", "said once, not twice")
+	assert.NotContains(t, errOut, "split view: split view")
 	// A head smaller than the other's is held to that auditor's mirror.
 	smaller := filepath.Join(t.TempDir(), "smaller.jsonl")
 	line, err := json.Marshal(repB.Head)
@@ -497,6 +499,17 @@ func TestAuditFindsAForkAndASplitView(t *testing.T) {
 	code, out, errOut = runBinary(t, nil, "audit", "--compare-heads", headsB, smaller, "--state", stateB)
 	require.Equal(t, 0, code, out+errOut)
 	assert.Contains(t, out, "ok: no two heads contradict each other")
+	// Heads of different sizes, with nothing to check them by, are not checked, never ok; the
+	// server's consistency proof checks them.
+	code, out, errOut = runBinary(t, nil, "audit", "--compare-heads", headsB, smaller, "--public-key", filepath.Join(stateB, audit.PublicKeyFile))
+	require.Equal(t, 2, code, out+errOut)
+	assert.Contains(t, out, "NOT CHECKED")
+	assert.Contains(t, errOut, "not checked")
+	assert.NotContains(t, out, "ok:")
+	code, out, errOut = runBinary(t, nil, "audit", "--compare-heads", headsB, smaller, "--public-key", filepath.Join(stateB, audit.PublicKeyFile),
+		"--url", b.base, "--token", bearerOf(t, domain.RoleAuditor, "X26"))
+	require.Equal(t, 0, code, out+errOut)
+	assert.Contains(t, out, "1 pairs proved consistent")
 }
 
 // A server publishing a report its own log does not say (the test build's fault switch) is caught:
@@ -526,4 +539,61 @@ func TestAuditFindsAPublishedAnswerThatDiffersFromTheLog(t *testing.T) {
 	for _, d := range rep.Differences {
 		assert.True(t, strings.HasPrefix(d.Query, "/v1/reports/transparency?"), "only the report differs: %s", d)
 	}
+}
+
+// The audit's last word is its status, and it never says clean after an error: an unreachable
+// server, a --page out of range, an interrupt. An interrupted audit stops at once and keeps what it
+// checked; ledger verify on its directory meanwhile names the audit, and ledger serve refuses an
+// auditor's directory outright.
+func TestAuditEndsWithItsStatus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	tok := bearerOf(t, domain.RoleAuditor, "X26")
+	code, out, errOut := runBinary(t, nil, "audit", "--url", "http://127.0.0.1:"+strconv.Itoa(closedPort(t)), "--token", tok, "--state", t.TempDir())
+	assert.Equal(t, 2, code, out+errOut)
+	assert.Contains(t, out, "status: failed")
+	assert.NotContains(t, out, "clean")
+	assert.NotContains(t, out, "ok")
+	for _, page := range []string{"0", "5000", "-1"} {
+		code, out, errOut = runBinary(t, nil, "audit", "--url", "http://127.0.0.1:1", "--token", tok, "--state", t.TempDir(), "--page", page)
+		assert.Equal(t, 2, code, out+errOut)
+		assert.Contains(t, errOut, "--page must be 1 to 1000", page)
+	}
+
+	srv := serveLedger(t, faultBinary(t), t.TempDir(), true, "LEDGER_TEST_FAULT=slow-feed")
+	state := t.TempDir()
+	cmd := exec.Command(ledgerBinary(t), "audit", "--url", srv.base, "--token", tok, "--state", state, "--page", "20")
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "audit: mirrored ") }, 30*time.Second, 10*time.Millisecond,
+		"a progress line while mirroring: %s", stderr.String())
+	code, out, errOut = runBinary(t, nil, "verify", "--data", state)
+	assert.Equal(t, 2, code, out+errOut)
+	assert.Contains(t, errOut, "a ledger audit is writing now")
+	assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line: %q", errOut)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the audit did not stop on SIGINT")
+	}
+	assert.Equal(t, 2, cmd.ProcessState.ExitCode())
+	assert.Contains(t, stdout.String(), "status: failed")
+	assert.NotContains(t, stdout.String(), "clean")
+	m := regexp.MustCompile(`mirror: (\d+) events held`).FindStringSubmatch(stdout.String())
+	require.NotNil(t, m, stdout.String())
+	held, _ := strconv.Atoi(m[1])
+	assert.Positive(t, held, "what it checked is kept, and said")
+
+	code, out, errOut = runBinary(t, auditEnv(), "serve", "--addr", "127.0.0.1:"+strconv.Itoa(closedPort(t)), "--data", state)
+	assert.Equal(t, 2, code, out+errOut)
+	assert.Contains(t, errOut, "is an auditor's mirror")
+	_, err := os.Stat(filepath.Join(state, ledgertree.KeyFile))
+	assert.True(t, os.IsNotExist(err), "no key of its own was made")
 }

@@ -14,6 +14,9 @@ import (
 // what to fix, rather than at whichever key or store file it first fails to create. A directory it
 // creates is synced into its parent: a power cut must not take it away with all it will hold.
 func checkDataDir(dir string) error {
+	if err := refuseMirror(dir); err != nil {
+		return err
+	}
 	if err := durable.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("data directory %s cannot be created (%v): create it, writable by the user running ledger, or choose another --data", dir, pathErr(err))
 	}

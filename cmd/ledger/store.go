@@ -1,6 +1,8 @@
 package main
 
 import (
+	"assurance-ledger/audit"
+
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +47,11 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 	switch {
 	case f.store == "embedded" || f.store == "":
 		path := storeFile(f.data)
+		if create {
+			if err := refuseMirror(f.data); err != nil {
+				return nil, err
+			}
+		}
 		if !create {
 			if _, err := os.Stat(path); err != nil {
 				return nil, fmt.Errorf("no ledger store at %s (is --data right?)", path)
@@ -80,9 +87,23 @@ func (f *storeFlags) open(create bool) (eventstore.Store, error) {
 	}
 }
 
+// refuseMirror refuses to write a ledger into an auditor's mirror: served, it would get a signing
+// key of its own and sign heads with it beside the ledger's, and the mirror would no longer be the
+// copy its audits checked.
+func refuseMirror(dir string) error {
+	if !audit.IsStateDir(dir) {
+		return nil
+	}
+	return fmt.Errorf("%s is an auditor's mirror (ledger audit --state): it is checked against the ledger's own key and heads, and a ledger "+
+		"served from it would sign with a key of its own; read it with ledger verify, replay or evidence, or restore a backup into another --data to serve", dir)
+}
+
 // liveDirError is what a command that reads the log says on the data directory of a running
 // server, whose store the server holds for as long as it runs: one line, saying what to do instead.
 func liveDirError(dir, command string) error {
+	if audit.IsStateDir(dir) {
+		return fmt.Errorf("%s is an auditor's mirror that a ledger audit is writing now (it holds the store while it mirrors): run ledger %s --data %s once that audit has finished", dir, command, dir)
+	}
 	return fmt.Errorf("%s is in use by a running ledger (ledger serve holds its store): check a running ledger over its API with "+
 		"ledger audit --url URL --token TOKEN --state AUDIT_DIR, then ledger %s --data AUDIT_DIR on that copy; or stop the server first", dir, command)
 }
