@@ -13,6 +13,8 @@ type publishRoundBody struct {
 	MinYears           int                         `json:"min_years"`
 	Milestones         []domain.Milestone          `json:"milestones"`
 	Criteria           []domain.CatalogueCriterion `json:"criteria"`
+	// BoardApprovalRequired asks for a governance body's approval of a version before each sign-off.
+	BoardApprovalRequired bool `json:"board_approval_required"`
 }
 
 type changeMilestoneBody struct {
