@@ -29,7 +29,7 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.content = content
+	b.content = d.fillIndicators(content, p, 1, b.t)
 	b.version = 1
 	if err := b.rehash(); err != nil {
 		return nil, err
@@ -99,6 +99,7 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 			b.emit(d.CfH, domain.AcknowledgeAssurance{Version: b.version,
 				Note: fmt.Sprintf("Assurance of version %d acknowledged: the plan is reflected in the %s deployment plan.", b.version, d.pfit(b.lhc.SHACode))})
 			b.followUp(at)
+			b.deliver()
 		default: // assured, assured_with_conditions, not_assured
 			at := b.assure(domain.Outcome(status), p.Path.Noted)
 			if p.Path.Noted {
@@ -106,6 +107,9 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 				b.emit(d.CfH, domain.NoteAssurance{Version: b.version, Note: b.noteText(domain.Outcome(status))})
 			}
 			b.followUp(at)
+			if status != domain.StatusNotAssured {
+				b.deliver()
+			}
 		}
 	}
 	return b.done(), nil
@@ -246,6 +250,7 @@ func (b *planBuilder) signOff(org string, lo, hi time.Duration) error {
 		return fmt.Errorf("demo: no chief executive of %s is in office at %s", org, b.t.Format(time.RFC3339))
 	}
 	o, _ := b.d.Organisation(org)
+	b.approve(org, ce, b.t)
 	b.emit(ce, domain.SignOffPlan{Version: b.version, ContentHash: b.hash, Statement: fmt.Sprintf(
 		"As chief executive of %s and Senior Responsible Owner, I confirm that version %d of the %s informatics plan has been prepared with the support of the board and reflects our commitments.",
 		o.Name, b.version, b.lhc.Name)})
@@ -337,7 +342,7 @@ func (b *planBuilder) followUp(at time.Time) {
 }
 
 func (b *planBuilder) revise() error {
-	b.content = b.d.revised(b.rng, b.content, b.spec.Period, b.version+1, b.t)
+	b.content = b.d.fillIndicators(b.d.revised(b.rng, b.content, b.spec.Period, b.version+1, b.t), b.spec, b.version+1, b.t)
 	b.emit(b.d.commissioners[b.lhc.LeadPCT], domain.RevisePlan{Content: b.content, Reason: reviseReasons[b.rng.IntN(len(reviseReasons))]})
 	b.version++
 	return b.rehash()
