@@ -161,6 +161,9 @@ type planBuilder struct {
 	// conditions of the last assurance, and their due date
 	conditions []domain.Condition
 	due        domain.Date
+	// accounted are the members that have contributed to, declined or been excused from the
+	// current version.
+	accounted map[string]bool
 }
 
 func (b *planBuilder) emit(actor domain.Actor, cmd domain.PlanCommand) {
@@ -192,7 +195,9 @@ func (b *planBuilder) contribute(silent string) []string {
 		b.rng.Shuffle(len(who), func(i, j int) { who[i], who[j] = who[j], who[i] })
 		who = who[:1+b.rng.IntN(len(who))]
 	}
+	b.accounted = map[string]bool{}
 	for _, org := range who {
+		b.accounted[org] = true
 		sections := slices.Clone(domain.Sections)
 		b.rng.Shuffle(len(sections), func(i, j int) { sections[i], sections[j] = sections[j], sections[i] })
 		for _, section := range sections[:1+b.rng.IntN(2)] {
@@ -228,6 +233,7 @@ func (b *planBuilder) declines(contributors []string, silent string) []string {
 		if b.rng.IntN(5) < 2 {
 			b.wait(24*time.Hour, 10*24*time.Hour)
 			b.emit(b.d.speaksFor(org), domain.DeclineContribution{Version: b.version, Reason: declineReasons[b.rng.IntN(len(declineReasons))]})
+			b.accounted[org] = true
 			continue
 		}
 		others = append(others, org)
@@ -240,6 +246,7 @@ func (b *planBuilder) excuse(orgs []string) {
 	for _, org := range orgs {
 		b.wait(24*time.Hour, 7*24*time.Hour)
 		b.emit(b.d.assurers[b.lhc.SHACode], domain.ExcuseMember{Version: b.version, ODSCode: org, Reason: excuseReasons[b.rng.IntN(len(excuseReasons))]})
+		b.accounted[org] = true
 	}
 }
 
@@ -264,6 +271,14 @@ func (b *planBuilder) signOff(org string, lo, hi time.Duration) error {
 // the PfIT plan when the PfIT criterion is green.
 func (b *planBuilder) assure(outcome domain.Outcome, noted bool) time.Time {
 	b.wait(14*24*time.Hour, 70*24*time.Hour) // the SHA's review
+	// A member that joined the LHC during the review is excused from the version it did not see.
+	for _, m := range b.d.membersAt(b.lhc.ID, b.t) {
+		if !b.accounted[m] {
+			b.emit(b.d.assurers[b.lhc.SHACode], domain.ExcuseMember{Version: b.version, ODSCode: m, Reason: excuseReasons[1]})
+			b.accounted[m] = true
+			b.t = b.t.Add(time.Hour)
+		}
+	}
 	rating := make([]domain.Rating, len(catalogue))
 	for i := range rating {
 		rating[i] = domain.RatingGreen

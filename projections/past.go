@@ -106,7 +106,8 @@ func (p *Projector) SROEvidenceAsOf(ctx context.Context, ods string, pos eventst
 	if past, err = p.settle(ctx, past, pos); err != nil {
 		return SROEvidence{}, false, err
 	}
-	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{}}
+	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{},
+		GovernanceBodies: bodiesOf(reg, ods)}
 	for _, v := range past {
 		ev.SignOffs = append(ev.SignOffs, signOffsOf(org, v.id, v.plan)...)
 	}
