@@ -12,7 +12,7 @@ import (
 
 func (s *server) publishRound(c echo.Context) error {
 	var b publishRoundBody
-	if err := decodeBody(c, &b, "round", "title", "guidance_ref", "published_on", "first_financial_year", "min_years", "milestones", "criteria", "board_approval_required"); err != nil {
+	if err := decodeBody(c, &b, "round", "title", "guidance_ref", "published_on", "first_financial_year", "min_years", "milestones", "criteria"); err != nil {
 		return err
 	}
 	return s.registry(c, domain.PublishRound(b))
