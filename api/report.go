@@ -28,7 +28,11 @@ func (s *server) transparencyReport(c echo.Context) error {
 		}
 		f.AsOf = pos
 	}
-	return s.writeReport(c, s.Projections.Report(f))
+	rep, err := s.Projections.ReportWithIndicators(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return s.writeReport(c, rep)
 }
 
 func roundLabel(r string) string {
@@ -50,7 +54,8 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 	_ = w.Write([]string{"round", "as_of", "as_of_position", "sha_code", "name", "plans", "submitted", "signed_off", "assured",
 		"assured_with_conditions", "not_assured", "acknowledged", "withdrawn", "sro_signoff_rate", "median_days_submit_to_assurance",
 		"lateness_on", "on_time_submission_rate", "overdue_submissions", "overdue_assurances", "open_conditions", "overdue_conditions",
-		"median_days_to_discharge"})
+		"median_days_to_discharge", "nhs_number_current_avg", "nhs_number_target_avg", "organisations_below_ig_level_2",
+		"plans_with_scr_live", "plans_with_eps_r2_in_period", "capital", "revenue", "organisations_with_governance_body"})
 	asOf := ""
 	if !rep.AsOf.IsZero() {
 		asOf = rep.AsOf.Format(time.RFC3339Nano)
@@ -67,12 +72,15 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 	var total [4]int
 	for _, r := range rep.BySHA {
 		row(r.SHACode, r.Name, r.Counts, r.SROSignOffRate, r.MedianDaysSubmitToAssurance, []string{ftoa(r.OnTimeSubmissionRate),
-			itoa(r.OverdueSubmissions), itoa(r.OverdueAssurances), itoa(r.OpenConditions), itoa(r.OverdueConditions), ftoa(r.MedianDaysToDischarge)})
+			itoa(r.OverdueSubmissions), itoa(r.OverdueAssurances), itoa(r.OpenConditions), itoa(r.OverdueConditions), ftoa(r.MedianDaysToDischarge),
+			ftoa(r.NHSNumberCurrentAvg), ftoa(r.NHSNumberTargetAvg), itoa(r.OrganisationsBelowIGLevel2), itoa(r.PlansWithSCRLive),
+			itoa(r.PlansWithEPSR2InPeriod), i64toa(r.Capital), i64toa(r.Revenue), itoa(r.OrganisationsWithGovernanceBody)})
 		for i, n := range []int{r.OverdueSubmissions, r.OverdueAssurances, r.OpenConditions, r.OverdueConditions} {
 			total[i] += n
 		}
 	}
-	row("TOTAL", "All SHAs", rep.Totals, nil, nil, []string{"", itoa(total[0]), itoa(total[1]), itoa(total[2]), itoa(total[3]), ""})
+	row("TOTAL", "All SHAs", rep.Totals, nil, nil, append([]string{"", itoa(total[0]), itoa(total[1]), itoa(total[2]), itoa(total[3]), ""},
+		make([]string, 8)...))
 	w.Flush()
 	return w.Error()
 }

@@ -477,6 +477,13 @@ type SROSignOff struct {
 	BoardApproval *domain.BoardApproval `json:"board_approval"`
 }
 
+// GovernanceBodies returns every governance body the registry records, by id.
+func (p *Projector) GovernanceBodies() []domain.GovernanceBody {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return nonNil(p.registry.GovernanceBodies())
+}
+
 // SROEvidence returns every sign-off made for an organisation, oldest first.
 func (p *Projector) SROEvidence(ods string) (SROEvidence, bool) {
 	p.mu.RLock()
