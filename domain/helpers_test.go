@@ -400,5 +400,13 @@ func shiftContent(c Content, years int) Content {
 		c.NationalProgrammes[i].PlannedDate = shift(c.NationalProgrammes[i].PlannedDate)
 	}
 	c.NHSNumberAdoption.TargetDate = shift(c.NHSNumberAdoption.TargetDate)
+	f := &c.CapacityAndFunding
+	f.ByYear, f.Savings = slices.Clone(f.ByYear), slices.Clone(f.Savings)
+	for i := range f.ByYear {
+		f.ByYear[i].FinancialYear += years
+	}
+	for i := range f.Savings {
+		f.Savings[i].FinancialYear += years
+	}
 	return c
 }
