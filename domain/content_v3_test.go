@@ -29,7 +29,9 @@ func TestContentV3Rules(t *testing.T) {
 		{"NHS Number target a fall", func(c *Content) { c.PerOrganisation[0].NHSNumberTargetPct = 50 }, ErrInvalidContent, "content.per_organisation[0].nhs_number_target_pct"},
 		{"IG level above 3", func(c *Content) { c.PerOrganisation[1].IGToolkitLevelTarget = 4 }, ErrInvalidContent, "content.per_organisation[1].ig_toolkit_level_target"},
 		{"IG level negative", func(c *Content) { c.PerOrganisation[1].IGToolkitLevelCurrent = -1 }, ErrInvalidContent, "content.per_organisation[1].ig_toolkit_level_current"},
-		{"IG target a fall", func(c *Content) { c.PerOrganisation[0].IGToolkitLevelCurrent, c.PerOrganisation[0].IGToolkitLevelTarget = 3, 2 },
+		{"IG target a fall", func(c *Content) {
+			c.PerOrganisation[0].IGToolkitLevelCurrent, c.PerOrganisation[0].IGToolkitLevelTarget = 3, 2
+		},
 			ErrInvalidContent, "content.per_organisation[0].ig_toolkit_level_target"},
 		{"funding by year required", func(c *Content) { c.CapacityAndFunding.ByYear = nil }, ErrInvalidContent, "content.capacity_and_funding.by_year"},
 		{"a year outside the period", func(c *Content) { c.CapacityAndFunding.ByYear[2].FinancialYear = 2012 }, ErrDateOutsidePeriod, "content.capacity_and_funding.by_year[2].financial_year"},
