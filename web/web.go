@@ -59,7 +59,7 @@ type dashboard struct {
 }
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"overview", "sha", "plan", "sro", "criteria", "returns", "login", "error"}
+var pageNames = []string{"overview", "sha", "plan", "sro", "criteria", "returns", "delivery", "login", "error"}
 
 // Mount adds the dashboard's routes to the API's Echo instance, so that one binary and one port
 // serve both, with the API's middleware (request ids, access log, metrics, recovery) in front.
@@ -86,6 +86,7 @@ func Mount(e *echo.Echo, cfg Config) {
 	e.GET("/returns", d.returns, signedIn...)
 	e.GET("/shas/:code", d.sha, signedIn...)
 	e.GET("/plans/:id", d.plan, signedIn...)
+	e.GET("/plans/:id/delivery", d.delivery, signedIn...)
 	e.GET("/organisations/:ods/sro", d.sro, signedIn...)
 	e.GET("/organisations/:ods/sro/bundle", d.bundle, signedIn...)
 }
