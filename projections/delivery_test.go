@@ -95,3 +95,32 @@ func TestDeliveryOverdueAsOfADay(t *testing.T) {
 	}
 	assert.Positive(t, checked)
 }
+
+// The SHA status flags, per plan, the items whose planned date had passed when the current
+// version was submitted, as the plan's delivery does.
+func TestSHAStatusFlagsDatesPastAtSubmission(t *testing.T) {
+	ctx := context.Background()
+	p := projections.New(demoStore(t), nil)
+	require.NoError(t, p.CatchUp(ctx))
+	flagged := 0
+	for _, sha := range []string{"Q30", "Q31", "Q32", "Q33", "Q34", "Q35", "Q36", "Q37", "Q38", "Q39"} {
+		st, ok := p.SHAStatus(sha, "")
+		require.True(t, ok, sha)
+		for _, l := range st.LHCs {
+			for _, pr := range l.Plans {
+				d, found, err := p.Delivery(ctx, pr.PlanID, 0, time.Time{})
+				require.NoError(t, err)
+				require.True(t, found)
+				want := []string{}
+				for _, it := range d.Items {
+					if it.PastAtSubmission {
+						want = append(want, it.Item)
+					}
+				}
+				assert.Equal(t, want, pr.PastAtSubmission, pr.PlanID)
+				flagged += len(want)
+			}
+		}
+	}
+	assert.Positive(t, flagged, "the demo has versions submitted with dates already past")
+}
