@@ -80,6 +80,25 @@ func (p *Plan) Delivery() []ItemState {
 	return out
 }
 
+// CurrentDigest is the current version's content digest, shared (never changed); nil before
+// submission. A holder of many plans reads it without copying the version (Current).
+func (p *Plan) CurrentDigest() *ContentDigest {
+	if !p.exists {
+		return nil
+	}
+	return p.current().Digest
+}
+
+// ItemStatus is where delivery item i (an index of DeliveryItems) stands: its latest report's
+// status, or the current version's statement. Delivery gives every item's whole state.
+func (p *Plan) ItemStatus(i int) string {
+	if !p.exists || i < 0 || i >= len(DeliveryItems) {
+		return ""
+	}
+	s, _ := p.itemStatus(i)
+	return s
+}
+
 // DeliveryReports returns every delivery report, oldest first.
 func (p *Plan) DeliveryReports() []DeliveryReport { return slices.Clone(p.reports) }
 

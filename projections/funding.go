@@ -65,7 +65,7 @@ func (p *Projector) FundingReport(ctx context.Context, f ReportFilter) (FundingR
 			r = &FundingRow{SHACode: sha}
 			rows[sha], years[sha] = r, map[int]*FundingYear{}
 		}
-		d := plan.Current().Digest
+		d := plan.CurrentDigest()
 		if d == nil {
 			return
 		}

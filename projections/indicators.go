@@ -27,7 +27,7 @@ func (p *Projector) ReportWithIndicators(ctx context.Context, f ReportFilter) (R
 			a = &acc{orgs: map[string]bool{}}
 			accs[sha] = a
 		}
-		d := plan.Current().Digest
+		d := plan.CurrentDigest()
 		if d == nil {
 			return
 		}
@@ -42,14 +42,28 @@ func (p *Projector) ReportWithIndicators(ctx context.Context, f ReportFilter) (R
 			a.target += o.NHSNumberTargetPct
 			a.OrganisationsBelowIGLevel2 += b2i(o.IGToolkitLevelCurrent < domain.ExpectedIGToolkitLevel)
 		}
-		states := plan.Delivery()
-		if len(states) > max(scr, eps) {
-			a.PlansWithSCRLive += b2i(states[scr].Status == domain.ProgrammeLive)
-			a.PlansWithEPSR2InPeriod += b2i(!states[eps].PlannedDate.IsZero() && states[eps].PlannedDate.In(plan.Period()))
+		a.PlansWithSCRLive += b2i(plan.ItemStatus(scr) == domain.ProgrammeLive)
+		if eps < len(d.Items) {
+			due := d.Items[eps].PlannedDate()
+			a.PlansWithEPSR2InPeriod += b2i(!due.IsZero() && due.In(plan.Period()))
 		}
 	})
 	if err != nil {
 		return Report{}, err
+	}
+	// Each SHA's PCTs and NHS providers with a board in place, counted in one pass over the bodies:
+	// an organisation with two boards counts once.
+	inPlace := map[string]bool{}
+	for _, b := range reg.GovernanceBodies() {
+		if b.Kind == domain.BodyOrganisationBoard && !b.EffectiveFrom().After(rep.LatenessOn) {
+			inPlace[b.ODSCode] = true
+		}
+	}
+	boarded := map[string]int{}
+	for ods := range inPlace {
+		if o, ok := reg.Organisation(ods); ok && o.Kind.IsNHS() {
+			boarded[o.SHACode]++
+		}
 	}
 	for i := range rep.BySHA {
 		row := &rep.BySHA[i]
@@ -60,11 +74,7 @@ func (p *Projector) ReportWithIndicators(ctx context.Context, f ReportFilter) (R
 				row.NHSNumberCurrentAvg, row.NHSNumberTargetAvg = &c, &t
 			}
 		}
-		for _, o := range reg.Organisations() {
-			if o.SHACode == row.SHACode && o.Kind.IsNHS() && reg.HasBoardOn(o.ODSCode, rep.LatenessOn) {
-				row.OrganisationsWithGovernanceBody++
-			}
-		}
+		row.OrganisationsWithGovernanceBody = boarded[row.SHACode]
 	}
 	return rep, nil
 }
