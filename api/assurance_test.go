@@ -86,9 +86,11 @@ func TestAssuranceProcessOverHTTP(t *testing.T) {
 	// A plan, a member that declines, and an assurance that must rate the catalogue.
 	s.must(201, "POST", "/v1/organisations", &admin, map[string]any{"ods_code": "RKE", "name": "Whittington Hospital NHS Trust", "kind": "provider", "sha_code": "Q36"})
 	s.must(201, "PATCH", "/v1/lhcs/lhc-brent/members", &admin, map[string]any{"added": []string{"RKE"}})
-	plan := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))["plan_id"].(string)
+	body := submitBody(t)
+	body["content"] = withOrganisation(sampleContent(t), "RKE") // every NHS member gives its indicators
+	plan := s.must(201, "POST", "/v1/plans", &pct, body)["plan_id"].(string)
 	path := "/v1/plans/" + plan
-	hash := contentHash(t, sampleContent(t))
+	hash := contentHash(t, body["content"].(map[string]any))
 	s.must(201, "POST", path+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "Order comms"})
 	s.must(201, "POST", path+"/sro-signoffs", &cePCT, map[string]any{"version": 1, "statement": "I confirm", "content_hash": hash})
 	s.must(201, "POST", path+"/sro-signoffs", &ceRJ1, map[string]any{"version": 1, "statement": "I confirm", "content_hash": hash})

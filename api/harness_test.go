@@ -170,6 +170,13 @@ func sampleContent(t *testing.T) map[string]any {
 	return c
 }
 
+// withOrganisation is content c with the national indicators of one more member, ods.
+func withOrganisation(c map[string]any, ods string) map[string]any {
+	c["per_organisation"] = append(c["per_organisation"].([]any), map[string]any{"ods_code": ods, "nhs_number_current_pct": 85.5,
+		"nhs_number_target_pct": 98, "ig_toolkit_level_current": 1, "ig_toolkit_level_target": 2})
+	return c
+}
+
 func contentHash(t *testing.T, c map[string]any) string {
 	t.Helper()
 	raw, err := json.Marshal(c)

@@ -276,6 +276,10 @@ func TestOpenAPIMinPosition(t *testing.T) {
 		"GET /v1/reports/criteria":                 true,
 		"GET /v1/reports/sro-coverage":             true,
 		"GET /v1/reports/cfh-returns":              true,
+		"GET /v1/governance-bodies":                true,
+		"GET /v1/plans/{id}/delivery":              true,
+		"GET /v1/reports/delivery":                 true,
+		"GET /v1/reports/funding":                  true,
 	}
 	queryParams := map[string][]string{
 		"GET /v1/shas/{code}/returns":                {"round", "as_of", "min_position"},
@@ -296,6 +300,9 @@ func TestOpenAPIMinPosition(t *testing.T) {
 		"GET /v1/pfits":                              {"as_of", "min_position"},
 		"GET /v1/ledger/proofs/inclusion/{event_id}": {"tree_size"},
 		"GET /v1/ledger/proofs/consistency":          {"from", "to"},
+		"GET /v1/plans/{id}/delivery":                {"as_of", "min_position"},
+		"GET /v1/reports/delivery":                   {"sha", "round", "as_of", "min_position"},
+		"GET /v1/reports/funding":                    {"sha", "round", "as_of", "min_position"},
 	}
 	for _, o := range operations(t, doc) {
 		key := strings.Replace(o.method, http.MethodHead, http.MethodGet, 1) + " " + o.path // HEAD is GET without the body
@@ -378,7 +385,7 @@ func jsonFields(t reflect.Type) (names []string, omitempty map[string]bool) {
 			name = f.Name
 		}
 		names = append(names, name)
-		omitempty[name] = slices.Contains(strings.Split(opts, ","), "omitempty")
+		omitempty[name] = slices.Contains(strings.Split(opts, ","), "omitempty") || slices.Contains(strings.Split(opts, ","), "omitzero")
 	}
 	return names, omitempty
 }
@@ -497,6 +504,29 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"SROCoverage", typeOf[projections.SROCoverage](), true},
 		{"CfHReturnRow", typeOf[projections.CfHReturnRow](), true},
 		{"CfHReturnsReport", typeOf[projections.CfHReturnsReport](), true},
+		{"OrganisationIndicators", typeOf[domain.OrganisationIndicators](), true},
+		{"YearFunding", typeOf[domain.YearFunding](), true},
+		{"YearSavings", typeOf[domain.YearSavings](), true},
+		{"Capacity", typeOf[domain.Capacity](), true},
+		{"DeliveryReportRequest", typeOf[deliveryReportBody](), false},
+		{"GovernanceBodyRequest", typeOf[governanceBodyBody](), false},
+		{"BoardApprovalRequest", typeOf[boardApprovalBody](), false},
+		{"GovernanceBodyRecordedData", typeOf[domain.GovernanceBodyRecorded](), true},
+		{"MilestoneReportedData", typeOf[domain.MilestoneReported](), true},
+		{"BoardApprovalRecordedData", typeOf[domain.BoardApprovalRecorded](), true},
+		{"GovernanceBody", typeOf[domain.GovernanceBody](), true},
+		{"BodyTerms", typeOf[domain.BodyTerms](), true},
+		{"BoardApproval", typeOf[domain.BoardApproval](), true},
+		{"DeliveryRecord", typeOf[domain.DeliveryReport](), true},
+		{"DeliveryItemState", typeOf[projections.ItemView](), true},
+		{"PlanDelivery", typeOf[projections.PlanDelivery](), true},
+		{"ItemShare", typeOf[projections.ItemShare](), true},
+		{"DeliveryRow", typeOf[projections.DeliveryRow](), true},
+		{"DeliveryReport", typeOf[projections.DeliveryReport](), true},
+		{"Money", typeOf[projections.Money](), true},
+		{"FundingYear", typeOf[projections.FundingYear](), true},
+		{"FundingRow", typeOf[projections.FundingRow](), true},
+		{"FundingReport", typeOf[projections.FundingReport](), true},
 
 		{"RegisterOrganisationRequest", typeOf[registerOrganisationBody](), false},
 		{"AppointChiefExecutiveRequest", typeOf[appointChiefExecutiveBody](), false},
@@ -648,6 +678,13 @@ var accessTable = []routeAccess{
 	{"POST", "/v1/plans/{id}/conditions/{condition_id}/lapse", "/v1/plans/" + testPlanID + "/conditions/c1/lapse", unknownMember, []domain.Role{domain.RoleSHAAssurer}, "", 400},
 	{"POST", "/v1/shas/{code}/returns", "/v1/shas/Q36/returns", unknownMember, []domain.Role{domain.RoleSHAAssurer}, "", 400},
 	{"POST", "/v1/shas/{code}/returns/{event_id}/acknowledgement", "/v1/shas/Q36/returns/" + testPlanID + "/acknowledgement", unknownMember, []domain.Role{domain.RoleCfH}, "", 400},
+	{"POST", "/v1/plans/{id}/delivery-reports", "/v1/plans/" + testPlanID + "/delivery-reports", unknownMember, []domain.Role{domain.RolePCTCommissioner, domain.RoleProvider}, "", 400},
+	{"POST", "/v1/plans/{id}/board-approvals", "/v1/plans/" + testPlanID + "/board-approvals", unknownMember, []domain.Role{domain.RoleChiefExecutive, domain.RolePCTCommissioner, domain.RoleProvider}, "", 400},
+	{"POST", "/v1/governance-bodies", "/v1/governance-bodies", unknownMember, []domain.Role{domain.RoleAdmin}, "", 400},
+	{"GET", "/v1/governance-bodies", "/v1/governance-bodies?min_position=x", "", nil, "", 400},
+	{"GET", "/v1/plans/{id}/delivery", "/v1/plans/not-a-uuid/delivery", "", nil, "", 404},
+	{"GET", "/v1/reports/delivery", "/v1/reports/delivery?min_position=x", "", nil, "", 400},
+	{"GET", "/v1/reports/funding", "/v1/reports/funding?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/rounds", "/v1/rounds?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/rounds/{round}", "/v1/rounds/2009-10?min_position=x", "", nil, "", 400},
 	{"GET", "/v1/pfits", "/v1/pfits?min_position=x", "", nil, "", 400},

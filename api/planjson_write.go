@@ -136,8 +136,83 @@ func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 	w.note(st.CfHNote)
 	w.raw(`,"lateness_on":`)
 	w.date(st.LatenessOn)
+	w.raw(`,"delivery":`)
+	if !w.null(st.Delivery == nil) {
+		w.raw("[")
+		for i, it := range st.Delivery {
+			if i > 0 {
+				w.raw(",")
+			}
+			w.item(it)
+		}
+		w.raw("]")
+	}
+	w.raw(`,"board_approvals":`)
+	w.approvals(st.BoardApprovals)
 	w.raw("}\n")
 	return w.b, w.ok
+}
+
+func (w *jsonWriter) item(it projections.ItemView) {
+	w.raw(`{"item":`)
+	w.str(it.Item)
+	w.raw(`,"planned_date":`)
+	w.date(it.PlannedDate)
+	w.raw(`,"declared_status":`)
+	w.str(it.DeclaredStatus)
+	w.raw(`,"status":`)
+	w.str(it.Status)
+	w.raw(`,"actual_date":`)
+	if !w.null(it.ActualDate == nil) {
+		w.date(*it.ActualDate)
+	}
+	w.raw(`,"slippage_days":`)
+	if !w.null(it.SlippageDays == nil) {
+		w.int(int64(*it.SlippageDays))
+	}
+	w.raw(`,"overdue":`)
+	w.bool(it.Overdue)
+	w.raw(`,"past_at_submission":`)
+	w.bool(it.PastAtSubmission)
+	if it.Source != "" {
+		w.raw(`,"source":`)
+		w.str(it.Source)
+	}
+	w.raw(`,"reports":`)
+	w.int(int64(it.Reports))
+	w.raw("}")
+}
+
+func (w *jsonWriter) approvals(as []domain.BoardApproval) {
+	if w.null(as == nil) {
+		return
+	}
+	w.raw("[")
+	for i, a := range as {
+		if i > 0 {
+			w.raw(",")
+		}
+		w.raw(`{"version":`)
+		w.int(int64(a.Version))
+		w.raw(`,"ods_code":`)
+		w.str(a.ODSCode)
+		w.raw(`,"body_id":`)
+		w.str(a.BodyID)
+		w.raw(`,"meeting_date":`)
+		w.date(a.MeetingDate)
+		w.raw(`,"minute_ref":`)
+		w.str(a.MinuteRef)
+		w.raw(`,"document_sha256":`)
+		w.str(a.DocumentSHA256)
+		w.raw(`,"content_hash":`)
+		w.str(a.ContentHash)
+		w.raw(`,"recorded_at":`)
+		w.time(a.RecordedAt)
+		w.raw(`,"event_id":`)
+		w.str(a.EventID)
+		w.raw("}")
+	}
+	w.raw("]")
 }
 
 func (w *jsonWriter) optTime(t *time.Time) {
@@ -405,5 +480,7 @@ func (w *jsonWriter) version(v projections.VersionView) {
 	w.bool(v.Acknowledged)
 	w.raw(`,"cfh_note":`)
 	w.note(v.CfHNote)
+	w.raw(`,"board_approvals":`)
+	w.approvals(v.BoardApprovals)
 	w.raw("}")
 }

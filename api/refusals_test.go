@@ -20,7 +20,9 @@ import (
 func TestCommandRoutesByRole(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	s.setUpRegistry()
-	hash := contentHash(t, sampleContent(t))
+	// RKE joins the LHC before the plan is submitted: the content gives its indicators.
+	content := func() map[string]any { return withOrganisation(sampleContent(t), "RKE") }
+	hash := contentHash(t, content())
 	var plan string
 	routes := []struct {
 		name   string
@@ -43,7 +45,11 @@ func TestCommandRoutesByRole(t *testing.T) {
 			}},
 		{"change members", "PATCH", func() string { return "/v1/lhcs/lhc-brent/members" }, admin,
 			func() any { return map[string]any{"added": []string{"RKE"}} }},
-		{"submit", "POST", func() string { return "/v1/plans" }, pct, func() any { return submitBody(t) }},
+		{"submit", "POST", func() string { return "/v1/plans" }, pct, func() any {
+			b := submitBody(t)
+			b["content"] = content()
+			return b
+		}},
 		{"contribute", "POST", func() string { return "/v1/plans/" + plan + "/contributions" }, provider,
 			func() any { return map[string]any{"section": "infrastructure", "summary": "N3 upgrade"} }},
 		{"sign off (PCT)", "POST", func() string { return "/v1/plans/" + plan + "/sro-signoffs" }, cePCT,
@@ -63,7 +69,7 @@ func TestCommandRoutesByRole(t *testing.T) {
 			func() any { return map[string]any{"version": 1, "note": "noted"} }},
 		{"revise", "POST", func() string { return "/v1/plans/" + plan + "/revisions" }, pct,
 			func() any {
-				c := sampleContent(t)
+				c := content()
 				c["infrastructure"] = "N3 upgrade brought forward."
 				return map[string]any{"content": c, "reason": "infrastructure timing"}
 			}},

@@ -27,7 +27,10 @@ func (s *server) transparencyReport(c echo.Context) error {
 		}
 		f.AsOf = pos
 	}
-	rep := s.Projections.Report(f)
+	rep, err := s.Projections.ReportWithIndicators(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
 	faultReport(&rep)
 	return s.writeReport(c, rep)
 }
@@ -52,7 +55,8 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 	_ = w.Write([]string{"round", "as_of", "as_of_position", "sha_code", "name", "plans", "submitted", "signed_off", "assured",
 		"assured_with_conditions", "not_assured", "acknowledged", "withdrawn", "sro_signoff_rate", "median_days_submit_to_assurance",
 		"lateness_on", "on_time_submission_rate", "overdue_submissions", "overdue_assurances", "open_conditions", "overdue_conditions",
-		"median_days_to_discharge", "superseded_open_conditions", "tree_size"})
+		"median_days_to_discharge", "superseded_open_conditions", "nhs_number_current_avg", "nhs_number_target_avg", "organisations_below_ig_level_2",
+		"plans_with_scr_live", "plans_with_eps_r2_in_period", "capital", "revenue", "organisations_with_governance_body", "tree_size"})
 	asOf := ""
 	if !rep.AsOf.IsZero() {
 		asOf = FormatTimestamp(rep.AsOf)
@@ -71,12 +75,15 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 	for _, r := range rep.BySHA {
 		row(r.SHACode, r.Name, r.Counts, r.SROSignOffRate, r.MedianDaysSubmitToAssurance, []string{ftoa(r.OnTimeSubmissionRate),
 			itoa(r.OverdueSubmissions), itoa(r.OverdueAssurances), itoa(r.OpenConditions), itoa(r.OverdueConditions), ftoa(r.MedianDaysToDischarge),
-			itoa(r.SupersededOpenConditions)})
+			itoa(r.SupersededOpenConditions),
+			ftoa(r.NHSNumberCurrentAvg), ftoa(r.NHSNumberTargetAvg), itoa(r.OrganisationsBelowIGLevel2), itoa(r.PlansWithSCRLive),
+			itoa(r.PlansWithEPSR2InPeriod), i64toa(r.Capital), i64toa(r.Revenue), itoa(r.OrganisationsWithGovernanceBody)})
 		for i, n := range []int{r.OverdueSubmissions, r.OverdueAssurances, r.OpenConditions, r.OverdueConditions, r.SupersededOpenConditions} {
 			total[i] += n
 		}
 	}
-	row("TOTAL", "All SHAs", rep.Totals, nil, nil, []string{"", itoa(total[0]), itoa(total[1]), itoa(total[2]), itoa(total[3]), "", itoa(total[4])})
+	row("TOTAL", "All SHAs", rep.Totals, nil, nil, append([]string{"", itoa(total[0]), itoa(total[1]), itoa(total[2]), itoa(total[3]), "", itoa(total[4])},
+		make([]string, 8)...))
 	w.Flush()
 	return w.Error()
 }

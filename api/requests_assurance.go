@@ -13,6 +13,9 @@ type publishRoundBody struct {
 	MinYears           int                         `json:"min_years"`
 	Milestones         []domain.Milestone          `json:"milestones"`
 	Criteria           []domain.CatalogueCriterion `json:"criteria"`
+	// BoardApprovalRequired asks for a governance body's approval of a version before each sign-off;
+	// optional, false when left out, as clients written before it send none.
+	BoardApprovalRequired bool `json:"board_approval_required"`
 }
 
 type changeMilestoneBody struct {

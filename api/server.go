@@ -169,6 +169,10 @@ func New(cfg Config) *echo.Echo {
 	v1(http.MethodPost, "/plans/:id/conditions/:condition_id/lapse", s.lapseCondition, roleIs(shaRole))
 	v1(http.MethodPost, "/shas/:code/returns", s.submitReturn, roleIs(shaRole))
 	v1(http.MethodPost, "/shas/:code/returns/:event_id/acknowledgement", s.acknowledgeReturn, roleIs(cfhRole))
+	// Delivery and governance (delivery.go).
+	v1(http.MethodPost, "/plans/:id/delivery-reports", s.reportMilestone, roleIs(pctRole, providerRole))
+	v1(http.MethodPost, "/governance-bodies", s.recordGovernanceBody, admin)
+	v1(http.MethodPost, "/plans/:id/board-approvals", s.recordBoardApproval, roleIs(ceRole, pctRole, providerRole))
 
 	v1(http.MethodGet, "/organisations", s.listOrganisations)
 	v1(http.MethodGet, "/organisations/:ods", s.getOrganisation)
@@ -188,6 +192,10 @@ func New(cfg Config) *echo.Echo {
 	v1(http.MethodGet, "/reports/criteria", s.criteriaReport)
 	v1(http.MethodGet, "/reports/sro-coverage", s.coverageReport)
 	v1(http.MethodGet, "/reports/cfh-returns", s.cfhReturnsReport)
+	v1(http.MethodGet, "/plans/:id/delivery", s.planDelivery)
+	v1(http.MethodGet, "/reports/delivery", s.deliveryReport)
+	v1(http.MethodGet, "/reports/funding", s.fundingReport)
+	v1(http.MethodGet, "/governance-bodies", s.listGovernanceBodies)
 	v1(http.MethodGet, "/audit/events", s.auditEvents)
 	v1(http.MethodGet, "/ledger/tree-head", s.treeHead)
 	v1(http.MethodGet, "/ledger/public-key", s.publicKey)

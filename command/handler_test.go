@@ -19,6 +19,7 @@ import (
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/internal/contenttest"
 	"assurance-ledger/verify"
 )
 
@@ -110,13 +111,14 @@ func civil(y int, m time.Month, d int) domain.Date {
 var assured = domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeAssured, Criteria: []domain.Criterion{{ID: "c1", Rating: domain.RatingGreen}},
 	ReflectedInPfITPlan: true, PfIT: "london"}
 
-func sampleContent(t testing.TB) domain.Content {
+// sampleContent is the test content for an LHC of lead (5K5 unless given) and RJ1.
+func sampleContent(t testing.TB, lead ...string) domain.Content {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/plan-content.json")
 	require.NoError(t, err)
 	var c domain.Content
 	require.NoError(t, json.Unmarshal(raw, &c))
-	return c
+	return contenttest.Complete(c, domain.Period{FirstYear: 2009, LastYear: 2011}, append(lead, "5K5")[0], "RJ1")
 }
 
 func (f *fixture) submit(t testing.TB, req command.Request) command.Result {
@@ -380,7 +382,7 @@ func TestSmallCacheStaysCorrect(t *testing.T) {
 		lhc   string
 	}{{pct, "lhc-brent"}, {camden, "lhc-camden"}} {
 		r, err := h.Submit(context.Background(), command.Request{Actor: a.actor}, domain.SubmitPlan{LHCID: a.lhc, Round: "2009-10",
-			Period: domain.Period{FirstYear: 2009, LastYear: 2011}, Content: sampleContent(t)})
+			Period: domain.Period{FirstYear: 2009, LastYear: 2011}, Content: sampleContent(t, a.actor.Org)})
 		require.NoError(t, err)
 		ids = append(ids, r.PlanID)
 	}

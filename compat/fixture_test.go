@@ -161,6 +161,13 @@ var fixtureTypes = map[string][]string{
 		"PfITRegistered", "PlanRevised", "PlanSubmitted", "PlanWithdrawn", "PlanningRoundPublished", "RoundMilestoneChanged",
 		"SHAAssignedToPfIT", "SHAReturnSubmitted", "SROSignedOff",
 	},
+	"fixture-v3": {
+		"AssuranceRecorded", "BoardApprovalRecorded", "CfHAcknowledged", "CfHNoted", "CfHReturnAcknowledged", "ChiefExecutiveAppointed",
+		"ConditionDischarged", "ConditionEvidenceSubmitted", "ConditionLapsed", "ContributionDeclined", "ContributionRecorded",
+		"GovernanceBodyRecorded", "LocalHealthCommunityFormed", "LocalHealthCommunityMembersChanged", "MemberExcused",
+		"MilestoneReported", "OrganisationRegistered", "PfITRegistered", "PlanRevised", "PlanSubmitted", "PlanWithdrawn",
+		"PlanningRoundPublished", "RoundMilestoneChanged", "SHAAssignedToPfIT", "SHAReturnSubmitted", "SROSignedOff",
+	},
 }
 
 // replay checks every chain and every event of store and returns what the projections make of it.

@@ -11,6 +11,7 @@ import (
 	"assurance-ledger/command"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
+	"assurance-ledger/internal/contenttest"
 )
 
 // The fixture scenario: three SHAs' worth of registry and seven plans, one ending in each status,
@@ -18,7 +19,10 @@ import (
 // written (-write-fixture); afterwards the log it wrote is the record, and planStatuses is what that
 // log must always mean. It has grown with the rules: fixture-v1 was written before rounds were
 // published, criteria rated and members accounted for, by the scenario as it then was (in the
-// history of this file); fixture-v2 by the one below, which records every type of its day.
+// history of this file); fixture-v2 by the one before schema version 3; fixture-v3 by the one
+// below, which records every type of its day: content with indicators, funding by year and sources,
+// governance bodies, board approvals (required before each sign-off of round 2010-11) and delivery
+// reports.
 
 const (
 	lhcBrent     = "lhc-brent"
@@ -72,10 +76,23 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		_, err := h.Registry(ctx, command.Request{Actor: a}, c)
 		return err
 	}
+	// Each LHC's content gives the indicators of its NHS members.
+	members := map[string][]string{lhcBrent: {"5K5", "RJ1"}, lhcEaling: {"5HX"}, lhcGateshead: {"5KF", "RR7"}}
+	p2009, p2010 := domain.Period{FirstYear: 2009, LastYear: 2011}, domain.Period{FirstYear: 2010, LastYear: 2012}
+	contentOf := func(lhc string, p domain.Period) domain.Content {
+		return contenttest.Complete(shifted(content, p.FirstYear-2009), p, members[lhc]...)
+	}
+	hashOf := func(c domain.Content) string {
+		h, err := eventcodec.ContentHash(c)
+		if err != nil {
+			panic(err) // the scenario's content is the ledger's own
+		}
+		return h
+	}
 	submit := func(a domain.Actor, lhc, round string) error {
 		tick()
 		_, err := h.Submit(ctx, command.Request{Actor: a}, domain.SubmitPlan{LHCID: lhc, Round: round,
-			Period: domain.Period{FirstYear: 2009, LastYear: 2011}, Content: content})
+			Period: p2009, Content: contentOf(lhc, p2009)})
 		return err
 	}
 	plan := func(a domain.Actor, lhc, round string, n int, c domain.PlanCommand) error {
@@ -83,22 +100,12 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		_, err := h.Plan(ctx, command.Request{Actor: a}, command.PlanID(lhc, round, n), c)
 		return err
 	}
-	hash, err := eventcodec.ContentHash(content)
-	if err != nil {
-		return err
-	}
-	content2010 := shifted(content, 1)
-	hash2010, err := eventcodec.ContentHash(content2010)
-	if err != nil {
-		return err
-	}
-	revised := content2010
+	hash := func(lhc string) string { return hashOf(contentOf(lhc, p2009)) }
+	hash2010 := func(lhc string) string { return hashOf(contentOf(lhc, p2010)) }
+	revised := contentOf(lhcBrent, p2010)
 	revised.NHSNumberAdoption.TargetPct = 99.9
 	revised.DataQuality = content.DataQuality + " Weekly from April 2010, as the SHA asked."
-	revisedHash, err := eventcodec.ContentHash(revised)
-	if err != nil {
-		return err
-	}
+	revisedHash := hashOf(revised)
 	signOff := func(v int, h string) domain.SignOffPlan {
 		return domain.SignOffPlan{Version: v, Statement: "I confirm this plan as Senior Responsible Owner.", ContentHash: h}
 	}
@@ -112,7 +119,7 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 	date := func(y int, m time.Month, d int) domain.Date { return domain.DateOf(day(y, m, d)) }
 	round := func(r string, y int) domain.PublishRound {
 		return domain.PublishRound{Round: r, Title: "Informatics Planning " + r, GuidanceRef: "Informatics Planning " + r, PublishedOn: date(y, 1, 15),
-			FirstFinancialYear: y, MinYears: 3, Criteria: []domain.CatalogueCriterion{{ID: "clinical5", Title: "Clinical 5 roadmap"}, {ID: "ig", Title: "Information governance"}},
+			FirstFinancialYear: y, MinYears: 3, BoardApprovalRequired: y >= 2010, Criteria: []domain.CatalogueCriterion{{ID: "clinical5", Title: "Clinical 5 roadmap"}, {ID: "ig", Title: "Information governance"}},
 			Milestones: []domain.Milestone{{ID: domain.MilestonePlanSubmission, Due: date(y, 7, 31)}, {ID: domain.MilestoneSROSignOff, Due: date(y, 9, 30)},
 				{ID: domain.MilestoneSHAAssurance, Due: date(y, 11, 30)}, {ID: domain.MilestoneSHAReturn, Due: date(y, 12, 18)},
 				{ID: domain.MilestoneCfHAcknowledgement, Due: date(y+1, 2, 26)}}}
@@ -120,8 +127,19 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 	submit2010 := func(a domain.Actor, lhc string) error {
 		tick()
 		_, err := h.Submit(ctx, command.Request{Actor: a}, domain.SubmitPlan{LHCID: lhc, Round: round2010,
-			Period: domain.Period{FirstYear: 2010, LastYear: 2012}, Content: content2010})
+			Period: p2010, Content: contentOf(lhc, p2010)})
 		return err
+	}
+	body := func(id, name, ods, lhc, kind, chair string, from domain.Date) domain.RecordGovernanceBody {
+		return domain.RecordGovernanceBody{BodyID: id, Name: name, ODSCode: ods, LHCID: lhc, Kind: kind, ChairPersonID: chair,
+			TermsOfReferenceSHA256: eventcodec.SHA256Hex([]byte(id + " terms of reference " + from.String())), EffectiveFrom: from}
+	}
+	approve := func(a domain.Actor, lhc, round string, version int, bodyID string) error {
+		return plan(a, lhc, round, 1, domain.RecordBoardApproval{Version: version, BodyID: bodyID, MeetingDate: domain.DateOf(clock.UTC()),
+			MinuteRef: fmt.Sprintf("%s/%d", bodyID, version), DocumentSHA256: eventcodec.SHA256Hex([]byte(fmt.Sprintf("%s %s v%d minutes", lhc, round, version)))})
+	}
+	report := func(a domain.Actor, item, status string, actual domain.Date, note string) error {
+		return plan(a, lhcBrent, round2009, 1, domain.ReportMilestone{Item: item, Status: status, ActualDate: actual, Note: note})
 	}
 	ret := func(a domain.Actor, c domain.SubmitReturn) error {
 		tick()
@@ -218,14 +236,30 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		},
 		func() error { return reg(admin, domain.AssignSHAToPfIT{SHACode: "Q36", PfITID: "london"}) },
 		func() error { return reg(admin, domain.AssignSHAToPfIT{SHACode: "Q30", PfITID: "nme"}) },
+		func() error {
+			return reg(admin, body("ib-5k5", "Brent Teaching PCT Informatics Board", "5K5", "", domain.BodyOrganisationBoard, ce5K5.PersonID, date(2009, 1, 1)))
+		},
+		func() error {
+			return reg(admin, body("ib-5k5", "Brent Teaching PCT Informatics Board", "5K5", "", domain.BodyOrganisationBoard, pctBrent.PersonID, date(2009, 5, 1)))
+		},
+		func() error {
+			return reg(admin, body("pb-brent", "Brent LHC Programme Board", "", lhcBrent, domain.BodyLHCBoard, pctBrent.PersonID, date(2009, 1, 1)))
+		},
+		func() error {
+			return reg(admin, body("pb-ealing", "Ealing LHC Programme Board", "", lhcEaling, domain.BodyLHCBoard, pctEaling.PersonID, date(2009, 1, 1)))
+		},
+		func() error {
+			return reg(admin, body("pb-gateshead", "Gateshead LHC Programme Board", "", lhcGateshead, domain.BodyLHCBoard, pctGates.PersonID, date(2009, 1, 1)))
+		},
 
 		// Brent 2009-10: the whole way to CfH's acknowledgement.
 		func() error { return submit(pctBrent, lhcBrent, round2009) },
 		func() error {
 			return plan(provRJ1, lhcBrent, round2009, 1, domain.RecordContribution{Section: "clinical5", Summary: "Acute PAS and order comms timetable"})
 		},
-		func() error { return plan(ce5K5, lhcBrent, round2009, 1, signOff(1, hash)) },
-		func() error { return plan(ceRJ1, lhcBrent, round2009, 1, signOff(1, hash)) },
+		func() error { return approve(ce5K5, lhcBrent, round2009, 1, "ib-5k5") },
+		func() error { return plan(ce5K5, lhcBrent, round2009, 1, signOff(1, hash(lhcBrent))) },
+		func() error { return plan(ceRJ1, lhcBrent, round2009, 1, signOff(1, hash(lhcBrent))) },
 		func() error {
 			return plan(assurerQ36, lhcBrent, round2009, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeAssured, Criteria: met, ReflectedInPfITPlan: true, PfIT: "london"})
 		},
@@ -240,11 +274,13 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 			return plan(provRJ1, lhcBrent, round2010, 1, domain.RecordContribution{Section: "infrastructure", Summary: "N3 upgrade",
 				DocumentSHA256: eventcodec.SHA256Hex([]byte("n3 upgrade business case"))})
 		},
-		func() error { return plan(ce5K5, lhcBrent, round2010, 1, signOff(1, hash2010)) },
+		func() error { return approve(ce5K5, lhcBrent, round2010, 1, "ib-5k5") },
+		func() error { return plan(ce5K5, lhcBrent, round2010, 1, signOff(1, hash2010(lhcBrent))) },
 		func() error {
 			return reg(admin, domain.AppointChiefExecutive{ODSCode: "RJ1", PersonID: ceRJ1Next.PersonID, Name: ceRJ1Next.Name, EffectiveFrom: clock.Add(30 * time.Minute)})
 		},
-		func() error { return plan(ceRJ1Next, lhcBrent, round2010, 1, signOff(1, hash2010)) },
+		func() error { return approve(ceRJ1Next, lhcBrent, round2010, 1, "pb-brent") },
+		func() error { return plan(ceRJ1Next, lhcBrent, round2010, 1, signOff(1, hash2010(lhcBrent))) },
 		func() error {
 			return plan(assurerQ36, lhcBrent, round2010, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeNotAssured, Criteria: unmet, PfIT: "london"})
 		},
@@ -257,6 +293,7 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		func() error {
 			return plan(provRJ1, lhcBrent, round2010, 1, domain.DeclineContribution{Version: 2, Reason: "Nothing to add to the revision"})
 		},
+		func() error { return approve(ce5K5, lhcBrent, round2010, 2, "ib-5k5") },
 		func() error { return plan(ce5K5, lhcBrent, round2010, 1, signOff(2, revisedHash)) },
 		func() error {
 			return plan(assurerQ36, lhcBrent, round2010, 1, domain.RecordAssurance{Version: 2, Outcome: domain.OutcomeAssuredWithConditions, Criteria: amber,
@@ -281,15 +318,16 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		},
 		func() error { return submit(pctEaling, lhcEaling, round2009) },
 		func() error { return submit2010(pctEaling, lhcEaling) },
-		func() error { return plan(ce5HX, lhcEaling, round2010, 1, signOff(1, hash2010)) },
+		func() error { return approve(ce5HX, lhcEaling, round2010, 1, "pb-ealing") },
+		func() error { return plan(ce5HX, lhcEaling, round2010, 1, signOff(1, hash2010(lhcEaling))) },
 
 		// Gateshead: not assured, and assured; a non-NHS provider contributes.
 		func() error { return submit(pctGates, lhcGateshead, round2009) },
 		func() error {
 			return plan(provNNP, lhcGateshead, round2009, 1, domain.RecordContribution{Section: "community_integration", Summary: "Community nursing on SystmOne"})
 		},
-		func() error { return plan(ce5KF, lhcGateshead, round2009, 1, signOff(1, hash)) },
-		func() error { return plan(ceNNP, lhcGateshead, round2009, 1, signOff(1, hash)) },
+		func() error { return plan(ce5KF, lhcGateshead, round2009, 1, signOff(1, hash(lhcGateshead))) },
+		func() error { return plan(ceNNP, lhcGateshead, round2009, 1, signOff(1, hash(lhcGateshead))) },
 		func() error {
 			return plan(provRR7, lhcGateshead, round2009, 1, domain.DeclineContribution{Version: 1, Reason: "Covered by the trust's own plan"})
 		},
@@ -297,7 +335,8 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 			return plan(assurerQ30, lhcGateshead, round2009, 1, domain.RecordAssurance{Version: 1, Outcome: domain.OutcomeNotAssured, Criteria: unmet, PfIT: "nme"})
 		},
 		func() error { return submit2010(pctGates, lhcGateshead) },
-		func() error { return plan(ce5KF, lhcGateshead, round2010, 1, signOff(1, hash2010)) },
+		func() error { return approve(ce5KF, lhcGateshead, round2010, 1, "pb-gateshead") },
+		func() error { return plan(ce5KF, lhcGateshead, round2010, 1, signOff(1, hash2010(lhcGateshead))) },
 		func() error {
 			return plan(assurerQ30, lhcGateshead, round2010, 1, domain.ExcuseMember{Version: 1, ODSCode: "RR7", Reason: "Joined the community trust"})
 		},
@@ -322,6 +361,21 @@ func writeScenario(ctx context.Context, h *command.Handler, clock *time.Time, co
 		func() error {
 			*clock = day(2010, 1, 4).Add(9 * time.Hour)
 			return plan(assurerQ36, lhcBrent, round2010, 1, domain.LapseCondition{Version: 2, ConditionID: "ig-audit", Note: "No audit report by the due date"})
+		},
+
+		// Brent 2009-10's delivery: PAS reporting live just before its date, then taken out of
+		// service; GP2GP live late; e-prescribing under way, reported by the trust.
+		func() error {
+			return report(pctBrent, "clinical5.pas_reporting.interim", domain.ProgrammeLive, date(2009, 12, 28), "")
+		},
+		func() error {
+			return report(pctBrent, "national_programmes.gp2gp", domain.ProgrammeLive, date(2010, 1, 2), "Live after the practices' migration slipped.")
+		},
+		func() error {
+			return report(provRJ1, "clinical5.e_prescribing.interim", domain.ProgrammeInProgress, date(2009, 11, 16), "Two pilot wards live.")
+		},
+		func() error {
+			return report(pctBrent, "clinical5.pas_reporting.interim", domain.ProgrammeInProgress, domain.Date{}, "Reporting module withdrawn after a data quality incident.")
 		},
 	}
 	for i, step := range steps {

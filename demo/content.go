@@ -207,7 +207,7 @@ var (
 	strategicProducts = map[string][]string{
 		pfitNME:    {"Lorenzo Release 1.9", "Lorenzo Release 2", "Lorenzo Release 3"},
 		pfitLondon: {"Cerner Millennium (London configuration)", "Cerner Millennium (London release 1)"},
-		pfitSouth:  {"Cerner Millennium (Southern configuration)", "Local solution (Additional Supplier Capability and Capacity framework) for"},
+		pfitSouth:  {"Cerner Millennium (Southern configuration)", "Local solution (Additional Supply Capability and Capacity framework) for"},
 	}
 	capabilityNames = map[string]string{
 		domain.CapabilityPASReporting: "PAS and reporting",

@@ -77,7 +77,9 @@ type PlanSpec struct {
 	Path  Path
 	Start time.Time // when the plan is submitted; later steps follow at seeded gaps
 	// NoLapse leaves conditions open rather than let them lapse: a lapse is decided after the
-	// condition's due date, which steps run on the real clock (a benchmark's) never reach.
+	// condition's due date, which steps run on the real clock (a benchmark's) never reach. For the
+	// same reason it leaves out delivery reports, whose actual dates that clock has not reached, and
+	// dates every board's approval the day of Start.
 	NoLapse bool
 }
 
@@ -137,7 +139,9 @@ func Generate(opts Options) (*Dataset, error) {
 	d.reference(rng, opts.Scale)
 	d.jointLHC()
 	d.initialRegistry(rng)
-	d.registry = append(d.registry, d.roundSteps(d.registry[len(d.registry)-1].At.Add(time.Hour))...)
+	loaded := d.registry[len(d.registry)-1].At
+	d.registry = append(d.registry, d.roundSteps(loaded.Add(time.Hour))...)
+	d.registry = append(d.registry, d.governanceSteps(loaded.Add(2*time.Hour))...)
 	// Membership changes come before plans are allocated: a plan's timeline depends on who
 	// contributes. Chief executive changes come after: they are timed by plans' timelines, which
 	// do not depend on who is in office.

@@ -106,8 +106,18 @@ func (l *ledger) checkActor(t *testing.T, stream string, e domain.Event) {
 	cfh, _ := l.reg.CfH()
 	switch d := e.Data.(type) {
 	case domain.OrganisationRegistered, domain.ChiefExecutiveAppointed, domain.LocalHealthCommunityFormed, domain.LocalHealthCommunityMembersChanged,
-		domain.PlanningRoundPublished, domain.RoundMilestoneChanged, domain.PfITRegistered, domain.SHAAssignedToPfIT:
+		domain.PlanningRoundPublished, domain.RoundMilestoneChanged, domain.PfITRegistered, domain.SHAAssignedToPfIT,
+		domain.GovernanceBodyRecorded:
 		assert.Equal(t, domain.RoleAdmin, a.Role)
+	case domain.MilestoneReported:
+		if a.Org != lhc.LeadPCT {
+			l.checkMember(t, a, a.Org, lhc)
+		} else {
+			assert.Equal(t, domain.RolePCTCommissioner, a.Role)
+		}
+	case domain.BoardApprovalRecorded:
+		assert.Equal(t, domain.RoleChiefExecutive, a.Role)
+		assert.Equal(t, d.ODSCode, a.Org)
 	case domain.PlanSubmitted:
 		want, _ := l.reg.LHC(d.LHCID)
 		assert.Equal(t, domain.RolePCTCommissioner, a.Role)
@@ -766,16 +776,30 @@ func TestSeedRecordsTheAssuranceProcess(t *testing.T) {
 		assert.Equal(t, sum.Returns, 22)
 	})
 
-	t.Run("no Clinical 5 date already past when it was submitted", func(t *testing.T) {
+	t.Run("a Clinical 5 date already past when its version was submitted is rare, and flagged", func(t *testing.T) {
+		past, dates := 0, 0
 		for _, p := range l.plans {
 			for _, v := range p.Versions() {
 				day := domain.DateOf(v.SubmittedAt)
 				for _, c := range versionContent(t, l, p.ID(), v.Number).Clinical5 {
-					assert.False(t, c.InterimDate.Before(day), "plan %s v%d %s interim %s before %s", p.ID(), v.Number, c.Capability, c.InterimDate, day)
-					assert.False(t, c.StrategicDate.Before(day), "plan %s v%d %s strategic %s", p.ID(), v.Number, c.Capability, c.StrategicDate)
+					dates += 2
+					for _, x := range []struct {
+						solution string
+						date     domain.Date
+					}{{domain.ItemInterim, c.InterimDate}, {domain.ItemStrategic, c.StrategicDate}} {
+						if !x.date.Before(day) {
+							continue
+						}
+						past++
+						if v.Number == p.Version() {
+							i, _ := domain.ItemIndex(domain.CapabilityItem(c.Capability, x.solution))
+							assert.True(t, p.Delivery()[i].PastAtSubmission, "plan %s v%d %s", p.ID(), v.Number, c.Capability)
+						}
+					}
 				}
 			}
 		}
+		assert.Less(t, past*20, dates, "%d of %d dates past", past, dates)
 	})
 
 	t.Run("a 2010-11 plan says where the LHC stands a year on", func(t *testing.T) {
@@ -817,4 +841,113 @@ func versionContent(t *testing.T, l *ledger, id string, n int) domain.Content {
 	}
 	t.Fatalf("plan %s has no version %d", id, n)
 	return domain.Content{}
+}
+
+// After assurance the demo reports delivery, with slippage, and records the boards behind every
+// sign-off, each NHS member's indicators and each plan's funding profile.
+func TestSeedRecordsDeliveryAndGovernance(t *testing.T) {
+	t.Parallel()
+	store, _ := seeded(t, demo.Options{})
+	l := fold(t, store, time.Time{})
+
+	t.Run("reports through 2009-2011: live on time, slipped, overdue, one taken back out of service", func(t *testing.T) {
+		var onTime, slipped, overdue, backFromLive int
+		years := map[int]bool{}
+		asOf := domain.DateOf(time.Date(2011, 10, 1, 0, 0, 0, 0, time.UTC))
+		for _, p := range l.plans {
+			for _, r := range p.DeliveryReports() {
+				years[r.RecordedAt.Year()] = true
+			}
+			for _, s := range p.Delivery() {
+				switch {
+				case s.Status == domain.ProgrammeLive && s.ActualDate.After(domain.DateOf(s.PlannedDate.Time().AddDate(0, 0, 21))):
+					slipped++
+				case s.Status == domain.ProgrammeLive:
+					onTime++
+				case s.PlannedDate.Before(asOf):
+					overdue++
+				}
+			}
+			reports := p.DeliveryReports()
+			for i, r := range reports {
+				for _, before := range reports[:i] {
+					if before.Item == r.Item && before.Status == domain.ProgrammeLive && r.Status != domain.ProgrammeLive {
+						backFromLive++
+						assert.NotEmpty(t, r.Note)
+					}
+				}
+			}
+		}
+		assert.Equal(t, map[int]bool{2009: true, 2010: true, 2011: true}, years)
+		assert.Positive(t, onTime)
+		assert.Positive(t, slipped)
+		assert.Positive(t, overdue)
+		assert.Positive(t, backFromLive)
+	})
+
+	t.Run("every sign-off follows its organisation's board approval of the version", func(t *testing.T) {
+		bodies := 0
+		for _, p := range l.plans {
+			for _, v := range p.Versions() {
+				for _, s := range v.SignOffs {
+					i := slices.IndexFunc(v.Approvals, func(x domain.BoardApproval) bool { return x.ODSCode == s.ODSCode })
+					if assert.GreaterOrEqual(t, i, 0, "plan %s v%d: %s signed without its board's approval", p.ID(), v.Number, s.ODSCode) {
+						assert.False(t, v.Approvals[i].RecordedAt.After(s.RecordedAt))
+						assert.Equal(t, v.ContentHash, v.Approvals[i].ContentHash)
+					}
+				}
+			}
+		}
+		for _, b := range l.reg.GovernanceBodies() {
+			if b.Kind == domain.BodyOrganisationBoard {
+				bodies++
+			}
+		}
+		assert.Greater(t, bodies, 40)
+		for _, r := range l.reg.Rounds() {
+			assert.Equal(t, r.Round == demo.Round2010, r.BoardApprovalRequired, r.Round)
+		}
+	})
+
+	t.Run("indicators for every NHS member, money by year summing to the totals, sources for every solution", func(t *testing.T) {
+		ascc := 0
+		for _, p := range l.plans {
+			c := versionContent(t, l, p.ID(), p.Version())
+			lhc, _ := l.reg.LHC(p.LHCID())
+			var want, got []string
+			for _, m := range lhc.Members {
+				if o, _ := l.reg.Organisation(m); o.Kind.IsNHS() {
+					want = append(want, m)
+				}
+			}
+			for _, o := range c.PerOrganisation {
+				got = append(got, o.ODSCode)
+			}
+			if !p.Withdrawn() && p.Current().SubmittedAt.After(time.Date(2010, 3, 1, 0, 0, 0, 0, time.UTC)) {
+				assert.ElementsMatch(t, want, got, "plan %s", p.ID())
+			}
+			var capital, revenue int64
+			for _, y := range c.CapacityAndFunding.ByYear {
+				capital, revenue = capital+y.Capital, revenue+y.Revenue
+			}
+			assert.Equal(t, c.CapacityAndFunding.Capital, capital)
+			assert.Equal(t, c.CapacityAndFunding.Revenue, revenue)
+			for _, x := range c.Clinical5 {
+				assert.NotEmpty(t, x.InterimProduct)
+				if x.StrategicSource == domain.SourceASCC {
+					ascc++
+				}
+			}
+		}
+		assert.Positive(t, ascc, "some strategic solutions come through the ASCC framework")
+	})
+
+	t.Run("Newham's acute trust is RNH; mental health and ambulance trusts are members", func(t *testing.T) {
+		newham, _ := l.reg.LHC("lhc-newham")
+		assert.Contains(t, newham.Members, "RNH")
+		for _, code := range []string{"RWK", "RV5", "RW4", "RX6", "RX9", "RRU"} {
+			o, ok := l.reg.Organisation(code)
+			assert.True(t, ok && o.Kind == domain.KindProvider, code)
+		}
+	})
 }

@@ -12,7 +12,9 @@ package demo
 //     renaming); names are the 2009 names where the trust has since been renamed or merged (e.g. RAL
 //     "Royal Free Hampstead NHS Trust", RJ6 "Mayday Healthcare NHS Trust", RTH "Oxford Radcliffe
 //     Hospitals NHS Trust"). RV8 (North West London Hospitals NHS Trust) and RGR's 2009 name are
-//     recalled and were not cross-checked.
+//     recalled and were not cross-checked, nor were the codes and 2009 names of the mental health,
+//     ambulance and Newham trusts (RNH Newham University Hospital NHS Trust, RWK, RV5, RW4, RX6,
+//     RX9, RRU).
 //   - Illustrative, invented: NHS Connecting for Health's code X09, every non-NHS provider and its
 //     code (ZNA01-ZNA05), the community provider registered in 2010 (ZCA01), every synthetic
 //     organisation of a scaled-up data set (ZP..., ZT..., ZX...), every person and person id.
@@ -62,12 +64,12 @@ type communityRef struct {
 
 var communityRefs = []communityRef{
 	// North East
-	{"Q30", "Newcastle", orgRef{"5D7", "Newcastle PCT", false}, []orgRef{{"RTD", "The Newcastle upon Tyne Hospitals NHS Foundation Trust", false}}},
+	{"Q30", "Newcastle", orgRef{"5D7", "Newcastle PCT", false}, []orgRef{{"RTD", "The Newcastle upon Tyne Hospitals NHS Foundation Trust", false}, {"RX6", "North East Ambulance Service NHS Trust", false}}},
 	{"Q30", "Sunderland", orgRef{"5KL", "Sunderland Teaching PCT", false}, []orgRef{{"RLN", "City Hospitals Sunderland NHS Foundation Trust", false}}},
 	{"Q30", "County Durham", orgRef{"5ND", "County Durham PCT", false}, []orgRef{{"RXP", "County Durham and Darlington NHS Foundation Trust", false}, {"ZNA01", "Durham Dales Community Health CIC", true}}},
 	// North West
 	{"Q31", "Manchester", orgRef{"5NT", "Manchester PCT", false}, []orgRef{{"RW3", "Central Manchester University Hospitals NHS Foundation Trust", false}}},
-	{"Q31", "Liverpool", orgRef{"5NL", "Liverpool PCT", false}, []orgRef{{"RQ6", "Royal Liverpool and Broadgreen University Hospitals NHS Trust", false}}},
+	{"Q31", "Liverpool", orgRef{"5NL", "Liverpool PCT", false}, []orgRef{{"RQ6", "Royal Liverpool and Broadgreen University Hospitals NHS Trust", false}, {"RW4", "Mersey Care NHS Trust", false}}},
 	{"Q31", "Bolton", orgRef{"5HQ", "Bolton PCT", false}, []orgRef{{"RMC", "Royal Bolton Hospital NHS Foundation Trust", false}}},
 	{"Q31", "Stockport", orgRef{"5F7", "Stockport PCT", false}, []orgRef{{"RWJ", "Stockport NHS Foundation Trust", false}}},
 	// Yorkshire and the Humber
@@ -76,7 +78,7 @@ var communityRefs = []communityRef{
 	{"Q32", "Sheffield", orgRef{"5N4", "Sheffield PCT", false}, []orgRef{{"RHQ", "Sheffield Teaching Hospitals NHS Foundation Trust", false}, {"ZNA02", "Don Valley Diagnostics Ltd", true}}},
 	{"Q32", "Hull", orgRef{"5NX", "Hull Teaching PCT", false}, []orgRef{{"RWA", "Hull and East Yorkshire Hospitals NHS Trust", false}}},
 	// East Midlands
-	{"Q33", "Nottingham City", orgRef{"5EM", "Nottingham City PCT", false}, []orgRef{{"RX1", "Nottingham University Hospitals NHS Trust", false}}},
+	{"Q33", "Nottingham City", orgRef{"5EM", "Nottingham City PCT", false}, []orgRef{{"RX1", "Nottingham University Hospitals NHS Trust", false}, {"RX9", "East Midlands Ambulance Service NHS Trust", false}}},
 	{"Q33", "Leicester City", orgRef{"5PC", "Leicester City PCT", false}, []orgRef{{"RWE", "University Hospitals of Leicester NHS Trust", false}}},
 	{"Q33", "Derby City", orgRef{"5N7", "Derby City PCT", false}, []orgRef{{"RTG", "Derby Hospitals NHS Foundation Trust", false}}},
 	// West Midlands
@@ -92,12 +94,12 @@ var communityRefs = []communityRef{
 	{"Q36", "Camden", orgRef{"5K7", "Camden PCT", false}, []orgRef{{"RRV", "University College London Hospitals NHS Foundation Trust", false}, {"RAL", "Royal Free Hampstead NHS Trust", false}, {"RP4", "Great Ormond Street Hospital for Children NHS Trust", false}}},
 	{"Q36", "City and Hackney", orgRef{"5C3", "City and Hackney Teaching PCT", false}, []orgRef{{"RQX", "Homerton University Hospital NHS Foundation Trust", false}}},
 	{"Q36", "Islington", orgRef{"5K8", "Islington PCT", false}, []orgRef{{"RKE", "The Whittington Hospital NHS Trust", false}}},
-	{"Q36", "Westminster", orgRef{"5LC", "Westminster PCT", false}, []orgRef{{"RYJ", "Imperial College Healthcare NHS Trust", false}, {"RQM", "Chelsea and Westminster Hospital NHS Foundation Trust", false}}},
+	{"Q36", "Westminster", orgRef{"5LC", "Westminster PCT", false}, []orgRef{{"RYJ", "Imperial College Healthcare NHS Trust", false}, {"RQM", "Chelsea and Westminster Hospital NHS Foundation Trust", false}, {"RRU", "London Ambulance Service NHS Trust", false}}},
 	{"Q36", "Tower Hamlets", orgRef{"5C4", "Tower Hamlets PCT", false}, []orgRef{{"RNJ", "Barts and The London NHS Trust", false}}},
-	{"Q36", "Newham", orgRef{"5C5", "Newham PCT", false}, []orgRef{{"RNJ", "Barts and The London NHS Trust", false}, {"ZNA04", "East London Independent Treatment Centre Ltd", true}}},
+	{"Q36", "Newham", orgRef{"5C5", "Newham PCT", false}, []orgRef{{"RNH", "Newham University Hospital NHS Trust", false}, {"RWK", "East London NHS Foundation Trust", false}, {"ZNA04", "East London Independent Treatment Centre Ltd", true}}},
 	{"Q36", "Croydon", orgRef{"5K9", "Croydon PCT", false}, []orgRef{{"RJ6", "Mayday Healthcare NHS Trust", false}}},
 	{"Q36", "Lambeth", orgRef{"5LD", "Lambeth PCT", false}, []orgRef{{"RJ1", "Guy's and St Thomas' NHS Foundation Trust", false}, {"RJZ", "King's College Hospital NHS Foundation Trust", false}}},
-	{"Q36", "Southwark", orgRef{"5LE", "Southwark PCT", false}, []orgRef{{"RJ1", "Guy's and St Thomas' NHS Foundation Trust", false}, {"RJZ", "King's College Hospital NHS Foundation Trust", false}}},
+	{"Q36", "Southwark", orgRef{"5LE", "Southwark PCT", false}, []orgRef{{"RJ1", "Guy's and St Thomas' NHS Foundation Trust", false}, {"RJZ", "King's College Hospital NHS Foundation Trust", false}, {"RV5", "South London and Maudsley NHS Foundation Trust", false}}},
 	{"Q36", "Wandsworth", orgRef{"5LG", "Wandsworth PCT", false}, []orgRef{{"RJ7", "St George's Healthcare NHS Trust", false}}},
 	// South East Coast
 	{"Q37", "Brighton and Hove", orgRef{"5LQ", "Brighton and Hove City PCT", false}, []orgRef{{"RXH", "Brighton and Sussex University Hospitals NHS Trust", false}}},

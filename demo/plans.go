@@ -29,7 +29,7 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.content = content
+	b.content = d.fillIndicators(content, p, 1, b.t)
 	b.version = 1
 	if err := b.rehash(); err != nil {
 		return nil, err
@@ -99,6 +99,7 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 			b.emit(d.CfH, domain.AcknowledgeAssurance{Version: b.version,
 				Note: fmt.Sprintf("Assurance of version %d acknowledged: the plan is reflected in the %s deployment plan.", b.version, d.pfit(b.lhc.SHACode))})
 			b.followUp(at)
+			b.deliver()
 		default: // assured, assured_with_conditions, not_assured
 			at := b.assure(domain.Outcome(status), p.Path.Noted)
 			if p.Path.Noted {
@@ -106,6 +107,9 @@ func (d *Dataset) PlanSteps(p PlanSpec) ([]Step, error) {
 				b.emit(d.CfH, domain.NoteAssurance{Version: b.version, Note: b.noteText(domain.Outcome(status))})
 			}
 			b.followUp(at)
+			if status != domain.StatusNotAssured {
+				b.deliver()
+			}
 		}
 	}
 	if b.err != nil {
@@ -161,6 +165,9 @@ type planBuilder struct {
 	conditions []domain.Condition
 	due        domain.Date
 	err        error // why the path cannot be taken, found while building it
+	// accounted are the members that have contributed to, declined or been excused from the
+	// current version.
+	accounted map[string]bool
 }
 
 func (b *planBuilder) emit(actor domain.Actor, cmd domain.PlanCommand) {
@@ -192,7 +199,9 @@ func (b *planBuilder) contribute(silent string) []string {
 		b.rng.Shuffle(len(who), func(i, j int) { who[i], who[j] = who[j], who[i] })
 		who = who[:1+b.rng.IntN(len(who))]
 	}
+	b.accounted = map[string]bool{}
 	for _, org := range who {
+		b.accounted[org] = true
 		sections := slices.Clone(domain.Sections)
 		b.rng.Shuffle(len(sections), func(i, j int) { sections[i], sections[j] = sections[j], sections[i] })
 		for _, section := range sections[:1+b.rng.IntN(2)] {
@@ -228,6 +237,7 @@ func (b *planBuilder) declines(contributors []string, silent string) []string {
 		if b.rng.IntN(5) < 2 {
 			b.wait(24*time.Hour, 10*24*time.Hour)
 			b.emit(b.d.speaksFor(org), domain.DeclineContribution{Version: b.version, Reason: declineReasons[b.rng.IntN(len(declineReasons))]})
+			b.accounted[org] = true
 			continue
 		}
 		others = append(others, org)
@@ -240,6 +250,7 @@ func (b *planBuilder) excuse(orgs []string) {
 	for _, org := range orgs {
 		b.wait(24*time.Hour, 7*24*time.Hour)
 		b.emit(b.d.assurers[b.lhc.SHACode], domain.ExcuseMember{Version: b.version, ODSCode: org, Reason: excuseReasons[b.rng.IntN(len(excuseReasons))]})
+		b.accounted[org] = true
 	}
 }
 
@@ -250,6 +261,7 @@ func (b *planBuilder) signOff(org string, lo, hi time.Duration) error {
 		return fmt.Errorf("demo: no chief executive of %s is in office at %s", org, b.t.Format(time.RFC3339))
 	}
 	o, _ := b.d.Organisation(org)
+	b.approve(org, ce, b.t)
 	b.emit(ce, domain.SignOffPlan{Version: b.version, ContentHash: b.hash, Statement: fmt.Sprintf(
 		"As chief executive of %s and Senior Responsible Owner, I confirm that version %d of the %s informatics plan has been prepared with the support of the board and reflects our commitments.",
 		o.Name, b.version, b.lhc.Name)})
@@ -263,6 +275,14 @@ func (b *planBuilder) signOff(org string, lo, hi time.Duration) error {
 // the PfIT plan when the PfIT criterion is green.
 func (b *planBuilder) assure(outcome domain.Outcome, noted bool) time.Time {
 	b.wait(14*24*time.Hour, 70*24*time.Hour) // the SHA's review
+	// A member that joined the LHC during the review is excused from the version it did not see.
+	for _, m := range b.d.membersAt(b.lhc.ID, b.t) {
+		if !b.accounted[m] {
+			b.emit(b.d.assurers[b.lhc.SHACode], domain.ExcuseMember{Version: b.version, ODSCode: m, Reason: excuseReasons[1]})
+			b.accounted[m] = true
+			b.t = b.t.Add(time.Hour)
+		}
+	}
 	rating := make([]domain.Rating, len(catalogue))
 	for i := range rating {
 		rating[i] = domain.RatingGreen
@@ -346,7 +366,7 @@ func (b *planBuilder) followUp(at time.Time) {
 }
 
 func (b *planBuilder) revise() error {
-	b.content = b.d.revised(b.rng, b.content, b.spec.Period, b.version+1, b.t)
+	b.content = b.d.fillIndicators(b.d.revised(b.rng, b.content, b.spec.Period, b.version+1, b.t), b.spec, b.version+1, b.t)
 	b.emit(b.d.commissioners[b.lhc.LeadPCT], domain.RevisePlan{Content: b.content, Reason: reviseReasons[b.rng.IntN(len(reviseReasons))]})
 	b.version++
 	return b.rehash()

@@ -99,6 +99,7 @@ type roundSpec struct {
 	published              domain.Date
 	recordedAfter          time.Duration // after the demo's start
 	due                    [5]domain.Date
+	boardApproval          bool // each sign-off needs the organisation's board's approval first
 }
 
 func civil(y int, m time.Month, d int) domain.Date {
@@ -117,7 +118,7 @@ var demoRounds = []roundSpec{
 		published: civil(2009, 1, 16),
 		due:       [5]domain.Date{civil(2009, 7, 31), civil(2009, 9, 30), civil(2009, 11, 30), civil(2009, 12, 18), civil(2010, 2, 26)}},
 	{round: Round2010, title: "Informatics Planning 2010/11", guidance: "Informatics Planning 2010/11 (with The Operating Framework for the NHS in England 2010/11)",
-		published: civil(2010, 1, 18), recordedAfter: 292*24*time.Hour + 10*time.Hour,
+		published: civil(2010, 1, 18), recordedAfter: 292*24*time.Hour + 10*time.Hour, boardApproval: true,
 		due: [5]domain.Date{civil(2010, 6, 30), civil(2010, 8, 31), civil(2010, 10, 29), civil(2010, 11, 30), civil(2011, 1, 28)}},
 }
 
@@ -149,7 +150,7 @@ func PublishRound(round string) (domain.PublishRound, error) {
 
 func (r roundSpec) command() domain.PublishRound {
 	c := domain.PublishRound{Round: r.round, Title: r.title, GuidanceRef: r.guidance, PublishedOn: r.published,
-		FirstFinancialYear: r.published.Year(), MinYears: domain.MinPlanYears}
+		FirstFinancialYear: r.published.Year(), MinYears: domain.MinPlanYears, BoardApprovalRequired: r.boardApproval}
 	for i, id := range domain.Milestones {
 		c.Milestones = append(c.Milestones, domain.Milestone{ID: id, Due: r.due[i]})
 	}

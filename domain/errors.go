@@ -182,6 +182,13 @@ var (
 	ErrReturnNotFound   = newError("return_not_found", KindNotFound, "the SHA has no such return")
 	ErrReturnSuperseded = newError("return_superseded", KindConflict, "a later return of the SHA for the round supersedes this one")
 	ErrReturnStale      = newError("return_stale", KindConflict, "the return no longer holds: a plan it names or an LHC it must account for has moved on")
+
+	// Delivery and governance.
+	ErrReasonRequired        = newError("reason_required", KindRefused, "a report that moves an item back from live says why")
+	ErrUnknownGovernanceBody = newError("unknown_governance_body", KindRefused, "the governance body is not recorded, or is not the organisation's or its LHC's")
+	ErrBodyOutOfOrder        = newError("governance_body_out_of_order", KindRefused, "a body's terms must take effect after its latest")
+	ErrAlreadyApproved       = newError("already_approved", KindConflict, "the body's approval of this version is already recorded")
+	ErrBoardApprovalMissing  = newError("board_approval_missing", KindRefused, "the round asks for a board's approval of the version before the organisation's sign-off")
 )
 
 // Errors lists every sentinel, for transports that document them.
@@ -200,6 +207,7 @@ var Errors = []*Error{
 	ErrMembersUnaccounted, ErrMemberAccounted, ErrConditionNotFound, ErrConditionClosed, ErrNoConditionEvidence,
 	ErrConditionNotDue, ErrNotReflectedInPfITPlan, ErrAcknowledgeInstead, ErrAlreadyNoted,
 	ErrReturnIncomplete, ErrReturnMismatch, ErrReturnNotFound, ErrReturnSuperseded, ErrReturnStale,
+	ErrReasonRequired, ErrUnknownGovernanceBody, ErrBodyOutOfOrder, ErrAlreadyApproved, ErrBoardApprovalMissing,
 }
 
 // problem is one field's fault found while validating, with the rule it breaks.

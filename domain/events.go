@@ -17,6 +17,10 @@ type Event struct {
 	// set by whoever read or sealed the event: the content's canonical form is the wire format's
 	// business, and the rules only compare hashes. A version event without one does not fold.
 	ContentHash string
+	// Digest, when set, is the digest of a version event's content made by a reader that left the
+	// content out (eventcodec.DecodeEnvelopeFold); folding takes it instead of digesting the
+	// (empty) content. nil for every other event and reader.
+	Digest *ContentDigest
 }
 
 // VersionEvent is an event that starts a version of a plan: it carries the version's number and
@@ -55,6 +59,10 @@ const (
 	TypeCfHNoted                   = "CfHNoted"
 	TypeSHAReturnSubmitted         = "SHAReturnSubmitted"
 	TypeCfHReturnAcknowledged      = "CfHReturnAcknowledged"
+
+	TypeGovernanceBodyRecorded = "GovernanceBodyRecorded"
+	TypeMilestoneReported      = "MilestoneReported"
+	TypeBoardApprovalRecorded  = "BoardApprovalRecorded"
 )
 
 // Registry stream events.
@@ -216,6 +224,10 @@ type PlanningRoundPublished struct {
 	MinYears           int                  `json:"min_years"`
 	Milestones         []Milestone          `json:"milestones"`
 	Criteria           []CatalogueCriterion `json:"criteria"`
+	// BoardApprovalRequired (schema version 3) says a chief executive signs a version off only
+	// after their organisation's governance body has approved it. Rounds published before read
+	// false.
+	BoardApprovalRequired bool `json:"board_approval_required"`
 }
 
 // Milestone is one deadline of a round's timetable.
@@ -295,6 +307,46 @@ type CfHReturnAcknowledged struct {
 	Note          string   `json:"note"`
 	Queries       []string `json:"queries"`
 }
+
+// Events of delivery and governance (schema version 3).
+
+// GovernanceBodyRecorded records an IT governance body: an organisation's informatics board or an
+// LHC's programme board, its chair and its terms of reference, from a date. Recorded again under
+// the same id, from a later date, it records the body's new chair or terms.
+type GovernanceBodyRecorded struct {
+	BodyID                 string `json:"body_id"`
+	Name                   string `json:"name"`
+	ODSCode                string `json:"ods_code"` // the organisation, for an organisation's board; else empty
+	LHCID                  string `json:"lhc_id"`   // the LHC, for an LHC's programme board; else empty
+	Kind                   string `json:"kind"`
+	ChairPersonID          string `json:"chair_person_id"`
+	TermsOfReferenceSHA256 string `json:"terms_of_reference_sha256"`
+	EffectiveFrom          Date   `json:"effective_from"`
+}
+
+// MilestoneReported reports where one delivery item of a plan stands: by the lead PCT or a member
+// provider, against the plan rather than a version.
+type MilestoneReported struct {
+	Item       string `json:"item"`
+	Status     string `json:"status"`
+	ActualDate Date   `json:"actual_date"`
+	Note       string `json:"note"`
+}
+
+// BoardApprovalRecorded records that an organisation's governance body approved a version of the
+// plan (and so its content hash), at a meeting, in minutes whose document is hashed.
+type BoardApprovalRecorded struct {
+	Version        int    `json:"version"`
+	ODSCode        string `json:"ods_code"`
+	BodyID         string `json:"body_id"`
+	MeetingDate    Date   `json:"meeting_date"`
+	MinuteRef      string `json:"minute_ref"`
+	DocumentSHA256 string `json:"document_sha256"`
+}
+
+func (GovernanceBodyRecorded) EventType() string { return TypeGovernanceBodyRecorded }
+func (MilestoneReported) EventType() string      { return TypeMilestoneReported }
+func (BoardApprovalRecorded) EventType() string  { return TypeBoardApprovalRecorded }
 
 func (OrganisationRegistered) EventType() string     { return TypeOrganisationRegistered }
 func (ChiefExecutiveAppointed) EventType() string    { return TypeChiefExecutiveAppointed }

@@ -52,6 +52,7 @@ var Events = []EventSpec{
 	register[RoundMilestoneChanged](AggregateRegistry),
 	register[PfITRegistered](AggregateRegistry),
 	register[SHAAssignedToPfIT](AggregateRegistry),
+	register[GovernanceBodyRecorded](AggregateRegistry),
 	register[PlanSubmitted](AggregatePlan),
 	register[PlanRevised](AggregatePlan),
 	register[ContributionRecorded](AggregatePlan),
@@ -65,6 +66,8 @@ var Events = []EventSpec{
 	register[ConditionDischarged](AggregatePlan),
 	register[ConditionLapsed](AggregatePlan),
 	register[CfHNoted](AggregatePlan),
+	register[MilestoneReported](AggregatePlan),
+	register[BoardApprovalRecorded](AggregatePlan),
 	register[SHAReturnSubmitted](AggregateReturn),
 	register[CfHReturnAcknowledged](AggregateReturn),
 }

@@ -75,13 +75,45 @@ func date(s string) Date {
 	return d
 }
 
-// sampleContent is the shared example content, valid for 2009..2011.
+// sampleContent is the shared example content, valid for 2009..2011 and for the test LHC: the
+// content of testdata/plan-content.json, written before schema version 3, with the members that
+// version asks for (withV3).
 func sampleContent(tb testing.TB) Content {
+	return withV3(legacyContent(tb), leadPCT, trust, trust2)
+}
+
+// legacyContent is testdata/plan-content.json as it is: content as schema version 2 wrote it.
+func legacyContent(tb testing.TB) Content {
 	tb.Helper()
 	raw, err := os.ReadFile("testdata/plan-content.json")
 	require.NoError(tb, err)
 	var c Content
 	require.NoError(tb, json.Unmarshal(raw, &c))
+	return c
+}
+
+// withV3 gives content c what schema version 3 asks for: each capability's status and its
+// solutions' sources and products, indicators for each of orgs, and the money by year for 2009 to
+// 2011 with savings and capacity.
+func withV3(c Content, orgs ...string) Content {
+	c = c.Clone()
+	for i := range c.Clinical5 {
+		x := &c.Clinical5[i]
+		x.Status, x.InterimSource, x.InterimProduct, x.StrategicSource, x.StrategicProduct = ProgrammePlanned, SourceLocal, "iSOFT iPM", SourceNPfIT, "Lorenzo"
+	}
+	c.PerOrganisation = nil
+	for i, o := range orgs {
+		c.PerOrganisation = append(c.PerOrganisation, OrganisationIndicators{ODSCode: o, NHSNumberCurrentPct: 90 + float64(i),
+			NHSNumberTargetPct: 99, IGToolkitLevelCurrent: 1 + i%2, IGToolkitLevelTarget: 2})
+	}
+	f := &c.CapacityAndFunding
+	f.ByYear = []YearFunding{
+		{FinancialYear: 2009, Capital: 2_000_000, Revenue: 450_000, Source: FundingCentral},
+		{FinancialYear: 2010, Capital: 1_500_000, Revenue: 450_000, Source: FundingPCTAllocation},
+		{FinancialYear: 2011, Capital: f.Capital - 3_500_000, Revenue: f.Revenue - 900_000, Source: FundingProvider},
+	}
+	f.Savings = []YearSavings{{FinancialYear: 2010, CashReleasing: 250_000, NonCash: 400_000}, {FinancialYear: 2011, CashReleasing: 600_000, NonCash: 500_000}}
+	f.Capacity = Capacity{InformaticsWTECurrent: 42.5, InformaticsWTERequired: 51}
 	return c
 }
 
@@ -370,5 +402,13 @@ func shiftContent(c Content, years int) Content {
 		c.NationalProgrammes[i].PlannedDate = shift(c.NationalProgrammes[i].PlannedDate)
 	}
 	c.NHSNumberAdoption.TargetDate = shift(c.NHSNumberAdoption.TargetDate)
+	f := &c.CapacityAndFunding
+	f.ByYear, f.Savings = slices.Clone(f.ByYear), slices.Clone(f.Savings)
+	for i := range f.ByYear {
+		f.ByYear[i].FinancialYear += years
+	}
+	for i := range f.Savings {
+		f.Savings[i].FinancialYear += years
+	}
 	return c
 }

@@ -39,10 +39,17 @@ func (c Content) TextBytes() int {
 	n := len(c.CommunityIntegration) + len(c.Infrastructure) + len(c.InformationGovernance) + len(c.DataQuality) +
 		len(c.CapacityAndFunding.Currency)
 	for _, x := range c.Clinical5 {
-		n += len(x.Capability) + len(x.InterimSolution) + len(x.StrategicSolution)
+		n += len(x.Capability) + len(x.InterimSolution) + len(x.StrategicSolution) + len(x.Status) +
+			len(x.InterimSource) + len(x.InterimProduct) + len(x.StrategicSource) + len(x.StrategicProduct)
 	}
 	for _, x := range c.NationalProgrammes {
 		n += len(x.Programme) + len(x.Status)
+	}
+	for _, x := range c.PerOrganisation {
+		n += len(x.ODSCode)
+	}
+	for _, x := range c.CapacityAndFunding.ByYear {
+		n += len(x.Source)
 	}
 	return n
 }
@@ -55,7 +62,7 @@ func (p *Plan) Events() int {
 	n := 0
 	for i := range p.versions {
 		v := &p.versions[i]
-		n += 1 + len(v.Contributions) + len(v.SignOffs) + len(v.Declines) + len(v.Excusals)
+		n += 1 + len(v.Contributions) + len(v.SignOffs) + len(v.Declines) + len(v.Excusals) + len(v.Approvals)
 		if v.Assurance != nil {
 			n++
 			for _, c := range v.Assurance.Conditions {
@@ -75,7 +82,7 @@ func (p *Plan) Events() int {
 	if p.withdrawal != nil {
 		n++
 	}
-	return n
+	return n + len(p.reports)
 }
 
 // checkStreamRoom refuses a contribution or revision once the plan's stream is full.

@@ -31,6 +31,10 @@ func (k OrgKind) HasParentSHA() bool {
 // CanJoinLHC reports whether organisations of kind k may be members of a local health community.
 func (k OrgKind) CanJoinLHC() bool { return k.HasParentSHA() }
 
+// IsNHS reports whether organisations of kind k are NHS bodies that belong to an LHC: PCTs and
+// NHS providers, whose national indicators a plan gives.
+func (k OrgKind) IsNHS() bool { return k == KindPCT || k == KindProvider }
+
 // Contributes reports whether organisations of kind k contribute to plans as providers.
 func (k OrgKind) Contributes() bool { return k == KindProvider || k == KindNonNHSProvider }
 

@@ -16,6 +16,7 @@ type Plan struct {
 	leadPCT    string // the organisation that submitted the plan, which the rules make the LHC's lead PCT
 	versions   []Version
 	withdrawal *Withdrawal
+	reports    []DeliveryReport // delivery reports, in order: against the plan, not a version
 }
 
 // Version is one version of a plan's content and everything recorded against it.
@@ -37,6 +38,11 @@ type Version struct {
 	Assurance       *Assurance       `json:"assurance"`
 	Acknowledgement *Acknowledgement `json:"acknowledgement"`
 	CfHNote         *CfHNote         `json:"cfh_note"` // CfH's note of an assurance it could not acknowledge
+	// Approvals are the governance bodies' approvals of the version, in order.
+	Approvals []BoardApproval `json:"board_approvals"`
+	// Digest is what the read models keep of the content (ContentDigest): the current version's
+	// only, since a revision releases the one it supersedes. Shared, never changed.
+	Digest *ContentDigest `json:"-"`
 }
 
 // Decline is a member's refusal to contribute to a version.
@@ -366,6 +372,7 @@ func (v Version) clone() Version {
 		v.Acknowledgement = &a
 	}
 	v.Declines, v.Excusals = slices.Clone(v.Declines), slices.Clone(v.Excusals)
+	v.Approvals = slices.Clone(v.Approvals)
 	if v.CfHNote != nil {
 		n := *v.CfHNote
 		v.CfHNote = &n

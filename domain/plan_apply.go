@@ -24,9 +24,11 @@ func (p *Plan) Apply(e Event) error {
 	switch d := d.(type) {
 	case PlanSubmitted:
 		*p = Plan{exists: true, id: d.PlanID, lhcID: d.LHCID, round: d.Round, period: d.Period, leadPCT: e.Meta.Actor.Org}
-		p.versions = []Version{newVersion(1, d.Content, e.ContentHash, "", e.Meta)}
+		p.versions = []Version{newVersion(1, d.Content, e, "")}
 	case PlanRevised:
-		p.versions = append(p.versions, newVersion(d.Version, d.Content, e.ContentHash, d.Reason, e.Meta))
+		// The read models keep the current version's digest only: the superseded one is released.
+		p.current().Digest = nil
+		p.versions = append(p.versions, newVersion(d.Version, d.Content, e, d.Reason))
 	case ContributionRecorded:
 		v := p.current()
 		if !slices.Contains(v.Contributors, d.ContributorODS) {
@@ -84,6 +86,13 @@ func (p *Plan) Apply(e Event) error {
 		})
 	case CfHNoted:
 		p.current().CfHNote = &CfHNote{Version: d.Version, Note: d.Note, ODSCode: e.Meta.Actor.Org, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID}
+	case MilestoneReported:
+		p.reports = append(p.reports, DeliveryReport{Item: d.Item, Status: d.Status, ActualDate: d.ActualDate, Note: d.Note,
+			ODSCode: e.Meta.Actor.Org, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID})
+	case BoardApprovalRecorded:
+		v := p.current()
+		v.Approvals = append(v.Approvals, BoardApproval{Version: d.Version, ODSCode: d.ODSCode, BodyID: d.BodyID, MeetingDate: d.MeetingDate,
+			MinuteRef: d.MinuteRef, DocumentSHA256: d.DocumentSHA256, ContentHash: v.ContentHash, RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID})
 	}
 	return nil
 }
@@ -126,10 +135,17 @@ func roomFor[T any](s []T) []T {
 	return s
 }
 
-func newVersion(n int, c Content, hash, reason string, m Metadata) Version {
+// newVersion is version n with content c, recorded by e: its digest is the one e's reader made
+// when it left the content out, or c's own.
+func newVersion(n int, c Content, e Event, reason string) Version {
+	digest := e.Digest
+	if digest == nil {
+		digest = c.Digest(nil)
+	}
+	m := e.Meta
 	return Version{
-		Number: n, Content: c.Clone(), ContentHash: hash, SubmittedAt: m.RecordedAt, EventID: m.EventID, Reason: reason,
-		Contributors: []string{}, Contributions: []Contribution{}, SignOffs: []SignOff{},
+		Number: n, Content: c.Clone(), ContentHash: e.ContentHash, SubmittedAt: m.RecordedAt, EventID: m.EventID, Reason: reason,
+		Contributors: []string{}, Contributions: []Contribution{}, SignOffs: []SignOff{}, Digest: digest,
 	}
 }
 
@@ -235,6 +251,23 @@ func (p *Plan) fits(d EventData, e Event) error {
 			return fmt.Errorf("version %d is not assured", cur.Number)
 		case cur.CfHNote != nil:
 			return fmt.Errorf("version %d is already noted", cur.Number)
+		}
+	case MilestoneReported:
+		if _, ok := ItemIndex(d.Item); !ok {
+			return fmt.Errorf("unknown delivery item %q", d.Item)
+		}
+		if !slices.Contains(ProgrammeStatuses, d.Status) {
+			return fmt.Errorf("unknown status %q", d.Status)
+		}
+	case BoardApprovalRecorded:
+		if err := wrongVersion(d.Version); err != nil {
+			return err
+		}
+		switch {
+		case d.ODSCode == "" || d.BodyID == "":
+			return fmt.Errorf("approval names no organisation or body")
+		case slices.ContainsFunc(cur.Approvals, func(x BoardApproval) bool { return x.ODSCode == d.ODSCode && x.BodyID == d.BodyID }):
+			return fmt.Errorf("%s's approval of version %d by %s is already recorded", d.ODSCode, cur.Number, d.BodyID)
 		}
 	default:
 		return fmt.Errorf("not a plan event")

@@ -121,6 +121,10 @@ func (p *Plan) Decide(reg *Registry, a Actor, at time.Time, cmd PlanCommand) (Ev
 		return p.decideLapse(reg, a, at, c)
 	case NoteAssurance:
 		return p.decideNote(reg, a, c)
+	case ReportMilestone:
+		return p.decideReport(reg, a, at, c)
+	case RecordBoardApproval:
+		return p.decideBoardApproval(reg, a, at, c)
 	}
 	return nil, ErrInvalidCommand.with("unknown plan command %T", cmd)
 }
@@ -167,6 +171,7 @@ func (p *Plan) decideSubmit(reg *Registry, a Actor, at time.Time, c SubmitPlan) 
 		checkRoundPeriod(&ps, rd, c.Period)
 	}
 	c.Content.check(&ps, c.Period, periodOK)
+	c.Content.checkCoverage(&ps, reg, lhc)
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
@@ -222,6 +227,9 @@ func (p *Plan) decideRevise(reg *Registry, a Actor, c RevisePlan) (EventData, er
 	}
 	var ps problems
 	c.Content.check(&ps, p.period, true)
+	if lhc, ok := reg.lhcs[p.lhcID]; ok {
+		c.Content.checkCoverage(&ps, reg, lhc)
+	}
 	requiredLong.check(&ps, ErrInvalidCommand, "reason", c.Reason)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -323,6 +331,9 @@ func (p *Plan) decideSignOff(reg *Registry, a Actor, at time.Time, c SignOffPlan
 	}
 	if c.ContentHash != cur.ContentHash {
 		return nil, ErrContentHashMismatch.at("content_hash", "%s is not the content hash of version %d, %s", c.ContentHash, cur.Number, cur.ContentHash)
+	}
+	if err := p.requireBoardApproval(reg, a.Org); err != nil {
+		return nil, err
 	}
 	return SROSignedOff{Version: cur.Number, ODSCode: a.Org, PersonID: a.PersonID, Statement: c.Statement, ContentHash: cur.ContentHash}, nil
 }
@@ -660,6 +671,10 @@ func planCommandValue(cmd PlanCommand) PlanCommand {
 	case *LapseCondition:
 		return derefCommand(c)
 	case *NoteAssurance:
+		return derefCommand(c)
+	case *ReportMilestone:
+		return derefCommand(c)
+	case *RecordBoardApproval:
 		return derefCommand(c)
 	}
 	return cmd

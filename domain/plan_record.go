@@ -20,6 +20,7 @@ type PlanRecord struct {
 	LeadPCT    string
 	Versions   []Version   // oldest first
 	Withdrawal *Withdrawal // nil while the plan is live
+	Reports    []DeliveryReport
 }
 
 // ErrInvalidPlanRecord is returned by RestorePlan for a record that is not the state of any plan.
@@ -40,13 +41,13 @@ func (p *Plan) Record() PlanRecord {
 	versions := make([]Version, len(p.versions))
 	for i, v := range p.versions {
 		v.Contributors, v.Contributions, v.SignOffs = slices.Clip(v.Contributors), slices.Clip(v.Contributions), slices.Clip(v.SignOffs)
-		v.Declines, v.Excusals = slices.Clip(v.Declines), slices.Clip(v.Excusals)
+		v.Declines, v.Excusals, v.Approvals = slices.Clip(v.Declines), slices.Clip(v.Excusals), slices.Clip(v.Approvals)
 		v.Content = Content{}
 		versions[i] = v
 	}
 	return PlanRecord{
 		Exists: true, ID: p.id, LHCID: p.lhcID, Round: p.round, Period: p.period, LeadPCT: p.leadPCT,
-		Versions: versions, Withdrawal: p.withdrawal,
+		Versions: versions, Withdrawal: p.withdrawal, Reports: slices.Clip(p.reports),
 	}
 }
 
@@ -60,7 +61,7 @@ func (p *Plan) Record() PlanRecord {
 // thousands of plans), so the caller must not change r afterwards.
 func RestorePlan(r PlanRecord) (*Plan, error) {
 	if !r.Exists {
-		if r.ID != "" || r.LHCID != "" || r.Round != "" || r.Period != (Period{}) || r.LeadPCT != "" || len(r.Versions) > 0 || r.Withdrawal != nil {
+		if r.ID != "" || r.LHCID != "" || r.Round != "" || r.Period != (Period{}) || r.LeadPCT != "" || len(r.Versions) > 0 || r.Withdrawal != nil || len(r.Reports) > 0 {
 			return nil, fmt.Errorf("%w: a plan never submitted has no state, this record has some", ErrInvalidPlanRecord)
 		}
 		return NewPlan(), nil
@@ -90,9 +91,14 @@ func RestorePlan(r PlanRecord) (*Plan, error) {
 			v.Assurance = &c
 		}
 	}
+	for i, rep := range r.Reports {
+		if _, ok := ItemIndex(rep.Item); !ok || !slices.Contains(ProgrammeStatuses, rep.Status) {
+			return nil, fmt.Errorf("%w: plan %s report %d names item %q, status %q", ErrInvalidPlanRecord, r.ID, i, rep.Item, rep.Status)
+		}
+	}
 	return &Plan{
 		exists: true, id: r.ID, lhcID: r.LHCID, round: r.Round, period: r.Period, leadPCT: r.LeadPCT,
-		versions: r.Versions, withdrawal: r.Withdrawal,
+		versions: r.Versions, withdrawal: r.Withdrawal, reports: r.Reports,
 	}, nil
 }
 
@@ -149,6 +155,11 @@ func (v *Version) restorable(number int) error {
 			default:
 				return fmt.Errorf("holds condition %q in state %q", c.ID, c.State)
 			}
+		}
+	}
+	for _, x := range v.Approvals {
+		if x.Version != number || x.ODSCode == "" || x.ContentHash != v.ContentHash {
+			return fmt.Errorf("holds an approval of version %d (content %s) by %q", x.Version, x.ContentHash, x.ODSCode)
 		}
 	}
 	if n := v.CfHNote; n != nil && (n.Version != number || v.Assurance == nil) {

@@ -14,9 +14,10 @@ type Registry struct {
 	lhcs map[string]*LHC
 	cfh  string // ODS code of NHS Connecting for Health, once registered
 
-	rounds  map[string]*Round // published planning rounds, by name
-	pfits   map[string]*PfIT  // programmes for IT, by id
-	shaPfIT map[string]string // SHA code -> the programme for IT it is assigned to
+	rounds  map[string]*Round          // published planning rounds, by name
+	pfits   map[string]*PfIT           // programmes for IT, by id
+	shaPfIT map[string]string          // SHA code -> the programme for IT it is assigned to
+	bodies  map[string]*GovernanceBody // governance bodies, by id
 	// names maps each organisation name's NameKey to the first organisation registered under it, so
 	// that no other is registered under a name a reader could not tell from it.
 	names map[string]string
@@ -25,7 +26,7 @@ type Registry struct {
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
 	return &Registry{orgs: map[string]*Organisation{}, lhcs: map[string]*LHC{}, names: map[string]string{},
-		rounds: map[string]*Round{}, pfits: map[string]*PfIT{}, shaPfIT: map[string]string{}}
+		rounds: map[string]*Round{}, pfits: map[string]*PfIT{}, shaPfIT: map[string]string{}, bodies: map[string]*GovernanceBody{}}
 }
 
 // Apply folds one registry event. An event that does not fit the state (a second registration of
@@ -53,6 +54,8 @@ func (r *Registry) Apply(e Event) error {
 		return r.applyLHCFormed(d)
 	case LocalHealthCommunityMembersChanged:
 		return r.applyMembersChanged(d)
+	case GovernanceBodyRecorded:
+		return r.applyGovernanceBody(e, d)
 	case nil:
 		return fmt.Errorf("apply: registry event has no data")
 	default:

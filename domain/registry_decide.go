@@ -110,6 +110,12 @@ func (r *Registry) DecideKnowing(a Actor, at time.Time, cmd RegistryCommand, act
 		if c != nil {
 			return r.decideChangeMembers(*c)
 		}
+	case RecordGovernanceBody:
+		return r.decideGovernanceBody(c)
+	case *RecordGovernanceBody:
+		if c != nil {
+			return r.decideGovernanceBody(*c)
+		}
 	}
 	return nil, ErrInvalidCommand.with("unknown registry command %T", cmd)
 }

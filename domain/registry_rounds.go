@@ -22,6 +22,8 @@ type PublishRound struct {
 	MinYears           int                  `json:"min_years"`
 	Milestones         []Milestone          `json:"milestones"`
 	Criteria           []CatalogueCriterion `json:"criteria"`
+	// BoardApprovalRequired asks for a governance body's approval of a version before each sign-off.
+	BoardApprovalRequired bool `json:"board_approval_required"`
 }
 
 // ChangeMilestone moves one deadline of a published round.
@@ -124,7 +126,8 @@ func (r *Registry) decidePublishRound(c PublishRound) (EventData, error) {
 		return slices.Index(Milestones, a.ID) - slices.Index(Milestones, b.ID)
 	})
 	return PlanningRoundPublished{Round: c.Round, Title: c.Title, GuidanceRef: c.GuidanceRef, PublishedOn: c.PublishedOn,
-		FirstFinancialYear: c.FirstFinancialYear, MinYears: c.MinYears, Milestones: c.Milestones, Criteria: slices.Clone(c.Criteria)}, nil
+		FirstFinancialYear: c.FirstFinancialYear, MinYears: c.MinYears, Milestones: c.Milestones, Criteria: slices.Clone(c.Criteria),
+		BoardApprovalRequired: c.BoardApprovalRequired}, nil
 }
 
 // checkTimetable records the faults of a round's milestones: each of Milestones exactly once, each
@@ -280,7 +283,8 @@ func (r *Registry) applyRound(e Event) (ok bool, err error) {
 		}
 		rd := &Round{Round: d.Round, Title: d.Title, GuidanceRef: d.GuidanceRef, PublishedOn: d.PublishedOn,
 			FirstFinancialYear: d.FirstFinancialYear, MinYears: d.MinYears, Criteria: slices.Clone(nonNil(d.Criteria)),
-			Milestones: make([]RoundMilestone, 0, len(d.Milestones)), RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID}
+			Milestones: make([]RoundMilestone, 0, len(d.Milestones)), BoardApprovalRequired: d.BoardApprovalRequired,
+			RecordedAt: e.Meta.RecordedAt, EventID: e.Meta.EventID}
 		for _, m := range d.Milestones {
 			rd.Milestones = append(rd.Milestones, RoundMilestone{ID: m.ID, Due: m.Due, PublishedDue: m.Due, Changes: []MilestoneChange{}})
 		}

@@ -47,8 +47,11 @@ type Round struct {
 	MinYears           int                  `json:"min_years"`
 	Milestones         []RoundMilestone     `json:"milestones"` // in the order of Milestones
 	Criteria           []CatalogueCriterion `json:"criteria"`
-	RecordedAt         time.Time            `json:"recorded_at"`
-	EventID            string               `json:"event_id"`
+	// BoardApprovalRequired: a chief executive signs a version off only after their organisation's
+	// governance body approved it.
+	BoardApprovalRequired bool      `json:"board_approval_required"`
+	RecordedAt            time.Time `json:"recorded_at"`
+	EventID               string    `json:"event_id"`
 }
 
 // RoundMilestone is a deadline of a round as it stands, with every change made to it.

@@ -14,8 +14,9 @@ import (
 // every type from a seeded demo ledger (as stored, metadata with its hash), and odd inputs hashed by
 // the first implementation (unsorted and escaped keys, numbers, a duplicated or invalid metadata key,
 // text after the metadata); and, from a demo ledger of schema version 2, up to three events of every
-// type that version brought and one of each type it kept. A change here would break every existing
-// ledger's chains.
+// type that version brought and one of each type it kept; and likewise from a demo ledger of schema
+// version 3 (its round the one asking for board approval). A change here would break every
+// existing ledger's chains.
 func TestChainHashGolden(t *testing.T) {
 	cases := chainHashGolden(t)
 	require.Greater(t, len(cases), 20)

@@ -152,7 +152,8 @@ func TestApplyRefusesAVersionEventWithoutItsHash(t *testing.T) {
 }
 
 // FuzzDigestIsContentHash: for any data, DecodeEnvelopeDigest's digest is the ContentHash of what
-// DecodeEvent decodes, it refuses exactly what DecodeEvent (or ContentHash) refuses, and the rest
+// DecodeEvent decodes, and its content digest that content's own (domain.Content.Digest), sharing
+// nothing with the data; it refuses exactly what DecodeEvent (or ContentHash) refuses, and the rest
 // of the event is the same.
 func FuzzDigestIsContentHash(f *testing.F) {
 	for _, d := range versionEvents(f) {
@@ -168,7 +169,7 @@ func FuzzDigestIsContentHash(f *testing.F) {
 		}
 		full, ferr := DecodeEvent(typ, raw)
 		in := slices.Clone(raw)
-		got, hash, err := digestContent(typ, in)
+		got, hash, digest, err := digestContent(typ, in)
 		clear(in) // nothing the digest returned may share these bytes
 		var herr error
 		if ferr == nil {
@@ -189,6 +190,8 @@ func FuzzDigestIsContentHash(f *testing.F) {
 			t.Fatalf("digest %s, ContentHash %s: %q", hash, wantHash, raw)
 		}
 		require.Equal(t, want, got, "%q", raw)
+		_, c := full.(domain.VersionEvent).VersionContent()
+		require.Equal(t, c.Digest(nil), digest, "%q", raw)
 	})
 }
 

@@ -3,6 +3,7 @@ package eventcodec
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -30,40 +31,51 @@ func DecodeEnvelopeFold(eventType string, data, metadata []byte) (domain.Event, 
 	return LedgerSchema.decodeEnvelope(eventType, data, metadata, decodeFold)
 }
 
-// digestContent returns the data of a version event with its content left out, and the content's
-// hash.
-func digestContent(eventType string, data []byte) (d domain.EventData, hash string, err error) {
+// digestContent returns the data of a version event with its content left out, the content's hash,
+// and its digest (domain.ContentDigest), which is what a fold keeps of it.
+func digestContent(eventType string, data []byte) (d domain.EventData, hash string, digest *domain.ContentDigest, err error) {
 	t := internTables.Get().(*internTable)
 	s := contentScratch.Get().(*domain.Content)
 	d, fast := readVersionEvent(t, eventType, data, s, false)
 	if fast {
 		hash, err = ContentHash(*s)
+		// The scratch's strings are borrowed from data: the few the digest keeps are interned.
+		digest = s.Digest(t.keep)
 	}
 	clearScratch(s)
 	contentScratch.Put(s)
 	internTables.Put(t)
 	if fast {
 		if err != nil {
-			return nil, "", fmt.Errorf("%s: %w", eventType, err)
+			return nil, "", nil, fmt.Errorf("%s: %w", eventType, err)
 		}
-		return d, hash, nil
+		return d, hash, digest, nil
 	}
 	if d, err = DecodeEvent(eventType, data); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	v := d.(domain.VersionEvent) // the registration says so
 	_, c := v.VersionContent()
 	if hash, err = ContentHash(c); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", eventType, err)
+		return nil, "", nil, fmt.Errorf("%s: %w", eventType, err)
 	}
-	return v.WithoutContent(), hash, nil
+	return v.WithoutContent(), hash, c.Digest(nil), nil
+}
+
+// keep is s as a string of t's, which a caller may hold after the input s borrows from changes.
+func (t *internTable) keep(s string) string {
+	if s == "" {
+		return ""
+	}
+	return t.string(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 var contentScratch = sync.Pool{New: func() any { return new(domain.Content) }}
 
 // clearScratch empties s for the next event. Its lists keep their memory, but none of the borrowed
 // strings written in them, up to their capacity: a read that failed half way leaves some beyond
-// their length.
+// their length. A list content may leave out (omitempty) is left nil, as a reader that finds it
+// absent does not touch it and content without it decodes to nil.
 func clearScratch(s *domain.Content) {
 	v := reflect.ValueOf(s).Elem()
 	keep := reflect.New(v.Type()).Elem()
@@ -74,7 +86,9 @@ func clearScratch(s *domain.Content) {
 		}
 		full := f.Slice(0, f.Cap())
 		full.Clear()
-		keep.Field(i).Set(f.Slice(0, 0))
+		if !strings.Contains(v.Type().Field(i).Tag.Get("json"), ",omitempty") {
+			keep.Field(i).Set(f.Slice(0, 0))
+		}
 	}
 	v.Set(keep)
 }

@@ -49,11 +49,11 @@ func (s *Schema) decodeEnvelope(eventType string, data, metadata []byte, mode de
 		return domain.Event{}, fmt.Errorf("decode event: unknown event type %q", eventType)
 	}
 	if spec.CarriesVersion() && mode != decodeWhole {
-		d, hash, err := digestContent(eventType, current)
+		d, hash, digest, err := digestContent(eventType, current)
 		if err != nil {
 			return domain.Event{}, err
 		}
-		return domain.Event{Data: d, Meta: meta, ContentHash: hash}, nil
+		return domain.Event{Data: d, Meta: meta, ContentHash: hash, Digest: digest}, nil
 	}
 	d, err := decodeEvent(spec, current)
 	if err != nil {

@@ -43,7 +43,7 @@ func TestEventJSONFields(t *testing.T) {
 		domain.TypeAssuranceRecorded:                  {"version", "sha_code", "outcome", "criteria", "conditions", "reflected_in_pfit_plan", "pfit"},
 		domain.TypeCfHAcknowledged:                    {"version", "assurance_event_id", "note"},
 		domain.TypePlanWithdrawn:                      {"reason"},
-		domain.TypePlanningRoundPublished:             {"round", "title", "guidance_ref", "published_on", "first_financial_year", "min_years", "milestones", "criteria"},
+		domain.TypePlanningRoundPublished:             {"round", "title", "guidance_ref", "published_on", "first_financial_year", "min_years", "milestones", "criteria", "board_approval_required"},
 		domain.TypeRoundMilestoneChanged:              {"round", "milestone", "due", "reason"},
 		domain.TypePfITRegistered:                     {"pfit_id", "name"},
 		domain.TypeSHAAssignedToPfIT:                  {"sha_code", "pfit_id"},
@@ -55,6 +55,9 @@ func TestEventJSONFields(t *testing.T) {
 		domain.TypeCfHNoted:                           {"version", "note"},
 		domain.TypeSHAReturnSubmitted:                 {"sha_code", "round", "as_of_position", "plans", "exceptions", "pfit_plan_ref"},
 		domain.TypeCfHReturnAcknowledged:              {"return_event_id", "note", "queries"},
+		domain.TypeGovernanceBodyRecorded:             {"body_id", "name", "ods_code", "lhc_id", "kind", "chair_person_id", "terms_of_reference_sha256", "effective_from"},
+		domain.TypeMilestoneReported:                  {"item", "status", "actual_date", "note"},
+		domain.TypeBoardApprovalRecorded:              {"version", "ods_code", "body_id", "meeting_date", "minute_ref", "document_sha256"},
 	}
 	for _, d := range sampleEvents(t) {
 		_, raw, err := EncodeEvent(d)

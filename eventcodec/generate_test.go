@@ -26,6 +26,10 @@ var codecOptions = codegen.Options{
 		// The assurance process's: a rating is one of three words, a criterion, a condition, a
 		// programme for IT and a milestone one of a catalogue's few.
 		"rating": true, "criterion": true, "condition_id": true, "pfit_id": true, "milestone": true,
+		// Delivery and governance: an item is one of fourteen, a source one of four, a product one
+		// of a market's few; bodies and their chairs recur on every approval.
+		"item": true, "source": true, "interim_source": true, "strategic_source": true, "interim_product": true,
+		"strategic_product": true, "body_id": true, "chair_person_id": true,
 	},
 	Hooks:      map[reflect.Type]string{reflect.TypeFor[domain.Content](): "content"},
 	EmptyLists: true,

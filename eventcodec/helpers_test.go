@@ -44,6 +44,27 @@ func sampleContent(tb testing.TB) domain.Content {
 	return c
 }
 
+// v3Content is sampleContent with every member schema version 3 added to content set.
+func v3Content(tb testing.TB) domain.Content {
+	c := sampleContent(tb).Clone()
+	for i := range c.Clinical5 {
+		x := &c.Clinical5[i]
+		x.Status, x.InterimSource, x.InterimProduct, x.StrategicSource, x.StrategicProduct = domain.ProgrammeInProgress, domain.SourceASCC, "Ascribe", domain.SourceNPfIT, "Lorenzo"
+	}
+	c.PerOrganisation = []domain.OrganisationIndicators{
+		{ODSCode: testPCT, NHSNumberCurrentPct: 93.5, NHSNumberTargetPct: 99, IGToolkitLevelCurrent: 2, IGToolkitLevelTarget: 3},
+		{ODSCode: testTrust, NHSNumberCurrentPct: 88.25, NHSNumberTargetPct: 98.5, IGToolkitLevelCurrent: 1, IGToolkitLevelTarget: 2},
+	}
+	f := &c.CapacityAndFunding
+	f.ByYear = []domain.YearFunding{
+		{FinancialYear: 2009, Capital: 2_700_000, Revenue: 450_000, Source: domain.FundingCentral},
+		{FinancialYear: 2010, Capital: 1_500_000, Revenue: 900_000, Source: domain.FundingPCTAllocation},
+	}
+	f.Savings = []domain.YearSavings{{FinancialYear: 2011, CashReleasing: 300_000, NonCash: 125_000}}
+	f.Capacity = domain.Capacity{InformaticsWTECurrent: 12.5, InformaticsWTERequired: 16}
+	return c
+}
+
 // revisedContent is sampleContent with one field changed.
 func revisedContent(tb testing.TB) domain.Content {
 	c := sampleContent(tb)
@@ -54,13 +75,12 @@ func revisedContent(tb testing.TB) domain.Content {
 
 // sampleEvents has one realistic event of every registered type, with every field set.
 func sampleEvents(tb testing.TB) []domain.EventData {
-	c := sampleContent(tb)
 	events := []domain.EventData{
 		domain.OrganisationRegistered{ODSCode: testPCT, Name: "Northtown PCT", Kind: domain.KindPCT, SHACode: testSHA},
 		domain.ChiefExecutiveAppointed{ODSCode: testPCT, PersonID: testCE, Name: "Ann Chief", EffectiveFrom: time.Date(2008, 4, 1, 0, 0, 0, 0, time.UTC)},
 		domain.LocalHealthCommunityFormed{LHCID: testLHC, Name: "Northtown LHC", LeadPCT: testPCT, SHACode: testSHA, Members: []string{testTrust, testPCT}},
 		domain.LocalHealthCommunityMembersChanged{LHCID: testLHC, Added: []string{"ZR2"}, Removed: []string{"ZR3"}},
-		domain.PlanSubmitted{PlanID: testPlanID, LHCID: testLHC, Round: testRound, Version: 1, Period: period2009, Content: c},
+		domain.PlanSubmitted{PlanID: testPlanID, LHCID: testLHC, Round: testRound, Version: 1, Period: period2009, Content: v3Content(tb)},
 		domain.PlanRevised{Version: 2, Content: revisedContent(tb), Reason: "feedback"},
 		domain.ContributionRecorded{Version: 1, ContributorODS: testTrust, Section: "clinical5", Summary: "s", DocumentSHA256: otherDigest},
 		domain.SROSignedOff{Version: 1, ODSCode: testPCT, PersonID: testCE, Statement: "I sign", ContentHash: sampleHash},
@@ -71,7 +91,7 @@ func sampleEvents(tb testing.TB) []domain.EventData {
 		domain.PlanWithdrawn{Reason: "merged"},
 		domain.PlanningRoundPublished{Round: testRound, Title: "Informatics Planning 2009/10", GuidanceRef: "Gateway 11278", PublishedOn: civil(2009, 1, 15),
 			FirstFinancialYear: 2009, MinYears: 3, Milestones: []domain.Milestone{{ID: domain.MilestonePlanSubmission, Due: civil(2009, 7, 31)}},
-			Criteria: []domain.CatalogueCriterion{{ID: "clinical5", Title: "Clinical 5 roadmap"}}},
+			Criteria: []domain.CatalogueCriterion{{ID: "clinical5", Title: "Clinical 5 roadmap"}}, BoardApprovalRequired: true},
 		domain.RoundMilestoneChanged{Round: testRound, Milestone: domain.MilestoneSHAReturn, Due: civil(2010, 1, 15), Reason: "extended"},
 		domain.PfITRegistered{PfITID: "nme", Name: "North, Midlands and East Programme for IT"},
 		domain.SHAAssignedToPfIT{SHACode: testSHA, PfITID: "nme"},
@@ -86,6 +106,10 @@ func sampleEvents(tb testing.TB) []domain.EventData {
 			Exceptions:  []domain.ReturnException{{LHCID: "south-lhc", Reason: "no plan yet"}},
 			PfITPlanRef: domain.PfITPlanRef{Title: "NME deployment plan", Version: "3.2", DocumentSHA256: otherDigest}},
 		domain.CfHReturnAcknowledged{ReturnEventID: "0190f0c4-0000-7000-8000-000000000012", Note: "received", Queries: []string{"when?"}},
+		domain.GovernanceBodyRecorded{BodyID: "z5a-ib", Name: "Northtown PCT Informatics Board", ODSCode: testPCT, Kind: domain.BodyOrganisationBoard,
+			ChairPersonID: testCE, TermsOfReferenceSHA256: otherDigest, EffectiveFrom: civil(2009, 4, 1)},
+		domain.MilestoneReported{Item: "clinical5.pas_reporting.interim", Status: domain.ProgrammeLive, ActualDate: civil(2010, 2, 15), Note: "went live six weeks late"},
+		domain.BoardApprovalRecorded{Version: 1, ODSCode: testPCT, BodyID: "z5a-ib", MeetingDate: civil(2009, 7, 20), MinuteRef: "IB/09/07/4", DocumentSHA256: otherDigest},
 	}
 	var types []string
 	for _, d := range events {

@@ -22,7 +22,16 @@ import (
 // ids, criteria and due dates (AssuranceRecorded, upcast from 1 by upcastAssuranceV1), and brings
 // the event types of planning rounds, programmes for IT, member accounting, condition follow-up,
 // CfH's notes and the SHAs' returns.
-const SchemaVersion = 2
+//
+// Version 3 adds to a plan's content (each Clinical 5 capability's status and its solutions'
+// sources and products, per-organisation indicators, funding by year, savings and capacity) and to
+// a round (board_approval_required), and brings delivery reports, governance bodies and board
+// approvals. Every member it adds to content is left out when empty, so content written before
+// reads as it was written and hashes as it was signed: no upcaster, and older content's new
+// members are empty (its capabilities count as planned). A version 2 round reads as not asking for
+// board approval. Code of version 2 refuses a version 3 event (ErrSchemaTooNew) rather than
+// dropping what it does not know.
+const SchemaVersion = 3
 
 // Upcaster turns the data of one event type from the shape of one schema version into the shape of
 // the next. It receives its own copy of the data and may modify it.
@@ -63,6 +72,9 @@ var Shapes = map[string]Shape{
 	domain.TypeCfHNoted:                           {Since: 2},
 	domain.TypeSHAReturnSubmitted:                 {Since: 2},
 	domain.TypeCfHReturnAcknowledged:              {Since: 2},
+	domain.TypeGovernanceBodyRecorded:             {Since: 3},
+	domain.TypeMilestoneReported:                  {Since: 3},
+	domain.TypeBoardApprovalRecorded:              {Since: 3},
 }
 
 // Schema is what reads versions oldest to current of every type's data.

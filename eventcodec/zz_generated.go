@@ -185,6 +185,7 @@ func readPlanningRoundPublished(r *shapeReader, v *domain.PlanningRoundPublished
 		r.lit(`,"min_years":`) && r.int(&v.MinYears) &&
 		r.lit(`,"milestones":`) && list(r, &v.Milestones, readMilestone) &&
 		r.lit(`,"criteria":`) && list(r, &v.Criteria, readCatalogueCriterion) &&
+		r.lit(`,"board_approval_required":`) && r.bool(&v.BoardApprovalRequired) &&
 		r.lit("}")
 }
 
@@ -231,6 +232,8 @@ func jsonPlanningRoundPublished(w *jsonWriter, v *domain.PlanningRoundPublished)
 		jsonCatalogueCriterion(w, &v.Criteria[i])
 	}
 	w.raw("]")
+	w.raw(`,"board_approval_required":`)
+	w.bool(v.BoardApprovalRequired)
 	w.raw("}")
 }
 
@@ -251,7 +254,9 @@ func jsonCatalogueCriterion(w *jsonWriter, v *domain.CatalogueCriterion) {
 }
 
 func canonPlanningRoundPublished(w *canonWriter, v *domain.PlanningRoundPublished) {
-	w.raw(`{"criteria":`)
+	w.raw(`{"board_approval_required":`)
+	w.boolean(v.BoardApprovalRequired)
+	w.raw(`,"criteria":`)
 	w.raw("[")
 	for i := range v.Criteria {
 		if i > 0 {
@@ -376,6 +381,58 @@ func canonSHAAssignedToPfIT(w *canonWriter, v *domain.SHAAssignedToPfIT) {
 	w.raw("}")
 }
 
+func readGovernanceBodyRecorded(r *shapeReader, v *domain.GovernanceBodyRecorded) bool {
+	return r.lit(`{"body_id":`) && r.sym(&v.BodyID) &&
+		r.lit(`,"name":`) && r.str(&v.Name) &&
+		r.lit(`,"ods_code":`) && r.sym(&v.ODSCode) &&
+		r.lit(`,"lhc_id":`) && r.sym(&v.LHCID) &&
+		r.lit(`,"kind":`) && r.sym(&v.Kind) &&
+		r.lit(`,"chair_person_id":`) && r.sym(&v.ChairPersonID) &&
+		r.lit(`,"terms_of_reference_sha256":`) && r.str(&v.TermsOfReferenceSHA256) &&
+		r.lit(`,"effective_from":`) && r.date(&v.EffectiveFrom) &&
+		r.lit("}")
+}
+
+func jsonGovernanceBodyRecorded(w *jsonWriter, v *domain.GovernanceBodyRecorded) {
+	w.raw(`{"body_id":`)
+	w.str(v.BodyID)
+	w.raw(`,"name":`)
+	w.str(v.Name)
+	w.raw(`,"ods_code":`)
+	w.str(v.ODSCode)
+	w.raw(`,"lhc_id":`)
+	w.str(v.LHCID)
+	w.raw(`,"kind":`)
+	w.str(v.Kind)
+	w.raw(`,"chair_person_id":`)
+	w.str(v.ChairPersonID)
+	w.raw(`,"terms_of_reference_sha256":`)
+	w.str(v.TermsOfReferenceSHA256)
+	w.raw(`,"effective_from":`)
+	w.date(v.EffectiveFrom)
+	w.raw("}")
+}
+
+func canonGovernanceBodyRecorded(w *canonWriter, v *domain.GovernanceBodyRecorded) {
+	w.raw(`{"body_id":`)
+	w.str(v.BodyID)
+	w.raw(`,"chair_person_id":`)
+	w.str(v.ChairPersonID)
+	w.raw(`,"effective_from":`)
+	w.date(v.EffectiveFrom)
+	w.raw(`,"kind":`)
+	w.str(v.Kind)
+	w.raw(`,"lhc_id":`)
+	w.str(v.LHCID)
+	w.raw(`,"name":`)
+	w.str(v.Name)
+	w.raw(`,"ods_code":`)
+	w.str(v.ODSCode)
+	w.raw(`,"terms_of_reference_sha256":`)
+	w.str(v.TermsOfReferenceSHA256)
+	w.raw("}")
+}
+
 func readPlanSubmitted(r *shapeReader, v *domain.PlanSubmitted) bool {
 	return r.lit(`{"plan_id":`) && r.str(&v.PlanID) &&
 		r.lit(`,"lhc_id":`) && r.sym(&v.LHCID) &&
@@ -401,6 +458,7 @@ func readContent(r *shapeReader, v *domain.Content) bool {
 		r.lit(`,"data_quality":`) && r.str(&v.DataQuality) &&
 		r.lit(`,"nhs_number_adoption":`) && readNHSNumberAdoption(r, &v.NHSNumberAdoption) &&
 		r.lit(`,"capacity_and_funding":`) && readCapacityAndFunding(r, &v.CapacityAndFunding) &&
+		(!r.lit(`,"per_organisation":`) || list(r, &v.PerOrganisation, readOrganisationIndicators)) &&
 		r.lit("}")
 }
 
@@ -410,6 +468,11 @@ func readCapability(r *shapeReader, v *domain.Capability) bool {
 		r.lit(`,"strategic_solution":`) && r.str(&v.StrategicSolution) &&
 		r.lit(`,"interim_date":`) && r.date(&v.InterimDate) &&
 		r.lit(`,"strategic_date":`) && r.date(&v.StrategicDate) &&
+		(!r.lit(`,"status":`) || r.sym(&v.Status)) &&
+		(!r.lit(`,"interim_source":`) || r.sym(&v.InterimSource)) &&
+		(!r.lit(`,"interim_product":`) || r.sym(&v.InterimProduct)) &&
+		(!r.lit(`,"strategic_source":`) || r.sym(&v.StrategicSource)) &&
+		(!r.lit(`,"strategic_product":`) || r.sym(&v.StrategicProduct)) &&
 		r.lit("}")
 }
 
@@ -431,6 +494,39 @@ func readCapacityAndFunding(r *shapeReader, v *domain.CapacityAndFunding) bool {
 	return r.lit(`{"capital":`) && r.int64(&v.Capital) &&
 		r.lit(`,"revenue":`) && r.int64(&v.Revenue) &&
 		r.lit(`,"currency":`) && r.sym(&v.Currency) &&
+		(!r.lit(`,"by_year":`) || list(r, &v.ByYear, readYearFunding)) &&
+		(!r.lit(`,"savings":`) || list(r, &v.Savings, readYearSavings)) &&
+		(!r.lit(`,"capacity":`) || readCapacity(r, &v.Capacity)) &&
+		r.lit("}")
+}
+
+func readYearFunding(r *shapeReader, v *domain.YearFunding) bool {
+	return r.lit(`{"financial_year":`) && r.int(&v.FinancialYear) &&
+		r.lit(`,"capital":`) && r.int64(&v.Capital) &&
+		r.lit(`,"revenue":`) && r.int64(&v.Revenue) &&
+		r.lit(`,"source":`) && r.sym(&v.Source) &&
+		r.lit("}")
+}
+
+func readYearSavings(r *shapeReader, v *domain.YearSavings) bool {
+	return r.lit(`{"financial_year":`) && r.int(&v.FinancialYear) &&
+		r.lit(`,"cash_releasing":`) && r.int64(&v.CashReleasing) &&
+		r.lit(`,"non_cash":`) && r.int64(&v.NonCash) &&
+		r.lit("}")
+}
+
+func readCapacity(r *shapeReader, v *domain.Capacity) bool {
+	return r.lit(`{"informatics_wte_current":`) && r.float(&v.InformaticsWTECurrent) &&
+		r.lit(`,"informatics_wte_required":`) && r.float(&v.InformaticsWTERequired) &&
+		r.lit("}")
+}
+
+func readOrganisationIndicators(r *shapeReader, v *domain.OrganisationIndicators) bool {
+	return r.lit(`{"ods_code":`) && r.sym(&v.ODSCode) &&
+		r.lit(`,"nhs_number_current_pct":`) && r.float(&v.NHSNumberCurrentPct) &&
+		r.lit(`,"nhs_number_target_pct":`) && r.float(&v.NHSNumberTargetPct) &&
+		r.lit(`,"ig_toolkit_level_current":`) && r.int(&v.IGToolkitLevelCurrent) &&
+		r.lit(`,"ig_toolkit_level_target":`) && r.int(&v.IGToolkitLevelTarget) &&
 		r.lit("}")
 }
 
@@ -489,6 +585,17 @@ func jsonContent(w *jsonWriter, v *domain.Content) {
 	jsonNHSNumberAdoption(w, &v.NHSNumberAdoption)
 	w.raw(`,"capacity_and_funding":`)
 	jsonCapacityAndFunding(w, &v.CapacityAndFunding)
+	if len(v.PerOrganisation) != 0 {
+		w.raw(`,"per_organisation":`)
+		w.raw("[")
+		for i := range v.PerOrganisation {
+			if i > 0 {
+				w.raw(",")
+			}
+			jsonOrganisationIndicators(w, &v.PerOrganisation[i])
+		}
+		w.raw("]")
+	}
 	w.raw("}")
 }
 
@@ -503,6 +610,26 @@ func jsonCapability(w *jsonWriter, v *domain.Capability) {
 	w.date(v.InterimDate)
 	w.raw(`,"strategic_date":`)
 	w.date(v.StrategicDate)
+	if v.Status != "" {
+		w.raw(`,"status":`)
+		w.str(v.Status)
+	}
+	if v.InterimSource != "" {
+		w.raw(`,"interim_source":`)
+		w.str(v.InterimSource)
+	}
+	if v.InterimProduct != "" {
+		w.raw(`,"interim_product":`)
+		w.str(v.InterimProduct)
+	}
+	if v.StrategicSource != "" {
+		w.raw(`,"strategic_source":`)
+		w.str(v.StrategicSource)
+	}
+	if v.StrategicProduct != "" {
+		w.raw(`,"strategic_product":`)
+		w.str(v.StrategicProduct)
+	}
 	w.raw("}")
 }
 
@@ -533,6 +660,76 @@ func jsonCapacityAndFunding(w *jsonWriter, v *domain.CapacityAndFunding) {
 	w.int(v.Revenue)
 	w.raw(`,"currency":`)
 	w.str(v.Currency)
+	if len(v.ByYear) != 0 {
+		w.raw(`,"by_year":`)
+		w.raw("[")
+		for i := range v.ByYear {
+			if i > 0 {
+				w.raw(",")
+			}
+			jsonYearFunding(w, &v.ByYear[i])
+		}
+		w.raw("]")
+	}
+	if len(v.Savings) != 0 {
+		w.raw(`,"savings":`)
+		w.raw("[")
+		for i := range v.Savings {
+			if i > 0 {
+				w.raw(",")
+			}
+			jsonYearSavings(w, &v.Savings[i])
+		}
+		w.raw("]")
+	}
+	if v.Capacity != (domain.Capacity{}) {
+		w.raw(`,"capacity":`)
+		jsonCapacity(w, &v.Capacity)
+	}
+	w.raw("}")
+}
+
+func jsonYearFunding(w *jsonWriter, v *domain.YearFunding) {
+	w.raw(`{"financial_year":`)
+	w.int(int64(v.FinancialYear))
+	w.raw(`,"capital":`)
+	w.int(v.Capital)
+	w.raw(`,"revenue":`)
+	w.int(v.Revenue)
+	w.raw(`,"source":`)
+	w.str(v.Source)
+	w.raw("}")
+}
+
+func jsonYearSavings(w *jsonWriter, v *domain.YearSavings) {
+	w.raw(`{"financial_year":`)
+	w.int(int64(v.FinancialYear))
+	w.raw(`,"cash_releasing":`)
+	w.int(v.CashReleasing)
+	w.raw(`,"non_cash":`)
+	w.int(v.NonCash)
+	w.raw("}")
+}
+
+func jsonCapacity(w *jsonWriter, v *domain.Capacity) {
+	w.raw(`{"informatics_wte_current":`)
+	w.float(v.InformaticsWTECurrent)
+	w.raw(`,"informatics_wte_required":`)
+	w.float(v.InformaticsWTERequired)
+	w.raw("}")
+}
+
+func jsonOrganisationIndicators(w *jsonWriter, v *domain.OrganisationIndicators) {
+	w.raw(`{"ods_code":`)
+	w.str(v.ODSCode)
+	w.raw(`,"nhs_number_current_pct":`)
+	w.float(v.NHSNumberCurrentPct)
+	w.raw(`,"nhs_number_target_pct":`)
+	w.float(v.NHSNumberTargetPct)
+	w.raw(`,"ig_toolkit_level_current":`)
+	w.int(int64(v.IGToolkitLevelCurrent))
+	w.raw(`,"ig_toolkit_level_target":`)
+	w.int(int64(v.IGToolkitLevelTarget))
 	w.raw("}")
 }
 
@@ -591,6 +788,17 @@ func canonContent(w *canonWriter, v *domain.Content) {
 	w.raw("]")
 	w.raw(`,"nhs_number_adoption":`)
 	canonNHSNumberAdoption(w, &v.NHSNumberAdoption)
+	if len(v.PerOrganisation) != 0 {
+		w.raw(`,"per_organisation":`)
+		w.raw("[")
+		for i := range v.PerOrganisation {
+			if i > 0 {
+				w.raw(",")
+			}
+			canonOrganisationIndicators(w, &v.PerOrganisation[i])
+		}
+		w.raw("]")
+	}
 	w.raw("}")
 }
 
@@ -599,12 +807,32 @@ func canonCapability(w *canonWriter, v *domain.Capability) {
 	w.str(v.Capability)
 	w.raw(`,"interim_date":`)
 	w.date(v.InterimDate)
+	if v.InterimProduct != "" {
+		w.raw(`,"interim_product":`)
+		w.str(v.InterimProduct)
+	}
 	w.raw(`,"interim_solution":`)
 	w.str(v.InterimSolution)
+	if v.InterimSource != "" {
+		w.raw(`,"interim_source":`)
+		w.str(v.InterimSource)
+	}
+	if v.Status != "" {
+		w.raw(`,"status":`)
+		w.str(v.Status)
+	}
 	w.raw(`,"strategic_date":`)
 	w.date(v.StrategicDate)
+	if v.StrategicProduct != "" {
+		w.raw(`,"strategic_product":`)
+		w.str(v.StrategicProduct)
+	}
 	w.raw(`,"strategic_solution":`)
 	w.str(v.StrategicSolution)
+	if v.StrategicSource != "" {
+		w.raw(`,"strategic_source":`)
+		w.str(v.StrategicSource)
+	}
 	w.raw("}")
 }
 
@@ -629,12 +857,98 @@ func canonNHSNumberAdoption(w *canonWriter, v *domain.NHSNumberAdoption) {
 }
 
 func canonCapacityAndFunding(w *canonWriter, v *domain.CapacityAndFunding) {
+	sep := "{"
+	if len(v.ByYear) != 0 {
+		w.raw(sep)
+		w.raw(`"by_year":`)
+		w.raw("[")
+		for i := range v.ByYear {
+			if i > 0 {
+				w.raw(",")
+			}
+			canonYearFunding(w, &v.ByYear[i])
+		}
+		w.raw("]")
+		sep = ","
+	}
+	if v.Capacity != (domain.Capacity{}) {
+		w.raw(sep)
+		w.raw(`"capacity":`)
+		canonCapacity(w, &v.Capacity)
+		sep = ","
+	}
+	w.raw(sep)
+	w.raw(`"capital":`)
+	w.integer(v.Capital)
+	sep = ","
+	w.raw(sep)
+	w.raw(`"currency":`)
+	w.str(v.Currency)
+	sep = ","
+	w.raw(sep)
+	w.raw(`"revenue":`)
+	w.integer(v.Revenue)
+	sep = ","
+	if len(v.Savings) != 0 {
+		w.raw(sep)
+		w.raw(`"savings":`)
+		w.raw("[")
+		for i := range v.Savings {
+			if i > 0 {
+				w.raw(",")
+			}
+			canonYearSavings(w, &v.Savings[i])
+		}
+		w.raw("]")
+		sep = ","
+	}
+	if sep == "{" {
+		w.raw("{")
+	}
+	w.raw("}")
+}
+
+func canonYearFunding(w *canonWriter, v *domain.YearFunding) {
 	w.raw(`{"capital":`)
 	w.integer(v.Capital)
-	w.raw(`,"currency":`)
-	w.str(v.Currency)
+	w.raw(`,"financial_year":`)
+	w.integer(int64(v.FinancialYear))
 	w.raw(`,"revenue":`)
 	w.integer(v.Revenue)
+	w.raw(`,"source":`)
+	w.str(v.Source)
+	w.raw("}")
+}
+
+func canonYearSavings(w *canonWriter, v *domain.YearSavings) {
+	w.raw(`{"cash_releasing":`)
+	w.integer(v.CashReleasing)
+	w.raw(`,"financial_year":`)
+	w.integer(int64(v.FinancialYear))
+	w.raw(`,"non_cash":`)
+	w.integer(v.NonCash)
+	w.raw("}")
+}
+
+func canonCapacity(w *canonWriter, v *domain.Capacity) {
+	w.raw(`{"informatics_wte_current":`)
+	w.float(v.InformaticsWTECurrent)
+	w.raw(`,"informatics_wte_required":`)
+	w.float(v.InformaticsWTERequired)
+	w.raw("}")
+}
+
+func canonOrganisationIndicators(w *canonWriter, v *domain.OrganisationIndicators) {
+	w.raw(`{"ig_toolkit_level_current":`)
+	w.integer(int64(v.IGToolkitLevelCurrent))
+	w.raw(`,"ig_toolkit_level_target":`)
+	w.integer(int64(v.IGToolkitLevelTarget))
+	w.raw(`,"nhs_number_current_pct":`)
+	w.float(v.NHSNumberCurrentPct)
+	w.raw(`,"nhs_number_target_pct":`)
+	w.float(v.NHSNumberTargetPct)
+	w.raw(`,"ods_code":`)
+	w.str(v.ODSCode)
 	w.raw("}")
 }
 
@@ -1087,6 +1401,80 @@ func canonCfHNoted(w *canonWriter, v *domain.CfHNoted) {
 	w.raw("}")
 }
 
+func readMilestoneReported(r *shapeReader, v *domain.MilestoneReported) bool {
+	return r.lit(`{"item":`) && r.sym(&v.Item) &&
+		r.lit(`,"status":`) && r.sym(&v.Status) &&
+		r.lit(`,"actual_date":`) && r.date(&v.ActualDate) &&
+		r.lit(`,"note":`) && r.str(&v.Note) &&
+		r.lit("}")
+}
+
+func jsonMilestoneReported(w *jsonWriter, v *domain.MilestoneReported) {
+	w.raw(`{"item":`)
+	w.str(v.Item)
+	w.raw(`,"status":`)
+	w.str(v.Status)
+	w.raw(`,"actual_date":`)
+	w.date(v.ActualDate)
+	w.raw(`,"note":`)
+	w.str(v.Note)
+	w.raw("}")
+}
+
+func canonMilestoneReported(w *canonWriter, v *domain.MilestoneReported) {
+	w.raw(`{"actual_date":`)
+	w.date(v.ActualDate)
+	w.raw(`,"item":`)
+	w.str(v.Item)
+	w.raw(`,"note":`)
+	w.str(v.Note)
+	w.raw(`,"status":`)
+	w.str(v.Status)
+	w.raw("}")
+}
+
+func readBoardApprovalRecorded(r *shapeReader, v *domain.BoardApprovalRecorded) bool {
+	return r.lit(`{"version":`) && r.int(&v.Version) &&
+		r.lit(`,"ods_code":`) && r.sym(&v.ODSCode) &&
+		r.lit(`,"body_id":`) && r.sym(&v.BodyID) &&
+		r.lit(`,"meeting_date":`) && r.date(&v.MeetingDate) &&
+		r.lit(`,"minute_ref":`) && r.str(&v.MinuteRef) &&
+		r.lit(`,"document_sha256":`) && r.str(&v.DocumentSHA256) &&
+		r.lit("}")
+}
+
+func jsonBoardApprovalRecorded(w *jsonWriter, v *domain.BoardApprovalRecorded) {
+	w.raw(`{"version":`)
+	w.int(int64(v.Version))
+	w.raw(`,"ods_code":`)
+	w.str(v.ODSCode)
+	w.raw(`,"body_id":`)
+	w.str(v.BodyID)
+	w.raw(`,"meeting_date":`)
+	w.date(v.MeetingDate)
+	w.raw(`,"minute_ref":`)
+	w.str(v.MinuteRef)
+	w.raw(`,"document_sha256":`)
+	w.str(v.DocumentSHA256)
+	w.raw("}")
+}
+
+func canonBoardApprovalRecorded(w *canonWriter, v *domain.BoardApprovalRecorded) {
+	w.raw(`{"body_id":`)
+	w.str(v.BodyID)
+	w.raw(`,"document_sha256":`)
+	w.str(v.DocumentSHA256)
+	w.raw(`,"meeting_date":`)
+	w.date(v.MeetingDate)
+	w.raw(`,"minute_ref":`)
+	w.str(v.MinuteRef)
+	w.raw(`,"ods_code":`)
+	w.str(v.ODSCode)
+	w.raw(`,"version":`)
+	w.integer(int64(v.Version))
+	w.raw("}")
+}
+
 func readSHAReturnSubmitted(r *shapeReader, v *domain.SHAReturnSubmitted) bool {
 	return r.lit(`{"sha_code":`) && r.sym(&v.SHACode) &&
 		r.lit(`,"round":`) && r.sym(&v.Round) &&
@@ -1337,6 +1725,11 @@ func readEventData(r *shapeReader, eventType string) (domain.EventData, bool) {
 		if readSHAAssignedToPfIT(r, &e) && len(r.b) == 0 {
 			return e, true
 		}
+	case "GovernanceBodyRecorded":
+		var e domain.GovernanceBodyRecorded
+		if readGovernanceBodyRecorded(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
 	case "PlanSubmitted":
 		var e domain.PlanSubmitted
 		if readPlanSubmitted(r, &e) && len(r.b) == 0 {
@@ -1402,6 +1795,16 @@ func readEventData(r *shapeReader, eventType string) (domain.EventData, bool) {
 		if readCfHNoted(r, &e) && len(r.b) == 0 {
 			return e, true
 		}
+	case "MilestoneReported":
+		var e domain.MilestoneReported
+		if readMilestoneReported(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
+	case "BoardApprovalRecorded":
+		var e domain.BoardApprovalRecorded
+		if readBoardApprovalRecorded(r, &e) && len(r.b) == 0 {
+			return e, true
+		}
 	case "SHAReturnSubmitted":
 		var e domain.SHAReturnSubmitted
 		if readSHAReturnSubmitted(r, &e) && len(r.b) == 0 {
@@ -1435,6 +1838,8 @@ func appendEventJSON(w *jsonWriter, d domain.EventData) bool {
 		jsonPfITRegistered(w, &d)
 	case domain.SHAAssignedToPfIT:
 		jsonSHAAssignedToPfIT(w, &d)
+	case domain.GovernanceBodyRecorded:
+		jsonGovernanceBodyRecorded(w, &d)
 	case domain.PlanSubmitted:
 		jsonPlanSubmitted(w, &d)
 	case domain.PlanRevised:
@@ -1461,6 +1866,10 @@ func appendEventJSON(w *jsonWriter, d domain.EventData) bool {
 		jsonConditionLapsed(w, &d)
 	case domain.CfHNoted:
 		jsonCfHNoted(w, &d)
+	case domain.MilestoneReported:
+		jsonMilestoneReported(w, &d)
+	case domain.BoardApprovalRecorded:
+		jsonBoardApprovalRecorded(w, &d)
 	case domain.SHAReturnSubmitted:
 		jsonSHAReturnSubmitted(w, &d)
 	case domain.CfHReturnAcknowledged:
@@ -1490,6 +1899,8 @@ func appendEventCanonical(w *canonWriter, d domain.EventData) bool {
 		canonPfITRegistered(w, &d)
 	case domain.SHAAssignedToPfIT:
 		canonSHAAssignedToPfIT(w, &d)
+	case domain.GovernanceBodyRecorded:
+		canonGovernanceBodyRecorded(w, &d)
 	case domain.PlanSubmitted:
 		canonPlanSubmitted(w, &d)
 	case domain.PlanRevised:
@@ -1516,6 +1927,10 @@ func appendEventCanonical(w *canonWriter, d domain.EventData) bool {
 		canonConditionLapsed(w, &d)
 	case domain.CfHNoted:
 		canonCfHNoted(w, &d)
+	case domain.MilestoneReported:
+		canonMilestoneReported(w, &d)
+	case domain.BoardApprovalRecorded:
+		canonBoardApprovalRecorded(w, &d)
 	case domain.SHAReturnSubmitted:
 		canonSHAReturnSubmitted(w, &d)
 	case domain.CfHReturnAcknowledged:

@@ -94,39 +94,67 @@ func Build(ctx context.Context, src Source, ods string, planIDs []string) (*Bund
 		return nil
 	}
 
-	registry, err := src.Store.ReadStream(ctx, domain.RegistryStream, 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	registered := false
-	err = inHead(registry, func(rec eventstore.RecordedEvent) bool {
-		if rec.Type != domain.TypeOrganisationRegistered && rec.Type != domain.TypeChiefExecutiveAppointed {
-			return false
-		}
-		var d struct {
-			ODSCode string `json:"ods_code"`
-		}
-		if json.Unmarshal(rec.Data, &d) != nil || d.ODSCode != ods {
-			return false
-		}
-		registered = registered || rec.Type == domain.TypeOrganisationRegistered
-		return true
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !registered {
-		return nil, fmt.Errorf("%w: %s", ErrUnknownOrganisation, ods)
-	}
+	// The plans first: the bodies whose approvals they hold, and their rounds, are the registry
+	// events the bundle needs besides the organisation's own.
+	bodies, rounds := map[string]bool{}, map[string]bool{}
 	for _, id := range planIDs {
 		recs, err := src.Store.ReadStream(ctx, domain.PlanStream(id), 0, 0)
 		if err != nil {
 			return nil, err
 		}
 		// The whole stream up to the head, so that its chain can be followed from the submission.
-		if err := inHead(recs, func(eventstore.RecordedEvent) bool { return true }); err != nil {
+		err = inHead(recs, func(rec eventstore.RecordedEvent) bool {
+			var d struct {
+				ODSCode string `json:"ods_code"`
+				BodyID  string `json:"body_id"`
+				Round   string `json:"round"`
+			}
+			switch rec.Type {
+			case domain.TypeBoardApprovalRecorded:
+				if json.Unmarshal(rec.Data, &d) == nil && d.ODSCode == ods {
+					bodies[d.BodyID] = true
+				}
+			case domain.TypePlanSubmitted:
+				if json.Unmarshal(rec.Data, &d) == nil {
+					rounds[d.Round] = true
+				}
+			}
+			return true
+		})
+		if err != nil {
 			return nil, err
 		}
+	}
+	registry, err := src.Store.ReadStream(ctx, domain.RegistryStream, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	registered := false
+	err = inHead(registry, func(rec eventstore.RecordedEvent) bool {
+		var d struct {
+			ODSCode string `json:"ods_code"`
+			BodyID  string `json:"body_id"`
+			Round   string `json:"round"`
+		}
+		if json.Unmarshal(rec.Data, &d) != nil {
+			return false
+		}
+		switch rec.Type {
+		case domain.TypeOrganisationRegistered, domain.TypeChiefExecutiveAppointed:
+			registered = registered || (rec.Type == domain.TypeOrganisationRegistered && d.ODSCode == ods)
+			return d.ODSCode == ods
+		case domain.TypeGovernanceBodyRecorded:
+			return d.ODSCode == ods || bodies[d.BodyID]
+		case domain.TypePlanningRoundPublished:
+			return rounds[d.Round]
+		}
+		return false
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !registered {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownOrganisation, ods)
 	}
 	slices.SortFunc(b.Events, func(x, y Event) int { return cmp.Compare(x.LeafIndex, y.LeafIndex) })
 	// The summaries are what checking the events finds; a bundle that would not verify is not made.

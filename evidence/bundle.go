@@ -7,8 +7,10 @@
 // that each hash is recomputed rather than believed; the whole stream of every plan signed, so that
 // the chain from the plan's submission to each sign-off is unbroken and the signed content (in
 // PlanSubmitted or PlanRevised data) can be hashed again and compared with the sign-off's
-// content_hash; the organisation's registration and chief executive appointments; a signed tree head;
-// an RFC 6962 inclusion proof of every event against that head; and the public key.
+// content_hash; the organisation's registration and chief executive appointments; the governance
+// bodies whose approvals its sign-offs rest on, and the rounds of the plans (whether they asked for
+// approval first); a signed tree head; an RFC 6962 inclusion proof of every event against that
+// head; and the public key.
 package evidence
 
 import (
@@ -82,6 +84,12 @@ type SignOff struct {
 	ContentEventID string `json:"content_event_id"`
 	// AppointmentEventID is the ChiefExecutiveAppointed event in force when the sign-off was made.
 	AppointmentEventID string `json:"appointment_event_id"`
+	// BoardApprovalEventID is the organisation's first BoardApprovalRecorded of the signed version
+	// before the sign-off, and BodyEventID the GovernanceBodyRecorded of the body that approved,
+	// in force at its meeting; empty when no approval was recorded (which a round asking for
+	// approval refuses).
+	BoardApprovalEventID string `json:"board_approval_event_id,omitempty"`
+	BodyEventID          string `json:"body_event_id,omitempty"`
 }
 
 // Key returns the bundle's own copy of the public key.

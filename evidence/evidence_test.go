@@ -354,3 +354,73 @@ func TestBundleCarriesTheAssuranceProcess(t *testing.T) {
 		})
 	}
 }
+
+// A bundle carries the governance behind each sign-off: the organisation's board approvals of the
+// versions it signed, the bodies that approved and the rounds that asked for approval first; and
+// finds a body taken out of it or a summary that leaves an approval out.
+func TestBundleCarriesGovernance(t *testing.T) {
+	w := demoWorld(t)
+	events, err := w.store.ReadAll(context.Background(), 0, 0)
+	require.NoError(t, err)
+	// An organisation that signed a plan of the round asking for board approval.
+	var round2010 = map[string]bool{}
+	ods := ""
+	for _, rec := range events {
+		switch rec.Type {
+		case domain.TypePlanSubmitted:
+			var d domain.PlanSubmitted
+			require.NoError(t, json.Unmarshal(rec.Data, &d))
+			round2010[rec.Stream] = d.Round == demo.Round2010
+		case domain.TypeSROSignedOff:
+			var d domain.SROSignedOff
+			require.NoError(t, json.Unmarshal(rec.Data, &d))
+			if round2010[rec.Stream] && (ods == "" || d.ODSCode < ods) {
+				ods = d.ODSCode
+			}
+		}
+	}
+	require.NotEmpty(t, ods, "the demo has a sign-off in round %s", demo.Round2010)
+	w.ods = ods
+	good := roundTrip(t, w.bundle(t, w.tree(t)))
+	require.True(t, evidence.Verify(good, w.signer.PublicKey()).OK())
+	byID := map[string]evidence.Event{}
+	for _, e := range good.Events {
+		byID[e.EventID] = e
+	}
+	approved := 0
+	for _, so := range good.SignOffs {
+		if so.BoardApprovalEventID == "" {
+			continue
+		}
+		approved++
+		assert.Equal(t, domain.TypeBoardApprovalRecorded, byID[so.BoardApprovalEventID].Type)
+		assert.Equal(t, domain.TypeGovernanceBodyRecorded, byID[so.BodyEventID].Type)
+		assert.Less(t, byID[so.BoardApprovalEventID].LeafIndex, byID[so.EventID].LeafIndex, "approved before it was signed")
+	}
+	assert.Equal(t, len(good.SignOffs), approved, "every sign-off of the demo rests on an approval")
+	assert.GreaterOrEqual(t, indexOf(good, func(e evidence.Event) bool { return e.Type == domain.TypePlanningRoundPublished }), 0)
+
+	for _, tc := range []struct {
+		name    string
+		tamper  func(b *evidence.Bundle)
+		finding string
+	}{
+		{"a body taken out", func(b *evidence.Bundle) {
+			i := indexOf(b, func(e evidence.Event) bool { return e.EventID == b.SignOffs[0].BodyEventID })
+			b.Events = append(b.Events[:i], b.Events[i+1:]...)
+		}, "does not show in place"},
+		{"an approval left out of the summary", func(b *evidence.Bundle) { b.SignOffs[0].BoardApprovalEventID = "" }, "summary"},
+		{"an approval's minutes altered", func(b *evidence.Bundle) {
+			i := indexOf(b, func(e evidence.Event) bool { return e.EventID == b.SignOffs[0].BoardApprovalEventID })
+			flipLetterAfter(t, b.Events[i].Data, "minute_ref")
+		}, "hash mismatch"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := roundTrip(t, good)
+			tc.tamper(b)
+			res := evidence.Verify(roundTrip(t, b), w.signer.PublicKey())
+			require.False(t, res.OK())
+			assert.Contains(t, res.Findings[0].Error(), tc.finding)
+		})
+	}
+}

@@ -54,8 +54,11 @@ func (r Result) OK() bool { return len(r.Findings) == 0 }
 // Verify checks a bundle with nothing but its own bytes and, when pinned is not nil, the ledger's
 // public key obtained elsewhere: the head's signature; every event's chain hash, recomputed from its
 // data and metadata; every inclusion proof against the head; the global order; every plan's chain
-// from its submission; each sign-off's content hash, recomputed from the content it names; and that
-// each signer was the organisation's chief executive when signing.
+// from its submission; each sign-off's content hash, recomputed from the content it names; that
+// each signer was the organisation's chief executive when signing; and that each board approval of
+// the organisation approved a version the bundle holds, by a body the bundle shows as the
+// organisation's or the plan's LHC's and in place at the meeting, before any sign-off that a round
+// asking for approval needed it for.
 func Verify(b *Bundle, pinned ed25519.PublicKey) Result {
 	res := Result{ODSCode: b.ODSCode, Events: len(b.Events), SignOffs: len(b.SignOffs), TreeSize: b.TreeHead.TreeSize,
 		RootHash: b.TreeHead.RootHash, KeyPinned: pinned != nil, Findings: []Finding{}}
@@ -195,6 +198,10 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 	var appointments []appointment
 	registered := false
 	content := map[string]map[int]versionContent{} // stream -> version -> content
+	bodies := map[string][]bodyTerms{}             // body id -> its recordings, in order
+	rounds := map[string]bool{}                    // round -> asks for board approval
+	plans := map[string]domain.PlanSubmitted{}     // stream -> its submission, contentless
+	approvals := map[string]map[int]approvalOf{}   // stream -> version -> the organisation's first approval
 	out := []SignOff{}
 	for _, e := range b.Events {
 		// Read as the service reads its own log, upcast from the schema_version each event was
@@ -212,11 +219,31 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 			if d.ODSCode == b.ODSCode {
 				appointments = append(appointments, appointment{e, d})
 			}
+		case domain.GovernanceBodyRecorded:
+			bodies[d.BodyID] = append(bodies[d.BodyID], bodyTerms{e, d})
+		case domain.PlanningRoundPublished:
+			rounds[d.Round] = d.BoardApprovalRequired
+		case domain.BoardApprovalRecorded:
+			if d.ODSCode != b.ODSCode {
+				continue
+			}
+			a, err := checkApproval(e, meta, d, content[e.Stream], plans[e.Stream], bodies[d.BodyID])
+			if err != nil {
+				return nil, err
+			}
+			if approvals[e.Stream] == nil {
+				approvals[e.Stream] = map[int]approvalOf{}
+			}
+			if _, seen := approvals[e.Stream][d.Version]; !seen {
+				approvals[e.Stream][d.Version] = a
+			}
 		case domain.PlanSubmitted:
 			if domain.PlanStream(d.PlanID) != e.Stream {
 				return nil, findingAt(e, "submits plan %s but is in stream %s", d.PlanID, e.Stream)
 			}
 			setContent(content, e, 1, d.Content)
+			d.Content = domain.Content{}
+			plans[e.Stream] = d
 		case domain.PlanRevised:
 			setContent(content, e, d.Version, d.Content)
 		case domain.SROSignedOff:
@@ -242,9 +269,15 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 			}
 			inForce := &appointments[i]
 			_, planID, _ := domain.ParseStream(e.Stream)
-			out = append(out, SignOff{EventID: e.EventID, PlanID: planID, Version: d.Version, PersonID: d.PersonID,
+			so := SignOff{EventID: e.EventID, PlanID: planID, Version: d.Version, PersonID: d.PersonID,
 				SignedAt: meta.RecordedAt.UTC().Format(time.RFC3339Nano), ContentHash: d.ContentHash, ContentEventID: c.event.EventID,
-				AppointmentEventID: inForce.event.EventID})
+				AppointmentEventID: inForce.event.EventID}
+			if a, ok := approvals[e.Stream][d.Version]; ok {
+				so.BoardApprovalEventID, so.BodyEventID = a.event.EventID, a.body.EventID
+			} else if round := plans[e.Stream].Round; rounds[round] {
+				return nil, findingAt(e, "signed without a board's approval of version %d, which round %s asks for first", d.Version, round)
+			}
+			out = append(out, so)
 		}
 	}
 	if !registered {
@@ -264,4 +297,41 @@ func setContent(content map[string]map[int]versionContent, e Event, version int,
 		content[e.Stream] = map[int]versionContent{}
 	}
 	content[e.Stream][version] = versionContent{e, c}
+}
+
+// bodyTerms is one recording of a governance body.
+type bodyTerms struct {
+	event Event
+	data  domain.GovernanceBodyRecorded
+}
+
+// approvalOf is a board approval the bundle bears out, and the recording of the body in force at
+// its meeting.
+type approvalOf struct {
+	event, body Event
+}
+
+// checkApproval checks one of the organisation's board approvals against what precedes it in the
+// bundle: the version it approves, the plan's submission and the body's recordings.
+func checkApproval(e Event, meta domain.Metadata, d domain.BoardApprovalRecorded, versions map[int]versionContent,
+	plan domain.PlanSubmitted, recordings []bodyTerms) (approvalOf, error) {
+	if _, ok := versions[d.Version]; !ok {
+		return approvalOf{}, findingAt(e, "approves version %d, whose content is not in the bundle before it", d.Version)
+	}
+	if meta.Actor.Org != d.ODSCode {
+		return approvalOf{}, findingAt(e, "recorded by %s for %s", meta.Actor.Org, d.ODSCode)
+	}
+	var inForce *bodyTerms
+	for i := range recordings {
+		if !recordings[i].data.EffectiveFrom.After(d.MeetingDate) {
+			inForce = &recordings[i]
+		}
+	}
+	switch {
+	case inForce == nil:
+		return approvalOf{}, findingAt(e, "approved by body %s, which the bundle does not show in place on %s", d.BodyID, d.MeetingDate)
+	case inForce.data.ODSCode != d.ODSCode && (inForce.data.LHCID == "" || inForce.data.LHCID != plan.LHCID):
+		return approvalOf{}, findingAt(e, "approved by body %s, neither %s's own nor LHC %s's", d.BodyID, d.ODSCode, plan.LHCID)
+	}
+	return approvalOf{event: e, body: inForce.event}, nil
 }

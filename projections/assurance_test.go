@@ -17,6 +17,7 @@ import (
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/internal/contenttest"
 )
 
 // The assurance process read back: lateness against the round's deadlines, conditions followed up,
@@ -117,6 +118,7 @@ func newAssuranceLog(t *testing.T) *assuranceLog {
 	require.NoError(t, err)
 	var content domain.Content
 	require.NoError(t, json.Unmarshal(raw, &content))
+	content = contenttest.Complete(content, domain.Period{FirstYear: 2009, LastYear: 2011}, "5K5", "RJ1", "RXA", "5NT")
 	hash, err := eventcodec.ContentHash(content)
 	require.NoError(t, err)
 

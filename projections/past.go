@@ -120,7 +120,8 @@ func (p *Projector) SROEvidenceAsOf(ctx context.Context, ods string, pos eventst
 	if past, err = p.settle(ctx, past, pos); err != nil {
 		return SROEvidence{}, false, err
 	}
-	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{}, Cut: cut}
+	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{},
+		GovernanceBodies: bodiesOf(reg, ods), Cut: cut}
 	for _, v := range past {
 		ev.SignOffs = append(ev.SignOffs, signOffsOf(org, v.id, v.plan)...)
 	}
@@ -216,6 +217,12 @@ func (p *Projector) viewAt(ctx context.Context, id, sha, lead string, pos events
 		return v.plan.Apply(e)
 	})
 	return v, err
+}
+
+// planAt is plan id as it stood at pos, refolded from its stream.
+func (p *Projector) planAt(ctx context.Context, id string, pos eventstore.Position) (*domain.Plan, error) {
+	plan := domain.NewPlan()
+	return plan, p.foldStream(ctx, domain.PlanStream(id), pos, func(_ eventstore.RecordedEvent, e domain.Event) error { return plan.Apply(e) })
 }
 
 // refoldPage is how many events a refold reads from the store at a time: a stream at the domain's

@@ -262,6 +262,8 @@ var planEffects = map[string]func(p *Projector, v *planView, rec eventstore.Reco
 	domain.TypeConditionDischarged:        closeCondition,
 	domain.TypeConditionLapsed:            closeCondition,
 	domain.TypeCfHNoted:                   nil,
+	domain.TypeMilestoneReported:          nil, // delivery is read from the plan (Plan.Delivery)
+	domain.TypeBoardApprovalRecorded:      nil, // approvals are read from the plan's versions
 }
 
 // registryEvents are the registry's event types the projections fold (into the registry, its log
@@ -270,6 +272,7 @@ var registryEvents = []string{
 	domain.TypeOrganisationRegistered, domain.TypeChiefExecutiveAppointed,
 	domain.TypeLocalHealthCommunityFormed, domain.TypeLocalHealthCommunityMembersChanged,
 	domain.TypePlanningRoundPublished, domain.TypeRoundMilestoneChanged, domain.TypePfITRegistered, domain.TypeSHAAssignedToPfIT,
+	domain.TypeGovernanceBodyRecorded,
 }
 
 // returnEvents are the SHA returns' event types the projections fold (into each return and the

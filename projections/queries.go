@@ -259,6 +259,9 @@ type PlanProgress struct {
 	// MembersUnaccounted are the members of the LHC that have neither contributed to the current
 	// version, declined nor been excused: the SHA cannot assure it until there are none.
 	MembersUnaccounted []string `json:"members_unaccounted"`
+	// PastAtSubmission lists the delivery items whose planned date had already passed when the
+	// current version was submitted: recorded as submitted, and flagged.
+	PastAtSubmission []string `json:"past_at_submission"`
 }
 
 // Outstanding is an action a plan (or the SHA) waits for, from whom, and by when.
@@ -355,6 +358,12 @@ func (p *Projector) shaStatusLocked(reg *domain.Registry, returns map[string]*do
 			pr.Outstanding = p.waitingFor(reg, v, lhc, code, cfh.ODSCode, on)
 			for _, o := range pr.Outstanding {
 				overdue(o, lhc.ID, v.id, pr.Round)
+			}
+			pr.PastAtSubmission = []string{}
+			for _, it := range v.plan.Delivery() {
+				if it.PastAtSubmission {
+					pr.PastAtSubmission = append(pr.PastAtSubmission, it.Item)
+				}
 			}
 			la.Plans = append(la.Plans, pr)
 		}
@@ -493,6 +502,10 @@ type SROEvidence struct {
 	Kind            domain.OrgKind       `json:"kind"`
 	ChiefExecutives []domain.Appointment `json:"chief_executives"`
 	SignOffs        []SROSignOff         `json:"signoffs"`
+	// GovernanceBodies are the organisation's own informatics boards and the programme boards of
+	// the LHCs it belongs to, with their chairs and terms over time: the governance its sign-offs
+	// rest on. Each sign-off names the approval of its version by one of them.
+	GovernanceBodies []domain.GovernanceBody `json:"governance_bodies"`
 	Cut
 }
 
@@ -514,6 +527,17 @@ type SROSignOff struct {
 	PlanWithdrawn       bool           `json:"plan_withdrawn"`
 	Assurance           *AssuranceView `json:"assurance"`
 	Acknowledged        bool           `json:"acknowledged"`
+	// BoardApproval is the organisation's first recorded approval of the signed version by a
+	// governance body, null when none was recorded (before the round asked for one, or in a round
+	// that does not).
+	BoardApproval *domain.BoardApproval `json:"board_approval"`
+}
+
+// GovernanceBodies returns every governance body the registry records, by id.
+func (p *Projector) GovernanceBodies() []domain.GovernanceBody {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return nonNil(p.registry.GovernanceBodies())
 }
 
 // SROEvidence returns every sign-off made for an organisation, oldest first.
@@ -525,7 +549,7 @@ func (p *Projector) SROEvidence(ods string) (SROEvidence, bool) {
 		return SROEvidence{}, false
 	}
 	ev := SROEvidence{ODSCode: org.ODSCode, Name: org.Name, Kind: org.Kind, ChiefExecutives: nonNil(org.ChiefExecutives), SignOffs: []SROSignOff{},
-		Cut: p.cutLocked(Latest)}
+		GovernanceBodies: bodiesOf(p.registry, ods), Cut: p.cutLocked(Latest)}
 	for _, v := range p.signers[ods] {
 		ev.SignOffs = append(ev.SignOffs, signOffsOf(org, v.id, v.plan)...)
 	}
@@ -546,6 +570,12 @@ func signOffsOf(org domain.Organisation, id string, plan *domain.Plan) []SROSign
 				PersonID: s.PersonID, PersonName: personName(org, s.PersonID), Statement: s.Statement,
 				ContentHash: s.ContentHash, RecordedAt: s.RecordedAt, EventID: s.EventID,
 				PlanWithdrawn: plan.Withdrawn(), Assurance: assuranceView(ver.Assurance), Acknowledged: ver.Acknowledgement != nil}
+			for _, a := range ver.Approvals {
+				if a.ODSCode == org.ODSCode {
+					so.BoardApproval = &a
+					break
+				}
+			}
 			if ver.Number < latest {
 				so.Superseded, so.SupersededByVersion = true, ver.Number+1
 			}
@@ -572,4 +602,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// bodiesOf are the governance bodies behind organisation ods's sign-offs: its own, then those of
+// the LHCs it is a member of, by id.
+func bodiesOf(reg *domain.Registry, ods string) []domain.GovernanceBody {
+	out := []domain.GovernanceBody{}
+	for _, b := range reg.GovernanceBodies() {
+		if b.ODSCode == ods {
+			out = append(out, b)
+		}
+	}
+	for _, b := range reg.GovernanceBodies() {
+		if lhc, ok := reg.LHC(b.LHCID); ok && b.LHCID != "" && lhc.HasMember(ods) {
+			out = append(out, b)
+		}
+	}
+	return out
 }

@@ -80,6 +80,29 @@ type SHARow struct {
 	// MedianDaysToDischarge is the median, over discharged conditions, of the days from the
 	// assurance that attached the condition to its discharge; null when none is discharged.
 	MedianDaysToDischarge *float64 `json:"median_days_to_discharge"`
+	Indicators
+}
+
+// Indicators are an SHA's national indicators, money and governance, from the live plans' current
+// versions (ReportWithIndicators): left zero by Report.
+type Indicators struct {
+	// NHSNumberCurrentAvg and NHSNumberTargetAvg average the NHS Number use of every organisation
+	// the plans give indicators for (each once); null when none does.
+	NHSNumberCurrentAvg *float64 `json:"nhs_number_current_avg"`
+	NHSNumberTargetAvg  *float64 `json:"nhs_number_target_avg"`
+	// OrganisationsBelowIGLevel2 counts those organisations whose current IG Toolkit level is
+	// below 2, the 2009-10 expectation.
+	OrganisationsBelowIGLevel2 int `json:"organisations_below_ig_level_2"`
+	// PlansWithSCRLive counts plans with the Summary Care Record live (reported, or so stated);
+	// PlansWithEPSR2InPeriod those whose EPS Release 2 date falls in their period.
+	PlansWithSCRLive       int `json:"plans_with_scr_live"`
+	PlansWithEPSR2InPeriod int `json:"plans_with_eps_r2_in_period"`
+	// Capital and Revenue total the plans' money.
+	Capital int64 `json:"capital"`
+	Revenue int64 `json:"revenue"`
+	// OrganisationsWithGovernanceBody counts the SHA's PCTs and NHS providers with an informatics
+	// board in place on the report's day.
+	OrganisationsWithGovernanceBody int `json:"organisations_with_governance_body"`
 }
 
 // Report is the governance transparency report.

@@ -48,6 +48,15 @@ func (t *timeline) positionAt(at time.Time) (eventstore.Position, bool) {
 	return t.positions[n-1], true
 }
 
+// timeAt returns when the event at position p was recorded (the prefix's stamp), for reporting.
+func (t *timeline) timeAt(p eventstore.Position) (time.Time, bool) {
+	i := sort.Search(len(t.positions), func(i int) bool { return t.positions[i] >= p })
+	if i == len(t.positions) || t.positions[i] != p {
+		return time.Time{}, false
+	}
+	return time.Unix(0, t.maxStamp[i]).UTC(), true
+}
+
 // The instants UnixNano can represent: about 1677-09-21 to 2262-04-11.
 var (
 	earliestNano = time.Unix(0, math.MinInt64)

@@ -51,6 +51,10 @@ type PlanState struct {
 	// LatenessOn is the day overdue milestones and conditions are counted to: today for the current
 	// plan, the as-of day otherwise.
 	LatenessOn domain.Date `json:"lateness_on"`
+	// Delivery is where each delivery item stands on LatenessOn (GET .../delivery has the reports);
+	// BoardApprovals the governance bodies' approvals of the current version.
+	Delivery       []ItemView             `json:"delivery"`
+	BoardApprovals []domain.BoardApproval `json:"board_approvals"`
 }
 
 // SignOffView is one SRO sign-off.
@@ -98,6 +102,8 @@ type VersionView struct {
 	Assurance    *AssuranceView `json:"assurance"`
 	Acknowledged bool           `json:"acknowledged"`
 	CfHNote      *NoteView      `json:"cfh_note"`
+	// BoardApprovals are the governance bodies' approvals of the version.
+	BoardApprovals []domain.BoardApproval `json:"board_approvals"`
 }
 
 // planState is plan p as PlanState shows it, sharing no memory with p (callers get it to keep):
@@ -162,6 +168,8 @@ func planState(id, sha, lead string, p *domain.Plan, revision uint64, position e
 		st.MembersUnaccounted = nonNil(p.MembersUnaccounted(pc.lhc))
 	}
 	st.CfHNote = noteView(cur.CfHNote)
+	st.Delivery = itemViews(p, pc.on)
+	st.BoardApprovals = cloneNonNil(cur.Approvals)
 	return st
 }
 
@@ -169,7 +177,7 @@ func planState(id, sha, lead string, p *domain.Plan, revision uint64, position e
 func versionView(v domain.Version) VersionView {
 	vv := VersionView{Version: v.Number, ContentHash: v.ContentHash, SubmittedAt: v.SubmittedAt, Reason: v.Reason,
 		Contributors: cloneNonNil(v.Contributors), SignOffs: make([]SignOffView, 0, len(v.SignOffs)), Assurance: assuranceView(v.Assurance),
-		Acknowledged: v.Acknowledgement != nil, CfHNote: noteView(v.CfHNote)}
+		Acknowledged: v.Acknowledgement != nil, CfHNote: noteView(v.CfHNote), BoardApprovals: cloneNonNil(v.Approvals)}
 	for _, s := range v.SignOffs {
 		vv.SignOffs = append(vv.SignOffs, SignOffView{ODSCode: s.ODSCode, PersonID: s.PersonID, Version: s.Version,
 			ContentHash: s.ContentHash, RecordedAt: s.RecordedAt, EventID: s.EventID})

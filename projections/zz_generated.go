@@ -21,6 +21,10 @@ func snapPlanRecord(e *snapEncoder, v *domain.PlanRecord) {
 	if v.Withdrawal != nil {
 		snapWithdrawal(e, v.Withdrawal)
 	}
+	e.list(len(v.Reports), v.Reports == nil)
+	for i1 := range v.Reports {
+		snapDeliveryReport(e, &v.Reports[i1])
+	}
 }
 
 func unsnapPlanRecord(d *snapDecoder, v *domain.PlanRecord) {
@@ -39,6 +43,12 @@ func unsnapPlanRecord(d *snapDecoder, v *domain.PlanRecord) {
 	if d.bool() {
 		v.Withdrawal = new(domain.Withdrawal)
 		unsnapWithdrawal(d, v.Withdrawal)
+	}
+	if n1, isNil := d.list(); !isNil {
+		v.Reports = make([]domain.DeliveryReport, n1)
+		for i1 := range v.Reports {
+			unsnapDeliveryReport(d, &v.Reports[i1])
+		}
 	}
 }
 
@@ -91,6 +101,14 @@ func snapVersion(e *snapEncoder, v *domain.Version) {
 	if v.CfHNote != nil {
 		snapCfHNote(e, v.CfHNote)
 	}
+	e.list(len(v.Approvals), v.Approvals == nil)
+	for i1 := range v.Approvals {
+		snapBoardApproval(e, &v.Approvals[i1])
+	}
+	e.bool(v.Digest != nil)
+	if v.Digest != nil {
+		snapContentDigest(e, v.Digest)
+	}
 }
 
 func unsnapVersion(d *snapDecoder, v *domain.Version) {
@@ -141,6 +159,16 @@ func unsnapVersion(d *snapDecoder, v *domain.Version) {
 	if d.bool() {
 		v.CfHNote = new(domain.CfHNote)
 		unsnapCfHNote(d, v.CfHNote)
+	}
+	if n1, isNil := d.list(); !isNil {
+		v.Approvals = make([]domain.BoardApproval, n1)
+		for i1 := range v.Approvals {
+			unsnapBoardApproval(d, &v.Approvals[i1])
+		}
+	}
+	if d.bool() {
+		v.Digest = new(domain.ContentDigest)
+		unsnapContentDigest(d, v.Digest)
 	}
 }
 
@@ -348,6 +376,146 @@ func unsnapCfHNote(d *snapDecoder, v *domain.CfHNote) {
 	v.EventID = d.text()
 }
 
+func snapBoardApproval(e *snapEncoder, v *domain.BoardApproval) {
+	e.int(int64(v.Version))
+	e.text(v.ODSCode)
+	e.text(v.BodyID)
+	e.date(v.MeetingDate)
+	e.text(v.MinuteRef)
+	e.text(v.DocumentSHA256)
+	e.text(v.ContentHash)
+	e.time(v.RecordedAt)
+	e.text(v.EventID)
+}
+
+func unsnapBoardApproval(d *snapDecoder, v *domain.BoardApproval) {
+	v.Version = int(d.int())
+	v.ODSCode = d.text()
+	v.BodyID = d.text()
+	v.MeetingDate = d.date()
+	v.MinuteRef = d.text()
+	v.DocumentSHA256 = d.text()
+	v.ContentHash = d.text()
+	v.RecordedAt = d.time()
+	v.EventID = d.text()
+}
+
+func snapContentDigest(e *snapEncoder, v *domain.ContentDigest) {
+	e.list(len(v.Items), v.Items == nil)
+	for i1 := range v.Items {
+		snapItemDigest(e, &v.Items[i1])
+	}
+	e.list(len(v.Organisations), v.Organisations == nil)
+	for i1 := range v.Organisations {
+		snapOrganisationIndicators(e, &v.Organisations[i1])
+	}
+	e.int(v.Capital)
+	e.int(v.Revenue)
+	e.list(len(v.ByYear), v.ByYear == nil)
+	for i1 := range v.ByYear {
+		snapYearFunding(e, &v.ByYear[i1])
+	}
+	e.list(len(v.Savings), v.Savings == nil)
+	for i1 := range v.Savings {
+		snapYearSavings(e, &v.Savings[i1])
+	}
+	snapCapacity(e, &v.Capacity)
+}
+
+func unsnapContentDigest(d *snapDecoder, v *domain.ContentDigest) {
+	if n1, isNil := d.list(); !isNil {
+		v.Items = make([]domain.ItemDigest, n1)
+		for i1 := range v.Items {
+			unsnapItemDigest(d, &v.Items[i1])
+		}
+	}
+	if n1, isNil := d.list(); !isNil {
+		v.Organisations = make([]domain.OrganisationIndicators, n1)
+		for i1 := range v.Organisations {
+			unsnapOrganisationIndicators(d, &v.Organisations[i1])
+		}
+	}
+	v.Capital = d.int()
+	v.Revenue = d.int()
+	if n1, isNil := d.list(); !isNil {
+		v.ByYear = make([]domain.YearFunding, n1)
+		for i1 := range v.ByYear {
+			unsnapYearFunding(d, &v.ByYear[i1])
+		}
+	}
+	if n1, isNil := d.list(); !isNil {
+		v.Savings = make([]domain.YearSavings, n1)
+		for i1 := range v.Savings {
+			unsnapYearSavings(d, &v.Savings[i1])
+		}
+	}
+	unsnapCapacity(d, &v.Capacity)
+}
+
+func snapItemDigest(e *snapEncoder, v *domain.ItemDigest) {
+	e.int(int64(v.Day))
+	e.int(int64(v.Status))
+	e.int(int64(v.Source))
+}
+
+func unsnapItemDigest(d *snapDecoder, v *domain.ItemDigest) {
+	v.Day = int32(d.int())
+	v.Status = uint8(d.int())
+	v.Source = uint8(d.int())
+}
+
+func snapOrganisationIndicators(e *snapEncoder, v *domain.OrganisationIndicators) {
+	e.text(v.ODSCode)
+	e.float(v.NHSNumberCurrentPct)
+	e.float(v.NHSNumberTargetPct)
+	e.int(int64(v.IGToolkitLevelCurrent))
+	e.int(int64(v.IGToolkitLevelTarget))
+}
+
+func unsnapOrganisationIndicators(d *snapDecoder, v *domain.OrganisationIndicators) {
+	v.ODSCode = d.text()
+	v.NHSNumberCurrentPct = d.float()
+	v.NHSNumberTargetPct = d.float()
+	v.IGToolkitLevelCurrent = int(d.int())
+	v.IGToolkitLevelTarget = int(d.int())
+}
+
+func snapYearFunding(e *snapEncoder, v *domain.YearFunding) {
+	e.int(int64(v.FinancialYear))
+	e.int(v.Capital)
+	e.int(v.Revenue)
+	e.text(v.Source)
+}
+
+func unsnapYearFunding(d *snapDecoder, v *domain.YearFunding) {
+	v.FinancialYear = int(d.int())
+	v.Capital = d.int()
+	v.Revenue = d.int()
+	v.Source = d.text()
+}
+
+func snapYearSavings(e *snapEncoder, v *domain.YearSavings) {
+	e.int(int64(v.FinancialYear))
+	e.int(v.CashReleasing)
+	e.int(v.NonCash)
+}
+
+func unsnapYearSavings(d *snapDecoder, v *domain.YearSavings) {
+	v.FinancialYear = int(d.int())
+	v.CashReleasing = d.int()
+	v.NonCash = d.int()
+}
+
+func snapCapacity(e *snapEncoder, v *domain.Capacity) {
+	e.float(v.InformaticsWTECurrent)
+	e.float(v.InformaticsWTERequired)
+}
+
+func unsnapCapacity(d *snapDecoder, v *domain.Capacity) {
+	v.InformaticsWTECurrent = d.float()
+	v.InformaticsWTERequired = d.float()
+}
+
 func snapWithdrawal(e *snapEncoder, v *domain.Withdrawal) {
 	e.text(v.Reason)
 	e.time(v.RecordedAt)
@@ -356,6 +524,26 @@ func snapWithdrawal(e *snapEncoder, v *domain.Withdrawal) {
 
 func unsnapWithdrawal(d *snapDecoder, v *domain.Withdrawal) {
 	v.Reason = d.text()
+	v.RecordedAt = d.time()
+	v.EventID = d.text()
+}
+
+func snapDeliveryReport(e *snapEncoder, v *domain.DeliveryReport) {
+	e.text(v.Item)
+	e.text(v.Status)
+	e.date(v.ActualDate)
+	e.text(v.Note)
+	e.text(v.ODSCode)
+	e.time(v.RecordedAt)
+	e.text(v.EventID)
+}
+
+func unsnapDeliveryReport(d *snapDecoder, v *domain.DeliveryReport) {
+	v.Item = d.text()
+	v.Status = d.text()
+	v.ActualDate = d.date()
+	v.Note = d.text()
+	v.ODSCode = d.text()
 	v.RecordedAt = d.time()
 	v.EventID = d.text()
 }

@@ -59,7 +59,7 @@ type dashboard struct {
 }
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"overview", "sha", "plan", "sro", "criteria", "returns", "login", "error"}
+var pageNames = []string{"overview", "sha", "plan", "sro", "criteria", "returns", "delivery", "login", "error"}
 
 // Mount adds the dashboard's routes to the API's Echo instance, so that one binary and one port
 // serve both, with the API's middleware (request ids, access log, metrics, recovery) in front.
@@ -94,6 +94,7 @@ func Mount(e *echo.Echo, cfg Config) {
 	get("/returns", d.returns, signedIn...)
 	get("/shas/:code", d.sha, signedIn...)
 	get("/plans/:id", d.plan, signedIn...)
+	get("/plans/:id/delivery", d.delivery, signedIn...)
 	get("/organisations/:ods/sro", d.sro, signedIn...)
 	get("/organisations/:ods/sro/bundle", d.bundle, signedIn...)
 }

@@ -299,6 +299,18 @@ func (w *crashWorld) seed(ctx context.Context) {
 	}
 }
 
+// contentOf is the test content with the indicators of client i's LHC, its PCT and its trust.
+func (w *crashWorld) contentOf(i int) map[string]any {
+	c := maps.Clone(w.content)
+	var orgs []any
+	for _, ods := range []string{crashPCT(i), crashProvider(i)} {
+		orgs = append(orgs, map[string]any{"ods_code": ods, "nhs_number_current_pct": 90, "nhs_number_target_pct": 99,
+			"ig_toolkit_level_current": 2, "ig_toolkit_level_target": 2})
+	}
+	c["per_organisation"] = orgs
+	return c
+}
+
 // client i submits its LHC's plan, then records contributions to it, revising it now and then,
 // until the test stops it.
 func (w *crashWorld) client(ctx context.Context, i int) {
@@ -310,10 +322,10 @@ func (w *crashWorld) client(ctx context.Context, i int) {
 		switch {
 		case planID == "":
 			op = w.op(pct, http.MethodPost, "/v1/plans", map[string]any{
-				"lhc_id": crashLHC(i), "round": "2009-10", "period": map[string]int{"first_year": 2009, "last_year": 2011}, "content": w.content,
+				"lhc_id": crashLHC(i), "round": "2009-10", "period": map[string]int{"first_year": 2009, "last_year": 2011}, "content": w.contentOf(i),
 			})
 		case n%8 == 7:
-			content := maps.Clone(w.content)
+			content := w.contentOf(i)
 			content["data_quality"] = fmt.Sprintf("Data quality dashboard, revision %d", n)
 			op = w.op(pct, http.MethodPost, "/v1/plans/"+planID+"/revisions", map[string]any{"content": content, "reason": fmt.Sprintf("step %d", n)})
 		default:

@@ -47,8 +47,9 @@ func replayCmd() *cobra.Command {
 			for _, s := range domain.Statuses {
 				fmt.Fprintf(out, "plans_%s: %d\n", s, rep.Totals.ByStatus(s))
 			}
-			fmt.Fprintf(out, "elapsed_ms: %d\nevents_per_sec: %.0f\nheap_mb: %.1f\nheap_budget_mib: %d\n",
-				elapsed.Milliseconds(), float64(events)/elapsed.Seconds(), float64(mem.HeapAlloc)/(1<<20), pacedBudget(hb, paced))
+			fmt.Fprintf(out, "elapsed_ms: %d\nevents_per_sec: %.0f\nheap_mb: %.1f\nalloc_mb: %.1f\nallocs: %d\nheap_budget_mib: %d\n",
+				elapsed.Milliseconds(), float64(events)/elapsed.Seconds(), float64(mem.HeapAlloc)/(1<<20),
+				float64(mem.TotalAlloc)/(1<<20), mem.Mallocs, pacedBudget(hb, paced))
 			return nil
 		},
 	}

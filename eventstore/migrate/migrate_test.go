@@ -20,6 +20,7 @@ import (
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/eventstore/migrate"
+	"assurance-ledger/internal/contenttest"
 	"assurance-ledger/verify"
 )
 
@@ -79,14 +80,14 @@ func writeLedger(t *testing.T, s eventstore.Store) int {
 		reg(domain.FormLHC{LHCID: lhc, Name: "LHC " + ods, LeadPCT: ods, SHACode: "Q36", Members: []string{"RJ1"}})
 		commissioners[i] = domain.Actor{PersonID: "pc-" + ods, Name: "Commissioner " + ods, Role: domain.RolePCTCommissioner, Org: ods}
 		r, err := h.Submit(ctx, command.Request{Actor: commissioners[i]}, domain.SubmitPlan{LHCID: lhc, Round: "2009-10",
-			Period: domain.Period{FirstYear: 2009, LastYear: 2011}, Content: content})
+			Period: domain.Period{FirstYear: 2009, LastYear: 2011}, Content: contenttest.Complete(content, domain.Period{FirstYear: 2009, LastYear: 2011}, ods, "RJ1")})
 		require.NoError(t, err)
 		plans[i] = r.PlanID
 	}
 	for round := range 3 { // revisions, round robin over the plans: streams interleave
-		revised := content
-		revised.DataQuality = fmt.Sprintf("%s (revision %d)", content.DataQuality, round+1)
 		for i, id := range plans {
+			revised := contenttest.Complete(content, domain.Period{FirstYear: 2009, LastYear: 2011}, pcts[i], "RJ1")
+			revised.DataQuality = fmt.Sprintf("%s (revision %d)", content.DataQuality, round+1)
 			_, err := h.Plan(ctx, command.Request{Actor: commissioners[i]}, id, domain.RevisePlan{Content: revised, Reason: fmt.Sprintf("revision %d", round+1)})
 			require.NoError(t, err)
 		}

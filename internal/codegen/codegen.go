@@ -132,6 +132,7 @@ type field struct {
 	goName    string
 	json      string
 	omitEmpty bool
+	omitZero  bool // encoding/json's omitzero: left out when it is its type's zero value
 	typ       reflect.Type
 }
 
@@ -156,7 +157,9 @@ func (f *File) fields(t reflect.Type) []field {
 		if name == "" {
 			name = sf.Name
 		}
-		out = append(out, field{goName: sf.Name, json: name, omitEmpty: slices.Contains(strings.Split(opts, ","), "omitempty"), typ: sf.Type})
+		flags := strings.Split(opts, ",")
+		out = append(out, field{goName: sf.Name, json: name, omitEmpty: slices.Contains(flags, "omitempty"),
+			omitZero: slices.Contains(flags, "omitzero"), typ: sf.Type})
 	}
 	return out
 }
@@ -169,6 +172,8 @@ type kind int
 const (
 	kString kind = iota
 	kInt
+	kInt32
+	kUint8
 	kInt64
 	kUint64
 	kFloat
@@ -192,6 +197,10 @@ func (f *File) kindOf(t reflect.Type, o Options) kind {
 		return kString
 	case reflect.Int:
 		return kInt
+	case reflect.Int32:
+		return kInt32
+	case reflect.Uint8:
+		return kUint8
 	case reflect.Int64:
 		return kInt64
 	case reflect.Uint64:
@@ -281,7 +290,7 @@ func nonZeroTest(k kind, expr string) (string, bool) {
 	switch k {
 	case kString:
 		return expr + ` != ""`, true
-	case kInt, kInt64, kUint64, kFloat:
+	case kInt, kInt32, kUint8, kInt64, kUint64, kFloat:
 		return expr + " != 0", true
 	case kBool:
 		return expr, true
@@ -320,13 +329,13 @@ func (f *File) readStruct(t reflect.Type, o Options) {
 	for i, fd := range fs {
 		key := `,"` + fd.json + `":`
 		if i == 0 {
-			if fd.omitEmpty {
+			if fd.omitEmpty || fd.omitZero {
 				f.fail("%s.%s: a first member that may be left out is not supported by the reader", t, fd.goName)
 			}
 			key = `{"` + fd.json + `":`
 		}
 		read := f.readValue(fd.typ, "&v."+fd.goName, o.Symbols[fd.json], o)
-		if fd.omitEmpty {
+		if fd.omitEmpty || fd.omitZero {
 			terms = append(terms, fmt.Sprintf("(!r.lit(`%s`) || %s)", key, read))
 		} else {
 			terms = append(terms, fmt.Sprintf("r.lit(`%s`) && %s", key, read))
@@ -353,6 +362,8 @@ func (f *File) readValue(t reflect.Type, ptr string, sym bool, o Options) string
 		return fmt.Sprintf("r.%s(%s)", method, ptr)
 	case kInt:
 		return f.readNumber(t, "int", ptr)
+	case kInt32, kUint8:
+		f.fail("%s: 32- and 8-bit integers are not supported by the reader", t)
 	case kInt64:
 		return f.readNumber(t, "int64", ptr)
 	case kUint64:
@@ -421,8 +432,11 @@ func (f *File) jsonStruct(t reflect.Type, o Options) {
 // omitempty. Separators are literals, unless the first member may itself be left out.
 func (f *File) members(t reflect.Type, fs []field, w string, value func(field) string, o Options) {
 	optional := func(fd field) (string, bool) {
+		if fd.omitZero && f.kindOf(fd.typ, o) == kStruct && fd.typ.Comparable() {
+			return "v." + fd.goName + " != (" + f.TypeName(fd.typ) + "{})", true
+		}
 		test, ok := nonZeroTest(f.kindOf(fd.typ, o), "v."+fd.goName)
-		return test, ok && fd.omitEmpty
+		return test, ok && (fd.omitEmpty || fd.omitZero)
 	}
 	if len(fs) == 0 {
 		f.Printf("\t%s.raw(\"{}\")\n", w)
@@ -460,7 +474,7 @@ func (f *File) jsonValue(t reflect.Type, expr string, o Options) string {
 	switch f.kindOf(t, o) {
 	case kString:
 		return fmt.Sprintf("w.str(%s)", conv(f, t, "string", expr))
-	case kInt, kInt64:
+	case kInt, kInt32, kUint8, kInt64:
 		return fmt.Sprintf("w.int(%s)", conv(f, t, "int64", expr))
 	case kUint64:
 		return fmt.Sprintf("w.uint(%s)", conv(f, t, "uint64", expr))
@@ -519,7 +533,7 @@ func (f *File) canonValue(t reflect.Type, expr string, o Options) string {
 	switch f.kindOf(t, o) {
 	case kString:
 		return fmt.Sprintf("w.str(%s)", conv(f, t, "string", expr))
-	case kInt, kInt64:
+	case kInt, kInt32, kUint8, kInt64:
 		return fmt.Sprintf("w.integer(%s)", conv(f, t, "int64", expr))
 	case kUint64:
 		return fmt.Sprintf("w.uinteger(%s)", conv(f, t, "uint64", expr))
@@ -599,7 +613,7 @@ func (f *File) snapPut(t reflect.Type, expr string, depth int, o Options) string
 	switch f.kindOf(t, o) {
 	case kString:
 		return fmt.Sprintf("e.text(%s)", conv(f, t, "string", expr))
-	case kInt, kInt64:
+	case kInt, kInt32, kUint8, kInt64:
 		return fmt.Sprintf("e.int(%s)", conv(f, t, "int64", expr))
 	case kUint64:
 		return fmt.Sprintf("e.uint(%s)", conv(f, t, "uint64", expr))
@@ -626,7 +640,7 @@ func (f *File) snapGet(t reflect.Type, expr string, depth int, o Options) string
 	switch f.kindOf(t, o) {
 	case kString:
 		return fmt.Sprintf("%s = %s", expr, convBack(f, t, "string", "d.text()"))
-	case kInt:
+	case kInt, kInt32, kUint8:
 		return fmt.Sprintf("%s = %s(d.int())", expr, f.TypeName(t))
 	case kInt64:
 		return fmt.Sprintf("%s = %s", expr, convBack(f, t, "int64", "d.int()"))

@@ -20,6 +20,7 @@ var layer = map[string]int{
 	"internal/lazyfs": 0,
 
 	"eventcodec": 1, "eventstore/boltstore": 1, "eventstore/esdbstore": 1, "eventstore/storetest": 1,
+	"internal/contenttest": 1,
 
 	"command": 2, "projections": 2, "history": 2, "ledgertree": 2, "auth": 2, "verify": 2, "evidence": 2,
 	"eventstore/migrate": 2, "internal/settle": 2, "demo": 2, "demo/demotest": 2, "compat": 2,

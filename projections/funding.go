@@ -1,0 +1,147 @@
+package projections
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"assurance-ledger/domain"
+)
+
+// FundingReport is, per SHA, the money its live plans need and the savings they expect, by
+// financial year, and where their strategic solutions come from.
+type FundingReport struct {
+	Round        string       `json:"round"` // "all" when not filtered
+	SHA          string       `json:"sha,omitempty"`
+	AsOf         time.Time    `json:"as_of"`
+	AsOfPosition uint64       `json:"as_of_position"`
+	BySHA        []FundingRow `json:"by_sha"`
+}
+
+// FundingRow is one SHA's money.
+type FundingRow struct {
+	SHACode string `json:"sha_code"`
+	Name    string `json:"name"`
+	Plans   int    `json:"plans"` // live plans
+	// ProfiledPlans are those that give money by year (content of schema version 3); the years
+	// count only theirs.
+	ProfiledPlans int           `json:"profiled_plans"`
+	Capital       int64         `json:"capital"` // over every plan
+	Revenue       int64         `json:"revenue"`
+	ByYear        []FundingYear `json:"by_year"` // in order of financial year
+	// StrategicSources counts the plans' strategic Clinical 5 solutions by source, and
+	// StrategicShare gives each as a share of the solutions whose source is stated.
+	StrategicSources map[string]int      `json:"strategic_sources"`
+	StrategicShare   map[string]*float64 `json:"strategic_share"`
+	WTECurrent       float64             `json:"informatics_wte_current"`
+	WTERequired      float64             `json:"informatics_wte_required"`
+}
+
+// FundingYear is an SHA's money and savings in one financial year.
+type FundingYear struct {
+	FinancialYear int              `json:"financial_year"`
+	Capital       int64            `json:"capital"`
+	Revenue       int64            `json:"revenue"`
+	BySource      map[string]Money `json:"by_source"`
+	CashReleasing int64            `json:"cash_releasing"`
+	NonCash       int64            `json:"non_cash"`
+}
+
+// Money is capital and revenue.
+type Money struct {
+	Capital int64 `json:"capital"`
+	Revenue int64 `json:"revenue"`
+}
+
+// FundingReport computes the funding report for f (AsOf 0: now). Every SHA registered then has a
+// row.
+func (p *Projector) FundingReport(ctx context.Context, f ReportFilter) (FundingReport, error) {
+	rows := map[string]*FundingRow{}
+	years := map[string]map[int]*FundingYear{}
+	pos, _, reg, err := p.eachPlanAt(ctx, f, func(sha string, plan *domain.Plan, _ domain.Date) {
+		r := rows[sha]
+		if r == nil {
+			r = &FundingRow{SHACode: sha}
+			rows[sha], years[sha] = r, map[int]*FundingYear{}
+		}
+		d := plan.CurrentDigest()
+		if d == nil {
+			return
+		}
+		r.Plans++
+		r.Capital += d.Capital
+		r.Revenue += d.Revenue
+		r.WTECurrent += d.Capacity.InformaticsWTECurrent
+		r.WTERequired += d.Capacity.InformaticsWTERequired
+		if len(d.ByYear) > 0 {
+			r.ProfiledPlans++
+		}
+		year := func(y int) *FundingYear {
+			fy := years[sha][y]
+			if fy == nil {
+				fy = &FundingYear{FinancialYear: y, BySource: map[string]Money{}}
+				years[sha][y] = fy
+			}
+			return fy
+		}
+		for _, y := range d.ByYear {
+			fy := year(y.FinancialYear)
+			fy.Capital += y.Capital
+			fy.Revenue += y.Revenue
+			m := fy.BySource[y.Source]
+			m.Capital += y.Capital
+			m.Revenue += y.Revenue
+			fy.BySource[y.Source] = m
+		}
+		for _, s := range d.Savings {
+			fy := year(s.FinancialYear)
+			fy.CashReleasing += s.CashReleasing
+			fy.NonCash += s.NonCash
+		}
+		if r.StrategicSources == nil {
+			r.StrategicSources = map[string]int{}
+		}
+		for i, it := range d.Items {
+			if domain.IsStrategic(i) && it.SourceName() != "" {
+				r.StrategicSources[it.SourceName()]++
+			}
+		}
+	})
+	if err != nil {
+		return FundingReport{}, err
+	}
+	rep := FundingReport{Round: f.Round, SHA: f.SHA, AsOfPosition: uint64(pos), BySHA: []FundingRow{}}
+	if rep.Round == "" {
+		rep.Round = "all"
+	}
+	p.mu.RLock()
+	rep.AsOf, _ = p.timeline.timeAt(pos)
+	p.mu.RUnlock()
+	for _, o := range reg.Organisations() {
+		if o.Kind != domain.KindSHA || (f.SHA != "" && o.ODSCode != f.SHA) {
+			continue
+		}
+		r := rows[o.ODSCode]
+		if r == nil {
+			r = &FundingRow{}
+		}
+		r.SHACode, r.Name = o.ODSCode, o.Name
+		r.ByYear = []FundingYear{}
+		for _, y := range slices.Sorted(maps.Keys(years[o.ODSCode])) {
+			r.ByYear = append(r.ByYear, *years[o.ODSCode][y])
+		}
+		counts, total := map[string]int{}, 0
+		for _, s := range domain.SolutionSources {
+			counts[s] = r.StrategicSources[s]
+			total += counts[s]
+		}
+		r.StrategicSources, r.StrategicShare = counts, map[string]*float64{}
+		for _, s := range domain.SolutionSources {
+			r.StrategicShare[s] = share(counts[s], total)
+		}
+		r.WTECurrent, r.WTERequired = round(r.WTECurrent, 2), round(r.WTERequired, 2)
+		rep.BySHA = append(rep.BySHA, *r)
+	}
+	return rep, nil
+}
