@@ -101,7 +101,7 @@ func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 		w.raw("]")
 	}
 	w.raw(`,"superseded_conditions":`)
-	if !w.null(st.SupersededConditions == nil) {
+	{
 		w.raw("[")
 		for i, c := range st.SupersededConditions {
 			if i > 0 {
@@ -137,7 +137,7 @@ func appendPlanJSON(b []byte, st projections.PlanState) ([]byte, bool) {
 	w.raw(`,"lateness_on":`)
 	w.date(st.LatenessOn)
 	w.raw(`,"delivery":`)
-	if !w.null(st.Delivery == nil) {
+	{
 		w.raw("[")
 		for i, it := range st.Delivery {
 			if i > 0 {
@@ -184,9 +184,6 @@ func (w *jsonWriter) item(it projections.ItemView) {
 }
 
 func (w *jsonWriter) approvals(as []domain.BoardApproval) {
-	if w.null(as == nil) {
-		return
-	}
 	w.raw("[")
 	for i, a := range as {
 		if i > 0 {
@@ -229,7 +226,7 @@ func (w *jsonWriter) milestone(m projections.MilestoneView) {
 	w.raw(`,"published_due":`)
 	w.date(m.PublishedDue)
 	w.raw(`,"changes":`)
-	if !w.null(m.Changes == nil) {
+	{
 		w.raw("[")
 		for i, c := range m.Changes {
 			if i > 0 {
