@@ -42,7 +42,8 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 	}
 	for _, want := range []string{"/v1/reports/transparency", "/v1/organisations", "/v1/organisations/{ods}", "/v1/lhcs", "/v1/plans",
 		"/v1/plans/{id}", "/v1/shas/{code}/assurance-status", "/v1/organisations/{ods}/sro-evidence",
-		"/v1/reports/criteria", "/v1/reports/sro-coverage", "/v1/reports/cfh-returns", "/v1/shas/{code}/returns", "/v1/rounds", "/v1/rounds/{round}", "/v1/pfits"} {
+		"/v1/reports/criteria", "/v1/reports/sro-coverage", "/v1/reports/cfh-returns", "/v1/shas/{code}/returns", "/v1/rounds", "/v1/rounds/{round}", "/v1/pfits",
+		"/v1/plans/{id}/delivery", "/v1/reports/delivery", "/v1/reports/funding"} {
 		assert.Contains(t, paths, want, "a governance query the issue names is compared")
 	}
 
@@ -71,7 +72,7 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 		return n
 	}
 	assert.Equal(t, 2*orgs, count("/v1/organisations/", false), "each organisation and its SRO evidence")
-	assert.Equal(t, plans, count("/v1/plans/", false), "each plan")
+	assert.Equal(t, 2*plans, count("/v1/plans/", false), "each plan and its delivery")
 	assert.Equal(t, 1+2+10, count("/v1/reports/transparency", true), "the report, and for each of the demo's two rounds and ten SHAs")
 	shaStatus := 0
 	for _, q := range qs {

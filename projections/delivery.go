@@ -135,10 +135,13 @@ func (p *Projector) eachPlanAt(ctx context.Context, f ReportFilter, fn func(sha 
 		pos = p.appliedPos
 	}
 	var on domain.Date
+	// As of a position, overdue is counted on the cut's day even when the cut is the head: the
+	// same question gets the same answer from a server that has moved on and from an auditor's
+	// mirror that stops there.
 	switch {
 	case !f.At.IsZero():
 		on = domain.DateOf(f.At.UTC())
-	case current:
+	case f.AsOf == 0:
 		on = p.today()
 	default:
 		on = p.dayAt(pos, time.Time{})
