@@ -114,7 +114,10 @@ func registerOrgs(t *testing.T, base, prefix string, n int) {
 	t.Helper()
 	tok := bearerOf(t, domain.RoleAdmin, "X26")
 	for i := range n {
-		body := fmt.Sprintf(`{"ods_code":%q,"name":"%s Trust %03d","kind":"provider","sha_code":"Q36"}`, fmt.Sprintf("%s%03d", prefix, i), prefix, i)
+		// Three base-36 digits keep the code within the five characters an ODS code has, for
+		// as many organisations as a regrown demo log needs.
+		code := prefix + strings.ToUpper(fmt.Sprintf("%03s", strconv.FormatInt(int64(i), 36)))
+		body := fmt.Sprintf(`{"ods_code":%q,"name":"%s Trust %d","kind":"provider","sha_code":"Q36"}`, code, prefix, i)
 		req, err := http.NewRequest(http.MethodPost, base+"/v1/organisations", strings.NewReader(body))
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+tok)
