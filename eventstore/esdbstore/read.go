@@ -120,10 +120,14 @@ func (s *Store) readAllRaw(ctx context.Context, dir esdb.Direction, from esdb.Al
 }
 
 // ReadAll implements eventstore.Store: the events of $all after `after`, the server's own left
-// out. The server starts a read only at an event's position (or 0): after is one the store
-// returned, or one less than an event's position (what "from position P on" comes to), which is
-// read from the event at after+1. Any other position is refused with eventstore.ErrInvalidPosition,
-// unless it lies beyond the head (nothing to read).
+// out. The server reads $all only from an event's position (or the start), including that event,
+// so the read starts at after itself and skips the event there: after is, nearly always, a
+// position the store returned (a page's last event, a checkpoint). The one other position callers
+// pass is one less than an event's, what "from position P on" comes to through the port's "after";
+// the server cannot read from there (see readAllResult) and the read starts at after+1 instead, the
+// event at P. That costs one refused read: the port has no way to say "from P" (a read of P
+// inclusive) for the store to go there straight. Any other position is refused with
+// eventstore.ErrInvalidPosition, unless it lies beyond the head (nothing to read).
 func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
@@ -140,12 +144,12 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 		}
 	}
 	out, err := readAllPages(after, limit, read(after))
-	if err != nil && after > 0 && after+1 < maxPosition && classify(err) == failInvalidArg && ctx.Err() == nil {
+	if err != nil && after > 0 && after+1 < maxPosition && classify(err) == failBadPosition && ctx.Err() == nil {
 		// Not an event's position: perhaps the one just before an event's.
 		out, err = readAllPages(after, limit, read(after+1))
 	}
 	if err != nil {
-		if classify(err) == failInvalidArg && ctx.Err() == nil {
+		if classify(err) == failBadPosition && ctx.Err() == nil {
 			return s.readAfterEnd(ctx, after, err)
 		}
 		return nil, s.portError(ctx, "read $all", err)

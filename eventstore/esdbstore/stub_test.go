@@ -118,6 +118,9 @@ type stubNode struct {
 	addr          string
 	srv           *grpc.Server
 	maxAppendSize int // 0: no limit
+	// badReadResult is the ReadAllResult the node names when asked to read $all from a position
+	// inside a record: "" is InvalidPosition; the server may also say Error (see readAllResult).
+	badReadResult string
 
 	mu    sync.Mutex
 	calls []stubCall
@@ -307,7 +310,15 @@ func (n *stubNode) readAll(srv api.Streams_ReadServer, o *api.ReadReq_Options) e
 	}
 	n.log.mu.Unlock()
 	if !ok {
-		return status.Error(codes.InvalidArgument, "Trying to read from an invalid position.")
+		// The server's reads of $all answer a result other than Success and AccessDenied with
+		// gRPC Unknown (Enumerator.ReadAllForwards → RpcExceptions.UnknownError, in
+		// EventStore/EventStore src/EventStore.Core/Services/Transport/Enumerators/ at 025b2f72):
+		// not the InvalidArgument a subscription gets for the same position.
+		result := n.badReadResult
+		if result == "" {
+			result = "InvalidPosition"
+		}
+		return status.Error(codes.Unknown, "Unexpected ReadAllResult: "+result)
 	}
 	var out []*stubEvent
 	if o.GetReadDirection() == api.ReadReq_Options_Backwards {
@@ -335,6 +346,7 @@ func (n *stubNode) subscribe(srv api.Streams_ReadServer, ao *api.ReadReq_Options
 	}
 	n.log.mu.Unlock()
 	if !ok {
+		// Enumerator.AllSubscription checks the start position itself, after the confirmation.
 		return status.Error(codes.InvalidArgument, "Trying to read from an invalid position.")
 	}
 	caughtUp := false
