@@ -126,6 +126,10 @@ type stubNode struct {
 	calls []stubCall
 	sent  map[string]int // events sent, by method
 	hook  func(stubCall) error
+	// confirmedHook, if set, runs on a subscription once it is confirmed, where the server's
+	// catch-up read runs (Enumerator.AllSubscription): an error it returns ends the subscription,
+	// as a follower's not-leader answer to that read does.
+	confirmedHook func(stubCall) error
 }
 
 // startStub serves a node on a local port until the test ends.
@@ -261,11 +265,12 @@ func (n *stubNode) Read(req *api.ReadReq, srv api.Streams_ReadServer) error {
 	if o.GetSubscription() != nil {
 		method = "subscribe"
 	}
-	if err := n.begin(ctx, method, "$all", o.GetCount()); err != nil {
+	call := n.record(ctx, method, "$all", o.GetCount())
+	if err := n.answer(call); err != nil {
 		return err
 	}
 	if o.GetSubscription() != nil {
-		return n.subscribe(srv, o.GetAll())
+		return n.subscribe(srv, call, o.GetAll())
 	}
 	return n.readAll(srv, o)
 }
@@ -335,9 +340,17 @@ func (n *stubNode) readAll(srv api.Streams_ReadServer, o *api.ReadReq_Options) e
 
 // subscribe confirms, sends the events from the start position on, says it caught up, then sends
 // each new event until the request ends.
-func (n *stubNode) subscribe(srv api.Streams_ReadServer, ao *api.ReadReq_Options_AllOptions) error {
+func (n *stubNode) subscribe(srv api.Streams_ReadServer, call stubCall, ao *api.ReadReq_Options_AllOptions) error {
 	if err := srv.Send(&api.ReadResp{Content: &api.ReadResp_Confirmation{Confirmation: &api.ReadResp_SubscriptionConfirmation{SubscriptionId: "stub"}}}); err != nil {
 		return err
+	}
+	n.mu.Lock()
+	confirmed := n.confirmedHook
+	n.mu.Unlock()
+	if confirmed != nil {
+		if err := confirmed(call); err != nil {
+			return err
+		}
 	}
 	n.log.mu.Lock()
 	next, ok := 0, true
