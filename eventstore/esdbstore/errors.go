@@ -33,15 +33,18 @@ const (
 	failNotLeader            // the node answered that it is not the leader; the client reconnects to the one it named
 	failBusy                 // the server answered that it timed out, is not ready or too busy
 	failTooLarge             // the server refused the append as larger than it takes
-	failCutShort             // the server ended an append before taking all of it (io.EOF while sending)
+	failCutShort             // an append ended before all of it was sent (io.EOF): refused for its size, or the connection went
 )
 
 // An append cut short: the client's Send gets io.EOF, and the client does not ask for the status
 // that ended the request. The server's write path refuses (not ready, too busy, not the leader,
-// timed out) only once it has read the whole request (Streams.Append), so a request ended while
-// the client was still sending it is one refused while being read: for its size (or, on newer
-// servers, for access, which a small append, read whole, then reports as such). Nothing was
-// written, and the same request gets the same answer: it is not retried.
+// timed out) only once it has read the whole request (Streams.Append), so a request the server
+// ended while the client was still sending it is one refused while being read: for its size (or,
+// on newer servers, for access, which a small append, read whole, then reports as such). But gRPC
+// gives Send the same io.EOF when the connection itself goes (a node restarting, a network
+// failure), which a new attempt may get past. So the append is sent once more (Store.call): the
+// same refusal again is the server's, and nothing was written; any other outcome is the second
+// attempt's.
 
 func (f failure) String() string {
 	return [...]string{"other", "conflict", "not found", "transient", "client closed", "denied", "deleted",
@@ -199,7 +202,7 @@ func mapFailure(op string, f failure, err error) error {
 		return fmt.Errorf("%w: %w: EventStoreDB refused %s as larger than it takes in one append (its maximum append size, 1 MiB unless configured); nothing was written: %w",
 			eventstore.ErrInvalidAppend, eventstore.ErrTooLarge, op, err)
 	case failCutShort:
-		return fmt.Errorf("%w: EventStoreDB ended %s before taking all of it, as it does with an append over its maximum append size; nothing was written: %w",
+		return fmt.Errorf("%w: EventStoreDB ended %s before taking all of it, twice, as it does with an append over its maximum append size; nothing was written: %w",
 			eventstore.ErrInvalidAppend, op, err)
 	case failDenied:
 		return fmt.Errorf("esdbstore: EventStoreDB refused %s (check the credentials and the stream ACLs): %w", op, err)

@@ -376,7 +376,11 @@ func errNoAnswer(d time.Duration) error {
 // call runs fn with the current client and retries, up to retries times with back-off, a failure
 // another attempt may cure. fn must be safe to repeat; appends are, because they carry the same
 // event ids each time. It returns fn's last error unmapped: callers decide what it means.
+//
+// A request cut short (see failCutShort) is sent once more whatever retries says: a size refusal
+// cuts it short again, a dropped connection does not, and nothing else tells them apart.
 func (s *Store) call(ctx context.Context, op string, retries int, fn func(context.Context, *esdb.Client) error) error {
+	cutShort := false
 	for attempt := 0; ; attempt++ {
 		c, err := s.attempt(ctx, fn)
 		if err == nil {
@@ -387,7 +391,10 @@ func (s *Store) call(ctx context.Context, op string, retries int, fn func(contex
 			return err
 		}
 		f := s.observe(c, err)
-		if !f.retryable() || attempt >= retries {
+		switch {
+		case f == failCutShort && !cutShort:
+			cutShort = true
+		case !f.retryable() || attempt >= retries:
 			return err
 		}
 		d := backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
@@ -456,6 +463,9 @@ func (s *Store) answered() {
 // connection, replaces the client when it is of no more use, and returns what the failure is.
 func (s *Store) observe(c *client, err error) failure {
 	f := classify(err)
+	if f == failCutShort {
+		return f // a refusal or a dropped connection: the second attempt tells
+	}
 	if f.answered() {
 		s.answered()
 		return f
