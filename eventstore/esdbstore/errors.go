@@ -44,7 +44,8 @@ const (
 // gives Send the same io.EOF when the connection itself goes (a node restarting, a network
 // failure), which a new attempt may get past. So the append is sent once more (Store.call): the
 // same refusal again is the server's, and nothing was written; any other outcome is the second
-// attempt's.
+// attempt's. A connection that goes during both sends is taken for the refusal it cannot be told
+// from (nothing was written either way).
 
 func (f failure) String() string {
 	return [...]string{"other", "conflict", "not found", "transient", "client closed", "denied", "deleted",

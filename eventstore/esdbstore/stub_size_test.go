@@ -52,7 +52,7 @@ func TestStubServerSizeRefusals(t *testing.T) {
 		hook     error // the server's answer instead
 		events   []eventstore.Event
 		tooLarge bool // known to be a size refusal (else possibly the EOF)
-		sends    int  // how many times the append is sent
+		sends    int  // how many times at most the append is sent
 	}{
 		{"maximum append size", 1000, nil, []eventstore.Event{ev(400), ev(400), ev(400)}, true, 1},
 		{"gRPC message limit", 0, status.Error(codes.ResourceExhausted, "grpc: received message larger than max (5000000 vs. 4194304)"), []eventstore.Event{ev(10)}, true, 1},
@@ -79,7 +79,11 @@ func TestStubServerSizeRefusals(t *testing.T) {
 			if tc.tooLarge {
 				require.ErrorIs(t, err, eventstore.ErrTooLarge)
 			}
-			assert.Equal(t, tc.sends, node.count("append"))
+			// Cut short, the append is sent again, and the second refusal may reach the client
+			// as the server's answer rather than as an EOF, as the first may: whether the client
+			// is still sending when the server refuses is up to gRPC's buffers.
+			assert.GreaterOrEqual(t, node.count("append"), 1)
+			assert.LessOrEqual(t, node.count("append"), tc.sends)
 			assert.Zero(t, s.Health().Reconnects, "the client is not replaced")
 			assert.Empty(t, log.stream("plan-1"))
 		})
