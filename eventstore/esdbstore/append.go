@@ -67,7 +67,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	var wr *esdb.WriteResult
 	err = s.call(ctx, "append to "+stream, s.opts.Retries, func(ctx context.Context, c *esdb.Client) error {
 		var err error
-		wr, err = c.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: want}, data...)
+		wr, err = c.AppendToStream(ctx, s.names.full(stream), esdb.AppendToStreamOptions{ExpectedRevision: want}, data...)
 		return err
 	})
 	switch {

@@ -3,10 +3,13 @@
 //
 // # Mapping
 //
-//   - A ledger stream is an EventStoreDB stream of the same name; revisions are event numbers.
+//   - A ledger stream is an EventStoreDB stream of the same name, after Options.StreamPrefix when
+//     one is set (the connection string's streamPrefix option), so that ledgers can share a
+//     server; revisions are event numbers.
 //   - An event keeps the ledger's id as its EventStoreDB id, its type, its data (marked JSON when it
 //     is) and its metadata (user metadata, stored as given), so hashes recompute unchanged.
-//   - The global log is $all without the server's own events ($-prefixed types and streams). A
+//   - The global log is $all without the server's own events ($-prefixed types and streams) and,
+//     with a prefix, without the streams that lack it. A
 //     position is the event's commit position: strictly increasing in commit order, never 0, but a
 //     byte offset, so not contiguous (see position.go). ReadAll and Subscribe take 0 or a position
 //     the store returned; ReadAll also takes one less than an event's position ("from P on"),

@@ -54,8 +54,9 @@ type stubLog struct {
 }
 
 func newStubLog() *stubLog {
-	l := &stubLog{streams: map[string][]*stubEvent{}, grew: make(chan struct{})}
-	// The log opens with the server's own records, as EventStoreDB's does.
+	// The log opens with the server's own records, as EventStoreDB's does: an epoch record, which
+	// is no event (so no event is at position 0), then an event of its own.
+	l := &stubLog{streams: map[string][]*stubEvent{}, grew: make(chan struct{}), next: 128}
 	l.add("$epochs", "$epoch-information", []byte(`{}`))
 	return l
 }

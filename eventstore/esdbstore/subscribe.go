@@ -74,7 +74,7 @@ func (s *Store) subscribeAll(ctx context.Context, after eventstore.Position) (so
 		}
 		st.err = guarded(func() error {
 			var err error
-			st.sub, err = c.c.SubscribeToAll(subCtx, esdb.SubscribeToAllOptions{From: allAfter(after), Filter: esdb.ExcludeSystemEventsFilter()})
+			st.sub, err = c.c.SubscribeToAll(subCtx, esdb.SubscribeToAllOptions{From: allAfter(after), Filter: s.names.subscriptionFilter()})
 			return err
 		})
 		done <- st
@@ -218,10 +218,10 @@ func (s *Store) pump(src source, after *eventstore.Position, failures *int, yiel
 			s.status.reached() // an idle instance learns here that the server is back
 			rec := ev.EventAppeared.OriginalEvent()
 			// A resumed subscription may start with the last event delivered before the drop.
-			if rec == nil || isSystem(rec.StreamID, rec.EventType) || rec.Position.Commit <= *after {
+			if rec == nil || !s.names.own(rec) || rec.Position.Commit <= *after {
 				continue
 			}
-			e, err := recorded(rec)
+			e, err := s.names.recorded(rec)
 			if err != nil {
 				return false, permanent{err}
 			}
