@@ -13,7 +13,9 @@ COPY . .
 RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/ledger ./cmd/ledger \
  && mkdir -p /out/data
 
-FROM gcr.io/distroless/static-debian12:nonroot
+# distroless publishes no release tags: the digest pins the image (`crane digest
+# gcr.io/distroless/static-debian12:nonroot` gives the tag's current one).
+FROM gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
 COPY --from=build /out/ledger /usr/local/bin/ledger
 # Owned by the image's nonroot user (65532): a named volume mounted on /data starts as a copy of
 # it, so the service can write its store and secrets there without running as root.

@@ -26,9 +26,11 @@ import (
 //
 // An append larger than Options.MaxAppendSize (measured by AppendSize) is refused with
 // eventstore.ErrTooLarge before anything is sent, as is one the server refuses for its size; such
-// a refusal is never retried. A request that fails without an answer, or that a follower or a busy
-// server turns away, is sent again (Options.Retries) with the same ids. The result's position is
-// the last event's commit position.
+// a refusal is never retried. An append ended while it was being sent is sent once more, since a
+// dropped connection ends it the same way (see failCutShort): only the same end again is answered
+// as a refusal. A request that fails without an answer, or that a follower or a busy server turns
+// away, is sent again (Options.Retries) with the same ids. The result's position is the last
+// event's commit position.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.Event) (res eventstore.AppendResult, err error) {
 	if err := eventstore.ValidateAppend(stream, expected, events); err != nil {
 		return eventstore.AppendResult{}, err
@@ -65,7 +67,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	var wr *esdb.WriteResult
 	err = s.call(ctx, "append to "+stream, s.opts.Retries, func(ctx context.Context, c *esdb.Client) error {
 		var err error
-		wr, err = c.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: want}, data...)
+		wr, err = c.AppendToStream(ctx, s.names.full(stream), esdb.AppendToStreamOptions{ExpectedRevision: want}, data...)
 		return err
 	})
 	switch {

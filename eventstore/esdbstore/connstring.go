@@ -13,8 +13,9 @@ import (
 var ErrConnString = errors.New("invalid EventStoreDB connection string")
 
 // options are the query options the v4 client understands, by the lower-case name it matches
-// them with, each with the spelling the documentation uses and a check of its value. The client
-// itself only logs an option it does not know and goes on, and silently ignores a malformed
+// them with, each with the spelling the documentation uses and a check of its value, and the
+// store's own streamPrefix (Options.StreamPrefix). The client itself only logs an option it does
+// not know and goes on (as it does with streamPrefix), and silently ignores a malformed
 // defaultDeadline: a typo in a production connection string would then change nothing, silently.
 var options = map[string]struct {
 	name  string
@@ -32,6 +33,56 @@ var options = map[string]struct {
 	"keepaliveinterval":   {"keepAliveInterval", intAtLeast(-1, "milliseconds, or -1 to disable")},
 	"keepalivetimeout":    {"keepAliveTimeout", intAtLeast(-1, "milliseconds, or -1 to disable")},
 	"defaultdeadline":     {"defaultDeadline", intAtLeast(1, "milliseconds")},
+	"streamprefix":        {"streamPrefix", checkStreamPrefix},
+}
+
+// maxStreamPrefix bounds a stream prefix: it is stored with every event.
+const maxStreamPrefix = 64
+
+// checkStreamPrefix accepts a prefix of letters, digits, '.', '_' and '-': nothing the server
+// reads specially ($ starts its own streams) and nothing a connection string must encode.
+func checkStreamPrefix(v string) error {
+	if v == "" || len(v) > maxStreamPrefix {
+		return fmt.Errorf("must be 1 to %d characters", maxStreamPrefix)
+	}
+	for _, r := range v {
+		if !(r == '-' || r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return fmt.Errorf("has the character %q (letters, digits, '.', '_' and '-' only)", r)
+		}
+	}
+	return nil
+}
+
+// withoutStreamPrefix is s without its streamPrefix option, for the client, which would warn on
+// standard error about an option it does not know.
+func withoutStreamPrefix(s string) string {
+	base, query, ok := strings.Cut(s, "?")
+	if !ok {
+		return s
+	}
+	var kept []string
+	for _, kv := range strings.Split(query, "&") {
+		if k, _, _ := strings.Cut(kv, "="); !strings.EqualFold(k, "streamPrefix") {
+			kept = append(kept, kv)
+		}
+	}
+	if len(kept) == 0 {
+		return base
+	}
+	return base + "?" + strings.Join(kept, "&")
+}
+
+// streamPrefixOption returns the streamPrefix option of a connection string ValidateConnString
+// accepted, or "".
+func streamPrefixOption(s string) string {
+	_, query, _ := strings.Cut(s, "?")
+	values, _ := url.ParseQuery(query)
+	for k, v := range values {
+		if strings.EqualFold(k, "streamPrefix") {
+			return v[0]
+		}
+	}
+	return ""
 }
 
 // knownOptions lists the option names for messages, sorted.

@@ -24,6 +24,7 @@ func TestValidateConnStringAccepts(t *testing.T) {
 		"esdb://localhost:2113?tls=false&discoveryInterval=0&gossipTimeout=3&maxDiscoverAttempts=5&keepAliveInterval=-1&keepAliveTimeout=10000&defaultDeadline=5000",
 		"esdb://10.0.0.7:2113?nodePreference=random",
 		"esdb://es_node-1.internal:2113",
+		"esdb://localhost:2113?tls=false&streamPrefix=ledger-a.",
 	} {
 		t.Run(s, func(t *testing.T) {
 			require.NoError(t, ValidateConnString(s))
@@ -58,6 +59,9 @@ func TestValidateConnStringRefuses(t *testing.T) {
 		{"fragment", "esdb://localhost:2113#x", "#fragment"},
 		{"space", "esdb://localhost:2113?tls=false ", "spaces"},
 		{"discover with seeds", "esdb+discover://a:2113,b:2113", "one DNS name"},
+		{"empty stream prefix", "esdb://localhost:2113?streamPrefix=", "streamPrefix=: must be 1 to 64"},
+		{"stream prefix with $", "esdb://localhost:2113?streamPrefix=%24ledger", "has the character '$'"},
+		{"stream prefix with /", "esdb://localhost:2113?streamPrefix=a%2Fb", "has the character '/'"},
 		{"unknown option", "esdb://localhost:2113?tsl=false", `unknown option "tsl"`},
 		{"connectionName is not a v4 option", "esdb://localhost:2113?connectionName=ledger", "unknown option"},
 		{"option twice", "esdb://localhost:2113?tls=false&tls=true", "given 2 times"},
@@ -132,5 +136,16 @@ func TestIsConnString(t *testing.T) {
 		"ESDB://localhost":          false,
 	} {
 		assert.Equal(t, want, IsConnString(s), s)
+	}
+}
+
+func TestWithoutStreamPrefix(t *testing.T) {
+	for in, want := range map[string]string{
+		"esdb://h:2113?tls=false&streamPrefix=a&nodePreference=leader": "esdb://h:2113?tls=false&nodePreference=leader",
+		"esdb://h:2113?STREAMPREFIX=a":                                 "esdb://h:2113",
+		"esdb://h:2113?tls=false":                                      "esdb://h:2113?tls=false",
+		"esdb://h:2113":                                                "esdb://h:2113",
+	} {
+		assert.Equal(t, want, withoutStreamPrefix(in), in)
 	}
 }

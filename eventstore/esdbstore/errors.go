@@ -28,23 +28,28 @@ const (
 	failClientClosed         // the client gave up discovering a node and closed itself, or failed inside
 	failDenied               // authentication or access control
 	failDeleted              // the stream was deleted on the server
-	failInvalidArg           // the server refused a request as malformed: for $all, a position that is not an event's
+	failInvalidArg           // the server refused a request as malformed: for a subscription to $all, a position that is not an event's
+	failBadPosition          // the server could not read $all from the position asked: not an event's
 	failNotLeader            // the node answered that it is not the leader; the client reconnects to the one it named
 	failBusy                 // the server answered that it timed out, is not ready or too busy
 	failTooLarge             // the server refused the append as larger than it takes
-	failCutShort             // the server ended an append before taking all of it (io.EOF while sending)
+	failCutShort             // an append ended before all of it was sent (io.EOF): refused for its size, or the connection went
 )
 
 // An append cut short: the client's Send gets io.EOF, and the client does not ask for the status
 // that ended the request. The server's write path refuses (not ready, too busy, not the leader,
-// timed out) only once it has read the whole request (Streams.Append), so a request ended while
-// the client was still sending it is one refused while being read: for its size (or, on newer
-// servers, for access, which a small append, read whole, then reports as such). Nothing was
-// written, and the same request gets the same answer: it is not retried.
+// timed out) only once it has read the whole request (Streams.Append), so a request the server
+// ended while the client was still sending it is one refused while being read: for its size (or,
+// on newer servers, for access, which a small append, read whole, then reports as such). But gRPC
+// gives Send the same io.EOF when the connection itself goes (a node restarting, a network
+// failure), which a new attempt may get past. So the append is sent once more (Store.call): the
+// same refusal again is the server's, and nothing was written; any other outcome is the second
+// attempt's. A connection that goes during both sends is taken for the refusal it cannot be told
+// from (nothing was written either way).
 
 func (f failure) String() string {
 	return [...]string{"other", "conflict", "not found", "transient", "client closed", "denied", "deleted",
-		"invalid argument", "not leader", "busy", "too large", "cut short"}[f]
+		"invalid argument", "bad position", "not leader", "busy", "too large", "cut short"}[f]
 }
 
 // retryable reports whether sending the same request again may succeed.
@@ -106,16 +111,41 @@ func statusFailure(s *status.Status) failure {
 	case codes.Unauthenticated, codes.PermissionDenied:
 		return failDenied
 	case codes.NotFound:
+		if strings.HasSuffix(msg, leaderInfo) {
+			return failNotLeader
+		}
 		return failNotFound
 	case codes.InvalidArgument:
 		if strings.Contains(msg, "Maximum Append") { // "Maximum Append Size of …", "… Maximum Append Event Size …"
 			return failTooLarge
 		}
 		return failInvalidArg
+	case codes.Unknown:
+		// The message ends with the server's: status.FromError gives a wrapped status the whole
+		// chain's text.
+		if strings.HasSuffix(msg, readAllResult+"InvalidPosition") || strings.HasSuffix(msg, readAllResult+"Error") {
+			return failBadPosition
+		}
+		return failOther
 	default:
 		return failOther
 	}
 }
+
+// leaderInfo is the message of the server's not-leader answer (RpcExceptions.LeaderInfo: NotFound,
+// the leader's address in the trailers). The client turns it into ErrorCodeNotLeader, and
+// reconnects, only on the calls that look at the trailers; a subscription dropped with it after
+// its confirmation gets the bare status (Subscription.Recv never calls the client's handleError).
+const leaderInfo = "Leader info available"
+
+// readAllResult begins the server's answer to a read of $all that did not succeed and was not
+// refused for access: Enumerator.ReadAllForwards (and ReadAllBackwards) hand every other
+// ReadAllResult to RpcExceptions.UnknownError, gRPC Unknown "Unexpected ReadAllResult: <result>"
+// (EventStore/EventStore src/EventStore.Core/Services/Transport/Enumerators/
+// Enumerator.ReadAllForwards.cs at 025b2f72; KurrentDB at 0db44753 the same). A read from a
+// position inside a record comes back as InvalidPosition, or as Error when the storage reader
+// fails on what it finds there. Subscriptions answer the same start InvalidArgument instead.
+const readAllResult = "Unexpected ReadAllResult: "
 
 // clientPanic is a panic of the client library, recovered. The v4 client panics when a call runs
 // into a client closed under it (a send on its closed channel).
@@ -173,7 +203,7 @@ func mapFailure(op string, f failure, err error) error {
 		return fmt.Errorf("%w: %w: EventStoreDB refused %s as larger than it takes in one append (its maximum append size, 1 MiB unless configured); nothing was written: %w",
 			eventstore.ErrInvalidAppend, eventstore.ErrTooLarge, op, err)
 	case failCutShort:
-		return fmt.Errorf("%w: EventStoreDB ended %s before taking all of it, as it does with an append over its maximum append size; nothing was written: %w",
+		return fmt.Errorf("%w: EventStoreDB ended %s before taking all of it, twice, as it does with an append over its maximum append size; nothing was written: %w",
 			eventstore.ErrInvalidAppend, op, err)
 	case failDenied:
 		return fmt.Errorf("esdbstore: EventStoreDB refused %s (check the credentials and the stream ACLs): %w", op, err)

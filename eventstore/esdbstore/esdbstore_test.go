@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,13 +25,45 @@ import (
 
 const envVar = "LEDGER_TEST_ESDB"
 
+// reach is whether the server LEDGER_TEST_ESDB names answers, asked once for the whole run: a
+// server that does not answer fails the first test that needs it, and only that one, instead of
+// every test waiting out its retries.
+var reach struct {
+	once     sync.Once
+	err      error
+	reported atomic.Bool
+}
+
+// reachTimeout bounds the one look at the server: it answers a running server in milliseconds.
+const reachTimeout = 5 * time.Second
+
 func connString(t *testing.T) string {
 	t.Helper()
 	s := os.Getenv(envVar)
 	if s == "" {
 		t.Skip("set " + envVar + "=esdb://localhost:2113?tls=false to run the EventStoreDB contract suite")
 	}
+	reach.once.Do(func() { reach.err = reachable(s) })
+	if reach.err != nil {
+		if reach.reported.CompareAndSwap(false, true) {
+			t.Fatalf("%s=%s, but the server did not answer within %s (is it running? docker compose up -d eventstore): %v",
+				envVar, esdbstore.Redact(s), reachTimeout, reach.err)
+		}
+		t.Skipf("the server %s names does not answer: see the first failure", envVar)
+	}
 	return s
+}
+
+// reachable asks the server once, without retries.
+func reachable(conn string) error {
+	s, err := esdbstore.Open(conn, esdbstore.Options{Retries: -1, RequestTimeout: reachTimeout})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), reachTimeout)
+	defer cancel()
+	return s.Ping(ctx)
 }
 
 func openServer(t *testing.T, conn string) *esdbstore.Store {

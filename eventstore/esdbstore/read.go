@@ -58,7 +58,7 @@ func (s *Store) readStream(ctx context.Context, stream string, dir esdb.Directio
 	var out []eventstore.RecordedEvent
 	err := s.call(ctx, "read "+stream, s.opts.Retries, func(ctx context.Context, c *esdb.Client) error {
 		out = out[:0]
-		rs, err := c.ReadStream(ctx, stream, esdb.ReadStreamOptions{Direction: dir, From: from}, count)
+		rs, err := c.ReadStream(ctx, s.names.full(stream), esdb.ReadStreamOptions{Direction: dir, From: from}, count)
 		if err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (s *Store) readStream(ctx context.Context, stream string, dir esdb.Directio
 			if rec == nil {
 				continue
 			}
-			e, err := recorded(rec)
+			e, err := s.names.recorded(rec)
 			if err != nil {
 				return err
 			}
@@ -120,10 +120,14 @@ func (s *Store) readAllRaw(ctx context.Context, dir esdb.Direction, from esdb.Al
 }
 
 // ReadAll implements eventstore.Store: the events of $all after `after`, the server's own left
-// out. The server starts a read only at an event's position (or 0): after is one the store
-// returned, or one less than an event's position (what "from position P on" comes to), which is
-// read from the event at after+1. Any other position is refused with eventstore.ErrInvalidPosition,
-// unless it lies beyond the head (nothing to read).
+// out. The server reads $all only from an event's position (or the start), including that event,
+// so the read starts at after itself and skips the event there: after is, nearly always, a
+// position the store returned (a page's last event, a checkpoint). The one other position callers
+// pass is one less than an event's, what "from position P on" comes to through the port's "after";
+// the server cannot read from there (see readAllResult) and the read starts at after+1 instead, the
+// event at P. That costs one refused read: the port has no way to say "from P" (a read of P
+// inclusive) for the store to go there straight. Any other position is refused with
+// eventstore.ErrInvalidPosition, unless it lies beyond the head (nothing to read).
 func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
@@ -139,13 +143,13 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 			return s.readAllRaw(ctx, esdb.Forwards, allAfter(from), count)
 		}
 	}
-	out, err := readAllPages(after, limit, read(after))
-	if err != nil && after > 0 && after+1 < maxPosition && classify(err) == failInvalidArg && ctx.Err() == nil {
+	out, err := readAllPages(s.names, after, limit, read(after))
+	if err != nil && after > 0 && after+1 < maxPosition && classify(err) == failBadPosition && ctx.Err() == nil {
 		// Not an event's position: perhaps the one just before an event's.
-		out, err = readAllPages(after, limit, read(after+1))
+		out, err = readAllPages(s.names, after, limit, read(after+1))
 	}
 	if err != nil {
-		if classify(err) == failInvalidArg && ctx.Err() == nil {
+		if classify(err) == failBadPosition && ctx.Err() == nil {
 			return s.readAfterEnd(ctx, after, err)
 		}
 		return nil, s.portError(ctx, "read $all", err)
@@ -158,9 +162,9 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 type pageReader func(from eventstore.Position, count uint64) ([]*esdb.RecordedEvent, error)
 
 // readAllPages is ReadAll's paging: up to limit (<= 0: no limit) events after `after`, leaving out
-// the server's own. A read that starts at an event's position includes that event, so it asks for
+// those that are not the ledger's (n.own). A read that starts at an event's position includes that event, so it asks for
 // one more than it needs; without that, a page of one would never get past its start.
-func readAllPages(after eventstore.Position, limit int, read pageReader) ([]eventstore.RecordedEvent, error) {
+func readAllPages(n names, after eventstore.Position, limit int, read pageReader) ([]eventstore.RecordedEvent, error) {
 	var out []eventstore.RecordedEvent
 	from := after
 	for {
@@ -176,13 +180,13 @@ func readAllPages(after eventstore.Position, limit int, read pageReader) ([]even
 			return nil, err
 		}
 		for _, rec := range raw {
-			if rec.Position.Commit <= from || isSystem(rec.StreamID, rec.EventType) {
-				continue // the event at `from` itself, or the server's own
+			if rec.Position.Commit <= from || !n.own(rec) {
+				continue // the event at `from` itself, or not the ledger's
 			}
 			if limit > 0 && len(out) >= limit {
 				break
 			}
-			e, err := recorded(rec)
+			e, err := n.recorded(rec)
 			if err != nil {
 				return nil, err
 			}
@@ -219,7 +223,7 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	if err := s.check(ctx); err != nil {
 		return 0, err
 	}
-	head, err := newestOwn(func(from esdb.AllPosition, count uint64) ([]*esdb.RecordedEvent, error) {
+	head, err := newestOwn(s.names, func(from esdb.AllPosition, count uint64) ([]*esdb.RecordedEvent, error) {
 		return s.readAllRaw(ctx, esdb.Backwards, from, count)
 	})
 	if err != nil {
@@ -229,8 +233,8 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 }
 
 // newestOwn pages backwards through $all (read returns up to count events, newest first, from
-// `from`) to the newest event that is not the server's own; 0 when there is none.
-func newestOwn(read func(from esdb.AllPosition, count uint64) ([]*esdb.RecordedEvent, error)) (eventstore.Position, error) {
+// `from`) to the newest event that is the ledger's (n.own); 0 when there is none.
+func newestOwn(n names, read func(from esdb.AllPosition, count uint64) ([]*esdb.RecordedEvent, error)) (eventstore.Position, error) {
 	var from esdb.AllPosition = esdb.End{}
 	lowest := uint64(math.MaxUint64)
 	for {
@@ -245,7 +249,7 @@ func newestOwn(read func(from esdb.AllPosition, count uint64) ([]*esdb.RecordedE
 				continue // the event at `from`, if the server repeats it
 			}
 			lowest, progressed = p, true
-			if !isSystem(rec.StreamID, rec.EventType) {
+			if n.own(rec) {
 				return p, nil
 			}
 		}

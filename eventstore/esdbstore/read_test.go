@@ -103,7 +103,7 @@ func TestReadAllPages(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(fmt.Sprintf("%s/inclusive=%v", tc.name, inclusive), func(t *testing.T) {
 				reads := 0
-				got, err := readAllPages(tc.after, tc.limit, log.forwards(inclusive, &reads))
+				got, err := readAllPages(names{}, tc.after, tc.limit, log.forwards(inclusive, &reads))
 				require.NoError(t, err)
 				if tc.want == nil {
 					assert.Empty(t, got)
@@ -124,11 +124,11 @@ func TestReadAllPagesStops(t *testing.T) {
 		}
 		return out, nil
 	}
-	_, err := readAllPages(5, 0, stuck)
+	_, err := readAllPages(names{}, 5, 0, stuck)
 	assert.ErrorContains(t, err, "does not move on")
 
 	boom := errors.New("boom")
-	_, err = readAllPages(0, 0, func(eventstore.Position, uint64) ([]*esdb.RecordedEvent, error) { return nil, boom })
+	_, err = readAllPages(names{}, 0, 0, func(eventstore.Position, uint64) ([]*esdb.RecordedEvent, error) { return nil, boom })
 	assert.ErrorIs(t, err, boom)
 }
 
@@ -158,7 +158,7 @@ func TestNewestOwn(t *testing.T) {
 	for _, inclusive := range []bool{true, false} {
 		for _, tc := range cases {
 			t.Run(fmt.Sprintf("%s/inclusive=%v", tc.name, inclusive), func(t *testing.T) {
-				got, err := newestOwn(tc.log.backwards(inclusive))
+				got, err := newestOwn(names{}, tc.log.backwards(inclusive))
 				require.NoError(t, err)
 				assert.Equal(t, tc.want, got)
 			})

@@ -65,6 +65,12 @@ type Options struct {
 	// a larger one is refused with eventstore.ErrTooLarge without being sent. Set it to the
 	// server's MaxAppendSize when that is not the default. 0 means DefaultMaxAppendSize.
 	MaxAppendSize int
+
+	// StreamPrefix goes before every stream name the store writes and reads on the server, so that
+	// several ledgers can share one server: ReadAll, Subscribe and Head then show only the streams
+	// that have it, named without it. Every process and command on one ledger must use the same.
+	// The connection string's streamPrefix option sets it too. "" means none.
+	StreamPrefix string
 }
 
 func (o Options) withDefaults() Options {
@@ -108,6 +114,7 @@ type Store struct {
 	target string             // the connection string without credentials, for messages
 	opts   Options
 	log    *slog.Logger
+	names  names // the ledger's stream names on the server
 
 	mu      sync.Mutex // guards cur, the clients' counts and states, and retired
 	cur     *client
@@ -157,7 +164,18 @@ func Open(connString string, opts Options) (*Store, error) {
 	if err := ValidateConnString(connString); err != nil {
 		return nil, err
 	}
-	conf, err := esdb.ParseConnectionString(connString)
+	if p := streamPrefixOption(connString); p != "" {
+		if opts.StreamPrefix != "" && opts.StreamPrefix != p {
+			return nil, fmt.Errorf("%w %s: streamPrefix=%s, but the store was also given the prefix %q", ErrConnString, Redact(connString), p, opts.StreamPrefix)
+		}
+		opts.StreamPrefix = p
+	}
+	if opts.StreamPrefix != "" {
+		if err := checkStreamPrefix(opts.StreamPrefix); err != nil {
+			return nil, fmt.Errorf("esdbstore: stream prefix %q %w", opts.StreamPrefix, err)
+		}
+	}
+	conf, err := esdb.ParseConnectionString(withoutStreamPrefix(connString))
 	if err != nil {
 		// The client's message may quote the whole string, credentials and all.
 		msg := strings.ReplaceAll(err.Error(), connString, Redact(connString))
@@ -175,7 +193,7 @@ func Open(connString string, opts Options) (*Store, error) {
 // newStore is Open without the client, which tests of the store's own logic do without.
 func newStore(conf esdb.Configuration, target string, opts Options) *Store {
 	opts = opts.withDefaults()
-	s := &Store{target: target, opts: opts, log: opts.Logger.With("store", target), closing: make(chan struct{}), retired: map[*client]struct{}{}, tops: newTops()}
+	s := &Store{target: target, opts: opts, names: names{opts.StreamPrefix}, log: opts.Logger.With("store", target), closing: make(chan struct{}), retired: map[*client]struct{}{}, tops: newTops()}
 	conf.Logger = clientLogger(s.log)
 	s.conf = conf
 	return s
@@ -376,7 +394,11 @@ func errNoAnswer(d time.Duration) error {
 // call runs fn with the current client and retries, up to retries times with back-off, a failure
 // another attempt may cure. fn must be safe to repeat; appends are, because they carry the same
 // event ids each time. It returns fn's last error unmapped: callers decide what it means.
+//
+// A request cut short (see failCutShort) is sent once more whatever retries says: a size refusal
+// cuts it short again, a dropped connection does not, and nothing else tells them apart.
 func (s *Store) call(ctx context.Context, op string, retries int, fn func(context.Context, *esdb.Client) error) error {
+	cutShort := false
 	for attempt := 0; ; attempt++ {
 		c, err := s.attempt(ctx, fn)
 		if err == nil {
@@ -387,7 +409,10 @@ func (s *Store) call(ctx context.Context, op string, retries int, fn func(contex
 			return err
 		}
 		f := s.observe(c, err)
-		if !f.retryable() || attempt >= retries {
+		switch {
+		case f == failCutShort && !cutShort:
+			cutShort = true
+		case !f.retryable() || attempt >= retries:
 			return err
 		}
 		d := backoff(attempt, s.opts.MinBackoff, s.opts.MaxBackoff)
@@ -456,6 +481,9 @@ func (s *Store) answered() {
 // connection, replaces the client when it is of no more use, and returns what the failure is.
 func (s *Store) observe(c *client, err error) failure {
 	f := classify(err)
+	if f == failCutShort {
+		return f // a refusal or a dropped connection: the second attempt tells
+	}
 	if f.answered() {
 		s.answered()
 		return f

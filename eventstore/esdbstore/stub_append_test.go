@@ -70,9 +70,14 @@ func TestStubConflictWithoutReadBack(t *testing.T) {
 
 // TestStubCommandRequests counts what the ledger's commands cost on EventStoreDB: the demo data
 // set recorded through the command handler on the stub, every request and every event read
-// counted. A command is one append and the handler's reads of the streams it decides on; the look
-// for an append's ids finds the top of the stream in what the store remembers of those reads and
-// of its own appends, so it reads nothing.
+// counted. A command is one append and the handler's reads of the streams it decides on (and of
+// $all's head, for an SHA's return); the look for an append's ids finds the top of the stream in
+// what the store remembers of those reads and of its own appends, so it reads nothing.
+//
+// The store's own share is asserted exactly: one append a command, no look for ids. The total a
+// command is bounded loosely, at 3.5 (2.95 on 2026-12-07): the handler's reads depend on the mix of
+// commands in the demo data set, which grows as commands are added, and a bound within 2% of the
+// figure would fail on a change that leaves the store alone.
 func TestStubCommandRequests(t *testing.T) {
 	if testing.Short() {
 		t.Skip("records the demo data set")
@@ -96,5 +101,5 @@ func TestStubCommandRequests(t *testing.T) {
 	t.Logf("demo seed: %d commands, %d requests (%.2f a command: %d appends, %d stream reads, %d of them looks for ids, %d reads of $all), in %s",
 		appends, reads+appends+all, perCommand, appends, reads, backwards, all, time.Since(start).Round(time.Millisecond))
 	assert.Zero(t, backwards, "no look for ids read the stream")
-	assert.Less(t, perCommand, 3.0)
+	assert.Less(t, perCommand, 3.5)
 }

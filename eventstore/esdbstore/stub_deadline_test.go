@@ -123,3 +123,46 @@ func TestStubSubscriptionStartHasADeadline(t *testing.T) {
 	assert.Equal(t, "PlanRevised", e.Type)
 	assert.Equal(t, 2, node.count("subscribe"))
 }
+
+// TestStubOneRequestAtATimeLooksForANode: while the client looks for a node (one that never
+// answers), only the first request is inside it; the others wait outside, where their contexts
+// apply, and each returns at its own deadline. The v4 client would queue them all inside itself,
+// whatever their contexts, and leave them there for ever if its discovery gave up.
+func TestStubOneRequestAtATimeLooksForANode(t *testing.T) {
+	s, err := Open("esdb://"+blackHole(t)+"?tls=false", Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	inside := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.cur.uses
+	}
+
+	const requests = 8
+	done := make(chan error, requests)
+	for range requests {
+		go func() {
+			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+			defer cancel()
+			_, err := s.ReadStream(ctx, "plan-1", 0, 0)
+			done <- err
+		}()
+	}
+	most := 0
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	giveUp := time.After(5 * time.Second)
+	for returned := 0; returned < requests; {
+		select {
+		case err := <-done:
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			returned++
+		case <-tick.C:
+		case <-giveUp:
+			t.Fatal("the requests did not return at their deadlines")
+		}
+		most = max(most, inside())
+	}
+	assert.Equal(t, 1, most, "requests inside the client at once")
+	assert.Equal(t, 1, inside(), "only the first is left inside, still looking")
+}

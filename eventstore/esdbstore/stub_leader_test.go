@@ -83,3 +83,50 @@ func TestStubFollowerSendsTheStoreToTheLeader(t *testing.T) {
 	assert.NotZero(t, follower.count("read stream"), "the store was first sent to the follower")
 	assert.True(t, s.Health().Connected, "a not-leader answer is an answer")
 }
+
+// TestStubSubscriptionOnAFollowerMovesToTheLeader: a follower confirms a subscription, then ends it
+// with its not-leader answer when the catch-up read asks for the leader (the server's
+// Enumerator.AllSubscription confirms first). The client hands the subscription that bare status
+// and does not reconnect (Subscription.Recv never calls its handleError); the store recognises
+// the answer, has the client move to the leader the way reads do, and resubscribes there.
+func TestStubSubscriptionOnAFollowerMovesToTheLeader(t *testing.T) {
+	leaderLog := newStubLog()
+	leader := startStub(t, leaderLog)
+	follower := startStub(t, newStubLog())
+	refuse := func(c stubCall) error {
+		if c.leader {
+			return notLeader(c.ctx, leader)
+		}
+		return nil
+	}
+	follower.setHook(func(c stubCall) error {
+		if c.method == "subscribe" {
+			return nil // confirmed first
+		}
+		return refuse(c)
+	})
+	follower.confirmedHook = refuse
+	s := follower.open(t, Options{})
+
+	first := leaderLog.add("plan-1", "PlanSubmitted", []byte(`{}`))
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	got := make(chan eventstore.RecordedEvent, 4)
+	go func() {
+		for e, err := range s.Subscribe(ctx, 0) {
+			if err != nil {
+				return
+			}
+			got <- e
+		}
+	}()
+	e := within(t, 5*time.Second, func() eventstore.RecordedEvent { return <-got })
+	assert.Equal(t, first.id, e.ID)
+	second := leaderLog.add("plan-1", "PlanRevised", []byte(`{}`))
+	e = within(t, 5*time.Second, func() eventstore.RecordedEvent { return <-got })
+	assert.Equal(t, second.id, e.ID, "the live subscription runs on the leader")
+
+	assert.Equal(t, 1, leader.count("subscribe"))
+	assert.Equal(t, 1, follower.count("subscribe"), "not resubscribed on the follower")
+	assert.LessOrEqual(t, s.Health().Reconnects, uint64(1))
+}

@@ -2,6 +2,7 @@ package esdbstore
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,12 +44,14 @@ func TestStubRenewLeavesRunningRequestsAlone(t *testing.T) {
 	}()
 	<-events
 
-	// An append the server holds until released.
+	// An append the server holds until released. Should the old client be closed under it, the
+	// store would send it again: it must not enter twice, but the test must fail, not panic.
 	entered, release := make(chan struct{}), make(chan struct{})
+	var enter sync.Once
 	node.setHook(func(c stubCall) error {
 		switch {
 		case c.method == "append":
-			close(entered)
+			enter.Do(func() { close(entered) })
 			<-release
 		case c.method == "read stream" && c.stream == "broken":
 			// No answer in time, which does not make the client reconnect by itself (an
@@ -75,6 +78,7 @@ func TestStubRenewLeavesRunningRequestsAlone(t *testing.T) {
 	close(release)
 	got := <-done
 	require.NoError(t, got.err, "the append in flight completes on the old client")
+	assert.Equal(t, 2, node.count("append"), "plan-1's, and plan-2's sent once")
 	stored := log.stream("plan-2")
 	require.Len(t, stored, 1)
 	assert.Equal(t, stored[0].pos, got.res.Position)

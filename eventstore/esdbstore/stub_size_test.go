@@ -41,8 +41,10 @@ func TestStubOversizedAppendIsNotSent(t *testing.T) {
 
 // TestStubServerSizeRefusals: the server refuses an append for its size in three ways: its own
 // answer (Maximum Append Size … Exceeded), gRPC's message size limit, and, when it ends a large
-// request while the client is still sending it, a bare EOF. Each is ErrInvalidAppend, sent once:
-// the same request gets the same answer, and the client is not replaced for it.
+// request while the client is still sending it, a bare EOF. Each is ErrInvalidAppend. The first two
+// are sent once: the same request gets the same answer. The EOF is sent once more, since a dropped
+// connection gives the same (TestStubConnectionDroppedDuringAnAppend), and refused again. The
+// client is not replaced for any of them.
 func TestStubServerSizeRefusals(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -50,11 +52,12 @@ func TestStubServerSizeRefusals(t *testing.T) {
 		hook     error // the server's answer instead
 		events   []eventstore.Event
 		tooLarge bool // known to be a size refusal (else possibly the EOF)
+		sends    int  // how many times at most the append is sent
 	}{
-		{"maximum append size", 1000, nil, []eventstore.Event{ev(400), ev(400), ev(400)}, true},
-		{"gRPC message limit", 0, status.Error(codes.ResourceExhausted, "grpc: received message larger than max (5000000 vs. 4194304)"), []eventstore.Event{ev(10)}, true},
+		{"maximum append size", 1000, nil, []eventstore.Event{ev(400), ev(400), ev(400)}, true, 1},
+		{"gRPC message limit", 0, status.Error(codes.ResourceExhausted, "grpc: received message larger than max (5000000 vs. 4194304)"), []eventstore.Event{ev(10)}, true, 1},
 		// Large events: the server answers after the first, while the client still sends.
-		{"ended while sending", 64 << 10, nil, []eventstore.Event{ev(300 << 10), ev(300 << 10), ev(300 << 10)}, false},
+		{"ended while sending", 64 << 10, nil, []eventstore.Event{ev(300 << 10), ev(300 << 10), ev(300 << 10)}, false, 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,7 +79,11 @@ func TestStubServerSizeRefusals(t *testing.T) {
 			if tc.tooLarge {
 				require.ErrorIs(t, err, eventstore.ErrTooLarge)
 			}
-			assert.Equal(t, 1, node.count("append"), "never sent again")
+			// Cut short, the append is sent again, and the second refusal may reach the client
+			// as the server's answer rather than as an EOF, as the first may: whether the client
+			// is still sending when the server refuses is up to gRPC's buffers.
+			assert.GreaterOrEqual(t, node.count("append"), 1)
+			assert.LessOrEqual(t, node.count("append"), tc.sends)
 			assert.Zero(t, s.Health().Reconnects, "the client is not replaced")
 			assert.Empty(t, log.stream("plan-1"))
 		})

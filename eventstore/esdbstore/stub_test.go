@@ -54,8 +54,9 @@ type stubLog struct {
 }
 
 func newStubLog() *stubLog {
-	l := &stubLog{streams: map[string][]*stubEvent{}, grew: make(chan struct{})}
-	// The log opens with the server's own records, as EventStoreDB's does.
+	// The log opens with the server's own records, as EventStoreDB's does: an epoch record, which
+	// is no event (so no event is at position 0), then an event of its own.
+	l := &stubLog{streams: map[string][]*stubEvent{}, grew: make(chan struct{}), next: 128}
 	l.add("$epochs", "$epoch-information", []byte(`{}`))
 	return l
 }
@@ -118,11 +119,18 @@ type stubNode struct {
 	addr          string
 	srv           *grpc.Server
 	maxAppendSize int // 0: no limit
+	// badReadResult is the ReadAllResult the node names when asked to read $all from a position
+	// inside a record: "" is InvalidPosition; the server may also say Error (see readAllResult).
+	badReadResult string
 
 	mu    sync.Mutex
 	calls []stubCall
 	sent  map[string]int // events sent, by method
 	hook  func(stubCall) error
+	// confirmedHook, if set, runs on a subscription once it is confirmed, where the server's
+	// catch-up read runs (Enumerator.AllSubscription): an error it returns ends the subscription,
+	// as a follower's not-leader answer to that read does.
+	confirmedHook func(stubCall) error
 }
 
 // startStub serves a node on a local port until the test ends.
@@ -258,11 +266,12 @@ func (n *stubNode) Read(req *api.ReadReq, srv api.Streams_ReadServer) error {
 	if o.GetSubscription() != nil {
 		method = "subscribe"
 	}
-	if err := n.begin(ctx, method, "$all", o.GetCount()); err != nil {
+	call := n.record(ctx, method, "$all", o.GetCount())
+	if err := n.answer(call); err != nil {
 		return err
 	}
 	if o.GetSubscription() != nil {
-		return n.subscribe(srv, o.GetAll())
+		return n.subscribe(srv, call, o.GetAll())
 	}
 	return n.readAll(srv, o)
 }
@@ -307,7 +316,15 @@ func (n *stubNode) readAll(srv api.Streams_ReadServer, o *api.ReadReq_Options) e
 	}
 	n.log.mu.Unlock()
 	if !ok {
-		return status.Error(codes.InvalidArgument, "Trying to read from an invalid position.")
+		// The server's reads of $all answer a result other than Success and AccessDenied with
+		// gRPC Unknown (Enumerator.ReadAllForwards → RpcExceptions.UnknownError, in
+		// EventStore/EventStore src/EventStore.Core/Services/Transport/Enumerators/ at 025b2f72):
+		// not the InvalidArgument a subscription gets for the same position.
+		result := n.badReadResult
+		if result == "" {
+			result = "InvalidPosition"
+		}
+		return status.Error(codes.Unknown, "Unexpected ReadAllResult: "+result)
 	}
 	var out []*stubEvent
 	if o.GetReadDirection() == api.ReadReq_Options_Backwards {
@@ -324,9 +341,17 @@ func (n *stubNode) readAll(srv api.Streams_ReadServer, o *api.ReadReq_Options) e
 
 // subscribe confirms, sends the events from the start position on, says it caught up, then sends
 // each new event until the request ends.
-func (n *stubNode) subscribe(srv api.Streams_ReadServer, ao *api.ReadReq_Options_AllOptions) error {
+func (n *stubNode) subscribe(srv api.Streams_ReadServer, call stubCall, ao *api.ReadReq_Options_AllOptions) error {
 	if err := srv.Send(&api.ReadResp{Content: &api.ReadResp_Confirmation{Confirmation: &api.ReadResp_SubscriptionConfirmation{SubscriptionId: "stub"}}}); err != nil {
 		return err
+	}
+	n.mu.Lock()
+	confirmed := n.confirmedHook
+	n.mu.Unlock()
+	if confirmed != nil {
+		if err := confirmed(call); err != nil {
+			return err
+		}
 	}
 	n.log.mu.Lock()
 	next, ok := 0, true
@@ -335,6 +360,7 @@ func (n *stubNode) subscribe(srv api.Streams_ReadServer, ao *api.ReadReq_Options
 	}
 	n.log.mu.Unlock()
 	if !ok {
+		// Enumerator.AllSubscription checks the start position itself, after the confirmation.
 		return status.Error(codes.InvalidArgument, "Trying to read from an invalid position.")
 	}
 	caughtUp := false

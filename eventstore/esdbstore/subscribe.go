@@ -74,7 +74,7 @@ func (s *Store) subscribeAll(ctx context.Context, after eventstore.Position) (so
 		}
 		st.err = guarded(func() error {
 			var err error
-			st.sub, err = c.c.SubscribeToAll(subCtx, esdb.SubscribeToAllOptions{From: allAfter(after), Filter: esdb.ExcludeSystemEventsFilter()})
+			st.sub, err = c.c.SubscribeToAll(subCtx, esdb.SubscribeToAllOptions{From: allAfter(after), Filter: s.names.subscriptionFilter()})
 			return err
 		})
 		done <- st
@@ -181,10 +181,14 @@ func (s *Store) follow(ctx context.Context, after eventstore.Position, subscribe
 			yield(eventstore.RecordedEvent{}, err)
 			return
 		}
-		if classify(err).answered() {
+		f := classify(err)
+		if f.answered() {
 			s.status.noted(err) // dropped by the server, which is there
 		} else {
 			s.status.failed(err)
+		}
+		if f == failNotLeader {
+			s.toLeader(subCtx)
 		}
 		d := backoff(failures, s.opts.MinBackoff, s.opts.MaxBackoff)
 		failures++
@@ -214,10 +218,10 @@ func (s *Store) pump(src source, after *eventstore.Position, failures *int, yiel
 			s.status.reached() // an idle instance learns here that the server is back
 			rec := ev.EventAppeared.OriginalEvent()
 			// A resumed subscription may start with the last event delivered before the drop.
-			if rec == nil || isSystem(rec.StreamID, rec.EventType) || rec.Position.Commit <= *after {
+			if rec == nil || !s.names.own(rec) || rec.Position.Commit <= *after {
 				continue
 			}
-			e, err := recorded(rec)
+			e, err := s.names.recorded(rec)
 			if err != nil {
 				return false, permanent{err}
 			}
@@ -246,4 +250,17 @@ func unresumable(err error, after eventstore.Position) error {
 		return fmt.Errorf("%w: the server refuses to subscribe to $all after position %d, which is no event's position: %w", eventstore.ErrInvalidPosition, after, err)
 	}
 	return nil
+}
+
+// toLeader has the client move to the leader after a subscription ended with a follower's
+// not-leader answer. A follower confirms a subscription before its catch-up read, which asks for
+// the leader, is refused (Enumerator.AllSubscription); the client hands the subscription that
+// answer as a bare status without reconnecting (Subscription.Recv never calls its handleError),
+// so resubscribing would reach the same follower again. A read of $all, asking for the leader,
+// gets the same answer through the path that does reconnect, and is retried on the leader.
+func (s *Store) toLeader(ctx context.Context) {
+	err := s.call(ctx, "find the leader", s.opts.Retries, readNewest)
+	if err != nil && ctx.Err() == nil && !s.isClosed() {
+		s.log.Warn("cannot reach the leader for a subscription to $all", "err", err)
+	}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -193,6 +194,40 @@ func testReadAllPaging(t *testing.T, h Harness) {
 		got, err = s.ReadAll(t.Context(), math.MaxUint64, 0)
 		require.NoError(t, err)
 		require.Empty(t, got)
+	})
+	t.Run("from an event on", func(t *testing.T) {
+		// after = P-1 is how a caller reads "from position P on" (the audit feed's
+		// from_position). In a sparse log (EventStoreDB's byte offsets) P-1 lies inside the
+		// record before P, where the server cannot start a read.
+		for i, e := range all {
+			got, err := s.ReadAll(t.Context(), e.Position-1, 0)
+			require.NoError(t, err, "from position %d", e.Position)
+			requireSameEvents(t, all[i:], got)
+
+			got, err = s.ReadAll(t.Context(), e.Position-1, 1)
+			require.NoError(t, err, "from position %d", e.Position)
+			requireSameEvents(t, all[i:i+1], got)
+		}
+	})
+	t.Run("between events", func(t *testing.T) {
+		// A position that is neither an event's nor one less (one carried over from another
+		// store) reads the events after it, or is refused as ErrInvalidPosition; nothing else.
+		// A store with contiguous positions has no such position.
+		tried := 0
+		for i := 1; i < len(all); i++ {
+			p := all[i-1].Position + 1
+			if p >= all[i].Position-1 {
+				continue
+			}
+			tried++
+			got, err := s.ReadAll(t.Context(), p, 0)
+			if errors.Is(err, eventstore.ErrInvalidPosition) {
+				continue
+			}
+			require.NoError(t, err, "after position %d", p)
+			requireSameEvents(t, all[i:], got)
+		}
+		t.Logf("%d positions between events tried", tried)
 	})
 	t.Run("limits", func(t *testing.T) {
 		got, err := s.ReadAll(t.Context(), 0, -1)
