@@ -61,6 +61,9 @@ func (s *server) listRounds(c echo.Context) error {
 }
 
 func (s *server) getRound(c echo.Context) error {
+	if err := domain.RoundError(c.Param("round")); err != nil {
+		return badRequest("the round in the path: "+err.Error(), domain.FieldError{Field: "round", Message: err.Error()})
+	}
 	if err := s.awaitProjections(c); err != nil {
 		return err
 	}
@@ -82,6 +85,25 @@ func (s *server) getRound(c echo.Context) error {
 	return c.JSON(http.StatusOK, RoundAnswer{Round: r, Cut: cut})
 }
 
+// requirePublishedRound refuses a report or list filtered by a round never published (404
+// round_not_found): the catalogue and deadlines such an answer is of do not exist, and an empty 200
+// would read as "nothing recorded". It asks the ledger as it stands: a round published after an
+// as-of position is answered as it stood then, empty.
+func (s *server) requirePublishedRound(round string) error {
+	if round == "" {
+		return nil
+	}
+	_, ok, _, err := s.Projections.PublishedRoundAsOf(round, projections.Latest)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return newProblem(http.StatusNotFound, "round_not_found", "round "+round+" has never been published",
+			domain.FieldError{Field: "round", Message: "not a published round"})
+	}
+	return nil
+}
+
 func (s *server) listPfITs(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
 		return err
@@ -99,6 +121,9 @@ func (s *server) listPfITs(c echo.Context) error {
 
 func (s *server) shaReturns(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	if err := s.requirePublishedRound(c.QueryParam("round")); err != nil {
 		return err
 	}
 	pos, asOf, err := s.asOf(c)
@@ -136,6 +161,9 @@ func (s *server) reportAsOf(c echo.Context) (pos uint64, at time.Time, empty boo
 
 func (s *server) criteriaReport(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	if err := s.requirePublishedRound(c.QueryParam("round")); err != nil {
 		return err
 	}
 	pos, _, empty, err := s.reportAsOf(c)
@@ -220,6 +248,9 @@ func (s *server) coverageReport(c echo.Context) error {
 
 func (s *server) cfhReturnsReport(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	if err := s.requirePublishedRound(c.QueryParam("round")); err != nil {
 		return err
 	}
 	pos, at, empty, err := s.reportAsOf(c)

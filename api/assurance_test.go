@@ -66,6 +66,17 @@ func TestAssuranceProcessOverHTTP(t *testing.T) {
 	assert.Len(t, ret["changes"], 1)
 	assert.Len(t, s.must(200, "GET", "/v1/rounds", &provider, nil)["rounds"], 1)
 	requireProblem(t, s.do("GET", "/v1/rounds/2010-11", &auditor, nil), 404, "round_not_found")
+	for _, malformed := range []string{"abc", "2010-12", "2010"} {
+		r := s.do("GET", "/v1/rounds/"+malformed, &auditor, nil)
+		requireProblem(t, r, 400, "malformed_request")
+		assert.Equal(t, []string{"round"}, fieldsOf(t, r), malformed)
+	}
+	for _, path := range []string{"/v1/reports/criteria", "/v1/reports/cfh-returns", "/v1/shas/Q36/returns"} {
+		r := s.do("GET", path+"?round=2031-32", &auditor, nil)
+		requireProblem(t, r, 404, "round_not_found")
+		assert.Equal(t, []string{"round"}, fieldsOf(t, r), path)
+		s.must(200, "GET", path+"?round=2009-10", &auditor, nil)
+	}
 	later := submitBody(t)
 	later["round"] = "2010-11"
 	refused(422, "round_not_published", "POST", "/v1/plans", &pct, later)
