@@ -16,8 +16,11 @@ func TestPlanReadsGiveUpOnTheLockWhenTheirContextEnds(t *testing.T) {
 	l := newAssuranceLog(t)
 	p := l.projector(t, "2010-04-10")
 	reads := map[string]func(ctx context.Context) error{
-		"plan":       func(ctx context.Context) error { _, _, err := p.Plan(ctx, l.plan); return err },
-		"plan as of": func(ctx context.Context) error { _, _, err := p.PlanAsOf(ctx, l.plan, l.positions["signed"]); return err },
+		"plan": func(ctx context.Context) error { _, _, err := p.Plan(ctx, l.plan); return err },
+		"plan as of": func(ctx context.Context) error {
+			_, _, err := p.PlanAsOf(ctx, l.plan, l.positions["signed"])
+			return err
+		},
 		"lent plan": func(ctx context.Context) error {
 			_, err := p.LendPlan(ctx, l.plan, func(PlanState) error { return nil })
 			return err
