@@ -22,6 +22,7 @@ import (
 //	2010-02-15 RJ1's chief executive signs: met again
 //	2010-02-20 north's plan is revised: c2, open, is superseded; Q36's return no longer holds
 //	2010-02-25 SHA Q99 is registered, after the sha_return deadline
+//	2010-02-26 RJ1 leaves south-lhc, whose plan it contributed to and signed
 func (l *assuranceLog) moveOn(t *testing.T) (south string) {
 	t.Helper()
 	ctx := context.Background()
@@ -65,6 +66,9 @@ func (l *assuranceLog) moveOn(t *testing.T) (south string) {
 	at("2010-02-25")
 	reg(domain.RegisterOrganisation{ODSCode: "Q99", Name: "NHS Newtown", Kind: domain.KindSHA})
 	l.mark(t, "q99")
+	at("2010-02-26")
+	reg(domain.ChangeLHCMembers{LHCID: tSouth, Removed: []string{"RJ1"}})
+	l.mark(t, "rj1 left")
 	return south
 }
 
@@ -192,4 +196,27 @@ func TestReturnsStaleAndOwedFromRegistration(t *testing.T) {
 	st, ok := p.SHAStatus("Q99", tRound)
 	require.True(t, ok)
 	assert.Equal(t, tDate("2010-02-25"), st.Returns[0].Due)
+}
+
+// SRO coverage lists the signatories each plan's version needs, as the plan records them: a
+// contributor that has since left the LHC is still one, and a member that did not contribute is not.
+func TestSROCoverageListsTheVersionsSignatories(t *testing.T) {
+	ctx := context.Background()
+	l := newAssuranceLog(t)
+	south := l.moveOn(t)
+	p := l.projector(t, "2010-04-10")
+	for _, pos := range []uint64{0, l.positions["rj1 left"]} {
+		cov, err := p.SROCoverage(ctx, CoverageFilter{Round: tRound, AsOf: pos})
+		require.NoError(t, err)
+		got := map[string]bool{}
+		for _, o := range cov.Organisations {
+			for _, pc := range o.Plans {
+				if pc.PlanID == south {
+					got[o.ODSCode] = pc.Required
+					assert.Equal(t, CoverageSigned, pc.State, o.ODSCode)
+				}
+			}
+		}
+		assert.Equal(t, map[string]bool{"5LE": true, "RJ1": true}, got, "as of %d", pos)
+	}
 }
