@@ -269,7 +269,7 @@ func (s *server) cfhReturnsReport(c echo.Context) error {
 	}
 	w := csvAnswer(c, "cfh-returns.csv")
 	_ = w.Write([]string{"round", "as_of", "as_of_position", "lateness_on", "sha_code", "name", "pfit", "due", "submitted", "first_submitted_at",
-		"returns", "days_late", "acknowledged", "acknowledged_at", "queries", "lhcs", "lhcs_covered", "exceptions", "tree_size"})
+		"returns", "days_late", "acknowledged", "acknowledged_at", "queries", "lhcs", "lhcs_covered", "exceptions", "stale", "tree_size"})
 	for _, r := range rep.Rows {
 		first, acked := "", ""
 		if r.FirstSubmitted != nil {
@@ -280,7 +280,7 @@ func (s *server) cfhReturnsReport(c echo.Context) error {
 		}
 		writeCSV(w, r.Round, timeCell(rep.AsOf), strconv.FormatUint(rep.AsOfPosition, 10), rep.LatenessOn.String(), r.SHACode, r.Name, r.PfIT,
 			r.Due.String(), strconv.FormatBool(r.Submitted), first, itoa(r.Returns), itoa(r.DaysLate), strconv.FormatBool(r.Acknowledged), acked,
-			itoa(len(r.Queries)), itoa(r.LHCs), itoa(r.LHCsCovered), itoa(r.Exceptions), strconv.FormatUint(rep.TreeSize, 10))
+			itoa(len(r.Queries)), itoa(r.LHCs), itoa(r.LHCsCovered), itoa(r.Exceptions), strconv.FormatBool(r.Stale), strconv.FormatUint(rep.TreeSize, 10))
 	}
 	w.Flush()
 	return w.Error()
