@@ -61,6 +61,9 @@ func (s *server) listRounds(c echo.Context) error {
 }
 
 func (s *server) getRound(c echo.Context) error {
+	if err := domain.RoundError(c.Param("round")); err != nil {
+		return badRequest("the round in the path: "+err.Error(), domain.FieldError{Field: "round", Message: err.Error()})
+	}
 	if err := s.awaitProjections(c); err != nil {
 		return err
 	}
@@ -82,6 +85,25 @@ func (s *server) getRound(c echo.Context) error {
 	return c.JSON(http.StatusOK, RoundAnswer{Round: r, Cut: cut})
 }
 
+// requirePublishedRound refuses a report or list filtered by a round never published (404
+// round_not_found): the catalogue and deadlines such an answer is of do not exist, and an empty 200
+// would read as "nothing recorded". It asks the ledger as it stands: a round published after an
+// as-of position is answered as it stood then, empty.
+func (s *server) requirePublishedRound(round string) error {
+	if round == "" {
+		return nil
+	}
+	_, ok, _, err := s.Projections.PublishedRoundAsOf(round, projections.Latest)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return newProblem(http.StatusNotFound, "round_not_found", "round "+round+" has never been published",
+			domain.FieldError{Field: "round", Message: "not a published round"})
+	}
+	return nil
+}
+
 func (s *server) listPfITs(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
 		return err
@@ -99,6 +121,9 @@ func (s *server) listPfITs(c echo.Context) error {
 
 func (s *server) shaReturns(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	if err := s.requirePublishedRound(c.QueryParam("round")); err != nil {
 		return err
 	}
 	pos, asOf, err := s.asOf(c)
@@ -136,6 +161,9 @@ func (s *server) reportAsOf(c echo.Context) (pos uint64, at time.Time, empty boo
 
 func (s *server) criteriaReport(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
+		return err
+	}
+	if err := s.requirePublishedRound(c.QueryParam("round")); err != nil {
 		return err
 	}
 	pos, _, empty, err := s.reportAsOf(c)
@@ -222,6 +250,9 @@ func (s *server) cfhReturnsReport(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
 		return err
 	}
+	if err := s.requirePublishedRound(c.QueryParam("round")); err != nil {
+		return err
+	}
 	pos, at, empty, err := s.reportAsOf(c)
 	if err != nil {
 		return err
@@ -238,7 +269,7 @@ func (s *server) cfhReturnsReport(c echo.Context) error {
 	}
 	w := csvAnswer(c, "cfh-returns.csv")
 	_ = w.Write([]string{"round", "as_of", "as_of_position", "lateness_on", "sha_code", "name", "pfit", "due", "submitted", "first_submitted_at",
-		"returns", "days_late", "acknowledged", "acknowledged_at", "queries", "lhcs", "lhcs_covered", "exceptions", "tree_size"})
+		"returns", "days_late", "acknowledged", "acknowledged_at", "queries", "lhcs", "lhcs_covered", "exceptions", "stale", "tree_size"})
 	for _, r := range rep.Rows {
 		first, acked := "", ""
 		if r.FirstSubmitted != nil {
@@ -249,7 +280,7 @@ func (s *server) cfhReturnsReport(c echo.Context) error {
 		}
 		writeCSV(w, r.Round, timeCell(rep.AsOf), strconv.FormatUint(rep.AsOfPosition, 10), rep.LatenessOn.String(), r.SHACode, r.Name, r.PfIT,
 			r.Due.String(), strconv.FormatBool(r.Submitted), first, itoa(r.Returns), itoa(r.DaysLate), strconv.FormatBool(r.Acknowledged), acked,
-			itoa(len(r.Queries)), itoa(r.LHCs), itoa(r.LHCsCovered), itoa(r.Exceptions), strconv.FormatUint(rep.TreeSize, 10))
+			itoa(len(r.Queries)), itoa(r.LHCs), itoa(r.LHCsCovered), itoa(r.Exceptions), strconv.FormatBool(r.Stale), strconv.FormatUint(rep.TreeSize, 10))
 	}
 	w.Flush()
 	return w.Error()

@@ -66,6 +66,17 @@ func TestAssuranceProcessOverHTTP(t *testing.T) {
 	assert.Len(t, ret["changes"], 1)
 	assert.Len(t, s.must(200, "GET", "/v1/rounds", &provider, nil)["rounds"], 1)
 	requireProblem(t, s.do("GET", "/v1/rounds/2010-11", &auditor, nil), 404, "round_not_found")
+	for _, malformed := range []string{"abc", "2010-12", "2010"} {
+		r := s.do("GET", "/v1/rounds/"+malformed, &auditor, nil)
+		requireProblem(t, r, 400, "malformed_request")
+		assert.Equal(t, []string{"round"}, fieldsOf(t, r), malformed)
+	}
+	for _, path := range []string{"/v1/reports/criteria", "/v1/reports/cfh-returns", "/v1/shas/Q36/returns"} {
+		r := s.do("GET", path+"?round=2031-32", &auditor, nil)
+		requireProblem(t, r, 404, "round_not_found")
+		assert.Equal(t, []string{"round"}, fieldsOf(t, r), path)
+		s.must(200, "GET", path+"?round=2009-10", &auditor, nil)
+	}
 	later := submitBody(t)
 	later["round"] = "2010-11"
 	refused(422, "round_not_published", "POST", "/v1/plans", &pct, later)
@@ -105,7 +116,16 @@ func TestAssuranceProcessOverHTTP(t *testing.T) {
 	refused(403, "organisation_not_allowed", "POST", path+"/declines", &pct, map[string]any{"version": 1, "reason": "The lead PCT writes the plan."})
 	s.must(201, "POST", path+"/declines", &whittington, map[string]any{"version": 1, "reason": "Our services are unchanged."})
 	refused(409, "member_already_accounted", "POST", path+"/excusals", &assurer, map[string]any{"version": 1, "ods_code": "RKE", "reason": "r"})
+	r = refused(409, "member_already_accounted", "POST", path+"/contributions", &whittington, map[string]any{"section": "clinical5", "summary": "After all"})
+	assert.Contains(t, r.json(t)["detail"], "already declined", "a member is accounted for once a version")
 	refused(422, "wrong_pfit", "POST", path+"/assurances", &assurer, assure("assured", "green", nil, true, "Scottish Programme for IT"))
+	onGreen := assure("assured_with_conditions", "amber", []map[string]any{{"id": "x", "text": "t", "criterion": "c5", "due": "2010-03-31"},
+		{"id": "ig", "text": "t", "criterion": "ig", "due": "2010-03-31"}}, true, "london")
+	r = refused(422, "invalid_assurance", "POST", path+"/assurances", &assurer, onGreen)
+	assert.Equal(t, []string{"conditions[0].criterion"}, fieldsOf(t, r), "a condition answers an amber criterion")
+	late := assure("assured_with_conditions", "amber", []map[string]any{{"id": "ig", "text": "t", "criterion": "ig", "due": "2099-12-31"}}, true, "london")
+	r = refused(422, "invalid_assurance", "POST", path+"/assurances", &assurer, late)
+	assert.Equal(t, []string{"conditions[0].due"}, fieldsOf(t, r), "due within the plan's period")
 	noIG := assure("assured", "green", nil, true, "london")
 	noIG["criteria"] = []map[string]any{{"id": "c5", "rating": "green"}}
 	r = refused(422, "invalid_assurance", "POST", path+"/assurances", &assurer, noIG)

@@ -24,7 +24,9 @@ func (p *Projector) PositionAt(t time.Time) (eventstore.Position, bool) {
 // size), so the current version's content is read from the event that carries it, or from a cache
 // of recently read versions.
 func (p *Projector) Plan(ctx context.Context, id string) (PlanState, bool, error) {
-	p.mu.RLock()
+	if err := p.rlock(ctx); err != nil {
+		return PlanState{}, false, err
+	}
 	v := p.plans[id]
 	if v == nil || !v.plan.Exists() {
 		p.mu.RUnlock()
@@ -54,7 +56,9 @@ func (p *Projector) Plan(ctx context.Context, id string) (PlanState, bool, error
 // allocates nothing for its content: Plan's copy of the record, decoded strings and two copies of
 // the content were most of what such a GET allocated, and so of how often the collector ran.
 func (p *Projector) LendPlan(ctx context.Context, id string, fn func(PlanState) error) (found bool, err error) {
-	p.mu.RLock()
+	if err := p.rlock(ctx); err != nil {
+		return false, err
+	}
 	v := p.plans[id]
 	if v == nil || !v.plan.Exists() {
 		p.mu.RUnlock()
@@ -109,7 +113,9 @@ func (p *Projector) PlanAsOf(ctx context.Context, id string, pos eventstore.Posi
 // PlanAsOfAt is PlanAsOf with lateness measured on the day of at (an "as of" asked for by time),
 // or, if at is zero, of the cut's as_of (when the last event by pos was recorded).
 func (p *Projector) PlanAsOfAt(ctx context.Context, id string, pos eventstore.Position, at time.Time) (PlanState, bool, error) {
-	p.mu.RLock()
+	if err := p.rlock(ctx); err != nil {
+		return PlanState{}, false, err
+	}
 	// Never past what the projections have applied, so that the answer is of the cut it names.
 	cut := p.cutLocked(pos)
 	pos = cut.AsOfPosition

@@ -134,6 +134,9 @@ type CfHReturnRow struct {
 	LHCs        int `json:"lhcs"`
 	LHCsCovered int `json:"lhcs_covered"`
 	Exceptions  int `json:"exceptions"`
+	// ExceptionReasons are the return in force's exceptions: the LHCs it accounts for without an
+	// assured plan, and why.
+	ExceptionReasons []domain.ReturnException `json:"exception_reasons"`
 	// Stale says the return in force no longer holds at the report's position, StaleReasons why
 	// (SHARoundReturns.Stale).
 	Stale        bool                `json:"stale"`
@@ -210,12 +213,14 @@ func (p *Projector) CfHReturns(ctx context.Context, f CfHReturnsFilter) (CfHRetu
 			row := CfHReturnRow{SHACode: o.ODSCode, Name: o.Name, Round: rd.Round, LHCs: lhcs[o.ODSCode],
 				ReturnStatus: returnStatus(r, rd, registeredOn(p.registryLog, o.ODSCode), rep.LatenessOn), StaleReasons: nonNil(stale[id])}
 			row.Stale = len(row.StaleReasons) > 0
+			row.ExceptionReasons = []domain.ReturnException{}
 			if pf, ok := reg.PfITOf(o.ODSCode); ok {
 				row.PfIT = pf.PfITID
 			}
 			if r != nil {
 				if latest, ok := r.Latest(); ok {
 					row.LHCsCovered, row.Exceptions = len(latest.Plans), len(latest.Exceptions)
+					row.ExceptionReasons = latest.Exceptions
 				}
 			}
 			rep.Rows = append(rep.Rows, row)

@@ -42,7 +42,9 @@ func (p *Projector) staleLocked(reg *domain.Registry, returns map[string]*domain
 // staleAt is staleOf against the plans as they stood at pos, reg and returns being the registry and
 // returns as of pos. The caller must not hold p.mu.
 func (p *Projector) staleAt(ctx context.Context, reg *domain.Registry, returns map[string]*domain.SHAReturn, pos eventstore.Position) (map[string][]domain.FieldError, error) {
-	p.mu.RLock()
+	if err := p.rlock(ctx); err != nil {
+		return nil, err
+	}
 	var views []*planView
 	for _, r := range returns {
 		x, ok := r.Latest()
@@ -60,7 +62,9 @@ func (p *Projector) staleAt(ctx context.Context, reg *domain.Registry, returns m
 	if err != nil {
 		return nil, err
 	}
-	p.mu.RLock()
+	if err := p.rlock(ctx); err != nil {
+		return nil, err
+	}
 	defer p.mu.RUnlock()
 	if past, err = p.settle(ctx, past, pos); err != nil {
 		return nil, err

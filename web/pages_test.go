@@ -53,7 +53,7 @@ func TestPagesAsOf(t *testing.T) {
 		{"returns as of", "/returns?round=2009-10&as_of=2009-12-01T00:00", 200, []string{`id="cfh-returns"`, "not yet", "overdue counted on 1 Dec 2009"}},
 		{"returns before the ledger began", "/returns?as_of=2001-01-01T00:00", 200, []string{"No round had been published by then"}},
 		{"plan with deadlines", "/plans/" + plan, 200, []string{`id="milestones"`, `id="members"`, `id="ratings"`}},
-		{"sha with returns", "/shas/Q36?round=2009-10", 200, []string{`id="sha-returns"`, `id="overdue"`}},
+		{"sha with returns", "/shas/Q36?round=2009-10", 200, []string{`id="sha-returns"`, `id="overdue"`, `data-field="published_due">published as 18 Dec 2009`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := get(t, srv, tc.path, tok)
