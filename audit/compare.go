@@ -122,6 +122,9 @@ type question struct {
 	// present asks without as_of: the server's answer names the position it answered at, and is
 	// compared with the mirror's present answer when that is the mirror's last position.
 	present bool
+	// trail asks for a plan's audit trail, as many events as the mirror holds of it: whether the
+	// server has more since is left to the next audit.
+	trail bool
 }
 
 func (q question) String() string {
@@ -255,8 +258,21 @@ func questions(ctx context.Context, p *projections.Projector, at eventstore.Posi
 			out = append(out, question{path: present, present: true})
 		}
 	}
+	// Every plan's audit trail (which takes no as_of: it is the plan's stream as recorded), its
+	// first page of as many events as the mirror holds of the plan.
+	plans, _, err := p.PlansAsOf(ctx, projections.PlanFilter{}, at)
+	if err != nil {
+		return nil, err
+	}
+	for _, pl := range plans {
+		n := min(pl.Revision+1, maxTrailPage)
+		out = append(out, question{path: fmt.Sprintf("/v1/plans/%s/audit-trail?limit=%d", url.PathEscape(pl.PlanID), n), trail: true})
+	}
 	return out, nil
 }
+
+// maxTrailPage is the largest page of an audit trail the API gives.
+const maxTrailPage = 1000
 
 // mirrorAPI serves the mirror's projections through the ledger's own API code.
 type mirrorAPI struct {
@@ -297,6 +313,10 @@ func accept(q question) string {
 // giveUpAfter is how many questions in a row may go unanswered before the rest are not asked: a
 // server refusing everything would otherwise hold the audit for the retries of each.
 const giveUpAfter = 20
+
+// trailOnly are the members of an audit trail's page that say whether the server has more of the
+// plan than the mirror: the next audit compares what it has since.
+var trailOnly = map[string]bool{"/next": true, "/next_from_revision": true}
 
 // presentOnly are the members of a present answer that depend on the clock rather than the log:
 // the instant "who is chief executive" is answered for (an organisation, the SRO coverage report)
@@ -440,6 +460,9 @@ func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q question, at 
 		return nil, false, &unanswered{Unanswered{Query: q.String(), Reason: err.Error()}}
 	}
 	var ignore map[string]bool
+	if q.trail {
+		ignore = trailOnly
+	}
 	if q.present && status == http.StatusOK {
 		var cut struct {
 			AsOfPosition *uint64 `json:"as_of_position"`
