@@ -125,6 +125,8 @@ type question struct {
 	// trail asks for a plan's audit trail, as many events as the mirror holds of it: whether the
 	// server has more since is left to the next audit.
 	trail bool
+	// bundle asks for an organisation's evidence bundle, held to the mirror (compareBundle).
+	bundle bool
 }
 
 func (q question) String() string {
@@ -264,6 +266,13 @@ func questions(ctx context.Context, p *projections.Projector, at eventstore.Posi
 	if err != nil {
 		return nil, err
 	}
+	orgs, _, err := p.OrganisationsAsOf(at)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orgs {
+		out = append(out, question{path: fmt.Sprintf("/v1/organisations/%s/sro-evidence?format=bundle&as_of=%d&min_position=%d", url.PathEscape(o.ODSCode), at, at), bundle: true})
+	}
 	for _, pl := range plans {
 		n := min(pl.Revision+1, maxTrailPage)
 		out = append(out, question{path: fmt.Sprintf("/v1/plans/%s/audit-trail?limit=%d", url.PathEscape(pl.PlanID), n), trail: true})
@@ -276,8 +285,9 @@ const maxTrailPage = 1000
 
 // mirrorAPI serves the mirror's projections through the ledger's own API code.
 type mirrorAPI struct {
-	h     http.Handler
-	token string
+	h       http.Handler
+	token   string
+	bundles *bundleCheck
 }
 
 func newMirrorAPI(p *projections.Projector, store eventstore.Store) (*mirrorAPI, error) {
@@ -328,7 +338,7 @@ var presentOnly = map[string]bool{"/chief_executive_at": true, "/chief_executive
 // server position the mirror ends at, or, where an event this build cannot decode stops the
 // projections, as of the position before it (the event is a finding, as ledger verify reports
 // it).
-func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos *index, o Options, rep *Report, say func(string, ...any)) error {
+func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos *index, bc *bundleCheck, o Options, rep *Report, say func(string, ...any)) error {
 	var local eventstore.Store = store
 	if !pos.identical {
 		local = &remapped{inner: store, pos: pos}
@@ -370,6 +380,7 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 	if err != nil {
 		return err
 	}
+	mine.bundles = bc
 	qs, err := questions(ctx, proj, at)
 	if err != nil {
 		return err
@@ -471,6 +482,10 @@ func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q question, at 
 			return nil, true, nil
 		}
 		ignore = presentOnly
+	}
+	if q.bundle && status == http.StatusOK {
+		diffs, err := mine.compareBundle(ctx, q, body)
+		return diffs, false, err
 	}
 	lstatus, lbody := mine.get(ctx, q)
 	name := q.String()

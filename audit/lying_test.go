@@ -167,11 +167,34 @@ func TestAnInterruptedAuditKeepsWhatItVerified(t *testing.T) {
 func TestAuditComparesPresentAnswersCSVAndFilters(t *testing.T) {
 	l := serve(t, seed(t))
 	lp := lyingProxy(t, l)
-	var trail atomic.Value // the one audit trail changed
+	var trail atomic.Value  // the one audit trail changed
+	var bundle atomic.Value // the one bundle a plan was taken out of
 	lp.rewrite = func(r *http.Request, body []byte) []byte {
 		q := r.URL.Query()
 		_, asOf := q["as_of"]
 		switch {
+		case q.Get("format") == "bundle" && bytes.Contains(body, []byte(`"plan_id"`)) && bundle.CompareAndSwap(nil, r.URL.RequestURI()):
+			// A whole plan taken out, its sign-offs from the summary too: the bundle still verifies.
+			var v map[string]any
+			require.NoError(t, json.Unmarshal(body, &v))
+			signoffs := v["signoffs"].([]any)
+			plan := signoffs[0].(map[string]any)["plan_id"].(string)
+			var keptEvents, keptSignOffs []any
+			for _, e := range v["events"].([]any) {
+				if !strings.HasSuffix(e.(map[string]any)["stream"].(string), plan) {
+					keptEvents = append(keptEvents, e)
+				}
+			}
+			for _, so := range signoffs {
+				if so.(map[string]any)["plan_id"] != plan {
+					keptSignOffs = append(keptSignOffs, so)
+				}
+			}
+			v["events"], v["signoffs"] = keptEvents, keptSignOffs
+			if keptSignOffs == nil {
+				v["signoffs"] = []any{}
+			}
+			body, _ = json.Marshal(v)
 		case strings.HasSuffix(r.URL.Path, "/audit-trail") && trail.CompareAndSwap(nil, r.URL.RequestURI()):
 			var v map[string]any
 			require.NoError(t, json.Unmarshal(body, &v))
@@ -226,9 +249,17 @@ func TestAuditComparesPresentAnswersCSVAndFilters(t *testing.T) {
 	changed, _ := trail.Load().(string)
 	require.NotEmpty(t, changed)
 	assert.True(t, seen[changed], "a difference in the audit trail %s", changed)
+	cut, _ := bundle.Load().(string)
+	require.NotEmpty(t, cut)
+	assert.True(t, seen[cut], "a difference in the bundle %s: %v", cut, seen)
+	for _, d := range rep.Differences {
+		if d.Query == cut {
+			assert.NotContains(t, string(d.Server), "does not verify", "the bundle verifies: only holding it to the mirror shows what it lacks")
+		}
+	}
 	for q := range seen {
 		assert.True(t, strings.HasPrefix(q, "/v1/reports/transparency?min_position=") || strings.HasPrefix(q, "/v1/organisations/5K5?") ||
-			strings.HasPrefix(q, "/v1/reports/criteria?") || strings.HasPrefix(q, "/v1/plans?sha=Q36") || q == changed, "only what was changed differs: %s", q)
+			strings.HasPrefix(q, "/v1/reports/criteria?") || strings.HasPrefix(q, "/v1/plans?sha=Q36") || q == changed || q == cut, "only what was changed differs: %s", q)
 	}
 }
 
