@@ -150,7 +150,7 @@ func TestAnInterruptedAuditKeepsWhatItVerified(t *testing.T) {
 	state := t.TempDir()
 	start := time.Now()
 	rep, err := audit.Run(ctx, audit.Options{URL: lp.http.URL, Token: l.token(), State: state, Page: 100})
-	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, context.Canceled, "%+v", rep)
 	assert.Less(t, time.Since(start), 10*time.Second, "stops at once")
 	assert.Equal(t, audit.StatusFailed, rep.Status)
 	assert.EqualValues(t, 200, rep.EventsHeld, "the two pages checked were kept")
