@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -363,4 +364,62 @@ func TestCompareHeadsOfDifferentSizes(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, sv.Findings, 1, "B's mirror holds A's size")
 	assert.True(t, sv.Complete())
+}
+
+// A second head given in one run (the audit asks again once it has mirrored) must verify and
+// extend the first: one smaller than the first, or with a signature that does not verify, is
+// tampering, not ignored.
+func TestASecondHeadInARunIsHeldToTheFirst(t *testing.T) {
+	dir := seed(t)
+	events := eventsOf(t, dir)
+	l := serve(t, dir)
+	signer, err := ledgertree.LoadSigner(dir)
+	require.NoError(t, err)
+	tree := ledgertree.NewTree()
+	for _, rec := range events[:len(events)-1] {
+		leaf, ok, err := ledgertree.LeafOf(rec)
+		require.NoError(t, err)
+		require.True(t, ok)
+		_, err = tree.Append(leaf)
+		require.NoError(t, err)
+	}
+	smallerRoot, err := tree.Root(tree.Size())
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name   string
+		second func(ledgertree.TreeHead) ledgertree.TreeHead
+		kind   string
+	}{
+		{"smaller", func(ledgertree.TreeHead) ledgertree.TreeHead {
+			return signer.Sign(tree.Size(), smallerRoot, time.Now().Add(time.Minute))
+		}, audit.KindTruncated},
+		{"bad signature", func(h ledgertree.TreeHead) ledgertree.TreeHead {
+			h.Signature = strings.Repeat("A", len(h.Signature)-4) + "AA=="
+			return h
+		}, audit.KindBadHead},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lp := lyingProxy(t, l)
+			var heads atomic.Int32
+			lp.rewrite = func(r *http.Request, body []byte) []byte {
+				if r.URL.Path != "/v1/ledger/tree-head" {
+					return body
+				}
+				if heads.Add(1) < 2 {
+					return body
+				}
+				var h ledgertree.TreeHead
+				require.NoError(t, json.Unmarshal(body, &h))
+				out, _ := json.Marshal(tc.second(h))
+				return out
+			}
+			rep, err := lp.audit(l, t.TempDir(), noCompare)
+			require.NoError(t, err)
+			require.EqualValues(t, 2, heads.Load(), "the audit asked for the head twice")
+			require.NotEmpty(t, rep.Findings)
+			assert.Equal(t, tc.kind, rep.Findings[0].Kind, rep.Findings[0].Reason)
+			assert.Equal(t, audit.StatusTampering, rep.Status)
+		})
+	}
 }
