@@ -142,9 +142,9 @@ func run(ctx context.Context, o Options, rep *Report) error {
 		}
 		return f != nil
 	}
-	// unanswered keeps a proof the server refused and lets the audit go on: the mirror's own tree
+	// keepUnanswered keeps a proof the server refused and lets the audit go on: the mirror's own tree
 	// then stands in for the proof.
-	unanswered := func(err error) error {
+	keepUnanswered := func(err error) error {
 		var u *unanswered
 		if errors.As(err, &u) {
 			rep.Unanswered = append(rep.Unanswered, u.Unanswered)
@@ -169,7 +169,7 @@ func run(ctx context.Context, o Options, rep *Report) error {
 		verified = st.Head.TreeSize
 		say("checking the server's head (%d leaves) against the head of %d leaves the last audit matched", head.TreeSize, st.Head.TreeSize)
 		f, err := hs.consistent(ctx, *st.Head, head)
-		if err := unanswered(err); err != nil || found(f) {
+		if err := keepUnanswered(err); err != nil || found(f) {
 			return err
 		}
 	}
@@ -208,7 +208,7 @@ func run(ctx context.Context, o Options, rep *Report) error {
 		return nil
 	}
 	if f, err := hs.consistent(ctx, head, later); err != nil || found(f) {
-		if err = unanswered(err); err != nil || f != nil {
+		if err = keepUnanswered(err); err != nil || f != nil {
 			return err
 		}
 	}
@@ -256,7 +256,7 @@ func run(ctx context.Context, o Options, rep *Report) error {
 
 	if !o.NoCompare && ix.last() > 0 {
 		start := time.Now()
-		err := compareAnswers(ctx, c, store, ix, o, rep, say)
+		err := compareAnswers(ctx, c, store, ix, &bundleCheck{key: key, tree: tree, store: store, pos: ix}, o, rep, say)
 		rep.CompareSeconds = time.Since(start).Seconds()
 		return err
 	}

@@ -102,13 +102,6 @@ type request struct {
 	want []int
 }
 
-// get fetches path (and query), a small answer, and returns the body of a 200 answer, with its
-// status for callers that compare answers of other statuses too (want lists the statuses
-// returned rather than failed).
-func (c *client) get(ctx context.Context, path string, want ...int) (status int, body []byte, err error) {
-	return c.do(ctx, nil, request{path: path, want: want})
-}
-
 // do sends r, retrying as the server asks, reading the body into buf (when not nil), which the
 // body then lends from: a mirror reads a page of a MiB or so a thousand times over, into one
 // buffer.
@@ -135,8 +128,12 @@ func (c *client) do(ctx context.Context, buf *bytes.Buffer, r request) (status i
 		if ctx.Err() != nil {
 			return 0, nil, ctx.Err()
 		}
-		if retry == 0 { // a network failure: back off a little, a few times
+		if retry == 0 { // a network failure or a server error: back off a little, a few times
 			if attempt >= 4 {
+				var he *httpError
+				if errors.As(err, &he) {
+					return 0, nil, err // it names the request already
+				}
 				return 0, nil, fmt.Errorf("GET %s: %w", path, err)
 			}
 			retry = time.Duration(attempt+1) * 250 * time.Millisecond

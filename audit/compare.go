@@ -122,6 +122,11 @@ type question struct {
 	// present asks without as_of: the server's answer names the position it answered at, and is
 	// compared with the mirror's present answer when that is the mirror's last position.
 	present bool
+	// trail asks for a plan's audit trail, as many events as the mirror holds of it: whether the
+	// server has more since is left to the next audit.
+	trail bool
+	// bundle asks for an organisation's evidence bundle, held to the mirror (compareBundle).
+	bundle bool
 }
 
 func (q question) String() string {
@@ -255,13 +260,34 @@ func questions(ctx context.Context, p *projections.Projector, at eventstore.Posi
 			out = append(out, question{path: present, present: true})
 		}
 	}
+	// Every plan's audit trail (which takes no as_of: it is the plan's stream as recorded), its
+	// first page of as many events as the mirror holds of the plan.
+	plans, _, err := p.PlansAsOf(ctx, projections.PlanFilter{}, at)
+	if err != nil {
+		return nil, err
+	}
+	orgs, _, err := p.OrganisationsAsOf(at)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orgs {
+		out = append(out, question{path: fmt.Sprintf("/v1/organisations/%s/sro-evidence?format=bundle&as_of=%d&min_position=%d", url.PathEscape(o.ODSCode), at, at), bundle: true})
+	}
+	for _, pl := range plans {
+		n := min(pl.Revision+1, maxTrailPage)
+		out = append(out, question{path: fmt.Sprintf("/v1/plans/%s/audit-trail?limit=%d", url.PathEscape(pl.PlanID), n), trail: true})
+	}
 	return out, nil
 }
 
+// maxTrailPage is the largest page of an audit trail the API gives.
+const maxTrailPage = 1000
+
 // mirrorAPI serves the mirror's projections through the ledger's own API code.
 type mirrorAPI struct {
-	h     http.Handler
-	token string
+	h       http.Handler
+	token   string
+	bundles *bundleCheck
 }
 
 func newMirrorAPI(p *projections.Projector, store eventstore.Store) (*mirrorAPI, error) {
@@ -298,6 +324,10 @@ func accept(q question) string {
 // server refusing everything would otherwise hold the audit for the retries of each.
 const giveUpAfter = 20
 
+// trailOnly are the members of an audit trail's page that say whether the server has more of the
+// plan than the mirror: the next audit compares what it has since.
+var trailOnly = map[string]bool{"/next": true, "/next_from_revision": true}
+
 // presentOnly are the members of a present answer that depend on the clock rather than the log:
 // the instant "who is chief executive" is answered for (an organisation, the SRO coverage report)
 // is the time of the request.
@@ -308,7 +338,7 @@ var presentOnly = map[string]bool{"/chief_executive_at": true, "/chief_executive
 // server position the mirror ends at, or, where an event this build cannot decode stops the
 // projections, as of the position before it (the event is a finding, as ledger verify reports
 // it).
-func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos *index, o Options, rep *Report, say func(string, ...any)) error {
+func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos *index, bc *bundleCheck, o Options, rep *Report, say func(string, ...any)) error {
 	var local eventstore.Store = store
 	if !pos.identical {
 		local = &remapped{inner: store, pos: pos}
@@ -350,6 +380,7 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 	if err != nil {
 		return err
 	}
+	mine.bundles = bc
 	qs, err := questions(ctx, proj, at)
 	if err != nil {
 		return err
@@ -440,6 +471,9 @@ func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q question, at 
 		return nil, false, &unanswered{Unanswered{Query: q.String(), Reason: err.Error()}}
 	}
 	var ignore map[string]bool
+	if q.trail {
+		ignore = trailOnly
+	}
 	if q.present && status == http.StatusOK {
 		var cut struct {
 			AsOfPosition *uint64 `json:"as_of_position"`
@@ -448,6 +482,10 @@ func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q question, at 
 			return nil, true, nil
 		}
 		ignore = presentOnly
+	}
+	if q.bundle && status == http.StatusOK {
+		diffs, err := mine.compareBundle(ctx, q, body)
+		return diffs, false, err
 	}
 	lstatus, lbody := mine.get(ctx, q)
 	name := q.String()

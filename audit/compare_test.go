@@ -49,9 +49,13 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 
 	all, err := questions(ctx, p, at)
 	require.NoError(t, err)
-	var qs, present, csv []string
+	var qs, present, csv, trails, bundles []string
 	for _, q := range all {
 		switch {
+		case q.bundle:
+			bundles = append(bundles, q.path)
+		case q.trail:
+			trails = append(trails, q.path)
 		case q.present:
 			present = append(present, q.path)
 		case q.csv:
@@ -127,4 +131,12 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 	assert.Equal(t, base, len(present), "one present question for each path asked as of")
 	assert.Contains(t, present, fmt.Sprintf("/v1/reports/transparency?min_position=%d", at))
 	assert.Contains(t, present, fmt.Sprintf("/v1/organisations/5K5?min_position=%d", at))
+	// Every organisation's evidence bundle.
+	assert.Len(t, bundles, orgs)
+	assert.Contains(t, bundles, fmt.Sprintf("/v1/organisations/5K5/sro-evidence?format=bundle&%s", strings.Replace(want, "as_of", "as_of", 1)))
+	// Every plan's audit trail, as many events as the mirror holds of it.
+	assert.Len(t, trails, plans)
+	for _, pl := range p.Plans(projections.PlanFilter{}) {
+		assert.Contains(t, trails, fmt.Sprintf("/v1/plans/%s/audit-trail?limit=%d", pl.PlanID, pl.Revision+1))
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,9 @@ import (
 	"assurance-ledger/ledgertree"
 	"assurance-ledger/verify"
 )
+
+// noCompare leaves out the comparison of answers, for a test about the log or the heads.
+func noCompare(o *audit.Options) { o.NoCompare = true }
 
 // registerVia records n providers in Q36 through l's API.
 func registerVia(t *testing.T, l *ledger, prefix string, n int) {
@@ -219,7 +223,7 @@ func TestARefusedProofDoesNotChooseTheDeparture(t *testing.T) {
 	dir := seed(t)
 	l := serve(t, dir)
 	state := t.TempDir()
-	first, err := l.audit(state)
+	first, err := l.audit(state, noCompare)
 	require.NoError(t, err)
 	require.Equal(t, audit.StatusClean, first.Status)
 	l.stop()
@@ -250,14 +254,14 @@ func TestARefusedProofDoesNotChooseTheDeparture(t *testing.T) {
 		}
 		return false
 	})
-	rep, err := lp.audit(l, copyOf())
+	rep, err := lp.audit(l, copyOf(), noCompare)
 	require.NoError(t, err)
 	require.Len(t, rep.Findings, 1)
 	assert.Nil(t, rep.Findings[0].Leaf, "no leaf is blamed: %s", rep.Findings[0].Reason)
 	assert.Contains(t, rep.Findings[0].Reason, "refused the proof")
 	assert.Equal(t, audit.StatusTampering, rep.Status)
 
-	rep, err = l.audit(copyOf())
+	rep, err = l.audit(copyOf(), noCompare)
 	require.NoError(t, err)
 	require.Len(t, rep.Findings, 1)
 	require.NotNil(t, rep.Findings[0].Leaf)
@@ -271,11 +275,11 @@ func TestHeadTimesRiseAndTheNewestIsFresh(t *testing.T) {
 	dir := seed(t)
 	l := serve(t, dir)
 	state := t.TempDir()
-	first, err := l.audit(state)
+	first, err := l.audit(state, noCompare)
 	require.NoError(t, err)
 	require.Equal(t, audit.StatusClean, first.Status)
 
-	stale, err := l.audit(t.TempDir(), func(o *audit.Options) { o.MaxHeadAge = time.Nanosecond })
+	stale, err := l.audit(t.TempDir(), noCompare, func(o *audit.Options) { o.MaxHeadAge = time.Nanosecond })
 	require.NoError(t, err)
 	assert.Equal(t, audit.StatusIncomplete, stale.Status)
 	require.Len(t, stale.Unanswered, 1)
@@ -299,7 +303,7 @@ func TestHeadTimesRiseAndTheNewestIsFresh(t *testing.T) {
 		out, _ := json.Marshal(old)
 		return out
 	}
-	rep, err := lp.audit(l, state, func(o *audit.Options) { o.MaxHeadAge = -1 })
+	rep, err := lp.audit(l, state, noCompare, func(o *audit.Options) { o.MaxHeadAge = -1 })
 	require.NoError(t, err)
 	require.Len(t, rep.Findings, 1)
 	assert.Equal(t, audit.KindBadHead, rep.Findings[0].Kind)
@@ -323,7 +327,7 @@ func TestCompareHeadsOfDifferentSizes(t *testing.T) {
 		l     *ledger
 		state string
 	}{{a, stateA}, {b, stateB}} {
-		rep, err := s.l.audit(s.state)
+		rep, err := s.l.audit(s.state, noCompare)
 		require.NoError(t, err)
 		require.Equal(t, audit.StatusClean, rep.Status, "%v %v", rep.Findings, rep.Unanswered)
 	}
@@ -360,4 +364,62 @@ func TestCompareHeadsOfDifferentSizes(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, sv.Findings, 1, "B's mirror holds A's size")
 	assert.True(t, sv.Complete())
+}
+
+// A second head given in one run (the audit asks again once it has mirrored) must verify and
+// extend the first: one smaller than the first, or with a signature that does not verify, is
+// tampering, not ignored.
+func TestASecondHeadInARunIsHeldToTheFirst(t *testing.T) {
+	dir := seed(t)
+	events := eventsOf(t, dir)
+	l := serve(t, dir)
+	signer, err := ledgertree.LoadSigner(dir)
+	require.NoError(t, err)
+	tree := ledgertree.NewTree()
+	for _, rec := range events[:len(events)-1] {
+		leaf, ok, err := ledgertree.LeafOf(rec)
+		require.NoError(t, err)
+		require.True(t, ok)
+		_, err = tree.Append(leaf)
+		require.NoError(t, err)
+	}
+	smallerRoot, err := tree.Root(tree.Size())
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name   string
+		second func(ledgertree.TreeHead) ledgertree.TreeHead
+		kind   string
+	}{
+		{"smaller", func(ledgertree.TreeHead) ledgertree.TreeHead {
+			return signer.Sign(tree.Size(), smallerRoot, time.Now().Add(time.Minute))
+		}, audit.KindTruncated},
+		{"bad signature", func(h ledgertree.TreeHead) ledgertree.TreeHead {
+			h.Signature = strings.Repeat("A", len(h.Signature)-4) + "AA=="
+			return h
+		}, audit.KindBadHead},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lp := lyingProxy(t, l)
+			var heads atomic.Int32
+			lp.rewrite = func(r *http.Request, body []byte) []byte {
+				if r.URL.Path != "/v1/ledger/tree-head" {
+					return body
+				}
+				if heads.Add(1) < 2 {
+					return body
+				}
+				var h ledgertree.TreeHead
+				require.NoError(t, json.Unmarshal(body, &h))
+				out, _ := json.Marshal(tc.second(h))
+				return out
+			}
+			rep, err := lp.audit(l, t.TempDir(), noCompare)
+			require.NoError(t, err)
+			require.EqualValues(t, 2, heads.Load(), "the audit asked for the head twice")
+			require.NotEmpty(t, rep.Findings)
+			assert.Equal(t, tc.kind, rep.Findings[0].Kind, rep.Findings[0].Reason)
+			assert.Equal(t, audit.StatusTampering, rep.Status)
+		})
+	}
 }

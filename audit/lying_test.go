@@ -150,12 +150,12 @@ func TestAnInterruptedAuditKeepsWhatItVerified(t *testing.T) {
 	state := t.TempDir()
 	start := time.Now()
 	rep, err := audit.Run(ctx, audit.Options{URL: lp.http.URL, Token: l.token(), State: state, Page: 100})
-	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, context.Canceled, "%+v", rep)
 	assert.Less(t, time.Since(start), 10*time.Second, "stops at once")
 	assert.Equal(t, audit.StatusFailed, rep.Status)
 	assert.EqualValues(t, 200, rep.EventsHeld, "the two pages checked were kept")
 
-	again, err := l.audit(state)
+	again, err := l.audit(state, noCompare)
 	require.NoError(t, err)
 	assert.Equal(t, audit.StatusClean, again.Status)
 	assert.Equal(t, again.EventsHeld-200, again.EventsMirrored)
@@ -167,10 +167,40 @@ func TestAnInterruptedAuditKeepsWhatItVerified(t *testing.T) {
 func TestAuditComparesPresentAnswersCSVAndFilters(t *testing.T) {
 	l := serve(t, seed(t))
 	lp := lyingProxy(t, l)
+	var trail atomic.Value  // the one audit trail changed
+	var bundle atomic.Value // the one bundle a plan was taken out of
 	lp.rewrite = func(r *http.Request, body []byte) []byte {
 		q := r.URL.Query()
 		_, asOf := q["as_of"]
 		switch {
+		case q.Get("format") == "bundle" && bytes.Contains(body, []byte(`"plan_id"`)) && bundle.CompareAndSwap(nil, r.URL.RequestURI()):
+			// A whole plan taken out, its sign-offs from the summary too: the bundle still verifies.
+			var v map[string]any
+			require.NoError(t, json.Unmarshal(body, &v))
+			signoffs := v["signoffs"].([]any)
+			plan := signoffs[0].(map[string]any)["plan_id"].(string)
+			var keptEvents, keptSignOffs []any
+			for _, e := range v["events"].([]any) {
+				if !strings.HasSuffix(e.(map[string]any)["stream"].(string), plan) {
+					keptEvents = append(keptEvents, e)
+				}
+			}
+			for _, so := range signoffs {
+				if so.(map[string]any)["plan_id"] != plan {
+					keptSignOffs = append(keptSignOffs, so)
+				}
+			}
+			v["events"], v["signoffs"] = keptEvents, keptSignOffs
+			if keptSignOffs == nil {
+				v["signoffs"] = []any{}
+			}
+			body, _ = json.Marshal(v)
+		case strings.HasSuffix(r.URL.Path, "/audit-trail") && trail.CompareAndSwap(nil, r.URL.RequestURI()):
+			var v map[string]any
+			require.NoError(t, json.Unmarshal(body, &v))
+			entries := v["entries"].([]any)
+			v["entries"] = entries[:len(entries)-1] // the plan's last event hidden
+			body, _ = json.Marshal(v)
 		case r.URL.Path == "/v1/reports/transparency" && !asOf && q.Get("sha") == "" && q.Get("round") == "" &&
 			!strings.Contains(r.Header.Get("Accept"), "csv"):
 			var v map[string]any
@@ -216,9 +246,20 @@ func TestAuditComparesPresentAnswersCSVAndFilters(t *testing.T) {
 	} {
 		assert.True(t, seen[want], "a difference in %s: %v", want, seen)
 	}
+	changed, _ := trail.Load().(string)
+	require.NotEmpty(t, changed)
+	assert.True(t, seen[changed], "a difference in the audit trail %s", changed)
+	cut, _ := bundle.Load().(string)
+	require.NotEmpty(t, cut)
+	assert.True(t, seen[cut], "a difference in the bundle %s: %v", cut, seen)
+	for _, d := range rep.Differences {
+		if d.Query == cut {
+			assert.NotContains(t, string(d.Server), "does not verify", "the bundle verifies: only holding it to the mirror shows what it lacks")
+		}
+	}
 	for q := range seen {
 		assert.True(t, strings.HasPrefix(q, "/v1/reports/transparency?min_position=") || strings.HasPrefix(q, "/v1/organisations/5K5?") ||
-			strings.HasPrefix(q, "/v1/reports/criteria?") || strings.HasPrefix(q, "/v1/plans?sha=Q36"), "only what was changed differs: %s", q)
+			strings.HasPrefix(q, "/v1/reports/criteria?") || strings.HasPrefix(q, "/v1/plans?sha=Q36") || q == changed || q == cut, "only what was changed differs: %s", q)
 	}
 }
 
@@ -262,7 +303,7 @@ func TestAFeedThatPagesForeverIsRefused(t *testing.T) {
 		fmt.Fprintf(w, `{"format":%q,"events":[],"head_position":1000000000000,"next_from_position":%d,"next":"x"}`, api.StoredEventsFormat, from+1)
 		return true
 	})
-	rep, err := lp.audit(l, t.TempDir(), func(o *audit.Options) { o.Page = 100 })
+	rep, err := lp.audit(l, t.TempDir(), noCompare, func(o *audit.Options) { o.Page = 100 })
 	require.NoError(t, err)
 	require.Len(t, rep.Findings, 1)
 	assert.Equal(t, audit.KindBadFeed, rep.Findings[0].Kind)
@@ -285,14 +326,14 @@ func TestARefusedProofIsUnansweredNotADifferentRoot(t *testing.T) {
 		return false
 	}
 	state := t.TempDir()
-	first, err := lp.audit(l, state)
+	first, err := lp.audit(l, state, noCompare)
 	require.NoError(t, err)
 	require.Equal(t, audit.StatusClean, first.Status)
 	registerVia(t, l, "ZR", 3)
 	lp.rules = append(lp.rules, refused)
 	// The head grew: the proof from the last audit's head is refused, which is unanswered; the
 	// mirror's own tree, which holds both heads, stands in for it.
-	rep, err := lp.audit(l, state)
+	rep, err := lp.audit(l, state, noCompare)
 	require.NoError(t, err)
 	assert.Empty(t, rep.Findings)
 	require.NotEmpty(t, rep.Unanswered)

@@ -94,8 +94,12 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 	// on one core while the store writes a commit on the other.
 	read := make(chan fetched, 2)
 	sealed := make(chan fetched, commitEvents/1000)
-	go m.fetch(ctx, m.ix.last()+1, read)
-	go m.seal(ctx, read, sealed)
+	// Pages already read when the audit is interrupted are still checked and kept: the stages stop
+	// handing pages on only once this run returns (stop), not when ctx ends.
+	stop := make(chan struct{})
+	defer close(stop)
+	go m.fetch(ctx, stop, m.ix.last()+1, read)
+	go m.seal(stop, read, sealed)
 	head := uint64(0)
 	for {
 		var f fetched
@@ -124,8 +128,9 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 		if f.feed != "" {
 			return &Finding{Kind: KindBadFeed, Position: m.ix.last() + 1, Reason: f.feed}, m.flush(ctx)
 		}
-		if finding := m.take(ctx, f); finding != nil {
-			return finding, m.flush(ctx)
+		finding, err := m.take(ctx, f)
+		if err != nil || finding != nil {
+			return finding, errors.Join(err, m.flush(ctx))
 		}
 		if len(m.pending) >= commitEvents || m.bytes >= commitBytes {
 			if err := m.flush(ctx); err != nil {
@@ -143,7 +148,7 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 }
 
 // fetch reads the stored feed from position from until a page says it is the last.
-func (m *mirror) fetch(ctx context.Context, from uint64, out chan<- fetched) {
+func (m *mirror) fetch(ctx context.Context, stop <-chan struct{}, from uint64, out chan<- fetched) {
 	defer close(out)
 	var body bytes.Buffer // a page's body is done with once it is decoded
 	limit, head := m.page, uint64(0)
@@ -169,7 +174,7 @@ func (m *mirror) fetch(ctx context.Context, from uint64, out chan<- fetched) {
 		f.err = err
 		select {
 		case out <- f:
-		case <-ctx.Done():
+		case <-stop:
 			return
 		}
 		if err != nil || f.feed != "" || f.page.NextFromPosition == nil {
@@ -210,7 +215,7 @@ func pageFault(path string, from uint64, limit int, head uint64, p api.StoredEve
 }
 
 // seal makes each page's events' own checks, spread over the cores.
-func (m *mirror) seal(ctx context.Context, in <-chan fetched, out chan<- fetched) {
+func (m *mirror) seal(stop <-chan struct{}, in <-chan fetched, out chan<- fetched) {
 	defer close(out)
 	workers := runtime.GOMAXPROCS(0)
 	for f := range in {
@@ -234,7 +239,7 @@ func (m *mirror) seal(ctx context.Context, in <-chan fetched, out chan<- fetched
 		}
 		select {
 		case out <- f:
-		case <-ctx.Done():
+		case <-stop:
 			return
 		}
 	}
@@ -253,8 +258,9 @@ func record(e api.StoredEvent) (eventstore.RecordedEvent, string) {
 	return rec, ""
 }
 
-// take links a sealed page's events to their chains, in order, and keeps those that pass.
-func (m *mirror) take(ctx context.Context, f fetched) *Finding {
+// take links a sealed page's events to their chains, in order, and keeps those that pass. An
+// error is the mirror's own (reading its copy of a stream), no finding against the server.
+func (m *mirror) take(ctx context.Context, f fetched) (*Finding, error) {
 	last := m.ix.last()
 	if n := len(m.pending); n > 0 {
 		last = m.pending[n-1].rec.Position
@@ -266,32 +272,37 @@ func (m *mirror) take(ctx context.Context, f fetched) *Finding {
 		}
 		var leaf [ledgertree.HashSize]byte
 		if reason == "" {
-			leaf, reason = m.link(ctx, rec, f.sealed[i])
+			var err error
+			if leaf, reason, err = m.link(ctx, rec, f.sealed[i]); err != nil {
+				return nil, err
+			}
 		}
 		if reason != "" {
-			return &Finding{Kind: KindBadEvent, Position: e.Position, Stream: e.Stream, Revision: e.Revision, EventID: e.EventID, Type: e.Type, Reason: reason}
+			return &Finding{Kind: KindBadEvent, Position: e.Position, Stream: e.Stream, Revision: e.Revision, EventID: e.EventID, Type: e.Type, Reason: reason}, nil
 		}
 		m.pending = append(m.pending, checked{rec: rec, leaf: leaf})
 		m.bytes += len(rec.Data) + len(rec.Metadata)
 		last = e.Position
 	}
-	return nil
+	return nil, nil
 }
 
 // link checks rec, sealed as s, against the end of its stream's chain and moves that end on.
-func (m *mirror) link(ctx context.Context, rec eventstore.RecordedEvent, s verify.Sealed) (leaf [ledgertree.HashSize]byte, reason string) {
-	l, err := m.chainEnd(ctx, rec.Stream)
+func (m *mirror) link(ctx context.Context, rec eventstore.RecordedEvent, s verify.Sealed) (leaf [ledgertree.HashSize]byte, reason string, err error) {
+	// The mirror's own store, read whatever becomes of the audit: the pages already read are
+	// checked and kept when it is interrupted.
+	l, err := m.chainEnd(context.WithoutCancel(ctx), rec.Stream)
 	if err != nil {
-		return leaf, "the mirror cannot read its own copy of the stream: " + err.Error()
+		return leaf, "", fmt.Errorf("the mirror cannot read its own copy of stream %s: %w", rec.Stream, err)
 	}
 	if reason := s.Link(rec, l.next, l.hash, l.position); reason != "" {
-		return leaf, reason
+		return leaf, reason, nil
 	}
 	if n, err := hex.Decode(leaf[:], []byte(s.Hash)); err != nil || n != ledgertree.HashSize {
-		return leaf, fmt.Sprintf("metadata hash %q is not 32 hex-encoded bytes", s.Hash)
+		return leaf, fmt.Sprintf("metadata hash %q is not 32 hex-encoded bytes", s.Hash), nil
 	}
 	m.chains[rec.Stream] = link{next: rec.Revision + 1, hash: s.Hash, position: rec.Position}
-	return leaf, ""
+	return leaf, "", nil
 }
 
 // chainEnd is where stream's chain ends in the mirror.

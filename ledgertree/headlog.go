@@ -77,12 +77,18 @@ func (l *HeadLog) Head(tree *Tree) (TreeHead, error) { return l.HeadAt(tree, tre
 
 // HeadAt returns a signed head of the tree when it had size leaves, stored before it is returned:
 // the head of something given out as of an earlier size (an evidence bundle as of a past time) is
-// on record as the current ones are. At the latest stored size it is the stored head.
+// on record as the current ones are. At a size a head was stored for, it is that head; only at a
+// size none was signed for is one signed now.
 func (l *HeadLog) HeadAt(tree *Tree, size uint64) (TreeHead, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.latest != nil && l.latest.TreeSize == size && l.latest.KeyID == l.signer.KeyID() {
 		return *l.latest, nil
+	}
+	// A size the tree had before and a head was signed for: that head, whose time is when the tree
+	// had that size. A head signed now for it would make an old tree look fresh.
+	if h, ok := l.bySize[size]; ok {
+		return h, nil
 	}
 	root, err := tree.Root(size)
 	if err != nil {
