@@ -13,6 +13,7 @@ import (
 	"assurance-ledger/command"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
+	"assurance-ledger/internal/contenttest"
 )
 
 // What moves after the assurance log's end (newAssuranceLog), read back now and as of before it:
@@ -39,6 +40,7 @@ func (l *assuranceLog) moveOn(t *testing.T) (south string) {
 	require.NoError(t, err)
 	var content domain.Content
 	require.NoError(t, json.Unmarshal(raw, &content))
+	content = contenttest.Complete(content, domain.Period{FirstYear: 2009, LastYear: 2011}, "5LE", "RJ1")
 	hash, err := eventcodec.ContentHash(content)
 	require.NoError(t, err)
 	lePCT := domain.Actor{PersonID: "pc-5le", Name: "Lee", Role: domain.RolePCTCommissioner, Org: "5LE"}
@@ -59,7 +61,9 @@ func (l *assuranceLog) moveOn(t *testing.T) (south string) {
 	plan(south, tCERJ1, domain.SignOffPlan{Version: 1, Statement: "I sign", ContentHash: hash})
 	l.mark(t, "south signed")
 	at("2010-02-20")
-	revised := content
+	var revised domain.Content
+	require.NoError(t, json.Unmarshal(raw, &revised))
+	revised = contenttest.Complete(revised, domain.Period{FirstYear: 2009, LastYear: 2011}, "5K5", "RJ1", "RXA", "5NT")
 	revised.DataQuality = "Weekly SUS data quality dashboard reviewed by the informatics board."
 	plan(l.plan, tPCT, domain.RevisePlan{Content: revised, Reason: "New PAS dates"})
 	l.mark(t, "revised")
