@@ -94,6 +94,16 @@ func BenchmarkReport(b *testing.B) {
 				}
 				b.ReportMetric(float64(len(p.Plans(projections.PlanFilter{}))), "plans")
 			})
+			// What GET /v1/reports/transparency answers: the counts and the national indicators.
+			b.Run(fmt.Sprintf("scale-%d/%s-with-indicators", scale, c.name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					rep, err := p.ReportWithIndicators(context.Background(), c.f)
+					if err != nil || rep.Totals.Plans == 0 {
+						b.Fatal("empty report", err)
+					}
+				}
+			})
 		}
 	}
 }

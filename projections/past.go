@@ -185,13 +185,13 @@ func (p *Projector) registryAt(pos eventstore.Position) (*domain.Registry, error
 	p.mu.RLock()
 	events := p.registryLog
 	p.mu.RUnlock()
-	return foldRegistry(events, pos)
+	return p.registryMemo.at(events, pos)
 }
 
 // registryAtLocked is registryAt for a caller holding p.mu. The registry's events were each
 // folded once already, so none can fail to fold again.
 func (p *Projector) registryAtLocked(pos eventstore.Position) *domain.Registry {
-	reg, _ := foldRegistry(p.registryLog, pos)
+	reg, _ := p.registryMemo.at(p.registryLog, pos)
 	return reg
 }
 

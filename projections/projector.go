@@ -42,6 +42,8 @@ type Projector struct {
 	// registryLog is every registry event applied, for the registry as of a position; elements
 	// once appended are never changed, so a reader may keep the slice it saw under mu.
 	registryLog []positioned
+	// registryMemo is the registry as of the last position asked for, folded from registryLog.
+	registryMemo registryMemo
 	shaSince    map[string]eventstore.Position // when each SHA was registered
 	// returns are the SHAs' returns, by return id (domain.ReturnID), and returnLog every return
 	// event applied, for the returns as of a position: few, and refolded from the log on restore.
