@@ -44,7 +44,7 @@ type Projector struct {
 	registryLog []positioned
 	// registryMemo is the registry as of the last position asked for, folded from registryLog.
 	registryMemo registryMemo
-	shaSince    map[string]eventstore.Position // when each SHA was registered
+	shaSince     map[string]eventstore.Position // when each SHA was registered
 	// returns are the SHAs' returns, by return id (domain.ReturnID), and returnLog every return
 	// event applied, for the returns as of a position: few, and refolded from the log on restore.
 	returns   map[string]*domain.SHAReturn
