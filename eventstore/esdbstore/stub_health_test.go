@@ -102,8 +102,12 @@ func TestStubSubscriptionEventsShowTheServerIsBack(t *testing.T) {
 	}()
 	log.add("plan-1", "PlanSubmitted", []byte(`{}`))
 	<-got
-	s.status.failed(status.Error(codes.Unavailable, "a request failed meanwhile"))
-	require.False(t, s.Health().Connected)
+	// The subscription's own messages (checkpoints, caught-up) may still mark the store connected
+	// just after a failure is recorded: record it until Health has seen it.
+	require.Eventually(t, func() bool {
+		s.status.failed(status.Error(codes.Unavailable, "a request failed meanwhile"))
+		return !s.Health().Connected
+	}, 5*time.Second, 10*time.Millisecond, "a failed request shows the store disconnected")
 	log.add("plan-1", "PlanRevised", []byte(`{}`))
 	<-got
 	assert.True(t, s.Health().Connected)
