@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -316,7 +317,7 @@ func (w *crashWorld) contentOf(i int) map[string]any {
 func (w *crashWorld) client(ctx context.Context, i int) {
 	pct := domain.Actor{PersonID: fmt.Sprintf("pc-%d", i), Name: "Commissioner", Role: domain.RolePCTCommissioner, Org: crashPCT(i)}
 	provider := domain.Actor{PersonID: fmt.Sprintf("pr-%d", i), Name: "Provider", Role: domain.RoleProvider, Org: crashProvider(i)}
-	planID := ""
+	planID, versions := "", 0
 	for n := 0; !w.stop.Load(); n++ {
 		var op crashOp
 		switch {
@@ -324,6 +325,9 @@ func (w *crashWorld) client(ctx context.Context, i int) {
 			op = w.op(pct, http.MethodPost, "/v1/plans", map[string]any{
 				"lhc_id": crashLHC(i), "round": "2009-10", "period": map[string]int{"first_year": 2009, "last_year": 2011}, "content": w.contentOf(i),
 			})
+		case n%8 == 7 && versions >= domain.MaxVersions:
+			// A plan holds at most so many versions: a long run withdraws it and submits another.
+			op = w.op(pct, http.MethodPost, "/v1/plans/"+planID+"/withdrawal", map[string]any{"reason": fmt.Sprintf("step %d: the most versions a plan may have", n)})
 		case n%8 == 7:
 			content := w.contentOf(i)
 			content["data_quality"] = fmt.Sprintf("Data quality dashboard, revision %d", n)
@@ -335,8 +339,13 @@ func (w *crashWorld) client(ctx context.Context, i int) {
 		if !ok {
 			return
 		}
-		if planID == "" {
-			planID = res.PlanID
+		switch {
+		case planID == "":
+			planID, versions = res.PlanID, 1
+		case strings.HasSuffix(op.path, "/withdrawal"):
+			planID = ""
+		case strings.HasSuffix(op.path, "/revisions"):
+			versions++
 		}
 		w.mu.Lock()
 		w.last[i] = op
