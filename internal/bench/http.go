@@ -95,8 +95,9 @@ func (c *client) do(method, path, token string, body []byte, want int) error {
 // measurePosts has conns clients each POST contributions to a plan of its own (one still open to
 // contributions) for d, as fast as the server answers, and returns the rate of 201s. A provider
 // may make only so many contributions to one version (domain.MaxContributionsPerOrgVersion): a client
-// whose target says so (422 too_many_contributions) moves on to the next target nobody else holds,
-// and stops when there is none.
+// whose target says so (422 too_many_contributions), or whose provider has already declined or been
+// excused from the version (409 member_already_accounted), moves on to the next target nobody else
+// holds, and stops when there is none.
 func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d time.Duration, conns int) (float64, error) {
 	type target struct{ path, token string }
 	var targets []target
@@ -140,7 +141,7 @@ func (s *httpServer) measurePosts(proj *projections.Projector, plans []string, d
 			t := targets[i]
 			for time.Now().Before(deadline) {
 				err := s.do(http.MethodPost, t.path, t.token, body, http.StatusCreated)
-				if err != nil && strings.Contains(err.Error(), "too_many_contributions") {
+				if err != nil && (strings.Contains(err.Error(), "too_many_contributions") || strings.Contains(err.Error(), "member_already_accounted")) {
 					n := next.Add(1) - 1
 					if n >= int64(len(targets)) {
 						return
