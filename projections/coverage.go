@@ -72,12 +72,7 @@ func (p *Projector) SROCoverage(ctx context.Context, f CoverageFilter) (SROCover
 		pos = p.appliedPos
 	}
 	cut := p.cutLocked(pos)
-	var views []*planView
-	for _, v := range p.order {
-		if (f.SHA == "" || v.sha == f.SHA) && (f.Round == "" || v.plan.Round() == f.Round) {
-			views = append(views, v)
-		}
-	}
+	views := p.viewsOfLocked(f.SHA, f.Round)
 	p.mu.RUnlock()
 	at := f.At
 	if at.IsZero() {

@@ -56,12 +56,7 @@ func (p *Projector) Criteria(ctx context.Context, f CriteriaFilter) (CriteriaRep
 		pos = p.appliedPos
 	}
 	cut := p.cutLocked(pos)
-	var views []*planView
-	for _, v := range p.order {
-		if (f.SHA == "" || v.sha == f.SHA) && (f.Round == "" || v.plan.Round() == f.Round) {
-			views = append(views, v)
-		}
-	}
+	views := p.viewsOfLocked(f.SHA, f.Round)
 	p.mu.RUnlock()
 	var err error
 	if !current {

@@ -146,12 +146,7 @@ func (p *Projector) eachPlanAt(ctx context.Context, f ReportFilter, fn func(sha 
 	default:
 		on = p.dayAt(pos, time.Time{})
 	}
-	var views []*planView
-	for _, v := range p.order {
-		if (f.SHA == "" || v.sha == f.SHA) && (f.Round == "" || v.plan.Round() == f.Round) {
-			views = append(views, v)
-		}
-	}
+	views := p.viewsOfLocked(f.SHA, f.Round)
 	p.mu.RUnlock()
 	reg, err := p.registryAt(pos)
 	if err != nil {
@@ -292,4 +287,16 @@ func share(n, total int) *float64 {
 	}
 	x := round(float64(n)/float64(total), 4)
 	return &x
+}
+
+// viewsOfLocked are the plans of sha and round (every SHA or round when empty), in the order they
+// were submitted; the caller holds p.mu.
+func (p *Projector) viewsOfLocked(sha, round string) []*planView {
+	var views []*planView
+	for _, v := range p.order {
+		if (sha == "" || v.sha == sha) && (round == "" || v.plan.Round() == round) {
+			views = append(views, v)
+		}
+	}
+	return views
 }
