@@ -552,8 +552,8 @@ func (p *Plan) decideAcknowledge(reg *Registry, a Actor, c AcknowledgeAssurance)
 	if err := p.requireLive(a, RoleCfH); err != nil {
 		return nil, err
 	}
-	if reg.cfh == "" || a.Org != reg.cfh {
-		return nil, ErrOrganisationNotAllowed.with("%q is not NHS Connecting for Health (registered as %q)", a.Org, reg.cfh)
+	if err := reg.requireCfH(a); err != nil {
+		return nil, err
 	}
 	var ps problems
 	checkVersion(&ps, c.Version)

@@ -345,8 +345,8 @@ func (r *SHAReturn) decideAcknowledge(reg *Registry, plans PlanLookup, a Actor, 
 	if err := requireRole(a, RoleCfH); err != nil {
 		return nil, err
 	}
-	if reg.cfh == "" || a.Org != reg.cfh {
-		return nil, ErrOrganisationNotAllowed.with("%q is not NHS Connecting for Health (registered as %q)", a.Org, reg.cfh)
+	if err := reg.requireCfH(a); err != nil {
+		return nil, err
 	}
 	i := slices.IndexFunc(r.returns, func(x ReturnRecord) bool { return x.EventID == c.ReturnEventID })
 	if i < 0 || c.ReturnEventID == "" {
@@ -410,6 +410,14 @@ func (r *SHAReturn) Apply(e Event) error {
 		return fmt.Errorf("apply: return event has no data")
 	default:
 		return fmt.Errorf("apply: %T is not an SHA return event", d)
+	}
+	return nil
+}
+
+// requireCfH refuses an actor who does not act for NHS Connecting for Health as registered.
+func (reg *Registry) requireCfH(a Actor) error {
+	if reg.cfh == "" || a.Org != reg.cfh {
+		return ErrOrganisationNotAllowed.with("%q is not NHS Connecting for Health (registered as %q)", a.Org, reg.cfh)
 	}
 	return nil
 }
