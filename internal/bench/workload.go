@@ -31,7 +31,9 @@ type workload struct {
 
 // newWorkload generates a data set large enough for about events events (registry included), or
 // for plans plans when plans > 0. It is scaled by LHCs only as far as needed: each LHC can have one
-// plan in each of 99 rounds, and a smaller registry is quicker to set up.
+// plan in each of 99 rounds, and a smaller registry is quicker to set up. The scale is first
+// guessed from the demo's own plans, then checked against the plans the workload itself makes
+// (the synthetic LHCs have fewer members, so fewer events a plan) and raised until they are enough.
 func newWorkload(seed int64, events, plans int) (*workload, error) {
 	small, err := demo.Generate(demo.Options{Seed: seed})
 	if err != nil {
@@ -45,13 +47,33 @@ func newWorkload(seed int64, events, plans int) (*workload, error) {
 	if want <= 0 {
 		want = int(math.Ceil(float64(events) / perPlan * 1.1))
 	}
-	scale := min(max(1, (want+len(small.LHCs)*rounds-1)/(len(small.LHCs)*rounds)), demo.MaxScale)
-	d := small
-	if scale > 1 {
-		if d, err = demo.Generate(demo.Options{Seed: seed, Scale: scale}); err != nil {
+	perScale := len(small.LHCs) * rounds
+	scale := min(max(1, (want+perScale-1)/perScale), demo.MaxScale)
+	for {
+		d := small
+		if scale > 1 {
+			if d, err = demo.Generate(demo.Options{Seed: seed, Scale: scale}); err != nil {
+				return nil, err
+			}
+		}
+		w, err := buildWorkload(d)
+		if err != nil || plans > 0 || scale == demo.MaxScale {
+			return w, err
+		}
+		per, err := w.eventsPerPlan()
+		if err != nil {
 			return nil, err
 		}
+		capacity := float64(len(w.registry)) + per*float64(w.maxPlans)
+		if capacity >= float64(events) {
+			return w, nil
+		}
+		scale = min(max(scale+1, int(math.Ceil(float64(scale)*float64(events)/capacity*1.05))), demo.MaxScale)
 	}
+}
+
+// buildWorkload prepares d's registry and rounds for plans.
+func buildWorkload(d *demo.Dataset) (*workload, error) {
 	w := &workload{d: d, registry: d.RegistrySteps(), maxPlans: len(d.LHCs) * rounds, start: time.Now().UTC()}
 	// Plans are submitted to published rounds: the demo publishes its own two; the others are
 	// published after its registry, with the demo's catalogue and a timetable like its own.
@@ -82,6 +104,22 @@ func newWorkload(seed int64, events, plans int) (*workload, error) {
 		w.paths = append(w.paths, p.Path)
 	}
 	return w, nil
+}
+
+// eventsPerPlan averages the events of a spread of the plans the workload makes.
+func (w *workload) eventsPerPlan() (float64, error) {
+	const sample = 500
+	step := max(1, w.maxPlans/sample)
+	n, plans := 0, 0
+	for k := 0; k < w.maxPlans; k += step {
+		steps, err := w.plan(k)
+		if err != nil {
+			return 0, err
+		}
+		n += len(steps)
+		plans++
+	}
+	return float64(n) / float64(plans), nil
 }
 
 func roundName(year int) string { return fmt.Sprintf("%d-%02d", year, (year+1)%100) }
