@@ -33,6 +33,9 @@ type lhcRow struct {
 	// Unaccounted are the LHC's members that have neither contributed to the plan's current
 	// version, declined nor been excused.
 	Unaccounted []string
+	// PastAtSubmission are the delivery items whose planned date had already passed when the
+	// current version was submitted: recorded as submitted, flagged for the SHA.
+	PastAtSubmission []string
 }
 
 func lhcRows(st projections.SHAStatus) []lhcRow {
@@ -57,7 +60,7 @@ func lhcRows(st projections.SHAStatus) []lhcRow {
 		}
 		for i, p := range l.Plans {
 			r := lhcRow{PlanID: p.PlanID, Plan: p.Round + ", version " + strconv.Itoa(p.Version), StatusLabel: statusLabels[p.Status],
-				Waiting: waits(p.Outstanding), Unaccounted: p.MembersUnaccounted}
+				Waiting: waits(p.Outstanding), Unaccounted: p.MembersUnaccounted, PastAtSubmission: p.PastAtSubmission}
 			if i == 0 {
 				r.LHC, r.LeadPCT, r.Span = l.Name, l.LeadPCT, len(l.Plans)
 			}
