@@ -245,9 +245,12 @@ func (p *Plan) decideBoardApproval(reg *Registry, a Actor, at time.Time, c Recor
 	if err := p.requireLive(a, a.Role); err != nil {
 		return nil, err
 	}
+	// Whoever may sign the current version off may have its board approve it: a contributor that
+	// has since left the LHC included, or the version could be neither approved nor signed.
 	lhc, known := reg.lhcs[p.lhcID]
-	if a.Org == "" || (a.Org != p.leadPCT && !(known && lhc.HasMember(a.Org))) {
-		return nil, ErrNotSignatory.with("%q is neither the lead PCT nor a member of LHC %q: no sign-off of its plan rests on its board", a.Org, p.lhcID)
+	cur := p.current()
+	if a.Org == "" || (!slices.Contains(cur.signatories(p.leadPCT), a.Org) && !(known && lhc.HasMember(a.Org))) {
+		return nil, ErrNotSignatory.with("%q is neither the lead PCT, a contributor to version %d nor a member of LHC %q: no sign-off of its plan rests on its board", a.Org, cur.Number, p.lhcID)
 	}
 	var ps problems
 	checkVersion(&ps, c.Version)
@@ -281,7 +284,6 @@ func (p *Plan) decideBoardApproval(reg *Registry, a Actor, at time.Time, c Recor
 	case c.MeetingDate.Before(b.EffectiveFrom()):
 		return nil, ErrInvalidCommand.at("meeting_date", "%s is before %s was in place, from %s", c.MeetingDate, c.BodyID, b.EffectiveFrom())
 	}
-	cur := p.current()
 	for _, x := range cur.Approvals {
 		if x.ODSCode == a.Org && x.BodyID == c.BodyID {
 			return nil, ErrAlreadyApproved.with("%s's approval of version %d by %s was recorded at %s (minute %s)", a.Org, cur.Number, c.BodyID, x.RecordedAt.UTC().Format(time.RFC3339), x.MinuteRef)

@@ -140,6 +140,22 @@ func TestDecideBoardApproval(t *testing.T) {
 		{name: "the SHA", setup: boardsSubmitted, actor: assurer, cmd: fixed(approval(1, leadBoard)), want: ErrRoleNotAllowed},
 		{name: "an organisation outside the LHC", setup: boardsSubmitted, actor: Actor{PersonID: "ce-rbb", Role: RoleChiefExecutive, Org: outsider},
 			cmd: fixed(approval(1, lhcBoard)), want: ErrNotSignatory},
+		// A contributor's sign-off is needed whether or not it is still in the LHC, so its board
+		// may approve the version too; a member that left without contributing has no say.
+		{name: "a contributor that has left the LHC", setup: func(tb testing.TB) *world {
+			w := boardsSubmitted(tb)
+			w.must(provRJ1, RecordContribution{Section: "clinical5", Summary: "PAS timetable"})
+			w.registry(ChangeLHCMembers{LHCID: lhcID, Removed: []string{trust}})
+			return w
+		}, actor: ceRJ1, cmd: fixed(approval(1, lhcBoard)),
+			check: func(t *testing.T, w *world, _ EventData) {
+				assert.Contains(t, w.plan.OutstandingSignOffs(), trust, "its sign-off is still needed")
+			}},
+		{name: "a member that left without contributing", setup: func(tb testing.TB) *world {
+			w := boardsSubmitted(tb)
+			w.registry(ChangeLHCMembers{LHCID: lhcID, Removed: []string{trust}})
+			return w
+		}, actor: ceRJ1, cmd: fixed(approval(1, lhcBoard)), want: ErrNotSignatory},
 		{name: "another organisation's board", setup: boardsSubmitted, actor: ceRJ1, cmd: fixed(approval(1, leadBoard)), want: ErrUnknownGovernanceBody, field: "body_id"},
 		{name: "an unknown board", setup: boardsSubmitted, actor: ceLead, cmd: fixed(approval(1, "ib-nowhere")), want: ErrUnknownGovernanceBody, field: "body_id"},
 		{name: "a board not yet in place", setup: boardsSubmitted, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.BodyID, c.MeetingDate = lhcBoard, date("2009-01-15") }),
