@@ -505,11 +505,17 @@ func (n *stubNode) Append(srv api.Streams_AppendServer) error {
 		}
 		return srv.SendAndClose(&api.AppendResp{Result: &api.AppendResp_WrongExpectedVersion_{WrongExpectedVersion: w}})
 	}
-	success := func(last *stubEvent) error {
-		return srv.SendAndClose(&api.AppendResp{Result: &api.AppendResp_Success_{Success: &api.AppendResp_Success{
+	success := func(last *stubEvent, repeat bool) error {
+		ok := &api.AppendResp_Success{
 			CurrentRevisionOption: &api.AppendResp_Success_CurrentRevision{CurrentRevision: last.revision},
 			PositionOption:        &api.AppendResp_Success_Position{Position: &api.AppendResp_Position{CommitPosition: last.pos, PreparePosition: last.pos}},
-		}}})
+		}
+		if repeat {
+			// The server answers a repeat with the position it kept for it (IdempotentLogPosition),
+			// which is -1, and so no position, unless the write was still in its cache.
+			ok.PositionOption = &api.AppendResp_Success_NoPosition{NoPosition: &shared.Empty{}}
+		}
+		return srv.SendAndClose(&api.AppendResp{Result: &api.AppendResp_Success_{Success: ok}})
 	}
 	switch {
 	case expected == -4 && current < 0:
@@ -522,7 +528,7 @@ func (n *stubNode) Append(srv api.Streams_AppendServer) error {
 				return wrong()
 			}
 		}
-		return success(cur[expected+int64(len(events))])
+		return success(cur[expected+int64(len(events))], true)
 	case expected >= -1 && expected > current:
 		return wrong()
 	}
@@ -530,7 +536,7 @@ func (n *stubNode) Append(srv api.Streams_AppendServer) error {
 	for _, e := range events {
 		last = l.addLocked(name, e.id, e.typ, e.json, e.data, e.meta)
 	}
-	return success(last)
+	return success(last, false)
 }
 
 // blackHole accepts connections and never answers: a node that hangs.
