@@ -145,13 +145,19 @@ func ValidateConnString(s string) error {
 	if err != nil {
 		return fail("malformed options: %v", err)
 	}
+	// The client matches names whatever their case, and so does the store: the same option in two
+	// spellings is given twice, and which one won would depend on map order.
+	given := map[string]int{}
+	for key, vals := range values {
+		given[strings.ToLower(key)] += len(vals)
+	}
 	for key, vals := range values {
 		opt, known := options[strings.ToLower(key)]
 		if !known {
 			return fail("unknown option %q (known: %s)", key, knownOptions())
 		}
-		if len(vals) > 1 {
-			return fail("option %s is given %d times", opt.name, len(vals))
+		if n := given[strings.ToLower(key)]; n > 1 {
+			return fail("option %s is given %d times (names are matched whatever their case)", opt.name, n)
 		}
 		if err := opt.check(vals[0]); err != nil {
 			return fail("option %s=%s: %v", opt.name, vals[0], err)

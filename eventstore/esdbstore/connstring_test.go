@@ -65,6 +65,8 @@ func TestValidateConnStringRefuses(t *testing.T) {
 		{"unknown option", "esdb://localhost:2113?tsl=false", `unknown option "tsl"`},
 		{"connectionName is not a v4 option", "esdb://localhost:2113?connectionName=ledger", "unknown option"},
 		{"option twice", "esdb://localhost:2113?tls=false&tls=true", "given 2 times"},
+		{"option twice in two cases", "esdb://localhost:2113?tls=false&TLS=false", "tls is given 2 times"},
+		{"stream prefix twice in two cases", "esdb://localhost:2113?streamPrefix=a.&StreamPrefix=b.", "streamPrefix is given 2 times"},
 		{"tls not a boolean", "esdb://localhost:2113?tls=no", "true or false"},
 		{"tls empty", "esdb://localhost:2113?tls=", "true or false"},
 		{"tlsVerifyCert not a boolean", "esdb://localhost:2113?tlsVerifyCert=1", "true or false"},
