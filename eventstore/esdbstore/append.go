@@ -35,6 +35,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := eventstore.ValidateAppend(stream, expected, events); err != nil {
 		return eventstore.AppendResult{}, err
 	}
+	if err := checkName(stream); err != nil {
+		return eventstore.AppendResult{}, err
+	}
 	if err := s.check(ctx); err != nil {
 		return eventstore.AppendResult{}, err
 	}

@@ -39,8 +39,10 @@ var options = map[string]struct {
 // maxStreamPrefix bounds a stream prefix: it is stored with every event.
 const maxStreamPrefix = 64
 
-// checkStreamPrefix accepts a prefix of letters, digits, '.', '_' and '-': nothing the server
-// reads specially ($ starts its own streams) and nothing a connection string must encode.
+// checkStreamPrefix accepts a prefix of letters, digits, '.', '_' and '-' that ends with the
+// separator '.': nothing the server reads specially ($ starts its own streams), nothing a
+// connection string must encode, and a clear end, so that no ledger reads another's streams as its
+// own (see separator).
 func checkStreamPrefix(v string) error {
 	if v == "" || len(v) > maxStreamPrefix {
 		return fmt.Errorf("must be 1 to %d characters", maxStreamPrefix)
@@ -49,6 +51,9 @@ func checkStreamPrefix(v string) error {
 		if !(r == '-' || r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
 			return fmt.Errorf("has the character %q (letters, digits, '.', '_' and '-' only)", r)
 		}
+	}
+	if !strings.HasSuffix(v, separator) {
+		return fmt.Errorf("must end with %q, which no ledger stream name has, so that ledgers sharing a server never read each other's streams (e.g. %s%s)", separator, v, separator)
 	}
 	return nil
 }

@@ -62,6 +62,8 @@ func TestValidateConnStringRefuses(t *testing.T) {
 		{"empty stream prefix", "esdb://localhost:2113?streamPrefix=", "streamPrefix=: must be 1 to 64"},
 		{"stream prefix with $", "esdb://localhost:2113?streamPrefix=%24ledger", "has the character '$'"},
 		{"stream prefix with /", "esdb://localhost:2113?streamPrefix=a%2Fb", "has the character '/'"},
+		{"stream prefix without the separator at its end", "esdb://localhost:2113?streamPrefix=plan-b", `must end with "."`},
+		{"stream prefix ending elsewhere", "esdb://localhost:2113?streamPrefix=l.plan-", `must end with "."`},
 		{"unknown option", "esdb://localhost:2113?tsl=false", `unknown option "tsl"`},
 		{"connectionName is not a v4 option", "esdb://localhost:2113?connectionName=ledger", "unknown option"},
 		{"option twice", "esdb://localhost:2113?tls=false&tls=true", "given 2 times"},

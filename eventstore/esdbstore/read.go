@@ -29,7 +29,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	if eventstore.ValidateAppend(stream, eventstore.Any, nameProbe) != nil || from > maxRevision {
+	if eventstore.ValidateAppend(stream, eventstore.Any, nameProbe) != nil || checkName(stream) != nil || from > maxRevision {
 		// No stream of the ledger has that name ($-names are the server's own), nor that many
 		// events; and the server would read a huge revision as a special one.
 		return nil, nil

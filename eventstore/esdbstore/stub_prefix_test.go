@@ -78,12 +78,12 @@ func TestStubStreamPrefixesSeparateLedgers(t *testing.T) {
 
 func TestStreamPrefixOptions(t *testing.T) {
 	node := "esdb://localhost:2113?tls=false"
-	_, err := Open(node+"&streamPrefix=a", Options{StreamPrefix: "b"})
+	_, err := Open(node+"&streamPrefix=a.", Options{StreamPrefix: "b."})
 	require.ErrorIs(t, err, ErrConnString, "two prefixes")
 	_, err = Open(node, Options{StreamPrefix: "$a"})
 	require.ErrorContains(t, err, "has the character '$'")
-	s, err := Open(node+"&streamPrefix=a", Options{StreamPrefix: "a"})
+	s, err := Open(node+"&streamPrefix=a.", Options{StreamPrefix: "a."})
 	require.NoError(t, err, "the same prefix twice")
-	assert.Equal(t, "a", s.names.prefix)
+	assert.Equal(t, "a.", s.names.prefix)
 	require.NoError(t, s.Close())
 }
