@@ -30,6 +30,10 @@ func copyCmd() *cobra.Command {
 each event's id, stream, revision, type, data and metadata (so every hash and chain), for a move
 between the embedded store (a data directory) and EventStoreDB, either way.
 
+On one EventStoreDB server, the source and the target must differ in their streamPrefix (a ledger
+reads only the streams of its own prefix, or of none): that moves a ledger under a prefix, out of
+one, or to another.
+
 Interrupted, it resumes when run again: events the target already holds are skipped. A target
 holding anything else is refused, naming the stream and revision. Only events are copied: the
 data directory's secrets stay where they are. Afterwards, run ledger verify on the target.`,
@@ -39,7 +43,7 @@ data directory's secrets stay where they are. Afterwards, run ledger verify on t
 				return errors.New("copy needs --from and --to (a data directory or an esdb:// connection string each)")
 			}
 			if sameStore(from, to) {
-				return fmt.Errorf("--from and --to name the same store (%s)", describe(from))
+				return fmt.Errorf("--from and --to name the same store (%s): a copy would read what it writes; to move a ledger on one EventStoreDB server, give the target another streamPrefix", describe(from))
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -100,10 +104,13 @@ func openLocation(loc string, create bool) (eventstore.Store, error) {
 }
 
 // sameStore reports whether two locations name one store, which a copy would read and write at
-// once.
+// once: for EventStoreDB, one ledger of one server (esdbstore.SameLedger).
 func sameStore(a, b string) bool {
+	if esdbstore.IsConnString(a) && esdbstore.IsConnString(b) {
+		return a == b || esdbstore.SameLedger(a, b)
+	}
 	if esdbstore.IsConnString(a) || esdbstore.IsConnString(b) {
-		return a == b
+		return false
 	}
 	absA, errA := filepath.Abs(a)
 	absB, errB := filepath.Abs(b)
