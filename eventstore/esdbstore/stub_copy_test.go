@@ -64,3 +64,21 @@ func TestStubCopyBetweenPrefixesOnOneServer(t *testing.T) {
 		})
 	}
 }
+
+// TestStubCopyIntoItself: a copy between two names of one ledger that SameLedger cannot tell apart
+// (a host and its address) finds every event already there and writes nothing.
+func TestStubCopyIntoItself(t *testing.T) {
+	log := newStubLog()
+	node := startStub(t, log)
+	src := node.open(t, Options{StreamPrefix: "l."})
+	dst := node.open(t, Options{StreamPrefix: "l."})
+	ctx := t.Context()
+	_, err := src.Append(ctx, "plan-1", eventstore.NoStream, ev(10), ev(10))
+	require.NoError(t, err)
+	appends := node.count("append")
+	rep, err := migrate.Copy(ctx, src, dst, migrate.Options{PageSize: 1})
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, rep.Present)
+	assert.Zero(t, rep.Copied)
+	assert.Equal(t, appends, node.count("append"), "nothing was written")
+}
