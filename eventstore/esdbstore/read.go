@@ -17,8 +17,10 @@ import (
 // reads no deadline of their own and holds a whole answer in memory; pages bound both.
 const readPage = 512
 
-// headPage is how many events of $all Head reads at a time, newest first, looking for the newest
-// that is not the server's own. A few system events (epochs, scavenges) usually sit at the end.
+// headPage is how many events of $all Head first reads, newest first, looking for the newest that
+// is the ledger's. A few system events (epochs, scavenges) usually sit at the end; when more
+// pages are needed (another ledger or application wrote since), each is twice the last, up to
+// readPage, so that requests grow with the events passed over divided by readPage.
 const headPage = 64
 
 // nameProbe stands in for an event when only a stream name is to be validated.
@@ -162,14 +164,19 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 type pageReader func(from eventstore.Position, count uint64) ([]*esdb.RecordedEvent, error)
 
 // readAllPages is ReadAll's paging: up to limit (<= 0: no limit) events after `after`, leaving out
-// those that are not the ledger's (n.own). A read that starts at an event's position includes that event, so it asks for
-// one more than it needs; without that, a page of one would never get past its start.
+// those that are not the ledger's (n.own). A read that starts at an event's position includes that
+// event, so it asks for one more than it needs; without that, a page of one would never get past
+// its start. A page asks for no more than limit needs until a page holds events that are not the
+// ledger's; from then on every page is a full one, so that the requests grow with the events
+// passed over divided by readPage, not by limit (the v4 client's ReadAll takes no filter, so the
+// server cannot leave them out).
 func readAllPages(n names, after eventstore.Position, limit int, read pageReader) ([]eventstore.RecordedEvent, error) {
 	var out []eventstore.RecordedEvent
 	from := after
+	foreign := false
 	for {
 		count := uint64(readPage)
-		if limit > 0 {
+		if limit > 0 && !foreign {
 			count = min(count, uint64(limit-len(out)))
 		}
 		if from > 0 {
@@ -180,8 +187,12 @@ func readAllPages(n names, after eventstore.Position, limit int, read pageReader
 			return nil, err
 		}
 		for _, rec := range raw {
-			if rec.Position.Commit <= from || !n.own(rec) {
-				continue // the event at `from` itself, or not the ledger's
+			if rec.Position.Commit <= from {
+				continue // the event at `from` itself
+			}
+			if !n.own(rec) {
+				foreign = true
+				continue
 			}
 			if limit > 0 && len(out) >= limit {
 				break
@@ -237,8 +248,8 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 func newestOwn(n names, read func(from esdb.AllPosition, count uint64) ([]*esdb.RecordedEvent, error)) (eventstore.Position, error) {
 	var from esdb.AllPosition = esdb.End{}
 	lowest := uint64(math.MaxUint64)
-	for {
-		raw, err := read(from, headPage)
+	for page := uint64(headPage); ; page = min(2*page, readPage) {
+		raw, err := read(from, page)
 		if err != nil {
 			return 0, err
 		}
@@ -253,7 +264,7 @@ func newestOwn(n names, read func(from esdb.AllPosition, count uint64) ([]*esdb.
 				return p, nil
 			}
 		}
-		if len(raw) < headPage {
+		if uint64(len(raw)) < page {
 			return 0, nil
 		}
 		if !progressed {
