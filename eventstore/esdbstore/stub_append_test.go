@@ -75,7 +75,7 @@ func TestStubConflictWithoutReadBack(t *testing.T) {
 // what the store remembers of those reads and of its own appends, so it reads nothing.
 //
 // The store's own share is asserted exactly: one append a command, no look for ids. The total a
-// command is bounded loosely, at 3.5 (2.95 on 2026-12-07): the handler's reads depend on the mix of
+// command is bounded loosely, at 3.5 (the test logs the figure): the handler's reads depend on the mix of
 // commands in the demo data set, which grows as commands are added, and a bound within 2% of the
 // figure would fail on a change that leaves the store alone.
 func TestStubCommandRequests(t *testing.T) {
