@@ -36,7 +36,7 @@ type storeFlags struct {
 func (f *storeFlags) register(cmd *cobra.Command) {
 	f.cmd = cmd
 	cmd.Flags().StringVar(&f.data, "data", "./ledger-data", "data directory (embedded store file, keys, secrets)")
-	cmd.Flags().StringVar(&f.store, "store", "embedded", `"embedded" (a bbolt file under --data) or an esdb:// connection string`)
+	cmd.Flags().StringVar(&f.store, "store", "embedded", `"embedded" (a bbolt file under --data) or an esdb:// connection string; its streamPrefix option (ending with ".", e.g. esdb://db:2113?streamPrefix=ledger-a.) keeps several ledgers apart on one server`)
 }
 
 // storeFile is where the embedded store lives under a data directory.
