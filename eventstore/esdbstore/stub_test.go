@@ -136,9 +136,15 @@ type stubNode struct {
 // startStub serves a node on a local port until the test ends.
 func startStub(t *testing.T, log *stubLog) *stubNode {
 	t.Helper()
+	return startStubWith(t, log)
+}
+
+// startStubWith is startStub with options for the stub's gRPC server.
+func startStubWith(t *testing.T, log *stubLog, opts ...grpc.ServerOption) *stubNode {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	n := &stubNode{log: log, addr: l.Addr().String(), srv: grpc.NewServer()}
+	n := &stubNode{log: log, addr: l.Addr().String(), srv: grpc.NewServer(opts...)}
 	api.RegisterStreamsServer(n.srv, n)
 	features.RegisterServerFeaturesServer(n.srv, n)
 	go func() { _ = n.srv.Serve(l) }()
