@@ -63,6 +63,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	defer func() {
 		if err == nil {
 			s.remember(stream, events, res)
+			s.seen.add(res.Position)
 		}
 	}()
 

@@ -127,8 +127,9 @@ func (s *Store) readAllRaw(ctx context.Context, dir esdb.Direction, from esdb.Al
 // position the store returned (a page's last event, a checkpoint). The one other position callers
 // pass is one less than an event's, what "from position P on" comes to through the port's "after";
 // the server cannot read from there (see readAllResult) and the read starts at after+1 instead, the
-// event at P. That costs one refused read: the port has no way to say "from P" (a read of P
-// inclusive) for the store to go there straight. Any other position is refused with
+// event at P. That costs one refused read, which the server logs: the port has no way to say
+// "from P" (a read of P inclusive). When the store has itself read, received or written an event
+// at P lately (seen), it reads from P straight away. Any other position is refused with
 // eventstore.ErrInvalidPosition, unless it lies beyond the head (nothing to read).
 func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
 	if err := s.check(ctx); err != nil {
@@ -145,10 +146,16 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 			return s.readAllRaw(ctx, esdb.Forwards, allAfter(from), count)
 		}
 	}
-	out, err := readAllPages(s.names, after, limit, read(after))
+	start, other := after, after+1
+	if after > 0 && s.seen.has(after+1) {
+		// "From an event's position on", an event this store has seen.
+		start, other = after+1, after
+	}
+	out, err := readAllPages(s.names, after, limit, read(start))
 	if err != nil && after > 0 && after+1 < maxPosition && classify(err) == failBadPosition && ctx.Err() == nil {
-		// Not an event's position: perhaps the one just before an event's.
-		out, err = readAllPages(s.names, after, limit, read(after+1))
+		// Not an event's position: perhaps the one just before an event's (or, the log being
+		// another since the store saw an event at after+1, an event's after all).
+		out, err = readAllPages(s.names, after, limit, read(other))
 	}
 	if err != nil {
 		if classify(err) == failBadPosition && ctx.Err() == nil {
@@ -156,6 +163,7 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 		}
 		return nil, s.portError(ctx, "read $all", err)
 	}
+	s.seen.addAll(out)
 	return out, nil
 }
 

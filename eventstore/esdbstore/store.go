@@ -127,6 +127,7 @@ type Store struct {
 	status  statusBoard
 	probeMu sync.Mutex // one probe at a time
 	tops    *tops      // the newest ids of recently used streams, for Append's look
+	seen    seen       // positions of recent events, for ReadAll from an event's position
 }
 
 // client is one esdb.Client and the requests using it. A client that is replaced is closed only
@@ -193,7 +194,7 @@ func Open(connString string, opts Options) (*Store, error) {
 // newStore is Open without the client, which tests of the store's own logic do without.
 func newStore(conf esdb.Configuration, target string, opts Options) *Store {
 	opts = opts.withDefaults()
-	s := &Store{target: target, opts: opts, names: names{opts.StreamPrefix}, log: opts.Logger.With("store", target), closing: make(chan struct{}), retired: map[*client]struct{}{}, tops: newTops()}
+	s := &Store{target: target, opts: opts, names: names{opts.StreamPrefix}, log: opts.Logger.With("store", target), closing: make(chan struct{}), retired: map[*client]struct{}{}, tops: newTops(), seen: newSeen()}
 	conf.Logger = clientLogger(s.log)
 	s.conf = conf
 	return s

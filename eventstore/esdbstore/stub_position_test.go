@@ -33,6 +33,8 @@ func TestStubReadAllFromJustBeforeAnEvent(t *testing.T) {
 			require.Len(t, all, 4)
 
 			for i, e := range all {
+				// A store that has not seen the event: another instance, or one restarted since.
+				s := node.open(t, Options{})
 				reads := node.count("read all")
 				got, err := s.ReadAll(t.Context(), e.Position-1, 0)
 				require.NoError(t, err, "from position %d", e.Position)

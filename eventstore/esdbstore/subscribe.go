@@ -225,6 +225,7 @@ func (s *Store) pump(src source, after *eventstore.Position, failures *int, yiel
 			if err != nil {
 				return false, permanent{err}
 			}
+			s.seen.add(e.Position)
 			if !yield(e, nil) {
 				return true, nil
 			}
