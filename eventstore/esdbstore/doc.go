@@ -4,8 +4,8 @@
 // # Mapping
 //
 //   - A ledger stream is an EventStoreDB stream of the same name, after Options.StreamPrefix when
-//     one is set (the connection string's streamPrefix option), so that ledgers can share a
-//     server; revisions are event numbers.
+//     one is set (the connection string's streamPrefix option, ending with '.', which no ledger
+//     stream name has), so that ledgers can share a server; revisions are event numbers.
 //   - An event keeps the ledger's id as its EventStoreDB id, its type, its data (marked JSON when it
 //     is) and its metadata (user metadata, stored as given), so hashes recompute unchanged.
 //   - The global log is $all without the server's own events ($-prefixed types and streams) and,

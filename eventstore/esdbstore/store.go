@@ -68,8 +68,9 @@ type Options struct {
 
 	// StreamPrefix goes before every stream name the store writes and reads on the server, so that
 	// several ledgers can share one server: ReadAll, Subscribe and Head then show only the streams
-	// that have it, named without it. Every process and command on one ledger must use the same.
-	// The connection string's streamPrefix option sets it too. "" means none.
+	// that have it followed by a name without '.', named without it. It must end with '.' (see
+	// separator). Every process and command on one ledger must use the same. The connection
+	// string's streamPrefix option sets it too. "" means none.
 	StreamPrefix string
 }
 
