@@ -80,7 +80,35 @@ func TestDecideReportMilestone(t *testing.T) {
 			}},
 		{name: "live again on a later day", setup: reported, actor: commissionr,
 			cmd: fixed(ReportMilestone{Item: pasInterim, Status: ProgrammeLive, ActualDate: date("2009-12-21"), Note: "Corrected go-live date."})},
-		{name: "the same again", setup: reported, actor: commissionr, cmd: live, want: ErrNoChange},
+		{name: "the same again", setup: reported, actor: commissionr, cmd: live, want: ErrNoChange, field: "status"},
+		// The plan's period starts on 2009-04-01, before its submission on 2009-07-01.
+		{name: "a date before the plan's period without a reason", setup: submitted, at: at, actor: commissionr,
+			cmd: fixed(ReportMilestone{Item: "national_programmes.eps_r2", Status: ProgrammeLive, ActualDate: date("2000-01-01")}),
+			want: ErrReasonRequired, field: "note", msg: []string{"2009-04-01"}},
+		{name: "a date before the plan's period with a reason", setup: submitted, at: at, actor: commissionr,
+			cmd: fixed(ReportMilestone{Item: "national_programmes.eps_r2", Status: ProgrammeLive, ActualDate: date("2009-03-31"), Note: "Live at two practices before the plan; not stated in it."})},
+		{name: "the first day of the plan's period", setup: submitted, at: at, actor: commissionr,
+			cmd: fixed(ReportMilestone{Item: "national_programmes.eps_r2", Status: ProgrammeInProgress, ActualDate: date("2009-04-01")})},
+		{name: "a member's reports on one item at the limit", setup: func(tb testing.TB) *world {
+			w := submitted(tb)
+			w.now = at
+			for i := range MaxReportsPerOrgItem {
+				st := []string{ProgrammeInProgress, ProgrammePlanned}[i%2]
+				w.must(provRJ1, ReportMilestone{Item: "clinical5.order_comms.strategic", Status: st})
+			}
+			return w
+		}, at: at, actor: provRJ1, cmd: fixed(ReportMilestone{Item: "clinical5.order_comms.strategic", Status: ProgrammeLive, ActualDate: date("2010-01-10")}),
+			want: ErrTooManyReports, field: "item", msg: []string{trust}},
+		{name: "another item, or another member, past one member's limit", setup: func(tb testing.TB) *world {
+			w := submitted(tb)
+			w.now = at
+			for i := range MaxReportsPerOrgItem {
+				st := []string{ProgrammeInProgress, ProgrammePlanned}[i%2]
+				w.must(provRJ1, ReportMilestone{Item: "clinical5.order_comms.strategic", Status: st})
+			}
+			w.must(provRJ1, ReportMilestone{Item: "clinical5.order_comms.interim", Status: ProgrammeInProgress})
+			return w
+		}, at: at, actor: commissionr, cmd: fixed(ReportMilestone{Item: "clinical5.order_comms.strategic", Status: ProgrammeInProgress})},
 		{name: "what the version already states", setup: submitted, at: at, actor: commissionr,
 			cmd: fixed(ReportMilestone{Item: "national_programmes.gp2gp", Status: ProgrammeInProgress}), want: ErrNoChange},
 	})
