@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -82,7 +83,15 @@ func decodeJSON(body []byte, dst any, required ...string) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return jsonProblem(err)
+		p := jsonProblem(err)
+		if len(p.Errors) == 1 && p.Errors[0].Field == "body" {
+			// A value that is JSON of the right kind but not a valid one of its type (an impossible
+			// date, a number for a date) comes back from the decoder without the member it was in.
+			if name, msg, ok := locateMember(members, dst); ok {
+				return badRequest(fmt.Sprintf("field %s %s", name, msg), field(name, msg))
+			}
+		}
+		return p
 	}
 	if dec.More() {
 		return badRequest("the request body holds more than one JSON value", field("body", "trailing data after the object"))
@@ -95,6 +104,69 @@ func decodeJSON(body []byte, dst any, required ...string) error {
 		return badRequest("required fields are missing: "+strings.Join(missing, ", "), fields...)
 	}
 	return nil
+}
+
+// locateMember finds the member of dst's struct type, as members holds them, that does not decode
+// on its own, down to the innermost one (content.clinical5[2].interim_date), and says why.
+func locateMember(members map[string]json.RawMessage, dst any) (name, msg string, ok bool) {
+	t := reflect.TypeOf(dst)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return "", "", false
+	}
+	return locateIn(members, t, "")
+}
+
+func locateIn(members map[string]json.RawMessage, t reflect.Type, prefix string) (name, msg string, ok bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if raw, present := members[tag]; present {
+			if name, msg, ok := locateValue(raw, f.Type, prefix+tag); ok {
+				return name, msg, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// locateValue says why raw does not decode as a t, naming the innermost part at fault.
+func locateValue(raw json.RawMessage, t reflect.Type, path string) (name, msg string, ok bool) {
+	err := json.Unmarshal(raw, reflect.New(t).Interface())
+	if err == nil {
+		return "", "", false
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(raw, &members) == nil {
+			if name, msg, ok := locateIn(members, t, path+"."); ok {
+				return name, msg, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) == nil {
+			for i, item := range items {
+				if name, msg, ok := locateValue(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); ok {
+					return name, msg, true
+				}
+			}
+		}
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return path, fmt.Sprintf("must be %s, not %s", jsonKind(typeErr.Type.Kind().String()), typeErr.Value), true
+	}
+	return path, "is invalid: " + strings.TrimPrefix(strings.TrimPrefix(err.Error(), "json: "), "date: "), true
 }
 
 // jsonProblem explains a decoding failure in terms of the client's JSON, not Go's types.

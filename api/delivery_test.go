@@ -35,6 +35,7 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 		{"ods_code": "X09", "name": "NHS Connecting for Health", "kind": "cfh"},
 		{"ods_code": "5K5", "name": "Brent Teaching PCT", "kind": "pct", "sha_code": "Q36"},
 		{"ods_code": "RJ1", "name": "Guy's and St Thomas' NHS Foundation Trust", "kind": "provider", "sha_code": "Q36"},
+		{"ods_code": "RJ2", "name": "Lewisham Healthcare NHS Trust", "kind": "provider", "sha_code": "Q36"}, // in no LHC
 	} {
 		s.must(201, "POST", "/v1/organisations", &admin, o)
 	}
@@ -74,11 +75,24 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 	r = refused(422, "board_approval_missing", "POST", path+"/sro-signoffs", &cePCT, sign)
 	assert.Contains(t, r.json(t)["detail"], "5K5")
 	approval := func(body string) map[string]any {
-		return map[string]any{"version": 1, "body_id": body, "meeting_date": "2009-06-30", "minute_ref": "IB/09/06/3", "document_sha256": strings.Repeat("cd", 32)}
+		return map[string]any{"version": 1, "body_id": body, "meeting_date": "2009-07-01", "minute_ref": "IB/09/07/3", "document_sha256": strings.Repeat("cd", 32)}
 	}
+	early := approval("ib-5k5")
+	early["meeting_date"] = "2009-06-30"
+	r = refused(422, "invalid_command", "POST", path+"/board-approvals", &cePCT, early)
+	assert.Equal(t, []string{"meeting_date"}, fieldsOf(t, r), "a meeting before the version was submitted")
+	early["meeting_date"] = 20090701
+	r = refused(400, "malformed_request", "POST", path+"/board-approvals", &cePCT, early)
+	assert.Equal(t, []string{"meeting_date"}, fieldsOf(t, r), "a number for a date")
 	refused(403, "role_not_allowed", "POST", path+"/board-approvals", &assurer, approval("ib-5k5"))
 	refused(422, "unknown_governance_body", "POST", path+"/board-approvals", &cePCT, approval("ib-nowhere"))
 	refused(422, "unknown_governance_body", "POST", path+"/board-approvals", &ceRJ1, approval("ib-5k5"))
+	outsider := domain.Actor{PersonID: "ce-q36", Name: "Outsider", Role: domain.RoleChiefExecutive, Org: "Q36"}
+	r = refused(403, "not_signatory", "POST", path+"/board-approvals", &outsider, approval("ib-5k5"))
+	assert.Equal(t, []string{"org"}, fieldsOf(t, r), "the token's organisation is what is refused")
+	r = refused(403, "not_lhc_member", "POST", path+"/delivery-reports", &domain.Actor{PersonID: "pr-x", Name: "X", Role: domain.RoleProvider, Org: "RJ2"},
+		map[string]any{"item": "national_programmes.scr", "status": "in_progress"})
+	assert.Equal(t, []string{"org"}, fieldsOf(t, r))
 	s.must(201, "POST", path+"/board-approvals", &cePCT, approval("ib-5k5"))
 	refused(409, "already_approved", "POST", path+"/board-approvals", &cePCT, approval("ib-5k5"))
 	s.must(201, "POST", path+"/sro-signoffs", &cePCT, sign)
@@ -120,6 +134,12 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 	s.must(201, "POST", path+"/delivery-reports", &pct, live)
 	s.must(201, "POST", path+"/delivery-reports", &provider, map[string]any{"item": "clinical5.order_comms.strategic", "status": "in_progress", "actual_date": "2010-01-04", "note": "Build under way."})
 	refused(422, "reason_required", "POST", path+"/delivery-reports", &pct, map[string]any{"item": "clinical5.pas_reporting.interim", "status": "in_progress"})
+	r = refused(422, "no_change", "POST", path+"/delivery-reports", &pct, live)
+	assert.Equal(t, []string{"status"}, fieldsOf(t, r))
+	r = refused(422, "reason_required", "POST", path+"/delivery-reports", &pct, map[string]any{"item": "national_programmes.eps_r2", "status": "live", "actual_date": "2000-01-01"})
+	assert.Equal(t, []string{"note"}, fieldsOf(t, r), "a date before the plan's period needs a reason")
+	r = refused(400, "malformed_request", "POST", path+"/delivery-reports", &pct, map[string]any{"item": "national_programmes.eps_r2", "status": "live", "actual_date": "2010-02-30"})
+	assert.Equal(t, []string{"actual_date"}, fieldsOf(t, r), "an impossible date")
 	last := s.must(201, "POST", path+"/delivery-reports", &pct, map[string]any{"item": "national_programmes.scr", "status": "in_progress"})
 	assert.Equal(t, 1.0, s.must(200, "GET", path+"?min_position="+pos(last), &auditor, nil)["version"], "a report starts no version")
 

@@ -74,7 +74,17 @@ func toProblem(err error) *Problem {
 		if !ok {
 			status = http.StatusUnprocessableEntity
 		}
-		return newProblem(status, de.Code, de.Message, de.Fields...)
+		fields := de.Fields
+		if de.Kind == domain.KindForbidden && len(fields) == 0 {
+			// Who may act is refused: a claim of the bearer token, not a member of the body, is at
+			// fault, named as the route check names it (role), or org for the organisation.
+			claim := "org"
+			if de.Code == domain.ErrRoleNotAllowed.Code {
+				claim = "role"
+			}
+			fields = []domain.FieldError{field(claim, de.Message)}
+		}
+		return newProblem(status, de.Code, de.Message, fields...)
 	case errors.As(err, &conflict):
 		pr := newProblem(http.StatusConflict, "conflict",
 			fmt.Sprintf("%s changed since you read it (%s): read it again and retry", conflict.Stream, conflictDetail(conflict)),

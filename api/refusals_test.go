@@ -117,6 +117,12 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 	noC5 := submitBody(t)
 	noC5["content"].(map[string]any)["clinical5"] = noC5["content"].(map[string]any)["clinical5"].([]any)[:4]
 
+	body := func(effective string) string {
+		return `{"body_id":"ib-5k5","name":"Board","ods_code":"5K5","kind":"organisation_informatics_board","chair_person_id":"p",` +
+			`"terms_of_reference_sha256":"` + strings.Repeat("ab", 32) + `",` + effective + `}`
+	}
+	impossible := submitBody(t)
+	impossible["content"].(map[string]any)["clinical5"].([]any)[1].(map[string]any)["interim_date"] = "2009-02-30"
 	tests := []struct {
 		name    string
 		path    string
@@ -136,7 +142,11 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 		{"empty body", "/v1/organisations", ``, "", nil, 400, "malformed_request", "body"},
 		{"oversized body", "/v1/organisations", `{"ods_code":"RKE","name":"` + strings.Repeat("x", 2<<20) + `"}`, "", nil, 413, "body_too_large", "body"},
 		{"not JSON", "/v1/organisations", org, "", []string{"Content-Type", "text/plain"}, 415, "unsupported_media_type", "Content-Type"},
-		{"bad date", "/v1/organisations/5K5/chief-executive", `{"person_id":"p","name":"n","effective_from":"1 April 2009"}`, "", nil, 400, "malformed_request", "body"},
+		{"bad date", "/v1/organisations/5K5/chief-executive", `{"person_id":"p","name":"n","effective_from":"1 April 2009"}`, "", nil, 400, "malformed_request", "effective_from"},
+		{"an impossible date", "/v1/governance-bodies", body(`"effective_from":"2009-02-30"`), "", nil, 400, "malformed_request", "effective_from"},
+		{"a number for a date", "/v1/governance-bodies", body(`"effective_from":20090201`), "", nil, 400, "malformed_request", "effective_from"},
+		{"an object for a date", "/v1/governance-bodies", body(`"effective_from":{"y":2009}`), "", nil, 400, "malformed_request", "effective_from"},
+		{"an impossible date inside the content", "/v1/plans", impossible, token(t, pct), nil, 400, "malformed_request", "content.clinical5[1].interim_date"},
 		{"no token", "/v1/organisations", org, "-", nil, 401, "missing_token", "Authorization"},
 		{"expired token", "/v1/organisations", org, expired, nil, 401, "invalid_token", "Authorization"},
 		{"wrong signature", "/v1/organisations", org, forged, nil, 401, "invalid_token", "Authorization"},

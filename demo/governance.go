@@ -42,7 +42,8 @@ func (d *Dataset) governanceSteps(at time.Time) []Step {
 }
 
 // approve records, an hour before org's chief executive signs the current version off at t, its
-// board's approval of that version at a meeting that day: its own board's, or the LHC's.
+// board's approval of that version at a meeting that day: its own board's, or the LHC's, whose
+// one meeting every member relying on it cites.
 func (b *planBuilder) approve(org string, ce domain.Actor, t time.Time) {
 	body := lhcBodyID(b.lhc.ID)
 	if o, ok := b.d.Organisation(org); ok && o.Kind.IsNHS() && !o.Illustrative {
@@ -53,7 +54,18 @@ func (b *planBuilder) approve(org string, ce domain.Actor, t time.Time) {
 	if b.spec.NoLapse {
 		meeting = domain.DateOf(b.spec.Start.UTC())
 	}
-	b.steps = append(b.steps, Step{At: at, Actor: ce, Plan: b.id, Cmd: domain.RecordBoardApproval{Version: b.version, BodyID: body,
+	cmd := domain.RecordBoardApproval{Version: b.version, BodyID: body,
 		MeetingDate: meeting, MinuteRef: fmt.Sprintf("%s/%s/%d", body, at.Format("06-01"), b.version),
-		DocumentSHA256: eventcodec.SHA256Hex(fmt.Appendf(nil, "%s/%s/minutes-v%d.pdf", b.id, org, b.version))}})
+		DocumentSHA256: eventcodec.SHA256Hex(fmt.Appendf(nil, "%s/%s/minutes-v%d.pdf", b.id, org, b.version))}
+	if body == lhcBodyID(b.lhc.ID) {
+		if first, ok := b.lhcMeeting[b.version]; ok {
+			cmd = first
+		} else {
+			if b.lhcMeeting == nil {
+				b.lhcMeeting = map[int]domain.RecordBoardApproval{}
+			}
+			b.lhcMeeting[b.version] = cmd
+		}
+	}
+	b.steps = append(b.steps, Step{At: at, Actor: ce, Plan: b.id, Cmd: cmd})
 }

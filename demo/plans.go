@@ -168,6 +168,9 @@ type planBuilder struct {
 	// accounted are the members that have contributed to, declined or been excused from the
 	// current version.
 	accounted map[string]bool
+	// lhcMeeting is the LHC programme board's approval of a version, which every member relying
+	// on that board cites: the board met once.
+	lhcMeeting map[int]domain.RecordBoardApproval
 }
 
 func (b *planBuilder) emit(actor domain.Actor, cmd domain.PlanCommand) {

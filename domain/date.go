@@ -140,6 +140,24 @@ func plainBody(b []byte) ([]byte, bool) {
 	return body, true
 }
 
+// jsonKindOf names the kind of JSON value b holds, as a client would: a transport reports it
+// against the member it came in.
+func jsonKindOf(b []byte) string {
+	switch b = bytes.TrimSpace(b); {
+	case len(b) == 0:
+		return "nothing"
+	case b[0] == '{':
+		return "an object"
+	case b[0] == '[':
+		return "an array"
+	case b[0] == 't' || b[0] == 'f':
+		return "true or false"
+	case b[0] == '"':
+		return "a string"
+	}
+	return "a number"
+}
+
 func (d *Date) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(b, []byte("null")) {
 		*d = Date{}
@@ -148,7 +166,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	s, ok := plainString(b)
 	if !ok {
 		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("date: want a string YYYY-MM-DD: %w", err)
+			return fmt.Errorf("date: want a string YYYY-MM-DD, not %s", jsonKindOf(b))
 		}
 	}
 	if s == "" {

@@ -180,16 +180,45 @@ func (p *Plan) decideReport(reg *Registry, a Actor, at time.Time, c ReportMilest
 		return nil, err
 	}
 	was, actual := p.itemStatus(i)
+	early := p.earliestUnexplained()
 	switch {
 	case was == ProgrammeLive && c.Status != ProgrammeLive && c.Note == "":
 		return nil, ErrReasonRequired.at("note", "%s is live%s; a report that moves it back to %s says why", c.Item, dateSuffix(actual), c.Status)
+	case !c.ActualDate.IsZero() && c.ActualDate.Before(early) && c.Note == "":
+		return nil, ErrReasonRequired.at("note", "actual_date %s is before %s, when the plan's period began or it was first submitted; a report of a date before the plan says why",
+			c.ActualDate, early)
 	case was == c.Status && actual == c.ActualDate:
-		return nil, ErrNoChange.with("%s is already %s%s", c.Item, was, dateSuffix(actual))
+		return nil, ErrNoChange.at("status", "%s is already %s%s", c.Item, was, dateSuffix(actual))
+	}
+	if n := p.reportsBy(a.Org, c.Item); n >= MaxReportsPerOrgItem {
+		return nil, ErrTooManyReports.at("item", "%s has made %d reports on %s, the most an organisation may make on one item", a.Org, n, c.Item)
 	}
 	if err := p.checkStreamRoom("delivery report"); err != nil {
 		return nil, err
 	}
 	return MilestoneReported{Item: DeliveryItems[i], Status: c.Status, ActualDate: c.ActualDate, Note: c.Note}, nil
+}
+
+// earliestUnexplained is the first day a delivery report may name without a note: the start of the
+// plan's period, or its first submission's day if that came first. An earlier date is history the
+// plan never planned, such as a system live years before, and is recorded only with its reason.
+func (p *Plan) earliestUnexplained() Date {
+	start := p.period.Start()
+	if sub := DateOf(p.versions[0].SubmittedAt.UTC()); sub.Before(start) {
+		return sub
+	}
+	return start
+}
+
+// reportsBy counts the delivery reports ods has made on item.
+func (p *Plan) reportsBy(ods, item string) int {
+	n := 0
+	for _, r := range p.reports {
+		if r.ODSCode == ods && r.Item == item {
+			n++
+		}
+	}
+	return n
 }
 
 func dateSuffix(d Date) string {

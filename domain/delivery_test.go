@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,7 +81,35 @@ func TestDecideReportMilestone(t *testing.T) {
 			}},
 		{name: "live again on a later day", setup: reported, actor: commissionr,
 			cmd: fixed(ReportMilestone{Item: pasInterim, Status: ProgrammeLive, ActualDate: date("2009-12-21"), Note: "Corrected go-live date."})},
-		{name: "the same again", setup: reported, actor: commissionr, cmd: live, want: ErrNoChange},
+		{name: "the same again", setup: reported, actor: commissionr, cmd: live, want: ErrNoChange, field: "status"},
+		// The plan's period starts on 2009-04-01, before its submission on 2009-07-01.
+		{name: "a date before the plan's period without a reason", setup: submitted, at: at, actor: commissionr,
+			cmd:  fixed(ReportMilestone{Item: "national_programmes.eps_r2", Status: ProgrammeLive, ActualDate: date("2000-01-01")}),
+			want: ErrReasonRequired, field: "note", msg: []string{"2009-04-01"}},
+		{name: "a date before the plan's period with a reason", setup: submitted, at: at, actor: commissionr,
+			cmd: fixed(ReportMilestone{Item: "national_programmes.eps_r2", Status: ProgrammeLive, ActualDate: date("2009-03-31"), Note: "Live at two practices before the plan; not stated in it."})},
+		{name: "the first day of the plan's period", setup: submitted, at: at, actor: commissionr,
+			cmd: fixed(ReportMilestone{Item: "national_programmes.eps_r2", Status: ProgrammeInProgress, ActualDate: date("2009-04-01")})},
+		{name: "a member's reports on one item at the limit", setup: func(tb testing.TB) *world {
+			w := submitted(tb)
+			w.now = at
+			for i := range MaxReportsPerOrgItem {
+				st := []string{ProgrammeInProgress, ProgrammePlanned}[i%2]
+				w.must(provRJ1, ReportMilestone{Item: "clinical5.order_comms.strategic", Status: st})
+			}
+			return w
+		}, at: at, actor: provRJ1, cmd: fixed(ReportMilestone{Item: "clinical5.order_comms.strategic", Status: ProgrammeLive, ActualDate: date("2010-01-10")}),
+			want: ErrTooManyReports, field: "item", msg: []string{trust}},
+		{name: "another item, or another member, past one member's limit", setup: func(tb testing.TB) *world {
+			w := submitted(tb)
+			w.now = at
+			for i := range MaxReportsPerOrgItem {
+				st := []string{ProgrammeInProgress, ProgrammePlanned}[i%2]
+				w.must(provRJ1, ReportMilestone{Item: "clinical5.order_comms.strategic", Status: st})
+			}
+			w.must(provRJ1, ReportMilestone{Item: "clinical5.order_comms.interim", Status: ProgrammeInProgress})
+			return w
+		}, at: at, actor: commissionr, cmd: fixed(ReportMilestone{Item: "clinical5.order_comms.strategic", Status: ProgrammeInProgress})},
 		{name: "what the version already states", setup: submitted, at: at, actor: commissionr,
 			cmd: fixed(ReportMilestone{Item: "national_programmes.gp2gp", Status: ProgrammeInProgress}), want: ErrNoChange},
 	})
@@ -116,6 +145,30 @@ func TestDeliveryState(t *testing.T) {
 	assert.False(t, states[choices].PastAtSubmission, "live")
 	assert.Equal(t, ProgrammeInProgress, states[scr].Status, "a revision does not undo a report")
 	assert.Equal(t, 1, states[scr].Reports)
+}
+
+// A capability states one status: it is the interim solution's, which comes first. The strategic
+// solution is planned until a report of its own says otherwise.
+func TestCapabilityStatusIsTheInterimSolutions(t *testing.T) {
+	for _, status := range ProgrammeStatuses {
+		t.Run(status, func(t *testing.T) {
+			c := sampleContent(t)
+			c.Clinical5[0].Status = status
+			i := 2 * slices.Index(Clinical5, c.Clinical5[0].Capability)
+			d := c.Digest(nil)
+			assert.Equal(t, status, d.Items[i].DeclaredStatus(), "interim")
+			assert.Equal(t, ProgrammePlanned, d.Items[i+1].DeclaredStatus(), "strategic")
+			// A strategic solution due before the submission is flagged even when the capability is
+			// live: what is live is the interim system.
+			assert.True(t, d.Items[i+1].PastAt(DateOf(c.Clinical5[0].StrategicDate.Time().AddDate(0, 0, 1))))
+		})
+	}
+	w := submitted(t)
+	w.now = later(200)
+	strategic := CapabilityItem(Clinical5[0], ItemStrategic)
+	w.must(commissionr, ReportMilestone{Item: strategic, Status: ProgrammeLive, ActualDate: date("2010-01-04")})
+	i, _ := ItemIndex(strategic)
+	assert.Equal(t, ProgrammeLive, w.plan.Delivery()[i].Status, "a report of its own makes the strategic solution live")
 }
 
 // Content written before schema version 3 states no status: its items count as planned.

@@ -107,9 +107,17 @@ func (c *Content) Digest(keep func(string) string) *ContentDigest {
 		if i < 0 {
 			continue
 		}
+		// A capability states one status, and every capability has an interim solution, which
+		// comes first: the status is the interim solution's. The strategic solution is planned
+		// until a report of its own says otherwise, or a capability live on its interim system
+		// would count its strategic system, still to come, as live too.
 		status := code(ProgrammeStatuses, x.Status)
+		strategic := uint8(0)
+		if status != 0 {
+			strategic = code(ProgrammeStatuses, ProgrammePlanned)
+		}
 		d.Items[2*i] = ItemDigest{Day: dayOf(x.InterimDate), Status: status, Source: code(SolutionSources, x.InterimSource)}
-		d.Items[2*i+1] = ItemDigest{Day: dayOf(x.StrategicDate), Status: status, Source: code(SolutionSources, x.StrategicSource)}
+		d.Items[2*i+1] = ItemDigest{Day: dayOf(x.StrategicDate), Status: strategic, Source: code(SolutionSources, x.StrategicSource)}
 	}
 	for _, x := range c.NationalProgrammes {
 		if i := slices.Index(NationalProgrammes, x.Programme); i >= 0 {

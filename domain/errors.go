@@ -151,6 +151,7 @@ var (
 	// Limits on a plan's stream (limits.go).
 	ErrTooManyVersions      = newError("too_many_versions", KindRefused, "the plan has as many versions as a plan may")
 	ErrTooManyContributions = newError("too_many_contributions", KindRefused, "the organisation has made as many contributions to this version as it may")
+	ErrTooManyReports       = newError("too_many_reports", KindRefused, "the organisation has made as many delivery reports on this item as it may")
 	ErrPlanStreamFull       = newError("plan_stream_full", KindRefused, "the plan's stream holds as many events as contributions and revisions may fill")
 	ErrNotMember            = ErrNotLHCMember // the same sentinel under a shorter name
 
@@ -201,7 +202,7 @@ var Errors = []*Error{
 	ErrPlanNotFound, ErrLivePlanExists, ErrPlanWithdrawn, ErrNoChange, ErrStaleVersion, ErrContributionsClosed,
 	ErrNotChiefExecutive, ErrAlreadySignedOff, ErrContentHashMismatch, ErrSignOffsOutstanding, ErrAlreadyAssured,
 	ErrInvalidAssurance, ErrNotAssured, ErrAlreadyAcknowledged,
-	ErrTooManyVersions, ErrTooManyContributions, ErrPlanStreamFull,
+	ErrTooManyVersions, ErrTooManyContributions, ErrTooManyReports, ErrPlanStreamFull,
 	ErrRoundExists, ErrRoundNotFound, ErrRoundNotPublished, ErrMilestonePassed, ErrPeriodOutsideRound, ErrPfITExists, ErrUnknownPfIT,
 	ErrAlreadyAssigned, ErrWrongPfIT,
 	ErrMembersUnaccounted, ErrMemberAccounted, ErrConditionNotFound, ErrConditionClosed, ErrNoConditionEvidence,

@@ -80,7 +80,11 @@ type RecordGovernanceBody struct {
 
 func (RecordGovernanceBody) registryCommand() {}
 
-func (r *Registry) decideGovernanceBody(c RecordGovernanceBody) (EventData, error) {
+// maxTermsAhead is how far ahead of the day they are recorded a body's terms may take effect: a
+// board agrees its next chair or terms months ahead, not years.
+const maxTermsAhead = 1 // year
+
+func (r *Registry) decideGovernanceBody(c RecordGovernanceBody, at time.Time) (EventData, error) {
 	var ps problems
 	idOK := checkSlug(&ps, ErrInvalidCommand, "body_id", "body id", c.BodyID)
 	requiredShort.check(&ps, ErrInvalidCommand, "name", c.Name)
@@ -91,8 +95,14 @@ func (r *Registry) decideGovernanceBody(c RecordGovernanceBody) (EventData, erro
 	case !isSHA256Hex(c.TermsOfReferenceSHA256):
 		ps.add(ErrInvalidCommand, "terms_of_reference_sha256", "must be 64 lower-case hex digits (a SHA-256 digest)")
 	}
-	if c.EffectiveFrom.IsZero() {
+	today := DateOf(at.UTC())
+	switch horizon := DateOf(at.UTC().AddDate(maxTermsAhead, 0, 0)); {
+	case c.EffectiveFrom.IsZero():
 		ps.add(ErrInvalidCommand, "effective_from", "is required")
+	case c.EffectiveFrom.Year() < minPlanYear:
+		ps.add(ErrInvalidCommand, "effective_from", "%s is before %d: no informatics governance of the planning rounds is that old", c.EffectiveFrom, minPlanYear)
+	case c.EffectiveFrom.After(horizon):
+		ps.add(ErrInvalidCommand, "effective_from", "%s is after %s, %d year after today: terms are recorded once agreed", c.EffectiveFrom, horizon, maxTermsAhead)
 	}
 	switch c.Kind {
 	case BodyOrganisationBoard:
@@ -129,6 +139,11 @@ func (r *Registry) decideGovernanceBody(c RecordGovernanceBody) (EventData, erro
 		case !c.EffectiveFrom.After(last.EffectiveFrom):
 			return nil, ErrBodyOutOfOrder.at("effective_from", "%s is not after %s, when %s's terms last took effect; a body's terms are recorded in order and history is not rewritten",
 				c.EffectiveFrom, last.EffectiveFrom, c.BodyID)
+		case c.EffectiveFrom.Before(today):
+			// Approvals already recorded rest on the terms in force at their meetings, which the
+			// registry does not see: new terms dated back could give a past meeting another chair.
+			return nil, ErrBodyOutOfOrder.at("effective_from", "%s is before today, %s: %s is already recorded, and its new terms take effect from the day they are recorded or later, so that no approval already made under its terms is attributed to new ones",
+				c.EffectiveFrom, today, c.BodyID)
 		}
 	}
 	return GovernanceBodyRecorded(c), nil
@@ -283,10 +298,24 @@ func (p *Plan) decideBoardApproval(reg *Registry, a Actor, at time.Time, c Recor
 		return nil, ErrUnknownGovernanceBody.at("body_id", "%s is the %s of %s, neither %s's own board nor LHC %q's programme board", c.BodyID, b.Kind, b.holder(), a.Org, p.lhcID)
 	case c.MeetingDate.Before(b.EffectiveFrom()):
 		return nil, ErrInvalidCommand.at("meeting_date", "%s is before %s was in place, from %s", c.MeetingDate, c.BodyID, b.EffectiveFrom())
+	case c.MeetingDate.Before(DateOf(cur.SubmittedAt.UTC())):
+		// A body approves a version it has seen: the version is recorded on the day it was submitted.
+		return nil, ErrInvalidCommand.at("meeting_date", "%s is before version %d was submitted, on %s: a body cannot have approved it then",
+			c.MeetingDate, cur.Number, DateOf(cur.SubmittedAt.UTC()))
 	}
 	for _, x := range cur.Approvals {
-		if x.ODSCode == a.Org && x.BodyID == c.BodyID {
+		switch {
+		case x.ODSCode == a.Org && x.BodyID == c.BodyID:
 			return nil, ErrAlreadyApproved.with("%s's approval of version %d by %s was recorded at %s (minute %s)", a.Org, cur.Number, c.BodyID, x.RecordedAt.UTC().Format(time.RFC3339), x.MinuteRef)
+		case x.BodyID == c.BodyID && (x.MeetingDate != c.MeetingDate || x.MinuteRef != c.MinuteRef):
+			// An LHC's board approves a version once, for every member: each member that relies on
+			// it cites the same meeting, or two members would tell two histories of one decision.
+			field := "meeting_date"
+			if x.MeetingDate == c.MeetingDate {
+				field = "minute_ref"
+			}
+			return nil, ErrInvalidCommand.at(field, "%s approved version %d at its meeting of %s (minute %s), as %s recorded; cite that meeting",
+				c.BodyID, cur.Number, x.MeetingDate, x.MinuteRef, x.ODSCode)
 		}
 	}
 	return BoardApprovalRecorded{Version: cur.Number, ODSCode: a.Org, BodyID: c.BodyID, MeetingDate: c.MeetingDate, MinuteRef: c.MinuteRef, DocumentSHA256: c.DocumentSHA256}, nil

@@ -64,6 +64,12 @@ func TestDecideGovernanceBody(t *testing.T) {
 		{name: "no terms of reference", cmd: with(func(c *RecordGovernanceBody) { c.TermsOfReferenceSHA256 = "" }), want: ErrInvalidCommand, field: "terms_of_reference_sha256"},
 		{name: "terms not a digest", cmd: with(func(c *RecordGovernanceBody) { c.TermsOfReferenceSHA256 = "AB" }), want: ErrInvalidCommand, field: "terms_of_reference_sha256"},
 		{name: "no date", cmd: with(func(c *RecordGovernanceBody) { c.EffectiveFrom = Date{} }), want: ErrInvalidCommand, field: "effective_from"},
+		{name: "a body in place since the year 1", cmd: with(func(c *RecordGovernanceBody) { c.EffectiveFrom = date("0001-01-01") }), want: ErrInvalidCommand, field: "effective_from"},
+		{name: "a body from 1999", cmd: with(func(c *RecordGovernanceBody) { c.EffectiveFrom = date("1999-12-31") }), want: ErrInvalidCommand, field: "effective_from"},
+		{name: "a body from 2000", cmd: with(func(c *RecordGovernanceBody) { c.EffectiveFrom = date("2000-01-01") })},
+		{name: "a body from a year ahead", cmd: with(func(c *RecordGovernanceBody) { c.EffectiveFrom = date("2010-07-01") })},
+		{name: "a body from 2099", cmd: with(func(c *RecordGovernanceBody) { c.EffectiveFrom = date("2099-01-01") }), want: ErrInvalidCommand, field: "effective_from"},
+		{name: "a body from a year and a day ahead", cmd: with(func(c *RecordGovernanceBody) { c.EffectiveFrom = date("2010-07-02") }), want: ErrInvalidCommand, field: "effective_from"},
 		{name: "no kind", cmd: with(func(c *RecordGovernanceBody) { c.Kind = "" }), want: ErrInvalidCommand, field: "kind"},
 		{name: "an unknown kind", cmd: with(func(c *RecordGovernanceBody) { c.Kind = "audit_committee" }), want: ErrInvalidCommand, field: "kind"},
 		{name: "an organisation's board naming an LHC", cmd: with(func(c *RecordGovernanceBody) { c.LHCID = lhcID }), want: ErrInvalidCommand, field: "lhc_id"},
@@ -87,6 +93,11 @@ func TestDecideGovernanceBody(t *testing.T) {
 				assert.False(t, ok)
 				assert.Equal(t, date("2008-10-01"), b.EffectiveFrom(), "in place since its first terms")
 			}},
+		{name: "terms from today", cmd: with(func(c *RecordGovernanceBody) { c.ChairPersonID, c.EffectiveFrom = personCE2, date("2009-07-01") })},
+		// An approval at a 2009-06-15 meeting would rest on the 2008 terms: new terms dated back
+		// before the day they are recorded could give that meeting another chair.
+		{name: "new terms dated back", cmd: with(func(c *RecordGovernanceBody) { c.ChairPersonID, c.EffectiveFrom = personCE2, date("2009-06-30") }),
+			want: ErrBodyOutOfOrder, field: "effective_from"},
 		{name: "terms from the same date", cmd: leadBoardCmd(), want: ErrBodyOutOfOrder, field: "effective_from"},
 		{name: "terms from an earlier date", cmd: with(func(c *RecordGovernanceBody) { c.EffectiveFrom = date("2008-01-01") }), want: ErrBodyOutOfOrder},
 		{name: "another holder under the same id", cmd: with(func(c *RecordGovernanceBody) { c.ODSCode, c.EffectiveFrom = trust, date("2010-01-01") }),
@@ -105,6 +116,13 @@ func approved(tb testing.TB) *world {
 
 func approval(version int, body string) RecordBoardApproval {
 	return RecordBoardApproval{Version: version, BodyID: body, MeetingDate: date("2009-07-08"), MinuteRef: "IB/09/07/4", DocumentSHA256: minutes}
+}
+
+// lhcApproved: a member trust recorded the LHC programme board's approval of version 1.
+func lhcApproved(tb testing.TB) *world {
+	w := boardsSubmitted(tb)
+	w.must(ceRJ1, approval(1, lhcBoard))
+	return w
 }
 
 func boardsSubmitted(tb testing.TB) *world {
@@ -162,6 +180,15 @@ func TestDecideBoardApproval(t *testing.T) {
 			want: ErrInvalidCommand, field: "meeting_date"},
 		{name: "a meeting to come", setup: boardsSubmitted, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.MeetingDate = date("2009-07-12") }),
 			want: ErrInvalidCommand, field: "meeting_date"},
+		// Version 1 was submitted on 2009-07-01 (t0); the lead PCT's board was in place from 2008.
+		{name: "a meeting before the version was submitted", setup: boardsSubmitted, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.MeetingDate = date("2009-06-30") }),
+			want: ErrInvalidCommand, field: "meeting_date", msg: []string{"2009-07-01"}},
+		{name: "a meeting on the day it was submitted", setup: boardsSubmitted, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.MeetingDate = date("2009-07-01") })},
+		{name: "the LHC board's meeting another member cites", setup: lhcApproved, actor: ceLead, cmd: fixed(approval(1, lhcBoard))},
+		{name: "the LHC board at another meeting", setup: lhcApproved, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.BodyID, c.MeetingDate = lhcBoard, date("2009-07-09") }),
+			want: ErrInvalidCommand, field: "meeting_date", msg: []string{"2009-07-08", trust}},
+		{name: "the LHC board's meeting under another minute", setup: lhcApproved, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.BodyID, c.MinuteRef = lhcBoard, "PB/09/07/9" }),
+			want: ErrInvalidCommand, field: "minute_ref"},
 		{name: "no meeting date", setup: boardsSubmitted, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.MeetingDate = Date{} }), want: ErrInvalidCommand, field: "meeting_date"},
 		{name: "no minute", setup: boardsSubmitted, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.MinuteRef = "" }), want: ErrInvalidCommand, field: "minute_ref"},
 		{name: "no minutes' hash", setup: boardsSubmitted, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.DocumentSHA256 = "" }), want: ErrInvalidCommand, field: "document_sha256"},
@@ -198,7 +225,7 @@ func TestSignOffNeedsBoardApprovalWhenTheRoundAsks(t *testing.T) {
 	}
 	approvedIn := func(tb testing.TB) *world {
 		w := asking(tb)
-		w.must(ceLead2, RecordBoardApproval{Version: 1, BodyID: leadBoard, MeetingDate: date("2010-04-30"), MinuteRef: "m", DocumentSHA256: minutes})
+		w.must(ceLead2, RecordBoardApproval{Version: 1, BodyID: leadBoard, MeetingDate: date("2010-05-01"), MinuteRef: "m", DocumentSHA256: minutes})
 		return w
 	}
 	signOff := func(w *world) PlanCommand { return w.signOff() }

@@ -11,6 +11,9 @@ package domain
 //   - a contribution's summary, 4,000 characters (a page of prose: the document itself is
 //     referenced by document_sha256, not carried);
 //   - contributions, 50 per organisation per version (eight sections, several times each);
+//   - delivery reports, 12 per organisation per delivery item (planned, under way, live and a few
+//     corrections over a three-year period), so that one member cannot fill the stream the lead
+//     PCT and the other members report into;
 //   - versions, 50 per plan (49 revisions);
 //   - events, 2,000 per plan stream: contributions, revisions and evidence for conditions are
 //     refused once the stream holds that many; sign-offs, declines and excusals, the assurance, its
@@ -27,6 +30,7 @@ const (
 	MaxContentBytes               = 256 << 10
 	MaxContributionSummary        = 4_000
 	MaxContributionsPerOrgVersion = 50
+	MaxReportsPerOrgItem          = 12
 	MaxVersions                   = 50
 	MaxPlanEvents                 = 2_000
 	MaxConditions                 = 50

@@ -245,7 +245,7 @@ func (p *Plan) decideRevise(reg *Registry, a Actor, c RevisePlan) (EventData, er
 		return nil, ErrInvalidCommand.with("the revision's content hash %q is not a SHA-256: the caller must compute it", c.ContentHash)
 	}
 	if c.ContentHash == cur.ContentHash {
-		return nil, ErrNoChange.with("the content is identical to version %d (content hash %s)", cur.Number, c.ContentHash)
+		return nil, ErrNoChange.at("content", "is identical to version %d (content hash %s)", cur.Number, c.ContentHash)
 	}
 	return PlanRevised{Version: cur.Number + 1, Content: c.Content.Clone(), Reason: c.Reason}, nil
 }

@@ -111,10 +111,10 @@ func (r *Registry) DecideKnowing(a Actor, at time.Time, cmd RegistryCommand, act
 			return r.decideChangeMembers(*c)
 		}
 	case RecordGovernanceBody:
-		return r.decideGovernanceBody(c)
+		return r.decideGovernanceBody(c, at)
 	case *RecordGovernanceBody:
 		if c != nil {
-			return r.decideGovernanceBody(*c)
+			return r.decideGovernanceBody(*c, at)
 		}
 	}
 	return nil, ErrInvalidCommand.with("unknown registry command %T", cmd)

@@ -409,6 +409,17 @@ func TestBundleCarriesGovernance(t *testing.T) {
 			i := indexOf(b, func(e evidence.Event) bool { return e.EventID == b.SignOffs[0].BodyEventID })
 			b.Events = append(b.Events[:i], b.Events[i+1:]...)
 		}, "does not show in place"},
+		// Without the round's publication nothing shows whether the round asked for approvals: a
+		// bundle could leave it out to hide a sign-off made without one.
+		{"the round's publication taken out", func(b *evidence.Bundle) {
+			kept := b.Events[:0]
+			for _, e := range b.Events {
+				if e.Type != domain.TypePlanningRoundPublished {
+					kept = append(kept, e)
+				}
+			}
+			b.Events = kept
+		}, "publication is not in the bundle"},
 		{"an approval left out of the summary", func(b *evidence.Bundle) { b.SignOffs[0].BoardApprovalEventID = "" }, "summary"},
 		{"an approval's minutes altered", func(b *evidence.Bundle) {
 			i := indexOf(b, func(e evidence.Event) bool { return e.EventID == b.SignOffs[0].BoardApprovalEventID })

@@ -188,6 +188,9 @@ func checkPlanChains(events []Event) []Finding {
 	return out
 }
 
+// roundsSchema is the schema version from which a plan is submitted only to a published round.
+const roundsSchema = 2
+
 // deriveSignOffs reads what the events show: one summary per sign-off of the organisation, or the
 // first event that does not bear one out.
 func deriveSignOffs(b *Bundle) ([]SignOff, error) {
@@ -202,6 +205,7 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 	rounds := map[string]bool{}                    // round -> asks for board approval
 	plans := map[string]domain.PlanSubmitted{}     // stream -> its submission, contentless
 	approvals := map[string]map[int]approvalOf{}   // stream -> version -> the organisation's first approval
+	submittedUnder := map[string]int{}             // stream -> the schema version of its submission
 	out := []SignOff{}
 	for _, e := range b.Events {
 		// Read as the service reads its own log, upcast from the schema_version each event was
@@ -244,6 +248,7 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 			setContent(content, e, 1, d.Content)
 			d.Content = domain.Content{}
 			plans[e.Stream] = d
+			submittedUnder[e.Stream] = meta.SchemaVersion
 		case domain.PlanRevised:
 			setContent(content, e, d.Version, d.Content)
 		case domain.SROSignedOff:
@@ -272,9 +277,17 @@ func deriveSignOffs(b *Bundle) ([]SignOff, error) {
 			so := SignOff{EventID: e.EventID, PlanID: planID, Version: d.Version, PersonID: d.PersonID,
 				SignedAt: meta.RecordedAt.UTC().Format(time.RFC3339Nano), ContentHash: d.ContentHash, ContentEventID: c.event.EventID,
 				AppointmentEventID: inForce.event.EventID}
+			// Whether the round asked for an approval is the round's publication to say: a bundle
+			// without it could hide a sign-off the round did not allow. Plans submitted before rounds
+			// were published (schema version 1) have none to show.
+			round := plans[e.Stream].Round
+			asks, published := rounds[round]
+			if !published && submittedUnder[e.Stream] >= roundsSchema {
+				return nil, findingAt(e, "signs version %d of a plan in round %s, whose publication is not in the bundle before it", d.Version, round)
+			}
 			if a, ok := approvals[e.Stream][d.Version]; ok {
 				so.BoardApprovalEventID, so.BodyEventID = a.event.EventID, a.body.EventID
-			} else if round := plans[e.Stream].Round; rounds[round] {
+			} else if asks {
 				return nil, findingAt(e, "signed without a board's approval of version %d, which round %s asks for first", d.Version, round)
 			}
 			out = append(out, so)

@@ -51,7 +51,7 @@ const (
 // folded again, instead of a restored prefix meaning one thing and the events after it another.
 // snapshotFormat is only the encoding of the bytes. eventcodec.SchemaVersion is checked beside it, for
 // upcasters change what the fold is given.
-const FoldVersion = 4 // 3: plans keep their content digest, delivery reports and board approvals; 4: stale returns, superseded open conditions, deadlines as published
+const FoldVersion = 5 // 3: plans keep their content digest, delivery reports and board approvals; 4: stale returns, superseded open conditions, deadlines as published; 5: a capability's stated status is its interim solution's only
 
 // Why a snapshot is refused. Each means the snapshot cannot be used and the log must be folded
 // from the start instead; any other error from Restore is one reading the log.

@@ -15,7 +15,7 @@ import (
 // holds the store and recomputes the hashes. The chain proves only that the log was not changed
 // after the fact; these checks hold each sign-off to the authority the rules require, read from
 // the log itself. ledger evidence applies them to a bundle (SignOffRefusal), ledger verify and
-// ledger audit to the whole log (Authority).
+// ledger audit to the whole log (Authority), with the board approval a round may ask for first.
 
 // SignOffRefusal says why sign-off d, recorded by actor at recordedAt, is not one the ledger
 // accepts, or "" if it is: versionHash is the content hash of the version it signs (contentEvent
@@ -45,6 +45,15 @@ func SignOffRefusal(d domain.SROSignedOff, actor domain.Actor, recordedAt time.T
 type authority struct {
 	appointments map[string][]domain.ChiefExecutiveAppointed // by organisation
 	versions     map[string]map[int]version                  // by stream, then version
+	asks         map[string]bool                             // by round: whether it asks for board approval
+	rounds       map[string]string                           // by stream: the plan's round
+	approved     map[approvalKey]bool                        // the organisations' board approvals of versions
+}
+
+type approvalKey struct {
+	stream  string
+	version int
+	ods     string
 }
 
 type version struct {
@@ -52,13 +61,15 @@ type version struct {
 }
 
 func newAuthority() *authority {
-	return &authority{appointments: map[string][]domain.ChiefExecutiveAppointed{}, versions: map[string]map[int]version{}}
+	return &authority{appointments: map[string][]domain.ChiefExecutiveAppointed{}, versions: map[string]map[int]version{},
+		asks: map[string]bool{}, rounds: map[string]string{}, approved: map[approvalKey]bool{}}
 }
 
 // relevant reports whether events of type t are read by the checks: the rest need not be decoded.
 func relevant(t string) bool {
 	switch t {
-	case domain.TypeChiefExecutiveAppointed, domain.TypePlanSubmitted, domain.TypePlanRevised, domain.TypeSROSignedOff:
+	case domain.TypeChiefExecutiveAppointed, domain.TypePlanSubmitted, domain.TypePlanRevised, domain.TypeSROSignedOff,
+		domain.TypePlanningRoundPublished, domain.TypeBoardApprovalRecorded:
 		return true
 	}
 	return false
@@ -69,7 +80,14 @@ func (a *authority) check(ev eventstore.RecordedEvent, e domain.Event) string {
 	switch d := e.Data.(type) {
 	case domain.ChiefExecutiveAppointed:
 		a.appointments[d.ODSCode] = append(a.appointments[d.ODSCode], d)
+	case domain.PlanningRoundPublished:
+		a.asks[d.Round] = d.BoardApprovalRequired
+	case domain.BoardApprovalRecorded:
+		a.approved[approvalKey{ev.Stream, d.Version, d.ODSCode}] = true
 	case domain.VersionEvent:
+		if s, ok := d.(domain.PlanSubmitted); ok {
+			a.rounds[ev.Stream] = s.Round
+		}
 		if a.versions[ev.Stream] == nil {
 			a.versions[ev.Stream] = map[int]version{}
 		}
@@ -80,8 +98,14 @@ func (a *authority) check(ev eventstore.RecordedEvent, e domain.Event) string {
 		if !ok {
 			return fmt.Sprintf("signs version %d, which the log does not hold before it", d.Version)
 		}
-		reason, _ := SignOffRefusal(d, e.Meta.Actor, e.Meta.RecordedAt, v.hash, v.eventID, a.appointments[d.ODSCode])
-		return reason
+		if reason, _ := SignOffRefusal(d, e.Meta.Actor, e.Meta.RecordedAt, v.hash, v.eventID, a.appointments[d.ODSCode]); reason != "" {
+			return reason
+		}
+		// The decide rule ledger evidence holds a bundle to (board_approval_missing), held to the
+		// whole log: a round that asks for it needs the organisation's approval of the version first.
+		if round := a.rounds[ev.Stream]; a.asks[round] && !a.approved[approvalKey{ev.Stream, d.Version, d.ODSCode}] {
+			return fmt.Sprintf("signed without a board's approval of version %d by %s, which round %s asks for first", d.Version, d.ODSCode, round)
+		}
 	}
 	return ""
 }
