@@ -63,11 +63,25 @@ func (s *server) recordBoardApproval(c echo.Context) error {
 	return s.plan(c, domain.RecordBoardApproval(b))
 }
 
+// GovernanceBodyList is GET /v1/governance-bodies.
+type GovernanceBodyList struct {
+	GovernanceBodies []domain.GovernanceBody `json:"governance_bodies"`
+	projections.Cut
+}
+
 func (s *server) listGovernanceBodies(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"governance_bodies": s.Projections.GovernanceBodies()})
+	pos, _, err := s.cutParam(c)
+	if err != nil {
+		return err
+	}
+	bodies, cut, err := s.Projections.GovernanceBodiesAsOf(pos)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, GovernanceBodyList{GovernanceBodies: bodies, Cut: cut})
 }
 
 func (s *server) planDelivery(c echo.Context) error {

@@ -59,11 +59,17 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 	refused(400, "malformed_request", "POST", "/v1/governance-bodies", &admin, map[string]any{"body_id": "ib-5k5"})
 	s.must(201, "POST", "/v1/governance-bodies", &admin, board)
 	refused(422, "governance_body_out_of_order", "POST", "/v1/governance-bodies", &admin, board)
+	oneBody := s.head()
 	s.must(201, "POST", "/v1/governance-bodies", &admin, map[string]any{"body_id": "pb-brent", "name": "Brent LHC Programme Board", "lhc_id": "lhc-brent",
 		"kind": "lhc_programme_board", "chair_person_id": pct.PersonID, "terms_of_reference_sha256": tor, "effective_from": "2009-01-01"})
 	bodies := s.must(200, "GET", "/v1/governance-bodies?min_position="+itoa(s.head()), &auditor, nil)["governance_bodies"].([]any)
 	require.Len(t, bodies, 2)
 	assert.Equal(t, "ib-5k5", bodies[0].(map[string]any)["body_id"])
+	then := s.must(200, "GET", "/v1/governance-bodies?as_of="+itoa(oneBody), &auditor, nil)
+	assert.Len(t, then["governance_bodies"], 1, "as of before the programme board")
+	assert.EqualValues(t, oneBody, then["as_of_position"])
+	assert.EqualValues(t, oneBody, then["tree_size"])
+	assert.NotEmpty(t, then["as_of"])
 
 	// A plan; its chief executives sign only after their boards approved that version.
 	clock.set(time.Date(2009, 7, 1, 9, 0, 0, 0, time.UTC))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"time"
 
 	"assurance-ledger/domain"
 )
@@ -12,11 +11,10 @@ import (
 // FundingReport is, per SHA, the money its live plans need and the savings they expect, by
 // financial year, and where their strategic solutions come from.
 type FundingReport struct {
-	Round        string       `json:"round"` // "all" when not filtered
-	SHA          string       `json:"sha,omitempty"`
-	AsOf         time.Time    `json:"as_of"`
-	AsOfPosition uint64       `json:"as_of_position"`
-	BySHA        []FundingRow `json:"by_sha"`
+	Round string `json:"round"` // "all" when not filtered
+	SHA   string `json:"sha,omitempty"`
+	Cut
+	BySHA []FundingRow `json:"by_sha"`
 }
 
 // FundingRow is one SHA's money.
@@ -111,13 +109,10 @@ func (p *Projector) FundingReport(ctx context.Context, f ReportFilter) (FundingR
 	if err != nil {
 		return FundingReport{}, err
 	}
-	rep := FundingReport{Round: f.Round, SHA: f.SHA, AsOfPosition: uint64(pos), BySHA: []FundingRow{}}
+	rep := FundingReport{Round: f.Round, SHA: f.SHA, Cut: p.CutAt(pos), BySHA: []FundingRow{}}
 	if rep.Round == "" {
 		rep.Round = "all"
 	}
-	p.mu.RLock()
-	rep.AsOf, _ = p.timeline.timeAt(pos)
-	p.mu.RUnlock()
 	for _, o := range reg.Organisations() {
 		if o.Kind != domain.KindSHA || (f.SHA != "" && o.ODSCode != f.SHA) {
 			continue
