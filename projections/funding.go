@@ -32,8 +32,12 @@ type FundingRow struct {
 	// StrategicShare gives each as a share of the solutions whose source is stated.
 	StrategicSources map[string]int      `json:"strategic_sources"`
 	StrategicShare   map[string]*float64 `json:"strategic_share"`
-	WTECurrent       float64             `json:"informatics_wte_current"`
-	WTERequired      float64             `json:"informatics_wte_required"`
+	// StaffedPlans are those that state their informatics staff (content of schema version 3); the
+	// whole-time equivalents sum only theirs, and are null when no plan states them: content
+	// written before staff were asked for says nothing, which is not zero staff.
+	StaffedPlans int      `json:"staffed_plans"`
+	WTECurrent   *float64 `json:"informatics_wte_current"`
+	WTERequired  *float64 `json:"informatics_wte_required"`
 }
 
 // FundingYear is an SHA's money and savings in one financial year.
@@ -70,8 +74,11 @@ func (p *Projector) FundingReport(ctx context.Context, f ReportFilter) (FundingR
 		r.Plans++
 		r.Capital += d.Capital
 		r.Revenue += d.Revenue
-		r.WTECurrent += d.Capacity.InformaticsWTECurrent
-		r.WTERequired += d.Capacity.InformaticsWTERequired
+		if d.Capacity.InformaticsWTERequired > 0 { // stated content requires more than 0
+			r.StaffedPlans++
+			r.WTECurrent = addTo(r.WTECurrent, d.Capacity.InformaticsWTECurrent)
+			r.WTERequired = addTo(r.WTERequired, d.Capacity.InformaticsWTERequired)
+		}
 		if len(d.ByYear) > 0 {
 			r.ProfiledPlans++
 		}
@@ -135,8 +142,26 @@ func (p *Projector) FundingReport(ctx context.Context, f ReportFilter) (FundingR
 		for _, s := range domain.SolutionSources {
 			r.StrategicShare[s] = share(counts[s], total)
 		}
-		r.WTECurrent, r.WTERequired = round(r.WTECurrent, 2), round(r.WTERequired, 2)
+		r.WTECurrent, r.WTERequired = round2(r.WTECurrent), round2(r.WTERequired)
 		rep.BySHA = append(rep.BySHA, *r)
 	}
 	return rep, nil
+}
+
+// addTo is sum plus x, sum nil standing for no figure yet.
+func addTo(sum *float64, x float64) *float64 {
+	if sum == nil {
+		return &x
+	}
+	*sum += x
+	return sum
+}
+
+// round2 is x to two places, nil staying nil: the sums of halves and tenths carry binary error.
+func round2(x *float64) *float64 {
+	if x == nil {
+		return nil
+	}
+	y := round(*x, 2)
+	return &y
 }
