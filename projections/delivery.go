@@ -205,14 +205,20 @@ type ItemShare struct {
 // DeliveryReport computes the delivery report for f (AsOf 0: now). Every SHA registered then has a
 // row.
 func (p *Projector) DeliveryReport(ctx context.Context, f ReportFilter) (DeliveryReport, error) {
-	rows := map[string]*DeliveryRow{}
+	kept := newLatestPerLHC[[]ItemView](f.Round)
 	pos, on, reg, err := p.eachPlanAt(ctx, f, func(sha string, plan *domain.Plan, on domain.Date) {
+		kept.offer(sha, plan, itemViews(plan, on))
+	})
+	if err != nil {
+		return DeliveryReport{}, err
+	}
+	rows := map[string]*DeliveryRow{}
+	kept.each(func(sha string, items []ItemView) {
 		r := rows[sha]
 		if r == nil {
 			r = &DeliveryRow{SHACode: sha}
 			rows[sha] = r
 		}
-		items := itemViews(plan, on)
 		if len(items) == 0 {
 			return
 		}
@@ -234,9 +240,6 @@ func (p *Projector) DeliveryReport(ctx context.Context, f ReportFilter) (Deliver
 			r.PastAtSubmission += b2i(it.PastAtSubmission)
 		}
 	})
-	if err != nil {
-		return DeliveryReport{}, err
-	}
 	rep := DeliveryReport{Round: f.Round, SHA: f.SHA, Cut: p.CutAt(pos), On: on, BySHA: []DeliveryRow{}}
 	if rep.Round == "" {
 		rep.Round = "all"

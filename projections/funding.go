@@ -59,15 +59,22 @@ type Money struct {
 // FundingReport computes the funding report for f (AsOf 0: now). Every SHA registered then has a
 // row.
 func (p *Projector) FundingReport(ctx context.Context, f ReportFilter) (FundingReport, error) {
+	// A digest is never changed once made, so one may be kept after the plan's lock is released.
+	kept := newLatestPerLHC[*domain.ContentDigest](f.Round)
+	pos, _, reg, err := p.eachPlanAt(ctx, f, func(sha string, plan *domain.Plan, _ domain.Date) {
+		kept.offer(sha, plan, plan.CurrentDigest())
+	})
+	if err != nil {
+		return FundingReport{}, err
+	}
 	rows := map[string]*FundingRow{}
 	years := map[string]map[int]*FundingYear{}
-	pos, _, reg, err := p.eachPlanAt(ctx, f, func(sha string, plan *domain.Plan, _ domain.Date) {
+	kept.each(func(sha string, d *domain.ContentDigest) {
 		r := rows[sha]
 		if r == nil {
 			r = &FundingRow{SHACode: sha}
 			rows[sha], years[sha] = r, map[int]*FundingYear{}
 		}
-		d := plan.CurrentDigest()
 		if d == nil {
 			return
 		}
@@ -113,9 +120,6 @@ func (p *Projector) FundingReport(ctx context.Context, f ReportFilter) (FundingR
 			}
 		}
 	})
-	if err != nil {
-		return FundingReport{}, err
-	}
 	rep := FundingReport{Round: f.Round, SHA: f.SHA, Cut: p.CutAt(pos), BySHA: []FundingRow{}}
 	if rep.Round == "" {
 		rep.Round = "all"
