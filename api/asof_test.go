@@ -53,8 +53,9 @@ func cutLedger(t *testing.T, events []eventstore.RecordedEvent) string {
 // answers as of its last event, byte for byte once decoded (the one from its live state, the
 // other refolded), and names that cut (as_of, as_of_position, tree_size):
 // the organisations, one organisation with its chief executive then, the LHCs, the plan list
-// (filtered too), each plan, each SHA's assurance status, each organisation's SRO evidence and the
-// transparency report, at points across the demo round.
+// (filtered too), each plan, each SHA's assurance status, each organisation's SRO evidence, the
+// governance bodies, a sample of the plans' delivery and the transparency, delivery and funding
+// reports, at points across the demo round.
 func TestEveryAnswerAsOfEqualsTheLogCutThere(t *testing.T) {
 	dir := t.TempDir()
 	events := seedDemo(t, dir)
@@ -75,7 +76,9 @@ func TestEveryAnswerAsOfEqualsTheLogCutThere(t *testing.T) {
 	require.NoError(t, json.Unmarshal(full.do("GET", "/v1/plans", &auditor, nil).body, &plans))
 	paths := []string{"/v1/organisations", "/v1/lhcs", "/v1/plans", "/v1/plans?status=assured", "/v1/plans?sha=Q36&round=2009-10",
 		"/v1/reports/transparency", "/v1/reports/transparency?round=2009-10&sha=Q35", "/v1/rounds", "/v1/rounds/2009-10", "/v1/pfits",
-		"/v1/reports/criteria", "/v1/reports/sro-coverage", "/v1/reports/sro-coverage?round=2009-10&sha=Q36", "/v1/reports/cfh-returns"}
+		"/v1/reports/criteria", "/v1/reports/sro-coverage", "/v1/reports/sro-coverage?round=2009-10&sha=Q36", "/v1/reports/cfh-returns",
+		"/v1/governance-bodies", "/v1/reports/delivery", "/v1/reports/delivery?round=2010-11&sha=Q31", "/v1/reports/funding",
+		"/v1/reports/funding?round=2009-10&sha=Q36"}
 	for _, o := range orgs.Organisations {
 		paths = append(paths, "/v1/organisations/"+o.ODSCode+"/sro-evidence")
 		if o.Kind == "sha" {
@@ -83,8 +86,11 @@ func TestEveryAnswerAsOfEqualsTheLogCutThere(t *testing.T) {
 				"/v1/shas/"+o.ODSCode+"/returns")
 		}
 	}
-	for _, p := range plans.Plans {
+	for i, p := range plans.Plans {
 		paths = append(paths, "/v1/plans/"+p.PlanID)
+		if i%10 == 0 {
+			paths = append(paths, "/v1/plans/"+p.PlanID+"/delivery")
+		}
 	}
 	require.Greater(t, len(paths), 150)
 

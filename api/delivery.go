@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,11 +62,25 @@ func (s *server) recordBoardApproval(c echo.Context) error {
 	return s.plan(c, domain.RecordBoardApproval(b))
 }
 
+// GovernanceBodyList is GET /v1/governance-bodies.
+type GovernanceBodyList struct {
+	GovernanceBodies []domain.GovernanceBody `json:"governance_bodies"`
+	projections.Cut
+}
+
 func (s *server) listGovernanceBodies(c echo.Context) error {
 	if err := s.awaitProjections(c); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"governance_bodies": s.Projections.GovernanceBodies()})
+	pos, _, err := s.cutParam(c)
+	if err != nil {
+		return err
+	}
+	bodies, cut, err := s.Projections.GovernanceBodiesAsOf(pos)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, GovernanceBodyList{GovernanceBodies: bodies, Cut: cut})
 }
 
 func (s *server) planDelivery(c echo.Context) error {
@@ -139,17 +152,7 @@ func (s *server) deliveryReport(c echo.Context) error {
 	if !wantsCSV(c.Request().Header.Get(echo.HeaderAccept)) {
 		return c.JSON(http.StatusOK, rep)
 	}
-	w := csvAnswer(c, "delivery-report.csv")
-	_ = w.Write([]string{"round", "as_of", "as_of_position", "on", "sha_code", "name", "plans", "item", "live", "in_progress", "overdue",
-		"share_live", "past_at_submission"})
-	for _, r := range rep.BySHA {
-		for _, it := range r.Items {
-			writeCSV(w, rep.Round, timeCell(rep.AsOf), strconv.FormatUint(rep.AsOfPosition, 10), rep.On.String(), r.SHACode, r.Name,
-				itoa(r.Plans), it.Item, itoa(it.Live), itoa(it.InProgress), itoa(it.Overdue), ftoa(it.ShareLive), itoa(it.PastAtSubmission))
-		}
-	}
-	w.Flush()
-	return w.Error()
+	return writeDeliveryCSV(csvAnswer(c, "delivery-report.csv"), rep)
 }
 
 func (s *server) fundingReport(c echo.Context) error {
@@ -170,17 +173,5 @@ func (s *server) fundingReport(c echo.Context) error {
 	if !wantsCSV(c.Request().Header.Get(echo.HeaderAccept)) {
 		return c.JSON(http.StatusOK, rep)
 	}
-	w := csvAnswer(c, "funding-report.csv")
-	_ = w.Write([]string{"round", "as_of", "as_of_position", "sha_code", "name", "plans", "financial_year", "capital", "revenue",
-		"cash_releasing", "non_cash"})
-	for _, r := range rep.BySHA {
-		for _, y := range r.ByYear {
-			writeCSV(w, rep.Round, timeCell(rep.AsOf), strconv.FormatUint(rep.AsOfPosition, 10), r.SHACode, r.Name, itoa(r.Plans),
-				itoa(y.FinancialYear), i64toa(y.Capital), i64toa(y.Revenue), i64toa(y.CashReleasing), i64toa(y.NonCash))
-		}
-	}
-	w.Flush()
-	return w.Error()
+	return writeFundingCSV(csvAnswer(c, "funding-report.csv"), rep)
 }
-
-func i64toa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -60,11 +60,17 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 	refused(400, "malformed_request", "POST", "/v1/governance-bodies", &admin, map[string]any{"body_id": "ib-5k5"})
 	s.must(201, "POST", "/v1/governance-bodies", &admin, board)
 	refused(422, "governance_body_out_of_order", "POST", "/v1/governance-bodies", &admin, board)
+	oneBody := s.head()
 	s.must(201, "POST", "/v1/governance-bodies", &admin, map[string]any{"body_id": "pb-brent", "name": "Brent LHC Programme Board", "lhc_id": "lhc-brent",
 		"kind": "lhc_programme_board", "chair_person_id": pct.PersonID, "terms_of_reference_sha256": tor, "effective_from": "2009-01-01"})
 	bodies := s.must(200, "GET", "/v1/governance-bodies?min_position="+itoa(s.head()), &auditor, nil)["governance_bodies"].([]any)
 	require.Len(t, bodies, 2)
 	assert.Equal(t, "ib-5k5", bodies[0].(map[string]any)["body_id"])
+	then := s.must(200, "GET", "/v1/governance-bodies?as_of="+itoa(oneBody), &auditor, nil)
+	assert.Len(t, then["governance_bodies"], 1, "as of before the programme board")
+	assert.EqualValues(t, oneBody, then["as_of_position"])
+	assert.EqualValues(t, oneBody, then["tree_size"])
+	assert.NotEmpty(t, then["as_of"])
 
 	// A plan; its chief executives sign only after their boards approved that version.
 	clock.set(time.Date(2009, 7, 1, 9, 0, 0, 0, time.UTC))
@@ -186,6 +192,33 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 	assert.Equal(t, 4200000.0, capital, "the years sum to the total")
 	assert.Equal(t, 5.0, fund["strategic_sources"].(map[string]any)["npfit"])
 	assert.Equal(t, 1.0, fund["strategic_share"].(map[string]any)["npfit"])
+	assert.Equal(t, 14.5, fund["informatics_wte_current"])
+	assert.Equal(t, 1.0, fund["staffed_plans"])
+	// The funding CSV: the SHA's totals row, then a row per year whose money sums to them, with
+	// the columns the JSON has (money by source, staff, strategic sources and shares).
+	fh, frows := csvRecords(t, s, "/v1/reports/funding?round=2009-10")
+	require.Len(t, frows, 1+len(years), "the totals row and one per year")
+	cell := func(row []string, name string) string {
+		i := slices.Index(fh, name)
+		require.GreaterOrEqual(t, i, 0, "column %s", name)
+		return row[i]
+	}
+	totals := frows[0]
+	assert.Equal(t, []string{"", "4200000", "14.5", "18", "5", "1", "0"}, []string{cell(totals, "financial_year"), cell(totals, "capital"),
+		cell(totals, "informatics_wte_current"), cell(totals, "informatics_wte_required"), cell(totals, "strategic_npfit"),
+		cell(totals, "strategic_share_npfit"), cell(totals, "strategic_share_local")})
+	var bySource, byYear float64
+	for _, src := range domain.FundingSources {
+		bySource += mustFloat(t, cell(totals, "capital_"+src))
+	}
+	for _, r := range frows[1:] {
+		assert.NotEmpty(t, cell(r, "financial_year"))
+		assert.Equal(t, "", cell(r, "informatics_wte_current"), "staff are the totals row's, not repeated per year")
+		byYear += mustFloat(t, cell(r, "capital"))
+	}
+	assert.Equal(t, 4200000.0, bySource, "the sources' capital sums to the total")
+	assert.Equal(t, 4200000.0, byYear, "the years' capital sums to the total")
+	assert.Equal(t, "tree_size", fh[len(fh)-1])
 
 	tr := s.must(200, "GET", "/v1/reports/transparency?round=2009-10", &auditor, nil)["by_sha"].([]any)[0].(map[string]any)
 	assert.Equal(t, 90.25, tr["nhs_number_current_avg"])

@@ -301,6 +301,7 @@ func TestOpenAPIMinPosition(t *testing.T) {
 		"GET /v1/ledger/proofs/inclusion/{event_id}": {"tree_size"},
 		"GET /v1/ledger/proofs/consistency":          {"from", "to"},
 		"GET /v1/plans/{id}/delivery":                {"as_of", "min_position"},
+		"GET /v1/governance-bodies":                  {"as_of", "min_position"},
 		"GET /v1/reports/delivery":                   {"sha", "round", "as_of", "min_position"},
 		"GET /v1/reports/funding":                    {"sha", "round", "as_of", "min_position"},
 	}
@@ -527,6 +528,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"FundingYear", typeOf[projections.FundingYear](), true},
 		{"FundingRow", typeOf[projections.FundingRow](), true},
 		{"FundingReport", typeOf[projections.FundingReport](), true},
+		{"GovernanceBodyList", typeOf[GovernanceBodyList](), true},
 
 		{"RegisterOrganisationRequest", typeOf[registerOrganisationBody](), false},
 		{"AppointChiefExecutiveRequest", typeOf[appointChiefExecutiveBody](), false},

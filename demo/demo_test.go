@@ -911,6 +911,8 @@ func TestSeedRecordsDeliveryAndGovernance(t *testing.T) {
 
 	t.Run("indicators for every NHS member, money by year summing to the totals, sources for every solution", func(t *testing.T) {
 		ascc := 0
+		// A figure drawn in tenths is written in tenths: the float sum 78.9+6 signs 84.89999999999999.
+		tenths := regexp.MustCompile(`^\d+(\.\d)?$`)
 		for _, p := range l.plans {
 			c := versionContent(t, l, p.ID(), p.Version())
 			lhc, _ := l.reg.LHC(p.LHCID())
@@ -922,7 +924,13 @@ func TestSeedRecordsDeliveryAndGovernance(t *testing.T) {
 			}
 			for _, o := range c.PerOrganisation {
 				got = append(got, o.ODSCode)
+				for _, pct := range []float64{o.NHSNumberCurrentPct, o.NHSNumberTargetPct} {
+					assert.Regexp(t, tenths, fmt.Sprint(pct), "plan %s, %s: a percentage to a tenth, as signed", p.ID(), o.ODSCode)
+				}
 			}
+			wte := c.CapacityAndFunding.Capacity
+			assert.Regexp(t, tenths, fmt.Sprint(wte.InformaticsWTECurrent))
+			assert.Regexp(t, tenths, fmt.Sprint(wte.InformaticsWTERequired))
 			if !p.Withdrawn() && p.Current().SubmittedAt.After(time.Date(2010, 3, 1, 0, 0, 0, 0, time.UTC)) {
 				assert.ElementsMatch(t, want, got, "plan %s", p.ID())
 			}

@@ -50,16 +50,19 @@ func (d *Dataset) fillIndicators(c domain.Content, p PlanSpec, n int, t time.Tim
 // starting in year states them: the same in every plan of the round, better a year on.
 func (d *Dataset) indicators(org string, year int) domain.OrganisationIndicators {
 	rng := d.keyedRand(org, "indicators")
-	cur := float64(780+rng.IntN(190)) / 10 // 78.0 to 96.9
-	level := rng.IntN(3)                   // 0 to 2: a few organisations start below level 1
+	// Percentages are drawn and added in tenths, as integers, and divided once: adding tenths as
+	// floats signs content such as 84.89999999999999.
+	tenths := 780 + rng.IntN(190) // 78.0 to 96.9
+	level := rng.IntN(3)          // 0 to 2: a few organisations start below level 1
 	if rng.IntN(4) > 0 {
 		level = max(level, 1)
 	}
 	for range year - 2009 {
-		cur = min(cur+float64(10+rng.IntN(40))/10, 99.5)
+		tenths = min(tenths+10+rng.IntN(40), 995)
 		level = min(level+rng.IntN(2), domain.MaxIGToolkitLevel)
 	}
-	return domain.OrganisationIndicators{ODSCode: org, NHSNumberCurrentPct: cur, NHSNumberTargetPct: max(cur, float64(980+5*rng.IntN(4))/10),
+	cur := float64(tenths) / 10
+	return domain.OrganisationIndicators{ODSCode: org, NHSNumberCurrentPct: cur, NHSNumberTargetPct: float64(max(tenths, 980+5*rng.IntN(4))) / 10,
 		IGToolkitLevelCurrent: level, IGToolkitLevelTarget: max(level, domain.ExpectedIGToolkitLevel)}
 }
 

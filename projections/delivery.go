@@ -34,16 +34,16 @@ type ItemView struct {
 
 // PlanDelivery is where a plan's delivery stands on a day.
 type PlanDelivery struct {
-	PlanID       string                  `json:"plan_id"`
-	LHCID        string                  `json:"lhc_id"`
-	SHACode      string                  `json:"sha_code"`
-	Round        string                  `json:"round"`
-	Version      int                     `json:"version"`
-	Status       domain.Status           `json:"status"`
-	On           domain.Date             `json:"on"` // the day overdue items are counted on
-	AsOfPosition uint64                  `json:"as_of_position"`
-	Items        []ItemView              `json:"items"`
-	Reports      []domain.DeliveryReport `json:"reports"` // oldest first
+	PlanID  string        `json:"plan_id"`
+	LHCID   string        `json:"lhc_id"`
+	SHACode string        `json:"sha_code"`
+	Round   string        `json:"round"`
+	Version int           `json:"version"`
+	Status  domain.Status `json:"status"`
+	On      domain.Date   `json:"on"` // the day overdue items are counted on
+	Cut
+	Items   []ItemView              `json:"items"`
+	Reports []domain.DeliveryReport `json:"reports"` // oldest first
 }
 
 // itemViews are the delivery items of p on day on.
@@ -75,9 +75,9 @@ func daysBetween(from, to domain.Date) int {
 	return int(domain.DayNumber(to) - domain.DayNumber(from))
 }
 
-func planDelivery(id, sha string, p *domain.Plan, on domain.Date, pos eventstore.Position) PlanDelivery {
+func planDelivery(id, sha string, p *domain.Plan, on domain.Date, cut Cut) PlanDelivery {
 	return PlanDelivery{PlanID: id, LHCID: p.LHCID(), SHACode: sha, Round: p.Round(), Version: p.Version(), Status: p.Status(),
-		On: on, AsOfPosition: uint64(pos), Items: itemViews(p, on), Reports: nonNil(p.DeliveryReports())}
+		On: on, Cut: cut, Items: itemViews(p, on), Reports: nonNil(p.DeliveryReports())}
 }
 
 // Delivery returns where plan id's delivery stands: now (pos 0), or once the event at pos had been
@@ -97,13 +97,13 @@ func (p *Projector) Delivery(ctx context.Context, id string, pos eventstore.Posi
 		} else {
 			pos = p.appliedPos
 		}
-		return planDelivery(v.id, v.sha, v.plan, on, pos), true, nil
+		return planDelivery(v.id, v.sha, v.plan, on, p.cutLocked(pos)), true, nil
 	}
 	sha := ""
 	if v != nil {
 		sha = v.sha
 	}
-	on := p.dayAt(pos, at)
+	on, cut := p.dayAt(pos, at), p.cutLocked(pos)
 	p.mu.RUnlock()
 	if v == nil {
 		return PlanDelivery{}, false, nil
@@ -112,7 +112,7 @@ func (p *Projector) Delivery(ctx context.Context, id string, pos eventstore.Posi
 	if err != nil || !plan.Exists() {
 		return PlanDelivery{}, false, err
 	}
-	return planDelivery(id, sha, plan, on, pos), true, nil
+	return planDelivery(id, sha, plan, on, cut), true, nil
 }
 
 // dayAt is the day of at, or if at is zero of the event at pos; the caller holds p.mu.
@@ -171,12 +171,11 @@ func (p *Projector) eachPlanAt(ctx context.Context, f ReportFilter, fn func(sha 
 
 // DeliveryReport is, per SHA, how far its LHCs' live plans have delivered.
 type DeliveryReport struct {
-	Round        string        `json:"round"` // "all" when not filtered
-	SHA          string        `json:"sha,omitempty"`
-	AsOf         time.Time     `json:"as_of"`
-	AsOfPosition uint64        `json:"as_of_position"`
-	On           domain.Date   `json:"on"`
-	BySHA        []DeliveryRow `json:"by_sha"`
+	Round string `json:"round"` // "all" when not filtered
+	SHA   string `json:"sha,omitempty"`
+	Cut
+	On    domain.Date   `json:"on"`
+	BySHA []DeliveryRow `json:"by_sha"`
 }
 
 // DeliveryRow is one SHA's delivery.
@@ -206,14 +205,20 @@ type ItemShare struct {
 // DeliveryReport computes the delivery report for f (AsOf 0: now). Every SHA registered then has a
 // row.
 func (p *Projector) DeliveryReport(ctx context.Context, f ReportFilter) (DeliveryReport, error) {
-	rows := map[string]*DeliveryRow{}
+	kept := newLatestPerLHC[[]ItemView](f.Round)
 	pos, on, reg, err := p.eachPlanAt(ctx, f, func(sha string, plan *domain.Plan, on domain.Date) {
+		kept.offer(sha, plan, itemViews(plan, on))
+	})
+	if err != nil {
+		return DeliveryReport{}, err
+	}
+	rows := map[string]*DeliveryRow{}
+	kept.each(func(sha string, items []ItemView) {
 		r := rows[sha]
 		if r == nil {
 			r = &DeliveryRow{SHACode: sha}
 			rows[sha] = r
 		}
-		items := itemViews(plan, on)
 		if len(items) == 0 {
 			return
 		}
@@ -235,16 +240,10 @@ func (p *Projector) DeliveryReport(ctx context.Context, f ReportFilter) (Deliver
 			r.PastAtSubmission += b2i(it.PastAtSubmission)
 		}
 	})
-	if err != nil {
-		return DeliveryReport{}, err
-	}
-	rep := DeliveryReport{Round: f.Round, SHA: f.SHA, AsOfPosition: uint64(pos), On: on, BySHA: []DeliveryRow{}}
+	rep := DeliveryReport{Round: f.Round, SHA: f.SHA, Cut: p.CutAt(pos), On: on, BySHA: []DeliveryRow{}}
 	if rep.Round == "" {
 		rep.Round = "all"
 	}
-	p.mu.RLock()
-	rep.AsOf, _ = p.timeline.timeAt(pos)
-	p.mu.RUnlock()
 	for _, o := range reg.Organisations() {
 		if o.Kind != domain.KindSHA || (f.SHA != "" && o.ODSCode != f.SHA) {
 			continue

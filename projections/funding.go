@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"time"
 
 	"assurance-ledger/domain"
 )
@@ -12,11 +11,10 @@ import (
 // FundingReport is, per SHA, the money its live plans need and the savings they expect, by
 // financial year, and where their strategic solutions come from.
 type FundingReport struct {
-	Round        string       `json:"round"` // "all" when not filtered
-	SHA          string       `json:"sha,omitempty"`
-	AsOf         time.Time    `json:"as_of"`
-	AsOfPosition uint64       `json:"as_of_position"`
-	BySHA        []FundingRow `json:"by_sha"`
+	Round string `json:"round"` // "all" when not filtered
+	SHA   string `json:"sha,omitempty"`
+	Cut
+	BySHA []FundingRow `json:"by_sha"`
 }
 
 // FundingRow is one SHA's money.
@@ -34,8 +32,12 @@ type FundingRow struct {
 	// StrategicShare gives each as a share of the solutions whose source is stated.
 	StrategicSources map[string]int      `json:"strategic_sources"`
 	StrategicShare   map[string]*float64 `json:"strategic_share"`
-	WTECurrent       float64             `json:"informatics_wte_current"`
-	WTERequired      float64             `json:"informatics_wte_required"`
+	// StaffedPlans are those that state their informatics staff (content of schema version 3); the
+	// whole-time equivalents sum only theirs, and are null when no plan states them: content
+	// written before staff were asked for says nothing, which is not zero staff.
+	StaffedPlans int      `json:"staffed_plans"`
+	WTECurrent   *float64 `json:"informatics_wte_current"`
+	WTERequired  *float64 `json:"informatics_wte_required"`
 }
 
 // FundingYear is an SHA's money and savings in one financial year.
@@ -57,23 +59,33 @@ type Money struct {
 // FundingReport computes the funding report for f (AsOf 0: now). Every SHA registered then has a
 // row.
 func (p *Projector) FundingReport(ctx context.Context, f ReportFilter) (FundingReport, error) {
+	// A digest is never changed once made, so one may be kept after the plan's lock is released.
+	kept := newLatestPerLHC[*domain.ContentDigest](f.Round)
+	pos, _, reg, err := p.eachPlanAt(ctx, f, func(sha string, plan *domain.Plan, _ domain.Date) {
+		kept.offer(sha, plan, plan.CurrentDigest())
+	})
+	if err != nil {
+		return FundingReport{}, err
+	}
 	rows := map[string]*FundingRow{}
 	years := map[string]map[int]*FundingYear{}
-	pos, _, reg, err := p.eachPlanAt(ctx, f, func(sha string, plan *domain.Plan, _ domain.Date) {
+	kept.each(func(sha string, d *domain.ContentDigest) {
 		r := rows[sha]
 		if r == nil {
 			r = &FundingRow{SHACode: sha}
 			rows[sha], years[sha] = r, map[int]*FundingYear{}
 		}
-		d := plan.CurrentDigest()
 		if d == nil {
 			return
 		}
 		r.Plans++
 		r.Capital += d.Capital
 		r.Revenue += d.Revenue
-		r.WTECurrent += d.Capacity.InformaticsWTECurrent
-		r.WTERequired += d.Capacity.InformaticsWTERequired
+		if d.Capacity.InformaticsWTERequired > 0 { // stated content requires more than 0
+			r.StaffedPlans++
+			r.WTECurrent = addTo(r.WTECurrent, d.Capacity.InformaticsWTECurrent)
+			r.WTERequired = addTo(r.WTERequired, d.Capacity.InformaticsWTERequired)
+		}
 		if len(d.ByYear) > 0 {
 			r.ProfiledPlans++
 		}
@@ -108,16 +120,10 @@ func (p *Projector) FundingReport(ctx context.Context, f ReportFilter) (FundingR
 			}
 		}
 	})
-	if err != nil {
-		return FundingReport{}, err
-	}
-	rep := FundingReport{Round: f.Round, SHA: f.SHA, AsOfPosition: uint64(pos), BySHA: []FundingRow{}}
+	rep := FundingReport{Round: f.Round, SHA: f.SHA, Cut: p.CutAt(pos), BySHA: []FundingRow{}}
 	if rep.Round == "" {
 		rep.Round = "all"
 	}
-	p.mu.RLock()
-	rep.AsOf, _ = p.timeline.timeAt(pos)
-	p.mu.RUnlock()
 	for _, o := range reg.Organisations() {
 		if o.Kind != domain.KindSHA || (f.SHA != "" && o.ODSCode != f.SHA) {
 			continue
@@ -140,8 +146,26 @@ func (p *Projector) FundingReport(ctx context.Context, f ReportFilter) (FundingR
 		for _, s := range domain.SolutionSources {
 			r.StrategicShare[s] = share(counts[s], total)
 		}
-		r.WTECurrent, r.WTERequired = round(r.WTECurrent, 2), round(r.WTERequired, 2)
+		r.WTECurrent, r.WTERequired = round2(r.WTECurrent), round2(r.WTERequired)
 		rep.BySHA = append(rep.BySHA, *r)
 	}
 	return rep, nil
+}
+
+// addTo is sum plus x, sum nil standing for no figure yet.
+func addTo(sum *float64, x float64) *float64 {
+	if sum == nil {
+		return &x
+	}
+	*sum += x
+	return sum
+}
+
+// round2 is x to two places, nil staying nil: the sums of halves and tenths carry binary error.
+func round2(x *float64) *float64 {
+	if x == nil {
+		return nil
+	}
+	y := round(*x, 2)
+	return &y
 }

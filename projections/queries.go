@@ -539,11 +539,12 @@ type SROSignOff struct {
 	BoardApproval *domain.BoardApproval `json:"board_approval"`
 }
 
-// GovernanceBodies returns every governance body the registry records, by id.
-func (p *Projector) GovernanceBodies() []domain.GovernanceBody {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return nonNil(p.registry.GovernanceBodies())
+// GovernanceBodiesAsOf is every governance body the registry recorded once the event at pos had
+// been recorded (Latest: now), by id, with the cut it is of.
+func (p *Projector) GovernanceBodiesAsOf(pos eventstore.Position) ([]domain.GovernanceBody, Cut, error) {
+	var out []domain.GovernanceBody
+	cut, err := p.withRegistryAt(pos, func(r *domain.Registry) { out = nonNil(r.GovernanceBodies()) })
+	return out, cut, err
 }
 
 // SROEvidence returns every sign-off made for an organisation, oldest first.

@@ -47,18 +47,20 @@ type tick struct {
 // timelineRow is one item: its planned date (a diamond), its actual date (a dot) or, for an item
 // overdue, how far it has run past its date (a bar to the day asked about).
 type timelineRow struct {
-	Item                string
-	Y, TextY            int
-	PlannedX            float64
-	HasActual           bool
-	ActualX             float64
-	Overdue             bool
-	OverdueX, OverdueW  float64
-	Status, Planned     string
-	Actual              string
-	Slippage            string
-	PastAtSubmission    bool
-	PlannedISO, OnLabel string
+	Item               string
+	Y, TextY           int
+	PlannedX           float64
+	HasActual          bool
+	ActualX            float64
+	Overdue            bool
+	OverdueX, OverdueW float64
+	Status, Planned    string
+	PastAtSubmission   bool
+	PlannedISO         string
+	// ActualNote and OverdueNote are the marks' tooltips. A live item's slippage is measured from
+	// its planned date to its actual one; an overdue item's from its planned date to the day asked
+	// about, which has nothing to do with the day it was reported started.
+	ActualNote, OverdueNote string
 }
 
 func newTimelineChart(d projections.PlanDelivery) timelineChart {
@@ -85,6 +87,14 @@ func newTimelineChart(d projections.PlanDelivery) timelineChart {
 		return ch
 	}
 	on := d.On.Time()
+	for _, it := range d.Items {
+		if it.Overdue {
+			// An overdue bar runs from the planned date to the day asked about, so the axis must
+			// reach that day, however far past the roadmap: cut at the roadmap's end, an item
+			// overdue for years drew as wide as one overdue for a day.
+			widen(on)
+		}
+	}
 	if !on.Before(first) && on.Before(last.AddDate(1, 0, 0)) {
 		widen(on) // the day asked about, when it is near the roadmap
 	}
@@ -94,32 +104,30 @@ func newTimelineChart(d projections.PlanDelivery) timelineChart {
 	x := func(t time.Time) float64 {
 		return float64(tlLabel) + float64(tlWidth-tlLabel-tlMargin)*t.Sub(first).Hours()/span
 	}
-	for y := first.Year(); y <= last.Year(); y++ {
-		for _, m := range []time.Month{time.April, time.October} {
-			t := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
-			if !t.Before(first) && !t.After(last) {
-				ch.Ticks = append(ch.Ticks, tick{X: x(t), Label: t.Format("Jan 06")})
-			}
-		}
-	}
+	ch.Ticks = axisTicks(first, last, x)
 	live, overdue := 0, 0
 	for i, it := range d.Items {
 		y := tlTop + i*tlRow
 		r := timelineRow{Item: it.Item, Y: y, TextY: y + tlRow/2 + 4, Status: it.Status, Planned: dateLabel(it.PlannedDate),
-			PastAtSubmission: it.PastAtSubmission, PlannedISO: it.PlannedDate.String(), OnLabel: dateLabel(d.On)}
+			PastAtSubmission: it.PastAtSubmission, PlannedISO: it.PlannedDate.String()}
 		if !it.PlannedDate.IsZero() {
 			r.PlannedX = x(it.PlannedDate.Time())
 		}
 		if it.ActualDate != nil {
-			r.HasActual, r.ActualX, r.Actual = true, x(it.ActualDate.Time()), dateLabel(*it.ActualDate)
-		}
-		if it.SlippageDays != nil {
-			r.Slippage = fmt.Sprintf("%+d", *it.SlippageDays)
+			r.HasActual, r.ActualX = true, x(it.ActualDate.Time())
+			r.ActualNote = it.Item + ": " + it.Status + " since " + dateLabel(*it.ActualDate)
+			if it.Status == domain.ProgrammeLive && it.SlippageDays != nil {
+				r.ActualNote += ", " + slippageWords(*it.SlippageDays)
+			}
 		}
 		if it.Overdue {
 			overdue++
 			end := min(x(on), float64(tlWidth-tlMargin))
 			r.Overdue, r.OverdueX, r.OverdueW = true, r.PlannedX, max(end-r.PlannedX, 1)
+			r.OverdueNote = fmt.Sprintf("%s: due %s, not live on %s", it.Item, r.Planned, dateLabel(d.On))
+			if it.SlippageDays != nil {
+				r.OverdueNote += fmt.Sprintf(": %s overdue", days(*it.SlippageDays))
+			}
 		}
 		if it.Status == domain.ProgrammeLive {
 			live++
@@ -128,6 +136,44 @@ func newTimelineChart(d projections.PlanDelivery) timelineChart {
 	}
 	ch.Description = fmt.Sprintf("%d delivery items: %d live, %d overdue on %s; the table below gives every date.", len(d.Items), live, overdue, dateLabel(d.On))
 	return ch
+}
+
+// slippageWords says how a live item's actual date stands to its planned one.
+func slippageWords(n int) string {
+	switch {
+	case n > 0:
+		return days(n) + " after its planned date"
+	case n < 0:
+		return days(-n) + " before its planned date"
+	}
+	return "on its planned date"
+}
+
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+// axisTicks mark the financial years' halves (April and October) between first and last, or, when
+// the axis spans more years than those leave room to label, every year's or every few years' April.
+func axisTicks(first, last time.Time, x func(time.Time) float64) []tick {
+	const most = 10
+	step := 6
+	for _, months := range []int{6, 12, 24, 60} {
+		step = months
+		if int(last.Sub(first).Hours()/24/30.4)/months < most {
+			break
+		}
+	}
+	var out []tick
+	for t := time.Date(first.Year()-1, time.April, 1, 0, 0, 0, 0, time.UTC); !t.After(last); t = t.AddDate(0, step, 0) {
+		if !t.Before(first) {
+			out = append(out, tick{X: x(t), Label: t.Format("Jan 06")})
+		}
+	}
+	return out
 }
 
 func (d *dashboard) delivery(c echo.Context) error {
