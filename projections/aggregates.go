@@ -51,11 +51,15 @@ type aggregates struct {
 	// whose last gives its figures (indicatorsums.go).
 	shaOrgs map[string]*orgSums
 	named   map[shaOrg][]*planView
+	// boards holds, per SHA, the day (dueDay) each of its PCTs and NHS providers first had an
+	// informatics board, and boardSince that day per organisation (registryApplied).
+	boards     map[string]*sortedFloats
+	boardSince map[string]float64
 }
 
 func newAggregates() aggregates {
 	return aggregates{cells: map[aggKey]*agg{}, shaDays: map[string]*sortedFloats{}, shaDischarge: map[string]*sortedFloats{},
-		shaOrgs: map[string]*orgSums{}, named: map[shaOrg][]*planView{}}
+		shaOrgs: map[string]*orgSums{}, named: map[shaOrg][]*planView{}, boards: map[string]*sortedFloats{}, boardSince: map[string]float64{}}
 }
 
 // cell is the cell of key, made if it is not there yet.

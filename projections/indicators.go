@@ -19,8 +19,8 @@ func (p *Projector) ReportWithIndicators(ctx context.Context, f ReportFilter) (R
 }
 
 // reportWithSummedIndicators is the current report with its indicators from the running sums:
-// O(SHAs x rounds) and a pass over the registry's governance bodies, whatever the number of plans.
-// False when f asks for a position before the last applied.
+// O(SHAs x rounds), whatever the number of plans and governance bodies. False when f asks for a
+// position before the last applied.
 func (p *Projector) reportWithSummedIndicators(f ReportFilter) (Report, bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -28,8 +28,7 @@ func (p *Projector) reportWithSummedIndicators(f ReportFilter) (Report, bool) {
 		return Report{}, false
 	}
 	rep := p.report(f, false)
-	p.aggs.fillIndicators(f, rep.BySHA)
-	fillBoards(rep.BySHA, p.registry, rep.LatenessOn)
+	p.aggs.fillIndicators(f, rep.LatenessOn, rep.BySHA)
 	return rep, true
 }
 
@@ -97,8 +96,8 @@ func (p *Projector) reportWithScannedIndicators(ctx context.Context, f ReportFil
 }
 
 // fillBoards sets each row's count of the SHA's PCTs and NHS providers with an informatics board
-// in place on day, in one pass over the registry's bodies: an organisation with two boards counts
-// once.
+// in place on day, in one pass over the registry's bodies (the current report keeps the count as
+// bodies are recorded instead): an organisation with two boards counts once.
 func fillBoards(rows []SHARow, reg *domain.Registry, day domain.Date) {
 	inPlace := map[string]bool{}
 	for _, b := range reg.GovernanceBodies() {

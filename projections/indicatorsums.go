@@ -247,12 +247,57 @@ func lastNaming(list []*planView, round string) *planView {
 	return nil
 }
 
-// fillIndicators sets each row's indicators (but the governance bodies) from the running sums,
-// under the report's filters; p.mu is held.
-func (a *aggregates) fillIndicators(f ReportFilter, rows []SHARow) {
+// registryApplied keeps, for each SHA, the day each of its PCTs and NHS providers first had an
+// informatics board in place, for the count of those with one on a day. An organisation's bodies
+// and each body's first terms never change once recorded (a body's later terms take effect after
+// them), so the day only moves earlier, when a body of the organisation is recorded with an
+// earlier start; and the organisation's kind and SHA are fixed when it is registered.
+func (a *aggregates) registryApplied(reg *domain.Registry, e domain.Event) {
+	switch d := e.Data.(type) {
+	case domain.GovernanceBodyRecorded:
+		if d.Kind != domain.BodyOrganisationBoard {
+			return
+		}
+		day := dueDay(d.EffectiveFrom)
+		was, had := a.boardSince[d.ODSCode]
+		if had && was <= day {
+			return
+		}
+		a.boardSince[d.ODSCode] = day
+		if o, ok := reg.Organisation(d.ODSCode); ok && o.Kind.IsNHS() {
+			if had {
+				a.shaBoards(o.SHACode).remove(was)
+			}
+			a.shaBoards(o.SHACode).insert(day)
+		}
+	case domain.OrganisationRegistered:
+		// Only a log whose bodies came before their organisation gets here with a day.
+		if day, ok := a.boardSince[d.ODSCode]; ok && d.Kind.IsNHS() {
+			a.shaBoards(d.SHACode).insert(day)
+		}
+	}
+}
+
+// shaBoards is the days sha's organisations first had a board, made if not there yet.
+func (a *aggregates) shaBoards(sha string) *sortedFloats {
+	s := a.boards[sha]
+	if s == nil {
+		s = &sortedFloats{}
+		a.boards[sha] = s
+	}
+	return s
+}
+
+// fillIndicators sets each row's indicators from the running sums, under the report's filters,
+// counting the governance bodies in place on day; p.mu is held.
+func (a *aggregates) fillIndicators(f ReportFilter, day domain.Date, rows []SHARow) {
 	bySHA := make(map[string]*Indicators, len(rows))
 	for i := range rows {
-		bySHA[rows[i].SHACode] = &rows[i].Indicators
+		ind := &rows[i].Indicators
+		bySHA[rows[i].SHACode] = ind
+		if s := a.boards[rows[i].SHACode]; s != nil {
+			ind.OrganisationsWithGovernanceBody = s.atMost(dueDay(day))
+		}
 	}
 	for key, c := range a.cells {
 		ind := bySHA[key.sha]

@@ -34,19 +34,23 @@ func TestIndicatorSumsEqualAScanOfThePlans(t *testing.T) {
 		check[pos] = true // every step of the story, where the figures move as they seldom do in the demo
 	}
 	p := New(store, nil)
-	p.SetClock(fixedClock)
 	checked := 0
 	for _, rec := range events {
 		require.NoError(t, p.apply(rec))
 		if !check[rec.Position] {
 			continue
 		}
-		for _, f := range reportFilters(p) {
-			want, err := p.reportWithScannedIndicators(ctx, f)
-			require.NoError(t, err)
-			got, ok := p.reportWithSummedIndicators(f)
-			require.True(t, ok)
-			require.Equal(t, want, got, "report %+v after position %d (%s)", f, rec.Position, rec.Type)
+		// Governance bodies count from the day they take effect: before the demo's, before the
+		// story's and after both.
+		for _, day := range storyDays {
+			p.SetClock(func() time.Time { return day })
+			for _, f := range reportFilters(p) {
+				want, err := p.reportWithScannedIndicators(ctx, f)
+				require.NoError(t, err)
+				got, ok := p.reportWithSummedIndicators(f)
+				require.True(t, ok)
+				require.Equal(t, want, got, "report %+v on %s after position %d (%s)", f, day.Format(time.DateOnly), rec.Position, rec.Type)
+			}
 		}
 		checked++
 	}
@@ -55,9 +59,19 @@ func TestIndicatorSumsEqualAScanOfThePlans(t *testing.T) {
 	require.NoError(t, err)
 	var withFigures int
 	for _, row := range rep.BySHA {
-		withFigures += b2i(row.NHSNumberCurrentAvg != nil && row.Capital > 0)
+		withFigures += b2i(row.NHSNumberCurrentAvg != nil && row.Capital > 0 && row.OrganisationsWithGovernanceBody > 0)
 	}
 	assert.NotZero(t, withFigures, "the log should give SHAs indicators")
+}
+
+// storyDays are days the reports are checked on: before the demo's boards take effect but after
+// the story's earliest one, between the demo's and the story's latest, between that board's first
+// terms and its next, and after all of them.
+var storyDays = []time.Time{
+	time.Date(2008, 6, 1, 12, 0, 0, 0, time.UTC),
+	time.Date(2009, 12, 1, 12, 0, 0, 0, time.UTC),
+	time.Date(2010, 2, 10, 12, 0, 0, 0, time.UTC),
+	fixedClock(),
 }
 
 // What each step of the story does to the sums of its SHA's 2009-10 cell and of the SHA over every
@@ -105,7 +119,25 @@ func TestIndicatorSumsFollowTheStory(t *testing.T) {
 			s.add(&o, 1)
 			return s
 		}
+		boardsOn := func(day string) int {
+			p.SetClock(func() time.Time { return storyDay(day) })
+			rep, ok := p.reportWithSummedIndicators(ReportFilter{SHA: story.boardSHA})
+			require.True(t, ok)
+			require.Len(t, rep.BySHA, 1)
+			return rep.BySHA[0].OrganisationsWithGovernanceBody
+		}
 		switch story.what[i] {
+		case "new trust":
+			story.boards = [4]int{boardsOn("2008-06-01"), boardsOn("2009-12-01"), boardsOn("2010-02-10"), boardsOn("2010-03-01")}
+		case "new trust's board":
+			assert.Equal(t, story.boards, [4]int{boardsOn("2008-06-01"), boardsOn("2009-12-01"), boardsOn("2010-02-10") - 1, boardsOn("2010-03-01") - 1},
+				"the trust's board counts from 1 February 2010")
+		case "earlier board":
+			assert.Equal(t, story.boards, [4]int{boardsOn("2008-06-01") - 1, boardsOn("2009-12-01"), boardsOn("2010-02-10") - 1, boardsOn("2010-03-01") - 1},
+				"an organisation's second board, from 2008, moves when it counts from")
+		case "new terms":
+			assert.Equal(t, story.boards, [4]int{boardsOn("2008-06-01") - 1, boardsOn("2009-12-01"), boardsOn("2010-02-10") - 1, boardsOn("2010-03-01") - 1},
+				"a board's new terms, from 15 February 2010, move nothing")
 		case "scr live":
 			assert.Equal(t, before.scr+1, now.scr, "A's SCR item reported live")
 			sawLive = true
@@ -135,6 +167,7 @@ func TestIndicatorSumsFollowTheStory(t *testing.T) {
 		require.Contains(t, p.aggs.named, shaOrg{story.sha, story.x})
 	}
 	assert.True(t, sawLive && sawBack, "the story reports SCR live and back")
+	assert.NotZero(t, story.boards[3], "the SHA has boards")
 }
 
 // A projector restored from a snapshot taken anywhere in the story holds the same sums as the one
@@ -179,10 +212,12 @@ func TestIndicatorSumsSurviveASnapshot(t *testing.T) {
 // sum nothing are left out (a plan that leaves a cell leaves it at zero), and the plans naming each
 // organisation are listed by id in their order.
 type indicatorView struct {
-	Cells map[aggKey]indCell
-	SHAs  map[string]orgSums
-	Named map[shaOrg][]string
-	Plans map[string]indicatorDigest
+	Cells      map[aggKey]indCell
+	SHAs       map[string]orgSums
+	Named      map[shaOrg][]string
+	Plans      map[string]indicatorDigest
+	Boards     map[string][]float64
+	BoardSince map[string]float64
 }
 
 func indicatorState(p *Projector) indicatorView {
@@ -207,6 +242,12 @@ func indicatorState(p *Projector) indicatorView {
 	for _, v := range p.order {
 		s.Plans[v.id] = v.counted.ind
 	}
+	s.Boards, s.BoardSince = map[string][]float64{}, p.aggs.boardSince
+	for sha, days := range p.aggs.boards {
+		if days.n > 0 {
+			s.Boards[sha] = slices.Concat(days.blocks...)
+		}
+	}
 	return s
 }
 
@@ -224,10 +265,18 @@ type story struct {
 	// bOthers are the figures B gives the other organisations, which no other live plan of the
 	// round names.
 	bOthers []domain.OrganisationIndicators
+	// boardSHA is the SHA of a trust registered in the story, given a board from 1 February 2010,
+	// and of an organisation given a second board, from 2008; boards are how many of its
+	// organisations the report counts with a board on 1 June 2008, 1 December 2009, 10 February
+	// 2010 and 1 March 2010 when the trust is registered (filled in by the test).
+	boardSHA string
+	boards   [4]int
 }
 
-// indicatorStory is the demo's log (two rounds) with, after it, two live 2009-10 plans A and B of
-// LHCs of one SHA, each organisation B names named by no other live plan of the round: A's SCR item reported live, then moved back with a reason; a provider X of A's
+// indicatorStory is the demo's log (two rounds) with, after it, a trust registered in an SHA and
+// given an informatics board from 1 February 2010, then new terms; an organisation of the SHA given
+// a second board, from 2008; and two live 2009-10 plans A and B of LHCs of the SHA, each
+// organisation B names named by no other live plan of the round: A's SCR item reported live, then moved back with a reason; a provider X of A's
 // LHC joining B's; B revised with X's figures; A and B revised at the same instant; B withdrawn.
 func indicatorStory(t *testing.T) (eventstore.Store, story) {
 	t.Helper()
@@ -277,6 +326,15 @@ func indicatorStory(t *testing.T) (eventstore.Store, story) {
 		}
 	}
 	require.NotNil(t, a, "the demo has no two live plans of one SHA with a provider to share")
+	var boarded domain.GovernanceBody
+	for _, b := range p.registry.GovernanceBodies() {
+		if o, ok := p.registry.Organisation(b.ODSCode); ok && o.SHACode == a.sha && b.Kind == domain.BodyOrganisationBoard {
+			boarded = b
+			break
+		}
+	}
+	require.NotEmpty(t, boarded.BodyID, "the demo has no informatics board in SHA %s", a.sha)
+	s.boardSHA = a.sha
 	s.sha, s.a, s.b, s.bLater = a.sha, a.id, b.id, b.seq > a.seq
 	s.xBefore = *organisationIn(a.plan.CurrentDigest(), s.x)
 	s.bOthers = slices.Clone(b.plan.CurrentDigest().Organisations)
@@ -317,6 +375,25 @@ func indicatorStory(t *testing.T) (eventstore.Store, story) {
 		return c
 	}
 
+	registry := func(c domain.RegistryCommand) {
+		t.Helper()
+		_, err := h.Registry(ctx, command.Request{Actor: admin}, c)
+		require.NoError(t, err, "%T", c)
+	}
+	terms := "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	registry(domain.RegisterOrganisation{ODSCode: "RZZ", Name: "Story Valley NHS Trust", Kind: domain.KindProvider, SHACode: s.boardSHA})
+	mark("new trust")
+	registry(domain.RecordGovernanceBody{BodyID: "ib-story-valley", Name: "Story Valley Informatics Board", ODSCode: "RZZ",
+		Kind: domain.BodyOrganisationBoard, ChairPersonID: "ce-rzz", TermsOfReferenceSHA256: terms, EffectiveFrom: storyDate("2010-02-01")})
+	mark("new trust's board")
+	registry(domain.RecordGovernanceBody{BodyID: boarded.BodyID + "-2008", Name: "Informatics Steering Group", ODSCode: boarded.ODSCode,
+		Kind: domain.BodyOrganisationBoard, ChairPersonID: "ce-" + boarded.ODSCode, TermsOfReferenceSHA256: terms, EffectiveFrom: storyDate("2008-01-01")})
+	mark("earlier board")
+	registry(domain.RecordGovernanceBody{BodyID: "ib-story-valley", Name: "Story Valley Informatics Board", ODSCode: "RZZ",
+		Kind: domain.BodyOrganisationBoard, ChairPersonID: "ce-rzz-2", TermsOfReferenceSHA256: terms, EffectiveFrom: storyDate("2010-02-15")})
+	mark("new terms")
+	next()
+
 	scr := domain.ProgrammeItem(domain.ProgrammeSCR)
 	plan(idA, commissioner(leadA), domain.ReportMilestone{Item: scr, Status: domain.ProgrammeLive, ActualDate: domain.DateOf(clock)})
 	mark("scr live")
@@ -325,8 +402,7 @@ func indicatorStory(t *testing.T) (eventstore.Store, story) {
 		Note: "Taken out of service after a clinical safety incident; the paper process is back in use."})
 	mark("scr back")
 	next()
-	_, err := h.Registry(ctx, command.Request{Actor: admin}, domain.ChangeLHCMembers{LHCID: lhcB, Added: []string{s.x}})
-	require.NoError(t, err)
+	registry(domain.ChangeLHCMembers{LHCID: lhcB, Added: []string{s.x}})
 	mark("x joins b")
 	next()
 	s.xInB = domain.OrganisationIndicators{ODSCode: s.x, NHSNumberCurrentPct: 12.345678, NHSNumberTargetPct: 40, IGToolkitLevelCurrent: 0, IGToolkitLevelTarget: 2}
@@ -371,3 +447,15 @@ func onlyNamer(p *Projector, v *planView, ods string) bool {
 	}
 	return true
 }
+
+// storyDay is midnight (UTC) at the start of day, written as 2010-02-01.
+func storyDay(day string) time.Time {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// storyDate is day as a domain.Date.
+func storyDate(day string) domain.Date { return domain.DateOf(storyDay(day)) }

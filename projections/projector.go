@@ -240,6 +240,7 @@ func (p *Projector) applyRegistryLocked(pos eventstore.Position, e domain.Event)
 		return err
 	}
 	p.registryLog = append(p.registryLog, positioned{pos, e, ""})
+	p.aggs.registryApplied(p.registry, e)
 	if o, ok := e.Data.(domain.OrganisationRegistered); ok && o.Kind == domain.KindSHA {
 		p.shaSince[o.ODSCode] = pos
 	}
