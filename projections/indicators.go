@@ -64,16 +64,11 @@ func (p *Projector) reportWithScannedIndicators(ctx context.Context, f ReportFil
 		ind.PlansWithSCRLive += b2i(plan.ItemStatus(scrItem) == domain.ProgrammeLive)
 		ind.PlansWithEPSR2InPeriod += b2i(epsInPeriod(d, plan.Period()))
 		at := instantOf(currentRecordedAt(plan))
-		seen := map[string]bool{}
-		for _, o := range d.Organisations {
-			if seen[o.ODSCode] {
-				continue // a plan's first entry for an organisation is its figures
-			}
-			seen[o.ODSCode] = true
+		eachOrganisation(d, func(o *domain.OrganisationIndicators) {
 			if was, ok := named[sha][o.ODSCode]; !ok || indRankLess(was.at, was.seq, at, seq) {
-				named[sha][o.ODSCode] = naming{at, seq, o}
+				named[sha][o.ODSCode] = naming{at, seq, *o}
 			}
-		}
+		})
 	})
 	if err != nil {
 		return Report{}, err
