@@ -33,6 +33,8 @@ type agg struct {
 	// openUndated counts the open conditions with no due date (upcast from schema version 1): open
 	// like the others, never overdue. supersededOpen counts the conditions superseded while open.
 	openUndated, supersededOpen int
+	// ind is the cell's share of the national indicators (indicatorsums.go).
+	ind indCell
 }
 
 // aggregates are the report's running sums.
@@ -44,10 +46,20 @@ type aggregates struct {
 	shaDays map[string]*sortedFloats
 	// shaDischarge is discharge per SHA over every round, likewise.
 	shaDischarge map[string]*sortedFloats
+	// shaOrgs sums the figures of the organisations each SHA's live plans name, over every round;
+	// named lists, for each organisation an SHA's plans name, the live plans naming it in the order
+	// whose last gives its figures (indicatorsums.go).
+	shaOrgs map[string]*orgSums
+	named   map[shaOrg][]*planView
+	// boards holds, per SHA, the day (dueDay) each of its PCTs and NHS providers first had an
+	// informatics board, and boardSince that day per organisation (registryApplied).
+	boards     map[string]*sortedFloats
+	boardSince map[string]float64
 }
 
 func newAggregates() aggregates {
-	return aggregates{cells: map[aggKey]*agg{}, shaDays: map[string]*sortedFloats{}, shaDischarge: map[string]*sortedFloats{}}
+	return aggregates{cells: map[aggKey]*agg{}, shaDays: map[string]*sortedFloats{}, shaDischarge: map[string]*sortedFloats{},
+		shaOrgs: map[string]*orgSums{}, named: map[shaOrg][]*planView{}, boards: map[string]*sortedFloats{}, boardSince: map[string]float64{}}
 }
 
 // cell is the cell of key, made if it is not there yet.
@@ -128,6 +140,7 @@ type contribution struct {
 	counted bool
 	key     aggKey
 	summary
+	ind indicatorDigest
 }
 
 func (c contribution) days() (float64, bool) {

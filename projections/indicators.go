@@ -8,54 +8,95 @@ import (
 )
 
 // ReportWithIndicators is Report with each SHA's row's Indicators filled in, as of the same
-// position: the national indicators need the plans' digests as they stood then, which for an "as
-// of" report means refolding the plans changed since.
+// position. The current report reads them from the running sums the projector keeps
+// (indicatorsums.go), under the same lock as the counts; a report as of a past position needs the
+// plans' digests as they stood then, which means refolding the plans changed since.
 func (p *Projector) ReportWithIndicators(ctx context.Context, f ReportFilter) (Report, error) {
+	if rep, ok := p.reportWithSummedIndicators(f); ok {
+		return rep, nil
+	}
+	return p.reportWithScannedIndicators(ctx, f)
+}
+
+// reportWithSummedIndicators is the current report with its indicators from the running sums:
+// O(SHAs x rounds), whatever the number of plans and governance bodies. False when f asks for a
+// position before the last applied.
+func (p *Projector) reportWithSummedIndicators(f ReportFilter) (Report, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if f.AsOf != 0 && f.AsOf < p.appliedPos {
+		return Report{}, false
+	}
+	rep := p.report(f, false)
+	p.aggs.fillIndicators(f, rep.LatenessOn, rep.BySHA)
+	return rep, true
+}
+
+// reportWithScannedIndicators computes the indicators by a walk over every live plan as of the
+// report's position: the "as of" report, and the reference the running sums are tested against.
+func (p *Projector) reportWithScannedIndicators(ctx context.Context, f ReportFilter) (Report, error) {
 	rep := p.Report(f)
 	f.AsOf = eventstore.Position(rep.AsOfPosition)
-	type acc struct {
-		Indicators
-		current, target float64
-		orgs            map[string]bool
+	// named is, per SHA and organisation, the plan whose figures count (see
+	// Indicators.NHSNumberCurrentAvg): the walk visits plans in the projector's order, so of two
+	// recorded at once the later one visited is the later submitted.
+	type naming struct {
+		at  instant
+		seq int
+		o   domain.OrganisationIndicators
 	}
-	accs := map[string]*acc{}
-	scr, _ := domain.ItemIndex(domain.ProgrammeItem(domain.ProgrammeSCR))
-	eps, _ := domain.ItemIndex(domain.ProgrammeItem(domain.ProgrammeEPSR2))
+	inds := map[string]*Indicators{}
+	named := map[string]map[string]naming{}
+	seq := 0
 	_, _, reg, err := p.eachPlanAt(ctx, f, func(sha string, plan *domain.Plan, _ domain.Date) {
-		a := accs[sha]
-		if a == nil {
-			a = &acc{orgs: map[string]bool{}}
-			accs[sha] = a
+		seq++
+		ind := inds[sha]
+		if ind == nil {
+			ind = &Indicators{}
+			inds[sha], named[sha] = ind, map[string]naming{}
 		}
 		d := plan.CurrentDigest()
 		if d == nil {
 			return
 		}
-		a.Capital += d.Capital
-		a.Revenue += d.Revenue
-		for _, o := range d.Organisations {
-			if a.orgs[o.ODSCode] {
-				continue
+		ind.Capital += d.Capital
+		ind.Revenue += d.Revenue
+		ind.PlansWithSCRLive += b2i(plan.ItemStatus(scrItem) == domain.ProgrammeLive)
+		ind.PlansWithEPSR2InPeriod += b2i(epsInPeriod(d, plan.Period()))
+		at := instantOf(currentRecordedAt(plan))
+		eachOrganisation(d, func(o *domain.OrganisationIndicators) {
+			if was, ok := named[sha][o.ODSCode]; !ok || indRankLess(was.at, was.seq, at, seq) {
+				named[sha][o.ODSCode] = naming{at, seq, *o}
 			}
-			a.orgs[o.ODSCode] = true
-			a.current += o.NHSNumberCurrentPct
-			a.target += o.NHSNumberTargetPct
-			a.OrganisationsBelowIGLevel2 += b2i(o.IGToolkitLevelCurrent < domain.ExpectedIGToolkitLevel)
-		}
-		a.PlansWithSCRLive += b2i(plan.ItemStatus(scr) == domain.ProgrammeLive)
-		if eps < len(d.Items) {
-			due := d.Items[eps].PlannedDate()
-			a.PlansWithEPSR2InPeriod += b2i(!due.IsZero() && due.In(plan.Period()))
-		}
+		})
 	})
 	if err != nil {
 		return Report{}, err
 	}
-	// Each SHA's PCTs and NHS providers with a board in place, counted in one pass over the bodies:
-	// an organisation with two boards counts once.
+	for i := range rep.BySHA {
+		row := &rep.BySHA[i]
+		ind := inds[row.SHACode]
+		if ind == nil {
+			continue
+		}
+		row.Indicators = *ind
+		var s orgSums
+		for _, n := range named[row.SHACode] {
+			s.add(&n.o, 1)
+		}
+		s.fill(&row.Indicators)
+	}
+	fillBoards(rep.BySHA, reg, rep.LatenessOn)
+	return rep, nil
+}
+
+// fillBoards sets each row's count of the SHA's PCTs and NHS providers with an informatics board
+// in place on day, in one pass over the registry's bodies (the current report keeps the count as
+// bodies are recorded instead): an organisation with two boards counts once.
+func fillBoards(rows []SHARow, reg *domain.Registry, day domain.Date) {
 	inPlace := map[string]bool{}
 	for _, b := range reg.GovernanceBodies() {
-		if b.Kind == domain.BodyOrganisationBoard && !b.EffectiveFrom().After(rep.LatenessOn) {
+		if b.Kind == domain.BodyOrganisationBoard && !b.EffectiveFrom().After(day) {
 			inPlace[b.ODSCode] = true
 		}
 	}
@@ -65,16 +106,7 @@ func (p *Projector) ReportWithIndicators(ctx context.Context, f ReportFilter) (R
 			boarded[o.SHACode]++
 		}
 	}
-	for i := range rep.BySHA {
-		row := &rep.BySHA[i]
-		if a := accs[row.SHACode]; a != nil {
-			row.Indicators = a.Indicators
-			if n := len(a.orgs); n > 0 {
-				c, t := round(a.current/float64(n), 2), round(a.target/float64(n), 2)
-				row.NHSNumberCurrentAvg, row.NHSNumberTargetAvg = &c, &t
-			}
-		}
-		row.OrganisationsWithGovernanceBody = boarded[row.SHACode]
+	for i := range rows {
+		rows[i].OrganisationsWithGovernanceBody = boarded[rows[i].SHACode]
 	}
-	return rep, nil
 }

@@ -226,9 +226,10 @@ func (p *Projector) applyLocked(rec eventstore.RecordedEvent, e domain.Event, ag
 	}
 	v.revision, v.position = rec.Revision, rec.Position
 	v.record(rec.Position, e)
-	now := contribution{counted: true, key: aggKey{v.sha, v.plan.Round()}, summary: v.history[len(v.history)-1]}
+	now := contribution{counted: true, key: aggKey{v.sha, v.plan.Round()}, summary: v.history[len(v.history)-1],
+		ind: indicatorsOf(v.plan, v.counted.ind)}
 	p.aggs.replace(v.counted, now)
-	v.counted = now
+	p.aggs.moveIndicators(v, now) // sets v.counted
 	return nil
 }
 
@@ -239,6 +240,7 @@ func (p *Projector) applyRegistryLocked(pos eventstore.Position, e domain.Event)
 		return err
 	}
 	p.registryLog = append(p.registryLog, positioned{pos, e, ""})
+	p.aggs.registryApplied(p.registry, e)
 	if o, ok := e.Data.(domain.OrganisationRegistered); ok && o.Kind == domain.KindSHA {
 		p.shaSince[o.ODSCode] = pos
 	}

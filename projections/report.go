@@ -87,11 +87,15 @@ type SHARow struct {
 // versions (ReportWithIndicators): left zero by Report.
 type Indicators struct {
 	// NHSNumberCurrentAvg and NHSNumberTargetAvg average the NHS Number use of every organisation
-	// the plans give indicators for (each once); null when none does.
+	// the plans give indicators for, each once; null when none does. An organisation several plans
+	// name (its LHC's plans for several rounds when the report is not filtered by round, or the
+	// plans of several LHCs it is a member of) counts with the figures of the plan whose current
+	// version was recorded last; of two recorded at the same instant, the plan submitted later.
+	// The figures are summed in millionths of a point and the averages rounded to two places.
 	NHSNumberCurrentAvg *float64 `json:"nhs_number_current_avg"`
 	NHSNumberTargetAvg  *float64 `json:"nhs_number_target_avg"`
-	// OrganisationsBelowIGLevel2 counts those organisations whose current IG Toolkit level is
-	// below 2, the 2009-10 expectation.
+	// OrganisationsBelowIGLevel2 counts those organisations, with the same figures, whose current
+	// IG Toolkit level is below 2, the 2009-10 expectation.
 	OrganisationsBelowIGLevel2 int `json:"organisations_below_ig_level_2"`
 	// PlansWithSCRLive counts plans with the Summary Care Record live (reported, or so stated);
 	// PlansWithEPSR2InPeriod those whose EPS Release 2 date falls in their period.

@@ -16,8 +16,9 @@ import (
 // and when each SHA was registered are refolded from the registry stream (a few thousand small
 // events), and the returns from the streams of each SHA's returns for each round the registry
 // published then (a few events each); each plan's contribution to the report's sums is its latest
-// summary and its conditions, and the sums are added up again from those; the organisations that
-// have signed a plan follow from the signature lists.
+// summary, its conditions and its plan's state (the current version's digest and when it was
+// recorded, its delivery reports), and the sums are added up again from those; the organisations
+// that have signed a plan follow from the signature lists.
 
 // snapState is the state a snapshot holds, taken under the read lock and encoded after it is let
 // go. What it shares with the projector is never changed once written: the timeline, each plan's
@@ -142,8 +143,10 @@ func (p *Projector) decodeState(d *snapDecoder) (returns int, err error) {
 		p.plans[v.id] = v
 		p.order = append(p.order, v)
 		// What applyLocked leaves counted after a plan's last event.
-		v.counted = contribution{counted: true, key: aggKey{v.sha, v.plan.Round()}, summary: v.history[len(v.history)-1]}
-		p.aggs.replace(contribution{}, v.counted)
+		now := contribution{counted: true, key: aggKey{v.sha, v.plan.Round()}, summary: v.history[len(v.history)-1],
+			ind: indicatorsOf(v.plan, indicatorDigest{})}
+		p.aggs.replace(contribution{}, now)
+		p.aggs.moveIndicators(v, now) // sets v.counted
 		for _, m := range v.conds {
 			p.aggs.restoreCondition(v.counted.key, m)
 		}
