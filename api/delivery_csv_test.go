@@ -78,6 +78,22 @@ func TestDeliveryAndFundingCSVOfAnOldLog(t *testing.T) {
 	for _, r := range rows {
 		assert.EqualValues(t, del["tree_size"], mustFloat(t, r[len(r)-1]))
 	}
+
+	// The transparency report's organisation figures are unknown, not none, before content gave
+	// per-organisation indicators.
+	tr := s.must(200, "GET", "/v1/reports/transparency"+at, &auditor, nil)
+	header, rows = csvRecords(t, s, "/v1/reports/transparency"+at)
+	below := slices.Index(header, "organisations_below_ig_level_2")
+	require.GreaterOrEqual(t, below, 0)
+	for _, x := range tr["by_sha"].([]any) {
+		sha := x.(map[string]any)
+		assert.Contains(t, sha, "organisations_below_ig_level_2")
+		assert.Nil(t, sha["organisations_below_ig_level_2"], "%s", sha["sha_code"])
+		assert.Nil(t, sha["nhs_number_current_avg"], "%s", sha["sha_code"])
+	}
+	for _, r := range rows {
+		assert.Equal(t, "", r[below], "unknown, not 0")
+	}
 }
 
 func mustFloat(t *testing.T, s string) float64 {

@@ -76,7 +76,7 @@ func (s *server) writeReport(c echo.Context, rep projections.Report) error {
 		row(r.SHACode, r.Name, r.Counts, r.SROSignOffRate, r.MedianDaysSubmitToAssurance, []string{ftoa(r.OnTimeSubmissionRate),
 			itoa(r.OverdueSubmissions), itoa(r.OverdueAssurances), itoa(r.OpenConditions), itoa(r.OverdueConditions), ftoa(r.MedianDaysToDischarge),
 			itoa(r.SupersededOpenConditions),
-			ftoa(r.NHSNumberCurrentAvg), ftoa(r.NHSNumberTargetAvg), itoa(r.OrganisationsBelowIGLevel2), itoa(r.PlansWithSCRLive),
+			ftoa(r.NHSNumberCurrentAvg), ftoa(r.NHSNumberTargetAvg), iptoa(r.OrganisationsBelowIGLevel2), itoa(r.PlansWithSCRLive),
 			itoa(r.PlansWithEPSR2InPeriod), i64toa(r.Capital), i64toa(r.Revenue), itoa(r.OrganisationsWithGovernanceBody)})
 		for i, n := range []int{r.OverdueSubmissions, r.OverdueAssurances, r.OpenConditions, r.OverdueConditions, r.SupersededOpenConditions} {
 			total[i] += n
@@ -174,6 +174,14 @@ func csvCell(s string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// iptoa writes a count that may be unknown: an empty cell for null, as ftoa does.
+func iptoa(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
+}
 
 func ftoa(f *float64) string {
 	if f == nil {

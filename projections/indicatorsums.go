@@ -108,8 +108,9 @@ func (s *orgSums) add(o *domain.OrganisationIndicators, sign int) {
 
 // fill sets ind's organisation figures from s.
 func (s orgSums) fill(ind *Indicators) {
-	ind.OrganisationsBelowIGLevel2 = s.belowIG
 	if s.n > 0 {
+		below := s.belowIG
+		ind.OrganisationsBelowIGLevel2 = &below
 		c := round(float64(s.current)/1e6/float64(s.n), 2)
 		t := round(float64(s.target)/1e6/float64(s.n), 2)
 		ind.NHSNumberCurrentAvg, ind.NHSNumberTargetAvg = &c, &t

@@ -95,8 +95,9 @@ type Indicators struct {
 	NHSNumberCurrentAvg *float64 `json:"nhs_number_current_avg"`
 	NHSNumberTargetAvg  *float64 `json:"nhs_number_target_avg"`
 	// OrganisationsBelowIGLevel2 counts those organisations, with the same figures, whose current
-	// IG Toolkit level is below 2, the 2009-10 expectation.
-	OrganisationsBelowIGLevel2 int `json:"organisations_below_ig_level_2"`
+	// IG Toolkit level is below 2, the 2009-10 expectation; null when no plan gives indicators (a
+	// log older than content schema version 3), as the averages are: not known is not none.
+	OrganisationsBelowIGLevel2 *int `json:"organisations_below_ig_level_2"`
 	// PlansWithSCRLive counts plans with the Summary Care Record live (reported, or so stated);
 	// PlansWithEPSR2InPeriod those whose EPS Release 2 date falls in their period.
 	PlansWithSCRLive       int `json:"plans_with_scr_live"`
