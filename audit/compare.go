@@ -117,6 +117,9 @@ type operation struct {
 type question struct {
 	// path is the path and query.
 	path string
+	// op is the template of the operation asked (/v1/plans/{id}), "" for a trail or a bundle: a
+	// test comparing a sample takes some of each operation.
+	op string
 	// csv asks for the text/csv form (Accept: text/csv), compared byte for byte.
 	csv bool
 	// present asks without as_of: the server's answer names the position it answered at, and is
@@ -248,16 +251,16 @@ func questions(ctx context.Context, p *projections.Projector, at eventstore.Posi
 				}
 			}
 			for _, a := range asked {
-				out = append(out, question{path: a})
+				out = append(out, question{path: a, op: op.path})
 				if op.csv {
-					out = append(out, question{path: a, csv: true})
+					out = append(out, question{path: a, op: op.path, csv: true})
 				}
 			}
 			present := path
 			if minPos != "" {
 				present += "?" + minPos
 			}
-			out = append(out, question{path: present, present: true})
+			out = append(out, question{path: present, op: op.path, present: true})
 		}
 	}
 	// Every plan's audit trail (which takes no as_of: it is the plan's stream as recorded), its
@@ -384,6 +387,9 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 	qs, err := questions(ctx, proj, at)
 	if err != nil {
 		return err
+	}
+	if o.sample != nil {
+		qs = o.sample(qs)
 	}
 	say("comparing %d answers of the server with the mirror's, as of server position %d", len(qs), at)
 	rep.ComparedAsOf, rep.AnswersAsked = at, len(qs)

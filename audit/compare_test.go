@@ -3,16 +3,14 @@ package audit
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"assurance-ledger/demo"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/domain"
-	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/projections"
 )
 
@@ -21,12 +19,9 @@ import (
 // is compared without a change here, and a new path parameter fails this test until the audit
 // knows its values.
 func TestEveryAsOfQueryIsCompared(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	s, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	defer s.Close()
-	_, err = demo.Seed(ctx, s, demo.Options{})
-	require.NoError(t, err)
+	s := demotest.Store(t, 0)
 	p := projections.New(s, nil)
 	require.NoError(t, p.CatchUp(ctx))
 	at := p.Applied()
@@ -138,5 +133,37 @@ func TestEveryAsOfQueryIsCompared(t *testing.T) {
 	assert.Len(t, trails, plans)
 	for _, pl := range p.Plans(projections.PlanFilter{}) {
 		assert.Contains(t, trails, fmt.Sprintf("/v1/plans/%s/audit-trail?limit=%d", pl.PlanID, pl.Revision+1))
+	}
+}
+
+// A test's sample of the questions asks the first and the last of each operation and kind, a
+// sample of the rest and every question the test names; LEDGER_TEST_THOROUGH=1 asks them all.
+func TestASampleAsksEachOperationsEndsAndWhatATestNames(t *testing.T) {
+	var qs []question
+	for i := range 50 {
+		p := fmt.Sprintf("/v1/plans/p%02d?as_of=9", i)
+		qs = append(qs, question{path: p, op: "/v1/plans/{id}"}, question{path: fmt.Sprintf("/v1/plans/p%02d", i), op: "/v1/plans/{id}", present: true})
+		qs = append(qs, question{path: fmt.Sprintf("/v1/organisations/O%02d/sro-evidence?format=bundle", i), bundle: true})
+	}
+	qs = append(qs, question{path: "/v1/reports/criteria?as_of=9", op: "/v1/reports/criteria"}, question{path: "/v1/reports/criteria?as_of=9", op: "/v1/reports/criteria", csv: true})
+	for _, c := range []struct {
+		thorough string
+		min, max int // the named question may be among the sample's
+	}{{"", 4*2 + 10, 4*2 + 10 + 1}, {"1", len(qs), len(qs)}} {
+		t.Run("thorough="+c.thorough, func(t *testing.T) {
+			t.Setenv("LEDGER_TEST_THOROUGH", c.thorough)
+			var o Options
+			Sampled(t, 10, "/v1/plans/p17?")(&o)
+			got := o.sample(qs)
+			require.GreaterOrEqual(t, len(got), c.min)
+			require.LessOrEqual(t, len(got), c.max)
+			has := map[question]bool{}
+			for _, q := range got {
+				has[q] = true
+			}
+			for _, want := range []question{qs[0], qs[1], qs[2], qs[147], qs[148], qs[149], qs[150], qs[151], qs[51]} {
+				assert.True(t, has[want], "%s asked", want)
+			}
+		})
 	}
 }

@@ -67,15 +67,29 @@ func holding(t *testing.T, dir string, events []eventstore.RecordedEvent) string
 	out := t.TempDir()
 	s, err := boltstore.Open(filepath.Join(out, "ledger.db"), boltstore.Options{NoSync: true})
 	require.NoError(t, err)
-	for _, rec := range events {
-		_, err := s.Append(context.Background(), rec.Stream, eventstore.Any, eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata})
-		require.NoError(t, err)
-	}
+	appendAll(t, s, events)
 	require.NoError(t, s.Close())
 	raw, err := os.ReadFile(filepath.Join(dir, ledgertree.KeyFile))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(out, ledgertree.KeyFile), raw, 0o600))
 	return out
+}
+
+// appendAll appends events to s in their order, as they were recorded (ids, types and stored bytes),
+// in one transaction: an append each would commit once per event.
+func appendAll(t *testing.T, s *boltstore.Store, events []eventstore.RecordedEvent) {
+	t.Helper()
+	var parts []boltstore.Part
+	for _, rec := range events {
+		e := eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata}
+		if n := len(parts); n > 0 && parts[n-1].Stream == rec.Stream {
+			parts[n-1].Events = append(parts[n-1].Events, e)
+			continue
+		}
+		parts = append(parts, boltstore.Part{Stream: rec.Stream, Expected: eventstore.Any, Events: []eventstore.Event{e}})
+	}
+	_, err := s.AppendSequence(context.Background(), parts)
+	require.NoError(t, err)
 }
 
 // rewrite changes event i's data and metadata (as JSON objects) and recomputes its hash: a
@@ -127,6 +141,7 @@ func lastOfItsStream(t *testing.T, events []eventstore.RecordedEvent, typ string
 // organisation's chief executive), is caught by the audit, naming its position, and by ledger
 // verify's check of the mirror: the authority ledger evidence holds a bundle to.
 func TestAForgedSignOffIsTampering(t *testing.T) {
+	t.Parallel()
 	dir := seed(t)
 	l := serve(t, dir)
 	l.stop()
@@ -165,6 +180,7 @@ func TestAForgedSignOffIsTampering(t *testing.T) {
 // would not start on such a log) is the proxy: it serves the changed event in the feed and a head
 // of the log holding it, signed with the ledger's key.
 func TestAnUndecodableEventIsAFindingAndTheRestIsCompared(t *testing.T) {
+	t.Parallel()
 	dir := seed(t)
 	events := eventsOf(t, dir)
 	l := serve(t, dir)
@@ -212,7 +228,7 @@ func TestAnUndecodableEventIsAFindingAndTheRestIsCompared(t *testing.T) {
 	assert.Equal(t, events[i].Position, f.Position)
 	assert.Contains(t, f.Reason, "cannot be decoded")
 	assert.Equal(t, events[i].Position-1, rep.ComparedAsOf)
-	assert.Greater(t, rep.AnswersCompared, 300)
+	assert.GreaterOrEqual(t, rep.AnswersCompared, sampleSize)
 	assert.Zero(t, rep.DifferencesTotal, "%v", rep.Differences)
 }
 
@@ -220,6 +236,7 @@ func TestAnUndecodableEventIsAFindingAndTheRestIsCompared(t *testing.T) {
 // departure needs gets a finding naming the range, not a leaf its refusals would blame; answering,
 // the search names the event.
 func TestARefusedProofDoesNotChooseTheDeparture(t *testing.T) {
+	t.Parallel()
 	dir := seed(t)
 	l := serve(t, dir)
 	state := t.TempDir()
@@ -272,6 +289,7 @@ func TestARefusedProofDoesNotChooseTheDeparture(t *testing.T) {
 // Heads signed by the ledger's key whose times do not rise with their sizes are tampering; a
 // newest head older than --max-head-age leaves the audit incomplete.
 func TestHeadTimesRiseAndTheNewestIsFresh(t *testing.T) {
+	t.Parallel()
 	dir := seed(t)
 	l := serve(t, dir)
 	state := t.TempDir()
@@ -315,6 +333,7 @@ func TestHeadTimesRiseAndTheNewestIsFresh(t *testing.T) {
 // without a proof or a mirror holding both sizes the pair is "not checked"; the fork's server
 // cannot prove its larger tree extends the other's head; a mirror holding both sizes shows it.
 func TestCompareHeadsOfDifferentSizes(t *testing.T) {
+	t.Parallel()
 	dir := seed(t)
 	_, err := ledgertree.LoadSigner(dir) // one key for both forks
 	require.NoError(t, err)
@@ -370,6 +389,7 @@ func TestCompareHeadsOfDifferentSizes(t *testing.T) {
 // extend the first: one smaller than the first, or with a signature that does not verify, is
 // tampering, not ignored.
 func TestASecondHeadInARunIsHeldToTheFirst(t *testing.T) {
+	t.Parallel()
 	dir := seed(t)
 	events := eventsOf(t, dir)
 	l := serve(t, dir)

@@ -13,6 +13,7 @@ import (
 // The direct reading of a page and the JSON decoder's agree, and the direct reading is the one
 // taken for the layout the server writes.
 func TestFastPageReadsTheServersLayout(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		`{"format":"assurance-ledger/audit-feed-stored/v1","events":[{"position":1,"stream":"registry","revision":0,"type":"OrganisationRegistered","event_id":"0190a5b4-0000-7000-8000-000000000001","data_b64":"eyJhIjoxfQ==","metadata_b64":"e30="},{"position":3,"stream":"plan-x","revision":7,"type":"T","event_id":"0190a5b4-0000-7000-8000-000000000002","data_b64":"","metadata_b64":"eyJiIjoiXHUwMDNjIn0="}],"head_position":9,"next_from_position":4,"next":"/v1/audit/events?from_position=4\u0026limit=2\u0026view=stored"}` + "\n",
 		`{"format":"assurance-ledger/audit-feed-stored/v1","events":[],"head_position":0,"next_from_position":null,"next":null}` + "\n",

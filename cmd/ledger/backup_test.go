@@ -35,6 +35,7 @@ func register(ctx context.Context, h *command.Handler, n int) error {
 // Each backup must open, verify, and hold exactly the first events of the final log: the same
 // events at the same positions, with no gap and nothing torn.
 func TestBackupWhileWritingIsAConsistentPrefix(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dir := t.TempDir()
 	s, err := boltstore.Open(storeFile(dir), boltstore.Options{})
@@ -178,6 +179,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 // go on, restores it and verifies it. `ledger backup --data` on the same directory refuses, naming
 // the way that works.
 func TestBackupOfARunningServer(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

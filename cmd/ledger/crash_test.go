@@ -54,6 +54,7 @@ const crashClients = 32
 //   - the chains and the Merkle tree verify, the server's tree head matches `ledger verify`, and the
 //     projections the server kept while it ran equal a fresh replay of the log.
 func TestCrashSafety(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills and restarts a server many times")
 	}

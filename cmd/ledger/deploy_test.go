@@ -31,6 +31,7 @@ func composeCommand() []string {
 // TestComposeConfig has Compose itself check docker-compose.yml, with and without the cluster
 // profile. It needs no Docker engine.
 func TestComposeConfig(t *testing.T) {
+	t.Parallel()
 	compose := composeCommand()
 	if compose == nil {
 		t.Skip("neither `docker compose` nor `docker-compose` is installed; .ci/run installs one and checks docker-compose.yml itself")

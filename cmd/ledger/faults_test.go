@@ -37,6 +37,7 @@ const nobody = 65534
 // once with exit status 2 and one line on stderr that names the problem and what to do, and never
 // with a panic.
 func TestStartupFaults(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -126,6 +127,7 @@ func TestStartupFaults(t *testing.T) {
 // TestSecondServeRefuses starts a second server on a data directory one already serves: it must
 // refuse with one clear line, and the first must go on serving.
 func TestSecondServeRefuses(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -156,6 +158,7 @@ func TestSecondServeRefuses(t *testing.T) {
 // that reads and readiness go on, and that writes work again once the limit is lifted: the same
 // command, retried with its Idempotency-Key, is recorded once.
 func TestDiskFullWhileServing(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -255,6 +258,7 @@ func TestDiskFullWhileServing(t *testing.T) {
 // starts (the damage is in an event, not in the file's structure), and /readyz answers 503
 // problem+json naming the damaged record's position, since queries cannot be answered past it.
 func TestDamagedEventWhileServing(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

@@ -21,6 +21,7 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"assurance-ledger/command"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/internal/lazyfs"
 	"assurance-ledger/projections"
 )
@@ -101,6 +102,7 @@ func cutDuring(t *testing.T, fs *lazyfs.FS, p *ledgerProc, mode lazyfs.Mode, spa
 // store never keeps the next start from serving; once the first start served and recorded a command,
 // the cut keeps its secret, its key and the command.
 func TestPowerLossAtFirstStart(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("cuts the power under a server")
 	}
@@ -174,13 +176,15 @@ func TestPowerLossAtFirstStart(t *testing.T) {
 // the one before, or none: the next start answers as a full replay of the log, and a snapshot saved
 // before the cut (the server exited cleanly) is the one it starts from.
 func TestPowerLossAtShutdown(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("cuts the power under a server")
 	}
 	fs := lazyfs.MountForTest(t)
 	rng := powerLossRand(t)
 	data := filepath.Join(fs.Dir(), "ledger-data")
-	srv := startPowerServe(t, fs, data, "--demo")
+	demoOnMount(t, data)
+	srv := startPowerServe(t, fs, data)
 	require.NoError(t, srv.waitReady(60*time.Second))
 	secret := string(bytes.TrimSpace(readKeyFiles(t, data)[jwtSecretFile]))
 	var (
@@ -231,6 +235,7 @@ func TestPowerLossAtShutdown(t *testing.T) {
 // never a file under its name that is not a sound ledger store. One the command reported done
 // before the cut is there. And the command run again after the cut succeeds.
 func TestPowerLossDuringBackupAndRestore(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("cuts the power under backups and restores")
 	}
@@ -238,7 +243,8 @@ func TestPowerLossDuringBackupAndRestore(t *testing.T) {
 	rng := powerLossRand(t)
 	ctx := context.Background()
 	served := filepath.Join(fs.Dir(), "served")
-	srv := startPowerServe(t, fs, served, "--demo")
+	demoOnMount(t, served)
+	srv := startPowerServe(t, fs, served)
 	require.NoError(t, srv.waitReady(60*time.Second))
 	secret := bytes.TrimSpace(readKeyFiles(t, served)[jwtSecretFile])
 	admin := newCrashWorld(t, secret).token(crashAdmin)
@@ -310,6 +316,21 @@ func TestPowerLossDuringBackupAndRestore(t *testing.T) {
 	require.NoError(t, srv.stop(20*time.Second))
 }
 
+// demoOnMount makes the data directory data on the mount, holding the demo's store (demoStore),
+// synced: what a first `serve --demo` leaves, without the fsync a command it takes to record it
+// through the mount, which no cut is aimed at.
+func demoOnMount(t *testing.T, data string) {
+	t.Helper()
+	require.NoError(t, os.Mkdir(data, 0o700))
+	copyFile(t, demotest.Path(t, 0), storeFile(data))
+	f, err := os.Open(storeFile(data))
+	require.NoError(t, err)
+	require.NoError(t, f.Sync())
+	require.NoError(t, f.Close())
+	syncDirForTest(t, data)
+	syncDirForTest(t, filepath.Dir(data))
+}
+
 // syncDirForTest syncs dir, so that what the test made in it survives the power cuts to come.
 func syncDirForTest(t *testing.T, dir string) {
 	t.Helper()
@@ -323,6 +344,7 @@ func syncDirForTest(t *testing.T, dir string) {
 // without the copy of it as it was, which the upgrade promises to keep (a build that reads only
 // format 1 can open nothing else), and the store verifies after it.
 func TestPowerLossDuringAFormatUpgrade(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("cuts the power under an upgrade")
 	}

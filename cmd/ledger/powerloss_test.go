@@ -59,6 +59,7 @@ func powerLossRand(t *testing.T) *rand.Rand {
 // retry with an acknowledged command's key returns the original result; the server's tree head
 // matches `ledger verify`; its projections equal a fresh replay of the log.
 func TestPowerLoss(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("cuts the power under a server many times")
 	}

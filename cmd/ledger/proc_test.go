@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/internal/bench"
 )
 
@@ -34,10 +37,22 @@ func TestMain(m *testing.M) {
 	if bench.IsLoadGenerator() { // a test ran ledger bench, whose GET phase runs this binary again
 		os.Exit(bench.RunLoadGenerator(os.Stdin, os.Stdout))
 	}
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		// The parallel tests mostly wait on the processes they run (starts, fsyncs, kills, an
+		// auditor's requests): four at a time keep two cores busy where -parallel's default, the
+		// number of cores, leaves them idle. A -parallel given is kept.
+		if err := flag.Set("test.parallel", strconv.Itoa(max(4, runtime.GOMAXPROCS(0)))); err != nil {
+			panic(err)
+		}
+	}
 	code := m.Run()
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)
 	}
+	demotest.Cleanup()
 	os.Exit(code)
 }
 

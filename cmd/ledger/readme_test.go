@@ -71,6 +71,7 @@ func readmeJourneys(t *testing.T) (serve []string, journeys []journey) {
 // builds ./ledger, and its commands name ./ledger-data. A journey that fails names its block and
 // prints what it printed.
 func TestREADMEJourneys(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"bash", "curl", "jq"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("CI") != "" {

@@ -32,6 +32,7 @@ import (
 // and answers the same. Last, a backup of the log as it was before those events is restored with
 // the later snapshot beside it: the snapshot is set aside, and the views are the backup's.
 func TestServeRestartsFromTheProjectionsSnapshot(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -41,7 +42,8 @@ func TestServeRestartsFromTheProjectionsSnapshot(t *testing.T) {
 	env := []string{auth.SecretEnv + "=" + secret}
 	snapshot := filepath.Join(dir, projections.SnapshotFile)
 
-	srv := startServe(t, dir, env, "--demo")
+	demoStore(t, dir)
+	srv := startServe(t, dir, env)
 	require.NoError(t, srv.waitReady(60*time.Second))
 	before := ledgerViews(t, srv.base, secret)
 	require.NoError(t, srv.stop(20*time.Second))

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/command"
-	"assurance-ledger/demo"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
@@ -25,19 +25,28 @@ import (
 	"assurance-ledger/ledgertree"
 )
 
-// demoLedger seeds the demo data set into dir, with the ledger key, and returns its events.
+// demoLedger gives dir the demo data set (recorded once for the test binary, demotest) and the
+// ledger key, and returns its events.
 func demoLedger(t *testing.T, dir string) []eventstore.RecordedEvent {
 	t.Helper()
+	demoStore(t, dir)
 	s, err := boltstore.Open(storeFile(dir), boltstore.Options{NoSync: true})
 	require.NoError(t, err)
 	defer s.Close()
-	_, err = demo.Seed(context.Background(), s, demo.Options{})
-	require.NoError(t, err)
 	_, err = ledgertree.LoadSigner(dir)
 	require.NoError(t, err)
 	events, err := s.ReadAll(context.Background(), 0, 0)
 	require.NoError(t, err)
 	return events
+}
+
+// demoStore gives dir (on the temporary directories' filesystem) the store of the demo data set,
+// the one `ledger serve --demo` records: recorded once for the test binary (demotest), where serve
+// records it afresh with an fsync a command, seconds of each test that needs it.
+func demoStore(t *testing.T, dir string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	require.NoError(t, os.Rename(demotest.Path(t, 0), storeFile(dir)))
 }
 
 // writeHeads stores heads the ledger's key signs over the tree of events at each size, as the
@@ -74,11 +83,7 @@ func rewrite(t *testing.T, dir string, events []eventstore.RecordedEvent) string
 	s, err := boltstore.Open(storeFile(out), boltstore.Options{NoSync: true}) // closed before it is read
 	require.NoError(t, err)
 	defer s.Close()
-	for _, rec := range events {
-		_, err := s.Append(context.Background(), rec.Stream, eventstore.Any,
-			eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata})
-		require.NoError(t, err)
-	}
+	appendRecorded(t, s, events)
 	for _, name := range []string{ledgertree.KeyFile, ledgertree.HeadsFile, ledgertree.CheckpointFile} {
 		raw, err := os.ReadFile(filepath.Join(dir, name))
 		if name == ledgertree.CheckpointFile && os.IsNotExist(err) {
@@ -88,6 +93,23 @@ func rewrite(t *testing.T, dir string, events []eventstore.RecordedEvent) string
 		require.NoError(t, os.WriteFile(filepath.Join(out, name), raw, 0o600))
 	}
 	return out
+}
+
+// appendRecorded appends events to s in their order, as they were recorded (ids, types and stored
+// bytes), in one transaction: an append each would commit once per event.
+func appendRecorded(t *testing.T, s *boltstore.Store, events []eventstore.RecordedEvent) {
+	t.Helper()
+	var parts []boltstore.Part
+	for _, rec := range events {
+		e := eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata}
+		if n := len(parts); n > 0 && parts[n-1].Stream == rec.Stream {
+			parts[n-1].Events = append(parts[n-1].Events, e)
+			continue
+		}
+		parts = append(parts, boltstore.Part{Stream: rec.Stream, Expected: eventstore.Any, Events: []eventstore.Event{e}})
+	}
+	_, err := s.AppendSequence(context.Background(), parts)
+	require.NoError(t, err)
 }
 
 // lastOfStream returns the global index of an event, at or after from, that is the last of its
@@ -109,6 +131,7 @@ func lastOfStream(events []eventstore.RecordedEvent, from int) int {
 // a reordered pair and a deleted last-of-stream event leave every chain intact and are found only
 // through the stored tree heads.
 func TestVerifyDetectsTamperingWithTheStore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	events := demoLedger(t, dir)
 	n := uint64(len(events))
@@ -193,6 +216,7 @@ func TestVerifyDetectsTamperingWithTheStore(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			from := dir
 			if tc.from != "" {
 				from = tc.from
@@ -255,6 +279,7 @@ func signerOf(t *testing.T, events []eventstore.RecordedEvent) string {
 // tampering with the file is refused; the bundle still verifies after 1,000 more events, and the
 // ledger is shown to still hold its head, unless the log was rewritten.
 func TestEvidenceBundleAtTheCommandLine(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	events := demoLedger(t, dir)
 	ods := signerOf(t, events)
@@ -366,6 +391,7 @@ func b64(k ed25519.PublicKey) string { return base64.StdEncoding.EncodeToString(
 // verify --bundle --consistency checks, offline, a newer head's consistency proof from the bundle's
 // head, as served by /v1/ledger/proofs/consistency.
 func TestVerifyBundleWithANewerHeadOffline(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	events := demoLedger(t, dir)
 	file := filepath.Join(t.TempDir(), "bundle.json")
