@@ -16,7 +16,7 @@ import (
 	"assurance-ledger/ledgertree"
 )
 
-// The /v1/ledger routes serve the ledger-wide Merkle tree (DESIGN.md section 4): signed tree heads,
+// The /v1/ledger routes serve the ledger-wide Merkle tree (docs/design.md §6): signed tree heads,
 // the key that checks them, and the inclusion and consistency proofs a client verifies against a
 // head with any RFC 6962 library.
 

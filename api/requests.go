@@ -9,7 +9,7 @@ import (
 	"assurance-ledger/domain"
 )
 
-// Request bodies of DESIGN.md section 7. Decoding is strict (see decodeBody); everything the server
+// Request bodies of docs/design.md §7. Decoding is strict (see decodeBody); everything the server
 // can derive (ids, actor, times, versions it can infer, hashes) is not accepted from the client.
 
 type registerOrganisationBody struct {

@@ -15,7 +15,7 @@ import (
 	"assurance-ledger/domain"
 )
 
-// sampleContent is DESIGN.md's example plan content; every plan's content is a seeded variation.
+// sampleContent is an example of a plan's content (docs/design.md §4); every plan's content is a seeded variation.
 //
 //go:embed plan-content.json
 var sampleContent []byte

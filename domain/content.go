@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Content is what a version of a plan says (DESIGN.md section 2). It is signed off by its hash, so
+// Content is what a version of a plan says (docs/design.md §4). It is signed off by its hash, so
 // every field is kept exactly as submitted.
 type Content struct {
 	Clinical5             []Capability        `json:"clinical5"`

@@ -34,7 +34,7 @@ func (k ErrorKind) String() string {
 	return fmt.Sprintf("ErrorKind(%d)", int(k))
 }
 
-// HTTPStatus is the status code DESIGN.md section 5 gives this kind.
+// HTTPStatus is the status code docs/design.md §5 gives this kind.
 func (k ErrorKind) HTTPStatus() int {
 	switch k {
 	case KindForbidden:

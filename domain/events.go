@@ -2,8 +2,8 @@ package domain
 
 import "time"
 
-// EventData is the data of one event. Its type name and JSON shape are public interface (DESIGN.md
-// section 2): stored logs hold them for ever, so fields may be added but never renamed.
+// EventData is the data of one event. Its type name and JSON shape are public interface (docs/design.md
+// §3): stored logs hold them for ever, so fields may be added but never renamed.
 type EventData interface {
 	EventType() string
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// OrgKind is what sort of body an organisation is (DESIGN.md section 1).
+// OrgKind is what sort of body an organisation is (docs/design.md §1).
 type OrgKind string
 
 const (

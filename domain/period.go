@@ -9,7 +9,7 @@ type Period struct {
 	LastYear  int `json:"last_year"`
 }
 
-// MinPlanYears is the shortest period a plan may cover (DESIGN.md section 2).
+// MinPlanYears is the shortest period a plan may cover (docs/design.md §3, PlanningRoundPublished).
 const MinPlanYears = 3
 
 // Financial years a plan may name. The bounds only catch typing slips (209, 20009); the programme

@@ -1,6 +1,6 @@
 package domain
 
-// Status is where a plan stands (DESIGN.md section 3). It is derived from the current version, never
+// Status is where a plan stands (docs/design.md §5). It is derived from the current version, never
 // stored, so that it cannot disagree with the events.
 type Status string
 

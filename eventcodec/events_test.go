@@ -29,7 +29,7 @@ func TestEventRoundTrip(t *testing.T) {
 	assert.ElementsMatch(t, domain.EventTypes, types, "every event type is covered")
 }
 
-// TestEventJSONFields pins the JSON member names of every event to DESIGN.md section 2.
+// TestEventJSONFields pins the JSON member names of every event to docs/design.md §3.
 func TestEventJSONFields(t *testing.T) {
 	want := map[string][]string{
 		domain.TypeOrganisationRegistered:             {"ods_code", "name", "kind", "sha_code"},

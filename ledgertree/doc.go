@@ -1,4 +1,4 @@
-// Package ledgertree keeps the ledger-wide RFC 6962 Merkle tree of DESIGN.md section 4: one leaf per
+// Package ledgertree keeps the ledger-wide RFC 6962 Merkle tree of docs/design.md §6: one leaf per
 // ledger event, in global commit order, whose data is the event's 32-byte chain hash. It answers
 // the tree's root at any size, inclusion proofs for any event and consistency proofs between any
 // two sizes, and signs tree heads with the ledger's Ed25519 key.
