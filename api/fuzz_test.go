@@ -22,7 +22,7 @@ import (
 	"assurance-ledger/projections"
 )
 
-// commandRoutes are the command routes of DESIGN.md section 5, each with an actor allowed to use it,
+// commandRoutes are the command routes of docs/design.md section 7, each with an actor allowed to use it,
 // so that fuzzed bodies get past authorisation to decoding and deciding. {plan} is a live plan.
 var commandRoutes = []struct {
 	method, path string

@@ -643,7 +643,7 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 	}
 }
 
-// routeAccess is who may call a route (DESIGN.md section 5 and the allow rules in New) and a request
+// routeAccess is who may call a route (docs/design.md section 7 and the allow rules in New) and a request
 // that fails in the handler just after authorisation, before any dependency is used.
 type routeAccess struct {
 	method, path string // OpenAPI templating
