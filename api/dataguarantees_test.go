@@ -452,15 +452,16 @@ func TestExpensiveReadsAreBoundedPerPerson(t *testing.T) {
 // the page reaches 1 MiB, with a cursor and a next link; following the links reads the whole stream
 // once, in order.
 func TestAuditTrailIsPagedOverHTTP(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, t.TempDir())
 	s.setUpRegistry()
 	sub := s.must(201, "POST", "/v1/plans", &pct, submitBody(t))
 	id := sub["plan_id"].(string)
 	plan := "/v1/plans/" + id
-	wide := strings.Repeat("\U0001D538", 20_000) // 80 KB of text
-	for v := 2; v <= 20; v++ {                   // 19 revisions of 240 KB: more than a page holds
+	wide := strings.Repeat("\U0001D538", 10_000) // 40 KB of text
+	for v := 2; v <= 20; v++ {                   // 19 revisions of 120 KB: more than a page holds
 		c := sampleContent(t)
-		c["community_integration"], c["infrastructure"], c["information_governance"] = wide, wide, fmt.Sprint(v)+strings.Repeat("\U0001D538", 19_990)
+		c["community_integration"], c["infrastructure"], c["information_governance"] = wide, wide, fmt.Sprint(v)+strings.Repeat("\U0001D538", 9_990)
 		s.must(201, "POST", plan+"/revisions", &pct, map[string]any{"content": c, "reason": fmt.Sprint("revision ", v)})
 		for range 5 {
 			s.must(201, "POST", plan+"/contributions", &provider, map[string]any{"section": "clinical5", "summary": "a note"})

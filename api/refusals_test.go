@@ -222,6 +222,7 @@ func TestIdempotencyKeyAndIfMatchOverHTTP(t *testing.T) {
 }
 
 func TestReadYourWritesTimesOut(t *testing.T) {
+	t.Parallel() // waits out the read's two seconds
 	s := startServer(t, t.TempDir())
 	s.setUpRegistry()
 	resp := s.do("GET", fmt.Sprintf("/v1/plans?min_position=%d", s.head()+1000), &auditor, nil)

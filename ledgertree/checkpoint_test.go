@@ -51,6 +51,7 @@ func fullRebuild(t *testing.T, store eventstore.Store) *ledgertree.Tree {
 // A restart reads only the events after the checkpoint, and ends with the tree a full rebuild
 // gives: same root and the same proofs at every earlier size.
 func TestResumeReadsOnlyEventsAfterTheCheckpoint(t *testing.T) {
+	t.Parallel() // most of its time is fsync: it overlaps the tests that compute
 	dir := t.TempDir()
 	store := openStore(t, filepath.Join(dir, "ledger.db"))
 	h := command.NewHandler(store, command.Options{})
@@ -89,6 +90,7 @@ func TestResumeReadsOnlyEventsAfterTheCheckpoint(t *testing.T) {
 
 // A checkpoint that does not describe the log is discarded with a warning and the tree rebuilt.
 func TestResumeDiscardsACheckpointOfAnotherLog(t *testing.T) {
+	t.Parallel() // most of its time is fsync: it overlaps the tests that compute
 	tests := []struct {
 		name   string
 		damage func(t *testing.T, cpPath, dir string, store eventstore.Store) eventstore.Store

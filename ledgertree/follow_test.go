@@ -36,6 +36,7 @@ func register(t *testing.T, h *command.Handler, from, n int) {
 // The tree built from a real store proves every event's stored chain hash, skips foreign streams,
 // and keeps following the log live.
 func TestFollowerOverBoltstore(t *testing.T) {
+	t.Parallel() // most of its time is fsync: it overlaps the tests that compute
 	store, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })

@@ -75,6 +75,7 @@ func TestRootMatchesRFC6962Definition(t *testing.T) {
 // Every event of a 10,000-event log has an inclusion proof that verifies, at the current size and
 // at an earlier size that still contains it.
 func TestInclusionProofVerifiesForEveryLeaf(t *testing.T) {
+	t.Parallel() // computes while the tests that fsync wait
 	const n = 10_000
 	tree, leaves := buildTree(t, n)
 	rng := rand.New(rand.NewPCG(1, 2))

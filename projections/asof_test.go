@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/eventstore"
+	"assurance-ledger/internal/thorough"
 	"assurance-ledger/projections"
 )
 
@@ -18,8 +19,19 @@ func demoStore(t *testing.T) eventstore.Store {
 	return projections.SeededStore(t, 0)
 }
 
+// everyNth is from, from+step, ... up to last, and last: the points of the log a test of every
+// position checks.
+func everyNth(from, last eventstore.Position, step eventstore.Position) []eventstore.Position {
+	var out []eventstore.Position
+	for p := from; p < last; p += step {
+		out = append(out, p)
+	}
+	return append(out, last)
+}
+
 // "As of P" must mean exactly "what a ledger holding only the first P events says": the report and
-// every plan, at many points of a realistic round.
+// every plan, at many points of a realistic round (every 13th and the head; a sample of them, the
+// first and the head always, unless LEDGER_TEST_THOROUGH=1).
 func TestAsOfEqualsTheLogPrefix(t *testing.T) {
 	ctx := context.Background()
 	store := demoStore(t)
@@ -29,7 +41,7 @@ func TestAsOfEqualsTheLogPrefix(t *testing.T) {
 	plans := full.Plans(projections.PlanFilter{})
 	require.NotEmpty(t, plans)
 
-	for upTo := eventstore.Position(1); upTo <= head; upTo += 13 {
+	for _, upTo := range thorough.Pick(t, everyNth(1, head, 13), 8) {
 		then := projections.New(projections.Prefix(store, upTo), nil)
 		require.NoError(t, then.CatchUp(ctx))
 		got := full.Report(projections.ReportFilter{AsOf: upTo})

@@ -211,7 +211,7 @@ func TestPlanStateSharesNothingWithTheProjections(t *testing.T) {
 func TestNothingPointsIntoTheMapAfterARemap(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := projections.SeededStore(t, 4)
+	store := projections.SeededStore(t, 0)
 	p := projections.New(store, nil)
 	require.NoError(t, p.CatchUp(ctx))
 	plans := p.Plans(projections.PlanFilter{})

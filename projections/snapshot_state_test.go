@@ -20,7 +20,7 @@ import (
 // the report's sums and the sums themselves, medians' values included.
 func TestSnapshotRestoresTheStateTheEventsBuilt(t *testing.T) {
 	ctx := context.Background()
-	store := seededStore(t, 3)
+	store := seededStore(t, 2)
 	full := New(store, nil)
 	require.NoError(t, full.CatchUp(ctx))
 	want := stateOf(full)

@@ -20,6 +20,7 @@ import (
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/internal/thorough"
 	"assurance-ledger/projections"
 )
 
@@ -34,7 +35,8 @@ func TestSnapshotThenCatchUpEqualsAFullReplay(t *testing.T) {
 	require.NoError(t, full.CatchUp(ctx))
 	head := full.Applied()
 	asOf := []eventstore.Position{1, marks.registryEnd, head / 2, head - 1, head}
-	want := collectAnswers(t, store, full, asOf)
+	facts := factsOf(t, store)
+	want := collectAnswers(t, facts, full, asOf)
 	require.NotEmpty(t, want.Plan)
 	require.NotZero(t, want.Foreign, "the log should hold foreign events")
 
@@ -55,14 +57,14 @@ func TestSnapshotThenCatchUpEqualsAFullReplay(t *testing.T) {
 			assert.Equal(t, at, restored.Applied())
 			assert.ErrorIs(t, restored.Ready(), projections.ErrNotReady, "restored, not yet caught up")
 			require.NoError(t, restored.CatchUp(ctx))
-			assert.Equal(t, collectAnswers(t, store, then, nil), collectAnswers(t, store, restored, nil), "the state at %d", at)
+			assert.Equal(t, collectAnswers(t, facts, then, nil), collectAnswers(t, facts, restored, nil), "the state at %d", at)
 
 			// ... and caught up with the whole log.
 			restored, err = projections.Restore(ctx, store, nil, bytes.NewReader(snap.Bytes()))
 			require.NoError(t, err)
 			require.NoError(t, restored.CatchUp(ctx))
 			require.NoError(t, restored.Ready())
-			assert.Equal(t, want, collectAnswers(t, store, restored, asOf), "restored at %d and caught up", at)
+			assert.Equal(t, want, collectAnswers(t, facts, restored, asOf), "restored at %d and caught up", at)
 		})
 	}
 }
@@ -123,26 +125,34 @@ func TestRestoreOfAnEditedSnapshotWithItsChecksumRecomputed(t *testing.T) {
 	ctx := context.Background()
 	store, _, good := demoSnapshot(t)
 	header := projections.SnapshotHeaderSize
-	refusals, edits := 0, 0
-	// Three kinds of edit, each every 997th byte from its own offset: some 200 places, every part
-	// of the state hit (a plan's record is some 200 bytes), in seconds under the race detector.
-	edit := []func(byte) byte{func(b byte) byte { return b ^ 0x01 }, func(b byte) byte { return b ^ 0x80 }, func(byte) byte { return 0xff }}
-	for k, e := range edit {
+	// Three kinds of edit, each every 997th byte from its own offset: every part of the state hit (a
+	// plan's record is some 200 bytes). Each is a restore, so the README's test command makes a
+	// sample of them, the first and the last always, and LEDGER_TEST_THOROUGH=1 all.
+	type edit struct {
+		at int
+		to func(byte) byte
+	}
+	var all []edit
+	for k, to := range []func(byte) byte{func(b byte) byte { return b ^ 0x01 }, func(b byte) byte { return b ^ 0x80 }, func(byte) byte { return 0xff }} {
 		for i := header + k*331; i < len(good)-32; i += 997 {
-			snap := bytes.Clone(good)
-			snap[i] = e(snap[i])
-			sum := sha256.Sum256(snap[:len(snap)-32])
-			copy(snap[len(snap)-32:], sum[:])
-			edits++
-			restored, err := projections.Restore(ctx, store, nil, bytes.NewReader(snap))
-			if err != nil {
-				require.ErrorIs(t, err, projections.ErrSnapshotDamaged, "byte %d", i)
-				require.Nil(t, restored)
-				refusals++
-			}
+			all = append(all, edit{i, to})
 		}
 	}
-	assert.Greater(t, refusals, edits/10, "of %d edits", edits)
+	edits := thorough.Pick(t, all, 60)
+	refusals := 0
+	for _, e := range edits {
+		snap := bytes.Clone(good)
+		snap[e.at] = e.to(snap[e.at])
+		sum := sha256.Sum256(snap[:len(snap)-32])
+		copy(snap[len(snap)-32:], sum[:])
+		restored, err := projections.Restore(ctx, store, nil, bytes.NewReader(snap))
+		if err != nil {
+			require.ErrorIs(t, err, projections.ErrSnapshotDamaged, "byte %d", e.at)
+			require.Nil(t, restored)
+			refusals++
+		}
+	}
+	assert.Greater(t, refusals, len(edits)/10, "of %d edits", len(edits))
 }
 
 // A projector that stopped on an event it could not fold holds no state of the log at any
@@ -177,22 +187,41 @@ func demoStoreWithForeignEvents(t *testing.T) (eventstore.Store, logMarks) {
 	store, err := boltstore.Open(filepath.Join(t.TempDir(), "mixed.db"), boltstore.Options{NoSync: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
-	var marks logMarks
-	for i, rec := range events {
-		res, err := store.Append(ctx, rec.Stream, eventstore.Any, eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata})
-		require.NoError(t, err)
-		if marks.registryEnd == 0 && strings.HasPrefix(rec.Stream, "plan-") {
-			marks.registryEnd = res.Position - 1
-		}
-		if marks.foreign != 0 && marks.afterForeign == 0 {
-			marks.afterForeign = res.Position
-		}
-		if i%40 == 39 {
-			res, err := store.Append(ctx, "billing-1", eventstore.Any, eventstore.Event{ID: uuid.New(), Type: "InvoiceRaised", Data: []byte(`{"n":1}`)})
+	// A run of events of one stream is one append, so that the copy costs hundreds of transactions,
+	// not thousands; the marks are read from the log written.
+	var (
+		stream string
+		run    []eventstore.Event
+	)
+	flush := func() {
+		if len(run) > 0 {
+			_, err := store.Append(ctx, stream, eventstore.Any, run...)
 			require.NoError(t, err)
-			if marks.registryEnd != 0 && marks.foreign == 0 {
-				marks.foreign = res.Position
-			}
+		}
+		run = nil
+	}
+	for i, rec := range events {
+		if rec.Stream != stream {
+			flush()
+			stream = rec.Stream
+		}
+		run = append(run, eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata})
+		if i%40 == 39 {
+			flush()
+			_, err := store.Append(ctx, "billing-1", eventstore.Any, eventstore.Event{ID: uuid.New(), Type: "InvoiceRaised", Data: []byte(`{"n":1}`)})
+			require.NoError(t, err)
+		}
+	}
+	flush()
+	mixed, err := store.ReadAll(ctx, 0, 0)
+	require.NoError(t, err)
+	var marks logMarks
+	for i, rec := range mixed {
+		if marks.registryEnd == 0 && strings.HasPrefix(rec.Stream, "plan-") {
+			marks.registryEnd = rec.Position - 1
+		}
+		if marks.registryEnd != 0 && marks.foreign == 0 && rec.Stream == "billing-1" && i+1 < len(mixed) {
+			marks.foreign, marks.afterForeign = rec.Position, mixed[i+1].Position
 		}
 	}
 	require.NotZero(t, marks.afterForeign)
@@ -216,9 +245,44 @@ type answers struct {
 	PositionAt    map[time.Time]eventstore.Position
 }
 
+// logFacts is what collectAnswers asks about, read from the whole test log once: when each of the
+// ledger's events was recorded, every plan, every SHA, and the positions of the foreign events.
+type logFacts struct {
+	recorded []time.Time
+	foreign  []eventstore.Position
+	planIDs  []string
+	shas     []string
+}
+
+func factsOf(t *testing.T, store eventstore.Store) logFacts {
+	t.Helper()
+	events, err := store.ReadAll(context.Background(), 0, 0)
+	require.NoError(t, err)
+	var f logFacts
+	for _, rec := range events {
+		if rec.Stream == "registry" || strings.HasPrefix(rec.Stream, "plan-") {
+			e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+			require.NoError(t, err)
+			f.recorded = append(f.recorded, e.Meta.RecordedAt)
+		} else {
+			f.foreign = append(f.foreign, rec.Position)
+		}
+		if rec.Revision == 0 && strings.HasPrefix(rec.Stream, "plan-") {
+			f.planIDs = append(f.planIDs, strings.TrimPrefix(rec.Stream, "plan-"))
+		}
+		if rec.Type == "OrganisationRegistered" && strings.Contains(string(rec.Data), `"kind":"sha"`) {
+			e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
+			require.NoError(t, err)
+			f.shas = append(f.shas, e.Data.(domain.OrganisationRegistered).ODSCode)
+		}
+	}
+	require.NotEmpty(t, f.shas)
+	return f
+}
+
 // collectAnswers asks p every query, with every filter the demo gives values for, now and as of
-// each position of asOf; the plans asked for are those of the whole log in store.
-func collectAnswers(t *testing.T, store eventstore.Store, p *projections.Projector, asOf []eventstore.Position) answers {
+// each position of asOf; the plans asked for are those of the whole log.
+func collectAnswers(t *testing.T, log logFacts, p *projections.Projector, asOf []eventstore.Position) answers {
 	t.Helper()
 	ctx := context.Background()
 	a := answers{
@@ -227,31 +291,19 @@ func collectAnswers(t *testing.T, store eventstore.Store, p *projections.Project
 		Reports: map[string]projections.Report{}, SHAStatus: map[string]projections.SHAStatus{}, SROEvidence: map[string]projections.SROEvidence{},
 		PositionAt: map[time.Time]eventstore.Position{},
 	}
-	events, err := store.ReadAll(ctx, 0, 0)
-	require.NoError(t, err)
-	var planIDs, shas []string
-	for _, rec := range events {
-		if rec.Stream == "registry" || strings.HasPrefix(rec.Stream, "plan-") {
-			e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
-			require.NoError(t, err)
-			for _, at := range []time.Time{e.Meta.RecordedAt, e.Meta.RecordedAt.Add(-time.Nanosecond)} {
-				if pos, ok := p.PositionAt(at); ok {
-					a.PositionAt[at] = pos
-				}
+	for _, recorded := range log.recorded {
+		for _, at := range []time.Time{recorded, recorded.Add(-time.Nanosecond)} {
+			if pos, ok := p.PositionAt(at); ok {
+				a.PositionAt[at] = pos
 			}
-		} else if rec.Position <= a.Applied {
-			a.Foreign++
-		}
-		if rec.Revision == 0 && strings.HasPrefix(rec.Stream, "plan-") {
-			planIDs = append(planIDs, strings.TrimPrefix(rec.Stream, "plan-"))
-		}
-		if rec.Type == "OrganisationRegistered" && strings.Contains(string(rec.Data), `"kind":"sha"`) {
-			e, err := eventcodec.DecodeEnvelope(rec.Type, rec.Data, rec.Metadata)
-			require.NoError(t, err)
-			shas = append(shas, e.Data.(domain.OrganisationRegistered).ODSCode)
 		}
 	}
-	require.NotEmpty(t, shas)
+	for _, pos := range log.foreign {
+		if pos <= a.Applied {
+			a.Foreign++
+		}
+	}
+	planIDs, shas := log.planIDs, log.shas
 	rounds := append([]string{""}, p.Rounds()...)
 
 	a.Plans["all"] = p.Plans(projections.PlanFilter{})
@@ -270,7 +322,10 @@ func collectAnswers(t *testing.T, store eventstore.Store, p *projections.Project
 		if ok {
 			a.Plan[id] = st
 		}
-		for _, pos := range asOf {
+	}
+	// Position by position, so that the plans as of one position share the registry folded for it.
+	for _, pos := range asOf {
+		for _, id := range planIDs {
 			st, ok, err := p.PlanAsOf(ctx, id, pos)
 			require.NoError(t, err)
 			if ok {

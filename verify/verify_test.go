@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"assurance-ledger/command"
-	"assurance-ledger/demo"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
@@ -235,16 +236,18 @@ func TestSealHashIsSealWithoutDecoding(t *testing.T) {
 	}
 }
 
-// demoLedger seeds the demo data set, which records every event type: two planning rounds, the
-// catalogue rated, conditions followed up, members accounted for, every SHA's returns.
+// demoLedger is a store of the test's own holding the demo data set, which records every event
+// type: two planning rounds, the catalogue rated, conditions followed up, members accounted for,
+// every SHA's returns. It is recorded once per test binary (demotest).
 func demoLedger(t *testing.T) eventstore.Store {
 	t.Helper()
-	s, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"), boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	_, err = demo.Seed(context.Background(), s, demo.Options{})
-	require.NoError(t, err)
-	return s
+	return demotest.Store(t, 0)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	demotest.Cleanup()
+	os.Exit(code)
 }
 
 // Every event type, the assurance process's included, is checked: chained, hashed, decoded

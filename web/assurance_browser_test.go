@@ -45,6 +45,7 @@ func apiJSON(t *testing.T, srv *httptest.Server, path, tok string, v any) {
 // ratings and conditions.
 func TestAssuranceInABrowser(t *testing.T) {
 	findBrowser(t)
+	t.Parallel() // most of its time is waiting for its browser
 	h, proj := handler(t, demoStore(t, 1))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -207,7 +208,7 @@ func TestAssuranceInABrowser(t *testing.T) {
 		assert.True(t, slices.ContainsFunc(append(conditions, members...), func(s string) bool { return strings.HasSuffix(s, ":"+kind) }), kind)
 		b.checkLayout("plan-" + kind)
 	}
-	t.Logf("screenshots in %s", b.dir)
+	b.logScreenshots()
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -19,6 +19,7 @@ import (
 // checks each against the API's answer.
 func TestDeliveryInABrowser(t *testing.T) {
 	findBrowser(t)
+	t.Parallel() // most of its time is waiting for its browser
 	h, proj := handler(t, demoStore(t, 1))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -22,6 +22,7 @@ import (
 // /favicon.ico also answers.
 func TestReadingDetailsInABrowser(t *testing.T) {
 	findBrowser(t)
+	t.Parallel() // most of its time is waiting for its browser
 	h, proj := handler(t, demoStore(t, 1))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

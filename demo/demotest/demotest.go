@@ -19,8 +19,21 @@ import (
 
 var (
 	mu        sync.Mutex
-	templates = map[int]string{} // scale -> a store file holding the demo at that scale
+	templates = map[key]*recording{} // the demo at each scale, and recorded afresh
 )
+
+// recording is a store file holding the demo, recorded once.
+type recording struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// key names a recording of the demo: its scale, and whether it is Fresh's second recording.
+type key struct {
+	scale int
+	fresh bool
+}
 
 // Store returns an open embedded store holding the demo at scale (0: the demo round itself), in
 // the test's temporary directory, closed when the test ends. fsync is off: tests of durability
@@ -36,18 +49,24 @@ func Store(t testing.TB, scale int) *boltstore.Store {
 	return s
 }
 
-// Fresh returns a store holding the demo at scale recorded afresh: another log than Store's, with
-// the same story but events of their own ids, for a test that needs two ledgers to differ.
+// Fresh returns a store holding the demo at scale recorded a second time: another log than Store's,
+// with the same story but events of their own ids, for a test that needs two ledgers to differ. It
+// too is recorded once per test binary and scale, and each test gets a copy of its own.
 func Fresh(t testing.TB, scale int) *boltstore.Store {
 	t.Helper()
-	s, err := boltstore.Open(filepath.Join(t.TempDir(), "fresh.db"), boltstore.Options{NoSync: true})
+	src, err := template(key{scale, true})
+	if err != nil {
+		t.Fatalf("demotest: recording the demo afresh at scale %d: %v", scale, err)
+	}
+	dst := filepath.Join(t.TempDir(), "fresh.db")
+	if err := copyFile(src, dst); err != nil {
+		t.Fatalf("demotest: %v", err)
+	}
+	s, err := boltstore.Open(dst, boltstore.Options{NoSync: true})
 	if err != nil {
 		t.Fatalf("demotest: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if _, err := demo.Seed(context.Background(), s, demo.Options{Scale: scale}); err != nil {
-		t.Fatalf("demotest: recording the demo: %v", err)
-	}
 	return s
 }
 
@@ -55,7 +74,7 @@ func Fresh(t testing.TB, scale int) *boltstore.Store {
 // path, for a test that opens it itself (or hands it to a process).
 func Path(t testing.TB, scale int) string {
 	t.Helper()
-	src, err := template(scale)
+	src, err := template(key{scale, false})
 	if err != nil {
 		t.Fatalf("demotest: recording the demo at scale %d: %v", scale, err)
 	}
@@ -66,42 +85,56 @@ func Path(t testing.TB, scale int) string {
 	return dst
 }
 
-// template records the demo at scale into a file of its own the first time it is asked for. The
-// files are left in the system's temporary directory under a name unique to the process, and
-// removed by Cleanup.
-func template(scale int) (string, error) {
+// template records the demo at k's scale into a file of its own the first time it is asked for;
+// tests that ask for other recordings at the same time record them side by side. The files are
+// left in the system's temporary directory under a name unique to the process, and removed by
+// Cleanup.
+func template(k key) (string, error) {
 	mu.Lock()
-	defer mu.Unlock()
-	if p, ok := templates[scale]; ok {
-		return p, nil
+	r, ok := templates[k]
+	if !ok {
+		r = &recording{}
+		templates[k] = r
 	}
+	mu.Unlock()
+	r.once.Do(func() { r.path, r.err = record(k.scale) })
+	return r.path, r.err
+}
+
+func record(scale int) (string, error) {
 	dir, err := os.MkdirTemp("", fmt.Sprintf("demotest-%d-*", os.Getpid()))
 	if err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, "ledger.db")
+	if err := seed(path, scale); err != nil {
+		_ = os.RemoveAll(dir)
+		return "", err
+	}
+	return path, nil
+}
+
+func seed(path string, scale int) error {
 	s, err := boltstore.Open(path, boltstore.Options{NoSync: true})
 	if err != nil {
-		return "", err
+		return err
 	}
 	if _, err := demo.Seed(context.Background(), s, demo.Options{Scale: scale}); err != nil {
 		s.Close()
-		return "", err
+		return err
 	}
-	if err := s.Close(); err != nil {
-		return "", err
-	}
-	templates[scale] = path
-	return path, nil
+	return s.Close()
 }
 
 // Cleanup removes the recorded demos; a TestMain calls it after the tests have run.
 func Cleanup() {
 	mu.Lock()
 	defer mu.Unlock()
-	for scale, p := range templates {
-		_ = os.RemoveAll(filepath.Dir(p))
-		delete(templates, scale)
+	for k, r := range templates {
+		if r.path != "" {
+			_ = os.RemoveAll(filepath.Dir(r.path))
+		}
+		delete(templates, k)
 	}
 }
 

@@ -34,6 +34,7 @@ func openTemp(t *testing.T) *boltstore.Store {
 }
 
 func TestContract(t *testing.T) {
+	t.Parallel() // mostly waiting on fsync: the other contract run and the tests after overlap it
 	storetest.Run(t, storetest.Harness{
 		Open: func(t *testing.T) eventstore.Store { return openTemp(t) },
 		Reopen: func(t *testing.T, s eventstore.Store) eventstore.Store {

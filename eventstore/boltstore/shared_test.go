@@ -16,6 +16,7 @@ import (
 // EventStoreDB server does. It shows that the scoped view, which a server-backed store needs, keeps
 // every assertion of the suite on a log that is never empty.
 func TestContractShared(t *testing.T) {
+	t.Parallel() // mostly waiting on fsync: the other contract run and the tests after overlap it
 	if testing.Short() {
 		t.Skip("the whole contract suite a second time")
 	}

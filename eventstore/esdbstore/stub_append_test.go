@@ -79,6 +79,7 @@ func TestStubConflictWithoutReadBack(t *testing.T) {
 // commands in the demo data set, which grows as commands are added, and a bound within 2% of the
 // figure would fail on a change that leaves the store alone.
 func TestStubCommandRequests(t *testing.T) {
+	t.Parallel() // records the demo while the tests that wait on deadlines wait
 	if testing.Short() {
 		t.Skip("records the demo data set")
 	}

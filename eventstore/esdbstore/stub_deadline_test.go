@@ -33,6 +33,7 @@ func within[T any](t *testing.T, limit time.Duration, f func() T) T {
 // The client's discovery would try for up to maxDiscoverAttempts × gossipTimeout (10 × 5 s by
 // default) whatever the caller's context; the store answers at the caller's deadline.
 func TestStubNodeDiscoveryHonoursTheCallersDeadline(t *testing.T) {
+	t.Parallel() // waits out deadlines and a health probe beside the tests that work
 	s, err := Open("esdb://"+blackHole(t)+"?tls=false", Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
