@@ -53,7 +53,7 @@ type Checkpoint struct {
 
 // OpenCheckpoint opens or creates the checkpoint file at path.
 func OpenCheckpoint(path string) (*Checkpoint, error) {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	db, err := openBolt(path, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("ledgertree: open checkpoint %s: %w", path, err)
 	}
@@ -77,6 +77,31 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("ledgertree: checkpoint %s: %w", path, err)
 	}
 	return &Checkpoint{db: db}, nil
+}
+
+// openBolt is bbolt.Open with its panics on a damaged file (a torn write at a power cut can leave
+// meta pages that validate but name an impossible freelist page: "invalid freelist page") turned
+// into ErrBadCheckpoint, so that the file is set aside rather than the service stopped. bbolt panics
+// after it has opened, locked and mapped the file: the descriptor is opened here to be closed, but
+// the mapping cannot be undone, and it keeps the file's lock until the process ends. So a damaged
+// file stays locked: OpenCheckpointOrSetAside moves it aside and starts another.
+func openBolt(path string, opts *bbolt.Options) (db *bbolt.DB, err error) {
+	var file *os.File
+	o := *opts
+	o.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		file = f
+		return f, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if file != nil {
+				_ = file.Close()
+			}
+			db, err = nil, fmt.Errorf("%w: %v", ErrBadCheckpoint, r)
+		}
+	}()
+	return bbolt.Open(path, 0o600, &o)
 }
 
 // OpenCheckpointOrSetAside opens the checkpoint at path as OpenCheckpoint does; a file that cannot
@@ -105,7 +130,7 @@ func OpenCheckpointOrSetAside(path string, log *slog.Logger) (*Checkpoint, error
 // running service: ledger verify uses it, once signed heads vouch for it, to find exactly where a
 // log departs from the tree the service built.
 func OpenCheckpointReadOnly(path string) (*Checkpoint, error) {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, ReadOnly: true})
+	db, err := openBolt(path, &bbolt.Options{Timeout: time.Second, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("ledgertree: open checkpoint %s: %w", path, err)
 	}

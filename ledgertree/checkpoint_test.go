@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -205,5 +206,43 @@ func TestUnreadableCheckpointIsSetAside(t *testing.T) {
 	assert.Error(t, err, "a checkpoint in use is not taken over")
 	require.NoError(t, cp.Close())
 	_, err = os.Stat(path)
+	assert.NoError(t, err)
+}
+
+// A checkpoint torn so that its meta pages are valid but name a meta page as the freelist (as a
+// power cut left one under lazyfs) made bbolt panic inside Open, and serve crash at every start; it
+// is set aside like any other unreadable checkpoint.
+func TestCheckpointWhoseFreelistIsAMetaPageIsSetAside(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ledgertree.CheckpointFile)
+	cp, err := ledgertree.OpenCheckpoint(path)
+	require.NoError(t, err)
+	require.NoError(t, cp.Close())
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	// bbolt's meta page: a 16-byte page header, then magic, version, page size and flags (4 bytes
+	// each), the root bucket (16), the freelist's page id (8), the high-water page id (8), the
+	// transaction id (8) and an FNV-1a checksum of everything before it.
+	pageSize := int(binary.LittleEndian.Uint32(raw[16+8:]))
+	for _, at := range []int{0, pageSize} {
+		meta := raw[at+16:]
+		binary.LittleEndian.PutUint64(meta[32:], 0)
+		h := fnv.New64a()
+		h.Write(meta[:56])
+		binary.LittleEndian.PutUint64(meta[56:], h.Sum64())
+	}
+	require.NoError(t, os.WriteFile(path, raw, 0o600))
+
+	// A copy, for the open that fails stays locked (see openBolt).
+	copied := path + ".copy"
+	require.NoError(t, os.WriteFile(copied, raw, 0o600))
+	_, err = ledgertree.OpenCheckpoint(copied)
+	require.ErrorIs(t, err, ledgertree.ErrBadCheckpoint)
+	cp, err = ledgertree.OpenCheckpointOrSetAside(path, nil)
+	require.NoError(t, err)
+	tree, err := cp.Load()
+	require.NoError(t, err)
+	assert.Zero(t, tree.Size())
+	require.NoError(t, cp.Close())
+	_, err = os.Stat(path + ".unreadable")
 	assert.NoError(t, err)
 }
