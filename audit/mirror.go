@@ -66,12 +66,15 @@ type mirror struct {
 	// last is the server position of the last event checked (pending, being written or written);
 	// head the server's head position as the latest page named it.
 	last, head uint64
+	// handedAt is when the writer last took what was pending (or the run began).
+	handedAt time.Time
 }
 
 // A commit is made once this much is checked and the writer is free, and the linking waits for the
 // writer once twice as much is: each commit rewrites the pages of the store's indexes it touches, so
 // fewer, larger ones cost less. When no page is waiting, a free writer takes what is checked once
-// there is a quarter of a commit, rather than leave it unwritten while the server is waited on.
+// there is a quarter of a commit, or a second after it last took any, rather than leave it unwritten
+// while a slow server is waited on.
 const (
 	commitEvents = 8000
 	commitBytes  = 16 << 20
@@ -108,7 +111,7 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 	// handing pages on only once this run returns (stop), not when ctx ends.
 	stop := make(chan struct{})
 	defer close(stop)
-	m.last = m.ix.last()
+	m.last, m.handedAt = m.ix.last(), time.Now()
 	go m.fetch(ctx, stop, m.last+1, read)
 	go m.seal(stop, read, sealed)
 	w := m.startWriter(ctx)
@@ -119,8 +122,8 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 		case f, open = <-sealed:
 		default:
 			// Nothing checked is waiting: have what is written, if the writer is free, rather than wait
-			// with it unwritten.
-			if len(m.pending) >= commitEvents/4 || m.bytes >= commitBytes/4 {
+			// with it unwritten: once there is a quarter of a commit, or a second after the last.
+			if len(m.pending) >= commitEvents/4 || m.bytes >= commitBytes/4 || time.Since(m.handedAt) >= time.Second {
 				if err := m.handOver(w, false); err != nil {
 					return nil, m.finish(w, err)
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
@@ -75,7 +76,7 @@ func (m *mirror) handOver(w *writer, wait bool) error {
 			return nil
 		}
 	}
-	m.pending, m.lent, m.bytes = make([]checked, 0, commitEvents), nil, 0
+	m.pending, m.lent, m.bytes, m.handedAt = make([]checked, 0, commitEvents), nil, 0, time.Now()
 	return nil
 }
 
