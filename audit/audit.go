@@ -261,7 +261,7 @@ func run(ctx context.Context, o Options, rep *Report) error {
 
 	if !o.NoCompare && ix.last() > 0 {
 		start := time.Now()
-		err := compareAnswers(ctx, c, store, ix, &bundleCheck{key: key, tree: tree, store: store, pos: ix}, o, rep, say)
+		err := compareAnswers(ctx, c, store, ix, &bundleCheck{key: key, tree: tree, store: store, pos: ix, c: c}, o, rep, say)
 		rep.CompareSeconds = time.Since(start).Seconds()
 		return err
 	}
