@@ -139,7 +139,8 @@ func TestEveryAnswerAsOfEqualsTheLogCutThere(t *testing.T) {
 		}
 		assert.Positive(t, compared, "as of %d", at)
 		// The evidence bundle as of a position is the bundle the cut ledger makes now: the same
-		// events and sign-offs under a head of the same tree, and it verifies.
+		// events and sign-offs, of the same cut, proved against a head the full ledger signed when
+		// its tree held at least the cut (never one signed now for the cut's size), and it verifies.
 		for _, ods := range []string{"5K5", "RJ1", "Q36"} {
 			got := full.do("GET", fmt.Sprintf("/v1/organisations/%s/sro-evidence?format=bundle&as_of=%d", ods, at), &auditor, nil)
 			want := then.do("GET", "/v1/organisations/"+ods+"/sro-evidence?format=bundle", &auditor, nil)
@@ -150,11 +151,14 @@ func TestEveryAnswerAsOfEqualsTheLogCutThere(t *testing.T) {
 			var g, w evidence.Bundle
 			require.NoError(t, json.Unmarshal(got.body, &g))
 			require.NoError(t, json.Unmarshal(want.body, &w))
-			assert.Equal(t, w.Events, g.Events, "bundle of %s as of %d", ods, at)
+			assert.Equal(t, withoutProofs(w.Events), withoutProofs(g.Events), "bundle of %s as of %d", ods, at)
 			assert.Equal(t, w.SignOffs, g.SignOffs)
-			assert.Equal(t, w.TreeHead.RootHash, g.TreeHead.RootHash)
-			assert.EqualValues(t, at, g.TreeHead.TreeSize)
+			assert.GreaterOrEqual(t, g.TreeHead.TreeSize, uint64(at))
+			if g.TreeHead.TreeSize == uint64(at) {
+				assert.Equal(t, w.TreeHead.RootHash, g.TreeHead.RootHash)
+			}
 			assert.Equal(t, []any{w.AsOf, w.AsOfPosition, w.TreeSize}, []any{g.AsOf, g.AsOfPosition, g.TreeSize})
+			assert.EqualValues(t, at, g.TreeSize)
 			res := evidence.Verify(&g, full.key.PublicKey())
 			assert.True(t, res.OK(), "%v", res.Findings)
 			bundles++
@@ -227,4 +231,14 @@ func TestStoredFeedIsTheStoredBytes(t *testing.T) {
 
 	bad := s.do("GET", "/v1/audit/events?view=raw", &auditor, nil)
 	assert.Equal(t, 400, bad.status, string(bad.body))
+}
+
+// withoutProofs is a bundle's events without their inclusion proofs, which depend on the head.
+func withoutProofs(events []evidence.Event) []evidence.Event {
+	out := make([]evidence.Event, len(events))
+	for i, e := range events {
+		e.InclusionProof = nil
+		out[i] = e
+	}
+	return out
 }

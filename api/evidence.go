@@ -8,12 +8,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"assurance-ledger/evidence"
+	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
 
 // sroBundle answers GET /v1/organisations/{ods}/sro-evidence?format=bundle: the organisation's SRO
 // evidence ev as a self-contained bundle (package evidence) that `ledger verify --bundle` checks
-// offline. Its head is of the tree at ev's cut, stored with the heads given out.
+// offline. It holds the events up to ev's cut, proved against a head the ledger signed when its
+// tree had at least the cut's leaves (bundleHead).
 func (s *server) sroBundle(c echo.Context, ev projections.SROEvidence) error {
 	tree, err := s.ledgerTree()
 	if err != nil {
@@ -29,7 +31,7 @@ func (s *server) sroBundle(c echo.Context, ev projections.SROEvidence) error {
 		p.retryAfter = 1
 		return p
 	}
-	head, err := s.headAt(tree, ev.TreeSize)
+	head, err := s.bundleHead(tree, ev.TreeSize)
 	if err != nil {
 		return err
 	}
@@ -42,11 +44,23 @@ func (s *server) sroBundle(c echo.Context, ev projections.SROEvidence) error {
 		}
 	}
 	b, err := evidence.Build(c.Request().Context(), evidence.Source{
-		Store: s.Store, Tree: tree, Head: head, PublicKey: s.TreeSigner.PublicKey(), AsOf: ev.AsOf, AsOfPosition: ev.AsOfPosition,
+		Store: s.Store, Tree: tree, Head: head, Size: ev.TreeSize, PublicKey: s.TreeSigner.PublicKey(), AsOf: ev.AsOf, AsOfPosition: ev.AsOfPosition,
 	}, ev.ODSCode, plans)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="sro-evidence-%s-%d.json"`, ev.ODSCode, head.TreeSize))
 	return c.JSON(http.StatusOK, b)
+}
+
+// bundleHead is the head a bundle cut at size leaves is proved against: the one the ledger signed
+// when its tree had that size; else the first it signed after, whose tree holds every leaf of the
+// cut; else the current head. Never a head signed now for a size the tree has grown past.
+func (s *server) bundleHead(tree *ledgertree.Tree, size uint64) (ledgertree.TreeHead, error) {
+	if s.Heads != nil {
+		if h, ok := s.Heads.AtOrAfter(size); ok {
+			return h, nil
+		}
+	}
+	return s.currentHead(tree)
 }

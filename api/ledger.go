@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,16 +34,20 @@ type InclusionProof struct {
 	Position  uint64 `json:"position"`
 	LeafIndex uint64 `json:"leaf_index"`
 	// LeafHash is SHA-256(0x00 || the event's 32-byte chain hash), as RFC 6962 hashes leaves.
-	LeafHash  string              `json:"leaf_hash"`
-	AuditPath []string            `json:"audit_path"` // hex node hashes, leaf side first
-	TreeHead  ledgertree.TreeHead `json:"tree_head"`
+	LeafHash  string   `json:"leaf_hash"`
+	AuditPath []string `json:"audit_path"` // hex node hashes, leaf side first
+	// TreeHead is the head the ledger signed when its tree had the proof's size: the current head
+	// at the current size, else the one in its head log. A size it signed no head at is refused (409
+	// no_signed_head), never answered with a head signed now.
+	TreeHead ledgertree.TreeHead `json:"tree_head"`
 }
 
 // ConsistencyProof proves that the tree of size from is a prefix of the tree of size to. Each head
 // is the one the ledger signed when its tree had that size (from its head log, or the current head
 // at the current size), and absent when it signed none at that size: a head signed now for an old
 // size would carry a time the tree did not have that size, and let a server hiding its later
-// events look fresh.
+// events look fresh. A proof without heads is still checked against heads the client holds (an
+// auditor's own, or a bundle's).
 type ConsistencyProof struct {
 	Proof    []string             `json:"proof"` // hex node hashes, RFC 6962 order
 	FromHead *ledgertree.TreeHead `json:"from_head,omitempty"`
@@ -63,16 +68,6 @@ func (s *server) ledgerTree() (*ledgertree.Tree, error) {
 	return s.Tree.Tree(), nil
 }
 
-// signedHead signs the head of the tree at size, for a proof at any size. These heads are signed on
-// request and not stored; the heads of /v1/ledger/tree-head and of bundles are (Config.Heads).
-func (s *server) signedHead(tree *ledgertree.Tree, size uint64) (ledgertree.TreeHead, error) {
-	root, err := tree.Root(size)
-	if err != nil {
-		return ledgertree.TreeHead{}, err
-	}
-	return s.TreeSigner.Sign(size, root, time.Now()), nil
-}
-
 func (s *server) treeHead(c echo.Context) error {
 	tree, err := s.ledgerTree()
 	if err != nil {
@@ -91,16 +86,53 @@ func (s *server) currentHead(tree *ledgertree.Tree) (ledgertree.TreeHead, error)
 	if s.Heads != nil {
 		return s.Heads.Head(tree)
 	}
-	return s.signedHead(tree, tree.Size())
+	size := tree.Size()
+	root, err := tree.Root(size)
+	if err != nil {
+		return ledgertree.TreeHead{}, err
+	}
+	return s.TreeSigner.Sign(size, root, time.Now()), nil
 }
 
-// headAt signs the tree's head at size, storing it when heads are kept: a head given out with an
-// answer (an evidence bundle) is one ledger verify can hold the log to.
-func (s *server) headAt(tree *ledgertree.Tree, size uint64) (ledgertree.TreeHead, error) {
-	if s.Heads != nil {
-		return s.Heads.HeadAt(tree, size)
+// headOfSize is the head the ledger signed when its tree had size leaves: the stored one, or at
+// the tree's current size the current head; nil if it signed none at that size. It never signs a
+// size the tree has grown past.
+func (s *server) headOfSize(tree *ledgertree.Tree, size uint64) (*ledgertree.TreeHead, error) {
+	if s.Heads == nil {
+		if size != tree.Size() {
+			return nil, nil
+		}
+		h, err := s.currentHead(tree)
+		return &h, err
 	}
-	return s.signedHead(tree, size)
+	h, err := s.Heads.HeadAt(tree, size)
+	if errors.Is(err, ledgertree.ErrNoSignedHead) {
+		return nil, nil
+	}
+	return &h, err
+}
+
+// noSignedHead is the refusal of a proof at a size the ledger signed no head at, naming the sizes
+// nearest it that have one.
+func (s *server) noSignedHead(name string, size uint64, tree *ledgertree.Tree) *Problem {
+	var below, above uint64
+	if s.Heads != nil {
+		below, above = s.Heads.Nearest(size)
+	}
+	var near []string
+	if below > 0 {
+		near = append(near, fmt.Sprintf("%d", below))
+	}
+	if above > 0 {
+		near = append(near, fmt.Sprintf("%d", above))
+	}
+	signed := "it signed no head at a size near it"
+	if len(near) > 0 {
+		signed = "the nearest sizes it signed heads at are " + strings.Join(near, " and ")
+	}
+	return newProblem(http.StatusConflict, "no_signed_head",
+		fmt.Sprintf("the ledger signed no tree head when its tree had %d leaves (it has %d now), and signs none for a size it has grown past; %s: ask at one of those, or without %s for the current signed head", size, tree.Size(), signed, name),
+		field(name, fmt.Sprintf("no signed head of %d leaves; %s", size, signed)))
 }
 
 func (s *server) publicKey(c echo.Context) error {
@@ -151,24 +183,33 @@ func (s *server) inclusionProof(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if size == 0 {
-		size = current
-	}
-	if size > current {
+	var head ledgertree.TreeHead
+	switch {
+	case size == 0:
+		// The current head, whatever the tree has grown to since it was read: the event is in it.
+		if head, err = s.currentHead(tree); err != nil {
+			return err
+		}
+		size = head.TreeSize
+	case size > current:
 		return badRequest(fmt.Sprintf("tree_size %d is beyond the tree's %d leaves", size, current), field("tree_size", fmt.Sprintf("must be at most %d", current)))
-	}
-	if size <= index {
+	case size <= index:
 		return badRequest(fmt.Sprintf("event %s is leaf %d, so it is not in a tree of %d leaves", id, index, size), field("tree_size", fmt.Sprintf("must be more than %d", index)))
+	default:
+		h, err := s.headOfSize(tree, size)
+		if err != nil {
+			return err
+		}
+		if h == nil {
+			return s.noSignedHead("tree_size", size, tree)
+		}
+		head = *h
 	}
 	path, _, err := tree.InclusionProof(index, size)
 	if err != nil {
 		return err
 	}
 	leafHash, err := tree.LeafHash(index)
-	if err != nil {
-		return err
-	}
-	head, err := s.signedHead(tree, size)
 	if err != nil {
 		return err
 	}
@@ -220,22 +261,6 @@ func (s *server) consistencyProof(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, ConsistencyProof{Proof: hexAll(path), FromHead: fromHead, ToHead: toHead})
-}
-
-// headOfSize is the head the ledger signed when its tree had size leaves: the stored one, or at
-// the tree's current size the current head; nil if it signed none at that size.
-func (s *server) headOfSize(tree *ledgertree.Tree, size uint64) (*ledgertree.TreeHead, error) {
-	if size == tree.Size() {
-		h, err := s.currentHead(tree)
-		return &h, err
-	}
-	if s.Heads == nil {
-		return nil, nil
-	}
-	if h, ok := s.Heads.Stored(size); ok {
-		return &h, nil
-	}
-	return nil, nil
 }
 
 func hexAll(hashes [][]byte) []string {

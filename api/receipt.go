@@ -16,8 +16,9 @@ type CommandResult struct {
 }
 
 // Receipt names a command's event as a leaf of the ledger-wide Merkle tree, so that its client can
-// later ask for an inclusion proof (GET /v1/ledger/proofs/inclusion/{event_id}?tree_size=) and check
-// it against any signed head. Every command appends exactly one event, so there is one receipt.
+// later ask for an inclusion proof (GET /v1/ledger/proofs/inclusion/{event_id}: against the current
+// signed head, or with ?tree_size= the size of a head it holds) and check it against that head.
+// Every command appends exactly one event, so there is one receipt.
 type Receipt struct {
 	// LeafHash is SHA-256(0x00 || the event's 32-byte chain hash), as RFC 6962 hashes leaves.
 	LeafHash string `json:"leaf_hash"`

@@ -178,12 +178,13 @@ func TestAForgedSignOffIsTampering(t *testing.T) {
 // An event this build cannot decode (a newer schema version), correctly chained, is a finding,
 // and every answer is still compared as of the position before it. The server (this build, which
 // would not start on such a log) is the proxy: it serves the changed event in the feed and a head
-// of the log holding it, signed with the ledger's key.
+// of the log holding it, signed with the ledger's key; the ledger behind it signed a head before
+// that event, as the one it stands for would have, which bundles as of that position are under.
 func TestAnUndecodableEventIsAFindingAndTheRestIsCompared(t *testing.T) {
 	t.Parallel()
 	dir := seed(t)
 	events := eventsOf(t, dir)
-	l := serve(t, dir)
+	l := serveSignedAt(t, dir, len(events)-1)
 	i := len(events) - 1
 	changed := rewrite(t, events, i, nil, func(m map[string]any) { m["schema_version"] = 9 })
 	tree := ledgertree.NewTree()

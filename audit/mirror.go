@@ -30,9 +30,10 @@ import (
 // reported. Decoding, which depends on the auditor's build rather than on the log, is left to the
 // comparison, which rebuilds every projection from the mirror (and to ledger verify on it).
 //
-// Three stages overlap: pages are read and decoded ahead; each page's events are sealed (the
-// checks that need nothing of their stream, most of the work) on every core; and the events are
-// linked to their streams' chains, written and added to the tree in order, a few pages a commit.
+// Four stages overlap: pages are read and decoded ahead; each page's events are sealed (the
+// checks that need nothing of their stream, most of the work) on every core; the events are linked
+// to their streams' chains in order; and what is linked is written and added to the tree a few
+// pages a commit (mirror_write.go) while the next pages are linked.
 
 // link is the end of one stream's chain as the mirror holds it.
 type link struct {
@@ -48,20 +49,32 @@ type mirror struct {
 	ix    *index
 	page  int
 	// chains caches the end of each stream's chain seen in this run; a stream not in it is looked
-	// up in the local store once.
+	// up in the local store once, unless the mirror held nothing when the run began (fresh): every
+	// stream it holds is then in chains.
 	chains map[string]link
+	fresh  bool
 	// progress is called after each commit with the events mirrored in this run and the server's
 	// position and head.
 	progress func(mirrored uint64, serverPosition, head uint64)
+	// mirrored is how many events this run wrote: the writer's, read once run has returned.
 	mirrored uint64
-	// pending are checked events not yet written; lent are the buffers their bytes are in, given
-	// back once they are.
+	// pending are checked events not yet handed to the writer; lent are the buffers their bytes
+	// are in, given back once they are written.
 	pending []checked
 	lent    []*[]byte
 	bytes   int
+	// last is the server position of the last event checked (pending, being written or written);
+	// head the server's head position as the latest page named it.
+	last, head uint64
+	// handedAt is when the writer last took what was pending (or the run began).
+	handedAt time.Time
 }
 
-// A commit is made once this much is checked, or when no page is waiting.
+// A commit is made once this much is checked and the writer is free, and the linking waits for the
+// writer once twice as much is: each commit rewrites the pages of the store's indexes it touches, so
+// fewer, larger ones cost less. When no page is waiting, a free writer takes what is checked once
+// there is a quarter of a commit, or a second after it last took any, rather than leave it unwritten
+// while a slow server is waited on.
 const (
 	commitEvents = 8000
 	commitBytes  = 16 << 20
@@ -98,21 +111,22 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 	// handing pages on only once this run returns (stop), not when ctx ends.
 	stop := make(chan struct{})
 	defer close(stop)
-	go m.fetch(ctx, stop, m.ix.last()+1, read)
+	m.last, m.handedAt = m.ix.last(), time.Now()
+	go m.fetch(ctx, stop, m.last+1, read)
 	go m.seal(stop, read, sealed)
-	head := uint64(0)
+	w := m.startWriter(ctx)
 	for {
 		var f fetched
 		var open bool
 		select {
 		case f, open = <-sealed:
 		default:
-			// Nothing checked is waiting: write what is, rather than wait with it unwritten.
-			if err := m.flush(ctx); err != nil {
-				return nil, err
-			}
-			if m.progress != nil {
-				m.progress(m.mirrored, m.ix.last(), head)
+			// Nothing checked is waiting: have what is written, if the writer is free, rather than wait
+			// with it unwritten: once there is a quarter of a commit, or a second after the last.
+			if len(m.pending) >= commitEvents/4 || m.bytes >= commitBytes/4 || time.Since(m.handedAt) >= time.Second {
+				if err := m.handOver(w, false); err != nil {
+					return nil, m.finish(w, err)
+				}
 			}
 			f, open = <-sealed
 		}
@@ -121,30 +135,25 @@ func (m *mirror) run(ctx context.Context) (*Finding, error) {
 		}
 		if f.err != nil {
 			// What was checked is kept, interrupted or not: the next audit resumes after it.
-			return nil, errors.Join(f.err, m.flush(ctx))
+			return nil, m.finish(w, f.err)
 		}
-		head = f.page.HeadPosition
+		m.head = f.page.HeadPosition
 		m.lent = append(m.lent, f.buf)
 		if f.feed != "" {
-			return &Finding{Kind: KindBadFeed, Position: m.ix.last() + 1, Reason: f.feed}, m.flush(ctx)
+			return &Finding{Kind: KindBadFeed, Position: m.last + 1, Reason: f.feed}, m.finish(w, nil)
 		}
 		finding, err := m.take(ctx, f)
 		if err != nil || finding != nil {
-			return finding, errors.Join(err, m.flush(ctx))
+			return finding, m.finish(w, err)
 		}
 		if len(m.pending) >= commitEvents || m.bytes >= commitBytes {
-			if err := m.flush(ctx); err != nil {
-				return nil, err
+			full := len(m.pending) >= 2*commitEvents || m.bytes >= 2*commitBytes
+			if err := m.handOver(w, full); err != nil {
+				return nil, m.finish(w, err)
 			}
 		}
 	}
-	if err := m.flush(ctx); err != nil {
-		return nil, err
-	}
-	if m.progress != nil {
-		m.progress(m.mirrored, m.ix.last(), head)
-	}
-	return nil, ctx.Err()
+	return nil, errors.Join(m.finish(w, nil), ctx.Err())
 }
 
 // fetch reads the stored feed from position from until a page says it is the last.
@@ -261,10 +270,7 @@ func record(e api.StoredEvent) (eventstore.RecordedEvent, string) {
 // take links a sealed page's events to their chains, in order, and keeps those that pass. An
 // error is the mirror's own (reading its copy of a stream), no finding against the server.
 func (m *mirror) take(ctx context.Context, f fetched) (*Finding, error) {
-	last := m.ix.last()
-	if n := len(m.pending); n > 0 {
-		last = m.pending[n-1].rec.Position
-	}
+	last := m.last
 	for i, e := range f.page.Events {
 		rec, reason := f.recs[i], f.bad[i]
 		if reason == "" && e.Position <= last {
@@ -283,6 +289,7 @@ func (m *mirror) take(ctx context.Context, f fetched) (*Finding, error) {
 		m.pending = append(m.pending, checked{rec: rec, leaf: leaf})
 		m.bytes += len(rec.Data) + len(rec.Metadata)
 		last = e.Position
+		m.last = last
 	}
 	return nil, nil
 }
@@ -307,7 +314,10 @@ func (m *mirror) link(ctx context.Context, rec eventstore.RecordedEvent, s verif
 
 // chainEnd is where stream's chain ends in the mirror.
 func (m *mirror) chainEnd(ctx context.Context, stream string) (link, error) {
-	if l, ok := m.chains[stream]; ok {
+	if l, ok := m.chains[stream]; ok || m.fresh {
+		if !ok {
+			l.hash = eventcodec.GenesisHash
+		}
 		return l, nil
 	}
 	recs, err := m.store.ReadStream(ctx, stream, 0, 0)
@@ -322,58 +332,6 @@ func (m *mirror) chainEnd(ctx context.Context, stream string) (link, error) {
 		return link{}, err
 	}
 	return link{next: last.Revision + 1, hash: meta.Hash, position: m.ix.of(last.Position)}, nil
-}
-
-// flush writes the checked events to the mirror in one commit, each run of one stream's events
-// pinned to its revisions, after indexing them; then adds them to the tree.
-func (m *mirror) flush(ctx context.Context) error {
-	if len(m.pending) == 0 {
-		return nil
-	}
-	local := uint64(len(m.ix.server))
-	var parts []boltstore.Part
-	entries := make([]indexed, len(m.pending))
-	for i, p := range m.pending {
-		entries[i] = indexed{server: p.rec.Position, leaf: ledgertree.Leaf{EventID: p.rec.ID, Position: local + uint64(i) + 1, Hash: p.leaf}}
-		e := eventstore.Event{ID: p.rec.ID, Type: p.rec.Type, Data: p.rec.Data, Metadata: p.rec.Metadata}
-		if n := len(parts); n > 0 && parts[n-1].Stream == p.rec.Stream {
-			parts[n-1].Events = append(parts[n-1].Events, e)
-			continue
-		}
-		expected := eventstore.NoStream
-		if p.rec.Revision > 0 {
-			expected = eventstore.Exact(p.rec.Revision - 1)
-		}
-		parts = append(parts, boltstore.Part{Stream: p.rec.Stream, Expected: expected, Events: []eventstore.Event{e}})
-	}
-	if err := m.ix.add(entries); err != nil {
-		return fmt.Errorf("indexing the mirror: %w", err)
-	}
-	// Written whether or not the audit is being interrupted: every event here was checked, and an
-	// interrupted audit keeps what it verified for the next one to resume after.
-	res, err := m.store.AppendSequence(context.WithoutCancel(ctx), parts)
-	if err != nil {
-		return fmt.Errorf("writing to the mirror: %w", err)
-	}
-	if res.Position != local+uint64(len(entries)) {
-		return fmt.Errorf("the mirror's store put the last event at position %d, not %d: it holds events this audit did not write", res.Position, local+uint64(len(entries)))
-	}
-	for _, e := range entries {
-		if _, err := m.tree.Append(e.leaf); err != nil {
-			return err
-		}
-	}
-	m.mirrored += uint64(len(entries))
-	clear(m.pending)
-	m.pending, m.bytes = m.pending[:0], 0
-	// The store and the tree copied what they keep: the pages' buffers are free again, but that of
-	// a page not yet taken in full (none: a page is taken whole before a flush).
-	for _, b := range m.lent {
-		pageBuffers.Put(b)
-	}
-	clear(m.lent)
-	m.lent = m.lent[:0]
-	return nil
 }
 
 // rate is events a second over d.

@@ -9,6 +9,7 @@ import (
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"assurance-ledger/api"
+	"assurance-ledger/internal/b64"
 )
 
 // decodePage decodes a page of the feed's stored view. The server writes it in one layout (api's
@@ -121,7 +122,7 @@ func (c *cursor) b64(buf []byte) (out, rest []byte) {
 		return nil, buf
 	}
 	enc := c.b[1 : 1+end]
-	n, err := base64.StdEncoding.Decode(buf, enc)
+	n, err := b64.Decode(buf, enc)
 	if err != nil {
 		c.ok = false
 		return nil, buf

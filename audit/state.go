@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"assurance-ledger/internal/durable"
@@ -160,7 +161,10 @@ func IsStateDir(dir string) bool {
 // log, its id and its chain hash (the tree's leaf), held in memory. The tree is rebuilt from it
 // when an audit starts, far faster than from the events and without a checkpoint to save.
 type index struct {
-	f      *os.File
+	f *os.File
+	// mu guards server and identical: the mirror's writing stage adds entries while its linking
+	// stage looks up where a stream's last held event stands on the server.
+	mu     sync.Mutex
 	server []uint64
 	// identical is true while every mirrored event has the same position in the mirror as on the
 	// server (an embedded store holding only the ledger's streams): answers then need no mapping.
@@ -265,6 +269,8 @@ func (ix *index) add(entries []indexed) error {
 	if err := ix.f.Sync(); err != nil {
 		return err
 	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	for _, e := range entries {
 		ix.server = append(ix.server, e.server)
 		if e.server != uint64(len(ix.server)) {
@@ -276,13 +282,26 @@ func (ix *index) add(entries []indexed) error {
 
 // last is the server position of the last mirrored event, 0 if none.
 func (ix *index) last() uint64 {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	if len(ix.server) == 0 {
 		return 0
 	}
 	return ix.server[len(ix.server)-1]
 }
 
+// size is how many events are indexed.
+func (ix *index) size() uint64 {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return uint64(len(ix.server))
+}
+
 // of is the server position of the mirror's position local (1-based).
-func (ix *index) of(local uint64) uint64 { return ix.server[local-1] }
+func (ix *index) of(local uint64) uint64 {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.server[local-1]
+}
 
 func (ix *index) close() error { return ix.f.Close() }

@@ -70,7 +70,10 @@ func appendCanonical(dst, raw []byte, dropKey string) ([]byte, error) {
 	// third of canonicalising an event (ledger audit recomputes every event's hash).
 	w := canonWork.Get().(*canonScratch)
 	defer canonWork.Put(w)
-	c := canonicaliser{in: raw, out: dst, drop: dropKey, hasDrop: dropKey != "", members: w.members[:0], keys: w.keys[:0], scratch: w.scratch[:0]}
+	if w.orders == nil {
+		w.orders = map[string][]uint16{}
+	}
+	c := canonicaliser{in: raw, out: dst, drop: dropKey, hasDrop: dropKey != "", members: w.members[:0], keys: w.keys[:0], scratch: w.scratch[:0], orders: w.orders}
 	// Too deep is returned as such, not handed to jcs here: within a chain hash the data sits a
 	// level deeper than on its own, so only the caller knows what the first implementation said.
 	err := c.document()
@@ -88,7 +91,20 @@ type canonScratch struct {
 	members []member
 	keys    []byte
 	scratch []byte
+	orders  map[string][]uint16
 }
+
+// The ledger writes each kind of object with its members in one order (a struct's), seldom the
+// sorted one: orders remembers, for a sequence of keys already sorted once, the order its members
+// take, so that an object with the same keys in the same order is rewritten without being sorted
+// again (sorting was a fifth of canonicalising an event). Keys that sorted once are distinct and
+// sort the same way every time, so a remembered order is the order. Bounded, so that texts with
+// ever new keys cannot grow it: past the bound, objects are sorted as they come.
+const (
+	maxOrders       = 4096
+	maxOrderMembers = 256
+	maxOrderKeys    = 2048 // bytes of an object's keys, separators included
+)
 
 var canonWork = sync.Pool{New: func() any { return new(canonScratch) }}
 
@@ -109,6 +125,7 @@ type canonicaliser struct {
 	members []member // a stack: each open object owns a suffix
 	keys    []byte   // unescaped keys that contained escapes
 	scratch []byte
+	orders  map[string][]uint16 // canonScratch.orders
 }
 
 // member is one object member written to out[start:end] ("key":value), with its unescaped key
@@ -278,6 +295,26 @@ func (c *canonicaliser) object() error {
 // them sorted, without the dropped one.
 func (c *canonicaliser) finishObject(base, body int) error {
 	ms := c.members[base:]
+	dropped := false
+	for _, m := range ms {
+		dropped = dropped || m.keyIsDrop
+	}
+	// The keys in input order, each ended by 0xff, a byte no UTF-8 text holds: the memo's key.
+	seq, remember := c.scratch[:0], len(ms) > 1 && len(ms) <= maxOrderMembers
+	for _, m := range ms {
+		if !remember {
+			break
+		}
+		seq = append(append(seq, c.key(m)...), 0xff)
+		remember = len(seq) <= maxOrderKeys
+	}
+	c.scratch = seq
+	if order, ok := c.orders[string(seq)]; remember && ok {
+		if order == nil && !dropped {
+			return nil // already sorted
+		}
+		return c.rewrite(ms, order, body)
+	}
 	sorted := true
 	for k := 1; k < len(ms); k++ {
 		d := compareUTF16(c.key(ms[k-1]), c.key(ms[k]))
@@ -288,23 +325,40 @@ func (c *canonicaliser) finishObject(base, body int) error {
 			sorted = false
 		}
 	}
-	dropped := false
-	for _, m := range ms {
-		dropped = dropped || m.keyIsDrop
+	if sorted {
+		if remember && len(c.orders) < maxOrders {
+			c.orders[string(seq)] = nil
+		}
+		if !dropped {
+			return nil
+		}
+		return c.rewrite(ms, nil, body)
 	}
-	if sorted && !dropped {
-		return nil
+	order := make([]uint16, len(ms))
+	for k := range order {
+		order[k] = uint16(k)
 	}
-	if !sorted {
-		slices.SortFunc(ms, func(a, b member) int { return compareUTF16(c.key(a), c.key(b)) })
-		for k := 1; k < len(ms); k++ {
-			if compareUTF16(c.key(ms[k-1]), c.key(ms[k])) == 0 {
-				return errors.New("duplicate key")
-			}
+	slices.SortFunc(order, func(a, b uint16) int { return compareUTF16(c.key(ms[a]), c.key(ms[b])) })
+	for k := 1; k < len(order); k++ {
+		if compareUTF16(c.key(ms[order[k-1]]), c.key(ms[order[k]])) == 0 {
+			return errors.New("duplicate key")
 		}
 	}
+	if remember && len(c.orders) < maxOrders {
+		c.orders[string(seq)] = order
+	}
+	return c.rewrite(ms, order, body)
+}
+
+// rewrite writes the members ms (in input order from body) again in order (input indexes; nil:
+// as they are), without the dropped one.
+func (c *canonicaliser) rewrite(ms []member, order []uint16, body int) error {
 	c.scratch = c.scratch[:0]
-	for _, m := range ms {
+	for k := range ms {
+		m := ms[k]
+		if order != nil {
+			m = ms[order[k]]
+		}
 		if m.keyIsDrop {
 			continue
 		}
@@ -328,36 +382,39 @@ func (c *canonicaliser) key(m member) []byte {
 // it also returns where the unescaped text is: in the input when it had no escape, else in c.keys.
 func (c *canonicaliser) str(isKey bool) (off, n int, inInput bool, err error) {
 	c.out = append(c.out, '"')
-	start := c.i
 	// Fast path: printable ASCII and valid UTF-8 up to the closing quote are copied as they are.
-	for c.i < len(c.in) {
+	// In locals, not c's fields: the loop is most of canonicalising a text.
+	in, i := c.in, c.i
+	start := i
+	for i < len(in) {
 		// Eight bytes at a time while none is a quote, a backslash, a control or a non-ASCII byte.
-		for c.i+8 <= len(c.in) && !needsLook(binary.LittleEndian.Uint64(c.in[c.i:])) {
-			c.i += 8
+		for i+8 <= len(in) && !needsLook(binary.LittleEndian.Uint64(in[i:])) {
+			i += 8
 		}
-		if c.i >= len(c.in) {
+		if i >= len(in) {
 			break
 		}
-		b := c.in[c.i]
+		b := in[i]
 		if b == '"' {
-			c.out = append(c.out, c.in[start:c.i]...)
-			c.out = append(c.out, '"')
-			c.i++
-			return start, c.i - 1 - start, true, nil
+			c.out = append(append(c.out, in[start:i]...), '"')
+			c.i = i + 1
+			return start, i - start, true, nil
 		}
 		if b == '\\' || b < 0x20 {
 			break
 		}
 		if b < 0x80 {
-			c.i++
+			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(c.in[c.i:])
+		r, size := utf8.DecodeRune(in[i:])
 		if r == utf8.RuneError && size <= 1 {
+			c.i = i
 			return 0, 0, false, fmt.Errorf("invalid UTF-8 byte 0x%02x", b)
 		}
-		c.i += size
+		i += size
 	}
+	c.i = i
 	// Slow path: unescape into buf (c.keys for a key, so that it can be compared later), then
 	// write its canonical escaping.
 	var buf []byte

@@ -22,16 +22,20 @@ import (
 var ErrUnknownOrganisation = errors.New("evidence: no such organisation in the ledger")
 
 // Source is what a bundle is built from: the log, the tree following it, and a signed head of that
-// tree. Events after the head are left out.
+// tree. Events after the cut (Size leaves) are left out.
 type Source struct {
 	Store     eventstore.Store
 	Tree      *ledgertree.Tree
 	Head      ledgertree.TreeHead
 	PublicKey ed25519.PublicKey
 	Now       func() time.Time
-	// AsOf and AsOfPosition name the cut of the log the head is of (projections.Cut): when its last
-	// ledger event was recorded, and the last position it covers. A zero AsOfPosition is taken as
-	// the position of the head's last leaf.
+	// Size is the cut of the bundle in tree leaves, at most Head's size: the events are those of the
+	// tree of Size leaves, each proved against Head. 0: Head's size. A ledger signs a head only
+	// while its tree has that size, so a bundle as of an earlier cut is proved against a later head.
+	Size uint64
+	// AsOf and AsOfPosition name the cut of the log (projections.Cut): when its last ledger event
+	// was recorded, and the last position it covers. A zero AsOfPosition is taken as the position
+	// of the cut's last leaf.
 	AsOf         time.Time
 	AsOfPosition eventstore.Position
 }
@@ -39,9 +43,15 @@ type Source struct {
 // Build returns the bundle of organisation ods. planIDs are the plans it signed (from the
 // projections); nil means "find them": the whole log is read.
 func Build(ctx context.Context, src Source, ods string, planIDs []string) (*Bundle, error) {
-	size := src.Head.TreeSize
+	size, cut := src.Head.TreeSize, src.Size
 	if size > src.Tree.Size() {
 		return nil, fmt.Errorf("evidence: head of %d leaves, tree of %d", size, src.Tree.Size())
+	}
+	if cut == 0 {
+		cut = size
+	}
+	if cut > size {
+		return nil, fmt.Errorf("evidence: a cut of %d leaves is past the head's %d", cut, size)
 	}
 	if planIDs == nil {
 		var err error
@@ -57,22 +67,23 @@ func Build(ctx context.Context, src Source, ods string, planIDs []string) (*Bund
 		Format: Format, ODSCode: ods, CreatedAt: now().UTC().Truncate(time.Second).Format(time.RFC3339),
 		PublicKey: PublicKey{Algorithm: "Ed25519", KeyID: ledgertree.KeyID(src.PublicKey), PublicKey: base64.StdEncoding.EncodeToString(src.PublicKey)},
 		TreeHead:  src.Head, Events: []Event{}, SignOffs: []SignOff{},
-		AsOf: src.AsOf.UTC(), AsOfPosition: src.AsOfPosition, TreeSize: size,
+		AsOf: src.AsOf.UTC(), AsOfPosition: src.AsOfPosition, TreeSize: cut,
 	}
-	if b.AsOfPosition == 0 && size > 0 {
-		if _, last, err := src.Tree.Leaf(size - 1); err == nil {
+	if b.AsOfPosition == 0 && cut > 0 {
+		if _, last, err := src.Tree.Leaf(cut - 1); err == nil {
 			b.AsOfPosition = last
 		}
 	}
-	// inHead keeps the events that are leaves of the head's tree, with their leaf index.
+	// inHead keeps the events that are leaves of the cut's tree, with their leaf index, and proves
+	// each in the head's.
 	inHead := func(recs []eventstore.RecordedEvent, keep func(eventstore.RecordedEvent) bool) error {
 		for _, rec := range recs {
 			if err := ctx.Err(); err != nil {
 				return err // the request that asked is over
 			}
 			index, err := src.Tree.IndexAt(rec.Position)
-			if errors.Is(err, ledgertree.ErrUnknownEvent) || index >= size {
-				continue // recorded after the head
+			if errors.Is(err, ledgertree.ErrUnknownEvent) || index >= cut {
+				continue // recorded after the cut
 			}
 			if err != nil {
 				return err

@@ -36,12 +36,15 @@ type Bundle struct {
 	PublicKey PublicKey           `json:"public_key"`
 	TreeHead  ledgertree.TreeHead `json:"tree_head"`
 	// AsOf, AsOfPosition and TreeSize name the cut of the log the bundle is of, as every answer of
-	// the API does: TreeSize is TreeHead's size, AsOfPosition the last log position it covers and
-	// AsOf when its last ledger event was recorded. Bundles made before they were added lack them.
+	// the API does: TreeSize is how many tree leaves it covers, at most TreeHead's size (a bundle as
+	// of an earlier cut is proved against the first head the ledger signed at or after it, never a
+	// head signed later for the cut's size), AsOfPosition the last log position it covers and AsOf
+	// when its last ledger event was recorded. Bundles made before they were added lack them.
 	AsOf         time.Time `json:"as_of"`
 	AsOfPosition uint64    `json:"as_of_position"`
 	TreeSize     uint64    `json:"tree_size"`
-	// Events are in global order (by leaf index), each with its inclusion proof in TreeHead's tree.
+	// Events are in global order (by leaf index), each a leaf of the cut's tree, with its inclusion
+	// proof in TreeHead's tree.
 	Events []Event `json:"events"`
 	// SignOffs summarise what Events prove, one per SROSignedOff event of the organisation. Verify
 	// derives each from the events and refuses a summary that says otherwise.

@@ -10,7 +10,8 @@ import (
 )
 
 // ConsistencyProof is the document GET /v1/ledger/proofs/consistency?from=&to= returns: the proof
-// that the tree of from_head is a prefix of the tree of to_head.
+// that the tree of from leaves is a prefix of the tree of to leaves, with the heads the ledger
+// signed at those sizes (each absent, its zero value here, where it signed none).
 type ConsistencyProof struct {
 	Proof    []string            `json:"proof"`
 	FromHead ledgertree.TreeHead `json:"from_head"`
@@ -23,11 +24,16 @@ type ConsistencyProof struct {
 // keeps verifying on its own; this shows that nothing it proves was rewritten since.
 func CheckConsistency(b *Bundle, proof ConsistencyProof, key ed25519.PublicKey) (ledgertree.TreeHead, error) {
 	to := proof.ToHead
+	if to == (ledgertree.TreeHead{}) {
+		return to, fmt.Errorf("the proof carries no newer signed head (the ledger signed none at its to size): ask for to=<the tree_size of a head it signed>, such as GET /v1/ledger/tree-head's, from=%d", b.TreeHead.TreeSize)
+	}
 	if err := ledgertree.VerifyTreeHead(key, to); err != nil {
 		return to, fmt.Errorf("newer head: %w", err)
 	}
 	from := b.TreeHead
-	if proof.FromHead.TreeSize != from.TreeSize || proof.FromHead.RootHash != from.RootHash {
+	// The proof is checked against the bundle's own head; the head the ledger gives with it, when
+	// it gives one, must be that head's tree.
+	if proof.FromHead != (ledgertree.TreeHead{}) && (proof.FromHead.TreeSize != from.TreeSize || proof.FromHead.RootHash != from.RootHash) {
 		return to, fmt.Errorf("the proof starts from tree_size %d root %s, the bundle's head is tree_size %d root %s",
 			proof.FromHead.TreeSize, proof.FromHead.RootHash, from.TreeSize, from.RootHash)
 	}
@@ -41,6 +47,10 @@ func CheckConsistency(b *Bundle, proof ConsistencyProof, key ed25519.PublicKey) 
 	fromRoot, _ := hex.DecodeString(from.RootHash)
 	toRoot, _ := hex.DecodeString(to.RootHash)
 	if err := ledgertree.VerifyConsistency(from.TreeSize, to.TreeSize, path, fromRoot, toRoot); err != nil {
+		if proof.FromHead == (ledgertree.TreeHead{}) {
+			return to, fmt.Errorf("the ledger at tree_size %d is not an extension of the bundle's head at %d, or the proof is not from %d (ask with from=%d, the bundle's tree_head.tree_size): %w",
+				to.TreeSize, from.TreeSize, from.TreeSize, from.TreeSize, err)
+		}
 		return to, fmt.Errorf("the ledger at tree_size %d is not an extension of the bundle's head at %d: %w", to.TreeSize, from.TreeSize, err)
 	}
 	return to, nil

@@ -81,9 +81,17 @@ func Verify(b *Bundle, pinned ed25519.PublicKey) Result {
 		}
 	}
 	root, _ := hex.DecodeString(b.TreeHead.RootHash)
-	// The cut the bundle names (absent from bundles made before it was added) is its head's.
-	if b.TreeSize != 0 && b.TreeSize != b.TreeHead.TreeSize {
-		add(Finding{Reason: fmt.Sprintf("the bundle says it is of %d tree leaves, its head of %d", b.TreeSize, b.TreeHead.TreeSize)})
+	// The cut the bundle names (absent from bundles made before it was added) is within its head's
+	// tree, and holds every event it shows.
+	cut := b.TreeHead.TreeSize
+	if b.TreeSize != 0 {
+		cut = b.TreeSize
+	}
+	if cut > b.TreeHead.TreeSize {
+		add(Finding{Reason: fmt.Sprintf("the bundle says it is of %d tree leaves, past its head's %d", b.TreeSize, b.TreeHead.TreeSize)})
+	}
+	if n := len(b.Events); n > 0 && b.Events[n-1].LeafIndex >= cut {
+		add(findingAt(b.Events[n-1], "leaf %d is past the bundle's cut of %d tree leaves", b.Events[n-1].LeafIndex, cut))
 	}
 	if n := len(b.Events); b.TreeSize != 0 && n > 0 && b.Events[n-1].Position > b.AsOfPosition {
 		add(Finding{Reason: fmt.Sprintf("the bundle says it is as of position %d, but holds an event at position %d", b.AsOfPosition, b.Events[n-1].Position)})

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,16 +22,21 @@ const HeadsFile = "tree-heads.jsonl"
 // HeadLog keeps the signed tree heads the service gives out, one JSON object per line, oldest first,
 // each appended and fsynced (and the file's directory, the first time) before it is served. They are what the service has committed to:
 // ledger verify checks each against the tree it recomputes from the log, so a log rewritten after a
-// head was given out cannot go unnoticed. A head is signed once per tree size: asking again at the
-// same size returns the stored one, so the file grows with the log, not with the number of requests.
+// head was given out cannot go unnoticed. A head is signed once per tree size, and only while the
+// tree has that size: asking again at the same size returns the stored one, so the file grows with
+// the log, not with the number of requests, and a size the tree has grown past gets no new head
+// (ErrNoSignedHead): signed now, it would carry a time the tree no longer had that size, be a
+// second signed statement of a size already signed, and let anyone who may ask make the ledger
+// sign any size of its past.
 type HeadLog struct {
 	mu     sync.Mutex
 	path   string
 	signer *Signer
 	latest *TreeHead
 	// bySize holds the first head stored for each size, with the signer's key: the head the
-	// ledger signed when its tree had that size.
+	// ledger signed when its tree had that size; sizes are its keys in order.
 	bySize map[uint64]TreeHead
+	sizes  []uint64
 	now    func() time.Time
 	// dirSynced: the directory was synced after a head was stored by this process, so that the
 	// file is there after a power cut even if this process created it.
@@ -59,7 +65,43 @@ func OpenHeadLog(path string, signer *Signer) (*HeadLog, error) {
 func (l *HeadLog) remember(h TreeHead) {
 	if _, ok := l.bySize[h.TreeSize]; !ok && (l.signer == nil || h.KeyID == l.signer.KeyID()) {
 		l.bySize[h.TreeSize] = h
+		i, _ := slices.BinarySearch(l.sizes, h.TreeSize)
+		l.sizes = slices.Insert(l.sizes, i, h.TreeSize)
 	}
+}
+
+// ErrNoSignedHead is HeadAt's answer for a size the tree had once but no head was signed at: the
+// ledger signs a size only while its tree has it.
+var ErrNoSignedHead = errors.New("ledgertree: no tree head was signed at that size")
+
+// Nearest returns the sizes of the stored heads nearest to size: the largest below it and the
+// smallest above it, 0 where there is none.
+func (l *HeadLog) Nearest(size uint64) (below, above uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i, found := slices.BinarySearch(l.sizes, size)
+	if i > 0 {
+		below = l.sizes[i-1]
+	}
+	if found {
+		i++
+	}
+	if i < len(l.sizes) {
+		above = l.sizes[i]
+	}
+	return below, above
+}
+
+// AtOrAfter returns the stored head of the smallest size at least size, if there is one: a tree of
+// that size holds every leaf of the tree of size, so its head proves them.
+func (l *HeadLog) AtOrAfter(size uint64) (TreeHead, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i, _ := slices.BinarySearch(l.sizes, size)
+	if i == len(l.sizes) {
+		return TreeHead{}, false
+	}
+	return l.bySize[l.sizes[i]], true
 }
 
 // Stored returns the head stored when the tree had size leaves, if one was: unlike HeadAt, it
@@ -73,22 +115,35 @@ func (l *HeadLog) Stored(size uint64) (TreeHead, bool) {
 
 // Head returns a signed head of the tree at its current size: the stored one if the tree has not
 // grown since, else a new one, stored before it is returned.
-func (l *HeadLog) Head(tree *Tree) (TreeHead, error) { return l.HeadAt(tree, tree.Size()) }
+func (l *HeadLog) Head(tree *Tree) (TreeHead, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.headAt(tree, tree.Size(), true)
+}
 
-// HeadAt returns a signed head of the tree when it had size leaves, stored before it is returned:
-// the head of something given out as of an earlier size (an evidence bundle as of a past time) is
-// on record as the current ones are. At a size a head was stored for, it is that head; only at a
-// size none was signed for is one signed now.
+// HeadAt returns the head the ledger signed when its tree had size leaves: the stored one, or, at
+// the tree's size now, one signed now and stored before it is returned. At a size the tree has
+// grown past and no head was signed at, it signs nothing and returns ErrNoSignedHead: Nearest
+// names the sizes that have heads.
 func (l *HeadLog) HeadAt(tree *Tree, size uint64) (TreeHead, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.headAt(tree, size, false)
+}
+
+// headAt is HeadAt, with l.mu held; current says size is the tree's size, read a moment ago (it
+// may have grown since), to be signed if no head was.
+func (l *HeadLog) headAt(tree *Tree, size uint64, current bool) (TreeHead, error) {
 	if l.latest != nil && l.latest.TreeSize == size && l.latest.KeyID == l.signer.KeyID() {
 		return *l.latest, nil
 	}
 	// A size the tree had before and a head was signed for: that head, whose time is when the tree
-	// had that size. A head signed now for it would make an old tree look fresh.
+	// had that size.
 	if h, ok := l.bySize[size]; ok {
 		return h, nil
+	}
+	if !current && size != tree.Size() {
+		return TreeHead{}, fmt.Errorf("%w: %d leaves (the tree has %d)", ErrNoSignedHead, size, tree.Size())
 	}
 	root, err := tree.Root(size)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 )
 
 // Hasher is the RFC 6962 SHA-256 tree hasher every root and proof of the ledger uses.
-var Hasher = rfc6962.DefaultHasher
+var Hasher = hasher{rfc6962.DefaultHasher}
 
 // HashSize is the size of every node hash, and of the chain hash that is a leaf's data.
 const HashSize = sha256.Size

@@ -39,6 +39,13 @@ type Options struct {
 	// audit writes its mirror several MiB a commit.
 	PageSize int
 
+	// InitialMmapSize is how much of the file is mapped from the start (0: bbolt's default). The map
+	// grows, doubling, as the file does, and each time every page a write transaction has changed
+	// is copied out of the old map first: a store written a few MiB a commit from empty (ledger
+	// audit's mirror) spent a tenth of its writing on those copies. Mapping is address space, not
+	// memory: pages are read in only when used.
+	InitialMmapSize int
+
 	// maxSize caps the file size so that tests can make a commit fail as a full disk would.
 	maxSize int
 }
@@ -108,11 +115,12 @@ func Open(path string, opts Options) (_ *Store, err error) {
 		_ = os.Remove(path + ".new") // left by a cut after the store was linked into place
 	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
-		Timeout:      timeout,
-		NoSync:       opts.NoSync,
-		FreelistType: bbolt.FreelistMapType,
-		MaxSize:      opts.maxSize,
-		PageSize:     opts.PageSize,
+		Timeout:         timeout,
+		NoSync:          opts.NoSync,
+		FreelistType:    bbolt.FreelistMapType,
+		MaxSize:         opts.maxSize,
+		PageSize:        opts.PageSize,
+		InitialMmapSize: opts.InitialMmapSize,
 	})
 	switch {
 	case err == nil:

@@ -17,7 +17,7 @@ const module = "assurance-ledger/"
 var layer = map[string]int{
 	"domain": 0, "eventstore": 0, "internal/durable": 0, "internal/keyfile": 0, "internal/progress": 0,
 	"internal/gcpace": 0, "internal/logredact": 0, "internal/codegen": 0, "internal/layers": 0,
-	"internal/lazyfs": 0, "internal/thorough": 0,
+	"internal/lazyfs": 0, "internal/thorough": 0, "internal/b64": 0,
 
 	"eventcodec": 1, "eventstore/boltstore": 1, "eventstore/esdbstore": 1, "eventstore/storetest": 1,
 	"internal/contenttest": 1,
