@@ -30,17 +30,21 @@ type batch struct {
 type writer struct {
 	in   chan batch // unbuffered: a batch is handed over only to a writer that is free
 	done chan struct{}
-	err  error // the first write that failed; read once done is closed, or by the writer
+	// failed is closed once a write fails, err then being why: the linking stops handing over.
+	failed chan struct{}
+	err    error
 }
 
 // startWriter starts the writing stage. finish stops it.
 func (m *mirror) startWriter(ctx context.Context) *writer {
-	w := &writer{in: make(chan batch), done: make(chan struct{})}
+	w := &writer{in: make(chan batch), done: make(chan struct{}), failed: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		for b := range w.in {
 			if w.err == nil {
-				w.err = m.write(ctx, b)
+				if w.err = m.write(ctx, b); w.err != nil {
+					close(w.failed)
+				}
 			}
 			// The store and the tree copied what they keep: the pages' buffers are free again.
 			for _, buf := range b.lent {
@@ -55,7 +59,7 @@ func (m *mirror) startWriter(ctx context.Context) *writer {
 // is free now. It returns the writer's error, if a write failed.
 func (m *mirror) handOver(w *writer, wait bool) error {
 	select {
-	case <-w.done:
+	case <-w.failed:
 		return w.err
 	default:
 	}
@@ -66,7 +70,7 @@ func (m *mirror) handOver(w *writer, wait bool) error {
 	if wait {
 		select {
 		case w.in <- b:
-		case <-w.done:
+		case <-w.failed:
 			return w.err
 		}
 	} else {
@@ -84,13 +88,13 @@ func (m *mirror) handOver(w *writer, wait bool) error {
 // interrupted audit keeps what it verified for the next one to resume after), waits for the writer
 // to write it all and returns err joined with the writer's.
 func (m *mirror) finish(w *writer, err error) error {
-	err = errors.Join(err, m.handOver(w, true))
+	herr := m.handOver(w, true)
 	close(w.in)
 	<-w.done
-	if w.err != nil && !errors.Is(err, w.err) {
-		err = errors.Join(err, w.err)
+	if w.err != nil && herr == nil {
+		herr = w.err
 	}
-	return err
+	return errors.Join(err, herr)
 }
 
 // write writes b to the mirror in one commit, each run of one stream's events pinned to its

@@ -59,8 +59,11 @@ func uvarintLen(x uint64) int {
 
 // encodeRecord encodes r for storage under position pos; r.Position is ignored.
 func encodeRecord(pos eventstore.Position, r *eventstore.RecordedEvent) []byte {
-	size := recordLen(r.Stream, eventstore.Event{Type: r.Type, Data: r.Data, Metadata: r.Metadata})
-	b := make([]byte, 0, size)
+	return appendRecord(make([]byte, 0, recordLen(r.Stream, eventstore.Event{Type: r.Type, Data: r.Data, Metadata: r.Metadata})), pos, r)
+}
+
+// appendRecord is encodeRecord into b, which must have room for the record (recordLen).
+func appendRecord(b []byte, pos eventstore.Position, r *eventstore.RecordedEvent) []byte {
 	b = append(b, recordVersion)
 	b = append(b, r.ID[:]...)
 	b = binary.BigEndian.AppendUint64(b, r.Revision)

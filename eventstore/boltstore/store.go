@@ -82,6 +82,7 @@ type Store struct {
 	lastAt   time.Time // RecordedAt of the last commit, so that RecordedAt never decreases
 	batchBuf []*appendRequest
 	heads    streamHeads // where recently written streams end (heads.go)
+	records  arena       // the records of the batch being written (arena.go)
 }
 
 var _ eventstore.Store = (*Store)(nil)

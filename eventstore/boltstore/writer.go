@@ -139,6 +139,9 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 // written. A non-nil error means nothing was written and every request must fail with it.
 func (s *Store) applyBatch(reqs []*appendRequest) (replies []appendReply, err error) {
 	committed := false
+	// Deferred first, so run last: the transaction has ended, committed or not, before the records
+	// it was given are reused.
+	defer s.records.reset()
 	defer func() {
 		if !committed {
 			// What the batch wrote to the cached heads may or may not be in the file now.
@@ -163,7 +166,7 @@ func (s *Store) applyBatch(reqs []*appendRequest) (replies []appendReply, err er
 		_ = tx.Rollback()
 		return nil, err
 	}
-	w := &batchWriter{b: b, next: stored + 1, at: at, heads: &s.heads}
+	w := &batchWriter{b: b, next: stored + 1, at: at, heads: &s.heads, records: &s.records}
 	replies = make([]appendReply, len(reqs))
 	for i, r := range reqs {
 		if r.parts != nil {
@@ -217,7 +220,8 @@ type batchWriter struct {
 	at   time.Time
 	err  error // first failed write: the transaction can no longer be committed
 
-	heads *streamHeads // the writer's, updated as appends are written
+	heads   *streamHeads // the writer's, updated as appends are written
+	records *arena       // where the records are encoded
 
 	appends, events uint64 // written, for Stats
 	touched         []touched
@@ -257,7 +261,7 @@ func (w *batchWriter) append(r *appendRequest) (eventstore.AppendResult, error) 
 	for _, e := range r.events {
 		pos := u64(w.next)
 		rec := eventstore.RecordedEvent{ID: e.ID, Stream: r.stream, Revision: rev, Type: e.Type, Data: e.Data, Metadata: e.Metadata, RecordedAt: w.at}
-		w.put(w.b.events, pos, encodeRecord(w.next, &rec))
+		w.put(w.b.events, pos, appendRecord(w.records.alloc(recordLen(r.stream, e)), w.next, &rec))
 		w.put(w.b.streams, streamKey(number, rev), pos)
 		w.put(w.b.ids, append([]byte(nil), e.ID[:]...), pos)
 		w.next++
