@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"assurance-ledger/demo/demotest"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/projections"
 )
@@ -48,14 +47,14 @@ func TestSaveSnapshotThenRestoreOrNew(t *testing.T) {
 // aside with a warning; only trouble reading the file is an error.
 func TestRestoreOrNewWithoutAUsableSnapshot(t *testing.T) {
 	ctx := context.Background()
-	store, _, good := demoSnapshot(t)
+	store, head, good := demoSnapshot(t)
 	damaged := bytes.Clone(good)
 	damaged[len(damaged)/2] ^= 0xff
 
 	for _, c := range []struct {
 		name      string
 		file      []byte // nil: no file
-		store     bool   // the snapshot's own log (false: the demo seeded again, with other ids)
+		store     bool   // the snapshot's own log (false: another log of as many events)
 		setAside  bool
 		wantLog   string
 		wantError string
@@ -72,7 +71,7 @@ func TestRestoreOrNewWithoutAUsableSnapshot(t *testing.T) {
 			}
 			s := store
 			if !c.store {
-				s = demotest.Fresh(t, 0) // another log of as many events
+				s = otherLogOfLength(t, head)
 			}
 			var logged bytes.Buffer
 			restored, err := projections.RestoreOrNew(ctx, s, path, slog.New(slog.NewTextHandler(&logged, nil)))

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,9 +46,9 @@ func findBrowser(t *testing.T) string {
 	return ""
 }
 
-// browser drives one headless Chromium for a test; screenshots go under $LEDGER_SCREENSHOT_DIR when
-// it is set, and are not taken when it is not (a full-page screenshot at each width is much of a
-// browser test's time, and nobody would see it).
+// browser drives a tab of the shared Chromium for a test; screenshots go under
+// $LEDGER_SCREENSHOT_DIR when it is set, and are not taken when it is not (a full-page screenshot at
+// each width is much of a browser test's time, and nobody would see it).
 type browser struct {
 	t    *testing.T
 	ctx  context.Context
@@ -55,26 +56,64 @@ type browser struct {
 	dir  string // "": no screenshots
 }
 
+// chromium is one headless Chromium that the package's browser tests share, started by the first
+// of them: starting one is much of a short browser test's time. Each test drives a tab of its own
+// in a browser context of its own, so that no cookie or storage passes from one test to another.
+var chromium struct {
+	once   sync.Once
+	ctx    context.Context // the browser's first tab, which keeps it running
+	cancel context.CancelFunc
+	err    error
+}
+
+func sharedChromium(path string) (context.Context, error) {
+	chromium.once.Do(func() {
+		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(1440, 900),
+			// Root (as in CI containers) cannot use Chromium's sandbox; the pages driven are our own.
+			chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true))
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelBrowser := chromedp.NewContext(alloc)
+		chromium.ctx, chromium.cancel = ctx, func() { cancelBrowser(); cancelAlloc() }
+		// The browser lives as long as the context of its first run, so that run has no deadline;
+		// a browser that does not start in 90 s fails the tests instead of hanging the run.
+		started := make(chan error, 1)
+		go func() { started <- chromedp.Do(ctx) }()
+		select {
+		case chromium.err = <-started:
+		case <-time.After(90 * time.Second):
+			chromium.err = fmt.Errorf("%s did not start in 90 s", path)
+		}
+		if chromium.err != nil {
+			chromium.cancel()
+		}
+	})
+	return chromium.ctx, chromium.err
+}
+
+// closeChromium stops the shared browser, if a test started it; TestMain calls it.
+func closeChromium() {
+	if chromium.cancel != nil {
+		chromium.cancel()
+	}
+}
+
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
 	path := findBrowser(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(1440, 900),
-		// Root (as in CI containers) cannot use Chromium's sandbox; the pages driven are our own.
-		chromedp.NoSandbox, chromedp.Flag("disable-dev-shm-usage", true))
-	// A bound on the whole session so that a browser that hangs fails the test instead of the run.
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	shared, err := sharedChromium(path)
+	require.NoError(t, err, "starting %s", path)
+	tab, closeTab := chromedp.NewContext(shared, chromedp.WithNewBrowserContext())
+	t.Cleanup(closeTab)
+	// A bound on the test's session so that a page that hangs fails the test instead of the run.
+	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
 	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	require.NoError(t, chromedp.Do(bctx, chromedp.EmulateViewport(1440, 900)), "starting %s", path)
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900)), "opening a tab in %s", path)
 	dir := ""
 	if keep := os.Getenv("LEDGER_SCREENSHOT_DIR"); keep != "" {
 		dir = filepath.Join(keep, t.Name()) // to look at them after the run
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 	}
-	return &browser{t: t, ctx: bctx, base: base, dir: dir}
+	return &browser{t: t, ctx: ctx, base: base, dir: dir}
 }
 
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {

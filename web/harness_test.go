@@ -32,6 +32,7 @@ func demoStore(tb testing.TB, scale int) eventstore.Store {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	closeChromium()
 	demotest.Cleanup()
 	os.Exit(code)
 }

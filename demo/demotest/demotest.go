@@ -19,7 +19,7 @@ import (
 
 var (
 	mu        sync.Mutex
-	templates = map[key]*recording{} // the demo at each scale, and recorded afresh
+	templates = map[int]*recording{} // scale -> the demo recorded at that scale
 )
 
 // recording is a store file holding the demo, recorded once.
@@ -27,12 +27,6 @@ type recording struct {
 	once sync.Once
 	path string
 	err  error
-}
-
-// key names a recording of the demo: its scale, and whether it is Fresh's second recording.
-type key struct {
-	scale int
-	fresh bool
 }
 
 // Store returns an open embedded store holding the demo at scale (0: the demo round itself), in
@@ -49,32 +43,11 @@ func Store(t testing.TB, scale int) *boltstore.Store {
 	return s
 }
 
-// Fresh returns a store holding the demo at scale recorded a second time: another log than Store's,
-// with the same story but events of their own ids, for a test that needs two ledgers to differ. It
-// too is recorded once per test binary and scale, and each test gets a copy of its own.
-func Fresh(t testing.TB, scale int) *boltstore.Store {
-	t.Helper()
-	src, err := template(key{scale, true})
-	if err != nil {
-		t.Fatalf("demotest: recording the demo afresh at scale %d: %v", scale, err)
-	}
-	dst := filepath.Join(t.TempDir(), "fresh.db")
-	if err := copyFile(src, dst); err != nil {
-		t.Fatalf("demotest: %v", err)
-	}
-	s, err := boltstore.Open(dst, boltstore.Options{NoSync: true})
-	if err != nil {
-		t.Fatalf("demotest: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // Path copies the demo's store file at scale into the test's temporary directory and returns its
 // path, for a test that opens it itself (or hands it to a process).
 func Path(t testing.TB, scale int) string {
 	t.Helper()
-	src, err := template(key{scale, false})
+	src, err := template(scale)
 	if err != nil {
 		t.Fatalf("demotest: recording the demo at scale %d: %v", scale, err)
 	}
@@ -85,19 +58,18 @@ func Path(t testing.TB, scale int) string {
 	return dst
 }
 
-// template records the demo at k's scale into a file of its own the first time it is asked for;
-// tests that ask for other recordings at the same time record them side by side. The files are
-// left in the system's temporary directory under a name unique to the process, and removed by
-// Cleanup.
-func template(k key) (string, error) {
+// template records the demo at scale into a file of its own the first time it is asked for; tests
+// that ask for other scales at the same time record them side by side. The files are left in the
+// system's temporary directory under a name unique to the process, and removed by Cleanup.
+func template(scale int) (string, error) {
 	mu.Lock()
-	r, ok := templates[k]
+	r, ok := templates[scale]
 	if !ok {
 		r = &recording{}
-		templates[k] = r
+		templates[scale] = r
 	}
 	mu.Unlock()
-	r.once.Do(func() { r.path, r.err = record(k.scale) })
+	r.once.Do(func() { r.path, r.err = record(scale) })
 	return r.path, r.err
 }
 
@@ -130,11 +102,11 @@ func seed(path string, scale int) error {
 func Cleanup() {
 	mu.Lock()
 	defer mu.Unlock()
-	for k, r := range templates {
+	for scale, r := range templates {
 		if r.path != "" {
 			_ = os.RemoveAll(filepath.Dir(r.path))
 		}
-		delete(templates, k)
+		delete(templates, scale)
 	}
 }
 
