@@ -17,6 +17,7 @@ import (
 
 	"assurance-ledger/command"
 	"assurance-ledger/demo"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
@@ -451,6 +452,18 @@ func TestSeedIsDeterministic(t *testing.T) {
 		assert.Equal(t, withoutIDs(la.events[i].Data), withoutIDs(lb.events[i].Data), "event %d", i)
 		assert.Equal(t, la.events[i].Meta.Actor, lb.events[i].Meta.Actor, "event %d", i)
 		assert.Equal(t, la.events[i].Meta.RecordedAt, lb.events[i].Meta.RecordedAt, "event %d", i)
+	}
+
+	// The recording other packages' tests share (demotest keeps it between test binaries of the
+	// same code) is what Seed records: a stale one would make them test another demo.
+	ls := fold(t, demotest.Store(t, 0), time.Time{})
+	require.Equal(t, len(la.events), len(ls.events), "events in the shared recording")
+	assert.Equal(t, la.stream, ls.stream, "the shared recording's streams")
+	for i := range la.events {
+		assert.Equal(t, withoutIDs(la.events[i].Data), withoutIDs(ls.events[i].Data), "the shared recording's event %d", i)
+		assert.Equal(t, la.events[i].Meta.Actor, ls.events[i].Meta.Actor, "the shared recording's event %d", i)
+		assert.Equal(t, la.events[i].Meta.RecordedAt, ls.events[i].Meta.RecordedAt, "the shared recording's event %d", i)
+		assert.Equal(t, la.events[i].Meta.SchemaVersion, ls.events[i].Meta.SchemaVersion, "the shared recording's event %d", i)
 	}
 }
 

@@ -27,7 +27,7 @@ func TestIndicatorSumsEqualAScanOfThePlans(t *testing.T) {
 	require.NoError(t, err)
 
 	check := map[eventstore.Position]bool{}
-	for _, rec := range thorough.Pick(t, events, 60) {
+	for _, rec := range thorough.Pick(t, events, 24) {
 		check[rec.Position] = true
 	}
 	for _, pos := range story.steps {

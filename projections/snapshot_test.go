@@ -33,7 +33,9 @@ func TestSnapshotThenCatchUpEqualsAFullReplay(t *testing.T) {
 	full := projections.New(store, nil)
 	require.NoError(t, full.CatchUp(ctx))
 	head := full.Applied()
-	asOf := []eventstore.Position{1, marks.registryEnd, head / 2, head - 1, head}
+	// Answers as of earlier positions are a refold of the log for both projections; a sample of
+	// the positions checks that a restored one refolds as the full one does.
+	asOf := thorough.Pick(t, []eventstore.Position{1, marks.registryEnd, head / 2, head - 1, head}, 3)
 	facts := factsOf(t, store)
 	want := collectAnswers(t, facts, full, asOf)
 	require.NotEmpty(t, want.Plan)

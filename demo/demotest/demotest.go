@@ -1,17 +1,25 @@
 // Package demotest gives tests a store holding the demo data set. Recording the demo through the
 // command handler (every event decided, sealed and appended) is the slowest part of many tests, and
-// most slower still under the race detector; here it is recorded once per test binary and scale,
-// and each test gets a copy of the file of its own.
+// most slower still under the race detector; here it is recorded once per scale for every test
+// binary built from the same source (a file in the system's temporary directory named by a hash of
+// the module's code), and each test gets a copy of the file of its own.
 package demotest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"assurance-ledger/demo"
 	"assurance-ledger/eventstore/boltstore"
@@ -58,9 +66,9 @@ func Path(t testing.TB, scale int) string {
 	return dst
 }
 
-// template records the demo at scale into a file of its own the first time it is asked for; tests
-// that ask for other scales at the same time record them side by side. The files are left in the
-// system's temporary directory under a name unique to the process, and removed by Cleanup.
+// template records the demo at scale the first time this process asks for it, or finds it
+// recorded by an earlier test binary built from the same code; tests that ask for other scales at
+// the same time record them side by side.
 func template(scale int) (string, error) {
 	mu.Lock()
 	r, ok := templates[scale]
@@ -73,7 +81,109 @@ func template(scale int) (string, error) {
 	return r.path, r.err
 }
 
+// cacheAge is how long a recording no test binary has used is kept: recordings of code since
+// changed would otherwise pile up.
+const cacheAge = 24 * time.Hour
+
 func record(scale int) (string, error) {
+	key, err := sourceKey()
+	if err != nil { // the source is not where it was built (a copied test binary): record for this process only
+		return recordPrivate(scale)
+	}
+	dir := filepath.Join(os.TempDir(), "assurance-ledger-demotest")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-scale-%d.db", key, scale))
+	if _, err := os.Stat(path); err == nil {
+		now := time.Now()
+		_ = os.Chtimes(path, now, now) // in use: not pruned
+		return path, nil
+	}
+	prune(dir)
+	// Recorded under a name of its own and renamed: a test binary running beside this one sees the
+	// whole file or none.
+	tmp, err := os.CreateTemp(dir, fmt.Sprintf("recording-%d-*.db", os.Getpid()))
+	if err != nil {
+		return "", err
+	}
+	tmp.Close()
+	if err := seed(tmp.Name(), scale); err != nil {
+		_ = os.Remove(tmp.Name())
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		_ = os.Remove(tmp.Name())
+		return "", err
+	}
+	return path, nil
+}
+
+// prune removes recordings nobody has used for cacheAge.
+func prune(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > cacheAge {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+var (
+	keyOnce sync.Once
+	key     string
+	keyErr  error
+)
+
+// sourceKey names the code a recording was made by: a hash of the Go version and of every file of
+// the module but tests and test data. Any change to the code records the demo again.
+func sourceKey() (string, error) {
+	keyOnce.Do(func() {
+		_, file, _, ok := runtime.Caller(0)
+		if !ok {
+			keyErr = errors.New("demotest: no source path")
+			return
+		}
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+			keyErr = err
+			return
+		}
+		h := sha256.New()
+		io.WriteString(h, runtime.Version())
+		keyErr = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if d.IsDir() {
+				if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !(strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go")) && name != "go.mod" && name != "go.sum" {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			fmt.Fprintf(h, "%s %d\n", rel, len(b))
+			h.Write(b)
+			return nil
+		})
+		key = hex.EncodeToString(h.Sum(nil))[:24]
+	})
+	return key, keyErr
+}
+
+// recordPrivate records the demo into a file of this process's own, removed by Cleanup.
+func recordPrivate(scale int) (string, error) {
 	dir, err := os.MkdirTemp("", fmt.Sprintf("demotest-%d-*", os.Getpid()))
 	if err != nil {
 		return "", err
@@ -98,12 +208,14 @@ func seed(path string, scale int) error {
 	return s.Close()
 }
 
-// Cleanup removes the recorded demos; a TestMain calls it after the tests have run.
+// Cleanup removes the recordings made for this process only; a TestMain calls it after the tests
+// have run. Recordings shared between test binaries stay for the next run of the same code.
 func Cleanup() {
 	mu.Lock()
 	defer mu.Unlock()
+	shared := filepath.Join(os.TempDir(), "assurance-ledger-demotest")
 	for scale, r := range templates {
-		if r.path != "" {
+		if r.path != "" && filepath.Dir(r.path) != shared {
 			_ = os.RemoveAll(filepath.Dir(r.path))
 		}
 		delete(templates, scale)
