@@ -31,11 +31,12 @@ import (
 	"assurance-ledger/command"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore/boltstore"
+	"assurance-ledger/internal/thorough"
 	"assurance-ledger/projections"
 )
 
 var (
-	crashCycles = flag.Int("crash.cycles", 20, "SIGKILL/restart cycles of TestCrashSafety")
+	crashCycles = flag.Int("crash.cycles", thorough.Size(8, 20), "SIGKILL/restart cycles of TestCrashSafety (20 with LEDGER_TEST_THOROUGH=1)")
 	crashSeed   = flag.Uint64("crash.seed", 0, "seed of TestCrashSafety's kill moments (0: a fresh one, logged)")
 )
 

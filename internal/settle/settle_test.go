@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"runtime/metrics"
 	"strings"
 	"sync/atomic"
@@ -15,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"assurance-ledger/demo"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/internal/settle"
@@ -46,10 +45,8 @@ func (r *releaseRecorder) ReleaseMapped() error {
 }
 
 func TestAfterCatchUp(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ledger.db")
+	path := demotest.Path(t, 0)
 	s, err := boltstore.Open(path, boltstore.Options{NoSync: true})
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), s, demo.Options{})
 	require.NoError(t, err)
 	head, err := s.Head(t.Context())
 	require.NoError(t, err)
