@@ -238,6 +238,11 @@ func TestBackupOfARunningServer(t *testing.T) {
 	code, stdout, stderr := runBinary(t, []string{"LEDGER_TOKEN=" + admin}, "backup", "--url", srv.base, "--out", out)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "every chain verifies")
+	// Commands answered after the backup returned came after its copy: wait for two (one may have
+	// been under way during the copy), however slow the machine.
+	for after, deadline := written.Load(), time.Now().Add(30*time.Second); written.Load() < after+2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	close(stop)
 	writer.Wait()
 	require.NoError(t, srv.stop(20*time.Second))
