@@ -147,6 +147,7 @@ func TestREADMEJourneys(t *testing.T) {
 	assert.Contains(t, outputs["auditor"], fmt.Sprintf("SROSignedOff by %s (%s)", org.ChiefExecutive.Name, waiting.Org))
 	assert.Contains(t, outputs["auditor"], fmt.Sprintf("AssuranceRecorded by Sam Assurer (%s)", waiting.SHA))
 	assert.Contains(t, outputs["auditor"], "ok: head signature")
+	assert.Contains(t, outputs["auditor"], "board approvals and round publications verify", "the line names every check the bundle passed")
 	assert.Contains(t, outputs["auditor"], "CfHAcknowledged by Chris Connell (X09)")
 	assert.Contains(t, outputs["independent audit"], "status: clean: the ledger's log, signed heads and published answers agree with the mirror")
 	assert.Contains(t, outputs["independent audit"], "ok: every chain verifies", "verify reads the auditor's copy")
