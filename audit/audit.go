@@ -102,8 +102,16 @@ func run(ctx context.Context, o Options, rep *Report) error {
 	if o.RetryFor > 0 {
 		c.retryFor = o.RetryFor
 	}
+	if err := checkStateDir(o.State); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.State, 0o700); err != nil {
 		return fmt.Errorf("state directory %s: %w", o.State, err)
+	}
+	// Marked before the store is made in it, so that a first audit stopped at any point leaves a
+	// directory the next one (and checkStateDir) knows for a mirror.
+	if err := markMirror(o.State); err != nil {
+		return err
 	}
 	st, err := readState(o.State)
 	if err != nil {
@@ -118,9 +126,6 @@ func run(ctx context.Context, o Options, rep *Report) error {
 		return fmt.Errorf("the mirror in %s: %w", o.State, err)
 	}
 	defer store.Close()
-	if err := markMirror(o.State); err != nil {
-		return err
-	}
 	held, err := store.Head(ctx)
 	if err != nil {
 		return err

@@ -147,6 +147,21 @@ func markMirror(dir string) error {
 	return writeFileDurably(path, []byte("This directory is a mirror kept by ledger audit --state; it is not a ledger to serve.\n"))
 }
 
+// checkStateDir refuses a --state that already holds files and is not a mirror: a first audit
+// writes a store, a tree and a marker into it, which among a source tree or beside a ledger's own
+// store (whose ledger.db it would take for a mirror) do harm. A new or empty directory, or a mirror
+// an earlier audit left, is accepted.
+func checkStateDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && len(entries) == 0) || IsStateDir(dir) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("state directory %s: %w", dir, err)
+	}
+	return fmt.Errorf("--state %s already holds files and is not an auditor's mirror (it has no %s): give a new or empty directory for the first audit", dir, MarkerFile)
+}
+
 // IsStateDir reports whether dir is an auditor's state directory.
 func IsStateDir(dir string) bool {
 	for _, name := range []string{MarkerFile, StateFile} {

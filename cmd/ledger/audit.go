@@ -88,6 +88,11 @@ not run or finish.`,
 				o.Differences = out
 			}
 			rep, err := audit.Run(ctx, o)
+			if err != nil && ctx.Err() != nil && cmd.Context().Err() == nil {
+				// A signal stopped it, not the server: "context canceled" would tell the auditor neither.
+				err = fmt.Errorf("interrupted: the mirror keeps the %d events it checked; run the same command again to read on from there", rep.EventsHeld)
+				rep.Conclude(err)
+			}
 			if heads != "" {
 				if herr := exportHeads(o.State, heads); herr != nil && err == nil {
 					err = herr
@@ -167,8 +172,10 @@ func printReport(out io.Writer, rep *audit.Report, asJSON bool) error {
 	for _, u := range rep.Unanswered {
 		fmt.Fprintln(out, "UNANSWERED", u)
 	}
-	fmt.Fprintf(out, "mirror: %d events held (%d new), server position %d; tree %d leaves, root %s\n",
-		rep.EventsHeld, rep.EventsMirrored, rep.ServerPosition, rep.TreeSize, rep.RootHash)
+	if rep.RootHash != "" { // no root: the audit stopped before it opened a mirror
+		fmt.Fprintf(out, "mirror: %d events held (%d new), server position %d; tree %d leaves, root %s\n",
+			rep.EventsHeld, rep.EventsMirrored, rep.ServerPosition, rep.TreeSize, rep.RootHash)
+	}
 	if rep.EventsMirrored > 0 {
 		fmt.Fprintf(out, "mirrored and checked %d events in %.1f s (%.0f events/s)\n", rep.EventsMirrored, rep.MirrorSeconds, rep.MirrorEventsPerSec)
 	}
@@ -187,6 +194,11 @@ func printReport(out io.Writer, rep *audit.Report, asJSON bool) error {
 	}
 	switch rep.Status {
 	case audit.StatusClean:
+		if rep.AnswersAsked == 0 {
+			// --no-compare: every audit that compares asks at least the registry and the rounds.
+			fmt.Fprintln(out, "status: clean: the ledger's log and signed heads agree with the mirror; its published answers were not compared (--no-compare)")
+			break
+		}
 		fmt.Fprintln(out, "status: clean: the ledger's log, signed heads and published answers agree with the mirror")
 	case audit.StatusFailed:
 		fmt.Fprintln(out, "status: failed: the audit could not finish, and certifies nothing:", rep.Error)

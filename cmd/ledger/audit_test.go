@@ -595,6 +595,8 @@ func TestAuditEndsWithItsStatus(t *testing.T) {
 	}
 	assert.Equal(t, 2, cmd.ProcessState.ExitCode())
 	assert.Contains(t, stdout.String(), "status: failed")
+	assert.Contains(t, stdout.String(), "interrupted: the mirror keeps the", "an interrupt is named, not a raw context error")
+	assert.NotContains(t, stdout.String(), "context canceled")
 	assert.NotContains(t, stdout.String(), "clean")
 	m := regexp.MustCompile(`mirror: (\d+) events held`).FindStringSubmatch(stdout.String())
 	require.NotNil(t, m, stdout.String())

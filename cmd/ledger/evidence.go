@@ -244,7 +244,7 @@ func verifyBundle(cmd *cobra.Command, bf bundleFlags, sf storeFlags, asJSON bool
 		return &exitError{code: 1, err: fmt.Errorf("bundle is NOT valid: %s", rep.Findings[0].Error())}
 	}
 	if !asJSON {
-		fmt.Fprintln(out, "ok: head signature, every event hash, inclusion proof, plan chain, content hash and signer's appointment verify")
+		fmt.Fprintln(out, "ok: head signature, every event hash, inclusion proof, plan chain, content hash, signer's appointment, board approvals and round publications verify")
 		if pinned == nil {
 			fmt.Fprintf(out, "warning: checked with the bundle's own key %s; pin the ledger's key with --public-key (or --data)\n", res.KeyID)
 		} else {

@@ -65,8 +65,8 @@ func readmeJourneys(t *testing.T) (serve []string, journeys []journey) {
 	return serve, journeys
 }
 
-// TestREADMEJourneys runs the README's first calls and its three users' journeys (chief executive,
-// SHA assurer, auditor) as they are written there, with bash, curl and jq, against the ledger
+// TestREADMEJourneys runs the README's first calls, its four users' journeys (chief executive,
+// SHA assurer, CfH, auditor) and the auditor's audit of the whole ledger as they are written there, with bash, curl and jq, against the ledger
 // binary started as the set-up says (`serve ... --demo`) in a directory of its own: the README
 // builds ./ledger, and its commands name ./ledger-data. A journey that fails names its block and
 // prints what it printed.
@@ -85,7 +85,7 @@ func TestREADMEJourneys(t *testing.T) {
 	for _, j := range journeys {
 		names = append(names, j.name)
 	}
-	require.Equal(t, []string{"first calls", "chief executive", "SHA assurer", "auditor"}, names)
+	require.Equal(t, []string{"first calls", "chief executive", "SHA assurer", "CfH", "auditor", "independent audit"}, names)
 
 	dir := t.TempDir()
 	require.NoError(t, os.Symlink(ledgerBinary(t), filepath.Join(dir, "ledger")))
@@ -142,11 +142,18 @@ func TestREADMEJourneys(t *testing.T) {
 	assert.Contains(t, outputs["chief executive"], `"round": "2009-10"`)
 	assert.Contains(t, outputs["chief executive"], `"event_id"`)
 	assert.Contains(t, outputs["SHA assurer"], `"leaf_hash"`)
+	assert.Contains(t, outputs["CfH"], `"position"`)
+	assert.Contains(t, outputs["CfH"], `"round": "2009-10"`, "CfH reads the SHA's returns of the round")
 	assert.Contains(t, outputs["auditor"], fmt.Sprintf("SROSignedOff by %s (%s)", org.ChiefExecutive.Name, waiting.Org))
 	assert.Contains(t, outputs["auditor"], fmt.Sprintf("AssuranceRecorded by Sam Assurer (%s)", waiting.SHA))
 	assert.Contains(t, outputs["auditor"], "ok: head signature")
+	assert.Contains(t, outputs["auditor"], "board approvals and round publications verify", "the line names every check the bundle passed")
+	assert.Contains(t, outputs["auditor"], "CfHAcknowledged by Chris Connell (X09)")
+	assert.Contains(t, outputs["independent audit"], "status: clean: the ledger's log, signed heads and published answers agree with the mirror")
+	assert.Contains(t, outputs["independent audit"], "ok: every chain verifies", "verify reads the auditor's copy")
+	assert.FileExists(t, filepath.Join(dir, "audit-heads.jsonl"))
 
-	// And the ledger holds it: the plan is assured.
+	// And the ledger holds it: the plan is assured and CfH has acknowledged it.
 	code, tok, errOut := runBinary(t, nil, "token", "--data", filepath.Join(dir, "ledger-data"), "--sub", "au-1", "--name", "A", "--role", "auditor", "--org", "X09")
 	require.Equal(t, 0, code, errOut)
 	req, err := http.NewRequest(http.MethodGet, p.base+"/v1/plans/"+waiting.Plan, nil)
@@ -159,5 +166,5 @@ func TestREADMEJourneys(t *testing.T) {
 		Status string `json:"status"`
 	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&plan))
-	assert.Equal(t, "assured", plan.Status)
+	assert.Equal(t, "acknowledged", plan.Status)
 }
