@@ -67,6 +67,7 @@ func cutLedger(t *testing.T, events []eventstore.RecordedEvent) string {
 // governance bodies, a sample of the plans' delivery and the transparency, delivery and funding
 // reports, at points across the demo round.
 func TestEveryAnswerAsOfEqualsTheLogCutThere(t *testing.T) {
+	t.Parallel()
 	dir, events := demoDir(t)
 	full := startServer(t, dir)
 

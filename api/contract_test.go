@@ -221,6 +221,7 @@ func concrete(path, planID, eventID string) string {
 }
 
 func TestEveryRouteAnswersAsDocumented(t *testing.T) {
+	t.Parallel()
 	s := loadSpec(t)
 	srv := startServer(t, t.TempDir())
 	srv.setUpRegistry()

@@ -67,6 +67,7 @@ func get(e *echo.Echo, token, path string) *httptest.ResponseRecorder {
 // mirror of it), newline included, as Echo writes it. The README's test command asks a sample of
 // the plans (the first and the last always), LEDGER_TEST_THOROUGH=1 all of them.
 func TestGetPlanBodiesAreThePlanStateJSON(t *testing.T) {
+	t.Parallel()
 	e, token, plans, proj := demoAPIWithProjector(t)
 	head := proj.Applied()
 	plans = thorough.Pick(t, plans, 40)

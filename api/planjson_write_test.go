@@ -48,6 +48,7 @@ func requireSameAsEncode(t testing.TB, st projections.PlanState, mustWrite bool)
 // README's test command (each plan as it stood refolds the registry at a position of its own), all
 // of them with LEDGER_TEST_THOROUGH=1.
 func TestAppendPlanJSONIsEncodeForTheDemo(t *testing.T) {
+	t.Parallel()
 	store := demotest.Store(t, 0)
 	proj := projections.New(store, nil)
 	require.NoError(t, proj.CatchUp(context.Background()))

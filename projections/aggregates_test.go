@@ -90,6 +90,7 @@ func reportFilters(p *Projector) []ReportFilter {
 // sortedFloats must behave as a sorted slice under any mix of insertions and removals, duplicates
 // and block splits included.
 func TestSortedFloatsIsASortedMultiset(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name     string
 		ops      int

@@ -33,6 +33,7 @@ func everyNth(from, last eventstore.Position, step eventstore.Position) []events
 // every plan, at many points of a realistic round (every 13th and the head; a sample of them, the
 // first and the head always, unless LEDGER_TEST_THOROUGH=1).
 func TestAsOfEqualsTheLogPrefix(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := demoStore(t)
 	full := projections.New(store, nil)

@@ -17,6 +17,7 @@ import (
 // reports are folded as they stood, plans revised since refolded. At every 211th position and the
 // head (a sample of them, the first and the head always, unless LEDGER_TEST_THOROUGH=1).
 func TestDeliveryFundingAndIndicatorsAsOfEqualTheLogPrefix(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := demoStore(t)
 	full := projections.New(store, nil)

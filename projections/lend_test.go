@@ -71,6 +71,7 @@ func lendJSON(t *testing.T, p *projections.Projector, id string) (string, bool) 
 // LendPlan gives what Plan gives: lent from the store (no copy read, nothing cached), from the
 // cache once Plan has filled it, and from ReadStream where the store does not lend.
 func TestLendPlanIsPlan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := demoStore(t)
 	lending := newLender(t, store)

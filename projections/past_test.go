@@ -67,6 +67,7 @@ func TestPastViewsEqualTheLogPrefix(t *testing.T) {
 // only the first P events says now, and every answer names that cut: P, when its last event was
 // recorded, and how many ledger events (tree leaves) it holds.
 func TestListsAsOfEqualTheLogPrefix(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := demoStore(t)
 	full := projections.New(store, nil)

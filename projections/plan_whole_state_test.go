@@ -20,6 +20,7 @@ import (
 // drops fails naming the type that brought it. The same fold checks Plan.Events, which counts the
 // plan's state by hand too, against the events the stream holds.
 func TestEveryPlanEventTypeSurvivesRecordAndSnapshotWhole(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := seededStore(t, 0)
 	events, err := store.ReadAll(ctx, 0, 0)

@@ -44,6 +44,7 @@ func TestEveryEventTypeIsProjected(t *testing.T) {
 // order: state dropped from then on breaks every later check too, so the first to fail names the
 // type that brought it.
 func TestEveryEventTypeSurvivesASnapshot(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := seededStore(t, 0)
 	events, err := store.ReadAll(ctx, 0, 0)

@@ -46,6 +46,7 @@ func TestSaveSnapshotThenRestoreOrNew(t *testing.T) {
 // RestoreOrNew starts from the whole log when there is no snapshot to use, setting a refused one
 // aside with a warning; only trouble reading the file is an error.
 func TestRestoreOrNewWithoutAUsableSnapshot(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, head, good := demoSnapshot(t)
 	damaged := bytes.Clone(good)

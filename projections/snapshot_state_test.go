@@ -20,6 +20,7 @@ import (
 // signed its plans (SROEvidence sorts by time, and breaks ties by it), each plan's contribution to
 // the report's sums and the sums themselves, medians' values included.
 func TestSnapshotRestoresTheStateTheEventsBuilt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := seededStore(t, 2)
 	full := New(store, nil)
@@ -57,6 +58,7 @@ func TestSnapshotRestoresTheStateTheEventsBuilt(t *testing.T) {
 // and caught up, it is the state of the whole log. (Run with -race, it also shows that encoding
 // after the lock is let go reads nothing the applier writes.)
 func TestSnapshotWhileApplying(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := seededStore(t, 2)
 	events, err := store.ReadAll(ctx, 0, 0)

@@ -121,6 +121,7 @@ func TestRestoreRefusesASnapshotThatDoesNotFit(t *testing.T) {
 // The checksum catches a damaged file, not an edit that recomputes it: such a snapshot must still
 // be refused or restored, never crash the reader or make it allocate what the file cannot hold.
 func TestRestoreOfAnEditedSnapshotWithItsChecksumRecomputed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, _, good := demoSnapshot(t)
 	header := projections.SnapshotHeaderSize
