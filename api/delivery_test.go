@@ -80,6 +80,7 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 	sign := map[string]any{"version": 1, "statement": "As SRO I confirm this plan", "content_hash": hash}
 	r = refused(422, "board_approval_missing", "POST", path+"/sro-signoffs", &cePCT, sign)
 	assert.Contains(t, r.json(t)["detail"], "5K5")
+	assert.Equal(t, []string{"version"}, fieldsOf(t, r), "the version no board has approved")
 	approval := func(body string) map[string]any {
 		return map[string]any{"version": 1, "body_id": body, "meeting_date": "2009-07-01", "minute_ref": "IB/09/07/3", "document_sha256": strings.Repeat("cd", 32)}
 	}
@@ -100,7 +101,8 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 		map[string]any{"item": "national_programmes.scr", "status": "in_progress"})
 	assert.Equal(t, []string{"org"}, fieldsOf(t, r))
 	s.must(201, "POST", path+"/board-approvals", &cePCT, approval("ib-5k5"))
-	refused(409, "already_approved", "POST", path+"/board-approvals", &cePCT, approval("ib-5k5"))
+	r = refused(409, "already_approved", "POST", path+"/board-approvals", &cePCT, approval("ib-5k5"))
+	assert.Equal(t, []string{"body_id"}, fieldsOf(t, r))
 	s.must(201, "POST", path+"/sro-signoffs", &cePCT, sign)
 	s.must(201, "POST", path+"/board-approvals", &ceRJ1, approval("pb-brent"))
 	signed := s.must(201, "POST", path+"/sro-signoffs", &ceRJ1, sign)
