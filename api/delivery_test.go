@@ -273,3 +273,22 @@ func TestSROEvidenceShowsOnlyApprovalsBeforeTheSignOff(t *testing.T) {
 	require.Len(t, bundle.SignOffs, 1)
 	assert.Empty(t, bundle.SignOffs[0].BoardApprovalEventID, "the bundle agrees")
 }
+
+// As of a time before the first event the delivery report is empty, and still says the day it
+// counts overdue items on: the day asked about, as its schema's non-null `on` promises.
+func TestDeliveryReportBeforeTheFirstEventNamesItsDay(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	for _, accept := range []string{"application/json", "text/csv"} {
+		r := s.do("GET", "/v1/reports/delivery?as_of=2000-01-02T10:00:00Z", &auditor, nil, "Accept", accept)
+		require.Equal(t, 200, r.status, string(r.body))
+		if accept == "text/csv" {
+			assert.Equal(t, 1, strings.Count(string(r.body), "\n"), "a header and no rows")
+			continue
+		}
+		rep := r.json(t)
+		assert.Equal(t, "2000-01-02", rep["on"])
+		assert.Empty(t, rep["by_sha"])
+		assert.EqualValues(t, 0, rep["as_of_position"])
+	}
+}
