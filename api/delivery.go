@@ -143,7 +143,8 @@ func (s *server) deliveryReport(c echo.Context) error {
 		return err
 	}
 	defer release()
-	rep := projections.DeliveryReport{Round: roundLabel(f.Round), SHA: f.SHA, BySHA: []projections.DeliveryRow{}}
+	// Before the first event nothing existed; overdue would still be counted on the day asked about.
+	rep := projections.DeliveryReport{Round: roundLabel(f.Round), SHA: f.SHA, On: domain.DateOf(f.At.UTC()), BySHA: []projections.DeliveryRow{}}
 	if !empty {
 		if rep, err = s.Projections.DeliveryReport(c.Request().Context(), f); err != nil {
 			return err

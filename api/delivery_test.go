@@ -80,6 +80,7 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 	sign := map[string]any{"version": 1, "statement": "As SRO I confirm this plan", "content_hash": hash}
 	r = refused(422, "board_approval_missing", "POST", path+"/sro-signoffs", &cePCT, sign)
 	assert.Contains(t, r.json(t)["detail"], "5K5")
+	assert.Equal(t, []string{"version"}, fieldsOf(t, r), "the version no board has approved")
 	approval := func(body string) map[string]any {
 		return map[string]any{"version": 1, "body_id": body, "meeting_date": "2009-07-01", "minute_ref": "IB/09/07/3", "document_sha256": strings.Repeat("cd", 32)}
 	}
@@ -100,7 +101,8 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 		map[string]any{"item": "national_programmes.scr", "status": "in_progress"})
 	assert.Equal(t, []string{"org"}, fieldsOf(t, r))
 	s.must(201, "POST", path+"/board-approvals", &cePCT, approval("ib-5k5"))
-	refused(409, "already_approved", "POST", path+"/board-approvals", &cePCT, approval("ib-5k5"))
+	r = refused(409, "already_approved", "POST", path+"/board-approvals", &cePCT, approval("ib-5k5"))
+	assert.Equal(t, []string{"body_id"}, fieldsOf(t, r))
 	s.must(201, "POST", path+"/sro-signoffs", &cePCT, sign)
 	s.must(201, "POST", path+"/board-approvals", &ceRJ1, approval("pb-brent"))
 	signed := s.must(201, "POST", path+"/sro-signoffs", &ceRJ1, sign)
@@ -236,4 +238,57 @@ func TestDeliveryAndGovernanceOverHTTP(t *testing.T) {
 	i := slices.Index(header, "nhs_number_current_avg")
 	require.GreaterOrEqual(t, i, 0)
 	assert.Equal(t, "90.25", trecs[1][i])
+}
+
+// A sign-off's board approval in SRO evidence is one recorded before it: an approval recorded
+// after a sign-off (in a round that does not ask for one first) supported nothing at the time, and
+// the organisation's evidence bundle, built from the same events, does not show it either.
+func TestSROEvidenceShowsOnlyApprovalsBeforeTheSignOff(t *testing.T) {
+	clock := &testClock{t: time.Date(2009, 6, 1, 9, 0, 0, 0, time.UTC)}
+	s := startServerWith(t, t.TempDir(), command.Options{Clock: clock.now})
+	s.setUpRegistry() // round 2009-10 does not ask for approval
+	s.must(201, "POST", "/v1/governance-bodies", &admin, map[string]any{"body_id": "ib-5k5", "name": "Brent Teaching PCT Informatics Board",
+		"ods_code": "5K5", "kind": "organisation_informatics_board", "chair_person_id": cePCT.PersonID,
+		"terms_of_reference_sha256": strings.Repeat("ab", 32), "effective_from": "2008-10-01"})
+	clock.set(time.Date(2009, 7, 1, 9, 0, 0, 0, time.UTC))
+	path := "/v1/plans/" + s.must(201, "POST", "/v1/plans", &pct, submitBody(t))["plan_id"].(string)
+	s.must(201, "POST", path+"/sro-signoffs", &cePCT, map[string]any{"version": 1, "statement": "As SRO I confirm this plan",
+		"content_hash": contentHash(t, sampleContent(t))})
+	clock.set(time.Date(2009, 7, 20, 9, 0, 0, 0, time.UTC))
+	late := s.must(201, "POST", path+"/board-approvals", &cePCT, map[string]any{"version": 1, "body_id": "ib-5k5", "meeting_date": "2009-07-20",
+		"minute_ref": "IB/09/07/9", "document_sha256": strings.Repeat("cd", 32)})
+
+	st := s.must(200, "GET", path+"?min_position="+pos(late), &auditor, nil)
+	require.Len(t, st["board_approvals"], 1, "the approval is recorded on the plan")
+	ev := s.must(200, "GET", "/v1/organisations/5K5/sro-evidence?min_position="+pos(late), &auditor, nil)
+	signoffs := ev["signoffs"].([]any)
+	require.Len(t, signoffs, 1)
+	assert.Nil(t, signoffs[0].(map[string]any)["board_approval"], "an approval recorded after the sign-off is not its approval")
+
+	rb := s.do("GET", "/v1/organisations/5K5/sro-evidence?format=bundle&min_position="+pos(late), &cePCT, nil)
+	require.Equal(t, 200, rb.status, string(rb.body))
+	bundle, err := evidence.Parse(rb.body)
+	require.NoError(t, err)
+	require.True(t, evidence.Verify(bundle, s.key.PublicKey()).OK())
+	require.Len(t, bundle.SignOffs, 1)
+	assert.Empty(t, bundle.SignOffs[0].BoardApprovalEventID, "the bundle agrees")
+}
+
+// As of a time before the first event the delivery report is empty, and still says the day it
+// counts overdue items on: the day asked about, as its schema's non-null `on` promises.
+func TestDeliveryReportBeforeTheFirstEventNamesItsDay(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.setUpRegistry()
+	for _, accept := range []string{"application/json", "text/csv"} {
+		r := s.do("GET", "/v1/reports/delivery?as_of=2000-01-02T10:00:00Z", &auditor, nil, "Accept", accept)
+		require.Equal(t, 200, r.status, string(r.body))
+		if accept == "text/csv" {
+			assert.Equal(t, 1, strings.Count(string(r.body), "\n"), "a header and no rows")
+			continue
+		}
+		rep := r.json(t)
+		assert.Equal(t, "2000-01-02", rep["on"])
+		assert.Empty(t, rep["by_sha"])
+		assert.EqualValues(t, 0, rep["as_of_position"])
+	}
 }

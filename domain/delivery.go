@@ -184,6 +184,10 @@ func (p *Plan) decideReport(reg *Registry, a Actor, at time.Time, c ReportMilest
 	switch {
 	case was == ProgrammeLive && c.Status != ProgrammeLive && c.Note == "":
 		return nil, ErrReasonRequired.at("note", "%s is live%s; a report that moves it back to %s says why", c.Item, dateSuffix(actual), c.Status)
+	case was == ProgrammeLive && c.Status == ProgrammeLive && !actual.IsZero() && actual != c.ActualDate && c.Note == "":
+		// The go-live date is what slippage is measured from: a report that moves it corrects what
+		// was reported, and the correction says why.
+		return nil, ErrReasonRequired.at("note", "%s is live%s; a report that moves its go-live date to %s says why", c.Item, dateSuffix(actual), c.ActualDate)
 	case !c.ActualDate.IsZero() && c.ActualDate.Before(early) && c.Note == "":
 		return nil, ErrReasonRequired.at("note", "actual_date %s is before %s, when the plan's period began or it was first submitted; a report of a date before the plan says why",
 			c.ActualDate, early)

@@ -81,6 +81,9 @@ func TestDecideReportMilestone(t *testing.T) {
 			}},
 		{name: "live again on a later day", setup: reported, actor: commissionr,
 			cmd: fixed(ReportMilestone{Item: pasInterim, Status: ProgrammeLive, ActualDate: date("2009-12-21"), Note: "Corrected go-live date."})},
+		{name: "live on another day without a reason", setup: reported, actor: commissionr,
+			cmd:  fixed(ReportMilestone{Item: pasInterim, Status: ProgrammeLive, ActualDate: date("2009-10-01")}),
+			want: ErrReasonRequired, field: "note", msg: []string{"2009-12-20", "2009-10-01"}},
 		{name: "the same again", setup: reported, actor: commissionr, cmd: live, want: ErrNoChange, field: "status"},
 		// The plan's period starts on 2009-04-01, before its submission on 2009-07-01.
 		{name: "a date before the plan's period without a reason", setup: submitted, at: at, actor: commissionr,

@@ -306,16 +306,21 @@ func (p *Plan) decideBoardApproval(reg *Registry, a Actor, at time.Time, c Recor
 	for _, x := range cur.Approvals {
 		switch {
 		case x.ODSCode == a.Org && x.BodyID == c.BodyID:
-			return nil, ErrAlreadyApproved.with("%s's approval of version %d by %s was recorded at %s (minute %s)", a.Org, cur.Number, c.BodyID, x.RecordedAt.UTC().Format(time.RFC3339), x.MinuteRef)
-		case x.BodyID == c.BodyID && (x.MeetingDate != c.MeetingDate || x.MinuteRef != c.MinuteRef):
+			return nil, ErrAlreadyApproved.at("body_id", "%s's approval of version %d by %s was recorded at %s (minute %s)", a.Org, cur.Number, c.BodyID, x.RecordedAt.UTC().Format(time.RFC3339), x.MinuteRef)
+		case x.BodyID == c.BodyID && (x.MeetingDate != c.MeetingDate || x.MinuteRef != c.MinuteRef || x.DocumentSHA256 != c.DocumentSHA256):
 			// An LHC's board approves a version once, for every member: each member that relies on
-			// it cites the same meeting, or two members would tell two histories of one decision.
+			// it cites the same meeting and the same minutes, or two members would tell two
+			// histories of one decision.
 			field := "meeting_date"
-			if x.MeetingDate == c.MeetingDate {
+			switch {
+			case x.MeetingDate != c.MeetingDate:
+			case x.MinuteRef != c.MinuteRef:
 				field = "minute_ref"
+			default:
+				field = "document_sha256"
 			}
-			return nil, ErrInvalidCommand.at(field, "%s approved version %d at its meeting of %s (minute %s), as %s recorded; cite that meeting",
-				c.BodyID, cur.Number, x.MeetingDate, x.MinuteRef, x.ODSCode)
+			return nil, ErrInvalidCommand.at(field, "%s approved version %d at its meeting of %s (minute %s, minutes with SHA-256 %s), as %s recorded; cite that meeting and its minutes",
+				c.BodyID, cur.Number, x.MeetingDate, x.MinuteRef, x.DocumentSHA256, x.ODSCode)
 		}
 	}
 	return BoardApprovalRecorded{Version: cur.Number, ODSCode: a.Org, BodyID: c.BodyID, MeetingDate: c.MeetingDate, MinuteRef: c.MinuteRef, DocumentSHA256: c.DocumentSHA256}, nil
@@ -342,6 +347,6 @@ func (p *Plan) requireBoardApproval(reg *Registry, ods string) error {
 	if _, ok := cur.approvedBy(ods); ok {
 		return nil
 	}
-	return ErrBoardApprovalMissing.with("round %s asks for a board's approval before a sign-off: no governance body of %s has approved version %d (content hash %s); record the approval first",
+	return ErrBoardApprovalMissing.at("version", "round %s asks for a board's approval before a sign-off: no governance body of %s has approved version %d (content hash %s); record the approval first",
 		p.round, ods, cur.Number, cur.ContentHash)
 }

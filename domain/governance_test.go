@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -153,7 +154,7 @@ func TestDecideBoardApproval(t *testing.T) {
 		{name: "recorded by the PCT's commissioner", setup: boardsSubmitted, actor: commissionr, cmd: fixed(approval(1, leadBoard))},
 		{name: "a trust, by the LHC's programme board", setup: boardsSubmitted, actor: ceRJ1, cmd: fixed(approval(1, lhcBoard))},
 		{name: "a provider's informatics lead", setup: boardsSubmitted, actor: provRJ1, cmd: fixed(approval(1, lhcBoard))},
-		{name: "the same board again", setup: approved, at: at, actor: ceLead, cmd: fixed(approval(1, leadBoard)), want: ErrAlreadyApproved},
+		{name: "the same board again", setup: approved, at: at, actor: ceLead, cmd: fixed(approval(1, leadBoard)), want: ErrAlreadyApproved, field: "body_id"},
 		{name: "another board of the same organisation", setup: approved, at: at, actor: ceLead, cmd: fixed(approval(1, lhcBoard))},
 		{name: "the SHA", setup: boardsSubmitted, actor: assurer, cmd: fixed(approval(1, leadBoard)), want: ErrRoleNotAllowed},
 		{name: "an organisation outside the LHC", setup: boardsSubmitted, actor: Actor{PersonID: "ce-rbb", Role: RoleChiefExecutive, Org: outsider},
@@ -189,6 +190,9 @@ func TestDecideBoardApproval(t *testing.T) {
 			want: ErrInvalidCommand, field: "meeting_date", msg: []string{"2009-07-08", trust}},
 		{name: "the LHC board's meeting under another minute", setup: lhcApproved, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.BodyID, c.MinuteRef = lhcBoard, "PB/09/07/9" }),
 			want: ErrInvalidCommand, field: "minute_ref"},
+		{name: "the LHC board's meeting with other minutes", setup: lhcApproved, actor: ceLead,
+			cmd:  with(func(c *RecordBoardApproval) { c.BodyID, c.DocumentSHA256 = lhcBoard, strings.Repeat("9", 64) }),
+			want: ErrInvalidCommand, field: "document_sha256", msg: []string{trust}},
 		{name: "no meeting date", setup: boardsSubmitted, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.MeetingDate = Date{} }), want: ErrInvalidCommand, field: "meeting_date"},
 		{name: "no minute", setup: boardsSubmitted, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.MinuteRef = "" }), want: ErrInvalidCommand, field: "minute_ref"},
 		{name: "no minutes' hash", setup: boardsSubmitted, actor: ceLead, cmd: with(func(c *RecordBoardApproval) { c.DocumentSHA256 = "" }), want: ErrInvalidCommand, field: "document_sha256"},
@@ -230,7 +234,7 @@ func TestSignOffNeedsBoardApprovalWhenTheRoundAsks(t *testing.T) {
 	}
 	signOff := func(w *world) PlanCommand { return w.signOff() }
 	runPlanCases(t, []planCase{
-		{name: "without an approval", setup: asking, actor: ceLead2, cmd: signOff, want: ErrBoardApprovalMissing, msg: []string{"2010-11", leadPCT}},
+		{name: "without an approval", setup: asking, actor: ceLead2, cmd: signOff, want: ErrBoardApprovalMissing, field: "version", msg: []string{"2010-11", leadPCT}},
 		{name: "after its board's approval", setup: approvedIn, actor: ceLead2, cmd: signOff},
 		{name: "a trust whose own board has not approved", setup: approvedIn, actor: ceRJ1, cmd: signOff, want: ErrBoardApprovalMissing, msg: []string{trust}},
 		{name: "an approval of the version before", setup: func(tb testing.TB) *world {

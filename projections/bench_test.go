@@ -108,6 +108,46 @@ func BenchmarkReport(b *testing.B) {
 	}
 }
 
+// BenchmarkDeliveryAndFundingReports are GET /v1/reports/delivery and /v1/reports/funding over
+// every plan, now and as of the log's midpoint, at two sizes of log: unlike the transparency
+// report's counts, both walk the live plans at each request, so their cost grows with the plans.
+func BenchmarkDeliveryAndFundingReports(b *testing.B) {
+	for _, scale := range []int{4, 40} {
+		store, events := benchLogAt(b, scale)
+		p := projections.New(store, nil)
+		if err := p.CatchUp(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		plans := float64(len(p.Plans(projections.PlanFilter{})))
+		for _, c := range []struct {
+			name string
+			f    projections.ReportFilter
+		}{
+			{"now", projections.ReportFilter{}},
+			{"as-of-midpoint", projections.ReportFilter{AsOf: eventstore.Position(len(events) / 2)}},
+		} {
+			b.Run(fmt.Sprintf("scale-%d/delivery-%s", scale, c.name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if rep, err := p.DeliveryReport(context.Background(), c.f); err != nil || len(rep.BySHA) == 0 {
+						b.Fatal("empty report", err)
+					}
+				}
+				b.ReportMetric(plans, "plans")
+			})
+			b.Run(fmt.Sprintf("scale-%d/funding-%s", scale, c.name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if rep, err := p.FundingReport(context.Background(), c.f); err != nil || len(rep.BySHA) == 0 {
+						b.Fatal("empty report", err)
+					}
+				}
+				b.ReportMetric(plans, "plans")
+			})
+		}
+	}
+}
+
 // BenchmarkSnapshot writes the projections' snapshot at demo scale 40 (about 30,000 events, 2,150
 // plans) and restores a projector from it, checks against the log and the registry's refold
 // included: what a restart does instead of BenchmarkReplay.

@@ -534,8 +534,8 @@ type SROSignOff struct {
 	Assurance           *AssuranceView `json:"assurance"`
 	Acknowledged        bool           `json:"acknowledged"`
 	// BoardApproval is the organisation's first recorded approval of the signed version by a
-	// governance body, null when none was recorded (before the round asked for one, or in a round
-	// that does not).
+	// governance body, recorded before the sign-off; null when none was (before the round asked
+	// for one, or in a round that does not).
 	BoardApproval *domain.BoardApproval `json:"board_approval"`
 }
 
@@ -578,7 +578,9 @@ func signOffsOf(org domain.Organisation, id string, plan *domain.Plan) []SROSign
 				ContentHash: s.ContentHash, RecordedAt: s.RecordedAt, EventID: s.EventID,
 				PlanWithdrawn: plan.Withdrawn(), Assurance: assuranceView(ver.Assurance), Acknowledged: ver.Acknowledgement != nil}
 			for _, a := range ver.Approvals {
-				if a.ODSCode == org.ODSCode {
+				// One recorded after the sign-off supported nothing when it was made; the bundle
+				// (evidence.Verify) reads only those before it too.
+				if a.ODSCode == org.ODSCode && !a.RecordedAt.After(s.RecordedAt) {
 					so.BoardApproval = &a
 					break
 				}
