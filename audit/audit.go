@@ -217,6 +217,9 @@ func run(ctx context.Context, o Options, rep *Report) error {
 	if found(risesWith(&head, later)) {
 		return nil
 	}
+	if why := stale(later, -1, time.Now()); why != "" && later.Timestamp != head.Timestamp {
+		rep.Unanswered = append(rep.Unanswered, Unanswered{Query: "/v1/ledger/tree-head", Reason: why})
+	}
 	if f, err := hs.consistent(ctx, head, later); err != nil || found(f) {
 		if err = keepUnanswered(err); err != nil || f != nil {
 			return err

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -442,5 +443,36 @@ func TestASecondHeadInARunIsHeldToTheFirst(t *testing.T) {
 			assert.Equal(t, tc.kind, rep.Findings[0].Kind, rep.Findings[0].Reason)
 			assert.Equal(t, audit.StatusTampering, rep.Status)
 		})
+	}
+}
+
+// A head dated after the auditor's clock is not fresh: such a head would never grow older than
+// --max-head-age, and a server serving it could hide whatever it records after it, audit after
+// audit. The audit is incomplete, saying so, on the first audit and on the next.
+func TestAHeadDatedInTheFutureIsNotFresh(t *testing.T) {
+	t.Parallel()
+	dir := seed(t)
+	l := serve(t, dir)
+	signer, err := ledgertree.LoadSigner(dir)
+	require.NoError(t, err)
+	lp := lyingProxy(t, l)
+	lp.rewrite = func(r *http.Request, body []byte) []byte {
+		if r.URL.Path != "/v1/ledger/tree-head" {
+			return body
+		}
+		var h ledgertree.TreeHead
+		require.NoError(t, json.Unmarshal(body, &h))
+		root, err := hex.DecodeString(h.RootHash)
+		require.NoError(t, err)
+		out, _ := json.Marshal(signer.Sign(h.TreeSize, root, time.Now().Add(24*time.Hour)))
+		return out
+	}
+	state := t.TempDir()
+	for range 2 {
+		rep, err := lp.audit(l, state, noCompare)
+		require.NoError(t, err)
+		assert.Equal(t, audit.StatusIncomplete, rep.Status, "%v", rep.Findings)
+		require.Len(t, rep.Unanswered, 1)
+		assert.Contains(t, rep.Unanswered[0].Reason, "after the auditor's clock")
 	}
 }
