@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"assurance-ledger/auth"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/ledgertree"
@@ -101,6 +102,9 @@ func run(ctx context.Context, o Options, rep *Report) error {
 	}
 	if o.RetryFor > 0 {
 		c.retryFor = o.RetryFor
+	}
+	if err := notALedger(o.State); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(o.State, 0o700); err != nil {
 		return fmt.Errorf("state directory %s: %w", o.State, err)
@@ -272,6 +276,21 @@ func run(ctx context.Context, o Options, rep *Report) error {
 		err := compareAnswers(ctx, c, store, ix, &bundleCheck{key: key, tree: tree, store: store, pos: ix, c: c}, o, rep, say)
 		rep.CompareSeconds = time.Since(start).Seconds()
 		return err
+	}
+	return nil
+}
+
+// notALedger refuses a ledger's own data directory as a state directory (a mistyped --state): the
+// mirror's marker would have ledger serve refuse it from then on. A ledger's directory holds its
+// signing key or its token secret; a mirror, which is made by an audit, holds neither.
+func notALedger(dir string) error {
+	if IsStateDir(dir) {
+		return nil
+	}
+	for _, secret := range []string{ledgertree.KeyFile, auth.SecretFile} {
+		if _, err := os.Stat(filepath.Join(dir, secret)); err == nil {
+			return fmt.Errorf("%s is a ledger's data directory (it holds %s), not an auditor's: give ledger audit a --state directory of its own", dir, secret)
+		}
 	}
 	return nil
 }
