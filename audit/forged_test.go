@@ -476,3 +476,36 @@ func TestAHeadDatedInTheFutureIsNotFresh(t *testing.T) {
 		assert.Contains(t, rep.Unanswered[0].Reason, "after the auditor's clock")
 	}
 }
+
+// Events the feed gives past every head the server signs are not certified: a server whose head
+// stops short of its feed (a true head of an earlier size, dated now) leaves the audit incomplete,
+// naming how many events no signed head holds, after asking for its head again for a while.
+func TestEventsPastTheNewestSignedHeadAreNotCertified(t *testing.T) {
+	t.Parallel()
+	dir := seed(t)
+	l := serve(t, dir)
+	signer, err := ledgertree.LoadSigner(dir)
+	require.NoError(t, err)
+	f := ledgertree.NewFollower(ledgertree.NewTree(), nil)
+	require.NoError(t, f.CatchUp(context.Background(), l.store))
+	tree := f.Tree()
+	short := tree.Size() - 5
+	root, err := tree.Root(short)
+	require.NoError(t, err)
+	lp := lyingProxy(t, l)
+	lp.rewrite = func(r *http.Request, body []byte) []byte {
+		if r.URL.Path != "/v1/ledger/tree-head" {
+			return body
+		}
+		out, _ := json.Marshal(signer.Sign(short, root, time.Now()))
+		return out
+	}
+	rep, err := lp.audit(l, t.TempDir(), noCompare)
+	require.NoError(t, err)
+	assert.Equal(t, audit.StatusIncomplete, rep.Status, "%v", rep.Findings)
+	assert.Equal(t, tree.Size(), rep.TreeSize)
+	require.NotNil(t, rep.Head)
+	assert.Equal(t, short, rep.Head.TreeSize)
+	require.Len(t, rep.Unanswered, 1)
+	assert.Contains(t, rep.Unanswered[0].Reason, "the 5 past the largest head the mirror matched")
+}
