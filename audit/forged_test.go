@@ -509,3 +509,40 @@ func TestEventsPastTheNewestSignedHeadAreNotCertified(t *testing.T) {
 	require.Len(t, rep.Unanswered, 1)
 	assert.Contains(t, rep.Unanswered[0].Reason, "the 5 past the largest head the mirror matched")
 }
+
+// A head of 0 leaves is the empty tree's: one signed with another root is no tree's head, whether
+// two auditors compare it or an audit is given it.
+func TestAHeadOfNoLeavesHasTheEmptyRoot(t *testing.T) {
+	t.Parallel()
+	dir := seed(t)
+	signer, err := ledgertree.LoadSigner(dir)
+	require.NoError(t, err)
+	other := make([]byte, 32)
+	other[0] = 1
+	files := t.TempDir()
+	write := func(name string, hs ...ledgertree.TreeHead) string {
+		var raw []byte
+		for _, h := range hs {
+			line, err := json.Marshal(h)
+			require.NoError(t, err)
+			raw = append(append(raw, line...), '\n')
+		}
+		path := filepath.Join(files, name)
+		require.NoError(t, os.WriteFile(path, raw, 0o600))
+		return path
+	}
+	now := time.Now()
+	empty := write("empty", signer.Sign(0, ledgertree.Hasher.EmptyRoot(), now))
+	bogus := write("bogus", signer.Sign(0, other, now))
+	ctx := context.Background()
+	three := write("three", signer.Sign(3, other, now))
+	sv, err := audit.CompareHeads(ctx, three, empty, signer.PublicKey(), "", nil)
+	require.NoError(t, err)
+	assert.True(t, sv.OK(), "%v", sv.Findings)
+	assert.True(t, sv.Complete(), "the empty tree is a prefix of every tree")
+	sv, err = audit.CompareHeads(ctx, three, bogus, signer.PublicKey(), "", nil)
+	require.NoError(t, err)
+	require.Len(t, sv.Findings, 1)
+	assert.Equal(t, audit.KindBadHead, sv.Findings[0].Kind)
+	assert.Contains(t, sv.Findings[0].Reason, "empty tree")
+}

@@ -43,6 +43,9 @@ func (h *heads) current(ctx context.Context) (ledgertree.TreeHead, *Finding, err
 		return th, &Finding{Kind: KindBadHead, Reason: fmt.Sprintf("the server's tree head of %d leaves does not verify with the pinned key %s: %v", th.TreeSize, ledgertree.KeyID(h.key), err),
 			Heads: []ledgertree.TreeHead{th}}, nil
 	}
+	if why := notATree(th); why != "" {
+		return th, &Finding{Kind: KindBadHead, Reason: "the server's tree head: " + why, Heads: []ledgertree.TreeHead{th}}, nil
+	}
 	return th, nil, nil
 }
 
