@@ -546,3 +546,33 @@ func TestAHeadOfNoLeavesHasTheEmptyRoot(t *testing.T) {
 	assert.Equal(t, audit.KindBadHead, sv.Findings[0].Kind)
 	assert.Contains(t, sv.Findings[0].Reason, "empty tree")
 }
+
+// A head line torn by a crash while an audit appended it (the file its new size, the line cut
+// short) is cut off before the next head is appended, rather than glued to it: the heads file
+// stays readable, by the next audit and by ledger verify.
+func TestATornHeadLineIsCutBeforeTheNextHead(t *testing.T) {
+	t.Parallel()
+	l := serve(t, seed(t))
+	state := t.TempDir()
+	rep, err := l.audit(state, noCompare)
+	require.NoError(t, err)
+	require.Equal(t, audit.StatusClean, rep.Status)
+	path := filepath.Join(state, ledgertree.HeadsFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`{"tree_size":16`)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	registerVia(t, l, "ZT", 1)
+	rep, err = l.audit(state, noCompare)
+	require.NoError(t, err)
+	require.Equal(t, audit.StatusClean, rep.Status, "%v %v", rep.Findings, rep.Unanswered)
+	heads, err := ledgertree.ReadHeads(path)
+	require.NoError(t, err)
+	require.Len(t, heads, 2)
+	assert.Equal(t, *rep.Head, heads[1])
+	rep, err = l.audit(state, noCompare)
+	require.NoError(t, err)
+	assert.Equal(t, audit.StatusClean, rep.Status)
+}

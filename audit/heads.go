@@ -270,6 +270,11 @@ func describeLeaf(c *client, store eventstore.Store, tree *ledgertree.Tree, pos 
 // this mirror matched, which ledger verify holds it to and --heads exports.
 func keepHeads(dir string, hs ...ledgertree.TreeHead) error {
 	path := filepath.Join(dir, ledgertree.HeadsFile)
+	// A line a crash tore while it was appended is cut off first: the next head appended after it
+	// would join it into one line that no reader can parse.
+	if err := ledgertree.DropTornLine(path); err != nil {
+		return err
+	}
 	have, err := ledgertree.ReadHeads(path)
 	if err != nil {
 		return err
