@@ -270,7 +270,9 @@ func run(ctx context.Context, o Options, rep *Report) error {
 // is asked again for a few seconds; events no signed head holds leave the audit incomplete, and a
 // signed tree larger than the mirror's that is not shown to extend it is a departure.
 func (hs *heads) attest(ctx context.Context, matched, later *ledgertree.TreeHead, rep *Report, keepUnanswered func(error) error) (*Finding, error) {
-	head, size, future := *matched, hs.tree.Size(), false
+	head, size := *matched, hs.tree.Size()
+	// A head from the future is said once: the run's first head was held to the clock already.
+	future := stale(head, -1, time.Now()) != ""
 	for try := 0; ; try++ {
 		next, bad, err := hs.current(ctx)
 		if err != nil || bad != nil {
@@ -279,7 +281,7 @@ func (hs *heads) attest(ctx context.Context, matched, later *ledgertree.TreeHead
 		if f := risesWith(later, next); f != nil {
 			return f, nil
 		}
-		if why := stale(next, -1, time.Now()); why != "" && next.Timestamp != head.Timestamp && !future {
+		if why := stale(next, -1, time.Now()); why != "" && !future {
 			future = true
 			rep.Unanswered = append(rep.Unanswered, Unanswered{Query: "/v1/ledger/tree-head", Reason: why})
 		}
