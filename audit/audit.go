@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"assurance-ledger/auth"
 	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 	"assurance-ledger/ledgertree"
@@ -101,6 +102,9 @@ func run(ctx context.Context, o Options, rep *Report) error {
 	}
 	if o.RetryFor > 0 {
 		c.retryFor = o.RetryFor
+	}
+	if err := notALedger(o.State); err != nil {
+		return err
 	}
 	if err := checkStateDir(o.State); err != nil {
 		return err
@@ -214,24 +218,9 @@ func run(ctx context.Context, o Options, rep *Report) error {
 	if f, err := hs.matches(ctx, verified, head); err != nil || found(f) {
 		return err
 	}
-	matched := head
-	later, bad, err := hs.current(ctx)
-	if err != nil || found(bad) {
+	matched, later := head, head
+	if f, err := hs.attest(ctx, &matched, &later, rep, keepUnanswered); err != nil || found(f) {
 		return err
-	}
-	if found(risesWith(&head, later)) {
-		return nil
-	}
-	if f, err := hs.consistent(ctx, head, later); err != nil || found(f) {
-		if err = keepUnanswered(err); err != nil || f != nil {
-			return err
-		}
-	}
-	if later.TreeSize > head.TreeSize && later.TreeSize <= tree.Size() {
-		if f, err := hs.matches(ctx, head.TreeSize, later); err != nil || found(f) {
-			return err
-		}
-		matched = later
 	}
 	if err := keepHeads(o.State, matched); err != nil {
 		return err
@@ -274,6 +263,88 @@ func run(ctx context.Context, o Options, rep *Report) error {
 		err := compareAnswers(ctx, c, store, ix, &bundleCheck{key: key, tree: tree, store: store, pos: ix, c: c}, o, rep, say)
 		rep.CompareSeconds = time.Since(start).Seconds()
 		return err
+	}
+	return nil
+}
+
+// attest holds the server's head at the end of the mirror to the first (*matched, which it
+// moves on to the largest head the mirror's tree matches; *later is the newest head read): it
+// must verify, be signed no earlier, extend the first and, where the mirror holds its size, be the
+// mirror's tree. And every event mirrored must lie under a head the server signed: the server
+// signs its tree's head whenever asked, and its tree follows its log a moment behind, so the head
+// is asked again for a few seconds; events no signed head holds leave the audit incomplete, and a
+// signed tree larger than the mirror's that is not shown to extend it is a departure.
+func (hs *heads) attest(ctx context.Context, matched, later *ledgertree.TreeHead, rep *Report, keepUnanswered func(error) error) (*Finding, error) {
+	head, size := *matched, hs.tree.Size()
+	// A head from the future is said once: the run's first head was held to the clock already.
+	future := stale(head, -1, time.Now()) != ""
+	for try := 0; ; try++ {
+		next, bad, err := hs.current(ctx)
+		if err != nil || bad != nil {
+			return bad, err
+		}
+		if f := risesWith(later, next); f != nil {
+			return f, nil
+		}
+		if why := stale(next, -1, time.Now()); why != "" && !future {
+			future = true
+			rep.Unanswered = append(rep.Unanswered, Unanswered{Query: "/v1/ledger/tree-head", Reason: why})
+		}
+		if f, err := hs.consistent(ctx, *matched, next); err != nil || f != nil {
+			if err = keepUnanswered(err); err != nil || f != nil {
+				return f, err
+			}
+		}
+		if next.TreeSize > matched.TreeSize && next.TreeSize <= size {
+			if f, err := hs.matches(ctx, matched.TreeSize, next); err != nil || f != nil {
+				return f, err
+			}
+			*matched = next
+		}
+		*later = next
+		if matched.TreeSize >= size {
+			return nil, nil
+		}
+		if next.TreeSize > size {
+			agree, err := hs.agreesAt(ctx, size, next)
+			var u *unanswered
+			switch {
+			case errors.As(err, &u):
+				rep.Unanswered = append(rep.Unanswered, u.Unanswered)
+				return nil, nil
+			case err != nil:
+				return nil, err
+			case agree:
+				return nil, nil
+			}
+			return hs.departure(ctx, matched.TreeSize, size, next, KindDeparture,
+				fmt.Sprintf("the server's signed tree of %d leaves does not extend the %d events its feed gave", next.TreeSize, size))
+		}
+		if try == headRetries {
+			rep.Unanswered = append(rep.Unanswered, Unanswered{Query: "/v1/ledger/tree-head", Reason: fmt.Sprintf(
+				"the server's newest signed head has %d leaves, but its feed gave %d events: the %d past the largest head the mirror matched (%d leaves) were checked and compared, but no head the ledger signed holds them",
+				next.TreeSize, size, size-matched.TreeSize, matched.TreeSize)})
+			return nil, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(headRetryEvery):
+		}
+	}
+}
+
+// notALedger refuses a ledger's own data directory as a state directory (a mistyped --state): the
+// mirror's marker would have ledger serve refuse it from then on. A ledger's directory holds its
+// signing key or its token secret; a mirror, which is made by an audit, holds neither.
+func notALedger(dir string) error {
+	if IsStateDir(dir) {
+		return nil
+	}
+	for _, secret := range []string{ledgertree.KeyFile, auth.SecretFile} {
+		if _, err := os.Stat(filepath.Join(dir, secret)); err == nil {
+			return fmt.Errorf("%s is a ledger's data directory (it holds %s), not an auditor's: give ledger audit a --state directory of its own", dir, secret)
+		}
 	}
 	return nil
 }

@@ -198,3 +198,26 @@ func TestAuditOfALedgerWithSparsePositions(t *testing.T) {
 	assert.Equal(t, rep.AnswersAsked, rep.AnswersCompared)
 	assert.Equal(t, head, rep.ComparedAsOf)
 }
+
+// A ledger's own data directory given as --state (a mistyped path) is refused before anything is
+// written to it: marked as a mirror, it would be refused by ledger serve.
+func TestAuditRefusesALedgersDataDirectory(t *testing.T) {
+	t.Parallel()
+	l := serve(t, seed(t))
+	for _, secret := range []string{ledgertree.KeyFile, auth.SecretFile} {
+		t.Run(secret, func(t *testing.T) {
+			other := seed(t)
+			require.NoError(t, os.WriteFile(filepath.Join(other, secret), []byte("00\n"), 0o600))
+			before, err := os.ReadDir(other)
+			require.NoError(t, err)
+			rep, err := l.audit(other, noCompare)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "a ledger's data directory")
+			assert.Equal(t, audit.StatusFailed, rep.Status)
+			after, err := os.ReadDir(other)
+			require.NoError(t, err)
+			assert.Equal(t, len(before), len(after), "nothing written to the ledger's directory")
+			assert.False(t, audit.IsStateDir(other))
+		})
+	}
+}

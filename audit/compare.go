@@ -22,6 +22,7 @@ import (
 	"assurance-ledger/auth"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventstore"
+	"assurance-ledger/ledgertree"
 	"assurance-ledger/projections"
 )
 
@@ -336,6 +337,10 @@ var trailOnly = map[string]bool{"/next": true, "/next_from_revision": true}
 // is the time of the request.
 var presentOnly = map[string]bool{"/chief_executive_at": true, "/chief_executives_at": true}
 
+// presentLater is presentOnly for a present answer that names a later position than the mirror's
+// of the same tree: the position is left out, every fact compared.
+var presentLater = map[string]bool{"/chief_executive_at": true, "/chief_executives_at": true, "/as_of_position": true}
+
 // compareAnswers rebuilds the projections from the mirror (from the snapshot an earlier audit
 // left, then the events since), and asks the server and the mirror every question as of the
 // server position the mirror ends at, or, where an event this build cannot decode stops the
@@ -394,9 +399,13 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 	say("comparing %d answers of the server with the mirror's, as of server position %d", len(qs), at)
 	rep.ComparedAsOf, rep.AnswersAsked = at, len(qs)
 
+	// The mirror's tree at the cut compared: a present answer of a larger tree is of a log that has
+	// grown past the mirror.
+	atSize := uint64((&remapped{pos: pos}).local(at))
 	var mu sync.Mutex
 	var failed error
-	inARow, skipped := 0, 0
+	inARow := 0
+	var moved []movedAnswer
 	lastSaid := time.Now()
 	work := make(chan question)
 	var wg sync.WaitGroup
@@ -404,7 +413,7 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 	for range 2 {
 		wg.Go(func() {
 			for q := range work {
-				diffs, moved, err := compareOne(ctx, c, mine, q, at)
+				diffs, grown, err := compareOne(ctx, c, mine, q, at, atSize)
 				mu.Lock()
 				var u *unanswered
 				switch {
@@ -415,8 +424,8 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 					if failed == nil {
 						failed = err
 					}
-				case moved:
-					skipped++
+				case grown > 0:
+					moved = append(moved, movedAnswer{q: q, treeSize: grown})
 					inARow = 0
 				default:
 					rep.AnswersCompared++
@@ -459,22 +468,84 @@ func compareAnswers(ctx context.Context, c *client, store eventstore.Store, pos 
 		rep.Unanswered = append(rep.Unanswered, Unanswered{Query: fmt.Sprintf("(%d further questions)", rest),
 			Reason: fmt.Sprintf("not asked: the server left %d questions in a row unanswered", giveUpAfter)})
 	}
-	if skipped > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d present answer(s) not compared: the server's log had grown past the mirror's position %d when they were asked (audit again to compare them)", skipped, at))
+	if failed == nil && len(moved) > 0 {
+		skipped, err := bc.heldToHeads(ctx, moved, atSize, rep)
+		if err != nil {
+			return err
+		}
+		if skipped > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%d present answer(s) not compared: the server's log had grown past the mirror's position %d when they were asked (audit again to compare them)", skipped, at))
+		}
 	}
 	return failed
 }
 
+// movedAnswer is a present answer not compared: the server answered from a tree of treeSize leaves,
+// larger than the mirror's.
+type movedAnswer struct {
+	q        question
+	treeSize uint64
+}
+
+// heldToHeads holds the present answers the server gave from a tree larger than the mirror's
+// (atSize leaves) to the heads it signs: a log that has grown is one the server signs a head of,
+// so an answer from a tree larger than the newest head (asked again for a few seconds: the
+// server's tree follows its log) is of a log the server does not sign, and is unanswered. It
+// returns how many answers a signed head covers: those are passed over.
+func (bc *bundleCheck) heldToHeads(ctx context.Context, moved []movedAnswer, atSize uint64, rep *Report) (covered int, err error) {
+	need := uint64(0)
+	for _, m := range moved {
+		need = max(need, m.treeSize)
+	}
+	var signed uint64
+	for try := 0; ; try++ {
+		var th ledgertree.TreeHead
+		if err := bc.c.getJSON(ctx, "/v1/ledger/tree-head", &th); err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+		} else if ledgertree.VerifyTreeHead(bc.key, th) == nil {
+			signed = max(signed, th.TreeSize)
+		}
+		if signed >= need || try == headRetries {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(headRetryEvery):
+		}
+	}
+	for _, m := range moved {
+		if m.treeSize <= signed {
+			covered++
+			continue
+		}
+		rep.Unanswered = append(rep.Unanswered, Unanswered{Query: m.q.String(), Reason: fmt.Sprintf(
+			"answered from a tree of %d leaves, larger than the mirror's %d and than any head the server signs (its newest verified head has %d): an answer from a log the server does not sign is not passed over as newer",
+			m.treeSize, atSize, signed)})
+	}
+	return covered, nil
+}
+
+// headRetries and headRetryEvery bound how long an audit waits for the server's signed head to
+// reach a size it has seen the server's log reach: the tree follows the log a moment behind.
+const (
+	headRetries    = 5
+	headRetryEvery = time.Second
+)
+
 // compareOne asks both sides one question and lists where the answers differ. A question the
-// server does not answer is an *unanswered error; moved says a present answer was not compared,
-// the server's log having grown past the mirror.
-func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q question, at eventstore.Position) (diffs []Difference, moved bool, err error) {
+// server does not answer is an *unanswered error; grown, when not 0, says a present answer was not
+// compared, the server having answered from a tree of that many leaves, larger than the mirror's
+// atSize at position at.
+func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q question, at eventstore.Position, atSize uint64) (diffs []Difference, grown uint64, err error) {
 	status, body, err := c.do(ctx, nil, request{path: q.path, accept: accept(q), limit: answerBody, want: []int{http.StatusBadRequest, http.StatusNotFound}})
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, false, ctx.Err()
+			return nil, 0, ctx.Err()
 		}
-		return nil, false, &unanswered{Unanswered{Query: q.String(), Reason: err.Error()}}
+		return nil, 0, &unanswered{Unanswered{Query: q.String(), Reason: err.Error()}}
 	}
 	var ignore map[string]bool
 	if q.trail {
@@ -483,37 +554,43 @@ func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q question, at 
 	if q.present && status == http.StatusOK {
 		var cut struct {
 			AsOfPosition *uint64 `json:"as_of_position"`
-		}
-		if json.Unmarshal(body, &cut) == nil && cut.AsOfPosition != nil && *cut.AsOfPosition > at {
-			return nil, true, nil
+			TreeSize     *uint64 `json:"tree_size"`
 		}
 		ignore = presentOnly
+		if json.Unmarshal(body, &cut) == nil && cut.AsOfPosition != nil && *cut.AsOfPosition > at {
+			// Only a larger tree is a log that has grown; the position alone is the server's word (and
+			// a store shared with other streams numbers past the ledger's last event).
+			if cut.TreeSize != nil && *cut.TreeSize > atSize {
+				return nil, *cut.TreeSize, nil
+			}
+			ignore = presentLater
+		}
 	}
 	if q.bundle && status == http.StatusOK {
 		diffs, err := mine.compareBundle(ctx, q, body)
-		return diffs, false, err
+		return diffs, 0, err
 	}
 	lstatus, lbody := mine.get(ctx, q)
 	name := q.String()
 	if status != lstatus {
-		return []Difference{{Query: name, Pointer: "", Server: statusOf(status, body), Local: statusOf(lstatus, lbody)}}, false, nil
+		return []Difference{{Query: name, Pointer: "", Server: statusOf(status, body), Local: statusOf(lstatus, lbody)}}, 0, nil
 	}
 	if status != http.StatusOK {
 		if s, l := statusOf(status, body), statusOf(lstatus, lbody); !bytes.Equal(s, l) {
-			return []Difference{{Query: name, Server: s, Local: l}}, false, nil
+			return []Difference{{Query: name, Server: s, Local: l}}, 0, nil
 		}
-		return nil, false, nil
+		return nil, 0, nil
 	}
 	if q.csv {
-		return diffLines(name, body, lbody), false, nil
+		return diffLines(name, body, lbody), 0, nil
 	}
 	sv, err := decodeAnswer(body)
 	if err != nil {
-		return []Difference{{Query: name, Server: mustJSON("not JSON: " + err.Error()), Local: mustJSON("JSON")}}, false, nil
+		return []Difference{{Query: name, Server: mustJSON("not JSON: " + err.Error()), Local: mustJSON("JSON")}}, 0, nil
 	}
 	lv, err := decodeAnswer(lbody)
 	if err != nil {
-		return nil, false, fmt.Errorf("the mirror's own answer to %s is not JSON: %w", q, err)
+		return nil, 0, fmt.Errorf("the mirror's own answer to %s is not JSON: %w", q, err)
 	}
 	var out []Difference
 	diffJSON(name, "", sv, lv, &out)
@@ -523,7 +600,7 @@ func compareOne(ctx context.Context, c *client, mine *mirrorAPI, q question, at 
 			kept = append(kept, d)
 		}
 	}
-	return kept, false, nil
+	return kept, 0, nil
 }
 
 // diffLines compares two CSV answers line by line: the pointer names the line (from 1).

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -443,4 +444,135 @@ func TestASecondHeadInARunIsHeldToTheFirst(t *testing.T) {
 			assert.Equal(t, audit.StatusTampering, rep.Status)
 		})
 	}
+}
+
+// A head dated after the auditor's clock is not fresh: such a head would never grow older than
+// --max-head-age, and a server serving it could hide whatever it records after it, audit after
+// audit. The audit is incomplete, saying so, on the first audit and on the next.
+func TestAHeadDatedInTheFutureIsNotFresh(t *testing.T) {
+	t.Parallel()
+	dir := seed(t)
+	l := serve(t, dir)
+	signer, err := ledgertree.LoadSigner(dir)
+	require.NoError(t, err)
+	lp := lyingProxy(t, l)
+	lp.rewrite = func(r *http.Request, body []byte) []byte {
+		if r.URL.Path != "/v1/ledger/tree-head" {
+			return body
+		}
+		var h ledgertree.TreeHead
+		require.NoError(t, json.Unmarshal(body, &h))
+		root, err := hex.DecodeString(h.RootHash)
+		require.NoError(t, err)
+		out, _ := json.Marshal(signer.Sign(h.TreeSize, root, time.Now().Add(24*time.Hour)))
+		return out
+	}
+	state := t.TempDir()
+	for range 2 {
+		rep, err := lp.audit(l, state, noCompare)
+		require.NoError(t, err)
+		assert.Equal(t, audit.StatusIncomplete, rep.Status, "%v", rep.Findings)
+		require.Len(t, rep.Unanswered, 1)
+		assert.Contains(t, rep.Unanswered[0].Reason, "after the auditor's clock")
+	}
+}
+
+// Events the feed gives past every head the server signs are not certified: a server whose head
+// stops short of its feed (a true head of an earlier size, dated now) leaves the audit incomplete,
+// naming how many events no signed head holds, after asking for its head again for a while.
+func TestEventsPastTheNewestSignedHeadAreNotCertified(t *testing.T) {
+	t.Parallel()
+	dir := seed(t)
+	l := serve(t, dir)
+	signer, err := ledgertree.LoadSigner(dir)
+	require.NoError(t, err)
+	f := ledgertree.NewFollower(ledgertree.NewTree(), nil)
+	require.NoError(t, f.CatchUp(context.Background(), l.store))
+	tree := f.Tree()
+	short := tree.Size() - 5
+	root, err := tree.Root(short)
+	require.NoError(t, err)
+	lp := lyingProxy(t, l)
+	lp.rewrite = func(r *http.Request, body []byte) []byte {
+		if r.URL.Path != "/v1/ledger/tree-head" {
+			return body
+		}
+		out, _ := json.Marshal(signer.Sign(short, root, time.Now()))
+		return out
+	}
+	rep, err := lp.audit(l, t.TempDir(), noCompare)
+	require.NoError(t, err)
+	assert.Equal(t, audit.StatusIncomplete, rep.Status, "%v", rep.Findings)
+	assert.Equal(t, tree.Size(), rep.TreeSize)
+	require.NotNil(t, rep.Head)
+	assert.Equal(t, short, rep.Head.TreeSize)
+	require.Len(t, rep.Unanswered, 1)
+	assert.Contains(t, rep.Unanswered[0].Reason, "the 5 past the largest head the mirror matched")
+}
+
+// A head of 0 leaves is the empty tree's: one signed with another root is no tree's head, whether
+// two auditors compare it or an audit is given it.
+func TestAHeadOfNoLeavesHasTheEmptyRoot(t *testing.T) {
+	t.Parallel()
+	dir := seed(t)
+	signer, err := ledgertree.LoadSigner(dir)
+	require.NoError(t, err)
+	other := make([]byte, 32)
+	other[0] = 1
+	files := t.TempDir()
+	write := func(name string, hs ...ledgertree.TreeHead) string {
+		var raw []byte
+		for _, h := range hs {
+			line, err := json.Marshal(h)
+			require.NoError(t, err)
+			raw = append(append(raw, line...), '\n')
+		}
+		path := filepath.Join(files, name)
+		require.NoError(t, os.WriteFile(path, raw, 0o600))
+		return path
+	}
+	now := time.Now()
+	empty := write("empty", signer.Sign(0, ledgertree.Hasher.EmptyRoot(), now))
+	bogus := write("bogus", signer.Sign(0, other, now))
+	ctx := context.Background()
+	three := write("three", signer.Sign(3, other, now))
+	sv, err := audit.CompareHeads(ctx, three, empty, signer.PublicKey(), "", nil)
+	require.NoError(t, err)
+	assert.True(t, sv.OK(), "%v", sv.Findings)
+	assert.True(t, sv.Complete(), "the empty tree is a prefix of every tree")
+	sv, err = audit.CompareHeads(ctx, three, bogus, signer.PublicKey(), "", nil)
+	require.NoError(t, err)
+	require.Len(t, sv.Findings, 1)
+	assert.Equal(t, audit.KindBadHead, sv.Findings[0].Kind)
+	assert.Contains(t, sv.Findings[0].Reason, "empty tree")
+}
+
+// A head line torn by a crash while an audit appended it (the file its new size, the line cut
+// short) is cut off before the next head is appended, rather than glued to it: the heads file
+// stays readable, by the next audit and by ledger verify.
+func TestATornHeadLineIsCutBeforeTheNextHead(t *testing.T) {
+	t.Parallel()
+	l := serve(t, seed(t))
+	state := t.TempDir()
+	rep, err := l.audit(state, noCompare)
+	require.NoError(t, err)
+	require.Equal(t, audit.StatusClean, rep.Status)
+	path := filepath.Join(state, ledgertree.HeadsFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`{"tree_size":16`)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	registerVia(t, l, "ZT", 1)
+	rep, err = l.audit(state, noCompare)
+	require.NoError(t, err)
+	require.Equal(t, audit.StatusClean, rep.Status, "%v %v", rep.Findings, rep.Unanswered)
+	heads, err := ledgertree.ReadHeads(path)
+	require.NoError(t, err)
+	require.Len(t, heads, 2)
+	assert.Equal(t, *rep.Head, heads[1])
+	rep, err = l.audit(state, noCompare)
+	require.NoError(t, err)
+	assert.Equal(t, audit.StatusClean, rep.Status)
 }

@@ -43,6 +43,9 @@ func (h *heads) current(ctx context.Context) (ledgertree.TreeHead, *Finding, err
 		return th, &Finding{Kind: KindBadHead, Reason: fmt.Sprintf("the server's tree head of %d leaves does not verify with the pinned key %s: %v", th.TreeSize, ledgertree.KeyID(h.key), err),
 			Heads: []ledgertree.TreeHead{th}}, nil
 	}
+	if why := notATree(th); why != "" {
+		return th, &Finding{Kind: KindBadHead, Reason: "the server's tree head: " + why, Heads: []ledgertree.TreeHead{th}}, nil
+	}
 	return th, nil, nil
 }
 
@@ -52,16 +55,30 @@ func (h *heads) current(ctx context.Context) (ledgertree.TreeHead, *Finding, err
 // --max-head-age.
 const DefaultMaxHeadAge = 7 * 24 * time.Hour
 
-// stale is why head is too old to show the server's log as it stands now ("" when it is not).
+// MaxClockSkew is how far after the auditor's clock a head may be dated: a head dated later would
+// never grow older than --max-head-age, so a server could serve it audit after audit while hiding
+// what it records after it.
+const MaxClockSkew = 5 * time.Minute
+
+// stale is why head is too old to show the server's log as it stands now, or dated too far after
+// now to be held to any age ("" when neither). A head from the future is not fresh, whatever
+// maxAge says.
 func stale(head ledgertree.TreeHead, maxAge time.Duration, now time.Time) string {
+	signed, err := time.Parse(time.RFC3339, head.Timestamp)
+	if err != nil {
+		return ""
+	}
+	if signed.Sub(now) > MaxClockSkew {
+		return fmt.Sprintf("the server's signed head (%d leaves) is dated %s, more than %s after the auditor's clock (%s): a head from the future never ages, so a server could hide behind it what it records after it; "+
+			"if the auditor's clock is behind, set it right and audit again", head.TreeSize, head.Timestamp, MaxClockSkew, now.UTC().Format(time.RFC3339))
+	}
 	if maxAge < 0 {
 		return ""
 	}
 	if maxAge == 0 {
 		maxAge = DefaultMaxHeadAge
 	}
-	signed, err := time.Parse(time.RFC3339, head.Timestamp)
-	if err != nil || now.Sub(signed) <= maxAge {
+	if now.Sub(signed) <= maxAge {
 		return ""
 	}
 	return fmt.Sprintf("the server's newest signed head (%d leaves) was signed at %s, more than --max-head-age %s ago: a server can hide what it recorded since by serving an old head; "+
@@ -253,6 +270,11 @@ func describeLeaf(c *client, store eventstore.Store, tree *ledgertree.Tree, pos 
 // this mirror matched, which ledger verify holds it to and --heads exports.
 func keepHeads(dir string, hs ...ledgertree.TreeHead) error {
 	path := filepath.Join(dir, ledgertree.HeadsFile)
+	// A line a crash tore while it was appended is cut off first: the next head appended after it
+	// would join it into one line that no reader can parse.
+	if err := ledgertree.DropTornLine(path); err != nil {
+		return err
+	}
 	have, err := ledgertree.ReadHeads(path)
 	if err != nil {
 		return err

@@ -96,6 +96,8 @@ func CompareHeads(ctx context.Context, fileA, fileB string, key ed25519.PublicKe
 			if err := ledgertree.VerifyTreeHead(key, h); err != nil {
 				out.Findings = append(out.Findings, Finding{Kind: KindBadHead, Heads: []ledgertree.TreeHead{h},
 					Reason: fmt.Sprintf("a head of %d leaves in %s does not verify with key %s: %v", h.TreeSize, set.name, ledgertree.KeyID(key), err)})
+			} else if why := notATree(h); why != "" {
+				out.Findings = append(out.Findings, Finding{Kind: KindBadHead, Heads: []ledgertree.TreeHead{h}, Reason: fmt.Sprintf("in %s, %s", set.name, why)})
 			}
 		}
 	}
@@ -176,6 +178,15 @@ func CompareHeads(ctx context.Context, fileA, fileB string, key ed25519.PublicKe
 		}
 	}
 	return out, nil
+}
+
+// notATree is why a head the key signed is no tree's head ("" when it is one): a head of 0 leaves
+// has the empty tree's root, and one with another root would pass as a prefix of every tree.
+func notATree(h ledgertree.TreeHead) string {
+	if h.TreeSize == 0 && h.RootHash != hex.EncodeToString(ledgertree.Hasher.EmptyRoot()) {
+		return fmt.Sprintf("a head of 0 leaves has root %s, not the empty tree's %x: the ledger's key signed what is no tree's head", h.RootHash, ledgertree.Hasher.EmptyRoot())
+	}
+	return ""
 }
 
 // nameOf is the file head h came from, a being A's head of the pair.

@@ -203,6 +203,11 @@ func (l *HeadLog) Keep(ctx context.Context, f *Follower, every time.Duration) {
 	}
 }
 
+// DropTornLine cuts off an unfinished last line of the head log at path, as opening a HeadLog
+// does: an auditor's mirror appends to a head log of its own, and a line glued to a torn one
+// would make the whole file unreadable.
+func DropTornLine(path string) error { return dropTornLine(path) }
+
 // dropTornLine cuts off an unfinished last line (finished): a write a crash interrupted. Head
 // returns a head only after its whole line is synced, so that line was never given to anyone;
 // cutting it lets the next head start on a line of its own.

@@ -241,6 +241,35 @@ func TestAuditOfARunningServer(t *testing.T) {
 	assert.Equal(t, n+7, rep.Head.TreeSize)
 	assert.Equal(t, "state", rep.KeyPinned)
 	assert.Contains(t, stderr, fmt.Sprintf("mirroring from server position %d", n+1))
+
+	// verify on a mirror says how many of its events no matched head holds (as after an audit
+	// interrupted before it matched a head): they are the server's word only.
+	for _, keep := range []int{0, 1} {
+		cp := copyDir(t, state)
+		hs, err := ledgertree.ReadHeads(filepath.Join(cp, ledgertree.HeadsFile))
+		require.NoError(t, err)
+		require.Len(t, hs, 2)
+		var raw []byte
+		for _, h := range hs[:keep] {
+			line, err := json.Marshal(h)
+			require.NoError(t, err)
+			raw = append(append(raw, line...), '\n')
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(cp, ledgertree.HeadsFile), raw, 0o600))
+		past := n + 7
+		if keep == 1 {
+			past = 7
+		}
+		code, out, errOut = runBinary(t, nil, "verify", "--data", cp)
+		require.Equal(t, 0, code, out+errOut)
+		assert.Contains(t, out, fmt.Sprintf("no head the ledger signed that an audit matched holds its last %d event(s)", past))
+		code, out, errOut = runBinary(t, nil, "verify", "--data", cp, "--json")
+		require.Equal(t, 0, code, out+errOut)
+		assert.Contains(t, out, fmt.Sprintf(`"events_past_signed_heads": %d`, past))
+	}
+	code, out, errOut = runBinary(t, nil, "verify", "--data", state)
+	require.Equal(t, 0, code, out+errOut)
+	assert.NotContains(t, out, "note:", "every event of a finished audit is under a head it matched")
 }
 
 // verify, replay and evidence on the data directory of a running server fail at once, in one line

@@ -56,6 +56,20 @@ func TestVerifyBundleOfAnEarlierCut(t *testing.T) {
 	code, out, errOut := runCLI(t, "verify", "--bundle", file, "--public-key", key)
 	require.Equal(t, 0, code, out+errOut)
 	assert.Contains(t, out, "ok: head signature")
+	// What the head signs is a larger tree: the report says the moment the bundle shows.
+	assert.Contains(t, out, fmt.Sprintf("(log position %d): the first %d of the head's %d leaves; its events are the organisation's up to there, not since", b.AsOfPosition, cut, cut+10))
+	code, out, errOut = runCLI(t, "verify", "--bundle", file, "--public-key", key, "--json")
+	require.Equal(t, 0, code, out+errOut)
+	var rep struct {
+		Cut *struct {
+			TreeSize     uint64 `json:"tree_size"`
+			AsOfPosition uint64 `json:"as_of_position"`
+		} `json:"cut"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	require.NotNil(t, rep.Cut)
+	assert.Equal(t, cut, rep.Cut.TreeSize)
+	assert.Equal(t, b.AsOfPosition, rep.Cut.AsOfPosition)
 	code, out, errOut = runCLI(t, "verify", "--bundle", file, "--public-key", key, "--data", dir)
 	require.Equal(t, 0, code, out+errOut)
 	assert.Contains(t, out, fmt.Sprintf("the ledger now holds %d leaves and still contains the bundle's head", tree.Size()))

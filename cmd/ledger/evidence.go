@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -181,8 +182,15 @@ func verifyBundle(cmd *cobra.Command, bf bundleFlags, sf storeFlags, asJSON bool
 		evidence.Result
 		NewerHead *ledgertree.TreeHead `json:"newer_head,omitempty"` // consistent with the bundle's head
 		Ledger    *ledgerTree          `json:"ledger,omitempty"`     // --data: the ledger's tree now, unsigned, consistent with the bundle's head
+		// Cut is the prefix of the head's tree the bundle says it is of, when smaller than the head
+		// (a bundle as of an earlier cut, under a head the ledger signed later): its events are the
+		// organisation's up to there only. The cut is the bundle's statement; the head signs the tree.
+		Cut *bundleCut `json:"cut,omitempty"`
 	}
 	rep := report{Result: res}
+	if b.TreeSize != 0 && b.TreeSize < b.TreeHead.TreeSize {
+		rep.Cut = &bundleCut{TreeSize: b.TreeSize, AsOfPosition: b.AsOfPosition, AsOf: b.AsOf}
+	}
 	var later []string // what else was checked, for the text report
 	if res.OK() && bf.consistency != "" {
 		var p evidence.ConsistencyProof
@@ -236,6 +244,10 @@ func verifyBundle(cmd *cobra.Command, bf bundleFlags, sf storeFlags, asJSON bool
 		}
 	} else {
 		fmt.Fprintf(out, "bundle of %s: %d events, %d sign-offs, tree head %d leaves, root %s\n", b.ODSCode, len(b.Events), len(b.SignOffs), b.TreeHead.TreeSize, b.TreeHead.RootHash)
+		if c := rep.Cut; c != nil {
+			fmt.Fprintf(out, "as of %s (log position %d): the first %d of the head's %d leaves; its events are the organisation's up to there, not since\n",
+				c.AsOf.UTC().Format(time.RFC3339), c.AsOfPosition, c.TreeSize, b.TreeHead.TreeSize)
+		}
 		for _, f := range rep.Findings {
 			fmt.Fprintln(out, "BAD", f.Error())
 		}
@@ -255,6 +267,13 @@ func verifyBundle(cmd *cobra.Command, bf bundleFlags, sf storeFlags, asJSON bool
 		}
 	}
 	return nil
+}
+
+// bundleCut is the cut a bundle says it is of.
+type bundleCut struct {
+	TreeSize     uint64    `json:"tree_size"`
+	AsOfPosition uint64    `json:"as_of_position"`
+	AsOf         time.Time `json:"as_of"`
 }
 
 // ledgerTree is the size and root of a ledger's tree rebuilt from its log.

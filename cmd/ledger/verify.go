@@ -25,6 +25,22 @@ type verifyResult struct {
 	verify.Report
 	Tree  *treeSummary       `json:"tree,omitempty"`       // absent when the chains did not verify
 	Heads *verify.HeadReport `json:"tree_heads,omitempty"` // absent when the tree was not recomputed
+	// PastSignedHeads is, on an auditor's mirror, how many of its events no head it matched holds
+	// (an audit interrupted before it matched one, or a server signing short of its feed): they are
+	// the server's word only.
+	PastSignedHeads uint64 `json:"events_past_signed_heads,omitempty"`
+}
+
+// pastSignedHeads is how many of a tree's size leaves lie past the largest of heads.
+func pastSignedHeads(size uint64, heads []ledgertree.TreeHead) uint64 {
+	largest := uint64(0)
+	for _, h := range heads {
+		largest = max(largest, h.TreeSize)
+	}
+	if size <= largest {
+		return 0
+	}
+	return size - largest
 }
 
 // treeSummary is the ledger-wide Merkle tree recomputed from the log, to compare with a signed
@@ -184,6 +200,9 @@ func verifyCmd() *cobra.Command {
 					hr.Divergence = divergence(sf.data, tree, heads, pub, describe)
 				}
 				res.Heads = &hr
+				if sf.data != "" && audit.IsStateDir(sf.data) {
+					res.PastSignedHeads = pastSignedHeads(summary.Size, heads)
+				}
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -232,6 +251,9 @@ func verifyCmd() *cobra.Command {
 						proofs = "proof"
 					}
 					fmt.Fprintf(out, "tree heads: %d stored %s the log (%d consistency %s checked)\n", res.Heads.Checked, noun, res.Heads.Consistent, proofs)
+				}
+				if n := res.PastSignedHeads; n > 0 {
+					fmt.Fprintf(out, "note: this is an auditor's mirror, and no head the ledger signed that an audit matched holds its last %d event(s): they are the server's word only until an audit matches a head that holds them\n", n)
 				}
 			}
 			return nil
