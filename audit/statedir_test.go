@@ -20,27 +20,27 @@ func TestTheStateDirectoryMustBeNewEmptyOrAMirror(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		prepare func(t *testing.T) string
-		refused bool
+		refused string // what the refusal says, "" if the audit goes on
 	}{
-		{"a directory that does not exist yet", func(t *testing.T) string { return filepath.Join(t.TempDir(), "new") }, false},
-		{"an empty directory", func(t *testing.T) string { return t.TempDir() }, false},
+		{"a directory that does not exist yet", func(t *testing.T) string { return filepath.Join(t.TempDir(), "new") }, ""},
+		{"an empty directory", func(t *testing.T) string { return t.TempDir() }, ""},
 		{"a mirror an earlier audit left", func(t *testing.T) string {
 			dir := t.TempDir()
 			require.NoError(t, os.WriteFile(filepath.Join(dir, audit.MarkerFile), []byte("mirror\n"), 0o600))
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "ledger.db"), nil, 0o600))
 			return dir
-		}, false},
+		}, ""},
 		{"a source directory", func(t *testing.T) string {
 			dir := t.TempDir()
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "audit.go"), []byte("package audit\n"), 0o600))
 			return dir
-		}, true},
+		}, "already holds files and is not an auditor's mirror"},
 		{"a ledger's data directory", func(t *testing.T) string {
 			dir := t.TempDir()
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "ledger.db"), []byte("a ledger"), 0o600))
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "jwt-secret"), []byte("secret"), 0o600))
 			return dir
-		}, true},
+		}, "is a ledger's data directory (it holds jwt-secret)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -54,12 +54,12 @@ func TestTheStateDirectoryMustBeNewEmptyOrAMirror(t *testing.T) {
 			rep, err := audit.Run(context.Background(), audit.Options{URL: "http://127.0.0.1:1", Token: "t", State: dir, NoCompare: true})
 			require.Error(t, err, "neither case reaches a server")
 			assert.Equal(t, audit.StatusFailed, rep.Status)
-			if !tc.refused {
+			if tc.refused == "" {
 				assert.NotContains(t, err.Error(), "is not an auditor's mirror")
 				assert.FileExists(t, filepath.Join(dir, audit.MarkerFile))
 				return
 			}
-			assert.Contains(t, err.Error(), "already holds files and is not an auditor's mirror")
+			assert.Contains(t, err.Error(), tc.refused)
 			entries, rerr := os.ReadDir(dir)
 			require.NoError(t, rerr)
 			var after []string
