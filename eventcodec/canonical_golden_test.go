@@ -64,6 +64,20 @@ type goldenEvent struct {
 }
 
 // chainHashGolden reads the golden file: stored events, then odd inputs kept as JSON strings.
+// requireEveryTypeInGolden fails naming each registered event type the golden file holds no event
+// of (seen: the types a test met there), and how to add some.
+func requireEveryTypeInGolden(t *testing.T, seen map[string]bool) {
+	t.Helper()
+	var missing []string
+	for _, typ := range domain.EventTypes {
+		if !seen[typ] {
+			missing = append(missing, typ)
+		}
+	}
+	require.Empty(t, missing, "testdata/chainhash-golden.json holds no event of these types: once the demo records them, "+
+		"go test ./eventcodec -run TestAddGoldenEventsOfNewTypes -add-golden appends some (docs/adding-an-event.md, step 5)")
+}
+
 func chainHashGolden(t *testing.T) []goldenEvent {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/chainhash-golden.json")

@@ -39,14 +39,14 @@ func TestSnapshotRestoresTheStateTheEventsBuilt(t *testing.T) {
 
 		restored, err := Restore(ctx, store, nil, bytes.NewReader(snap.Bytes()))
 		require.NoError(t, err)
-		assert.Equal(t, stateOf(then), stateOf(restored), "restored at %d", at)
+		AssertEqualAt(t, stateOf(then), stateOf(restored), "restored at %d", at)
 		var again bytes.Buffer
 		_, err = restored.WriteSnapshot(&again)
 		require.NoError(t, err)
 		assert.True(t, bytes.Equal(snap.Bytes(), again.Bytes()), "the restored projector's snapshot at %d differs from the one it was restored from", at)
 
 		require.NoError(t, restored.CatchUp(ctx))
-		assert.Equal(t, want, stateOf(restored), "restored at %d and caught up", at)
+		AssertEqualAt(t, want, stateOf(restored), "restored at %d and caught up", at)
 		restored.SetClock(fixedClock)
 		for _, f := range reportFilters(restored) {
 			require.Equal(t, restored.report(f, true), restored.report(f, false), "report %+v: the sums and a scan differ", f)

@@ -58,14 +58,14 @@ func TestSnapshotThenCatchUpEqualsAFullReplay(t *testing.T) {
 			assert.Equal(t, at, restored.Applied())
 			assert.ErrorIs(t, restored.Ready(), projections.ErrNotReady, "restored, not yet caught up")
 			require.NoError(t, restored.CatchUp(ctx))
-			assert.Equal(t, collectAnswers(t, facts, then, nil), collectAnswers(t, facts, restored, nil), "the state at %d", at)
+			projections.AssertEqualAt(t, collectAnswers(t, facts, then, nil), collectAnswers(t, facts, restored, nil), "the state at %d", at)
 
 			// ... and caught up with the whole log.
 			restored, err = projections.Restore(ctx, store, nil, bytes.NewReader(snap.Bytes()))
 			require.NoError(t, err)
 			require.NoError(t, restored.CatchUp(ctx))
 			require.NoError(t, restored.Ready())
-			assert.Equal(t, want, collectAnswers(t, facts, restored, asOf), "restored at %d and caught up", at)
+			projections.AssertEqualAt(t, want, collectAnswers(t, facts, restored, asOf), "restored at %d and caught up", at)
 		})
 	}
 }
