@@ -26,8 +26,8 @@ func TestReportCellsEqualAScanOfThePlans(t *testing.T) {
 		every  int
 		sample int
 	}{
-		{"demo round", 0, 1, 150},
-		{"demo at scale 2", 2, 5, 60},
+		{"demo round", 0, 1, 60},
+		{"demo at scale 2", 2, 5, 25},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()

@@ -45,7 +45,7 @@ func (c cancelling) ReadAll(ctx context.Context, after eventstore.Position, limi
 
 // CatchUp over a log of more batches than it has in flight, one seeded store for all the cases.
 func TestCatchUpOverManyBatches(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it sets the package's catch-up batch size.
 	// Batches of 64 over the demo's 600-odd events: more batches than the catch-up keeps in flight,
 	// in a log small enough to fold quickly under the race detector.
 	projections.SetCatchUpBatch(t, 64)

@@ -182,7 +182,7 @@ func TestIndicatorSumsSurviveASnapshot(t *testing.T) {
 	full.SetClock(fixedClock)
 	want := indicatorState(full)
 	positions := []eventstore.Position{story.steps[0] - 1}
-	positions = append(positions, thorough.Pick(t, story.steps, 3)...)
+	positions = append(positions, thorough.Pick(t, story.steps, 2)...)
 	for _, at := range positions {
 		then := New(Prefix(store, at), nil)
 		require.NoError(t, then.CatchUp(ctx))

@@ -37,7 +37,7 @@ func TestPastViewsEqualTheLogPrefix(t *testing.T) {
 	require.NotEmpty(t, shas)
 	require.NotEmpty(t, signers)
 
-	for _, upTo := range thorough.Pick(t, everyNth(1, head, 53), 6) {
+	for _, upTo := range thorough.Pick(t, everyNth(1, head, 53), 4) {
 		then := projections.New(projections.Prefix(store, upTo), nil)
 		require.NoError(t, then.CatchUp(ctx))
 		// The prefix's current answers measure lateness on the day of its last event, as the answers
