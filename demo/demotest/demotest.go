@@ -95,6 +95,13 @@ func record(scale int) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, fmt.Sprintf("%s-scale-%d.db", key, scale))
+	// Test binaries started together would each record the demo: one records it while the others
+	// wait for its file.
+	unlock, err := lock(path + ".lock")
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	if _, err := os.Stat(path); err == nil {
 		now := time.Now()
 		_ = os.Chtimes(path, now, now) // in use: not pruned
@@ -117,6 +124,29 @@ func record(scale int) (string, error) {
 		return "", err
 	}
 	return path, nil
+}
+
+// staleLock is how old a lock file must be to be taken for one a killed test binary left.
+const staleLock = 5 * time.Minute
+
+// lock takes the lock file name, waiting while another test binary holds it: a file created
+// exclusively, which works wherever the tests run.
+func lock(name string) (unlock func(), err error) {
+	for {
+		f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			f.Close()
+			return func() { _ = os.Remove(name) }, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		if info, err := os.Stat(name); err == nil && time.Since(info.ModTime()) > staleLock {
+			_ = os.Remove(name)
+			continue
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // prune removes recordings nobody has used for cacheAge.
