@@ -14,6 +14,7 @@ import (
 // readPage, not by the page the caller asked for (a feed page of 10 once took 2,001 requests
 // over 20,000 foreign events).
 func TestStubReadsPastAnotherLedgersEvents(t *testing.T) {
+	t.Parallel()
 	const foreign = 5000
 	log := newStubLog()
 	node := startStub(t, log)
