@@ -182,7 +182,7 @@ func TestAuditOfALedgerWithSparsePositions(t *testing.T) {
 		}
 		shared = append(shared, rec)
 	}
-	appendAll(t, dst, shared)
+	demotest.AppendRecorded(t, dst, shared)
 	require.NoError(t, dst.Close())
 	l := serve(t, dir)
 	head, err := l.store.Head(ctx)

@@ -21,6 +21,7 @@ import (
 	"assurance-ledger/api"
 	"assurance-ledger/audit"
 	"assurance-ledger/auth"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
@@ -68,29 +69,12 @@ func holding(t *testing.T, dir string, events []eventstore.RecordedEvent) string
 	out := t.TempDir()
 	s, err := boltstore.Open(filepath.Join(out, "ledger.db"), boltstore.Options{NoSync: true})
 	require.NoError(t, err)
-	appendAll(t, s, events)
+	demotest.AppendRecorded(t, s, events)
 	require.NoError(t, s.Close())
 	raw, err := os.ReadFile(filepath.Join(dir, ledgertree.KeyFile))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(out, ledgertree.KeyFile), raw, 0o600))
 	return out
-}
-
-// appendAll appends events to s in their order, as they were recorded (ids, types and stored bytes),
-// in one transaction: an append each would commit once per event.
-func appendAll(t *testing.T, s *boltstore.Store, events []eventstore.RecordedEvent) {
-	t.Helper()
-	var parts []boltstore.Part
-	for _, rec := range events {
-		e := eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata}
-		if n := len(parts); n > 0 && parts[n-1].Stream == rec.Stream {
-			parts[n-1].Events = append(parts[n-1].Events, e)
-			continue
-		}
-		parts = append(parts, boltstore.Part{Stream: rec.Stream, Expected: eventstore.Any, Events: []eventstore.Event{e}})
-	}
-	_, err := s.AppendSequence(context.Background(), parts)
-	require.NoError(t, err)
 }
 
 // rewrite changes event i's data and metadata (as JSON objects) and recomputes its hash: a

@@ -23,6 +23,7 @@ import (
 
 	"assurance-ledger/audit"
 	"assurance-ledger/auth"
+	"assurance-ledger/demo/demotest"
 	"assurance-ledger/domain"
 	"assurance-ledger/eventcodec"
 	"assurance-ledger/eventstore"
@@ -148,7 +149,7 @@ func ledgerHolding(t *testing.T, dir string, events []eventstore.RecordedEvent) 
 	out := t.TempDir()
 	s, err := boltstore.Open(storeFile(out), boltstore.Options{NoSync: true})
 	require.NoError(t, err)
-	appendRecorded(t, s, events)
+	demotest.AppendRecorded(t, s, events)
 	require.NoError(t, s.Close())
 	raw, err := os.ReadFile(filepath.Join(dir, ledgertree.KeyFile))
 	require.NoError(t, err)

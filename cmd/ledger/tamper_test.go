@@ -83,7 +83,7 @@ func rewrite(t *testing.T, dir string, events []eventstore.RecordedEvent) string
 	s, err := boltstore.Open(storeFile(out), boltstore.Options{NoSync: true}) // closed before it is read
 	require.NoError(t, err)
 	defer s.Close()
-	appendRecorded(t, s, events)
+	demotest.AppendRecorded(t, s, events)
 	for _, name := range []string{ledgertree.KeyFile, ledgertree.HeadsFile, ledgertree.CheckpointFile} {
 		raw, err := os.ReadFile(filepath.Join(dir, name))
 		if name == ledgertree.CheckpointFile && os.IsNotExist(err) {
@@ -93,23 +93,6 @@ func rewrite(t *testing.T, dir string, events []eventstore.RecordedEvent) string
 		require.NoError(t, os.WriteFile(filepath.Join(out, name), raw, 0o600))
 	}
 	return out
-}
-
-// appendRecorded appends events to s in their order, as they were recorded (ids, types and stored
-// bytes), in one transaction: an append each would commit once per event.
-func appendRecorded(t *testing.T, s *boltstore.Store, events []eventstore.RecordedEvent) {
-	t.Helper()
-	var parts []boltstore.Part
-	for _, rec := range events {
-		e := eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata}
-		if n := len(parts); n > 0 && parts[n-1].Stream == rec.Stream {
-			parts[n-1].Events = append(parts[n-1].Events, e)
-			continue
-		}
-		parts = append(parts, boltstore.Part{Stream: rec.Stream, Expected: eventstore.Any, Events: []eventstore.Event{e}})
-	}
-	_, err := s.AppendSequence(context.Background(), parts)
-	require.NoError(t, err)
 }
 
 // lastOfStream returns the global index of an event, at or after from, that is the last of its

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"assurance-ledger/demo"
+	"assurance-ledger/eventstore"
 	"assurance-ledger/eventstore/boltstore"
 )
 
@@ -270,4 +271,23 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// AppendRecorded appends events, read from another store (the demo's log, cut or altered), to s in
+// their order as they were recorded (ids, types and stored bytes), in one transaction: an append
+// each would commit once per event.
+func AppendRecorded(t testing.TB, s *boltstore.Store, events []eventstore.RecordedEvent) {
+	t.Helper()
+	var parts []boltstore.Part
+	for _, rec := range events {
+		e := eventstore.Event{ID: rec.ID, Type: rec.Type, Data: rec.Data, Metadata: rec.Metadata}
+		if n := len(parts); n > 0 && parts[n-1].Stream == rec.Stream {
+			parts[n-1].Events = append(parts[n-1].Events, e)
+			continue
+		}
+		parts = append(parts, boltstore.Part{Stream: rec.Stream, Expected: eventstore.Any, Events: []eventstore.Event{e}})
+	}
+	if _, err := s.AppendSequence(context.Background(), parts); err != nil {
+		t.Fatalf("demotest: appending recorded events: %v", err)
+	}
 }
