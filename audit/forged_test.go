@@ -294,19 +294,7 @@ func TestHeadTimesRiseAndTheNewestIsFresh(t *testing.T) {
 	signer, err := ledgertree.LoadSigner(dir)
 	require.NoError(t, err)
 	lp := lyingProxy(t, l)
-	lp.rewrite = func(r *http.Request, body []byte) []byte {
-		if r.URL.Path != "/v1/ledger/tree-head" {
-			return body
-		}
-		var h ledgertree.TreeHead
-		require.NoError(t, json.Unmarshal(body, &h))
-		root := make([]byte, 32)
-		_, err := fmt.Sscanf(h.RootHash, "%x", &root)
-		require.NoError(t, err)
-		old := signer.Sign(h.TreeSize, root, time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC))
-		out, _ := json.Marshal(old)
-		return out
-	}
+	lp.rewrite = resignedAt(t, signer, func() time.Time { return time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC) })
 	rep, err := lp.audit(l, state, noCompare, func(o *audit.Options) { o.MaxHeadAge = -1 })
 	require.NoError(t, err)
 	require.Len(t, rep.Findings, 1)
@@ -440,17 +428,7 @@ func TestAHeadDatedInTheFutureIsNotFresh(t *testing.T) {
 	signer, err := ledgertree.LoadSigner(dir)
 	require.NoError(t, err)
 	lp := lyingProxy(t, l)
-	lp.rewrite = func(r *http.Request, body []byte) []byte {
-		if r.URL.Path != "/v1/ledger/tree-head" {
-			return body
-		}
-		var h ledgertree.TreeHead
-		require.NoError(t, json.Unmarshal(body, &h))
-		root, err := hex.DecodeString(h.RootHash)
-		require.NoError(t, err)
-		out, _ := json.Marshal(signer.Sign(h.TreeSize, root, time.Now().Add(24*time.Hour)))
-		return out
-	}
+	lp.rewrite = resignedAt(t, signer, func() time.Time { return time.Now().Add(24 * time.Hour) })
 	state := t.TempDir()
 	for range 2 {
 		rep, err := lp.audit(l, state, noCompare)
@@ -559,4 +537,20 @@ func TestATornHeadLineIsCutBeforeTheNextHead(t *testing.T) {
 	rep, err = l.audit(state, noCompare)
 	require.NoError(t, err)
 	assert.Equal(t, audit.StatusClean, rep.Status)
+}
+
+// resignedAt is a lying proxy's rewrite serving the server's true tree head signed again with its
+// key, dated at().
+func resignedAt(t *testing.T, signer *ledgertree.Signer, at func() time.Time) func(*http.Request, []byte) []byte {
+	return func(r *http.Request, body []byte) []byte {
+		if r.URL.Path != "/v1/ledger/tree-head" {
+			return body
+		}
+		var h ledgertree.TreeHead
+		require.NoError(t, json.Unmarshal(body, &h))
+		root, err := hex.DecodeString(h.RootHash)
+		require.NoError(t, err)
+		out, _ := json.Marshal(signer.Sign(h.TreeSize, root, at()))
+		return out
+	}
 }
